@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager as DjangoUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("Administrator")
+    TEACHER = "teacher", _("Teacher")
+    BURSAR = "bursar", _("Bursar")
+    GUARDIAN = "guardian", _("Parent / guardian")
+    STUDENT = "student", _("Student")
+
+
+STAFF_ROLES = frozenset({Role.ADMINISTRATOR, Role.TEACHER, Role.BURSAR})
+
+
+class UserManager(DjangoUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A login. What the person may do comes from the profiles linked to it (see `roles`)."""
+
+    username = None
+    email = models.EmailField(_("email address"), unique=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=[("en", "English"), ("es", "Español"), ("fr", "Français")],
+        default="en",
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "email"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def roles(self) -> list[str]:
+        """The roles this login holds, in a stable order. Cached per instance (one query per profile kind)."""
+        cached = self.__dict__.get("_roles")
+        if cached is not None:
+            return cached
+        roles: list[str] = []
+        staff = getattr(self, "staff_profile", None) if self._has_profile("staff_profile") else None
+        if staff is not None and staff.is_active:
+            roles.append(staff.position)
+        if self._has_profile("guardian_profile"):
+            roles.append(Role.GUARDIAN)
+        if self._has_profile("student_profile"):
+            roles.append(Role.STUDENT)
+        if self.is_superuser and Role.ADMINISTRATOR not in roles:
+            roles.insert(0, Role.ADMINISTRATOR)
+        self.__dict__["_roles"] = roles
+        return roles
+
+    def _has_profile(self, name: str) -> bool:
+        try:
+            return getattr(self, name) is not None
+        except models.ObjectDoesNotExist:
+            return False
+
+    @property
+    def is_staff_member(self) -> bool:
+        return any(role in STAFF_ROLES for role in self.roles)

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from modules.academics import selectors as academics
+from modules.academics.models import EnrollmentStatus, Section
+from modules.accounts.models import Role
+from modules.accounts.roles import active_role, set_active_role
+from modules.people.models import Staff, Student
+from modules.people.selectors import guardian_children
+
+
+@login_required
+def home(request):
+    role = active_role(request)
+    today = timezone.localdate()
+    year = academics.current_year()
+    context = {"today": today, "year": year, "role": role}
+    if role == Role.ADMINISTRATOR:
+        return _administrator_home(request, context)
+    if role == Role.TEACHER:
+        return _teacher_home(request, context)
+    if role == Role.GUARDIAN:
+        context["children"] = guardian_children(request.user, year)
+        return render(request, "accounts/home_guardian.html", context)
+    if role == Role.STUDENT:
+        return _student_home(request, context)
+    if role == Role.BURSAR:
+        return render(request, "accounts/home_bursar.html", context)
+    return render(request, "accounts/home_no_role.html", context)
+
+
+def _administrator_home(request, context):
+    year = context["year"]
+    context.update(
+        term=academics.current_term(year, context["today"]),
+        student_count=Student.objects.active().count(),
+        section_count=Section.objects.filter(year=year).count() if year else 0,
+        staff_count=Staff.objects.filter(is_active=True).count(),
+        unenrolled_count=Student.objects.active().exclude(enrollments__year=year).count() if year else 0,
+        closure=academics.closure_on(context["today"]),
+    )
+    return render(request, "accounts/home_administrator.html", context)
+
+
+def _teacher_home(request, context):
+    today, year = context["today"], context["year"]
+    closure = academics.closure_on(today)
+    context.update(
+        closure=closure,
+        lessons=[] if closure else list(academics.teacher_lessons_on(request.user, today)),
+        sections=list(academics.teacher_sections(request.user, year)),
+    )
+    return render(request, "accounts/home_teacher.html", context)
+
+
+def _student_home(request, context):
+    student = request.user.student_profile
+    year = context["year"]
+    enrollment = academics.current_enrollment(student, year)
+    context.update(
+        student=student,
+        enrollment=enrollment,
+        offerings=list(academics.student_offerings(student, year)) if enrollment else [],
+        classmates=(
+            enrollment.section.enrollments.filter(status=EnrollmentStatus.ACTIVE).count() if enrollment else 0
+        ),
+    )
+    return render(request, "accounts/home_student.html", context)
+
+
+@require_POST
+@login_required
+def switch_role(request):
+    role = request.POST.get("role", "")
+    if set_active_role(request, role):
+        messages.success(request, _("You are now using the portal as: %(role)s.") % {"role": Role(role).label})
+    else:
+        messages.error(request, _("You do not hold that role."))
+    return redirect("home")
+
+
+@require_POST
+def set_language(request):
+    """Language switcher for everyone; a signed-in user's choice is saved to their account."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if language not in dict(settings.LANGUAGES):
+        messages.error(request, _("That language is not available."))
+        return response
+    if request.user.is_authenticated:
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    translation.activate(language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return response
+
+

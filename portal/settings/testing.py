@@ -1,0 +1,24 @@
+"""Tests: SQLite in memory unless DATABASE_URL is set (CI runs the suite again on PostgreSQL and Redis)."""
+
+import os
+
+from portal.settings.base import *  # noqa: F403
+from portal.settings.base import HUEY, VAR_DIR
+
+SECRET_KEY = "testing-only-secret-key-not-for-production-use-0123456789"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+HUEY = {**HUEY, "immediate": True}
+if not os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "test.sqlite3")}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "test-media"
+STUDENTFLOW_REQUIRE_STAFF_MFA = False
+# Tests that exercise the limits set their own; the defaults here keep failed logins from blocking fixtures.
+ACCOUNT_RATE_LIMITS = {"login_failed": "1000/m/ip"}
+STUDENTFLOW_IMPORT_BACKGROUND_ROWS = 50

@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.urls import include, path
+from health_check.views import HealthCheckView
+
+from modules.core import views as core_views
+
+urlpatterns = [
+    path("", include("modules.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("people/", include("modules.people.urls")),
+    path("academics/", include("modules.academics.urls")),
+    path("", include("modules.core.urls")),
+    path(
+        "health/",
+        HealthCheckView.as_view(
+            checks=[
+                "health_check.checks.Database",
+                "health_check.checks.Cache",
+                "modules.core.health.QueueCheck",
+            ]
+        ),
+        name="health",
+    ),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = core_views.permission_denied
+handler404 = core_views.page_not_found
+handler500 = core_views.server_error
+
+admin.site.site_header = "StudentFlow"
+admin.site.site_title = "StudentFlow"

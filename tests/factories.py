@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+import datetime
+
+import factory
+from django.utils import timezone
+
+from modules.academics.models import (
+    AcademicYear,
+    CalendarEvent,
+    CourseOffering,
+    Enrollment,
+    GradeLevel,
+    Period,
+    Room,
+    Section,
+    Subject,
+    Term,
+    TimetableEntry,
+)
+from modules.accounts.models import User
+from modules.people.models import Guardian, GuardianLink, Position, Staff, Student
+
+PASSWORD = "correct-horse-battery-9"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class StaffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Staff
+
+    user = factory.SubFactory(UserFactory)
+    first_name = factory.SelfAttribute("user.first_name")
+    last_name = factory.SelfAttribute("user.last_name")
+    email = factory.SelfAttribute("user.email")
+    staff_number = factory.Sequence(lambda n: f"S{n:04d}")
+    position = Position.TEACHER
+
+
+class StudentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Student
+
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    admission_number = factory.Sequence(lambda n: f"A{n:05d}")
+    date_of_birth = datetime.date(2012, 5, 17)
+
+
+class GuardianFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Guardian
+
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"guardian{n}@example.test")
+    phone = "+1 555 0100"
+
+
+class GuardianLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GuardianLink
+
+    student = factory.SubFactory(StudentFactory)
+    guardian = factory.SubFactory(GuardianFactory)
+    relationship = "mother"
+    is_primary = True
+
+
+def _this_year_start():
+    today = timezone.localdate()
+    return datetime.date(today.year if today.month >= 8 else today.year - 1, 8, 15)
+
+
+class AcademicYearFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AcademicYear
+
+    start_date = factory.LazyFunction(_this_year_start)
+    end_date = factory.LazyAttribute(lambda o: datetime.date(o.start_date.year + 1, 7, 15))
+    name = factory.LazyAttribute(lambda o: f"{o.start_date.year}/{o.start_date.year + 1}")
+    is_current = True
+
+
+class TermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Term
+
+    year = factory.SubFactory(AcademicYearFactory)
+    name = factory.Sequence(lambda n: f"Term {n + 1}")
+    start_date = factory.LazyAttribute(lambda o: o.year.start_date)
+    end_date = factory.LazyAttribute(lambda o: o.year.end_date)
+
+
+class GradeLevelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GradeLevel
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Grade {n + 1}")
+    order = factory.Sequence(lambda n: n + 1)
+
+
+class SubjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Subject
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Subject {n}")
+    code = factory.Sequence(lambda n: f"SUB{n}")
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Room
+
+    name = factory.Sequence(lambda n: f"R{n + 100}")
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section
+
+    year = factory.SubFactory(AcademicYearFactory)
+    grade_level = factory.SubFactory(GradeLevelFactory)
+    name = factory.Sequence(lambda n: f"S{n}")
+
+
+class CourseOfferingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CourseOffering
+
+    subject = factory.SubFactory(SubjectFactory)
+    section = factory.SubFactory(SectionFactory)
+    teacher = factory.SubFactory(StaffFactory)
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrollment
+
+    student = factory.SubFactory(StudentFactory)
+    section = factory.SubFactory(SectionFactory)
+    year = factory.SelfAttribute("section.year")
+
+
+class PeriodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Period
+
+    name = factory.Sequence(lambda n: f"Period {n + 1}")
+    order = factory.Sequence(lambda n: n + 1)
+    start_time = datetime.time(8, 0)
+    end_time = datetime.time(8, 45)
+
+
+class TimetableEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TimetableEntry
+
+    offering = factory.SubFactory(CourseOfferingFactory)
+    weekday = factory.LazyFunction(lambda: timezone.localdate().weekday())
+    period = factory.SubFactory(PeriodFactory)
+
+
+class CalendarEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CalendarEvent
+
+    name = "Founders' Day"
+    kind = "holiday"
+    start_date = factory.LazyFunction(timezone.localdate)
+    end_date = factory.LazyFunction(timezone.localdate)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from modules.academics.models import AcademicYear, CourseOffering, Section, Term
+from modules.accounts.groups import group_for
 from modules.accounts.models import User
 from modules.people.models import Guardian, Position, Staff, Student
 from tests import factories as f
@@ -37,6 +38,7 @@ def _staff(email: str, position: str, first: str, last: str) -> User:
     if position == Position.ADMINISTRATOR:
         user.is_staff = True
         user.save()
+    user.groups.add(group_for(position))
     return user
 
 

@@ -85,3 +85,128 @@ def enrollments_prefetch(year: AcademicYear | None) -> Prefetch:
     queryset = Enrollment.objects.select_related("section__grade_level", "section__homeroom_teacher")
     queryset = queryset.filter(year=year) if year is not None else queryset.none()
     return Prefetch("enrollments", queryset=queryset, to_attr="current_enrollments")
+
+
+# Office setup pages (modules/academics/views.py).
+
+
+def setup_counts(year: AcademicYear | None) -> dict[str, int]:
+    """The numbers on the setup overview page."""
+    from modules.academics.models import GradeLevel, Period, Room, Subject
+
+    counts = {
+        "years": AcademicYear.objects.count(),
+        "terms": Term.objects.filter(year=year).count() if year else 0,
+        "grade_levels": GradeLevel.objects.count(),
+        "subjects": Subject.objects.count(),
+        "rooms": Room.objects.count(),
+        "periods": Period.objects.count(),
+        "sections": 0,
+        "offerings": 0,
+        "enrolled": 0,
+        "unenrolled": 0,
+    }
+    if year is not None:
+        counts["sections"] = Section.objects.filter(year=year).count()
+        counts["offerings"] = CourseOffering.objects.filter(section__year=year).count()
+        counts["enrolled"] = Enrollment.objects.filter(year=year, status=EnrollmentStatus.ACTIVE).count()
+        counts["unenrolled"] = unenrolled_students(year).count()
+    return counts
+
+
+def unenrolled_students(year: AcademicYear | None) -> QuerySet:
+    """Active students with no enrollment (in any status) in the year: the ones waiting for a section."""
+    from modules.people.models import Student
+
+    students = Student.objects.active().order_by("last_name", "first_name")
+    if year is None:
+        return students.none()
+    return students.exclude(pk__in=Enrollment.objects.filter(year=year).values("student_id"))
+
+
+def sections_with_counts(year: AcademicYear | None) -> QuerySet[Section]:
+    """A year's sections with grade level, homeroom teacher, room and the number of active students."""
+    if year is None:
+        return Section.objects.none()
+    return (
+        Section.objects.filter(year=year)
+        .select_related("grade_level", "homeroom_teacher", "room")
+        .annotate(
+            student_count=Count(
+                "enrollments", filter=Q(enrollments__status=EnrollmentStatus.ACTIVE), distinct=True
+            ),
+            offering_count=Count("offerings", distinct=True),
+        )
+        .order_by("grade_level__order", "name")
+    )
+
+
+def section_roster(section: Section) -> QuerySet[Enrollment]:
+    """Everyone enrolled in a section this year, active first, then by name."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    return (
+        section.enrollments.select_related("student")
+        .annotate(
+            active_first=Case(
+                When(status=EnrollmentStatus.ACTIVE, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("active_first", "student__last_name", "student__first_name")
+    )
+
+
+def offerings_for_list(year: AcademicYear | None) -> QuerySet[CourseOffering]:
+    queryset = CourseOffering.objects.select_related("subject", "section__grade_level", "teacher")
+    if year is not None:
+        queryset = queryset.filter(section__year=year)
+    return queryset.order_by("section__grade_level__order", "section__name", "subject__name")
+
+
+def calendar_month(first_day: datetime.date) -> list[dict]:
+    """Every day of the month holding `first_day`, each with the calendar events that cover it (one query)."""
+    import calendar
+
+    from django.utils import timezone
+
+    last_day = first_day.replace(day=calendar.monthrange(first_day.year, first_day.month)[1])
+    events = list(
+        CalendarEvent.objects.filter(start_date__lte=last_day, end_date__gte=first_day).order_by(
+            "start_date", "name"
+        )
+    )
+    closure_kinds = {"holiday", "closure"}
+    days = []
+    for number in range(1, last_day.day + 1):
+        day = first_day.replace(day=number)
+        day_events = [event for event in events if event.start_date <= day <= event.end_date]
+        days.append(
+            {
+                "date": day,
+                "events": day_events,
+                "is_weekend": day.weekday() >= 5,
+                "is_closed": any(event.kind in closure_kinds for event in day_events),
+                "is_today": day == timezone.localdate(),
+            }
+        )
+    return days
+
+
+def section_timetable(section: Section, weekdays: list[int]) -> list[dict]:
+    """The section's timetable as rows of periods, each with one cell per weekday (two queries)."""
+    from modules.academics.models import Period
+
+    periods = list(Period.objects.order_by("order"))
+    entries = TimetableEntry.objects.filter(offering__section=section).select_related(
+        "offering__subject", "offering__teacher", "room"
+    )
+    by_slot = {(entry.weekday, entry.period_id): entry for entry in entries}
+    return [
+        {
+            "period": period,
+            "cells": [{"weekday": day, "entry": by_slot.get((day, period.pk))} for day in weekdays],
+        }
+        for period in periods
+    ]

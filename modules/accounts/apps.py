@@ -11,4 +11,5 @@ class AccountsConfig(AppConfig):
         from modules.accounts import signals  # noqa: F401
         from modules.accounts.groups import ensure_groups
 
-        post_migrate.connect(ensure_groups, sender=self)
+        # Every app's permissions exist only after its own post_migrate; re-syncing each time is cheap.
+        post_migrate.connect(ensure_groups, dispatch_uid="studentflow_ensure_groups")

@@ -14,7 +14,7 @@ GROUP_NAMES = {
 
 # Which app labels each group may manage through the Django admin.
 GROUP_APPS = {
-    Role.ADMINISTRATOR: ["accounts", "people", "academics", "core", "account", "mfa"],
+    Role.ADMINISTRATOR: ["auth", "accounts", "people", "academics", "core", "account", "mfa"],
     Role.TEACHER: [],
     Role.BURSAR: [],
 }

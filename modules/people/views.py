@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
@@ -44,8 +45,15 @@ def student_list(request):
     year = current_year()
     filterset = StudentFilter(request.GET, queryset=students_for_list(year), year=year)
     return _list_page(
-        request, filterset=filterset, table_class=StudentTable, template="people/student_list.html",
-        title=_("Students"), extra={"year": year},
+        request, filterset=filterset, table_class=StudentTable, template="people/person_list.html",
+        title=_("Students"),
+        extra={
+            "year": year,
+            "create_url": reverse("people:student_create"),
+            "create_label": _("Add a student"),
+            "export_url": reverse("people:student_export"),
+            "import_url": reverse("people:import_start"),
+        },
     )
 
 
@@ -55,8 +63,9 @@ def guardian_list(request):
     queryset = Guardian.objects.annotate(children_count=Count("student_links")).order_by("last_name", "first_name")
     filterset = GuardianFilter(request.GET, queryset=queryset)
     return _list_page(
-        request, filterset=filterset, table_class=GuardianTable, template="people/guardian_list.html",
+        request, filterset=filterset, table_class=GuardianTable, template="people/person_list.html",
         title=_("Guardians"),
+        extra={"create_url": reverse("people:guardian_create"), "create_label": _("Add a guardian")},
     )
 
 
@@ -65,7 +74,8 @@ def guardian_list(request):
 def staff_list(request):
     filterset = StaffFilter(request.GET, queryset=Staff.objects.order_by("last_name", "first_name"))
     return _list_page(
-        request, filterset=filterset, table_class=StaffTable, template="people/staff_list.html", title=_("Staff")
+        request, filterset=filterset, table_class=StaffTable, template="people/person_list.html", title=_("Staff"),
+        extra={"create_url": reverse("people:staff_create"), "create_label": _("Add a staff member")},
     )
 
 

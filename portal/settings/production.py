@@ -1,6 +1,7 @@
 """Production: every secret and host from the environment; HTTPS everywhere; staff MFA required."""
 
 from portal.settings.base import *  # noqa: F403
+from portal.settings.base import SMTP_BACKEND, mailer
 from portal.settings.env import env_bool, env_int, env_list, env_str
 
 DEBUG = False
@@ -19,4 +20,4 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+MAILERS = {"default": mailer(env_str("EMAIL_BACKEND", SMTP_BACKEND))}

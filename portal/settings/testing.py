@@ -9,7 +9,7 @@ SECRET_KEY = "testing-only-secret-key-not-for-production-use-0123456789"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 HUEY = {**HUEY, "immediate": True}
 if not os.environ.get("DATABASE_URL"):
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "test.sqlite3")}}
@@ -22,3 +22,5 @@ STUDENTFLOW_REQUIRE_STAFF_MFA = False
 # Tests that exercise the limits set their own; the defaults here keep failed logins from blocking fixtures.
 ACCOUNT_RATE_LIMITS = {"login_failed": "1000/m/ip"}
 STUDENTFLOW_IMPORT_BACKGROUND_ROWS = 50
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,214 @@
+"""Writes with rules or several rows in the academic structure: current year, enrollments, timetable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Model, ProtectedError
+from django.utils.translation import gettext as _
+
+from modules.academics.models import (
+    AcademicYear,
+    CourseOffering,
+    Enrollment,
+    EnrollmentStatus,
+    Period,
+    Room,
+    Section,
+    TimetableEntry,
+    Weekday,
+)
+from modules.accounts.models import User
+from modules.core.audit import audit_log
+from modules.people.models import Student
+from modules.people.services import enrollment_set
+
+
+@transaction.atomic
+def academic_year_set_current(*, year: AcademicYear, by: User) -> AcademicYear:
+    """Make one year the current one. The others are cleared first: the database allows one current year."""
+    previous = list(
+        AcademicYear.objects.filter(is_current=True).exclude(pk=year.pk).values_list("pk", flat=True)
+    )
+    AcademicYear.objects.filter(pk__in=previous).update(is_current=False)
+    AcademicYear.objects.filter(pk=year.pk).update(is_current=True)
+    year.is_current = True
+    audit_log(
+        actor=by,
+        action="academic_year.set_current",
+        obj=year,
+        before={"current": previous},
+        after={"current": [year.pk]},
+    )
+    return year
+
+
+def _usage_message(obj: Model) -> str:
+    return _("%(name)s is still in use (sections, classes or timetable), so it cannot be deleted.") % {
+        "name": obj
+    }
+
+
+@transaction.atomic
+def setup_item_delete(*, obj: Model, by: User) -> None:
+    """Delete a grade level, subject or room that nothing uses; otherwise raise ValidationError saying so."""
+    if isinstance(obj, Room) and (obj.sections.exists() or obj.entries.exists()):
+        # Rooms are SET_NULL in the schema; deleting a room in use would silently empty the timetable.
+        raise ValidationError(_usage_message(obj))
+    # Written first so it rolls back with the delete when the row turns out to be protected.
+    audit_log(actor=by, action=f"{obj._meta.model_name}.delete", obj=obj, before={"name": str(obj)})
+    try:
+        obj.delete()
+    except ProtectedError:
+        raise ValidationError(_usage_message(obj)) from None
+
+
+@transaction.atomic
+def enrollments_create(*, section: Section, students: Iterable[Student], by: User) -> list[Enrollment]:
+    """Enrol several students in a section for its year, all or none."""
+    students = list(students)
+    if not students:
+        raise ValidationError(_("Tick at least one student to add."))
+    inactive = [s.full_name for s in students if not s.is_active]
+    if inactive:
+        raise ValidationError(_("These students are not active: %(names)s.") % {"names": ", ".join(inactive)})
+    already = (
+        Enrollment.objects.filter(year_id=section.year_id, student__in=students)
+        .select_related("student", "section")
+        .order_by("student__last_name")
+    )
+    if already:
+        names = ", ".join(f"{e.student.full_name} ({e.section.name})" for e in already)
+        raise ValidationError(_("Already in a section this year: %(names)s.") % {"names": names})
+    active_count = section.enrollments.filter(status=EnrollmentStatus.ACTIVE).count()
+    free = section.capacity - active_count
+    if len(students) > free:
+        raise ValidationError(
+            _(
+                "%(section)s has room for %(free)s more students (capacity %(capacity)s); "
+                "you ticked %(count)s."
+            )
+            % {
+                "section": section.name,
+                "free": max(free, 0),
+                "capacity": section.capacity,
+                "count": len(students),
+            }
+        )
+    enrollments = Enrollment.objects.bulk_create(
+        [Enrollment(student=s, section=section, year_id=section.year_id) for s in students]
+    )
+    for enrollment in enrollments:
+        audit_log(actor=by, action="enrollment.create", obj=enrollment, after={"section": section.pk})
+    return enrollments
+
+
+@transaction.atomic
+def enrollment_withdraw(*, enrollment: Enrollment, by: User) -> Enrollment:
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        raise ValidationError(
+            _("%(student)s is not active in this section.") % {"student": enrollment.student}
+        )
+    before = {"status": enrollment.status}
+    enrollment.status = EnrollmentStatus.WITHDRAWN
+    enrollment.save(update_fields=["status"])
+    audit_log(
+        actor=by,
+        action="enrollment.withdraw",
+        obj=enrollment,
+        before=before,
+        after={"status": enrollment.status},
+    )
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_move(*, enrollment: Enrollment, section: Section, by: User) -> Enrollment:
+    """Move an active student to another section of the same year (enrollment_set writes the audit event)."""
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        raise ValidationError(_("Only active students can be moved."))
+    if section.year_id != enrollment.year_id:
+        raise ValidationError(_("%(section)s belongs to another academic year.") % {"section": section.name})
+    if section.pk == enrollment.section_id:
+        raise ValidationError(
+            _("%(student)s is already in %(section)s.")
+            % {"student": enrollment.student, "section": section.name}
+        )
+    return enrollment_set(student=enrollment.student, section=section, by=by)
+
+
+def _slot_label(weekday: int, period: Period) -> str:
+    return f"{Weekday(weekday).label} {period.name}"
+
+
+@transaction.atomic
+def timetable_slot_set(
+    *,
+    section: Section,
+    weekday: int,
+    period: Period,
+    offering: CourseOffering | None,
+    room: Room | None,
+    by: User,
+) -> TimetableEntry | None:
+    """Put one of the section's classes (or nothing) in a weekday + period slot.
+
+    Refuses when the class's teacher or the room is already booked elsewhere in that slot in the same year.
+    """
+    slot = TimetableEntry.objects.filter(offering__section=section, weekday=weekday, period=period)
+    before = [entry.offering_id for entry in slot]
+    if offering is None:
+        slot.delete()
+        if before:
+            audit_log(
+                actor=by,
+                action="timetable.clear",
+                obj=section,
+                before={"slot": [weekday, period.pk], "offerings": before},
+            )
+        return None
+    if offering.section_id != section.pk:
+        raise ValidationError(_("That class belongs to another section."))
+    elsewhere = (
+        TimetableEntry.objects.filter(
+            weekday=weekday, period=period, offering__section__year_id=section.year_id
+        )
+        .exclude(offering__section=section)
+        .select_related("offering__section", "offering__subject", "offering__teacher", "room")
+    )
+    if offering.teacher_id:
+        clash = elsewhere.filter(offering__teacher_id=offering.teacher_id).first()
+        if clash:
+            raise ValidationError(
+                _("%(teacher)s already teaches %(subject)s to %(section)s on %(slot)s.")
+                % {
+                    "teacher": offering.teacher.full_name,
+                    "subject": clash.offering.subject.name,
+                    "section": clash.offering.section.name,
+                    "slot": _slot_label(weekday, period),
+                }
+            )
+    if room is not None:
+        clash = elsewhere.filter(room=room).first()
+        if clash:
+            raise ValidationError(
+                _("Room %(room)s is already booked for %(section)s (%(subject)s) on %(slot)s.")
+                % {
+                    "room": room.name,
+                    "section": clash.offering.section.name,
+                    "subject": clash.offering.subject.name,
+                    "slot": _slot_label(weekday, period),
+                }
+            )
+    slot.delete()
+    entry = TimetableEntry.objects.create(offering=offering, weekday=weekday, period=period, room=room)
+    audit_log(
+        actor=by,
+        action="timetable.set",
+        obj=entry,
+        before={"offerings": before},
+        after={"offering": offering.pk, "room": room.pk if room else None},
+    )
+    return entry

@@ -1,0 +1,781 @@
+"""The demo school: a realistic, deterministic school loaded in bulk (`manage.py seed_demo`).
+
+Each module seeds its own part in a separate function (`seed_core`, `seed_academics_structure`, ...), run in
+order by `demo_school_seed`. A later module (attendance, fees, exams) adds its function to `SEED_STEPS`; the
+state built so far (sections, teachers, students, ...) is on the `DemoContext` it receives.
+
+Everything is written with bulk_create / bulk_update: one password hash for every login, no query per row.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import os
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from faker import Faker
+
+from modules.academics.models import (
+    AcademicYear,
+    CalendarEvent,
+    CalendarEventKind,
+    CourseOffering,
+    Enrollment,
+    EnrollmentStatus,
+    GradeLevel,
+    Period,
+    Room,
+    Section,
+    Subject,
+    Term,
+    TimetableEntry,
+)
+from modules.accounts.groups import group_for
+from modules.accounts.models import User
+from modules.core.models import SchoolProfile
+from modules.people.models import Gender, Guardian, GuardianLink, Position, Relationship, Staff, Student
+
+DEMO_PASSWORD = "studentflow-demo"
+ADMIN_EMAIL = "admin@demo.school"
+TEACHER_EMAIL = "teacher@demo.school"
+PARENT_EMAIL = "parent@demo.school"
+STUDENT_EMAIL = "student@demo.school"
+BURSAR_EMAIL = "bursar@demo.school"
+DEMO_LOGINS: list[tuple[str, str]] = [
+    (ADMIN_EMAIL, "administrator (school office)"),
+    (TEACHER_EMAIL, "teacher, homeroom of one section, also a parent (role switcher)"),
+    (PARENT_EMAIL, "parent of three children in different sections"),
+    (STUDENT_EMAIL, "student, one of the parent's children"),
+    (BURSAR_EMAIL, "bursar (fees)"),
+]
+DEFAULT_SEED = 2026
+WEEKDAYS = range(5)  # Monday to Friday
+
+# Settings modules allowed to load the demo even with DEBUG off. Anything ending in ".production" never is.
+NON_PRODUCTION_SETTINGS = {"portal.settings.development", "portal.settings.testing", "portal.settings.bench"}
+
+LOCALES = ["en_US", "es_ES", "fr_FR"]
+LOCALE_WEIGHTS = [60, 25, 15]
+LANGUAGE_OF_LOCALE = {"en_US": "en", "es_ES": "es", "fr_FR": "fr"}
+
+# (name, code, lessons a week). Every section takes the core, one modern language and one of the arts.
+CORE_SUBJECTS = [
+    ("Mathematics", "MATH", 5),
+    ("English", "ENG", 5),
+    ("Science", "SCI", 4),
+    ("History", "HIST", 3),
+    ("Geography", "GEO", 3),
+    ("Physical Education", "PE", 3),
+]
+LANGUAGE_SUBJECTS = [("Spanish", "SPA", 4), ("French", "FRE", 4)]
+ARTS_SUBJECTS = [("Art", "ART", 2), ("Music", "MUS", 2)]
+ALL_SUBJECTS = CORE_SUBJECTS + LANGUAGE_SUBJECTS + ARTS_SUBJECTS + [("Computing", "COMP", 2)]
+
+BELL_SCHEDULE = [
+    ("Period 1", datetime.time(8, 30), datetime.time(9, 15)),
+    ("Period 2", datetime.time(9, 20), datetime.time(10, 5)),
+    ("Period 3", datetime.time(10, 25), datetime.time(11, 10)),
+    ("Period 4", datetime.time(11, 15), datetime.time(12, 0)),
+    ("Period 5", datetime.time(12, 50), datetime.time(13, 35)),
+    ("Period 6", datetime.time(13, 40), datetime.time(14, 25)),
+    ("Period 7", datetime.time(14, 30), datetime.time(15, 15)),
+]
+SHARED_ROOMS = [("Science Lab", 30), ("Sports Hall", 120), ("Library", 60), ("Art Studio", 30), ("Music Room", 30)]
+
+
+class DemoSchoolError(Exception):
+    """The demo cannot be loaded here (production settings, or a database that already holds a school)."""
+
+
+@dataclass(frozen=True)
+class DemoSize:
+    name: str
+    grades: tuple[int, ...]
+    section_letters: str
+    students: int
+    staff: int
+    administrators: int
+    bursars: int
+    guardian_login_share: float  # share of guardians who get a login
+    photos_for_all: bool  # small: every child has a photo; large: only the demo families
+
+    @property
+    def teachers(self) -> int:
+        return self.staff - self.administrators - self.bursars
+
+
+SIZES: dict[str, DemoSize] = {
+    "small": DemoSize(
+        name="small",
+        grades=(6, 7, 8, 9),
+        section_letters="ABC",
+        students=300,
+        staff=25,
+        administrators=2,
+        bursars=2,
+        guardian_login_share=1.0,
+        photos_for_all=True,
+    ),
+    "large": DemoSize(
+        name="large",
+        grades=(3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
+        section_letters="ABCDEFGHIJ",
+        students=3000,
+        staff=150,
+        administrators=4,
+        bursars=3,
+        guardian_login_share=0.85,
+        photos_for_all=False,
+    ),
+}
+
+
+@dataclass
+class DemoContext:
+    """What the seeding steps share: the randomness, the date, and every row created so far."""
+
+    size: DemoSize
+    today: datetime.date
+    rng: random.Random
+    faker: Faker
+    password_hash: str
+    year: AcademicYear | None = None
+    terms: list[Term] = field(default_factory=list)
+    grade_levels: dict[int, GradeLevel] = field(default_factory=dict)
+    subjects: dict[str, Subject] = field(default_factory=dict)  # by code
+    lessons_per_week: dict[str, int] = field(default_factory=dict)  # by subject code
+    rooms: list[Room] = field(default_factory=list)  # one classroom per section, then the shared rooms
+    periods: list[Period] = field(default_factory=list)
+    administrators: list[Staff] = field(default_factory=list)
+    bursars: list[Staff] = field(default_factory=list)
+    teachers: list[Staff] = field(default_factory=list)
+    teacher_genders: dict[int, str] = field(default_factory=dict)  # staff pk -> Gender
+    sections: list[Section] = field(default_factory=list)
+    offerings: list[CourseOffering] = field(default_factory=list)
+    students: list[Student] = field(default_factory=list)
+    guardians: list[Guardian] = field(default_factory=list)
+    families: list[Family] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    used_emails: set[str] = field(default_factory=set)
+
+    def fake(self, locale: str = "en_US"):
+        return self.faker[locale]
+
+    def pick_locale(self) -> str:
+        return self.rng.choices(LOCALES, weights=LOCALE_WEIGHTS)[0]
+
+    def unique_email(self, first: str, last: str, domain: str) -> str:
+        base = f"{slugify(first)}.{slugify(last)}".strip(".") or "person"
+        email, n = f"{base}@{domain}", 1
+        while email in self.used_emails:
+            n += 1
+            email = f"{base}{n}@{domain}"
+        self.used_emails.add(email)
+        return email
+
+    def new_user(self, *, email: str, first_name: str, last_name: str, language: str = "en", **extra) -> User:
+        self.used_emails.add(email)
+        return User(
+            email=email.lower(),
+            first_name=first_name,
+            last_name=last_name,
+            language=language,
+            password=self.password_hash,
+            **extra,
+        )
+
+
+@dataclass
+class Family:
+    last_name: str
+    locale: str
+    children: list[Student] = field(default_factory=list)
+    guardians: list[tuple[Guardian, str]] = field(default_factory=list)  # (guardian, relationship)
+
+
+# --- rules ---------------------------------------------------------------------------------------------
+
+
+def demo_refusal_reason() -> str | None:
+    """Why the demo must not be loaded under the current settings, or None when it may.
+
+    Refused: any settings module ending in ".production"; and, with DEBUG off, any settings module other
+    than development, testing or bench (a custom production configuration).
+    """
+    module = getattr(settings, "SETTINGS_MODULE", None) or os.environ.get("DJANGO_SETTINGS_MODULE", "")
+    if module.endswith(".production"):
+        return f"The demo school is never loaded under production settings ({module})."
+    if not settings.DEBUG and module not in NON_PRODUCTION_SETTINGS:
+        return (
+            f"DEBUG is off and {module or 'the settings module'} is not a development, testing or bench "
+            "configuration: refusing to load demo data."
+        )
+    return None
+
+
+def demo_school_exists() -> bool:
+    return User.objects.filter(email=ADMIN_EMAIL).exists()
+
+
+def academic_year_bounds(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The school year (15 August to 15 July) that contains today, or the next one during the summer."""
+    start_year = today.year if (today.month, today.day) >= (7, 16) else today.year - 1
+    return datetime.date(start_year, 8, 15), datetime.date(start_year + 1, 7, 15)
+
+
+# --- the entry point -------------------------------------------------------------------------------------
+
+SeedStep = Callable[[DemoContext], None]
+
+
+@transaction.atomic
+def demo_school_seed(
+    *,
+    size: str = "small",
+    today: datetime.date | None = None,
+    seed: int = DEFAULT_SEED,
+    report: Callable[[str], None] | None = None,
+) -> DemoContext:
+    """Load the demo school into an empty database. Raises DemoSchoolError when it may not."""
+    reason = demo_refusal_reason()
+    if reason:
+        raise DemoSchoolError(reason)
+    if Section.objects.exists() or Student.objects.exists() or Staff.objects.exists():
+        raise DemoSchoolError(
+            "This database already holds a school (sections, students or staff): "
+            "the demo school is loaded into an empty database only."
+        )
+    faker = Faker(LOCALES)
+    faker.seed_instance(seed)
+    ctx = DemoContext(
+        size=SIZES[size],
+        today=today or timezone.localdate(),
+        rng=random.Random(seed),
+        faker=faker,
+        # One hash for every demo login: hashing is deliberately slow, thousands of them would take minutes.
+        password_hash=make_password(DEMO_PASSWORD),
+    )
+    for step in SEED_STEPS:
+        started = time.perf_counter()
+        step(ctx)
+        if report is not None:
+            report(f"  {step.__name__:<28} {time.perf_counter() - started:6.2f} s")
+    return ctx
+
+
+# --- core ----------------------------------------------------------------------------------------------
+
+
+def seed_core(ctx: DemoContext) -> None:
+    profile = SchoolProfile.load()
+    profile.name = "Riverside International School"
+    profile.short_name = "Riverside"
+    profile.address = "1200 Riverside Avenue\nSpringfield, OR 97477\nUnited States"
+    profile.phone = "+1 541 555 0142"
+    profile.email = "office@demo.school"
+    profile.website = "https://demo.school"
+    profile.currency = "USD"
+    profile.save()
+
+
+# --- academics: year, calendar, bell schedule, subjects, rooms -------------------------------------------
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> datetime.date:
+    """The n-th given weekday of a month (n=-1: the last one)."""
+    if n > 0:
+        first = datetime.date(year, month, 1)
+        return first + datetime.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+    following = datetime.date(year + (month == 12), month % 12 + 1, 1)
+    last = following - datetime.timedelta(days=1)
+    return last - datetime.timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def _calendar_events(start: datetime.date) -> list[CalendarEvent]:
+    y, n = start.year, start.year + 1
+    thanksgiving = _nth_weekday(y, 11, 3, 4)
+    kinds = CalendarEventKind
+    events = [
+        ("Labor Day", kinds.HOLIDAY, _nth_weekday(y, 9, 0, 1), None),
+        ("Indigenous Peoples' Day", kinds.HOLIDAY, _nth_weekday(y, 10, 0, 2), None),
+        ("Parent–teacher conferences", kinds.EVENT, _nth_weekday(y, 10, 3, 3), None),
+        ("Thanksgiving break", kinds.HOLIDAY, thanksgiving, thanksgiving + datetime.timedelta(days=1)),
+        ("Winter break", kinds.HOLIDAY, datetime.date(y, 12, 21), datetime.date(n, 1, 1)),
+        ("Martin Luther King Jr. Day", kinds.HOLIDAY, _nth_weekday(n, 1, 0, 3), None),
+        ("Staff training day (school closed)", kinds.CLOSURE, _nth_weekday(n, 2, 4, 2), None),
+        ("Science fair", kinds.EVENT, _nth_weekday(n, 3, 3, 2), None),
+        ("Spring break", kinds.HOLIDAY, datetime.date(n, 3, 29), datetime.date(n, 4, 9)),
+        ("Memorial Day", kinds.HOLIDAY, _nth_weekday(n, 5, 0, -1), None),
+    ]
+    return [
+        CalendarEvent(name=name, kind=kind, start_date=first, end_date=last or first)
+        for name, kind, first, last in events
+    ]
+
+
+def seed_academics_structure(ctx: DemoContext) -> None:
+    start, end = academic_year_bounds(ctx.today)
+    name = f"{start.year}-{end.year}"
+    AcademicYear.objects.filter(is_current=True).exclude(name=name).update(is_current=False)
+    ctx.year, _created = AcademicYear.objects.update_or_create(
+        name=name, defaults={"start_date": start, "end_date": end, "is_current": True}
+    )
+    n = start.year + 1
+    ctx.terms = Term.objects.bulk_create(
+        [
+            Term(year=ctx.year, name="Autumn term", start_date=start, end_date=datetime.date(start.year, 12, 18)),
+            Term(year=ctx.year, name="Spring term", start_date=datetime.date(n, 1, 4), end_date=datetime.date(n, 3, 26)),
+            Term(year=ctx.year, name="Summer term", start_date=datetime.date(n, 4, 12), end_date=end),
+        ]
+    )
+    # The demo is for trying the portal today: no event on today's date, so today is a school day.
+    events = [e for e in _calendar_events(start) if not e.start_date <= ctx.today <= e.end_date]
+    CalendarEvent.objects.bulk_create(events)
+
+    existing_periods = {p.order: p for p in Period.objects.all()}
+    Period.objects.bulk_create(
+        [
+            Period(name=name, order=order, start_time=starts, end_time=ends)
+            for order, (name, starts, ends) in enumerate(BELL_SCHEDULE, start=1)
+            if order not in existing_periods
+        ]
+    )
+    ctx.periods = list(Period.objects.order_by("order")[: len(BELL_SCHEDULE)])
+
+    existing_grades = {g.name: g for g in GradeLevel.objects.all()}
+    GradeLevel.objects.bulk_create(
+        [GradeLevel(name=f"Grade {g}", order=g) for g in ctx.size.grades if f"Grade {g}" not in existing_grades]
+    )
+    by_name = {g.name: g for g in GradeLevel.objects.all()}
+    ctx.grade_levels = {g: by_name[f"Grade {g}"] for g in ctx.size.grades}
+
+    existing_subjects = set(Subject.objects.values_list("code", flat=True))
+    Subject.objects.bulk_create(
+        [Subject(name=name, code=code) for name, code, _n in ALL_SUBJECTS if code not in existing_subjects]
+    )
+    ctx.subjects = {s.code: s for s in Subject.objects.filter(code__in=[c for _n, c, _l in ALL_SUBJECTS])}
+    ctx.lessons_per_week = {code: lessons for _n, code, lessons in ALL_SUBJECTS}
+
+    section_count = len(ctx.size.grades) * len(ctx.size.section_letters)
+    wanted = [(f"Room {101 + i}", 32) for i in range(section_count)] + SHARED_ROOMS
+    existing_rooms = set(Room.objects.values_list("name", flat=True))
+    Room.objects.bulk_create([Room(name=n, capacity=c) for n, c in wanted if n not in existing_rooms])
+    rooms = {r.name: r for r in Room.objects.filter(name__in=[n for n, _c in wanted])}
+    ctx.rooms = [rooms[n] for n, _c in wanted]
+    ctx.counts.update(terms=len(ctx.terms), calendar_events=len(events), periods=len(ctx.periods))
+
+
+# --- people: staff -------------------------------------------------------------------------------------
+
+ADMIN_TITLES = ["Principal", "Deputy principal", "Registrar", "Office manager"]
+BURSAR_TITLES = ["Bursar", "Finance assistant", "Accounts clerk"]
+
+
+def seed_people_staff(ctx: DemoContext) -> None:
+    """Administrators, bursars and teachers, each with a login in their position's group."""
+    size = ctx.size
+    plan = (
+        [(Position.ADMINISTRATOR, ADMIN_TITLES[i % len(ADMIN_TITLES)]) for i in range(size.administrators)]
+        + [(Position.BURSAR, BURSAR_TITLES[i % len(BURSAR_TITLES)]) for i in range(size.bursars)]
+        + [(Position.TEACHER, "Teacher") for _i in range(size.teachers)]
+    )
+    demo_emails = {Position.ADMINISTRATOR: ADMIN_EMAIL, Position.BURSAR: BURSAR_EMAIL, Position.TEACHER: TEACHER_EMAIL}
+    users, staff, genders = [], [], []
+    for number, (position, title) in enumerate(plan, start=1):
+        fake = ctx.fake(ctx.pick_locale())
+        gender = ctx.rng.choice([Gender.FEMALE, Gender.MALE])
+        first = fake.first_name_female() if gender == Gender.FEMALE else fake.first_name_male()
+        last = fake.last_name()
+        email = demo_emails.pop(position, None) or ctx.unique_email(first, last, "demo.school")
+        users.append(
+            ctx.new_user(
+                email=email, first_name=first, last_name=last, is_staff=position == Position.ADMINISTRATOR
+            )
+        )
+        staff.append(
+            Staff(
+                first_name=first,
+                last_name=last,
+                email=email,
+                phone=ctx.fake().phone_number(),
+                staff_number=f"ST{number:04d}",
+                position=position,
+                job_title=title,
+                hire_date=ctx.today - datetime.timedelta(days=ctx.rng.randint(60, 365 * 20)),
+            )
+        )
+        genders.append(gender)
+    User.objects.bulk_create(users)
+    for member, user in zip(staff, users, strict=True):
+        member.user = user
+    Staff.objects.bulk_create(staff)
+    groups = {position: group_for(position) for position in Position.values}
+    Membership = User.groups.through
+    Membership.objects.bulk_create(
+        [Membership(user_id=m.user_id, group_id=groups[m.position].pk) for m in staff]
+    )
+    for member, gender in zip(staff, genders, strict=True):
+        {
+            Position.ADMINISTRATOR: ctx.administrators,
+            Position.BURSAR: ctx.bursars,
+            Position.TEACHER: ctx.teachers,
+        }[member.position].append(member)
+        ctx.teacher_genders[member.pk] = gender
+    ctx.counts["staff"] = len(staff)
+
+
+# --- academics: sections, offerings, homerooms -------------------------------------------------------------
+
+
+def _section_subjects(letter_index: int) -> list[str]:
+    language = LANGUAGE_SUBJECTS[letter_index % 2][1]
+    arts = ARTS_SUBJECTS[(letter_index // 2) % 2][1]
+    return [code for _n, code, _l in CORE_SUBJECTS] + [language, arts]
+
+
+def _assign_teachers(ctx: DemoContext, offerings: list[CourseOffering]) -> None:
+    """Give each offering a teacher, keeping loads balanced and each teacher to few subjects.
+
+    A teacher keeps taking sections of the subject they already teach until they reach the average load;
+    past that, the least-loaded teacher takes it (a new subject for them).
+    """
+    load = {t.pk: 0 for t in ctx.teachers}
+    subjects_of: dict[int, set[str]] = defaultdict(set)
+    total = sum(ctx.lessons_per_week[o.subject.code] for o in offerings)
+    cap = -(-total // len(ctx.teachers))  # ceiling of the average
+    order = {t.pk: i for i, t in enumerate(ctx.teachers)}
+    for offering in offerings:
+        code, lessons = offering.subject.code, ctx.lessons_per_week[offering.subject.code]
+        specialists = [t for t in ctx.teachers if code in subjects_of[t.pk] and load[t.pk] + lessons <= cap]
+        pool = specialists or ctx.teachers
+        teacher = min(pool, key=lambda t: (load[t.pk], len(subjects_of[t.pk]), order[t.pk]))
+        offering.teacher = teacher
+        load[teacher.pk] += lessons
+        subjects_of[teacher.pk].add(code)
+    taught: dict[tuple[int, str], int] = defaultdict(int)
+    for offering in offerings:
+        taught[(offering.teacher.pk, offering.subject.code)] += 1
+    for teacher in ctx.teachers:
+        codes = subjects_of[teacher.pk]
+        if codes:
+            main = max(sorted(codes), key=lambda code: taught[(teacher.pk, code)])
+            teacher.job_title = f"{ctx.subjects[main].name} teacher"
+    Staff.objects.bulk_update(ctx.teachers, ["job_title"])
+
+
+def seed_academics_sections(ctx: DemoContext) -> None:
+    """Sections with rooms, course offerings (section x subject, a teacher each) and homeroom teachers."""
+    size = ctx.size
+    per_section = -(-size.students // (len(size.grades) * len(size.section_letters)))
+    sections = []
+    for g in size.grades:
+        for letter in size.section_letters:
+            sections.append(
+                Section(
+                    year=ctx.year,
+                    grade_level=ctx.grade_levels[g],
+                    name=f"{g}{letter}",
+                    room=ctx.rooms[len(sections)],
+                    capacity=max(per_section + 3, 30),
+                )
+            )
+    ctx.sections = Section.objects.bulk_create(sections)
+    offerings = [
+        CourseOffering(section=section, subject=ctx.subjects[code])
+        for section in ctx.sections
+        for code in _section_subjects(size.section_letters.index(section.name[-1]))
+    ]
+    # Subject by subject, so a teacher's sections are of the same subject where the load allows.
+    offerings.sort(key=lambda o: (o.subject.code, o.section.grade_level.order, o.section.name))
+    _assign_teachers(ctx, offerings)
+    ctx.offerings = CourseOffering.objects.bulk_create(offerings)
+
+    # Homerooms: each section's homeroom teacher teaches it the most. The demo teacher chooses first.
+    lessons_in: dict[tuple[int, int], int] = defaultdict(int)
+    for o in ctx.offerings:
+        lessons_in[(o.teacher.pk, o.section.pk)] += ctx.lessons_per_week[o.subject.code]
+    leading: set[int] = set()
+    demo_teacher = ctx.teachers[0]
+    own = max(ctx.sections, key=lambda s: lessons_in[(demo_teacher.pk, s.pk)])
+    own.homeroom_teacher = demo_teacher
+    leading.add(demo_teacher.pk)
+    for section in ctx.sections:
+        if section.homeroom_teacher is not None:
+            continue
+        free = [t for t in ctx.teachers if t.pk not in leading]
+        teacher = max(free, key=lambda t: lessons_in[(t.pk, section.pk)])
+        section.homeroom_teacher = teacher
+        leading.add(teacher.pk)
+    Section.objects.bulk_update(ctx.sections, ["homeroom_teacher"])
+    ctx.counts.update(sections=len(ctx.sections), offerings=len(ctx.offerings))
+
+
+# --- people: families (students, guardians, links, enrollments) ----------------------------------------
+
+
+def _family_sizes(ctx: DemoContext) -> list[int]:
+    # The demo parent's family (three children) first, then the demo teacher's (one child).
+    sizes, remaining = [3, 1], ctx.size.students - 4
+    while remaining > 0:
+        children = min(remaining, ctx.rng.choices([1, 2, 3], weights=[55, 33, 12])[0])
+        sizes.append(children)
+        remaining -= children
+    return sizes
+
+
+def _guardian_plan(ctx: DemoContext) -> list[tuple[str, str]]:
+    """(gender, relationship) of a family's guardians: mostly two parents, sometimes one, a few grandparents."""
+    roll = ctx.rng.random()
+    if roll < 0.58:
+        plan = [(Gender.FEMALE, Relationship.MOTHER), (Gender.MALE, Relationship.FATHER)]
+        if ctx.rng.random() < 0.3:
+            plan.reverse()
+    elif roll < 0.93:
+        plan = [
+            ctx.rng.choice(
+                [
+                    (Gender.FEMALE, Relationship.MOTHER),
+                    (Gender.FEMALE, Relationship.MOTHER),
+                    (Gender.MALE, Relationship.FATHER),
+                    (ctx.rng.choice([Gender.FEMALE, Gender.MALE]), Relationship.GUARDIAN),
+                ]
+            )
+        ]
+    else:
+        plan = [(Gender.FEMALE, Relationship.MOTHER), (Gender.MALE, Relationship.FATHER)]
+        plan.append((ctx.rng.choice([Gender.FEMALE, Gender.MALE]), Relationship.GRANDPARENT))
+    return plan
+
+
+def seed_people_families(ctx: DemoContext) -> None:
+    """Students in families of one to three children, siblings in different sections; their guardians
+    (most with logins), guardian links with one primary contact, and this year's enrollments."""
+    target = -(-ctx.size.students // len(ctx.sections))
+    remaining = {section.pk: target for section in ctx.sections}
+    year_start = ctx.year.start_date
+    demo_teacher = ctx.teachers[0]
+
+    families: list[Family] = []
+    placements: list[Section] = []
+    for index, children in enumerate(_family_sizes(ctx)):
+        if index == 1:
+            family = Family(last_name=demo_teacher.last_name, locale="en_US")
+        else:
+            family = Family(last_name="", locale=ctx.pick_locale())
+            family.last_name = ctx.fake(family.locale).last_name()
+        fake = ctx.fake(family.locale)
+        address = ctx.fake().address()
+        # Distinct sections for siblings, filling the emptiest sections first.
+        ranked = sorted(ctx.sections, key=lambda s: (-remaining[s.pk], ctx.rng.random()))[:children]
+        for section in ranked:
+            remaining[section.pk] -= 1
+            grade = section.grade_level.order
+            gender = ctx.rng.choices([Gender.FEMALE, Gender.MALE, Gender.OTHER], weights=[49, 49, 2])[0]
+            first = fake.first_name_male() if gender == Gender.MALE else fake.first_name_female()
+            born = datetime.date(year_start.year - grade - 6, 9, 1) + datetime.timedelta(days=ctx.rng.randint(0, 364))
+            joined = year_start.year - ctx.rng.randint(0, grade - ctx.size.grades[0])
+            family.children.append(
+                Student(
+                    first_name=first,
+                    last_name=family.last_name,
+                    date_of_birth=born,
+                    gender=gender,
+                    address=address,
+                    admission_date=datetime.date(joined, 8, ctx.rng.randint(15, 31)),
+                )
+            )
+            placements.append(section)
+        families.append(family)
+
+    students = [child for family in families for child in family.children]
+    for number, student in enumerate(students, start=1):
+        student.admission_number = f"ADM{year_start.year % 100:02d}{number:05d}"
+    demo_student = families[0].children[0]
+    demo_student.email = STUDENT_EMAIL
+    student_user = ctx.new_user(
+        email=STUDENT_EMAIL, first_name=demo_student.first_name, last_name=demo_student.last_name
+    )
+
+    # Guardians: the demo parent heads family 0; the demo teacher is a parent in family 1.
+    guardian_users: list[tuple[Guardian, User]] = []
+    for index, family in enumerate(families):
+        fake = ctx.fake(family.locale)
+        language = LANGUAGE_OF_LOCALE[family.locale]
+        for position, (gender, relationship) in enumerate(_guardian_plan(ctx)):
+            if index == 1 and position == 0:
+                gender = ctx.teacher_genders[demo_teacher.pk]
+                relationship = Relationship.MOTHER if gender == Gender.FEMALE else Relationship.FATHER
+                first = demo_teacher.first_name
+            else:
+                first = fake.first_name_female() if gender == Gender.FEMALE else fake.first_name_male()
+            last = family.last_name if relationship != Relationship.GRANDPARENT else fake.last_name()
+            if index == 0 and position == 0:
+                email = PARENT_EMAIL
+            elif index == 1 and position == 0:
+                email = TEACHER_EMAIL
+            else:
+                email = ctx.unique_email(first, last, "example.com")
+            guardian = Guardian(
+                first_name=first,
+                last_name=last,
+                email=email,
+                phone=ctx.fake().phone_number(),
+                address=family.children[0].address,
+                occupation=fake.job()[:100],
+                preferred_language=language,
+            )
+            family.guardians.append((guardian, relationship))
+            if email == TEACHER_EMAIL:
+                guardian.user = demo_teacher.user
+            elif email == PARENT_EMAIL or ctx.rng.random() < ctx.size.guardian_login_share:
+                guardian_users.append(
+                    (guardian, ctx.new_user(email=email, first_name=first, last_name=last, language=language))
+                )
+
+    User.objects.bulk_create([student_user] + [user for _g, user in guardian_users])
+    demo_student.user = student_user
+    for guardian, user in guardian_users:
+        guardian.user = user
+    ctx.students = Student.objects.bulk_create(students)
+    ctx.guardians = Guardian.objects.bulk_create([g for family in families for g, _r in family.guardians])
+
+    links = []
+    for family in families:
+        for child in family.children:
+            for position, (guardian, relationship) in enumerate(family.guardians):
+                links.append(
+                    GuardianLink(
+                        student=child,
+                        guardian=guardian,
+                        relationship=relationship,
+                        is_primary=position == 0,
+                        receives_notifications=relationship != Relationship.GRANDPARENT,
+                    )
+                )
+    GuardianLink.objects.bulk_create(links)
+    Enrollment.objects.bulk_create(
+        [
+            Enrollment(
+                student=student,
+                section=section,
+                year=ctx.year,
+                status=EnrollmentStatus.ACTIVE,
+                enrolled_on=max(year_start, student.admission_date),
+            )
+            for student, section in zip(students, placements, strict=True)
+        ]
+    )
+    ctx.families = families
+    ctx.counts.update(
+        students=len(students),
+        guardians=len(ctx.guardians),
+        guardian_logins=len(guardian_users) + 1,
+        guardian_links=len(links),
+        families=len(families),
+    )
+
+
+# --- academics: timetable ----------------------------------------------------------------------------
+
+
+def seed_academics_timetable(ctx: DemoContext) -> None:
+    """A Monday-to-Friday timetable for every offering, with no section or teacher in two places at once.
+
+    Greedy, in rounds (every offering's first lesson, then every second, ...): each lesson takes the free
+    slot on a day the offering does not meet yet, on the teacher's least busy day, so every teacher with
+    five lessons or more teaches every weekday.
+    """
+    slots = [(day, period) for day in WEEKDAYS for period in ctx.periods]
+    section_busy: dict[int, set] = defaultdict(set)
+    teacher_busy: dict[int, set] = defaultdict(set)
+    teacher_day: dict[tuple[int, int], int] = defaultdict(int)
+    offering_days: dict[int, set[int]] = defaultdict(set)
+    order = list(ctx.offerings)
+    ctx.rng.shuffle(order)
+    # Busiest teachers first within a round: they have the fewest free slots.
+    load: dict[int, int] = defaultdict(int)
+    for o in order:
+        load[o.teacher.pk] += ctx.lessons_per_week[o.subject.code]
+    order.sort(key=lambda o: -load[o.teacher.pk])
+    entries, dropped = [], 0
+    for lesson_round in range(max(ctx.lessons_per_week.values())):
+        for offering in order:
+            if ctx.lessons_per_week[offering.subject.code] <= lesson_round:
+                continue
+            section, teacher = offering.section.pk, offering.teacher.pk
+            free = [
+                (day, period)
+                for day, period in slots
+                if (day, period.pk) not in section_busy[section] and (day, period.pk) not in teacher_busy[teacher]
+            ]
+            if not free:
+                dropped += 1
+                continue
+            day, period = min(
+                free,
+                key=lambda slot: (
+                    slot[0] in offering_days[offering.pk],
+                    teacher_day[(teacher, slot[0])],
+                    ctx.rng.random(),
+                ),
+            )
+            section_busy[section].add((day, period.pk))
+            teacher_busy[teacher].add((day, period.pk))
+            teacher_day[(teacher, day)] += 1
+            offering_days[offering.pk].add(day)
+            entries.append(TimetableEntry(offering=offering, weekday=day, period=period, room=offering.section.room))
+    TimetableEntry.objects.bulk_create(entries)
+    ctx.counts.update(timetable_entries=len(entries), timetable_lessons_not_placed=dropped)
+
+
+# --- people: photos ----------------------------------------------------------------------------------------
+
+PHOTO_COLOURS = ["#1f6feb", "#8250df", "#bf3989", "#cf222e", "#bc4c00", "#4d2d00", "#1a7f37", "#0a3069", "#116329"]
+
+
+def _initials_png(initials: str, colour: str) -> bytes:
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (160, 160), colour)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=64)
+    draw.text((80, 80), initials, fill="white", font=font, anchor="mm")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False)
+    return out.getvalue()
+
+
+def seed_people_photos(ctx: DemoContext) -> None:
+    """A generated photo (coloured square with initials) for every child in the small school; in the large
+    school only for the demo families."""
+    if ctx.size.photos_for_all:
+        children = ctx.students
+    else:
+        children = ctx.families[0].children + ctx.families[1].children
+    for student in children:
+        content = ContentFile(_initials_png(student.initials, ctx.rng.choice(PHOTO_COLOURS)))
+        student.photo.save(f"{slugify(student.initials) or 'photo'}.png", content, save=False)
+    Student.objects.bulk_update(children, ["photo"], batch_size=500)
+    ctx.counts["photos"] = len(children)
+
+
+SEED_STEPS: list[SeedStep] = [
+    seed_core,
+    seed_academics_structure,
+    seed_people_staff,
+    seed_academics_sections,
+    seed_people_families,
+    seed_academics_timetable,
+    seed_people_photos,
+]

@@ -1,0 +1,837 @@
+"""Bulk import of students with their guardians from an XLSX or CSV file.
+
+The flow is: `import_job_create` checks and stores the file (a Job records it), `student_import_validate`
+runs the dry run (it writes nothing but the Job: every row with its problems goes to `job.result`), and
+`student_import_commit` writes everything in one transaction once the dry run is clean. Large files run
+the two steps on the queue (tasks/people.py); the job's `payload["phase"]` says where it stands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime
+import io
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.validators import validate_email
+from django.db import DatabaseError, transaction
+from django.db.models.functions import Lower, Upper
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from modules.academics.models import Enrollment, Section
+from modules.academics.selectors import current_year
+from modules.core.audit import audit_log
+from modules.core.models import Job, JobStatus
+from modules.people.models import Gender, Guardian, GuardianLink, Relationship, Student
+
+IMPORT_KIND = "student_import"
+XLSX_SIGNATURE = b"PK\x03\x04"
+GUARDIAN_SLOTS = (1, 2)
+PROGRESS_STEPS = 20
+LOOKUP_CHUNK = 500
+
+
+class Phase:
+    """Where an import job stands (kept in job.payload["phase"])."""
+
+    UPLOADED = "uploaded"  # file stored, dry run not started
+    VALIDATING = "validating"  # dry run running
+    PREVIEW = "preview"  # dry run done: job.result holds rows and problems
+    CONFIRMED = "confirmed"  # the office confirmed; the write waits on the queue
+    COMMITTING = "committing"  # the write is running
+    IMPORTED = "imported"  # written
+    FAILED = "failed"  # stopped; job.message says why, nothing was written
+
+    IN_PROGRESS = (UPLOADED, VALIDATING, CONFIRMED, COMMITTING)
+
+
+class ImportFileError(Exception):
+    """The uploaded file cannot be used at all; the message is for the person who uploaded it."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    name: str
+    required: bool
+    label: Promise  # how a message names the column ("date of birth")
+    help: Promise
+    example: str = ""
+    max_length: int | None = None
+
+
+def _guardian_columns(slot: int, example: dict[str, str]) -> list[ImportColumn]:
+    def label(field: Promise) -> Promise:
+        return format_lazy(gettext_lazy("guardian {slot} {field}"), slot=slot, field=field)
+
+    new_guardian = gettext_lazy("Needed for a new guardian.")
+    primary = gettext_lazy("Guardian 1 is the primary contact.")
+    return [
+        ImportColumn(
+            f"guardian{slot}_first_name",
+            False,
+            label(gettext_lazy("first name")),
+            format_lazy("{} {}", new_guardian, primary) if slot == 1 else new_guardian,
+            example.get("first_name", ""),
+            100,
+        ),
+        ImportColumn(
+            f"guardian{slot}_last_name",
+            False,
+            label(gettext_lazy("last name")),
+            new_guardian,
+            example.get("last_name", ""),
+            100,
+        ),
+        ImportColumn(
+            f"guardian{slot}_email",
+            False,
+            label(gettext_lazy("email")),
+            gettext_lazy(
+                "A guardian already in the portal with this email (or met earlier in the file, for siblings) "
+                "is reused, not created again."
+            ),
+            example.get("email", ""),
+            254,
+        ),
+        ImportColumn(
+            f"guardian{slot}_phone",
+            False,
+            label(gettext_lazy("phone")),
+            gettext_lazy("Any format."),
+            example.get("phone", ""),
+            40,
+        ),
+        ImportColumn(
+            f"guardian{slot}_relationship",
+            False,
+            label(gettext_lazy("relationship")),
+            gettext_lazy("mother, father, guardian, grandparent, sibling or other (guardian when empty)."),
+            example.get("relationship", ""),
+        ),
+    ]
+
+
+IMPORT_COLUMNS: tuple[ImportColumn, ...] = (
+    ImportColumn(
+        "admission_number",
+        True,
+        gettext_lazy("admission number"),
+        gettext_lazy("Unique per student, e.g. A1023."),
+        "A1023",
+        30,
+    ),
+    ImportColumn("first_name", True, gettext_lazy("first name"), gettext_lazy("Given name."), "Maria", 100),
+    ImportColumn("last_name", True, gettext_lazy("last name"), gettext_lazy("Family name."), "Lopez", 100),
+    ImportColumn(
+        "date_of_birth",
+        True,
+        gettext_lazy("date of birth"),
+        gettext_lazy("YYYY-MM-DD or DD/MM/YYYY (an Excel date cell works too)."),
+        "2012-05-17",
+    ),
+    ImportColumn("gender", False, gettext_lazy("gender"), gettext_lazy("F, M or X (X when empty)."), "F"),
+    ImportColumn(
+        "section",
+        False,
+        gettext_lazy("section"),
+        gettext_lazy("A section of the current academic year, e.g. 7A. The student is enrolled in it."),
+        "7A",
+    ),
+    ImportColumn("email", False, gettext_lazy("email"), gettext_lazy("The student's own email."), "", 254),
+    ImportColumn("phone", False, gettext_lazy("phone"), gettext_lazy("Any format."), "", 40),
+    ImportColumn("address", False, gettext_lazy("address"), gettext_lazy("Home address."), "12 Oak Street"),
+    *_guardian_columns(
+        1,
+        {
+            "first_name": "Ana",
+            "last_name": "Lopez",
+            "email": "ana.lopez@example.com",
+            "phone": "+1 555 0100",
+            "relationship": "mother",
+        },
+    ),
+    *_guardian_columns(2, {"first_name": "Luis", "last_name": "Lopez", "relationship": "father"}),
+)
+COLUMNS_BY_NAME = {column.name: column for column in IMPORT_COLUMNS}
+REQUIRED_COLUMNS = tuple(column.name for column in IMPORT_COLUMNS if column.required)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reading the file
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _read_rows(content: bytes, file_format: str) -> list[list[Any]]:
+    """Every row of the file (the header row first) as lists of cell values. Raises ImportFileError."""
+    if file_format == "xlsx":
+        return _read_xlsx(content)
+    return _read_csv(content)
+
+
+def _read_xlsx(content: bytes) -> list[list[Any]]:
+    from openpyxl import load_workbook
+
+    if not content.startswith(XLSX_SIGNATURE):
+        raise ImportFileError(
+            _(
+                "This file is not a real Excel workbook (.xlsx). Save it from your spreadsheet program as .xlsx or CSV."
+            )
+        )
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            return [list(row) for row in sheet.iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    # A damaged workbook fails in many ways inside openpyxl (zip, XML, missing parts, bad values, its own
+    # exception classes); all of them mean the same thing to the person who uploaded it.
+    except Exception as error:
+        raise ImportFileError(
+            _(
+                "This Excel file could not be read; it may be damaged. Open it, save it again as .xlsx and retry."
+            )
+        ) from error
+
+
+def _read_csv(content: bytes) -> list[list[Any]]:
+    if content.startswith(XLSX_SIGNATURE) or b"\x00" in content[:4096]:
+        raise ImportFileError(_("This file is not a CSV text file. Save it as .xlsx or as “CSV UTF-8”."))
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportFileError(
+            _(
+                "This CSV file is not in UTF-8, so accented letters would be damaged. "
+                "In your spreadsheet program choose “Save as” and the type “CSV UTF-8”, or upload an .xlsx file."
+            )
+        ) from error
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as error:
+        raise ImportFileError(_("This CSV file could not be read: %(error)s") % {"error": error}) from error
+
+
+def _is_blank(row: list[Any]) -> bool:
+    return all(_cell_text(value) == "" for value in row)
+
+
+def _data_rows(rows: list[list[Any]]) -> Iterator[tuple[int, list[Any]]]:
+    """(spreadsheet row number, cells) for each non-blank row below the header row."""
+    for index, row in enumerate(rows[1:], start=2):
+        if not _is_blank(row):
+            yield index, row
+
+
+def _header_key(value: Any) -> str:
+    key = re.sub(r"[\s\-]+", "_", _cell_text(value).lower()).strip("_*")
+    return re.sub(r"^guardian_(\d)", r"guardian\1", key)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Creating the job
+
+
+def import_job_create(*, owner, upload) -> Job:
+    """Check an uploaded file, store it privately and record an import Job owned by the uploader.
+
+    Raises ImportFileError (nothing stored, no job) when the file cannot be used at all: wrong type, empty,
+    too large, too many rows, damaged, or a CSV that is not UTF-8. Problems inside the data (a missing
+    column, a bad date) are for the dry run.
+    """
+    filename = (getattr(upload, "name", "") or "upload").rsplit("/", 1)[-1][:200]
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in {"xlsx", "csv"}:
+        raise ImportFileError(
+            _("“%(name)s” is not an Excel workbook (.xlsx) or a CSV file (.csv).") % {"name": filename}
+        )
+    size = getattr(upload, "size", None)
+    limit = settings.STUDENTFLOW_IMPORT_MAX_BYTES
+    if size is not None and size > limit:
+        raise ImportFileError(_too_large(size, limit))
+    content = upload.read()
+    if len(content) > limit:
+        raise ImportFileError(_too_large(len(content), limit))
+    if not content.strip(b"\xef\xbb\xbf \t\r\n"):
+        raise ImportFileError(_("The file is empty."))
+    rows = _read_rows(content, extension)
+    row_count = sum(1 for _row in _data_rows(rows))
+    if row_count > settings.STUDENTFLOW_IMPORT_MAX_ROWS:
+        raise ImportFileError(
+            _("The file has %(count)s rows; one import takes at most %(limit)s. Split it into smaller files.")
+            % {"count": row_count, "limit": settings.STUDENTFLOW_IMPORT_MAX_ROWS}
+        )
+    path = default_storage.save(f"imports/{uuid.uuid4().hex}.{extension}", ContentFile(content))
+    return Job.objects.create(
+        kind=IMPORT_KIND,
+        owner=owner,
+        total=row_count,
+        payload={"path": path, "filename": filename, "format": extension, "phase": Phase.UPLOADED},
+    )
+
+
+def _too_large(size: int, limit: int) -> str:
+    return _("The file is too large (%(size)s). The limit is %(limit)s.") % {
+        "size": filesizeformat(size),
+        "limit": filesizeformat(limit),
+    }
+
+
+def import_runs_in_background(job: Job) -> bool:
+    return job.total > settings.STUDENTFLOW_IMPORT_BACKGROUND_ROWS
+
+
+def import_phase(job: Job) -> str:
+    return job.payload.get("phase", Phase.UPLOADED)
+
+
+def import_can_confirm(job: Job) -> bool:
+    result = job.result or {}
+    return (
+        import_phase(job) == Phase.PREVIEW
+        and job.status == JobStatus.SUCCEEDED
+        and bool(result.get("rows"))
+        and result.get("error_count", 1) == 0
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The dry run
+
+
+@dataclass
+class _Lookups:
+    """What the checks need from the database, loaded in a few queries for the whole file."""
+
+    sections: dict[str, tuple[int, str]]  # lower-cased name -> (id, name), current year only
+    students: dict[str, str]  # upper-cased admission number -> full name
+    guardians: dict[str, tuple[int, str]]  # lower-cased email -> (id, full name)
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), LOOKUP_CHUNK):
+        yield values[start : start + LOOKUP_CHUNK]
+
+
+def _load_lookups(admission_numbers: set[str], guardian_emails: set[str]) -> _Lookups:
+    year = current_year()
+    sections: dict[str, tuple[int, str]] = {}
+    if year is not None:
+        for pk, name in Section.objects.filter(year=year).values_list("pk", "name"):
+            sections.setdefault(name.strip().lower(), (pk, name))
+    students: dict[str, str] = {}
+    for chunk in _chunks(sorted(admission_numbers)):
+        found = (
+            Student.objects.annotate(number=Upper("admission_number"))
+            .filter(number__in=chunk)
+            .values_list("number", "first_name", "last_name")
+        )
+        for number, first_name, last_name in found:
+            students[number] = f"{first_name} {last_name}".strip()
+    guardians: dict[str, tuple[int, str]] = {}
+    for chunk in _chunks(sorted(guardian_emails)):
+        found = (
+            Guardian.objects.annotate(email_key=Lower("email"))
+            .filter(email_key__in=chunk)
+            .order_by("pk")
+            .values_list("email_key", "pk", "first_name", "last_name")
+        )
+        for email, pk, first_name, last_name in found:
+            guardians.setdefault(email, (pk, f"{first_name} {last_name}".strip()))
+    return _Lookups(sections=sections, students=students, guardians=guardians)
+
+
+def _parse_date(value: Any) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 100_000:
+        from openpyxl.utils.datetime import from_excel
+
+        converted = from_excel(value)
+        return converted.date() if isinstance(converted, datetime.datetime) else None
+    text = _cell_text(value)
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+GENDER_WORDS = {
+    "f": Gender.FEMALE,
+    "female": Gender.FEMALE,
+    "m": Gender.MALE,
+    "male": Gender.MALE,
+    "x": Gender.OTHER,
+    "other": Gender.OTHER,
+    "": Gender.OTHER,
+}
+
+
+class _RowChecker:
+    """Checks one data row at a time; remembers what earlier rows used (admission numbers, guardian emails)."""
+
+    def __init__(self, lookups: _Lookups, today: datetime.date):
+        self.lookups = lookups
+        self.today = today
+        self.numbers_seen: dict[str, int] = {}
+        self.guardian_rows: dict[str, int] = {}  # email -> the row that brings this new guardian in
+
+    def check(self, number: int, values: dict[str, Any]) -> dict[str, Any]:
+        errors: list[str] = []
+        text = {name: _cell_text(values.get(name)) for name in COLUMNS_BY_NAME}
+
+        def problem(message: str, **params: Any) -> None:
+            errors.append(_("Row %(row)s: ") % {"row": number} + message % params)
+
+        for name in REQUIRED_COLUMNS:
+            if not text[name]:
+                problem(_("%(column)s is missing."), column=COLUMNS_BY_NAME[name].label)
+        for name, column in COLUMNS_BY_NAME.items():
+            if column.max_length and len(text[name]) > column.max_length:
+                problem(
+                    _("%(column)s is too long (at most %(limit)s characters)."),
+                    column=column.label,
+                    limit=column.max_length,
+                )
+
+        admission_number = text["admission_number"].upper()
+        if admission_number:
+            if admission_number in self.lookups.students:
+                problem(
+                    _("admission number %(number)s is already used by %(name)s."),
+                    number=admission_number,
+                    name=self.lookups.students[admission_number],
+                )
+            elif admission_number in self.numbers_seen:
+                errors.append(
+                    _("Row %(first)s and row %(row)s have the same admission number %(number)s.")
+                    % {
+                        "first": self.numbers_seen[admission_number],
+                        "row": number,
+                        "number": admission_number,
+                    }
+                )
+            else:
+                self.numbers_seen[admission_number] = number
+
+        birth = None
+        if text["date_of_birth"]:
+            birth = _parse_date(values.get("date_of_birth"))
+            if birth is None or birth.year < 1900:
+                problem(
+                    _(
+                        "date of birth '%(value)s' is not a valid date (write it as YYYY-MM-DD or DD/MM/YYYY)."
+                    ),
+                    value=text["date_of_birth"],
+                )
+                birth = None
+            elif birth > self.today:
+                problem(_("date of birth %(value)s is in the future."), value=birth.isoformat())
+                birth = None
+
+        gender = GENDER_WORDS.get(text["gender"].lower())
+        if gender is None:
+            problem(_("gender '%(value)s' is not F, M or X."), value=text["gender"])
+
+        section_id, section_name = None, text["section"]
+        if text["section"]:
+            found = self.lookups.sections.get(text["section"].lower())
+            if found is None:
+                problem(_("section '%(value)s' does not exist this year."), value=text["section"])
+            else:
+                section_id, section_name = found
+
+        email = text["email"].lower()
+        if email and not _valid_email(email):
+            problem(_("email '%(value)s' is not a valid email address."), value=text["email"])
+
+        guardians = self._guardians(number, text, problem)
+        return {
+            "row": number,
+            "admission_number": admission_number,
+            "first_name": text["first_name"],
+            "last_name": text["last_name"],
+            "date_of_birth": birth.isoformat() if birth else None,
+            "date_of_birth_text": text["date_of_birth"],
+            "gender": gender or "",
+            "section": section_name,
+            "section_id": section_id,
+            "email": email,
+            "phone": text["phone"],
+            "address": text["address"],
+            "guardians": guardians,
+            "errors": errors,
+        }
+
+    def _guardians(
+        self, number: int, text: dict[str, str], problem: Callable[..., None]
+    ) -> list[dict[str, Any]]:
+        guardians: list[dict[str, Any]] = []
+        emails_in_row: set[str] = set()
+        for slot in GUARDIAN_SLOTS:
+            prefix = f"guardian{slot}_"
+            fields = {name: text[prefix + name] for name in ("first_name", "last_name", "email", "phone")}
+            relationship_text = text[prefix + "relationship"]
+            if not any(fields.values()) and not relationship_text:
+                continue
+            email = fields["email"].lower()
+            relationship = _relationship(relationship_text)
+            if relationship is None:
+                problem(
+                    _("guardian %(slot)s relationship '%(value)s' is not one of: %(choices)s."),
+                    slot=slot,
+                    value=relationship_text,
+                    choices=", ".join(Relationship.values),
+                )
+            guardian = {
+                "slot": slot,
+                **fields,
+                "email": email,
+                "relationship": relationship or "",
+                "primary": not guardians,
+                "existing_id": None,
+                "existing_name": "",
+                "same_as_row": None,
+            }
+            if email and not _valid_email(email):
+                problem(
+                    _("guardian %(slot)s email '%(value)s' is not a valid email address."),
+                    slot=slot,
+                    value=fields["email"],
+                )
+                email = ""
+            if email and email in emails_in_row:
+                problem(_("guardian 1 and guardian 2 have the same email %(email)s."), email=email)
+                continue
+            if email and email in self.lookups.guardians:
+                guardian["existing_id"], guardian["existing_name"] = self.lookups.guardians[email]
+            elif email and email in self.guardian_rows:
+                guardian["same_as_row"] = self.guardian_rows[email]
+            elif not (fields["first_name"] and fields["last_name"]):
+                problem(_("guardian %(slot)s has no first and last name."), slot=slot)
+            elif email:
+                self.guardian_rows[email] = number
+            if email:
+                emails_in_row.add(email)
+            guardians.append(guardian)
+        return guardians
+
+
+def _valid_email(value: str) -> bool:
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def _relationship(value: str) -> str | None:
+    key = value.strip().lower()
+    if not key:
+        return Relationship.GUARDIAN
+    if key in Relationship.values:
+        return key
+    labels = {str(label).lower(): choice for choice, label in Relationship.choices}
+    labels.update(
+        {"legal guardian": Relationship.GUARDIAN, "grandmother": "grandparent", "grandfather": "grandparent"}
+    )
+    return labels.get(key)
+
+
+def _analyse(job: Job, *, report_progress: bool) -> dict[str, Any]:
+    """The dry run's findings for the job's file: every row with its problems, plus file-level problems."""
+    content = _stored_content(job)
+    rows = _read_rows(content, job.payload.get("format", "xlsx"))
+    result: dict[str, Any] = {"rows": [], "file_errors": [], "warnings": [], "error_count": 0}
+    headers = [_header_key(value) for value in rows[0]] if rows else []
+    file_errors: list[str] = result["file_errors"]
+    positions: dict[str, int] = {}
+    for index, key in enumerate(headers):
+        if not key:
+            continue
+        if key in positions and key in COLUMNS_BY_NAME:
+            file_errors.append(_("The column “%(column)s” appears twice.") % {"column": key})
+        positions.setdefault(key, index)
+    for name in REQUIRED_COLUMNS:
+        if name not in positions:
+            file_errors.append(
+                _("The file has no “%(column)s” column, which is required.") % {"column": name}
+            )
+    ignored = [key for key in positions if key not in COLUMNS_BY_NAME]
+    if ignored:
+        result["warnings"].append(
+            _("These columns are not used and were ignored: %(columns)s.") % {"columns": ", ".join(ignored)}
+        )
+    data = list(_data_rows(rows))
+    if not data:
+        file_errors.append(_("The file has no data rows below the header row."))
+    if file_errors:
+        result["error_count"] = len(file_errors)
+        return result
+
+    def value_of(row: list[Any], name: str) -> Any:
+        position = positions.get(name)
+        return row[position] if position is not None and position < len(row) else None
+
+    records = [(number, {name: value_of(row, name) for name in COLUMNS_BY_NAME}) for number, row in data]
+    admission_numbers = {_cell_text(values["admission_number"]).upper() for _n, values in records}
+    emails = {
+        _cell_text(values[f"guardian{slot}_email"]).lower()
+        for _n, values in records
+        for slot in GUARDIAN_SLOTS
+    }
+    checker = _RowChecker(_load_lookups(admission_numbers - {""}, emails - {""}), timezone.localdate())
+    step = max(1, len(records) // PROGRESS_STEPS)
+    for index, (number, values) in enumerate(records, start=1):
+        result["rows"].append(checker.check(number, values))
+        if report_progress and index % step == 0 and index < len(records):
+            job.set_progress(min(index, job.total) if job.total else 0)
+    result["error_count"] = sum(len(row["errors"]) for row in result["rows"])
+    result["summary"] = _summary(result["rows"])
+    return result
+
+
+def _summary(rows: list[dict[str, Any]]) -> dict[str, int]:
+    guardians = [guardian for row in rows for guardian in row["guardians"]]
+    return {
+        "students": len(rows),
+        "enrollments": sum(1 for row in rows if row["section_id"]),
+        "new_guardians": sum(1 for g in guardians if not g["existing_id"] and not g["same_as_row"]),
+        "existing_guardians": len({g["existing_id"] for g in guardians if g["existing_id"]}),
+        "links": len(guardians),
+    }
+
+
+def _stored_content(job: Job) -> bytes:
+    path = job.payload.get("path")
+    if not path or not default_storage.exists(path):
+        raise ImportFileError(_("The uploaded file is no longer available. Upload it again."))
+    with default_storage.open(path, "rb") as handle:
+        return handle.read()
+
+
+@contextlib.contextmanager
+def _failing(job: Job) -> Iterator[None]:
+    """Mark the job failed when its work stops with an error, so its page does not wait forever."""
+    try:
+        yield
+    except ImportFileError as error:
+        _finish(job, phase=Phase.FAILED, status=JobStatus.FAILED, message=error.message)
+    except Exception:
+        _finish(
+            job,
+            phase=Phase.FAILED,
+            status=JobStatus.FAILED,
+            message=_("The import stopped because of an unexpected error. Nothing was imported."),
+        )
+        raise
+
+
+def _finish(job: Job, *, phase: str, status: str, message: str = "", result: dict | None = None) -> None:
+    job.payload = {**job.payload, "phase": phase}
+    job.status = status
+    job.message = message
+    job.finished_at = timezone.now()
+    fields = ["payload", "status", "message", "finished_at"]
+    if status == JobStatus.SUCCEEDED:
+        job.done = job.total
+        fields.append("done")
+    if result is not None:
+        job.result = result
+        fields.append("result")
+    job.save(update_fields=fields)
+
+
+def student_import_validate(*, job: Job) -> None:
+    """The dry run: check every row against the file and the database; store the findings in job.result.
+
+    Writes nothing but the job. Safe to run twice: a job past its dry run is left as it is.
+    """
+    job.refresh_from_db()
+    if import_phase(job) not in (Phase.UPLOADED, Phase.VALIDATING):
+        return
+    job.payload = {**job.payload, "phase": Phase.VALIDATING}
+    job.status = JobStatus.RUNNING
+    job.save(update_fields=["payload", "status"])
+    with _failing(job):
+        result = _analyse(job, report_progress=True)
+        _finish(job, phase=Phase.PREVIEW, status=JobStatus.SUCCEEDED, result=result)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The write
+
+
+def student_import_confirm(*, job: Job) -> bool:
+    """Claim a clean dry run for writing on the queue. False when it is not confirmable (or already claimed)."""
+    job.refresh_from_db()
+    if not import_can_confirm(job):
+        return False
+    claimed = Job.objects.filter(pk=job.pk, status=JobStatus.SUCCEEDED, payload__phase=Phase.PREVIEW).update(
+        status=JobStatus.QUEUED, payload={**job.payload, "phase": Phase.CONFIRMED}, finished_at=None
+    )
+    job.refresh_from_db()
+    return claimed == 1
+
+
+class _DataChanged(Exception):
+    def __init__(self, result: dict[str, Any]):
+        self.result = result
+
+
+def student_import_commit(*, job: Job) -> None:
+    """Write a clean dry run: students, new guardians, links and enrollments, in one transaction.
+
+    Everything is written or nothing is. Safe to call twice: only the first call of a confirmable job
+    (phase preview or confirmed) writes; any other call leaves the job as it is.
+    """
+    job.refresh_from_db()
+    phase = import_phase(job)
+    if phase == Phase.PREVIEW and not import_can_confirm(job):
+        return
+    if phase not in (Phase.PREVIEW, Phase.CONFIRMED):
+        return
+    claimed = Job.objects.filter(pk=job.pk, payload__phase=phase).update(
+        status=JobStatus.RUNNING, payload={**job.payload, "phase": Phase.COMMITTING}, finished_at=None
+    )
+    if claimed != 1:
+        return
+    job.refresh_from_db()
+    with _failing(job):
+        try:
+            imported = _write(job)
+        except _DataChanged as changed:
+            _finish(
+                job,
+                phase=Phase.PREVIEW,
+                status=JobStatus.SUCCEEDED,
+                result=changed.result,
+                message=_(
+                    "Nothing was imported: the students or guardians in the portal changed since the dry run. "
+                    "The problems are listed below."
+                ),
+            )
+            return
+        except DatabaseError as error:
+            raise ImportFileError(
+                _("Nothing was imported: the database refused the data (%(error)s). Run the dry run again.")
+                % {"error": error}
+            ) from error
+        path = job.payload.get("path")
+        result = {**job.result, "imported": imported}
+        job.payload = {**job.payload, "path": ""}
+        _finish(job, phase=Phase.IMPORTED, status=JobStatus.SUCCEEDED, result=result)
+        # The data is in the database now; the uploaded copy of personal data is not kept.
+        if path:
+            default_storage.delete(path)
+
+
+@transaction.atomic
+def _write(job: Job) -> dict[str, int]:
+    # Checked again inside the transaction: another admission or guardian may have arrived since the dry run.
+    result = _analyse(job, report_progress=False)
+    if result["error_count"] or not result["rows"]:
+        raise _DataChanged(result)
+    rows = result["rows"]
+    year = current_year()
+    students = Student.objects.bulk_create(
+        [
+            Student(
+                admission_number=row["admission_number"],
+                first_name=row["first_name"],
+                last_name=row["last_name"],
+                date_of_birth=datetime.date.fromisoformat(row["date_of_birth"]),
+                gender=row["gender"],
+                email=row["email"],
+                phone=row["phone"],
+                address=row["address"],
+            )
+            for row in rows
+        ]
+    )
+    new_guardians: dict[tuple[int, int], Guardian] = {}  # (row, slot) -> guardian created by that row
+    for row in rows:
+        for guardian in row["guardians"]:
+            if not guardian["existing_id"] and not guardian["same_as_row"]:
+                new_guardians[(row["row"], guardian["slot"])] = Guardian(
+                    first_name=guardian["first_name"],
+                    last_name=guardian["last_name"],
+                    email=guardian["email"],
+                    phone=guardian["phone"],
+                )
+    Guardian.objects.bulk_create(list(new_guardians.values()))
+    by_email = {guardian.email: guardian.pk for guardian in new_guardians.values() if guardian.email}
+    links = []
+    for row, student in zip(rows, students, strict=True):
+        for guardian in row["guardians"]:
+            if guardian["existing_id"]:
+                guardian_id = guardian["existing_id"]
+            elif guardian["same_as_row"]:
+                guardian_id = by_email[guardian["email"]]
+            else:
+                guardian_id = new_guardians[(row["row"], guardian["slot"])].pk
+            links.append(
+                GuardianLink(
+                    student=student,
+                    guardian_id=guardian_id,
+                    relationship=guardian["relationship"],
+                    is_primary=guardian["primary"],
+                )
+            )
+    GuardianLink.objects.bulk_create(links)
+    enrollments = [
+        Enrollment(student=student, section_id=row["section_id"], year=year)
+        for row, student in zip(rows, students, strict=True)
+        if row["section_id"] and year is not None
+    ]
+    Enrollment.objects.bulk_create(enrollments)
+    imported = {
+        "students": len(students),
+        "guardians_created": len(new_guardians),
+        "guardians_reused": result["summary"]["existing_guardians"],
+        "links": len(links),
+        "enrollments": len(enrollments),
+    }
+    audit_log(
+        actor=job.owner,
+        action="student.import",
+        obj=job,
+        after={**imported, "filename": job.payload.get("filename", "")},
+    )
+    job.result = result
+    return imported

@@ -1,0 +1,32 @@
+from tests.access.matrix import PUBLIC, SIGNED_IN_OK, Rule, expect
+
+RULES = [
+    Rule("home", expect=SIGNED_IN_OK),
+    Rule("switch_role", method="post", data={"role": "teacher"}, expect=expect(302)),
+    Rule("set_language", method="post", data={"language": "fr", "next": "/"}, expect=expect(302, anonymous=302)),
+    # allauth: public entrance pages; a signed-in user is sent on from the login and sign-up pages.
+    Rule("account_login", expect=expect(302, anonymous=200)),
+    Rule("account_logout", expect=expect(200, anonymous=302)),
+    Rule("account_inactive", expect=PUBLIC),
+    Rule("account_signup", expect=expect(302, anonymous=200)),
+    Rule("account_reauthenticate", expect=SIGNED_IN_OK),
+    Rule("account_email", expect=SIGNED_IN_OK),
+    Rule("account_email_verification_sent", expect=PUBLIC),
+    Rule("account_change_password", expect=SIGNED_IN_OK),
+    Rule("account_set_password", expect=expect(302)),
+    Rule("account_reset_password", expect=PUBLIC),
+    Rule("account_confirm_login_code", expect=expect(302, anonymous=302)),
+    Rule("account_confirm_email", kwargs={"key": "not-a-real-key"}, expect=PUBLIC),
+    Rule("account_reset_password_from_key_done", expect=PUBLIC),
+    Rule("account_reset_password_from_key", kwargs={"uidb36": "zz", "key": "bad-key"}, expect=PUBLIC),
+    Rule("account_reset_password_done", expect=PUBLIC),
+    Rule("mfa_index", expect=SIGNED_IN_OK),
+    Rule("mfa_authenticate", expect=expect(302, anonymous=302)),
+    Rule("mfa_reauthenticate", expect=expect(302)),
+    # Activating TOTP asks for the password again first (allauth reauthentication).
+    Rule("mfa_activate_totp", expect=expect(302)),
+    Rule("mfa_deactivate_totp", expect=expect(404)),
+    Rule("mfa_view_recovery_codes", expect=expect(404)),
+    Rule("mfa_generate_recovery_codes", expect=expect(302)),
+    Rule("mfa_download_recovery_codes", expect=expect(404)),
+]

@@ -98,9 +98,9 @@ def school(db, teacher, other_teacher, guardian, other_guardian, student) -> Sch
         year=year, grade_level=grade, name="7B", homeroom_teacher=other_teacher.staff_profile
     )
     maths = f.SubjectFactory(name="Mathematics", code="MATH")
-    english = f.SubjectFactory(name="English", code="ENG")
+    history = f.SubjectFactory(name="History", code="HIST")
     offering = f.CourseOfferingFactory(subject=maths, section=section, teacher=teacher.staff_profile)
-    other_offering = f.CourseOfferingFactory(subject=english, section=other_section, teacher=other_teacher.staff_profile)
+    other_offering = f.CourseOfferingFactory(subject=history, section=other_section, teacher=other_teacher.staff_profile)
     child = student.student_profile
     other_child = f.StudentFactory(first_name="Olive", last_name="Elsewhere", admission_number="A-0002")
     f.EnrollmentFactory(student=child, section=section)

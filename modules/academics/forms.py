@@ -219,6 +219,6 @@ class TimetableSlotForm(PlainForm):
             f"{o.subject.name} · {o.teacher.full_name}" if o.teacher else o.subject.name
         )
         if section.room_id:
-            self.fields["room"].help_text = _("Leave empty for the section's own room (%(room)s).") % {
-                "room": section.room
-            }
+            self.fields["room"].help_text = _(
+                "Leave empty when the class meets in the section's own room (%(room)s)."
+            ) % {"room": section.room}

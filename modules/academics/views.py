@@ -67,6 +67,11 @@ def _render(request, template: str, context: dict, partial: str | None = None):
     return response
 
 
+def _posted(request):
+    """The submitted data for a POST (even an empty one, so that it is validated), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def _chosen_year(request) -> AcademicYear | None:
     """The year in ?year=, else the current one (an unknown year is a 404, not a silent switch)."""
     value = request.GET.get("year", "")
@@ -139,7 +144,7 @@ def year_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def year_create(request):
-    form = AcademicYearForm(request.POST or None)
+    form = AcademicYearForm(_posted(request))
     return _form_page(
         request,
         form,
@@ -154,7 +159,7 @@ def year_create(request):
 def year_edit(request, pk):
     year = get_object_or_404(AcademicYear, pk=pk)
     url = reverse("academics:year_detail", args=[year.pk])
-    form = AcademicYearForm(request.POST or None, instance=year)
+    form = AcademicYearForm(_posted(request), instance=year)
     return _form_page(
         request, form, title=_("Edit %(name)s") % {"name": year}, cancel_url=url, success_url=url
     )
@@ -174,7 +179,7 @@ def year_set_current(request, pk):
 def term_create(request, year_pk):
     year = get_object_or_404(AcademicYear, pk=year_pk)
     url = reverse("academics:year_detail", args=[year.pk])
-    form = TermForm(request.POST or None, instance=Term(year=year))
+    form = TermForm(_posted(request), instance=Term(year=year))
     title = _("New term in %(year)s") % {"year": year}
     return _form_page(request, form, title=title, cancel_url=url, success_url=url)
 
@@ -184,7 +189,7 @@ def term_create(request, year_pk):
 def term_edit(request, year_pk, pk):
     term = get_object_or_404(Term.objects.select_related("year"), pk=pk, year_id=year_pk)
     url = reverse("academics:year_detail", args=[year_pk])
-    form = TermForm(request.POST or None, instance=term)
+    form = TermForm(_posted(request), instance=term)
     return _form_page(
         request, form, title=_("Edit %(name)s") % {"name": term}, cancel_url=url, success_url=url
     )
@@ -204,7 +209,7 @@ def gradelevel_list(request):
 @administrator_required
 def gradelevel_create(request):
     url = reverse("academics:gradelevel_list")
-    form = GradeLevelForm(request.POST or None)
+    form = GradeLevelForm(_posted(request))
     return _form_page(request, form, title=_("New grade level"), cancel_url=url, success_url=url)
 
 
@@ -213,7 +218,7 @@ def gradelevel_create(request):
 def gradelevel_edit(request, pk):
     level = get_object_or_404(GradeLevel, pk=pk)
     url = reverse("academics:gradelevel_list")
-    form = GradeLevelForm(request.POST or None, instance=level)
+    form = GradeLevelForm(_posted(request), instance=level)
     title = _("Edit %(name)s") % {"name": level}
     delete_url = reverse("academics:gradelevel_delete", args=[level.pk])
     return _form_page(request, form, title=title, cancel_url=url, success_url=url, delete_url=delete_url)
@@ -236,7 +241,7 @@ def subject_list(request):
 @administrator_required
 def subject_create(request):
     url = reverse("academics:subject_list")
-    form = SubjectForm(request.POST or None)
+    form = SubjectForm(_posted(request))
     return _form_page(request, form, title=_("New subject"), cancel_url=url, success_url=url)
 
 
@@ -245,7 +250,7 @@ def subject_create(request):
 def subject_edit(request, pk):
     subject = get_object_or_404(Subject, pk=pk)
     url = reverse("academics:subject_list")
-    form = SubjectForm(request.POST or None, instance=subject)
+    form = SubjectForm(_posted(request), instance=subject)
     title = _("Edit %(name)s") % {"name": subject}
     delete_url = reverse("academics:subject_delete", args=[subject.pk])
     return _form_page(request, form, title=title, cancel_url=url, success_url=url, delete_url=delete_url)
@@ -270,7 +275,7 @@ def room_list(request):
 @administrator_required
 def room_create(request):
     url = reverse("academics:room_list")
-    form = RoomForm(request.POST or None)
+    form = RoomForm(_posted(request))
     return _form_page(request, form, title=_("New room"), cancel_url=url, success_url=url)
 
 
@@ -279,7 +284,7 @@ def room_create(request):
 def room_edit(request, pk):
     room = get_object_or_404(Room, pk=pk)
     url = reverse("academics:room_list")
-    form = RoomForm(request.POST or None, instance=room)
+    form = RoomForm(_posted(request), instance=room)
     title = _("Edit room %(name)s") % {"name": room}
     delete_url = reverse("academics:room_delete", args=[room.pk])
     return _form_page(request, form, title=title, cancel_url=url, success_url=url, delete_url=delete_url)
@@ -303,7 +308,7 @@ def period_list(request):
 def period_create(request):
     url = reverse("academics:period_list")
     next_order = (Period.objects.order_by("-order").values_list("order", flat=True).first() or 0) + 1
-    form = PeriodForm(request.POST or None, initial={"order": next_order})
+    form = PeriodForm(_posted(request), initial={"order": next_order})
     return _form_page(request, form, title=_("New period"), cancel_url=url, success_url=url)
 
 
@@ -312,7 +317,7 @@ def period_create(request):
 def period_edit(request, pk):
     period = get_object_or_404(Period, pk=pk)
     url = reverse("academics:period_list")
-    form = PeriodForm(request.POST or None, instance=period)
+    form = PeriodForm(_posted(request), instance=period)
     return _form_page(
         request, form, title=_("Edit %(name)s") % {"name": period.name}, cancel_url=url, success_url=url
     )
@@ -337,7 +342,7 @@ def section_list(request):
 @administrator_required
 def section_create(request):
     year = _chosen_year(request)
-    form = SectionForm(request.POST or None, initial={"year": year})
+    form = SectionForm(_posted(request), initial={"year": year})
     url = reverse("academics:section_list")
     success = lambda section: reverse("academics:section_roster", args=[section.pk])  # noqa: E731
     return _form_page(request, form, title=_("New section"), cancel_url=url, success_url=success)
@@ -348,7 +353,7 @@ def section_create(request):
 def section_edit(request, pk):
     section = get_object_or_404(Section, pk=pk)
     url = reverse("academics:section_roster", args=[section.pk])
-    form = SectionForm(request.POST or None, instance=section)
+    form = SectionForm(_posted(request), instance=section)
     title = _("Edit section %(name)s") % {"name": section}
     return _form_page(request, form, title=title, cancel_url=url, success_url=url)
 
@@ -375,7 +380,7 @@ def section_roster(request, pk):
         Section.objects.select_related("year", "grade_level", "homeroom_teacher", "room"), pk=pk
     )
     candidates = selectors.unenrolled_students(section.year)
-    form = EnrollmentAddForm(request.POST or None, candidates=candidates)
+    form = EnrollmentAddForm(_posted(request), candidates=candidates)
     if request.method == "POST" and form.is_valid():
         try:
             added = services.enrollments_create(
@@ -483,7 +488,7 @@ def offering_list(request):
 def offering_create(request):
     year = selectors.current_year()
     initial = {key: request.GET[key] for key in ("section", "subject") if request.GET.get(key, "").isdigit()}
-    form = CourseOfferingForm(request.POST or None, year=year, initial=initial)
+    form = CourseOfferingForm(_posted(request), year=year, initial=initial)
     url = reverse("academics:offering_list")
     return _form_page(request, form, title=_("New class"), cancel_url=url, success_url=url)
 
@@ -492,7 +497,7 @@ def offering_create(request):
 @administrator_required
 def offering_edit(request, pk):
     offering = get_object_or_404(CourseOffering, pk=pk)
-    form = CourseOfferingForm(request.POST or None, instance=offering, year=offering.section.year)
+    form = CourseOfferingForm(_posted(request), instance=offering, year=offering.section.year)
     url = reverse("academics:offering_list")
     title = _("Edit %(name)s") % {"name": offering}
     return _form_page(request, form, title=title, cancel_url=url, success_url=url)
@@ -551,7 +556,7 @@ def event_create(request):
     except ValueError:
         day = None
     initial = {"start_date": day, "end_date": day} if day else {}
-    form = CalendarEventForm(request.POST or None, initial=initial)
+    form = CalendarEventForm(_posted(request), initial=initial)
     return _event_page(request, form, title=_("New calendar entry"))
 
 
@@ -559,7 +564,7 @@ def event_create(request):
 @administrator_required
 def event_edit(request, pk):
     event = get_object_or_404(CalendarEvent, pk=pk)
-    form = CalendarEventForm(request.POST or None, instance=event)
+    form = CalendarEventForm(_posted(request), instance=event)
     delete_url = reverse("academics:event_delete", args=[event.pk])
     return _event_page(request, form, title=_("Edit %(name)s") % {"name": event}, delete_url=delete_url)
 
@@ -597,7 +602,7 @@ def timetable_slot(request, pk, weekday, period_pk):
         raise Http404
     entry = TimetableEntry.objects.filter(offering__section=section, weekday=weekday, period=period).first()
     initial = {"offering": entry.offering_id, "room": entry.room_id} if entry else {}
-    form = TimetableSlotForm(request.POST or None, section=section, initial=initial)
+    form = TimetableSlotForm(_posted(request), section=section, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.timetable_slot_set(

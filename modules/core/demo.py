@@ -91,7 +91,13 @@ BELL_SCHEDULE = [
     ("Period 6", datetime.time(13, 40), datetime.time(14, 25)),
     ("Period 7", datetime.time(14, 30), datetime.time(15, 15)),
 ]
-SHARED_ROOMS = [("Science Lab", 30), ("Sports Hall", 120), ("Library", 60), ("Art Studio", 30), ("Music Room", 30)]
+SHARED_ROOMS = [
+    ("Science Lab", 30),
+    ("Sports Hall", 120),
+    ("Library", 60),
+    ("Art Studio", 30),
+    ("Music Room", 30),
+]
 
 
 class DemoSchoolError(Exception):
@@ -334,8 +340,18 @@ def seed_academics_structure(ctx: DemoContext) -> None:
     n = start.year + 1
     ctx.terms = Term.objects.bulk_create(
         [
-            Term(year=ctx.year, name="Autumn term", start_date=start, end_date=datetime.date(start.year, 12, 18)),
-            Term(year=ctx.year, name="Spring term", start_date=datetime.date(n, 1, 4), end_date=datetime.date(n, 3, 26)),
+            Term(
+                year=ctx.year,
+                name="Autumn term",
+                start_date=start,
+                end_date=datetime.date(start.year, 12, 18),
+            ),
+            Term(
+                year=ctx.year,
+                name="Spring term",
+                start_date=datetime.date(n, 1, 4),
+                end_date=datetime.date(n, 3, 26),
+            ),
             Term(year=ctx.year, name="Summer term", start_date=datetime.date(n, 4, 12), end_date=end),
         ]
     )
@@ -355,7 +371,11 @@ def seed_academics_structure(ctx: DemoContext) -> None:
 
     existing_grades = {g.name: g for g in GradeLevel.objects.all()}
     GradeLevel.objects.bulk_create(
-        [GradeLevel(name=f"Grade {g}", order=g) for g in ctx.size.grades if f"Grade {g}" not in existing_grades]
+        [
+            GradeLevel(name=f"Grade {g}", order=g)
+            for g in ctx.size.grades
+            if f"Grade {g}" not in existing_grades
+        ]
     )
     by_name = {g.name: g for g in GradeLevel.objects.all()}
     ctx.grade_levels = {g: by_name[f"Grade {g}"] for g in ctx.size.grades}
@@ -390,7 +410,11 @@ def seed_people_staff(ctx: DemoContext) -> None:
         + [(Position.BURSAR, BURSAR_TITLES[i % len(BURSAR_TITLES)]) for i in range(size.bursars)]
         + [(Position.TEACHER, "Teacher") for _i in range(size.teachers)]
     )
-    demo_emails = {Position.ADMINISTRATOR: ADMIN_EMAIL, Position.BURSAR: BURSAR_EMAIL, Position.TEACHER: TEACHER_EMAIL}
+    demo_emails = {
+        Position.ADMINISTRATOR: ADMIN_EMAIL,
+        Position.BURSAR: BURSAR_EMAIL,
+        Position.TEACHER: TEACHER_EMAIL,
+    }
     users, staff, genders = [], [], []
     for number, (position, title) in enumerate(plan, start=1):
         fake = ctx.fake(ctx.pick_locale())
@@ -535,7 +559,7 @@ def _family_sizes(ctx: DemoContext) -> list[int]:
 
 
 def _guardian_plan(ctx: DemoContext) -> list[tuple[str, str]]:
-    """(gender, relationship) of a family's guardians: mostly two parents, sometimes one, a few grandparents."""
+    """(gender, relationship) of each guardian: mostly two parents, sometimes one, some grandparents."""
     roll = ctx.rng.random()
     if roll < 0.58:
         plan = [(Gender.FEMALE, Relationship.MOTHER), (Gender.MALE, Relationship.FATHER)]
@@ -583,7 +607,9 @@ def seed_people_families(ctx: DemoContext) -> None:
             grade = section.grade_level.order
             gender = ctx.rng.choices([Gender.FEMALE, Gender.MALE, Gender.OTHER], weights=[49, 49, 2])[0]
             first = fake.first_name_male() if gender == Gender.MALE else fake.first_name_female()
-            born = datetime.date(year_start.year - grade - 6, 9, 1) + datetime.timedelta(days=ctx.rng.randint(0, 364))
+            born = datetime.date(year_start.year - grade - 6, 9, 1) + datetime.timedelta(
+                days=ctx.rng.randint(0, 364)
+            )
             joined = year_start.year - ctx.rng.randint(0, grade - ctx.size.grades[0])
             family.children.append(
                 Student(
@@ -717,7 +743,8 @@ def seed_academics_timetable(ctx: DemoContext) -> None:
             free = [
                 (day, period)
                 for day, period in slots
-                if (day, period.pk) not in section_busy[section] and (day, period.pk) not in teacher_busy[teacher]
+                if (day, period.pk) not in section_busy[section]
+                and (day, period.pk) not in teacher_busy[teacher]
             ]
             if not free:
                 dropped += 1
@@ -734,14 +761,26 @@ def seed_academics_timetable(ctx: DemoContext) -> None:
             teacher_busy[teacher].add((day, period.pk))
             teacher_day[(teacher, day)] += 1
             offering_days[offering.pk].add(day)
-            entries.append(TimetableEntry(offering=offering, weekday=day, period=period, room=offering.section.room))
+            entries.append(
+                TimetableEntry(offering=offering, weekday=day, period=period, room=offering.section.room)
+            )
     TimetableEntry.objects.bulk_create(entries)
     ctx.counts.update(timetable_entries=len(entries), timetable_lessons_not_placed=dropped)
 
 
 # --- people: photos ----------------------------------------------------------------------------------------
 
-PHOTO_COLOURS = ["#1f6feb", "#8250df", "#bf3989", "#cf222e", "#bc4c00", "#4d2d00", "#1a7f37", "#0a3069", "#116329"]
+PHOTO_COLOURS = [
+    "#1f6feb",
+    "#8250df",
+    "#bf3989",
+    "#cf222e",
+    "#bc4c00",
+    "#4d2d00",
+    "#1a7f37",
+    "#0a3069",
+    "#116329",
+]
 
 
 def _initials_png(initials: str, colour: str) -> bytes:

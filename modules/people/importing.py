@@ -174,7 +174,7 @@ COLUMNS_BY_NAME = {column.name: column for column in IMPORT_COLUMNS}
 REQUIRED_COLUMNS = tuple(column.name for column in IMPORT_COLUMNS if column.required)
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Reading the file
 
 
@@ -203,7 +203,8 @@ def _read_xlsx(content: bytes) -> list[list[Any]]:
     if not content.startswith(XLSX_SIGNATURE):
         raise ImportFileError(
             _(
-                "This file is not a real Excel workbook (.xlsx). Save it from your spreadsheet program as .xlsx or CSV."
+                "This file is not a real Excel workbook (.xlsx). "
+                "Save it from your spreadsheet program as .xlsx or CSV."
             )
         )
     try:
@@ -218,7 +219,8 @@ def _read_xlsx(content: bytes) -> list[list[Any]]:
     except Exception as error:
         raise ImportFileError(
             _(
-                "This Excel file could not be read; it may be damaged. Open it, save it again as .xlsx and retry."
+                "This Excel file could not be read; it may be damaged. "
+                "Open it, save it again as .xlsx and retry."
             )
         ) from error
 
@@ -232,7 +234,8 @@ def _read_csv(content: bytes) -> list[list[Any]]:
         raise ImportFileError(
             _(
                 "This CSV file is not in UTF-8, so accented letters would be damaged. "
-                "In your spreadsheet program choose “Save as” and the type “CSV UTF-8”, or upload an .xlsx file."
+                "In your spreadsheet program choose “Save as” and the type “CSV UTF-8”, "
+                "or upload an .xlsx file."
             )
         ) from error
     first_line = text.split("\n", 1)[0]
@@ -259,7 +262,7 @@ def _header_key(value: Any) -> str:
     return re.sub(r"^guardian_(\d)", r"guardian\1", key)
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Creating the job
 
 
@@ -326,7 +329,7 @@ def import_can_confirm(job: Job) -> bool:
     )
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # The dry run
 
 
@@ -403,7 +406,7 @@ GENDER_WORDS = {
 
 
 class _RowChecker:
-    """Checks one data row at a time; remembers what earlier rows used (admission numbers, guardian emails)."""
+    """Checks one data row at a time; remembers what earlier rows used (admission numbers, emails)."""
 
     def __init__(self, lookups: _Lookups, today: datetime.date):
         self.lookups = lookups
@@ -455,7 +458,8 @@ class _RowChecker:
             if birth is None or birth.year < 1900:
                 problem(
                     _(
-                        "date of birth '%(value)s' is not a valid date (write it as YYYY-MM-DD or DD/MM/YYYY)."
+                        "date of birth '%(value)s' is not a valid date "
+                        "(write it as YYYY-MM-DD or DD/MM/YYYY)."
                     ),
                     value=text["date_of_birth"],
                 )
@@ -693,12 +697,12 @@ def student_import_validate(*, job: Job) -> None:
         _finish(job, phase=Phase.PREVIEW, status=JobStatus.SUCCEEDED, result=result)
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # The write
 
 
 def student_import_confirm(*, job: Job) -> bool:
-    """Claim a clean dry run for writing on the queue. False when it is not confirmable (or already claimed)."""
+    """Claim a clean dry run for writing on the queue. False when not confirmable or already claimed."""
     job.refresh_from_db()
     if not import_can_confirm(job):
         return False
@@ -742,7 +746,7 @@ def student_import_commit(*, job: Job) -> None:
                 status=JobStatus.SUCCEEDED,
                 result=changed.result,
                 message=_(
-                    "Nothing was imported: the students or guardians in the portal changed since the dry run. "
+                    "Nothing was imported: students or guardians in the portal changed since the dry run. "
                     "The problems are listed below."
                 ),
             )

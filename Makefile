@@ -1,0 +1,76 @@
+# StudentFlow. Two commands matter: `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+# The first Python 3.12+ found: python3.14 … python3, then pyenv's versions (a shim may exist for a version
+# that is installed but not selected, so each candidate is asked for its version rather than trusted).
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$p; break; fi; done)
+DEMO_SETTINGS := portal.settings.development
+PORT ?= 8000
+
+.PHONY: help install demo test lint format browser messages compile-messages bench clean
+
+help:
+	@echo "make demo   set up everything and run the portal with a demo school on http://localhost:$(PORT)/"
+	@echo "make test   lint and run the whole test suite (browser tests included)"
+	@echo "make bench  time the key pages on the large demo school (bench/results.md)"
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then echo "StudentFlow needs Python 3.12 or newer; none was found on PATH." >&2; exit 1; fi
+	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) compile-messages
+
+compile-messages: $(STAMP)
+	$(PY) manage.py compile_translations
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages --all --no-obsolete --ignore='.venv/*' --ignore='static/vendor/*' --ignore='staticfiles/*'
+	$(PY) manage.py makemessages --all --no-obsolete -d djangojs --ignore='.venv/*' --ignore='static/vendor/*' --ignore='staticfiles/*'
+
+demo: install
+	DJANGO_SETTINGS_MODULE=$(DEMO_SETTINGS) $(PY) manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=$(DEMO_SETTINGS) $(PY) manage.py seed_demo --size small
+	@echo ""
+	@echo "StudentFlow is starting on http://localhost:$(PORT)/  (Ctrl+C stops the web server and the worker)"
+	@echo "Demo logins (password: studentflow-demo):"
+	@echo "  administrator  admin@demo.school"
+	@echo "  teacher        teacher@demo.school   (also a parent: switch role in the menu)"
+	@echo "  parent         parent@demo.school"
+	@echo "  student        student@demo.school"
+	@echo "  bursar         bursar@demo.school"
+	@echo ""
+	DJANGO_SETTINGS_MODULE=$(DEMO_SETTINGS) PORT=$(PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Browser tests drive the system Chromium (Playwright's own browser download is not used).
+browser:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$CHROMIUM_PATH" ]; then exit 0; fi; \
+	echo "Installing Chromium for the browser tests (Debian package 'chromium')…"; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	if command -v apt-get >/dev/null 2>&1; then $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	else echo "Please install Chromium (or set CHROMIUM_PATH) to run the browser tests." >&2; exit 1; fi
+
+test: install browser lint
+	$(VENV)/bin/pytest
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) staticfiles var/*.sqlite3* var/test-media .pytest_cache .ruff_cache

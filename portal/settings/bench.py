@@ -1,0 +1,35 @@
+"""Benchmarks (`make bench`, `python -m bench`): production-like settings on a database of their own.
+
+SQLite at var/bench.sqlite3 unless DATABASE_URL is set. DEBUG is off and templates are cached, as in
+production. Staff MFA is off: the benchmark signs the demo users in with force_login and times the pages
+themselves, not the enrolment redirect.
+"""
+
+import os
+
+from portal.settings.base import *  # noqa: F403
+from portal.settings.base import DATABASES, HUEY, VAR_DIR
+
+SECRET_KEY = os.environ.get("SECRET_KEY") or "bench-only-secret-key-not-for-production-use-0123456789"
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+if not os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": {**DATABASES["default"], "NAME": str(VAR_DIR / "bench.sqlite3")}}
+# Its own queue file, run inline: nothing the benchmark does may land on the development worker's queue.
+HUEY = {**HUEY, "immediate": True}
+if "filename" in HUEY:
+    HUEY["filename"] = str(VAR_DIR / "bench-huey.sqlite3")
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+MEDIA_ROOT = VAR_DIR / "bench-media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # No collectstatic needed to render pages; the manifest lookup it skips is a dictionary read.
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+STUDENTFLOW_REQUIRE_STAFF_MFA = False
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -144,6 +144,8 @@ def markdown_table(results: list[Result]) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in results:
+        queries = "—" if r.queries is None else r.queries
+        query_budget = "—" if r.budget_queries is None else r.budget_queries
         if r.error:
             verdict = f"**ERROR** {r.error}"
         elif r.passed:
@@ -152,7 +154,7 @@ def markdown_table(results: list[Result]) -> str:
             verdict = "**OVER BUDGET** (" + "; ".join(r.over_budget()) + ")"
         lines.append(
             f"| {r.name} | {_number(r.median_ms)} | {_number(r.p95_ms)} | {r.budget_ms:,g} | "
-            f"{'—' if r.queries is None else r.queries} | {'—' if r.budget_queries is None else r.budget_queries} | "
+            f"{queries} | {query_budget} | "
             f"{r.runs} | {verdict} |"
         )
     return "\n".join(lines)
@@ -170,7 +172,8 @@ def environment_summary() -> dict[str, str]:
         "database": f"{connection.vendor} {connection.settings_dict.get('NAME')}",
         "python": platform.python_version(),
         "django": django.get_version(),
-        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f} at the end (other work on the machine inflates timings)",
         "school": f"{Student.objects.count():,} students, {Section.objects.count():,} sections",
     }
 

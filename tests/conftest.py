@@ -93,20 +93,26 @@ def school(db, teacher, other_teacher, guardian, other_guardian, student) -> Sch
     year = f.AcademicYearFactory()
     term = f.TermFactory(year=year, name="Term 1")
     grade = f.GradeLevelFactory(name="Grade 7", order=7)
-    section = f.SectionFactory(year=year, grade_level=grade, name="7A", homeroom_teacher=teacher.staff_profile)
+    section = f.SectionFactory(
+        year=year, grade_level=grade, name="7A", homeroom_teacher=teacher.staff_profile
+    )
     other_section = f.SectionFactory(
         year=year, grade_level=grade, name="7B", homeroom_teacher=other_teacher.staff_profile
     )
     maths = f.SubjectFactory(name="Mathematics", code="MATH")
     history = f.SubjectFactory(name="History", code="HIST")
     offering = f.CourseOfferingFactory(subject=maths, section=section, teacher=teacher.staff_profile)
-    other_offering = f.CourseOfferingFactory(subject=history, section=other_section, teacher=other_teacher.staff_profile)
+    other_offering = f.CourseOfferingFactory(
+        subject=history, section=other_section, teacher=other_teacher.staff_profile
+    )
     child = student.student_profile
     other_child = f.StudentFactory(first_name="Olive", last_name="Elsewhere", admission_number="A-0002")
     f.EnrollmentFactory(student=child, section=section)
     f.EnrollmentFactory(student=other_child, section=other_section)
     f.GuardianLinkFactory(student=child, guardian=guardian.guardian_profile, relationship="mother")
-    f.GuardianLinkFactory(student=other_child, guardian=other_guardian.guardian_profile, relationship="father")
+    f.GuardianLinkFactory(
+        student=other_child, guardian=other_guardian.guardian_profile, relationship="father"
+    )
     return School(
         year=year,
         term=term,

@@ -34,7 +34,8 @@ def student_search(bench):
     client = bench.client_for(demo.ADMIN_EMAIL)
     common = Student.objects.values("last_name").annotate(n=Count("id")).order_by("-n", "last_name").first()
     grade = GradeLevel.objects.get(name="Grade 7")
-    url = f"{reverse('people:student_list')}?{urlencode({'q': common['last_name'][:4], 'grade_level': grade.pk})}"
+    query = urlencode({"q": common["last_name"][:4], "grade_level": grade.pk})
+    url = f"{reverse('people:student_list')}?{query}"
     return lambda: bench.get(client, url)
 
 

@@ -14,7 +14,10 @@ from modules.accounts.models import Role
 class AcademicYearQuerySet(models.QuerySet):
     def current(self) -> AcademicYear | None:
         today = timezone.localdate()
-        return self.filter(is_current=True).first() or self.filter(start_date__lte=today, end_date__gte=today).first()
+        return (
+            self.filter(is_current=True).first()
+            or self.filter(start_date__lte=today, end_date__gte=today).first()
+        )
 
 
 class AcademicYear(models.Model):
@@ -31,7 +34,9 @@ class AcademicYear(models.Model):
         verbose_name_plural = _("academic years")
         constraints = [
             models.CheckConstraint(condition=Q(end_date__gt=F("start_date")), name="year_ends_after_start"),
-            models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True), name="one_current_year"),
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="one_current_year"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -47,7 +52,9 @@ class AcademicYear(models.Model):
 
 
 class Term(models.Model):
-    year = models.ForeignKey(AcademicYear, on_delete=models.CASCADE, related_name="terms", verbose_name=_("year"))
+    year = models.ForeignKey(
+        AcademicYear, on_delete=models.CASCADE, related_name="terms", verbose_name=_("year")
+    )
     name = models.CharField(_("name"), max_length=40)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
@@ -71,7 +78,9 @@ class Term(models.Model):
         if self.year_id and self.start_date and self.end_date:
             year = self.year
             if self.start_date < year.start_date or self.end_date > year.end_date:
-                errors["start_date"] = _("The term must lie within the academic year (%(start)s – %(end)s).") % {
+                errors["start_date"] = _(
+                    "The term must lie within the academic year (%(start)s – %(end)s)."
+                ) % {
                     "start": year.start_date,
                     "end": year.end_date,
                 }
@@ -164,7 +173,12 @@ class Section(models.Model):
         verbose_name=_("homeroom teacher"),
     )
     room = models.ForeignKey(
-        Room, on_delete=models.SET_NULL, null=True, blank=True, related_name="sections", verbose_name=_("room")
+        Room,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sections",
+        verbose_name=_("room"),
     )
     capacity = models.PositiveSmallIntegerField(_("capacity"), default=35)
 
@@ -298,7 +312,9 @@ class CalendarEvent(models.Model):
         verbose_name = _("calendar event")
         verbose_name_plural = _("calendar events")
         constraints = [
-            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="event_ends_on_or_after_start")
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="event_ends_on_or_after_start"
+            )
         ]
 
     def __str__(self) -> str:
@@ -344,7 +360,9 @@ class TimetableEntry(models.Model):
         CourseOffering, on_delete=models.CASCADE, related_name="timetable_entries", verbose_name=_("class")
     )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="entries", verbose_name=_("period"))
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="entries", verbose_name=_("period")
+    )
     room = models.ForeignKey(
         Room, on_delete=models.SET_NULL, null=True, blank=True, related_name="entries", verbose_name=_("room")
     )

@@ -81,7 +81,7 @@ def current_enrollment(student, year: AcademicYear | None) -> Enrollment | None:
 
 
 def enrollments_prefetch(year: AcademicYear | None) -> Prefetch:
-    """Prefetch each student's enrollment in a year, with section and homeroom teacher, as `current_enrollments`."""
+    """Prefetch each student's enrollment in a year (section, homeroom teacher) as `current_enrollments`."""
     queryset = Enrollment.objects.select_related("section__grade_level", "section__homeroom_teacher")
     queryset = queryset.filter(year=year) if year is not None else queryset.none()
     return Prefetch("enrollments", queryset=queryset, to_attr="current_enrollments")

@@ -82,7 +82,9 @@ def _student_home(request, context):
 def switch_role(request):
     role = request.POST.get("role", "")
     if set_active_role(request, role):
-        messages.success(request, _("You are now using the portal as: %(role)s.") % {"role": Role(role).label})
+        messages.success(
+            request, _("You are now using the portal as: %(role)s.") % {"role": Role(role).label}
+        )
     else:
         messages.error(request, _("You do not hold that role."))
     return redirect("home")
@@ -93,7 +95,9 @@ def set_language(request):
     """Language switcher for everyone; a signed-in user's choice is saved to their account."""
     language = request.POST.get("language", "")
     next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "/"
     response = HttpResponseRedirect(next_url)
     if language not in dict(settings.LANGUAGES):
@@ -111,5 +115,3 @@ def set_language(request):
         secure=request.is_secure(),
     )
     return response
-
-

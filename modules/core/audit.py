@@ -1,4 +1,4 @@
-"""Writing audit events. Services call `audit_log` next to the change they make (pretix `log_action` style)."""
+"""Audit events. Services call `audit_log` next to the change they make (pretix `log_action` style)."""
 
 from __future__ import annotations
 

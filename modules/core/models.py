@@ -17,7 +17,9 @@ class SchoolProfile(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
     website = models.URLField(_("website"), blank=True)
-    currency = models.CharField(_("currency"), max_length=3, default="USD", help_text=_("ISO 4217 code, e.g. USD."))
+    currency = models.CharField(
+        _("currency"), max_length=3, default="USD", help_text=_("ISO 4217 code, e.g. USD.")
+    )
     logo = models.ImageField(_("logo"), upload_to="school/", blank=True)
 
     class Meta:
@@ -92,7 +94,12 @@ class Job(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("background job")
         verbose_name_plural = _("background jobs")
-        constraints = [models.CheckConstraint(condition=models.Q(done__lte=models.F("total")) | models.Q(total=0), name="job_done_within_total")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(done__lte=models.F("total")) | models.Q(total=0),
+                name="job_done_within_total",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} ({self.get_status_display()})"

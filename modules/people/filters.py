@@ -28,7 +28,9 @@ class StudentFilter(SearchFilterSet):
     grade_level = django_filters.ModelChoiceFilter(
         label=_("Grade level"), queryset=GradeLevel.objects.all(), method="filter_grade_level"
     )
-    section = django_filters.ModelChoiceFilter(label=_("Section"), queryset=Section.objects.none(), method="filter_section")
+    section = django_filters.ModelChoiceFilter(
+        label=_("Section"), queryset=Section.objects.none(), method="filter_section"
+    )
     gender = django_filters.ChoiceFilter(label=_("Gender"), choices=Gender.choices)
     is_active = django_filters.BooleanFilter(
         label=_("Status"),
@@ -42,7 +44,9 @@ class StudentFilter(SearchFilterSet):
     def __init__(self, *args, year=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.year = year
-        self.filters["section"].queryset = Section.objects.filter(year=year) if year else Section.objects.none()
+        self.filters["section"].queryset = (
+            Section.objects.filter(year=year) if year else Section.objects.none()
+        )
 
     def filter_grade_level(self, queryset, name, value):
         return queryset.filter(enrollments__year=self.year, enrollments__section__grade_level=value)

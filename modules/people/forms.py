@@ -22,7 +22,10 @@ def clean_photo(photo):
     if photo.size > settings.STUDENTFLOW_PHOTO_MAX_BYTES:
         raise ValidationError(
             _("The photo is too large (%(size)s). The limit is %(limit)s.")
-            % {"size": filesizeformat(photo.size), "limit": filesizeformat(settings.STUDENTFLOW_PHOTO_MAX_BYTES)}
+            % {
+                "size": filesizeformat(photo.size),
+                "limit": filesizeformat(settings.STUDENTFLOW_PHOTO_MAX_BYTES),
+            }
         )
     extension = photo.name.rsplit(".", 1)[-1].lower() if "." in photo.name else ""
     image = getattr(photo, "image", None)
@@ -87,7 +90,9 @@ class StudentForm(PortalForm):
     def __init__(self, *args, year=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["section"].queryset = (
-            Section.objects.filter(year=year).select_related("grade_level") if year else Section.objects.none()
+            Section.objects.filter(year=year).select_related("grade_level")
+            if year
+            else Section.objects.none()
         )
         if self.instance.user_id:
             del self.fields["create_login"]
@@ -116,7 +121,9 @@ class GuardianForm(PortalForm):
     create_login = forms.BooleanField(
         label=_("Create a login and email an invitation"),
         required=False,
-        help_text=_("If this email already has a login (a teacher who is also a parent), it is linked instead."),
+        help_text=_(
+            "If this email already has a login (a teacher who is also a parent), it is linked instead."
+        ),
     )
 
     class Meta:
@@ -163,7 +170,9 @@ class StaffForm(PortalForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
-        self.fields["email"].help_text = _("The staff member signs in with this address; new staff get an invitation.")
+        self.fields["email"].help_text = _(
+            "The staff member signs in with this address; new staff get an invitation."
+        )
 
     def clean_photo(self):
         return clean_photo(self.cleaned_data.get("photo"))
@@ -191,7 +200,9 @@ class GuardianLinkForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     relationship = forms.ChoiceField(label=_("Relationship"), choices=Relationship.choices)
     is_primary = forms.BooleanField(label=_("Primary contact"), required=False)
-    receives_notifications = forms.BooleanField(label=_("Receives notifications"), required=False, initial=True)
+    receives_notifications = forms.BooleanField(
+        label=_("Receives notifications"), required=False, initial=True
+    )
     create_login = forms.BooleanField(label=_("Create a login and email an invitation"), required=False)
 
     def __init__(self, *args, student: Student, **kwargs):
@@ -215,5 +226,7 @@ class GuardianLinkForm(forms.Form):
             if cleaned.get("create_login") and not email:
                 self.add_error("email", _("An email address is needed to create a login."))
         elif GuardianLink.objects.filter(student=self.student, guardian=self.guardian).exists():
-            raise ValidationError(_("%(guardian)s is already linked to this student.") % {"guardian": self.guardian})
+            raise ValidationError(
+                _("%(guardian)s is already linked to this student.") % {"guardian": self.guardian}
+            )
         return cleaned

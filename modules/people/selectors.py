@@ -35,7 +35,9 @@ def student_profile(student: Student, year: AcademicYear | None) -> dict:
     """Everything the student profile page shows, fetched in a fixed number of queries."""
     from modules.academics.models import Enrollment
 
-    links = list(student.guardian_links.select_related("guardian__user").order_by("-is_primary", "guardian__last_name"))
+    links = list(
+        student.guardian_links.select_related("guardian__user").order_by("-is_primary", "guardian__last_name")
+    )
     enrollments = list(
         Enrollment.objects.filter(student=student)
         .select_related("section__grade_level", "section__homeroom_teacher", "year")

@@ -14,7 +14,9 @@ from modules.people.models import Guardian, GuardianLink, Person, Position, Staf
 PROFILE_ATTR = {Student: "student_profile", Guardian: "guardian_profile", Staff: "staff_profile"}
 
 
-def login_for_email(*, person_class: type[Person], email: str, exclude_user_id: int | None = None) -> User | None:
+def login_for_email(
+    *, person_class: type[Person], email: str, exclude_user_id: int | None = None
+) -> User | None:
     """The existing login a new profile would join, or None when a new one is needed.
 
     One login may hold several profiles (a teacher who is also a parent); it may not hold two of a kind.
@@ -72,7 +74,9 @@ def enrollment_set(*, student: Student, section: Section, by: User) -> Enrollmen
         before = {"section": enrollment.section_id}
         enrollment.section = section
         enrollment.save(update_fields=["section"])
-        audit_log(actor=by, action="enrollment.move", obj=enrollment, before=before, after={"section": section.pk})
+        audit_log(
+            actor=by, action="enrollment.move", obj=enrollment, before=before, after={"section": section.pk}
+        )
     return enrollment
 
 
@@ -94,7 +98,10 @@ def staff_save(*, staff: Staff, by: User) -> Staff:
         staff.user = _attach_login(person=staff, email=staff.email, invite=True)
     user = staff.user
     user.first_name, user.last_name = staff.first_name, staff.last_name
-    if user.email != staff.email.lower() and not User.objects.filter(email__iexact=staff.email).exclude(pk=user.pk).exists():
+    if (
+        user.email != staff.email.lower()
+        and not User.objects.filter(email__iexact=staff.email).exclude(pk=user.pk).exists()
+    ):
         user.email = staff.email
     user.is_staff = staff.position == Position.ADMINISTRATOR and staff.is_active
     user.save()
@@ -117,7 +124,9 @@ def guardian_link_create(
     by: User,
 ) -> GuardianLink:
     if GuardianLink.objects.filter(student=student, guardian=guardian).exists():
-        raise ValidationError(_("%(guardian)s is already linked to %(student)s.") % {"guardian": guardian, "student": student})
+        raise ValidationError(
+            _("%(guardian)s is already linked to %(student)s.") % {"guardian": guardian, "student": student}
+        )
     if is_primary:
         GuardianLink.objects.filter(student=student, is_primary=True).update(is_primary=False)
     link = GuardianLink.objects.create(
@@ -133,7 +142,12 @@ def guardian_link_create(
 
 @transaction.atomic
 def guardian_link_delete(*, link: GuardianLink, by: User) -> None:
-    audit_log(actor=by, action="guardian_link.delete", obj=link, before={"guardian": link.guardian_id, "student": link.student_id})
+    audit_log(
+        actor=by,
+        action="guardian_link.delete",
+        obj=link,
+        before={"guardian": link.guardian_id, "student": link.student_id},
+    )
     link.delete()
 
 

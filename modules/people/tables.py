@@ -9,11 +9,16 @@ from modules.people.models import Guardian, Staff, Student
 class StudentTable(tables.Table):
     admission_number = tables.Column(verbose_name=_("Adm. no."))
     name = tables.LinkColumn(
-        "people:student_detail", args=[tables.A("pk")], verbose_name=_("Name"), order_by=("last_name", "first_name"),
+        "people:student_detail",
+        args=[tables.A("pk")],
+        verbose_name=_("Name"),
+        order_by=("last_name", "first_name"),
         accessor="full_name",
     )
     section_name = tables.Column(verbose_name=_("Section"), default="—")
-    grade_name = tables.Column(verbose_name=_("Grade level"), default="—", order_by=("grade_order", "section_name"))
+    grade_name = tables.Column(
+        verbose_name=_("Grade level"), default="—", order_by=("grade_order", "section_name")
+    )
     date_of_birth = tables.DateColumn(verbose_name=_("Date of birth"), format="Y-m-d")
     is_active = tables.BooleanColumn(verbose_name=_("Active"))
 
@@ -26,7 +31,10 @@ class StudentTable(tables.Table):
 
 class GuardianTable(tables.Table):
     name = tables.LinkColumn(
-        "people:guardian_detail", args=[tables.A("pk")], verbose_name=_("Name"), order_by=("last_name", "first_name"),
+        "people:guardian_detail",
+        args=[tables.A("pk")],
+        verbose_name=_("Name"),
+        order_by=("last_name", "first_name"),
         accessor="full_name",
     )
     email = tables.EmailColumn(verbose_name=_("Email"))
@@ -44,7 +52,10 @@ class GuardianTable(tables.Table):
 class StaffTable(tables.Table):
     staff_number = tables.Column(verbose_name=_("Staff no."))
     name = tables.LinkColumn(
-        "people:staff_detail", args=[tables.A("pk")], verbose_name=_("Name"), order_by=("last_name", "first_name"),
+        "people:staff_detail",
+        args=[tables.A("pk")],
+        verbose_name=_("Name"),
+        order_by=("last_name", "first_name"),
         accessor="full_name",
     )
     position = tables.Column(verbose_name=_("Position"))

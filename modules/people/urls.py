@@ -12,7 +12,11 @@ urlpatterns = [
     path("students/<int:pk>/edit/", views.student_edit, name="student_edit"),
     path("students/<int:pk>/photo/", views.student_photo, name="student_photo"),
     path("students/<int:pk>/guardians/add/", views.guardian_link_add, name="guardian_link_add"),
-    path("students/<int:pk>/guardians/<int:link_pk>/remove/", views.guardian_link_remove, name="guardian_link_remove"),
+    path(
+        "students/<int:pk>/guardians/<int:link_pk>/remove/",
+        views.guardian_link_remove,
+        name="guardian_link_remove",
+    ),
     path("guardians/", views.guardian_list, name="guardian_list"),
     path("guardians/new/", views.guardian_create, name="guardian_create"),
     path("guardians/<int:pk>/", views.guardian_detail, name="guardian_detail"),

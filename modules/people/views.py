@@ -45,7 +45,10 @@ def student_list(request):
     year = current_year()
     filterset = StudentFilter(request.GET, queryset=students_for_list(year), year=year)
     return _list_page(
-        request, filterset=filterset, table_class=StudentTable, template="people/person_list.html",
+        request,
+        filterset=filterset,
+        table_class=StudentTable,
+        template="people/person_list.html",
         title=_("Students"),
         extra={
             "year": year,
@@ -60,10 +63,15 @@ def student_list(request):
 @require_GET
 @administrator_required
 def guardian_list(request):
-    queryset = Guardian.objects.annotate(children_count=Count("student_links")).order_by("last_name", "first_name")
+    queryset = Guardian.objects.annotate(children_count=Count("student_links")).order_by(
+        "last_name", "first_name"
+    )
     filterset = GuardianFilter(request.GET, queryset=queryset)
     return _list_page(
-        request, filterset=filterset, table_class=GuardianTable, template="people/person_list.html",
+        request,
+        filterset=filterset,
+        table_class=GuardianTable,
+        template="people/person_list.html",
         title=_("Guardians"),
         extra={"create_url": reverse("people:guardian_create"), "create_label": _("Add a guardian")},
     )
@@ -74,7 +82,11 @@ def guardian_list(request):
 def staff_list(request):
     filterset = StaffFilter(request.GET, queryset=Staff.objects.order_by("last_name", "first_name"))
     return _list_page(
-        request, filterset=filterset, table_class=StaffTable, template="people/person_list.html", title=_("Staff"),
+        request,
+        filterset=filterset,
+        table_class=StaffTable,
+        template="people/person_list.html",
+        title=_("Staff"),
         extra={"create_url": reverse("people:staff_create"), "create_label": _("Add a staff member")},
     )
 
@@ -113,7 +125,9 @@ def _student_form(request, student):
     if student.pk and year:
         enrollment = student.enrollments.filter(year=year).first()
         initial["section"] = enrollment.section_id if enrollment else None
-    form = StudentForm(request.POST or None, request.FILES or None, instance=student, year=year, initial=initial)
+    form = StudentForm(
+        request.POST or None, request.FILES or None, instance=student, year=year, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             student = services.student_save(
@@ -138,11 +152,16 @@ def guardian_link_add(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         guardian = form.guardian or Guardian(
-            first_name=data["first_name"], last_name=data["last_name"], email=data["email"], phone=data["phone"]
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            phone=data["phone"],
         )
         try:
             if guardian.pk is None:
-                guardian = services.guardian_save(guardian=guardian, by=request.user, create_login=data["create_login"])
+                guardian = services.guardian_save(
+                    guardian=guardian, by=request.user, create_login=data["create_login"]
+                )
             services.guardian_link_create(
                 student=student,
                 guardian=guardian,
@@ -154,7 +173,10 @@ def guardian_link_add(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("%(guardian)s is now linked to %(student)s.") % {"guardian": guardian, "student": student})
+            messages.success(
+                request,
+                _("%(guardian)s is now linked to %(student)s.") % {"guardian": guardian, "student": student},
+            )
             return redirect("people:student_detail", pk=student.pk)
     return render(request, "people/guardian_link_form.html", {"form": form, "student": student})
 
@@ -162,9 +184,15 @@ def guardian_link_add(request, pk):
 @require_POST
 @administrator_required
 def guardian_link_remove(request, pk, link_pk):
-    link = get_object_or_404(GuardianLink.objects.select_related("guardian", "student"), pk=link_pk, student_id=pk)
+    link = get_object_or_404(
+        GuardianLink.objects.select_related("guardian", "student"), pk=link_pk, student_id=pk
+    )
     services.guardian_link_delete(link=link, by=request.user)
-    messages.success(request, _("%(guardian)s is no longer linked to %(student)s.") % {"guardian": link.guardian, "student": link.student})
+    messages.success(
+        request,
+        _("%(guardian)s is no longer linked to %(student)s.")
+        % {"guardian": link.guardian, "student": link.student},
+    )
     return redirect("people:student_detail", pk=pk)
 
 
@@ -173,7 +201,9 @@ def guardian_link_remove(request, pk, link_pk):
 def guardian_detail(request, pk):
     guardian = get_object_or_404(Guardian.objects.select_related("user"), pk=pk)
     links = guardian.student_links.select_related("student").order_by("student__first_name")
-    return render(request, "people/guardian_detail.html", {"guardian": guardian, "links": links, "can_edit": True})
+    return render(
+        request, "people/guardian_detail.html", {"guardian": guardian, "links": links, "can_edit": True}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -193,7 +223,9 @@ def _guardian_form(request, guardian):
     if request.method == "POST" and form.is_valid():
         try:
             guardian = services.guardian_save(
-                guardian=form.save(commit=False), by=request.user, create_login=form.cleaned_data.get("create_login", False)
+                guardian=form.save(commit=False),
+                by=request.user,
+                create_login=form.cleaned_data.get("create_login", False),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -208,7 +240,9 @@ def _guardian_form(request, guardian):
 def staff_detail(request, pk):
     staff = get_object_or_404(Staff.objects.select_related("user"), pk=pk)
     year = current_year()
-    offerings = staff.offerings.filter(section__year=year).select_related("subject", "section") if year else []
+    offerings = (
+        staff.offerings.filter(section__year=year).select_related("subject", "section") if year else []
+    )
     homerooms = staff.homeroom_sections.filter(year=year) if year else []
     context = {"staff": staff, "offerings": offerings, "homerooms": homerooms, "can_edit": True}
     return render(request, "people/staff_detail.html", context)
@@ -240,7 +274,11 @@ def _staff_form(request, staff):
 
 
 PERSON_MODELS = {"student": Student, "guardian": Guardian, "staff": Staff}
-PERSON_DETAIL = {"student": "people:student_detail", "guardian": "people:guardian_detail", "staff": "people:staff_detail"}
+PERSON_DETAIL = {
+    "student": "people:student_detail",
+    "guardian": "people:guardian_detail",
+    "staff": "people:staff_detail",
+}
 
 
 @require_POST
@@ -251,7 +289,9 @@ def person_invite(request, kind, pk):
         raise Http404
     person = get_object_or_404(PERSON_MODELS[kind].objects.select_related("user"), pk=pk)
     if person.user is None:
-        messages.error(request, _("%(name)s has no login yet. Edit them to create one.") % {"name": person.full_name})
+        messages.error(
+            request, _("%(name)s has no login yet. Edit them to create one.") % {"name": person.full_name}
+        )
     elif person.user.has_usable_password():
         messages.info(request, _("%(name)s has already set a password.") % {"name": person.full_name})
     else:

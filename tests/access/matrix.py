@@ -12,13 +12,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-PERSONAS = ("anonymous", "admin", "teacher", "other_teacher", "guardian", "other_guardian", "student", "bursar")
+PERSONAS = (
+    "anonymous",
+    "admin",
+    "teacher",
+    "other_teacher",
+    "guardian",
+    "other_guardian",
+    "student",
+    "bursar",
+)
 SIGNED_IN = PERSONAS[1:]
 
 
 def expect(default: int, anonymous: int = 302, **overrides: int) -> dict[str, int]:
     """Expected statuses: `default` for every signed-in persona, with per-persona overrides."""
-    result = {persona: default for persona in SIGNED_IN}
+    result = dict.fromkeys(SIGNED_IN, default)
     result["anonymous"] = anonymous
     result.update(overrides)
     return result

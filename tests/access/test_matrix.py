@@ -48,7 +48,9 @@ def rule_for(url_name: str, rules: list[Rule]) -> Rule | None:
 def test_it_declares_every_url_pattern():
     rules = all_rules()
     missing = [f"{name}  ({route})" for name, route in all_urls() if rule_for(name, rules) is None]
-    assert not missing, "URL patterns with no access rule in tests/access/declarations/:\n" + "\n".join(missing)
+    assert not missing, "URL patterns with no access rule in tests/access/declarations/:\n" + "\n".join(
+        missing
+    )
 
 
 def test_it_has_no_rule_for_a_url_that_does_not_exist():
@@ -79,7 +81,9 @@ def test_it_answers_each_persona_as_declared(url_name, rule, school, admin, burs
         "student": request.getfixturevalue("student"),
     }
     kwargs = rule.resolve_kwargs(school) if not rule.pattern else rule.resolve_kwargs((school, url_name))
-    url = reverse(url_name, kwargs=kwargs or None) if not url_name.startswith("route:") else "/" + url_name[6:]
+    url = (
+        reverse(url_name, kwargs=kwargs or None) if not url_name.startswith("route:") else "/" + url_name[6:]
+    )
     failures = []
     for persona in PERSONAS:
         client.logout()

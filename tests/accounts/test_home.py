@@ -83,7 +83,9 @@ def test_it_explains_an_account_without_a_role(as_user, db):
 
 
 @pytest.mark.parametrize("persona", ["admin", "teacher", "guardian", "student", "bursar"])
-def test_it_keeps_each_home_within_its_query_budget(persona, request, as_user, school, django_assert_max_num_queries):
+def test_it_keeps_each_home_within_its_query_budget(
+    persona, request, as_user, school, django_assert_max_num_queries
+):
     user = request.getfixturevalue(persona)
     client = as_user(user)
     client.get(reverse("home"))  # warm the session
@@ -136,5 +138,7 @@ def test_it_refuses_a_get_on_the_role_switch(as_user, guardian):
 
 def test_it_lists_no_holiday_as_today_when_the_event_is_not_a_closure(as_user, teacher, school):
     f.TimetableEntryFactory(offering=school.offering)
-    CalendarEvent.objects.create(name="Sports day", kind="event", start_date=school.term.start_date, end_date=school.term.end_date)
+    CalendarEvent.objects.create(
+        name="Sports day", kind="event", start_date=school.term.start_date, end_date=school.term.end_date
+    )
     assert "Mathematics" in as_user(teacher).get(reverse("home")).content.decode()

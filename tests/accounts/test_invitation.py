@@ -51,7 +51,9 @@ def test_it_invites_new_staff_by_email_with_a_set_password_link(
     form_url = response.redirect_chain[-1][0]
     response = client.post(form_url, {"password1": "nora-chooses-this-1", "password2": "nora-chooses-this-1"})
     assert response.status_code == 302
-    response = client.post(reverse("account_login"), {"login": "nora.newhire@school.test", "password": "nora-chooses-this-1"})
+    response = client.post(
+        reverse("account_login"), {"login": "nora.newhire@school.test", "password": "nora-chooses-this-1"}
+    )
     assert response.status_code == 302 and response.url == reverse("home")
 
 
@@ -84,7 +86,13 @@ def test_it_refuses_a_staff_email_already_used_by_another_staff_login(as_user, a
 def test_it_links_a_parent_who_is_already_a_teacher_to_the_same_login(as_user, admin, teacher, school):
     response = as_user(admin).post(
         reverse("people:guardian_create"),
-        {"first_name": "Tom", "last_name": "Teach", "email": teacher.email, "preferred_language": "en", "create_login": "on"},
+        {
+            "first_name": "Tom",
+            "last_name": "Teach",
+            "email": teacher.email,
+            "preferred_language": "en",
+            "create_login": "on",
+        },
     )
     assert response.status_code == 302
     teacher.refresh_from_db()

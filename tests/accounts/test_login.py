@@ -51,7 +51,9 @@ def test_it_emails_a_password_reset_link_that_sets_a_new_password(client, guardi
     path = link.split("://", 1)[1].split("/", 1)[1]
     response = client.get("/" + path, follow=True)
     form_url = response.redirect_chain[-1][0] if response.redirect_chain else "/" + path
-    response = client.post(form_url, {"password1": "a-brand-new-secret-42", "password2": "a-brand-new-secret-42"})
+    response = client.post(
+        form_url, {"password1": "a-brand-new-secret-42", "password2": "a-brand-new-secret-42"}
+    )
     assert response.status_code == 302
     guardian.refresh_from_db()
     assert guardian.check_password("a-brand-new-secret-42")

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures are still synchronous.
+# Playwright's sync API runs an event loop in this thread; fixtures' ORM calls are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM_FLAGS = [
@@ -30,7 +30,8 @@ def _chromium_path() -> str:
     path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
     if not os.path.exists(path):
         pytest.fail(
-            f"Chromium not found at {path}. Install Debian's chromium package (`make test` does) or set CHROMIUM_PATH."
+            f"Chromium not found at {path}. Install Debian's chromium package (`make test` does) "
+            "or set CHROMIUM_PATH."
         )
     return path
 
@@ -40,14 +41,18 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=_chromium_path(), headless=True, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(
+            executable_path=_chromium_path(), headless=True, args=CHROMIUM_FLAGS
+        )
         yield browser
         browser.close()
 
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US")
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page

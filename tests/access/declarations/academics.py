@@ -12,14 +12,16 @@ def _room(school):
 
 def _period(school):
     period, _created = Period.objects.get_or_create(
-        order=99, defaults={"name": "Matrix period", "start_time": datetime.time(15), "end_time": datetime.time(16)}
+        order=99,
+        defaults={"name": "Matrix period", "start_time": datetime.time(15), "end_time": datetime.time(16)},
     )
     return period
 
 
 def _event(school):
     event, _created = CalendarEvent.objects.get_or_create(
-        name="Matrix day", defaults={"kind": "event", "start_date": school.year.start_date, "end_date": school.year.start_date}
+        name="Matrix day",
+        defaults={"kind": "event", "start_date": school.year.start_date, "end_date": school.year.start_date},
     )
     return {"pk": event.pk}
 
@@ -44,7 +46,12 @@ RULES = [
     Rule("academics:year_create", expect=ADMIN_ONLY),
     Rule("academics:year_detail", kwargs=lambda s: {"pk": s.year.pk}, expect=ADMIN_ONLY),
     Rule("academics:year_edit", kwargs=lambda s: {"pk": s.year.pk}, expect=ADMIN_ONLY),
-    Rule("academics:year_set_current", method="post", kwargs=lambda s: {"pk": s.year.pk}, expect=ADMIN_ONLY_POST),
+    Rule(
+        "academics:year_set_current",
+        method="post",
+        kwargs=lambda s: {"pk": s.year.pk},
+        expect=ADMIN_ONLY_POST,
+    ),
     Rule("academics:term_create", kwargs=lambda s: {"year_pk": s.year.pk}, expect=ADMIN_ONLY),
     Rule("academics:term_edit", kwargs=lambda s: {"year_pk": s.year.pk, "pk": s.term.pk}, expect=ADMIN_ONLY),
     Rule("academics:gradelevel_list", expect=ADMIN_ONLY),

@@ -3,7 +3,9 @@ from tests.access.matrix import PUBLIC, SIGNED_IN_OK, Rule, expect
 RULES = [
     Rule("home", expect=SIGNED_IN_OK),
     Rule("switch_role", method="post", data={"role": "teacher"}, expect=expect(302)),
-    Rule("set_language", method="post", data={"language": "fr", "next": "/"}, expect=expect(302, anonymous=302)),
+    Rule(
+        "set_language", method="post", data={"language": "fr", "next": "/"}, expect=expect(302, anonymous=302)
+    ),
     # allauth: public entrance pages; a signed-in user is sent on from the login and sign-up pages.
     Rule("account_login", expect=expect(302, anonymous=200)),
     Rule("account_logout", expect=expect(200, anonymous=302)),

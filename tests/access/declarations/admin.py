@@ -38,8 +38,13 @@ RULES = [
     Rule("admin:password_change_done", expect=ADMIN_PAGE),
     Rule("admin:autocomplete", expect=expect(302, admin=403)),
     Rule("admin:jsi18n", expect=ADMIN_PAGE),
-    Rule("admin:view_on_site", kwargs={"content_type_id": 1, "object_id": 1}, expect=ADMIN_PAGE, check=False,
-         why="Django's own redirect to an object's public URL; none of our models has one."),
+    Rule(
+        "admin:view_on_site",
+        kwargs={"content_type_id": 1, "object_id": 1},
+        expect=ADMIN_PAGE,
+        check=False,
+        why="Django's own redirect to an object's public URL; none of our models has one.",
+    ),
     Rule(r"admin:app_list", kwargs={"app_label": "people"}, expect=ADMIN_PAGE),
     # Audit events are read-only: the add and delete pages refuse everyone.
     Rule("admin:core_auditevent_add", expect=expect(302, admin=403)),
@@ -53,6 +58,11 @@ RULES = [
     Rule(r"admin:\w+_changelist", pattern=True, expect=ADMIN_PAGE, kwargs=lambda args: {}),
     Rule(r"admin:\w+_add", pattern=True, expect=ADMIN_PAGE, kwargs=lambda args: {}),
     Rule(r"admin:\w+_(change|delete|history)", pattern=True, expect=ADMIN_PAGE, kwargs=_object),
-    Rule(r"route:admin/.*", pattern=True, expect=ADMIN_PAGE, check=False,
-         why="Django admin's catch-all redirects for old object URLs; the named pages above are checked."),
+    Rule(
+        r"route:admin/.*",
+        pattern=True,
+        expect=ADMIN_PAGE,
+        check=False,
+        why="Django admin's catch-all redirects for old object URLs; the named pages above are checked.",
+    ),
 ]

@@ -116,15 +116,3 @@ def test_it_refuses_teachers_and_wrong_methods(as_user, school, teacher, admin):
     assert as_user(admin).put(url).status_code == 405
     assert as_user(admin).post(reverse("academics:section_timetable", args=[school.section.pk])).status_code == 405
     assert not TimetableEntry.objects.exists()
-
-
-def test_the_teacher_home_shows_the_lesson_the_office_timetabled(as_user, school, teacher, admin):
-    from django.utils import timezone
-
-    period = f.PeriodFactory(name="Period 1")
-    today = timezone.localdate().weekday()
-    if today > 4:
-        return  # weekends have no school-week slots to assign; the grid tests cover the rest
-    as_user(admin).post(_slot(school.section, today, period), {"offering": school.offering.pk, "room": ""})
-    page = as_user(teacher).get(reverse("home")).content.decode()
-    assert "Mathematics" in page and "Period 1" in page

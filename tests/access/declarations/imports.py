@@ -1,0 +1,28 @@
+"""Bulk student import and the student list export (modules/people import_views): the office only, and an
+import job only for the administrator who uploaded it."""
+
+from modules.accounts.models import User
+from modules.core.models import Job, JobStatus
+from tests.access.matrix import ADMIN_ONLY, ADMIN_ONLY_POST, Rule
+
+
+def _admins_import(school) -> dict:
+    """A finished dry run owned by the admin persona (a job is fetched with owner=request.user)."""
+    job = Job.objects.create(
+        kind="student_import",
+        owner=User.objects.get(email="admin@school.test"),
+        status=JobStatus.SUCCEEDED,
+        payload={"phase": "preview", "filename": "students.xlsx", "path": ""},
+        result={"rows": [], "file_errors": ["The file has no data rows below the header row."], "error_count": 1},
+    )
+    return {"pk": job.pk}
+
+
+RULES = [
+    Rule("people:student_export", expect=ADMIN_ONLY),
+    Rule("people:import_start", expect=ADMIN_ONLY),
+    Rule("people:import_template", expect=ADMIN_ONLY),
+    Rule("people:import_detail", kwargs=_admins_import, expect=ADMIN_ONLY),
+    # Not confirmable (the dry run found a problem): the admin is sent back to the dry run with a message.
+    Rule("people:import_confirm", method="post", kwargs=_admins_import, expect=ADMIN_ONLY_POST),
+]

@@ -12,7 +12,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 $$HOME/.pyen
 DEMO_SETTINGS := portal.settings.development
 PORT ?= 8000
 
-.PHONY: help install demo test lint format browser messages compile-messages bench clean
+.PHONY: help install demo test lint format system-deps messages compile-messages bench clean
 
 help:
 	@echo "make demo   set up everything and run the portal with a demo school on http://localhost:$(PORT)/"
@@ -58,15 +58,19 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Browser tests drive the system Chromium (Playwright's own browser download is not used).
-browser:
-	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$CHROMIUM_PATH" ]; then exit 0; fi; \
-	echo "Installing Chromium for the browser tests (Debian package 'chromium')…"; \
+# The tests need two system tools: Chromium for the browser tests (Playwright's own browser download is not
+# used) and GNU gettext to check that every string in the source is translated.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$CHROMIUM_PATH" ] || missing="$$missing chromium"; \
+	command -v xgettext >/dev/null 2>&1 || missing="$$missing gettext"; \
+	[ -z "$$missing" ] && exit 0; \
+	echo "Installing:$$missing (Debian packages)"; \
 	if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-	if command -v apt-get >/dev/null 2>&1; then $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
-	else echo "Please install Chromium (or set CHROMIUM_PATH) to run the browser tests." >&2; exit 1; fi
+	if command -v apt-get >/dev/null 2>&1; then $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	else echo "Please install:$$missing (or set CHROMIUM_PATH) to run the tests." >&2; exit 1; fi
 
-test: install browser lint
+test: install system-deps lint
 	$(VENV)/bin/pytest
 
 bench: install

@@ -38,11 +38,15 @@ urlpatterns = [
         name="enrollment_withdraw",
     ),
     path(
-        "sections/<int:pk>/enrollments/<int:enrollment_pk>/move/", views.enrollment_move, name="enrollment_move"
+        "sections/<int:pk>/enrollments/<int:enrollment_pk>/move/",
+        views.enrollment_move,
+        name="enrollment_move",
     ),
     path("sections/<int:pk>/timetable/", views.section_timetable, name="section_timetable"),
     path(
-        "sections/<int:pk>/timetable/<int:weekday>/<int:period_pk>/", views.timetable_slot, name="timetable_slot"
+        "sections/<int:pk>/timetable/<int:weekday>/<int:period_pk>/",
+        views.timetable_slot,
+        name="timetable_slot",
     ),
     path("enrollments/", views.enrollment_list, name="enrollment_list"),
     path("classes/", views.offering_list, name="offering_list"),

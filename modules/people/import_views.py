@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,10 +34,18 @@ MAX_ERRORS_LISTED = 200
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Spreadsheet with students and guardians"),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".xlsx,.csv", "class": "form-control form-control-lg"}
-        ),
+        widget=forms.FileInput(attrs={"accept": ".xlsx,.csv"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "An Excel workbook (.xlsx) or a CSV file in UTF-8 (separated by commas or semicolons), "
+            "at most %(size)s and %(rows)s rows."
+        ) % {
+            "size": filesizeformat(settings.STUDENTFLOW_IMPORT_MAX_BYTES),
+            "rows": intcomma(settings.STUDENTFLOW_IMPORT_MAX_ROWS),
+        }
 
 
 def _import_job(request, pk) -> Job:
@@ -63,8 +72,6 @@ def import_start(request):
         "form": form,
         "columns": IMPORT_COLUMNS,
         "recent": recent,
-        "max_size": filesizeformat(settings.STUDENTFLOW_IMPORT_MAX_BYTES),
-        "max_rows": settings.STUDENTFLOW_IMPORT_MAX_ROWS,
     }
     return render(request, "people/import_start.html", context)
 

@@ -24,7 +24,9 @@ def test_it_declares_every_academics_url():
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
 def test_it_answers_each_persona_as_declared(rule, persona, school, client, request):
     if persona != "anonymous":
-        client.force_login(request.getfixturevalue(persona), backend="modules.accounts.backends.PortalBackend")
+        client.force_login(
+            request.getfixturevalue(persona), backend="modules.accounts.backends.PortalBackend"
+        )
     url = reverse(rule.name, kwargs=rule.resolve_kwargs(school))
     response = getattr(client, rule.method)(url, data=rule.resolve_data(school))
     assert response.status_code == rule.expect[persona]

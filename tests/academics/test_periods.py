@@ -35,7 +35,7 @@ def test_it_lists_and_edits_periods(office, school, django_assert_max_num_querie
     period = f.PeriodFactory(name="Registration")
     for _ in range(8):
         f.PeriodFactory()
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(5):
         response = office.get(reverse("academics:period_list"))
     assert "Registration" in response.content.decode()
     data = {"order": period.order, "name": "Form time", "start_time": "08:00", "end_time": "08:20"}

@@ -43,5 +43,5 @@ def test_it_keeps_a_room_a_section_or_lesson_uses(office, school):
 def test_it_lists_rooms_in_a_fixed_number_of_queries(office, school, django_assert_max_num_queries):
     for _ in range(10):
         f.RoomFactory()
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(5):
         assert office.get(reverse("academics:room_list")).status_code == 200

@@ -45,13 +45,18 @@ def test_it_answers_htmx_with_the_results_fragment(office, school):
 
 
 def test_it_lists_sections_in_a_fixed_number_of_queries(office, school, django_assert_max_num_queries):
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(7):
         office.get(LIST)
     for number in range(8):
-        section = f.SectionFactory(year=school.year, grade_level=school.section.grade_level, name=f"8{number}",
-                                   homeroom_teacher=school.teacher_staff, room=f.RoomFactory())
+        section = f.SectionFactory(
+            year=school.year,
+            grade_level=school.section.grade_level,
+            name=f"8{number}",
+            homeroom_teacher=school.teacher_staff,
+            room=f.RoomFactory(),
+        )
         f.EnrollmentFactory.create_batch(3, section=section)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(7):
         office.get(LIST)
 
 
@@ -81,7 +86,9 @@ def test_it_refuses_a_duplicate_name_in_the_same_year(office, school):
 
 
 def test_it_offers_only_active_teachers_as_homeroom_teacher(office, school, bursar):
-    response = office.post(reverse("academics:section_create"), _data(school, homeroom_teacher=bursar.staff_profile.pk))
+    response = office.post(
+        reverse("academics:section_create"), _data(school, homeroom_teacher=bursar.staff_profile.pk)
+    )
     assert "Select a valid choice." in response.content.decode()
     assert not Section.objects.filter(name="7C").exists()
     form = office.get(reverse("academics:section_create")).context["form"]
@@ -97,7 +104,9 @@ def test_it_edits_a_section(office, school):
 
 
 def test_it_refuses_teachers_even_their_own_section(as_user, school, teacher):
-    assert as_user(teacher).get(reverse("academics:section_edit", args=[school.section.pk])).status_code == 403
+    assert (
+        as_user(teacher).get(reverse("academics:section_edit", args=[school.section.pk])).status_code == 403
+    )
     assert as_user(teacher).get(LIST).status_code == 403
 
 

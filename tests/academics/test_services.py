@@ -41,7 +41,9 @@ def test_it_names_students_who_already_have_a_section(school, admin):
 
 
 def test_it_refuses_to_move_across_years(school, admin):
-    elsewhere = f.SectionFactory(year=f.AcademicYearFactory(start_date=datetime.date(2001, 8, 1), is_current=False))
+    elsewhere = f.SectionFactory(
+        year=f.AcademicYearFactory(start_date=datetime.date(2001, 8, 1), is_current=False)
+    )
     enrollment = school.child.enrollments.get()
     with pytest.raises(ValidationError, match="belongs to another academic year"):
         services.enrollment_move(enrollment=enrollment, section=elsewhere, by=admin)
@@ -60,7 +62,9 @@ def test_it_does_not_withdraw_twice(school, admin):
 def test_it_checks_clashes_only_within_the_same_year(school, admin):
     period, lab = f.PeriodFactory(), f.RoomFactory()
     old_year = f.AcademicYearFactory(start_date=datetime.date(2001, 8, 1), is_current=False)
-    old_offering = f.CourseOfferingFactory(section=f.SectionFactory(year=old_year), teacher=school.teacher_staff)
+    old_offering = f.CourseOfferingFactory(
+        section=f.SectionFactory(year=old_year), teacher=school.teacher_staff
+    )
     f.TimetableEntryFactory(offering=old_offering, weekday=0, period=period, room=lab)
     entry = services.timetable_slot_set(
         section=school.section, weekday=0, period=period, offering=school.offering, room=lab, by=admin
@@ -83,7 +87,11 @@ def test_it_leaves_the_slot_untouched_when_it_refuses(school, admin):
 def test_it_refuses_a_class_of_another_section(school, admin):
     with pytest.raises(ValidationError, match="another section"):
         services.timetable_slot_set(
-            section=school.section, weekday=0, period=f.PeriodFactory(), offering=school.other_offering, room=None,
+            section=school.section,
+            weekday=0,
+            period=f.PeriodFactory(),
+            offering=school.other_offering,
+            room=None,
             by=admin,
         )
 

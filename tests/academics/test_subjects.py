@@ -48,5 +48,8 @@ def test_it_turns_a_protected_subject_into_a_message(office, school):
 
 def test_it_refuses_other_roles(as_user, school, bursar):
     assert as_user(bursar).get(reverse("academics:subject_list")).status_code == 403
-    assert as_user(bursar).post(reverse("academics:subject_create"), {"name": "X", "code": "X"}).status_code == 403
+    assert (
+        as_user(bursar).post(reverse("academics:subject_create"), {"name": "X", "code": "X"}).status_code
+        == 403
+    )
     assert not Subject.objects.filter(name="X").exists()

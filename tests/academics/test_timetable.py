@@ -27,19 +27,23 @@ def test_it_shows_the_grid_of_weekdays_and_periods(office, school):
 
 def test_it_shows_the_grid_in_a_fixed_number_of_queries(office, school, django_assert_max_num_queries):
     periods = f.PeriodFactory.create_batch(2)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(7):
         office.get(reverse("academics:section_timetable", args=[school.section.pk]))
     periods += f.PeriodFactory.create_batch(6)
     for day in range(5):
         for period in periods:
-            f.TimetableEntryFactory(offering=school.offering, weekday=day, period=period, room=f.RoomFactory())
-    with django_assert_max_num_queries(10):
+            f.TimetableEntryFactory(
+                offering=school.offering, weekday=day, period=period, room=f.RoomFactory()
+            )
+    with django_assert_max_num_queries(7):
         office.get(reverse("academics:section_timetable", args=[school.section.pk]))
 
 
 def test_it_assigns_a_class_and_room_to_a_slot(office, school, admin):
     period, room = f.PeriodFactory(), f.RoomFactory(name="Lab")
-    response = office.post(_slot(school.section, 0, period), {"offering": school.offering.pk, "room": room.pk})
+    response = office.post(
+        _slot(school.section, 0, period), {"offering": school.offering.pk, "room": room.pk}
+    )
     assert response["Location"] == reverse("academics:section_timetable", args=[school.section.pk])
     entry = TimetableEntry.objects.get()
     assert (entry.offering, entry.weekday, entry.period, entry.room) == (school.offering, 0, period, room)
@@ -90,7 +94,9 @@ def test_it_allows_the_same_teacher_in_another_slot(office, school):
 
 def test_it_offers_only_the_sections_own_classes(office, school):
     period = f.PeriodFactory()
-    response = office.post(_slot(school.section, 0, period), {"offering": school.other_offering.pk, "room": ""})
+    response = office.post(
+        _slot(school.section, 0, period), {"offering": school.other_offering.pk, "room": ""}
+    )
     assert "Select a valid choice." in response.content.decode()
     assert not TimetableEntry.objects.exists()
 
@@ -105,7 +111,9 @@ def test_it_answers_htmx_with_the_slot_form(office, school):
 def test_it_answers_404_outside_the_school_week_or_for_unknown_rows(office, school):
     period = f.PeriodFactory()
     assert office.get(_slot(school.section, 5, period)).status_code == 404
-    assert office.get(reverse("academics:timetable_slot", args=[school.section.pk, 0, 9999])).status_code == 404
+    assert (
+        office.get(reverse("academics:timetable_slot", args=[school.section.pk, 0, 9999])).status_code == 404
+    )
     assert office.get(reverse("academics:section_timetable", args=[9999])).status_code == 404
 
 
@@ -114,5 +122,8 @@ def test_it_refuses_teachers_and_wrong_methods(as_user, school, teacher, admin):
     url = _slot(school.section, 0, period)
     assert as_user(teacher).post(url, {"offering": school.offering.pk}).status_code == 403
     assert as_user(admin).put(url).status_code == 405
-    assert as_user(admin).post(reverse("academics:section_timetable", args=[school.section.pk])).status_code == 405
+    assert (
+        as_user(admin).post(reverse("academics:section_timetable", args=[school.section.pk])).status_code
+        == 405
+    )
     assert not TimetableEntry.objects.exists()

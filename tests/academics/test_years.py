@@ -25,16 +25,20 @@ def test_it_lists_years_and_marks_the_current_one(office, school):
 
 def test_it_creates_a_year(office, school):
     response = office.post(
-        reverse("academics:year_create"), {"name": "2040/2041", "start_date": "2040-08-20", "end_date": "2041-07-10"}
+        reverse("academics:year_create"),
+        {"name": "2040/2041", "start_date": "2040-08-20", "end_date": "2041-07-10"},
     )
     year = AcademicYear.objects.get(name="2040/2041")
-    assert response.status_code == 302 and response["Location"] == reverse("academics:year_detail", args=[year.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "academics:year_detail", args=[year.pk]
+    )
     assert not year.is_current
 
 
 def test_it_refuses_a_year_that_ends_before_it_starts(office, school):
     response = office.post(
-        reverse("academics:year_create"), {"name": "Backwards", "start_date": "2040-08-20", "end_date": "2040-01-10"}
+        reverse("academics:year_create"),
+        {"name": "Backwards", "start_date": "2040-08-20", "end_date": "2040-01-10"},
     )
     assert response.status_code == 200
     assert "The year must end after it starts." in response.content.decode()
@@ -54,7 +58,9 @@ def test_it_makes_another_year_current_and_clears_the_old_one(office, school, ad
     response = office.post(reverse("academics:year_set_current", args=[other.pk]))
     assert response.status_code == 302
     assert list(AcademicYear.objects.filter(is_current=True)) == [other]
-    assert AuditEvent.objects.filter(action="academic_year.set_current", object_id=str(other.pk), actor=admin).exists()
+    assert AuditEvent.objects.filter(
+        action="academic_year.set_current", object_id=str(other.pk), actor=admin
+    ).exists()
 
 
 def test_it_sets_current_only_by_post(office, school):
@@ -62,7 +68,9 @@ def test_it_sets_current_only_by_post(office, school):
 
 
 def test_it_refuses_teachers_and_unknown_years(as_user, teacher, school, admin):
-    assert as_user(teacher).post(reverse("academics:year_set_current", args=[school.year.pk])).status_code == 403
+    assert (
+        as_user(teacher).post(reverse("academics:year_set_current", args=[school.year.pk])).status_code == 403
+    )
     assert as_user(admin).get(reverse("academics:year_detail", args=[9999])).status_code == 404
 
 
@@ -104,7 +112,11 @@ def test_it_refuses_a_term_outside_the_year(office, school):
 
 
 def test_it_refuses_overlapping_terms(office, school):
-    data = {"name": "Clash", "start_date": school.year.start_date, "end_date": school.year.start_date + datetime.timedelta(days=9)}
+    data = {
+        "name": "Clash",
+        "start_date": school.year.start_date,
+        "end_date": school.year.start_date + datetime.timedelta(days=9),
+    }
     response = office.post(reverse("academics:term_create", args=[school.year.pk]), data)
     assert "The term overlaps Term 1." in response.content.decode()
     assert not Term.objects.filter(name="Clash").exists()
@@ -113,7 +125,11 @@ def test_it_refuses_overlapping_terms(office, school):
 def test_it_refuses_a_second_term_with_the_same_name(office, school):
     school.term.end_date = _half_year(school.year)
     school.term.save()
-    data = {"name": "term 1", "start_date": school.term.end_date + datetime.timedelta(days=1), "end_date": school.year.end_date}
+    data = {
+        "name": "term 1",
+        "start_date": school.term.end_date + datetime.timedelta(days=1),
+        "end_date": school.year.end_date,
+    }
     response = office.post(reverse("academics:term_create", args=[school.year.pk]), data)
     assert "This year already has a term called term 1." in response.content.decode()
     assert Term.objects.count() == 1
@@ -132,6 +148,6 @@ def test_it_edits_a_term_and_finds_it_only_under_its_own_year(office, school):
 def test_it_lists_years_in_a_fixed_number_of_queries(office, school, django_assert_max_num_queries):
     for offset in range(5):
         f.AcademicYearFactory(start_date=datetime.date(2000 + offset, 8, 1), is_current=False)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(5):
         response = office.get(reverse("academics:year_list"))
     assert response.status_code == 200

@@ -66,7 +66,9 @@ def xlsx_bytes(rows: list[dict], headers: list[str] = HEADERS) -> bytes:
     return buffer.getvalue()
 
 
-def xlsx_upload(rows: list[dict], headers: list[str] = HEADERS, name: str = "students.xlsx") -> SimpleUploadedFile:
+def xlsx_upload(
+    rows: list[dict], headers: list[str] = HEADERS, name: str = "students.xlsx"
+) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, xlsx_bytes(rows, headers))
 
 
@@ -101,7 +103,9 @@ def office(as_user, admin, school):
 
 
 def test_it_refuses_a_file_that_is_not_xlsx_or_csv(office):
-    _assert_refused(office, SimpleUploadedFile("students.pdf", b"%PDF-1.4"), "is not an Excel workbook (.xlsx)")
+    _assert_refused(
+        office, SimpleUploadedFile("students.pdf", b"%PDF-1.4"), "is not an Excel workbook (.xlsx)"
+    )
 
 
 def test_it_refuses_an_old_excel_file(office):
@@ -109,7 +113,9 @@ def test_it_refuses_an_old_excel_file(office):
 
 
 def test_it_refuses_an_xlsx_whose_content_is_not_a_workbook(office):
-    _assert_refused(office, SimpleUploadedFile("students.xlsx", b"admission_number,first_name\n"), "not a real Excel")
+    _assert_refused(
+        office, SimpleUploadedFile("students.xlsx", b"admission_number,first_name\n"), "not a real Excel"
+    )
 
 
 def test_it_refuses_a_damaged_xlsx(office):
@@ -121,7 +127,9 @@ def test_it_refuses_a_damaged_xlsx(office):
 
 def test_it_refuses_a_truncated_xlsx(office):
     content = xlsx_bytes([student_row(1)])
-    _assert_refused(office, SimpleUploadedFile("students.xlsx", content[: len(content) // 2]), "it may be damaged")
+    _assert_refused(
+        office, SimpleUploadedFile("students.xlsx", content[: len(content) // 2]), "it may be damaged"
+    )
 
 
 def test_it_refuses_an_empty_file(office):
@@ -132,11 +140,15 @@ def test_it_refuses_an_empty_file(office):
 
 
 def test_it_refuses_a_csv_that_is_not_utf8(office):
-    _assert_refused(office, csv_upload([student_row(1, first_name="Zoë")], encoding="latin-1"), "is not in UTF-8")
+    _assert_refused(
+        office, csv_upload([student_row(1, first_name="Zoë")], encoding="latin-1"), "is not in UTF-8"
+    )
 
 
 def test_it_refuses_a_binary_file_named_csv(office):
-    _assert_refused(office, SimpleUploadedFile("students.csv", xlsx_bytes([student_row(1)])), "not a CSV text file")
+    _assert_refused(
+        office, SimpleUploadedFile("students.csv", xlsx_bytes([student_row(1)])), "not a CSV text file"
+    )
 
 
 def test_it_refuses_a_file_over_the_size_limit(office, settings):

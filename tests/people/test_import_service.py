@@ -34,7 +34,12 @@ def errors_of(job: Job) -> list[str]:
 @pytest.fixture
 def counts():
     def snapshot():
-        return (Student.objects.count(), Guardian.objects.count(), GuardianLink.objects.count(), Enrollment.objects.count())
+        return (
+            Student.objects.count(),
+            Guardian.objects.count(),
+            GuardianLink.objects.count(),
+            Enrollment.objects.count(),
+        )
 
     return snapshot
 
@@ -59,15 +64,22 @@ def test_it_reports_each_row_problem_in_plain_words(admin, school, counts):
         student_row(8, admission_number="N0001"),
         student_row(9, first_name="", gender="Q"),
         student_row(10, guardian1_email="bad@", date_of_birth="2999-01-01"),
-        student_row(11, guardian2_email="parent11@family.test", guardian2_first_name="Dup", guardian2_last_name="Dup"),
+        student_row(
+            11, guardian2_email="parent11@family.test", guardian2_first_name="Dup", guardian2_last_name="Dup"
+        ),
     ]
     job = dry_run(admin, rows)
     errors = errors_of(job)
     assert "Row 3: admission number A-0001 is already used by Sam Parent." in errors
-    assert "Row 4: date of birth '31/02/2010' is not a valid date (write it as YYYY-MM-DD or DD/MM/YYYY)." in errors
+    assert (
+        "Row 4: date of birth '31/02/2010' is not a valid date (write it as YYYY-MM-DD or DD/MM/YYYY)."
+        in errors
+    )
     assert "Row 5: section '9Z' does not exist this year." in errors
     assert "Row 6: email 'not-an-email' is not a valid email address." in errors
-    assert any(e.startswith("Row 7: guardian 1 relationship 'uncle' is not one of: mother, father") for e in errors)
+    assert any(
+        e.startswith("Row 7: guardian 1 relationship 'uncle' is not one of: mother, father") for e in errors
+    )
     assert "Row 8: guardian 1 has no first and last name." in errors
     assert "Row 2 and row 9 have the same admission number N0001." in errors
     assert "Row 10: first name is missing." in errors
@@ -103,7 +115,9 @@ def test_it_reuses_guardians_by_email_within_the_file_and_from_the_portal(admin,
 
 def test_it_commits_everything_with_links_enrollments_and_one_audit_event(admin, school):
     rows = [
-        student_row(1, guardian2_first_name="Dad", guardian2_last_name="One", guardian2_relationship="Father"),
+        student_row(
+            1, guardian2_first_name="Dad", guardian2_last_name="One", guardian2_relationship="Father"
+        ),
         student_row(2, guardian1_email="parent1@family.test", section="7b"),
         student_row(3, guardian1_email="parent@school.test", section="", gender=""),
     ]

@@ -132,7 +132,10 @@ def test_other_roles_are_refused(request, as_user, admin, school, persona):
     job = _job(admin, [student_row(1)])
     client = as_user(request.getfixturevalue(persona))
     assert client.get(reverse("people:import_start")).status_code == 403
-    assert client.post(reverse("people:import_start"), {"file": xlsx_upload([student_row(2)])}).status_code == 403
+    assert (
+        client.post(reverse("people:import_start"), {"file": xlsx_upload([student_row(2)])}).status_code
+        == 403
+    )
     assert client.get(reverse("people:import_template")).status_code == 403
     assert client.get(reverse("people:import_detail", args=[job.pk])).status_code == 403
     assert client.post(reverse("people:import_confirm", args=[job.pk])).status_code == 403

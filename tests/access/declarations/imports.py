@@ -13,7 +13,11 @@ def _admins_import(school) -> dict:
         owner=User.objects.get(email="admin@school.test"),
         status=JobStatus.SUCCEEDED,
         payload={"phase": "preview", "filename": "students.xlsx", "path": ""},
-        result={"rows": [], "file_errors": ["The file has no data rows below the header row."], "error_count": 1},
+        result={
+            "rows": [],
+            "file_errors": ["The file has no data rows below the header row."],
+            "error_count": 1,
+        },
     )
     return {"pk": job.pk}
 

@@ -693,7 +693,8 @@ def student_import_validate(*, job: Job) -> None:
     job.status = JobStatus.RUNNING
     job.save(update_fields=["payload", "status"])
     with _failing(job):
-        result = _analyse(job, report_progress=True)
+        # Only a queued dry run has a page polling its progress; an inline one spares the updates.
+        result = _analyse(job, report_progress=import_runs_in_background(job))
         _finish(job, phase=Phase.PREVIEW, status=JobStatus.SUCCEEDED, result=result)
 
 

@@ -2,6 +2,7 @@
 
 from django.apps import apps
 
+from tests import factories
 from tests.access.matrix import Rule, expect
 
 ADMIN_PAGE = expect(302, admin=200)
@@ -18,6 +19,12 @@ def _make(model, school):
         return model.objects.create(kind="student_import", owner=school.child.user)
     if label == "core.auditevent":
         return model.objects.create(action="test", object_type="people.student", object_id="1")
+    if label == "academics.calendarevent":
+        return factories.CalendarEventFactory()
+    if label == "academics.period":
+        return factories.PeriodFactory()
+    if label == "academics.timetableentry":
+        return factories.TimetableEntryFactory(offering=school.offering)
     return model.objects.create()
 
 

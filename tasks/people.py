@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.utils import translation
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from modules.core.models import Job
 from modules.people import importing
@@ -30,3 +33,8 @@ def student_import_commit_task(job_id: str) -> None:
         return
     with translation.override(job.owner.language):
         importing.student_import_commit(job=job)
+
+
+@db_periodic_task(crontab(hour="3", minute="17"))
+def purge_stale_import_uploads() -> int:
+    return importing.import_uploads_purge(older_than=datetime.timedelta(days=2))

@@ -13,17 +13,23 @@ def audit_log(
     *,
     actor,
     action: str,
-    obj: models.Model,
+    obj: models.Model | None = None,
+    model: type[models.Model] | None = None,
+    description: str = "",
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str = "",
 ) -> AuditEvent:
+    """Record one change. `obj` names the row; for an action on a set of rows (an export) pass `model`
+    and a `description` instead, and the event's object id is "list"."""
+    if obj is None and model is None:
+        raise ValueError("audit_log needs obj or model")
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
+        object_type=(obj or model)._meta.label_lower,
+        object_id=str(obj.pk) if obj is not None else "list",
+        object_repr=(str(obj) if obj is not None else description)[:200],
         before=before,
         after=after,
         reason=reason,

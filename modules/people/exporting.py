@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from modules.accounts.models import User
-from modules.core.models import AuditEvent
+from modules.core.audit import audit_log
 from modules.people.models import GuardianLink, Student
 
 
@@ -74,13 +74,11 @@ def student_export(
 ) -> tuple[list[str], list]:
     """Headers and rows of the student list export, and the audit event that says who took the data."""
     rows = student_export_rows(queryset)
-    # An export concerns a set of students, not one row, so the event names the list rather than an object.
-    AuditEvent.objects.create(
+    audit_log(
         actor=by,
         action="student.export",
-        object_type=Student._meta.label_lower,
-        object_id="list",
-        object_repr=_("Student list export"),
+        model=Student,
+        description=_("Student list export"),
         after={"filters": filters, "rows": len(rows), "at": timezone.now()},
     )
     return student_export_headers(), rows

@@ -840,3 +840,24 @@ def _write(job: Job) -> dict[str, int]:
     )
     job.result = result
     return imported
+
+
+def import_uploads_purge(*, older_than: datetime.timedelta) -> int:
+    """Delete the stored files of imports that were never confirmed (or failed) and are older than `older_than`.
+
+    Uploads hold personal data; a dry run left behind must not keep it on disk. Returns how many were deleted.
+    Confirming such a job afterwards says the file is no longer available.
+    """
+    cutoff = timezone.now() - older_than
+    stale = Job.objects.filter(kind=IMPORT_KIND, created_at__lt=cutoff).exclude(payload__path=None)
+    purged = 0
+    for job in stale.only("pk", "payload"):
+        phase = import_phase(job)
+        path = job.payload.get("path")
+        if phase in (Phase.VALIDATING, Phase.CONFIRMED, Phase.COMMITTING) or not path:
+            continue
+        if default_storage.exists(path):
+            default_storage.delete(path)
+        Job.objects.filter(pk=job.pk).update(payload={**job.payload, "path": None})
+        purged += 1
+    return purged

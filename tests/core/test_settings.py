@@ -15,7 +15,11 @@ def run(module: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}}
     clean.update(DJANGO_SETTINGS_MODULE=module, **env)
     return subprocess.run(
-        [sys.executable, "manage.py", "shell", "--no-imports", "-c", PRINT], cwd=ROOT, env=clean, capture_output=True, text=True
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", PRINT],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
     )
 
 
@@ -48,14 +52,18 @@ def test_it_switches_to_postgresql_and_redis_from_the_environment():
         "from django.conf import settings; print(settings.DATABASES['default']['ENGINE']);"
         "print(settings.CACHES['default']['BACKEND']); print(settings.HUEY['huey_class'])"
     )
-    env = {k: v for k, v in os.environ.items()}
+    env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings.development",
         DATABASE_URL="postgres://u@db.internal:5432/sf",
         REDIS_URL="redis://cache.internal:6379/0",
     )
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [

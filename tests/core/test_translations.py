@@ -15,9 +15,45 @@ ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ["es", "fr"]
 # Words that are spelled the same in the target language (names, codes, loanwords).
 SAME_IN = {
-    "es": {"StudentFlow", "Email", "Total", "Error", "No", "Admin", "Excel", "XLSX", "CSV", "PDF", "ID", "OK", "Normal"},
-    "fr": {"StudentFlow", "Email", "Total", "Message", "Notes", "Date", "Section", "Sections", "Excel", "XLSX", "CSV",
-           "PDF", "ID", "OK", "Position", "Type", "Description", "Code", "Import", "Statut", "Global", "Note"},
+    "es": {
+        "StudentFlow",
+        "Email",
+        "Total",
+        "Error",
+        "No",
+        "Admin",
+        "Excel",
+        "XLSX",
+        "CSV",
+        "PDF",
+        "ID",
+        "OK",
+        "Normal",
+    },
+    "fr": {
+        "StudentFlow",
+        "Email",
+        "Total",
+        "Message",
+        "Notes",
+        "Date",
+        "Section",
+        "Sections",
+        "Excel",
+        "XLSX",
+        "CSV",
+        "PDF",
+        "ID",
+        "OK",
+        "Position",
+        "Type",
+        "Description",
+        "Code",
+        "Import",
+        "Statut",
+        "Global",
+        "Note",
+    },
 }
 
 
@@ -40,9 +76,10 @@ def test_it_has_no_english_copies(language):
     copies = [
         entry.msgid
         for entry in catalogue(language).translated_entries()
-        if entry.msgstr.strip() == entry.msgid.strip() and entry.msgid not in SAME_IN[language] and any(
-            char.isalpha() for char in entry.msgid
-        ) and not entry.msgid.startswith("%(")
+        if entry.msgstr.strip() == entry.msgid.strip()
+        and entry.msgid not in SAME_IN[language]
+        and any(char.isalpha() for char in entry.msgid)
+        and not entry.msgid.startswith("%(")
     ]
     assert not copies, f"{language}: English left as the translation: {copies[:20]}"
 
@@ -52,12 +89,31 @@ def test_it_has_a_translation_for_every_string_in_the_source(tmp_path):
         pytest.fail("GNU gettext (xgettext) is needed to extract strings; `make test` installs it.")
     locale = tmp_path / "locale"
     shutil.copytree(ROOT / "locale", locale)
-    env = {**os.environ, "STUDENTFLOW_LOCALE_DIR": str(locale), "DJANGO_SETTINGS_MODULE": "portal.settings.testing"}
+    env = {
+        **os.environ,
+        "STUDENTFLOW_LOCALE_DIR": str(locale),
+        "DJANGO_SETTINGS_MODULE": "portal.settings.testing",
+    }
     subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "-l", "es", "-l", "fr", "--no-obsolete",
-         "--ignore=.venv/*", "--ignore=static/vendor/*", "--ignore=staticfiles/*", "--ignore=tests/*",
-         "--ignore=bench/*"],
-        cwd=ROOT, env=env, check=True, capture_output=True,
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "es",
+            "-l",
+            "fr",
+            "--no-obsolete",
+            "--ignore=.venv/*",
+            "--ignore=static/vendor/*",
+            "--ignore=staticfiles/*",
+            "--ignore=tests/*",
+            "--ignore=bench/*",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
     )
     for language in LANGUAGES:
         po = catalogue(language, locale)

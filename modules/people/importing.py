@@ -843,7 +843,7 @@ def _write(job: Job) -> dict[str, int]:
 
 
 def import_uploads_purge(*, older_than: datetime.timedelta) -> int:
-    """Delete the stored files of imports that were never confirmed (or failed) and are older than `older_than`.
+    """Delete the stored files of imports never confirmed (or failed) that are older than `older_than`.
 
     Uploads hold personal data; a dry run left behind must not keep it on disk. Returns how many were deleted.
     Confirming such a job afterwards says the file is no longer available.

@@ -27,6 +27,7 @@ class StudentTable(tables.Table):
         fields = ["admission_number", "name", "section_name", "grade_name", "date_of_birth", "is_active"]
         sequence = fields
         empty_text = _("No students match these filters.")
+        template_name = "people/student_table.html"
 
 
 class GuardianTable(tables.Table):

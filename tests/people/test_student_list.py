@@ -82,3 +82,9 @@ def test_it_refuses_everyone_but_the_office(persona, request, as_user, school):
 
 def test_it_refuses_post(as_user, admin, school):
     assert as_user(admin).post(URL).status_code == 405
+
+
+def test_it_announces_the_sort_order_to_screen_readers(as_user, admin, school):
+    page = as_user(admin).get(URL, {"sort": "-name"}).content.decode()
+    assert 'aria-sort="descending"' in page
+    assert page.count("aria-sort=") == 1

@@ -6,6 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from modules.people.models import Guardian, Staff, Student
 
 
+# Record links leave the list: they must not be boosted into the results region like sort and page links.
+OPEN_RECORD = {"a": {"hx-boost": "false"}}
+
+
 class StudentTable(tables.Table):
     admission_number = tables.Column(verbose_name=_("Adm. no."))
     name = tables.LinkColumn(
@@ -14,6 +18,7 @@ class StudentTable(tables.Table):
         verbose_name=_("Name"),
         order_by=("last_name", "first_name"),
         accessor="full_name",
+        attrs=OPEN_RECORD,
     )
     section_name = tables.Column(verbose_name=_("Section"), default="—")
     grade_name = tables.Column(
@@ -37,6 +42,7 @@ class GuardianTable(tables.Table):
         verbose_name=_("Name"),
         order_by=("last_name", "first_name"),
         accessor="full_name",
+        attrs=OPEN_RECORD,
     )
     email = tables.EmailColumn(verbose_name=_("Email"))
     phone = tables.Column(verbose_name=_("Phone"))
@@ -58,6 +64,7 @@ class StaffTable(tables.Table):
         verbose_name=_("Name"),
         order_by=("last_name", "first_name"),
         accessor="full_name",
+        attrs=OPEN_RECORD,
     )
     position = tables.Column(verbose_name=_("Position"))
     job_title = tables.Column(verbose_name=_("Job title"))

@@ -94,7 +94,7 @@ def staff_list(request):
 @require_GET
 @login_required
 def student_detail(request, pk):
-    student = get_object_or_404(Student.objects.visible_to(request.user), pk=pk)
+    student = get_object_or_404(Student.objects.visible_to(request.user).select_related("user"), pk=pk)
     year = current_year()
     is_admin = rules.is_administrator(request.user)
     context = {

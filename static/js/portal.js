@@ -13,3 +13,9 @@ document.body.addEventListener("htmx:afterSettle", (event) => {
   const target = event.detail.elt.querySelector("[data-focus-after-swap]");
   if (target) target.focus();
 });
+
+// Forms marked data-confirm ask before a destructive action (unlink, delete, withdraw).
+document.addEventListener("submit", (event) => {
+  const message = event.target.dataset && event.target.dataset.confirm;
+  if (message && !window.confirm(message)) event.preventDefault();
+});

@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from modules.people.models import Guardian, Staff, Student
 
-
 # Record links leave the list: they must not be boosted into the results region like sort and page links.
 OPEN_RECORD = {"a": {"hx-boost": "false"}}
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("people/", include("modules.people.urls")),
     path("academics/", include("modules.academics.urls")),
+    path("", include("modules.communications.urls")),
     path("", include("modules.core.urls")),
     path(
         "health/",

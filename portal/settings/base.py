@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "modules.accounts",
     "modules.people",
     "modules.academics",
+    "modules.communications",
     "tasks",
 ]
 
@@ -251,3 +252,16 @@ LOGGING = {
 
 # Absolute links in emails (invitations, password resets sent from the queue).
 STUDENTFLOW_BASE_URL = env_str("STUDENTFLOW_BASE_URL", "http://localhost:8000")
+STUDENTFLOW_ATTACHMENT_MAX_BYTES = env_int("STUDENTFLOW_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+STUDENTFLOW_MESSAGE_MAX_CHARS = env_int("STUDENTFLOW_MESSAGE_MAX_CHARS", 10_000)
+
+# SMS: the console backend prints messages (development); Twilio sends them (credentials from the environment).
+STUDENTFLOW_SMS = {
+    "BACKEND": env_str("SMS_BACKEND", "modules.communications.sms.ConsoleSmsBackend"),
+    "TWILIO_ACCOUNT_SID": env_str("TWILIO_ACCOUNT_SID"),
+    "TWILIO_AUTH_TOKEN": env_str("TWILIO_AUTH_TOKEN"),
+    "TWILIO_FROM": env_str("TWILIO_FROM"),
+}
+# Delivery retries: attempts and the wait before each retry, in seconds.
+STUDENTFLOW_DELIVERY_MAX_ATTEMPTS = env_int("STUDENTFLOW_DELIVERY_MAX_ATTEMPTS", 5)
+STUDENTFLOW_DELIVERY_BACKOFF = [60, 300, 1800, 7200]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CommunicationsConfig(AppConfig):
+    name = "modules.communications"
+    label = "communications"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -209,6 +209,95 @@ class AudienceKind(models.TextChoices):
     OFFERING = "offering", _("A class (students and guardians of one course offering)")
 
 
+class AnnouncementQuerySet(models.QuerySet):
+    """Who sees which announcement. The audience is decided by relationships, at read time: a guardian
+    through their children's current sections, grade levels and classes, a student through their own
+    enrollment, staff by role (and a teacher through the sections and classes they teach or lead)."""
+
+    def published(self, at=None) -> AnnouncementQuerySet:
+        at = at or timezone.now()
+        return self.filter(Q(publish_at__lte=at), Q(expires_at__isnull=True) | Q(expires_at__gt=at))
+
+    def visible_to(self, user) -> AnnouncementQuerySet:
+        """Published, not expired, and addressed to this user (administrators: every published one)."""
+        if not user.is_authenticated:
+            return self.none()
+        if Role.ADMINISTRATOR in user.roles:
+            return self.published()
+        return self.published().filter(_audience_condition(user))
+
+    def manageable_by(self, user) -> AnnouncementQuerySet:
+        """What this user may edit or delete, in any state: administrators all, teachers their own."""
+        if not user.is_authenticated:
+            return self.none()
+        roles = user.roles
+        if Role.ADMINISTRATOR in roles:
+            return self.all()
+        if Role.TEACHER in roles:
+            return self.filter(author=user)
+        return self.none()
+
+    def readable_by(self, user) -> AnnouncementQuerySet:
+        """Visible, or manageable (an author sees their own scheduled and expired announcements)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            Q(pk__in=self.model.objects.visible_to(user).values("pk"))
+            | Q(pk__in=self.model.objects.manageable_by(user).values("pk"))
+        )
+
+
+def _current_year_pk() -> models.Subquery:
+    # The same choice as AcademicYear.objects.current(), as a subquery (no extra query per read).
+    from modules.academics.models import AcademicYear
+
+    today = timezone.localdate()
+    return models.Subquery(
+        AcademicYear.objects.filter(Q(is_current=True) | Q(start_date__lte=today, end_date__gte=today))
+        .order_by("-is_current", "-start_date")
+        .values("pk")[:1]
+    )
+
+
+def _audience_condition(user) -> Q:
+    from modules.academics.models import CourseOffering, Enrollment, EnrollmentStatus, Section
+
+    roles = user.roles
+    condition = (
+        Q(audience=AudienceKind.SCHOOL)
+        | Q(audience=AudienceKind.ROLE, audience_role__in=list(roles))
+        | Q(author=user)
+    )
+    students = Q(pk__in=[])
+    if Role.GUARDIAN in roles:
+        students |= Q(student__guardian_links__guardian__user=user)
+    if Role.STUDENT in roles:
+        students |= Q(student__user=user)
+    if Role.GUARDIAN in roles or Role.STUDENT in roles:
+        enrollments = Enrollment.objects.filter(students, status=EnrollmentStatus.ACTIVE)
+        sections = enrollments.values("section_id")
+        condition |= (
+            Q(audience=AudienceKind.SECTION, section__in=sections)
+            | Q(audience=AudienceKind.OFFERING, offering__section__in=sections)
+            | Q(
+                audience=AudienceKind.GRADE_LEVEL,
+                grade_level__in=enrollments.filter(year=_current_year_pk()).values("section__grade_level"),
+            )
+        )
+    if Role.TEACHER in roles:
+        taught = Section.objects.taught_by(user)
+        condition |= (
+            Q(audience=AudienceKind.SECTION, section__in=taught.values("pk"))
+            | Q(audience=AudienceKind.OFFERING, offering__in=CourseOffering.objects.taught_by(user).values("pk"))
+            | Q(audience=AudienceKind.OFFERING, offering__section__homeroom_teacher__user=user)
+            | Q(
+                audience=AudienceKind.GRADE_LEVEL,
+                grade_level__in=taught.filter(year=_current_year_pk()).values("grade_level"),
+            )
+        )
+    return condition
+
+
 class Announcement(models.Model):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"), max_length=10_000)
@@ -240,6 +329,8 @@ class Announcement(models.Model):
     notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AnnouncementQuerySet.as_manager()
 
     class Meta:
         ordering = ["-is_pinned", "-publish_at", "-pk"]

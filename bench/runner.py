@@ -50,9 +50,9 @@ class Bench:
             self._clients[email] = client
         return self._clients[email]
 
-    def get(self, client, url: str, **extra):
+    def get(self, client, url: str, expect: int = 200, **extra):
         response = client.get(url, **extra)
-        if response.status_code != 200:
+        if response.status_code != expect:
             location = f" → {response.headers.get('Location')}" if response.has_header("Location") else ""
             raise BenchError(f"GET {url} answered {response.status_code}{location}")
         return response

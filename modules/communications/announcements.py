@@ -63,9 +63,7 @@ def announcements_for_manage(user) -> QuerySet[Announcement]:
     """Everything the user may edit (administrators: all; teachers: their own), in every state."""
     return (
         Announcement.objects.manageable_by(user)
-        .select_related(
-            "author", "grade_level", "section", "offering__subject", "offering__section"
-        )
+        .select_related("author", "grade_level", "section", "offering__subject", "offering__section")
         .order_by("-publish_at", "-pk")
     )
 
@@ -200,7 +198,9 @@ def announcement_delete(*, announcement: Announcement, by: User) -> None:
     transaction.on_commit(lambda: _delete_files(names))
 
 
-def announcement_publish(*, announcement_id: int, now: datetime.datetime | None = None) -> NotifyResult | None:
+def announcement_publish(
+    *, announcement_id: int, now: datetime.datetime | None = None
+) -> NotifyResult | None:
     """Notify the audience of a due announcement, once. Returns None when there was nothing to do (not
     due yet, already notified, deleted). Safe to run twice and concurrently: the first run to set
     `notified_at` notifies, and notify() itself never repeats an event for a person."""

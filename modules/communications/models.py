@@ -288,7 +288,10 @@ def _audience_condition(user) -> Q:
         taught = Section.objects.taught_by(user)
         condition |= (
             Q(audience=AudienceKind.SECTION, section__in=taught.values("pk"))
-            | Q(audience=AudienceKind.OFFERING, offering__in=CourseOffering.objects.taught_by(user).values("pk"))
+            | Q(
+                audience=AudienceKind.OFFERING,
+                offering__in=CourseOffering.objects.taught_by(user).values("pk"),
+            )
             | Q(audience=AudienceKind.OFFERING, offering__section__homeroom_teacher__user=user)
             | Q(
                 audience=AudienceKind.GRADE_LEVEL,

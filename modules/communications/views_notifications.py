@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -26,7 +27,8 @@ def notification_bell(request):
     if request.GET.get("seen") == state.token:
         response = HttpResponse(status=204)
     else:
-        response = render(request, "communications/notifications/_bell_link.html", {"state": state})
+        context = {"state": state, "poll_seconds": settings.STUDENTFLOW_BELL_POLL_SECONDS}
+        response = render(request, "communications/notifications/_bell_link.html", context)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -41,7 +43,9 @@ def notification_list(request):
     state = bell_state(request.user)
     response = render(
         request,
-        "communications/notifications/list.html#items" if request.htmx else "communications/notifications/list.html",
+        "communications/notifications/list.html#items"
+        if request.htmx
+        else "communications/notifications/list.html",
         {"page": page, "state": state},
     )
     patch_vary_headers(response, ["HX-Request"])
@@ -91,4 +95,6 @@ def notification_preferences(request):
         preferences_save(user=request.user, choices=choices)
         messages.success(request, _("Your notification settings were saved."))
         return redirect("communications:notification_preferences")
-    return render(request, "communications/notifications/preferences.html", {"rows": preference_rows(request.user)})
+    return render(
+        request, "communications/notifications/preferences.html", {"rows": preference_rows(request.user)}
+    )

@@ -265,3 +265,5 @@ STUDENTFLOW_SMS = {
 # Delivery retries: attempts and the wait before each retry, in seconds.
 STUDENTFLOW_DELIVERY_MAX_ATTEMPTS = env_int("STUDENTFLOW_DELIVERY_MAX_ATTEMPTS", 5)
 STUDENTFLOW_DELIVERY_BACKOFF = [60, 300, 1800, 7200]
+# How often an open page asks whether there are new notifications (the answer is 204 when there are none).
+STUDENTFLOW_BELL_POLL_SECONDS = env_int("STUDENTFLOW_BELL_POLL_SECONDS", 15)

@@ -1,6 +1,30 @@
-"""Sending queued emails and SMS (placeholder until the delivery work of this session lands)."""
+"""Sending queued emails and SMS, the evening digest, and a sweep for deliveries whose task was lost.
 
-from huey.contrib.djhuey import db_task
+Each task takes ids (or nothing) and calls a service in modules/communications/delivery.py; each is safe to
+run twice, because a delivery is claimed before it is sent.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+# When the daily digest goes out, in the school's time zone (settings.TIME_ZONE).
+DIGEST_HOUR, DIGEST_MINUTE = 17, 30
+
+
+def local_crontab(*, hour: int, minute: int):
+    """A crontab read in the school's time zone: Huey hands periodic checks a naive UTC time."""
+    matches = crontab(hour=str(hour), minute=str(minute))
+
+    def validate(timestamp: datetime.datetime) -> bool:
+        utc = timestamp.replace(tzinfo=datetime.UTC) if timezone.is_naive(timestamp) else timestamp
+        return matches(timezone.localtime(utc).replace(tzinfo=None))
+
+    return validate
 
 
 @db_task()
@@ -9,3 +33,19 @@ def send_deliveries(delivery_ids: list[int]) -> None:
 
     for delivery_id in delivery_ids:
         delivery_send(delivery_id=delivery_id)
+
+
+@db_periodic_task(local_crontab(hour=DIGEST_HOUR, minute=DIGEST_MINUTE))
+def send_daily_digest() -> int:
+    from modules.communications.delivery import digest_send
+
+    return digest_send().emails
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def send_overdue_deliveries() -> int:
+    from modules.communications.delivery import deliveries_due, enqueue
+
+    ids = deliveries_due()
+    enqueue(ids)
+    return len(ids)

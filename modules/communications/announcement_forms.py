@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +43,8 @@ class MultipleFileField(forms.FileField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput())
+        # validate_attachment reports an empty file, by name.
+        kwargs.setdefault("allow_empty_file", True)
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -50,12 +54,7 @@ class MultipleFileField(forms.FileField):
 
 
 class AnnouncementForm(PortalForm):
-    attachments = MultipleFileField(
-        label=_("Attach files"),
-        required=False,
-        help_text=_("Only the audience can download them. Accepted: %(kinds)s.")
-        % {"kinds": ", ".join(allowed_extensions())},
-    )
+    attachments = MultipleFileField(label=_("Attach files"), required=False)
     remove_attachments = forms.ModelMultipleChoiceField(
         label=_("Remove attached files"),
         queryset=Attachment.objects.none(),
@@ -123,13 +122,21 @@ class AnnouncementForm(PortalForm):
             self.fields["grade_level"].queryset = GradeLevel.objects.all()
         # An announcement being edited keeps its target even if it is from an earlier year.
         if self.instance.section_id:
-            sections = Section.objects.filter(Q(pk__in=sections.values("pk")) | Q(pk=self.instance.section_id))
+            sections = Section.objects.filter(
+                Q(pk__in=sections.values("pk")) | Q(pk=self.instance.section_id)
+            )
         if self.instance.offering_id:
             offerings = CourseOffering.objects.filter(
                 Q(pk__in=offerings.values("pk")) | Q(pk=self.instance.offering_id)
             )
         self.fields["section"].queryset = sections.select_related("grade_level")
         self.fields["offering"].queryset = offerings.select_related("subject", "section")
+        self.fields["attachments"].help_text = _(
+            "Only the audience can download them. Up to %(limit)s each. Accepted: %(kinds)s."
+        ) % {
+            "limit": filesizeformat(settings.STUDENTFLOW_ATTACHMENT_MAX_BYTES),
+            "kinds": ", ".join(allowed_extensions()),
+        }
         self.fields["publish_at"].required = False
         self.fields["publish_at"].show_hidden_initial = False
         if not self.instance.pk:

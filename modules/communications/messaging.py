@@ -168,10 +168,8 @@ def inbox_threads(user: User) -> QuerySet[Thread]:
     """The user's threads, most recent first, each annotated in the same query with `unread` (messages
     from others after the user's last_read_at), `excerpt` and `last_sender_id` of the latest message;
     the other participants come in one prefetch as `others`."""
-    read_mark = Coalesce(
-        Subquery(ThreadParticipant.objects.filter(thread=OuterRef("pk"), user=user).values("last_read_at")[:1]),
-        Value(_EPOCH),
-    )
+    mine = ThreadParticipant.objects.filter(thread=OuterRef("pk"), user=user)
+    read_mark = Coalesce(Subquery(mine.values("last_read_at")[:1]), Value(_EPOCH))
     unread = (
         Message.objects.filter(thread=OuterRef("pk"), created_at__gt=OuterRef("read_mark"))
         .exclude(sender=user)
@@ -201,21 +199,21 @@ def inbox_threads(user: User) -> QuerySet[Thread]:
     )
 
 
-def thread_for_user(user: User, pk: int) -> Thread:
-    """The thread if the user takes part in it; Thread.DoesNotExist otherwise (the view answers 404)."""
+def threads_for(user: User) -> QuerySet[Thread]:
+    """Threads the user takes part in, with their participants: fetch through this so another family's
+    thread is a 404."""
     return (
         Thread.objects.visible_to(user)
         .select_related("student")
-        .prefetch_related(
-            Prefetch("participants", queryset=ThreadParticipant.objects.select_related("user"))
-        )
-        .get(pk=pk)
+        .prefetch_related(Prefetch("participants", queryset=ThreadParticipant.objects.select_related("user")))
     )
 
 
 def thread_messages(thread: Thread) -> QuerySet[Message]:
     """Oldest first, with senders and attachments loaded (two queries whatever the length)."""
-    return thread.messages.select_related("sender").prefetch_related("attachments").order_by("created_at", "pk")
+    return (
+        thread.messages.select_related("sender").prefetch_related("attachments").order_by("created_at", "pk")
+    )
 
 
 # ---------------------------------------------------------------- writes
@@ -265,7 +263,9 @@ def _stored_files_removed_on_error() -> Iterator[list[str]]:
         raise
 
 
-def _message_create(*, thread: Thread, sender: User, body: str, files: Sequence[UploadedFile], stored: list[str]):
+def _message_create(
+    *, thread: Thread, sender: User, body: str, files: Sequence[UploadedFile], stored: list[str]
+) -> Message:
     types = check_attachments(files)
     now = timezone.now()
     message = Message.objects.create(thread=thread, sender=sender, body=body, created_at=now)
@@ -340,9 +340,7 @@ def thread_start(
     return thread
 
 
-def message_post(
-    *, thread: Thread, sender: User, body: str, files: Sequence[UploadedFile] = ()
-) -> Message:
+def message_post(*, thread: Thread, sender: User, body: str, files: Sequence[UploadedFile] = ()) -> Message:
     """Reply in a thread the sender takes part in; the other participants are notified."""
     if not ThreadParticipant.objects.filter(thread=thread, user=sender).exists():
         raise ValidationError(_("You do not take part in this conversation."), code="participant")

@@ -24,7 +24,7 @@ TWILIO_TIMEOUT = 20  # seconds
 
 
 class SmsError(Exception):
-    """Sending failed. `message` is in plain words for the delivery log; `permanent` says a retry is futile."""
+    """Sending failed: `message` in plain words for the delivery log; `permanent`: a retry cannot help."""
 
     def __init__(self, message: str, *, permanent: bool = False):
         super().__init__(message)
@@ -113,6 +113,7 @@ def _refusal(error, number: str) -> SmsError:
     status = getattr(error, "status", None)
     code = getattr(error, "code", None)
     text = getattr(error, "msg", "") or getattr(error, "detail", "") or getattr(error, "title", "")
+    text = re.sub(r"^Unable to [^:]+: ", "", str(text))  # the library's own prefix says nothing useful
     reference = f" (Twilio error {code})" if code else ""
     if code in BAD_NUMBER_CODES:
         return SmsError(f"Twilio refused the number {number}: {text}{reference}", permanent=True)

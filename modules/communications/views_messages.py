@@ -1,0 +1,103 @@
+"""Message threads: the inbox, a new message, a thread and its replies (HTMX and plain POST)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
+
+from modules.communications import messaging
+from modules.communications.message_forms import NewThreadForm, ReplyForm
+
+TEMPLATE_INBOX = "communications/messages/inbox.html"
+TEMPLATE_NEW = "communications/messages/new.html"
+TEMPLATE_THREAD = "communications/messages/thread.html"
+PER_PAGE = 25
+
+
+@require_GET
+@login_required
+def message_inbox(request):
+    page = Paginator(messaging.inbox_threads(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    context = {"page": page, "can_write": messaging.can_use_messaging(request.user)}
+    return render(request, TEMPLATE_INBOX, context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def message_new(request):
+    if not messaging.can_use_messaging(request.user):
+        raise PermissionDenied
+    initial = {"recipient": request.GET.get("to"), "student": request.GET.get("student")}
+    form = NewThreadForm(request.POST or None, request.FILES or None, sender=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            thread = messaging.thread_start(
+                sender=request.user,
+                recipient=data["recipient"],
+                subject=data["subject"],
+                body=data["body"],
+                student=data.get("student"),
+                files=data["attachments"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your message was sent."))
+            return redirect("communications:thread_detail", pk=thread.pk)
+    return render(request, TEMPLATE_NEW, {"form": form})
+
+
+def _thread_page(request, thread, form):
+    messaging.thread_mark_read(thread=thread, user=request.user)
+    context = {
+        "thread": thread,
+        "thread_messages": messaging.thread_messages(thread),
+        "others": [p.user for p in thread.participants.all() if p.user_id != request.user.pk],
+        "form": form,
+    }
+    return render(request, TEMPLATE_THREAD, context)
+
+
+@require_GET
+@login_required
+def thread_detail(request, pk):
+    thread = get_object_or_404(messaging.threads_for(request.user), pk=pk)
+    return _thread_page(request, thread, ReplyForm())
+
+
+@require_POST
+@login_required
+def thread_reply(request, pk):
+    thread = get_object_or_404(messaging.threads_for(request.user), pk=pk)
+    form = ReplyForm(request.POST, request.FILES)
+    message = None
+    if form.is_valid():
+        try:
+            message = messaging.message_post(
+                thread=thread,
+                sender=request.user,
+                body=form.cleaned_data["body"],
+                files=form.cleaned_data["attachments"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+    if not request.htmx:
+        if message is None:
+            return _thread_page(request, thread, form)
+        return redirect(f"{messaging.thread_url(thread)}#message-{message.pk}")
+    if message is None:
+        # The typed text comes back in the form, with the reasons; the list is left alone.
+        response = render(request, f"{TEMPLATE_THREAD}#reply_form", {"thread": thread, "form": form})
+        response = reswap(retarget(response, "#reply-form"), "outerHTML")
+    else:
+        context = {"thread": thread, "msg": message, "form": ReplyForm(), "oob": True}
+        response = render(request, f"{TEMPLATE_THREAD}#reply_sent", context)
+    response.headers["Vary"] = "HX-Request"
+    return response

@@ -14,6 +14,7 @@ from modules.academics import selectors as academics
 from modules.academics.models import EnrollmentStatus, Section
 from modules.accounts.models import Role
 from modules.accounts.roles import active_role, set_active_role
+from modules.communications.announcements import announcements_for_home
 from modules.people.models import Staff, Student
 from modules.people.selectors import guardian_children
 
@@ -23,7 +24,12 @@ def home(request):
     role = active_role(request)
     today = timezone.localdate()
     year = academics.current_year()
-    context = {"today": today, "year": year, "role": role}
+    context = {
+        "today": today,
+        "year": year,
+        "role": role,
+        "home_announcements": announcements_for_home(request.user),
+    }
     if role == Role.ADMINISTRATOR:
         return _administrator_home(request, context)
     if role == Role.TEACHER:

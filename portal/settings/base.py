@@ -255,7 +255,7 @@ STUDENTFLOW_BASE_URL = env_str("STUDENTFLOW_BASE_URL", "http://localhost:8000")
 STUDENTFLOW_ATTACHMENT_MAX_BYTES = env_int("STUDENTFLOW_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 STUDENTFLOW_MESSAGE_MAX_CHARS = env_int("STUDENTFLOW_MESSAGE_MAX_CHARS", 10_000)
 
-# SMS: the console backend prints messages (development); Twilio sends them (credentials from the environment).
+# SMS: the console backend prints messages (development); Twilio sends them (credentials from the env).
 STUDENTFLOW_SMS = {
     "BACKEND": env_str("SMS_BACKEND", "modules.communications.sms.ConsoleSmsBackend"),
     "TWILIO_ACCOUNT_SID": env_str("TWILIO_ACCOUNT_SID"),

@@ -38,7 +38,9 @@ def test_a_section_announcement_reaches_the_family_and_they_talk_in_a_thread(
 
     # The teacher writes to the family; the guardian replies in the thread; the teacher reads the reply.
     teaching.goto("/messages/new/")
-    teaching.get_by_role("combobox", name="To").select_option(label=f"{guardian.get_full_name()} (Parent / guardian)")
+    teaching.get_by_role("combobox", name="To").select_option(
+        label=f"{guardian.get_full_name()} (Parent / guardian)"
+    )
     teaching.get_by_label("Subject").fill("Permission form")
     teaching.get_by_label("Message").fill("Has the form been signed?")
     teaching.get_by_role("button", name="Send").click()

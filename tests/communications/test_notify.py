@@ -170,3 +170,20 @@ def test_it_refuses_an_unknown_kind_or_an_event_without_a_name(guardian, school)
         notify(people, "gossip", {}, event="x")
     with pytest.raises(ValueError):
         notify(people, "announcement", {})
+
+
+def test_it_keeps_apostrophes_and_ampersands_as_typed_in_titles_emails_and_sms(admin, guardian, school):
+    item = announcement(admin, title="Parents' evening & open day")
+    NotificationPreference.objects.create(
+        user=guardian, kind="announcement", in_app=True, email=True, sms=True
+    )
+    notify(
+        recipients_for_users(users_with_profiles().filter(pk=guardian.pk)),
+        "announcement",
+        {"announcement": item},
+        obj=item,
+    )
+    assert Notification.objects.get().title == "Parents' evening & open day"
+    assert Delivery.objects.get(channel="email").subject == "Parents' evening & open day"
+    assert "Parents' evening & open day" in Delivery.objects.get(channel="sms").body_text
+    assert "Parents&#x27; evening &amp; open day" in Delivery.objects.get(channel="email").body_html

@@ -1,4 +1,4 @@
-"""A teacher posts to their section; the family sees it arrive without reloading, and they talk in a thread."""
+"""A teacher posts to their section; the family sees it arrive without a reload; they talk in a thread."""
 
 from __future__ import annotations
 

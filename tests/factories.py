@@ -186,3 +186,24 @@ class CalendarEventFactory(factory.django.DjangoModelFactory):
     kind = "holiday"
     start_date = factory.LazyFunction(timezone.localdate)
     end_date = factory.LazyFunction(timezone.localdate)
+
+
+class RegisterFactory(factory.django.DjangoModelFactory):
+    """A daily register of a section (pass kind="lesson", offering and period for a lesson register)."""
+
+    class Meta:
+        model = "attendance.Register"
+
+    kind = "daily"
+    date = factory.LazyFunction(timezone.localdate)
+    section = factory.SubFactory(SectionFactory)
+
+
+class AttendanceRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "attendance.AttendanceRecord"
+
+    register = factory.SubFactory(RegisterFactory)
+    student = factory.SubFactory(StudentFactory)
+    status = "present"
+    date = factory.SelfAttribute("register.date")

@@ -1,0 +1,247 @@
+"""Registers (attendance sessions) and their records, absence notes, and the school's attendance policy."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from modules.accounts.models import Role
+
+
+class RegisterMode(models.TextChoices):
+    DAILY = "daily", _("Daily: one register per section per day, taken by the homeroom teacher")
+    LESSON = "lesson", _("Per lesson: one register per class per timetabled period")
+
+
+class AttendancePolicy(models.Model):
+    """The school's attendance rules (one row)."""
+
+    mode = models.CharField(
+        _("registers"), max_length=10, choices=RegisterMode.choices, default=RegisterMode.DAILY
+    )
+    teacher_edit_days = models.PositiveSmallIntegerField(
+        _("teachers may edit for"),
+        default=0,
+        help_text=_(
+            "Days after the register's date during which its teacher may still change it (0 = same day)."
+        ),
+    )
+    chronic_absence_percent = models.DecimalField(
+        _("chronic absence threshold (%)"), max_digits=4, decimal_places=1, default=10
+    )
+    notify_absences = models.BooleanField(_("tell guardians about unexcused absences"), default=True)
+
+    class Meta:
+        verbose_name = _("attendance policy")
+        verbose_name_plural = _("attendance policy")
+
+    def __str__(self) -> str:
+        return str(_("Attendance policy"))
+
+    @classmethod
+    def load(cls) -> AttendancePolicy:
+        policy = cls.objects.order_by("pk").first()
+        return policy if policy is not None else cls.objects.create()
+
+    def teacher_cutoff(self, register_date: datetime.date) -> datetime.date:
+        """The last day on which the register's own teacher may change it."""
+        return register_date + datetime.timedelta(days=self.teacher_edit_days)
+
+
+class RegisterState(models.TextChoices):
+    NOT_TAKEN = "not_taken", _("Not taken")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class RegisterQuerySet(models.QuerySet):
+    def visible_to(self, user) -> RegisterQuerySet:
+        """The office sees every register; a teacher the registers they take (their homeroom sections' daily
+        registers and their classes' lesson registers)."""
+        if not user.is_authenticated:
+            return self.none()
+        roles = user.roles
+        if Role.ADMINISTRATOR in roles:
+            return self.all()
+        if Role.TEACHER in roles:
+            return self.filter(
+                Q(kind=RegisterMode.DAILY, section__homeroom_teacher__user=user)
+                | Q(kind=RegisterMode.LESSON, offering__teacher__user=user)
+            )
+        return self.none()
+
+    def on(self, day: datetime.date) -> RegisterQuerySet:
+        return self.filter(date=day)
+
+
+class Register(models.Model):
+    """One attendance session: a section's day (daily mode) or a class's lesson (per-lesson mode)."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=RegisterMode.choices)
+    date = models.DateField(_("date"), db_index=True)
+    section = models.ForeignKey(
+        "academics.Section", on_delete=models.CASCADE, related_name="registers", verbose_name=_("section")
+    )
+    offering = models.ForeignKey(
+        "academics.CourseOffering",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="registers",
+        verbose_name=_("class"),
+    )
+    period = models.ForeignKey(
+        "academics.Period",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("period"),
+    )
+    state = models.CharField(
+        _("state"),
+        max_length=12,
+        choices=RegisterState.choices,
+        default=RegisterState.NOT_TAKEN,
+        db_index=True,
+    )
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Set when the guardians of absent students were told (the first submission); later submissions tell only
+    # what changed.
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RegisterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "period__order", "section__name"]
+        verbose_name = _("register")
+        verbose_name_plural = _("registers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["section", "date"], condition=Q(kind="daily"), name="register_one_daily_per_section"
+            ),
+            models.UniqueConstraint(
+                fields=["offering", "date", "period"],
+                condition=Q(kind="lesson"),
+                name="register_one_per_lesson",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="daily", offering__isnull=True, period__isnull=True)
+                | Q(kind="lesson", offering__isnull=False, period__isnull=False),
+                name="register_kind_fields",
+            ),
+        ]
+        indexes = [models.Index(fields=["date", "state"], name="register_date_state")]
+
+    def __str__(self) -> str:
+        if self.kind == RegisterMode.LESSON and self.offering_id:
+            return f"{self.offering} · {self.date:%Y-%m-%d} · {self.period.name if self.period_id else ''}"
+        return f"{self.section} · {self.date:%Y-%m-%d}"
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", _("Present")
+    ABSENT = "absent", _("Absent")
+    LATE = "late", _("Late")
+    EXCUSED = "excused", _("Excused")
+
+
+# Late arrivals beyond this many minutes are a data-entry mistake, not a late arrival.
+MAX_LATE_MINUTES = 240
+
+
+class AttendanceRecord(models.Model):
+    register = models.ForeignKey(Register, on_delete=models.CASCADE, related_name="records")
+    student = models.ForeignKey("people.Student", on_delete=models.CASCADE, related_name="attendance_records")
+    status = models.CharField(_("status"), max_length=10, choices=AttendanceStatus.choices)
+    late_minutes = models.PositiveSmallIntegerField(_("minutes late"), null=True, blank=True)
+    reason = models.CharField(_("excuse reason"), max_length=200, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    # Denormalised from the register so that analytics group by day without a join.
+    date = models.DateField(_("date"))
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    marked_at = models.DateTimeField(default=timezone.now)
+    # When the guardians were told of this absence (for the correction notice if it is changed later).
+    absence_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["student__last_name", "student__first_name"]
+        verbose_name = _("attendance record")
+        verbose_name_plural = _("attendance records")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["register", "student"], name="record_one_per_student_per_register"
+            ),
+            models.CheckConstraint(
+                condition=Q(late_minutes__isnull=True) | Q(late_minutes__lte=MAX_LATE_MINUTES),
+                name="record_late_minutes_sane",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="late") | Q(late_minutes__isnull=True),
+                name="record_minutes_only_when_late",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["student", "date"], name="record_student_date"),
+            models.Index(fields=["date", "status"], name="record_date_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.date:%Y-%m-%d} · {self.get_status_display()}"
+
+
+class AbsenceNoteStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the school")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Not accepted")
+
+
+def absence_note_upload_to(instance, filename: str) -> str:
+    from modules.people.models import photo_upload_to
+
+    return photo_upload_to(instance, filename).replace("photos/", "absence-notes/", 1)
+
+
+class AbsenceNote(models.Model):
+    """A guardian's explanation of an absence; accepting it turns the absences it covers into excused ones."""
+
+    student = models.ForeignKey("people.Student", on_delete=models.CASCADE, related_name="absence_notes")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to"))
+    reason = models.TextField(_("reason"), max_length=2000)
+    file = models.FileField(_("document"), upload_to=absence_note_upload_to, blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=AbsenceNoteStatus.choices, default=AbsenceNoteStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("note to the family"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("absence note")
+        verbose_name_plural = _("absence notes")
+        constraints = [
+            models.CheckConstraint(condition=Q(date_to__gte=models.F("date_from")), name="absence_note_dates")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.date_from:%Y-%m-%d}–{self.date_to:%Y-%m-%d}"

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from modules.academics.models import Enrollment, EnrollmentStatus
+from modules.attendance.models import AttendanceRecord, AttendanceStatus, Register
+from modules.people.models import Student
+
+
+@dataclass
+class RegisterRow:
+    student: Student
+    record: AttendanceRecord | None
+
+    @property
+    def status(self) -> str:
+        return self.record.status if self.record else AttendanceStatus.PRESENT
+
+    @property
+    def is_marked(self) -> bool:
+        return self.record is not None
+
+
+def register_students(register: Register):
+    """The students on a register: active enrollments in its section for the section's year."""
+    return Student.objects.filter(
+        enrollments__section_id=register.section_id,
+        enrollments__status=EnrollmentStatus.ACTIVE,
+        is_active=True,
+    )
+
+
+def register_rows(register: Register) -> list[RegisterRow]:
+    """Every student on the register with their record (None = not marked, shown as present). Two queries."""
+    records = AttendanceRecord.objects.filter(register=register)
+    students = (
+        register_students(register)
+        .prefetch_related(Prefetch("attendance_records", queryset=records, to_attr="register_records"))
+        .order_by("last_name", "first_name")
+    )
+    return [
+        RegisterRow(student=s, record=(s.register_records[0] if s.register_records else None))
+        for s in students
+    ]
+
+
+@dataclass(frozen=True)
+class RegisterCounts:
+    total: int
+    present: int
+    absent: int
+    late: int
+    excused: int
+    unmarked: int
+
+
+def register_counts(rows: list[RegisterRow]) -> RegisterCounts:
+    counts = dict.fromkeys(AttendanceStatus.values, 0)
+    unmarked = 0
+    for row in rows:
+        counts[row.status] += 1
+        unmarked += 0 if row.is_marked else 1
+    return RegisterCounts(
+        total=len(rows),
+        present=counts[AttendanceStatus.PRESENT],
+        absent=counts[AttendanceStatus.ABSENT],
+        late=counts[AttendanceStatus.LATE],
+        excused=counts[AttendanceStatus.EXCUSED],
+        unmarked=unmarked,
+    )
+
+
+def student_on_register(register: Register, student_id: int) -> Student | None:
+    return register_students(register).filter(pk=student_id).first()
+
+
+def enrollment_exists(register: Register, student_id: int) -> bool:
+    return Enrollment.objects.filter(
+        section_id=register.section_id, student_id=student_id, status=EnrollmentStatus.ACTIVE
+    ).exists()
+
+
+def registers_between(section_id: int, start: datetime.date, end: datetime.date):
+    return Register.objects.filter(section_id=section_id, date__range=(start, end))

@@ -1,0 +1,231 @@
+"""Writing attendance: creating the day's registers, marking one student, submitting a register."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from modules.academics.models import CalendarEvent, Section, TimetableEntry
+from modules.accounts.models import User
+from modules.attendance import rules
+from modules.attendance.models import (
+    MAX_LATE_MINUTES,
+    AttendancePolicy,
+    AttendanceRecord,
+    AttendanceStatus,
+    Register,
+    RegisterMode,
+    RegisterState,
+)
+from modules.attendance.selectors import register_students, student_on_register
+from modules.core.audit import audit_log, snapshot
+
+AUDITED_FIELDS = ["status", "late_minutes", "reason", "note"]
+
+
+class AttendanceError(Exception):
+    """A change refused; the message is for the person who tried it."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def is_school_day(day: datetime.date) -> bool:
+    return day.weekday() < 5 and not CalendarEvent.objects.closures().on(day).exists()
+
+
+def registers_expected(
+    *, day: datetime.date, policy: AttendancePolicy, teacher: User | None = None
+) -> list[Register]:
+    """The registers that must exist on a day (for one teacher, or the whole school), created if missing.
+
+    Holidays, closures and weekends have none. Creation is idempotent (unique constraints) and in bulk.
+    """
+    if not is_school_day(day):
+        return []
+    if policy.mode == RegisterMode.DAILY:
+        sections = Section.objects.filter(year__start_date__lte=day, year__end_date__gte=day)
+        if teacher is not None:
+            sections = sections.filter(homeroom_teacher__user=teacher)
+        wanted = [
+            Register(kind=RegisterMode.DAILY, date=day, section_id=pk)
+            for pk in sections.values_list("pk", flat=True)
+        ]
+        existing = Register.objects.filter(
+            kind=RegisterMode.DAILY, date=day, section_id__in=[r.section_id for r in wanted]
+        )
+        have = set(existing.values_list("section_id", flat=True))
+        missing = [r for r in wanted if r.section_id not in have]
+    else:
+        entries = TimetableEntry.objects.filter(
+            weekday=day.weekday(),
+            offering__section__year__start_date__lte=day,
+            offering__section__year__end_date__gte=day,
+        )
+        if teacher is not None:
+            entries = entries.filter(offering__teacher__user=teacher)
+        slots = list(entries.values_list("offering_id", "offering__section_id", "period_id"))
+        existing = Register.objects.filter(
+            kind=RegisterMode.LESSON, date=day, offering_id__in=[offering for offering, _s, _p in slots]
+        )
+        have = set(existing.values_list("offering_id", "period_id"))
+        missing = [
+            Register(
+                kind=RegisterMode.LESSON, date=day, offering_id=offering, section_id=section, period_id=period
+            )
+            for offering, section, period in slots
+            if (offering, period) not in have
+        ]
+    if missing:
+        Register.objects.bulk_create(missing, ignore_conflicts=True)
+    registers = Register.objects.filter(date=day, kind=policy.mode).select_related(
+        "section__grade_level", "offering__subject", "period"
+    )
+    if teacher is not None:
+        registers = registers.visible_to(teacher)
+    if policy.mode == RegisterMode.DAILY:
+        registers = registers.filter(section_id__in=[r.section_id for r in wanted])
+    return list(registers.order_by("period__order", "section__name"))
+
+
+def _clean_mark(status: str, late_minutes: int | None, reason: str, note: str) -> tuple[int | None, str, str]:
+    if status not in AttendanceStatus.values:
+        raise AttendanceError(_("“%(status)s” is not an attendance status.") % {"status": status})
+    if status == AttendanceStatus.LATE:
+        if late_minutes is None:
+            late_minutes = 0
+        if late_minutes < 0 or late_minutes > MAX_LATE_MINUTES:
+            raise AttendanceError(
+                _("Minutes late must be between 0 and %(max)s.") % {"max": MAX_LATE_MINUTES}
+            )
+    else:
+        late_minutes = None
+    reason = (reason or "").strip()[:200] if status == AttendanceStatus.EXCUSED else ""
+    return late_minutes, reason, (note or "").strip()[:300]
+
+
+@transaction.atomic
+def record_mark(
+    *,
+    register: Register,
+    student_id: int,
+    status: str,
+    by: User,
+    late_minutes: int | None = None,
+    reason: str = "",
+    note: str = "",
+    change_reason: str = "",
+    policy: AttendancePolicy | None = None,
+) -> AttendanceRecord:
+    """Mark one student on a register. Refused (AttendanceError) with a message when not allowed or invalid.
+
+    One record per student per register, enforced by the database: two people marking at once both land,
+    the later one wins, nothing is lost or duplicated. Changes after submission are audited with the reason.
+    """
+    policy = policy or AttendancePolicy.load()
+    refusal = rules.edit_refusal(by, register, policy=policy)
+    if refusal:
+        raise AttendanceError(refusal)
+    if rules.needs_reason(by, register, policy=policy) and not change_reason.strip():
+        raise AttendanceError(
+            _("Give a reason for changing a submitted register after the teachers' cut-off.")
+        )
+    late_minutes, reason, note = _clean_mark(status, late_minutes, reason, note)
+    student = student_on_register(register, student_id)
+    if student is None:
+        raise AttendanceError(_("That student is not on this register."))
+    values = {
+        "status": status,
+        "late_minutes": late_minutes,
+        "reason": reason,
+        "note": note,
+        "date": register.date,
+        "marked_by": by,
+        "marked_at": timezone.now(),
+    }
+    record = AttendanceRecord.objects.select_for_update().filter(register=register, student=student).first()
+    before = snapshot(record, AUDITED_FIELDS) if record else None
+    if record is None:
+        try:
+            with transaction.atomic():
+                record = AttendanceRecord.objects.create(register=register, student=student, **values)
+        except IntegrityError:
+            # Someone else marked this student at the same moment: apply this change on top of theirs.
+            record = AttendanceRecord.objects.select_for_update().get(register=register, student=student)
+            before = snapshot(record, AUDITED_FIELDS)
+    if before is not None:
+        for field, value in values.items():
+            setattr(record, field, value)
+        record.save()
+    if register.state == RegisterState.NOT_TAKEN:
+        Register.objects.filter(pk=register.pk, state=RegisterState.NOT_TAKEN).update(
+            state=RegisterState.IN_PROGRESS, started_at=timezone.now()
+        )
+        register.state = RegisterState.IN_PROGRESS
+    if register.state == RegisterState.SUBMITTED and before != snapshot(record, AUDITED_FIELDS):
+        audit_log(
+            actor=by,
+            action="attendance.change",
+            obj=record,
+            before=before,
+            after=snapshot(record, AUDITED_FIELDS),
+            reason=change_reason.strip(),
+        )
+        transaction.on_commit(lambda: _after_change(record.pk))
+    return record
+
+
+def _after_change(record_id: int) -> None:
+    from tasks.attendance import attendance_record_changed
+
+    attendance_record_changed(record_id)
+
+
+@transaction.atomic
+def register_submit(*, register: Register, by: User, policy: AttendancePolicy | None = None) -> int:
+    """Finalise a register: unmarked students are saved present. Guardians of students absent without an
+    excuse are told on the queue once the transaction commits. Returns how many were saved present."""
+    policy = policy or AttendancePolicy.load()
+    refusal = rules.edit_refusal(by, register, policy=policy)
+    if refusal:
+        raise AttendanceError(refusal)
+    register = Register.objects.select_for_update().get(pk=register.pk)
+    marked = set(AttendanceRecord.objects.filter(register=register).values_list("student_id", flat=True))
+    now = timezone.now()
+    present = [
+        AttendanceRecord(
+            register=register,
+            student_id=student_id,
+            status=AttendanceStatus.PRESENT,
+            date=register.date,
+            marked_by=by,
+            marked_at=now,
+        )
+        for student_id in register_students(register).values_list("pk", flat=True)
+        if student_id not in marked
+    ]
+    AttendanceRecord.objects.bulk_create(present, ignore_conflicts=True)
+    first_submission = register.state != RegisterState.SUBMITTED
+    register.state = RegisterState.SUBMITTED
+    register.submitted_at = now
+    register.submitted_by = by
+    register.started_at = register.started_at or now
+    register.save(update_fields=["state", "submitted_at", "submitted_by", "started_at"])
+    audit_log(
+        actor=by,
+        action="attendance.submit" if first_submission else "attendance.resubmit",
+        obj=register,
+        after={"saved_present": len(present)},
+    )
+    transaction.on_commit(lambda: _after_submit(register.pk))
+    return len(present)
+
+
+def _after_submit(register_id: int) -> None:
+    from tasks.attendance import attendance_register_submitted
+
+    attendance_register_submitted(register_id)

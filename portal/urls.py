@@ -10,6 +10,7 @@ urlpatterns = [
     path("people/", include("modules.people.urls")),
     path("academics/", include("modules.academics.urls")),
     path("", include("modules.communications.urls")),
+    path("attendance/", include("modules.attendance.urls")),
     path("", include("modules.core.urls")),
     path(
         "health/",

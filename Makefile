@@ -58,12 +58,13 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# The tests need two system tools: Chromium for the browser tests (Playwright's own browser download is not
-# used) and GNU gettext to check that every string in the source is translated.
+# The tests need a few system packages: Chromium for the browser tests (Playwright's own browser download is
+# not used), GNU gettext to check that every string is translated, and Pango for WeasyPrint's PDFs.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$CHROMIUM_PATH" ] || missing="$$missing chromium"; \
 	command -v xgettext >/dev/null 2>&1 || missing="$$missing gettext"; \
+	ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	[ -z "$$missing" ] && exit 0; \
 	echo "Installing:$$missing (Debian packages)"; \
 	if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \

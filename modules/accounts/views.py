@@ -14,6 +14,8 @@ from modules.academics import selectors as academics
 from modules.academics.models import EnrollmentStatus, Section
 from modules.accounts.models import Role
 from modules.accounts.roles import active_role, set_active_role
+from modules.attendance import services as attendance_services
+from modules.attendance.models import AttendancePolicy
 from modules.communications.announcements import announcements_for_home
 from modules.people.models import Staff, Student
 from modules.people.selectors import guardian_children
@@ -60,8 +62,14 @@ def _administrator_home(request, context):
 def _teacher_home(request, context):
     today, year = context["today"], context["year"]
     closure = academics.closure_on(today)
+    registers = []
+    if not closure:
+        # Today's registers exist from the first time their teacher looks (none on weekends and closures).
+        policy = AttendancePolicy.load()
+        registers = attendance_services.registers_expected(day=today, policy=policy, teacher=request.user)
     context.update(
         closure=closure,
+        registers=registers,
         lessons=[] if closure else list(academics.teacher_lessons_on(request.user, today)),
         sections=list(academics.teacher_sections(request.user, year)),
     )

@@ -245,3 +245,38 @@ class AbsenceNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} {self.date_from:%Y-%m-%d}–{self.date_to:%Y-%m-%d}"
+
+
+class PatternKind(models.TextChoices):
+    CONSECUTIVE = "consecutive", _("Absent several days in a row")
+    WEEKDAY = "weekday", _("The same weekday missed repeatedly")
+    LESSON = "lesson", _("The same lesson missed repeatedly")
+    LATENESS = "lateness", _("Rising lateness")
+
+
+class FlaggedPattern(models.Model):
+    """An absence pattern once it was first seen for a student, so the weekly digest names only new ones.
+
+    `key` tells instances of a kind apart: the first day of a run of absences, the weekday, the class. A
+    pattern that stops being seen for a while and comes back is new again (`first_seen` moves).
+    """
+
+    student = models.ForeignKey(
+        "people.Student", on_delete=models.CASCADE, related_name="attendance_flags", verbose_name=_("student")
+    )
+    kind = models.CharField(_("pattern"), max_length=20, choices=PatternKind.choices)
+    key = models.CharField(max_length=40, blank=True)
+    first_seen = models.DateField(_("first seen"))
+    last_seen = models.DateField(_("last seen"))
+
+    class Meta:
+        ordering = ["-first_seen"]
+        verbose_name = _("flagged attendance pattern")
+        verbose_name_plural = _("flagged attendance patterns")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "kind", "key"], name="flagged_pattern_unique"),
+        ]
+        indexes = [models.Index(fields=["first_seen"], name="flagged_pattern_first_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.get_kind_display()} · {self.first_seen:%Y-%m-%d}"

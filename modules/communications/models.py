@@ -20,6 +20,9 @@ class NotificationKind(models.TextChoices):
     REPORT_CARD_READY = "report_card_ready", _("Report card ready")
     NEW_MESSAGE = "new_message", _("New message")
     ANNOUNCEMENT = "announcement", _("Announcement")
+    REGISTER_REMINDER = "register_reminder", _("Register reminder")
+    ABSENCE_NOTE = "absence_note", _("Absence note answered")
+    ATTENDANCE_DIGEST = "attendance_digest", _("Weekly attendance digest")
 
 
 class Channel(models.TextChoices):
@@ -36,6 +39,9 @@ DEFAULT_CHANNELS: dict[str, set[str]] = {
     NotificationKind.REPORT_CARD_READY: {Channel.IN_APP, Channel.EMAIL},
     NotificationKind.NEW_MESSAGE: {Channel.IN_APP, Channel.EMAIL},
     NotificationKind.ANNOUNCEMENT: {Channel.IN_APP, Channel.EMAIL},
+    NotificationKind.ATTENDANCE_DIGEST: {Channel.IN_APP, Channel.EMAIL},
+    NotificationKind.REGISTER_REMINDER: {Channel.IN_APP, Channel.EMAIL},
+    NotificationKind.ABSENCE_NOTE: {Channel.IN_APP, Channel.EMAIL},
 }
 
 

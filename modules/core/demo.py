@@ -9,6 +9,7 @@ Everything is written with bulk_create / bulk_update: one password hash for ever
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import io
 import os
@@ -43,6 +44,14 @@ from modules.academics.models import (
 )
 from modules.accounts.groups import group_for
 from modules.accounts.models import User
+from modules.attendance.models import (
+    AttendancePolicy,
+    AttendanceRecord,
+    AttendanceStatus,
+    Register,
+    RegisterMode,
+    RegisterState,
+)
 from modules.core.models import SchoolProfile
 from modules.people.models import Gender, Guardian, GuardianLink, Position, Relationship, Staff, Student
 
@@ -317,16 +326,28 @@ def _calendar_events(start: datetime.date) -> list[CalendarEvent]:
         ("Indigenous Peoples' Day", kinds.HOLIDAY, _nth_weekday(y, 10, 0, 2), None),
         ("Parent–teacher conferences", kinds.EVENT, _nth_weekday(y, 10, 3, 3), None),
         ("Thanksgiving break", kinds.HOLIDAY, thanksgiving, thanksgiving + datetime.timedelta(days=1)),
-        ("Winter break", kinds.HOLIDAY, datetime.date(y, 12, 21), datetime.date(n, 1, 1)),
+        # The breaks run from the day after one term ends to the day before the next starts (see _terms).
+        ("Winter break", kinds.HOLIDAY, datetime.date(y, 12, 19), datetime.date(n, 1, 3)),
         ("Martin Luther King Jr. Day", kinds.HOLIDAY, _nth_weekday(n, 1, 0, 3), None),
         ("Staff training day (school closed)", kinds.CLOSURE, _nth_weekday(n, 2, 4, 2), None),
         ("Science fair", kinds.EVENT, _nth_weekday(n, 3, 3, 2), None),
-        ("Spring break", kinds.HOLIDAY, datetime.date(n, 3, 29), datetime.date(n, 4, 9)),
+        ("Spring break", kinds.HOLIDAY, datetime.date(n, 3, 27), datetime.date(n, 4, 11)),
         ("Memorial Day", kinds.HOLIDAY, _nth_weekday(n, 5, 0, -1), None),
     ]
     return [
         CalendarEvent(name=name, kind=kind, start_date=first, end_date=last or first)
         for name, kind, first, last in events
+    ]
+
+
+def _terms(year: AcademicYear) -> list[Term]:
+    start, n = year.start_date, year.start_date.year + 1
+    return [
+        Term(year=year, name="Autumn term", start_date=start, end_date=datetime.date(start.year, 12, 18)),
+        Term(
+            year=year, name="Spring term", start_date=datetime.date(n, 1, 4), end_date=datetime.date(n, 3, 26)
+        ),
+        Term(year=year, name="Summer term", start_date=datetime.date(n, 4, 12), end_date=year.end_date),
     ]
 
 
@@ -337,24 +358,7 @@ def seed_academics_structure(ctx: DemoContext) -> None:
     ctx.year, _created = AcademicYear.objects.update_or_create(
         name=name, defaults={"start_date": start, "end_date": end, "is_current": True}
     )
-    n = start.year + 1
-    ctx.terms = Term.objects.bulk_create(
-        [
-            Term(
-                year=ctx.year,
-                name="Autumn term",
-                start_date=start,
-                end_date=datetime.date(start.year, 12, 18),
-            ),
-            Term(
-                year=ctx.year,
-                name="Spring term",
-                start_date=datetime.date(n, 1, 4),
-                end_date=datetime.date(n, 3, 26),
-            ),
-            Term(year=ctx.year, name="Summer term", start_date=datetime.date(n, 4, 12), end_date=end),
-        ]
-    )
+    ctx.terms = Term.objects.bulk_create(_terms(ctx.year))
     # The demo is for trying the portal today: no event on today's date, so today is a school day.
     events = [e for e in _calendar_events(start) if not e.start_date <= ctx.today <= e.end_date]
     CalendarEvent.objects.bulk_create(events)
@@ -809,6 +813,369 @@ def seed_people_photos(ctx: DemoContext) -> None:
     ctx.counts["photos"] = len(children)
 
 
+# --- attendance: a history of daily registers ------------------------------------------------------------
+
+# The large school must carry at least this many records; when this year so far has fewer, the previous
+# academic year is seeded as well.
+LARGE_HISTORY_RECORDS = 500_000
+RECORD_BATCH = 5_000
+EXCUSE_REASONS = [
+    "Illness",
+    "Illness",
+    "Doctor's appointment",
+    "Dental appointment",
+    "Family emergency",
+    "Religious observance",
+    "Representing the school at a sports competition",
+    "Funeral of a relative",
+]
+LATE_NOTES = ["Bus was late", "Traffic", "Overslept", "Came from a medical appointment", ""]
+
+
+@dataclass
+class AttendanceHabit:
+    """How a student attends: chances of each status on a school day, and the pattern they show, if any."""
+
+    absent: float
+    excused: float
+    late: float
+    pattern: str = ""  # "", "chronic", "weekday", "streak", "rising_lateness"
+    weekday: int | None = None  # the weekday missed repeatedly ("weekday" pattern)
+
+
+@dataclass
+class RegisterPlan:
+    """One year's worth of daily registers to write: its sections' students and the days."""
+
+    days: list[datetime.date]
+    roster: dict[int, list[tuple[int, datetime.date]]]  # section pk -> [(student pk, enrolled on)]
+    submitters: dict[int, int | None]  # section pk -> the homeroom teacher's user pk
+
+    def record_count(self) -> int:
+        return sum(
+            1
+            for day in self.days
+            for students in self.roster.values()
+            for _s, since in students
+            if since <= day
+        )
+
+
+def _school_days(
+    first: datetime.date, last: datetime.date, terms: list[Term], closed: set[datetime.date]
+) -> list[datetime.date]:
+    """Mondays to Fridays from first to last that fall in a term and on no holiday or closure."""
+    days = []
+    for term in terms:
+        day = max(first, term.start_date)
+        while day <= min(last, term.end_date):
+            if day.weekday() in WEEKDAYS and day not in closed:
+                days.append(day)
+            day += datetime.timedelta(days=1)
+    return days
+
+
+def _closed_days() -> set[datetime.date]:
+    closed = set()
+    for first, last in CalendarEvent.objects.closures().values_list("start_date", "end_date"):
+        closed.update(first + datetime.timedelta(days=n) for n in range((last - first).days + 1))
+    return closed
+
+
+def _attendance_habits(ctx: DemoContext) -> dict[int, AttendanceHabit]:
+    """Most students attend ~95% of days (a few never miss one); about 5% are chronically absent, and a
+    few show a pattern the analytics explain. The demo teacher's homeroom holds one of each pattern."""
+    rng = ctx.rng
+    habits: dict[int, AttendanceHabit] = {}
+    for student in ctx.students:
+        roll = rng.random()
+        if roll < 0.08:
+            habit = AttendanceHabit(absent=0.0, excused=0.0, late=0.0)
+        elif roll < 0.13:
+            habit = AttendanceHabit(rng.uniform(0.10, 0.16), rng.uniform(0.02, 0.04), 0.04, pattern="chronic")
+        elif roll < 0.15:
+            habit = AttendanceHabit(0.01, 0.01, 0.02, pattern="weekday", weekday=rng.choice([0, 0, 4, 4, 2]))
+        elif roll < 0.18:
+            habit = AttendanceHabit(0.01, 0.01, 0.02, pattern="streak")
+        elif roll < 0.20:
+            habit = AttendanceHabit(0.01, 0.01, 0.02, pattern="rising_lateness")
+        else:
+            habit = AttendanceHabit(
+                rng.uniform(0.003, 0.025), rng.uniform(0.003, 0.02), rng.uniform(0.0, 0.035)
+            )
+        habits[student.pk] = habit
+
+    demo_children = {s.pk for family in ctx.families[:2] for s in family.children}
+    homeroom = next(s for s in ctx.sections if s.homeroom_teacher_id == ctx.teachers[0].pk)
+    enrolled = Enrollment.objects.filter(section=homeroom).values_list("student_id", flat=True)
+    in_homeroom = [pk for pk in enrolled if pk not in demo_children]
+    shown = [
+        AttendanceHabit(0.16, 0.03, 0.04, pattern="chronic"),
+        AttendanceHabit(0.01, 0.01, 0.02, pattern="weekday", weekday=0),
+        AttendanceHabit(0.01, 0.01, 0.02, pattern="streak"),
+        AttendanceHabit(0.01, 0.01, 0.02, pattern="rising_lateness"),
+    ]
+    for pk, habit in zip(sorted(in_homeroom), shown, strict=False):
+        habits[pk] = habit
+    # One of the demo parent's children missed a run of days: the calendar shows it, a note can excuse it.
+    if len(ctx.families[0].children) > 1:
+        habits[ctx.families[0].children[1].pk] = AttendanceHabit(0.01, 0.01, 0.02, pattern="streak")
+    return habits
+
+
+def _runs(rng: random.Random, days: list[datetime.date], count: int, lengths: tuple[int, int]) -> set:
+    """`count` runs of consecutive school days (lengths between the bounds) somewhere in `days`."""
+    chosen: set[datetime.date] = set()
+    for _n in range(count):
+        length = rng.randint(*lengths)
+        if len(days) <= length:
+            break
+        first = rng.randrange(len(days) - length)
+        chosen.update(days[first : first + length])
+    return chosen
+
+
+def _year_plan(sections: list[Section], days: list[datetime.date]) -> RegisterPlan:
+    roster: dict[int, list[tuple[int, datetime.date]]] = {section.pk: [] for section in sections}
+    enrollments = Enrollment.objects.filter(section__in=sections, status=EnrollmentStatus.ACTIVE)
+    for section_id, student_id, since in enrollments.values_list("section_id", "student_id", "enrolled_on"):
+        roster[section_id].append((student_id, since))
+    for students in roster.values():
+        students.sort()
+    return RegisterPlan(
+        days=days,
+        roster=roster,
+        submitters={s.pk: (s.homeroom_teacher.user_id if s.homeroom_teacher else None) for s in sections},
+    )
+
+
+def _seed_registers(ctx: DemoContext, plan: RegisterPlan, habits: dict[int, AttendanceHabit]) -> int:
+    """Submitted daily registers for every day of the plan, with one record per enrolled student, written in
+    batches. Returns how many records were written."""
+    rng, days = ctx.rng, plan.days
+    if not days:
+        return 0
+    # Runs of absences: the "streak" students' unexcused ones, and an occasional illness for anyone else.
+    truancy: dict[int, set] = {}
+    illness: dict[int, set] = {}
+    for students in plan.roster.values():
+        for student_id, since in students:
+            attending = days[bisect.bisect_left(days, since) :]
+            if habits[student_id].pattern == "streak":
+                truancy[student_id] = _runs(rng, attending, 1 + len(days) // 120, (3, 5))
+            if rng.random() < 0.15:
+                illness[student_id] = _runs(rng, attending, 1, (2, 3))
+    zone = timezone.get_current_timezone()
+    registers, when = [], []
+    for day in days:
+        for section_id, user_id in plan.submitters.items():
+            submitted = datetime.datetime.combine(day, datetime.time(8, 32), zone) + datetime.timedelta(
+                minutes=rng.randint(0, 20), seconds=rng.randint(0, 59)
+            )
+            registers.append(
+                Register(
+                    kind=RegisterMode.DAILY,
+                    date=day,
+                    section_id=section_id,
+                    state=RegisterState.SUBMITTED,
+                    started_at=submitted - datetime.timedelta(minutes=rng.randint(1, 4)),
+                    submitted_at=submitted,
+                    submitted_by_id=user_id,
+                    notified_at=submitted + datetime.timedelta(minutes=1),
+                )
+            )
+            when.append(submitted)
+    registers = Register.objects.bulk_create(registers, batch_size=RECORD_BATCH)
+
+    span = max(len(days) - 1, 1)
+    position = {day: n / span for n, day in enumerate(days)}
+    ABSENT, EXCUSED, LATE, PRESENT = (
+        AttendanceStatus.ABSENT,
+        AttendanceStatus.EXCUSED,
+        AttendanceStatus.LATE,
+        AttendanceStatus.PRESENT,
+    )
+    batch: list[AttendanceRecord] = []
+    written = 0
+    for register, submitted in zip(registers, when, strict=True):
+        day, user_id = register.date, register.submitted_by_id
+        progress, weekday = position[day], day.weekday()
+        for student_id, since in plan.roster[register.section_id]:
+            if since > day:
+                continue
+            habit = habits[student_id]
+            status, minutes, reason, note = PRESENT, None, "", ""
+            roll = rng.random()
+            late = habit.late + (0.6 * progress * progress if habit.pattern == "rising_lateness" else 0.0)
+            if day in truancy.get(student_id, ()):
+                status = ABSENT
+            elif day in illness.get(student_id, ()):
+                status, reason = EXCUSED, "Illness"
+            elif roll < habit.absent or (weekday == habit.weekday and roll < 0.6):
+                status = ABSENT
+            elif roll < habit.absent + habit.excused:
+                status, reason = EXCUSED, rng.choice(EXCUSE_REASONS)
+            elif roll < habit.absent + habit.excused + late:
+                status = LATE
+                if habit.pattern == "rising_lateness":
+                    minutes = 5 + int(25 * progress) + rng.randint(0, 10)
+                else:
+                    minutes = rng.choice([2, 3, 5, 5, 5, 8, 10, 10, 12, 15, 20, 25, 40])
+                note = rng.choice(LATE_NOTES)
+            batch.append(
+                AttendanceRecord(
+                    register_id=register.pk,
+                    student_id=student_id,
+                    status=status,
+                    late_minutes=minutes,
+                    reason=reason,
+                    note=note,
+                    date=day,
+                    marked_by_id=user_id,
+                    marked_at=submitted,
+                    absence_notified_at=register.notified_at if status == ABSENT else None,
+                )
+            )
+            if len(batch) >= RECORD_BATCH:
+                AttendanceRecord.objects.bulk_create(batch)
+                written += len(batch)
+                batch = []
+    AttendanceRecord.objects.bulk_create(batch)
+    return written + len(batch)
+
+
+def _seed_previous_year(ctx: DemoContext) -> tuple[list[Section], list[Term]]:
+    """Last academic year, for a long history: its terms and calendar, and its sections (one grade lower, the
+    same letters and homeroom teachers as this year's section of that name) holding this year's students
+    who were already at the school. The top grade's students of last year have left; nobody is in them."""
+    start, end = ctx.year.start_date, ctx.year.end_date
+    year = AcademicYear.objects.create(
+        name=f"{start.year - 1}-{end.year - 1}",
+        start_date=start.replace(year=start.year - 1),
+        end_date=end.replace(year=end.year - 1),
+        is_current=False,
+    )
+    terms = Term.objects.bulk_create(_terms(year))
+    CalendarEvent.objects.bulk_create(_calendar_events(year.start_date))
+    this_year = {section.name: section for section in ctx.sections}
+    lowest = ctx.size.grades[0]
+    earlier: dict[int, Section] = {}  # this year's section pk -> the section its students were in last year
+    for section in ctx.sections:
+        grade = section.grade_level.order
+        if grade == lowest:
+            continue
+        name = f"{grade - 1}{section.name[-1]}"
+        model = this_year[name]
+        earlier[section.pk] = Section(
+            year=year,
+            grade_level=model.grade_level,
+            name=name,
+            room=model.room,
+            capacity=model.capacity,
+            homeroom_teacher=model.homeroom_teacher,
+        )
+    sections = Section.objects.bulk_create(earlier.values())
+    current = Enrollment.objects.filter(year=ctx.year, student__admission_date__lt=start).values_list(
+        "section_id", "student_id", "student__admission_date"
+    )
+    Enrollment.objects.bulk_create(
+        [
+            Enrollment(
+                student_id=student_id,
+                section=earlier[section_id],
+                year=year,
+                status=EnrollmentStatus.ACTIVE,
+                enrolled_on=max(year.start_date, admitted),
+            )
+            for section_id, student_id, admitted in current
+            if section_id in earlier
+        ],
+        batch_size=RECORD_BATCH,
+    )
+    ctx.counts["previous_year_sections"] = len(sections)
+    return sections, terms
+
+
+def _seed_today(ctx: DemoContext, closed: set[datetime.date], habits: dict[int, AttendanceHabit]) -> None:
+    """Today's registers, none submitted yet: the demo teacher's not taken (the demo shows marking); of the
+    others, about two in three in progress (part of the class marked), the rest not taken (the office's
+    "not yet taken" page has something to show)."""
+    today, rng = ctx.today, ctx.rng
+    if not (ctx.year.start_date <= today <= ctx.year.end_date) or today.weekday() not in WEEKDAYS:
+        return
+    if today in closed:
+        return
+    plan = _year_plan(ctx.sections, [today])
+    zone = timezone.get_current_timezone()
+    morning = min(timezone.now(), datetime.datetime.combine(today, datetime.time(8, 40), zone))
+    demo_section = next(s.pk for s in ctx.sections if s.homeroom_teacher_id == ctx.teachers[0].pk)
+    registers, shares = [], []
+    for section_id in plan.submitters:
+        roll = 1.0 if section_id == demo_section else rng.random()
+        share = rng.uniform(0.3, 0.9) if roll < 0.65 else 0.0
+        registers.append(
+            Register(
+                kind=RegisterMode.DAILY,
+                date=today,
+                section_id=section_id,
+                state=RegisterState.IN_PROGRESS if share else RegisterState.NOT_TAKEN,
+                started_at=morning - datetime.timedelta(minutes=rng.randint(1, 10)) if share else None,
+            )
+        )
+        shares.append(share)
+    registers = Register.objects.bulk_create(registers)
+    records = []
+    for register, share in zip(registers, shares, strict=True):
+        students = plan.roster[register.section_id]
+        for student_id, _since in students[: round(len(students) * share)]:
+            habit = habits[student_id]
+            roll = rng.random()
+            status = AttendanceStatus.PRESENT
+            if roll < habit.absent:
+                status = AttendanceStatus.ABSENT
+            elif roll < habit.absent + habit.late:
+                status = AttendanceStatus.LATE
+            records.append(
+                AttendanceRecord(
+                    register_id=register.pk,
+                    student_id=student_id,
+                    status=status,
+                    late_minutes=rng.randint(3, 15) if status == AttendanceStatus.LATE else None,
+                    date=today,
+                    marked_by_id=plan.submitters[register.section_id],
+                    marked_at=morning,
+                )
+            )
+    AttendanceRecord.objects.bulk_create(records, batch_size=RECORD_BATCH)
+    ctx.counts["registers_today"] = len(registers)
+
+
+def seed_attendance(ctx: DemoContext) -> None:
+    """Daily registers, submitted by the homeroom teachers, for every past school day: the small school from
+    the start of the current term, the large school from the start of the year (and last year as well when
+    that is too short a history for 500,000 records); then today's registers, partly taken."""
+    policy = AttendancePolicy.load()
+    if policy.mode != RegisterMode.DAILY:
+        policy.mode = RegisterMode.DAILY
+        policy.save(update_fields=["mode"])
+    habits = _attendance_habits(ctx)
+    yesterday = ctx.today - datetime.timedelta(days=1)
+    closed = _closed_days()
+    terms = sorted(ctx.terms, key=lambda term: term.start_date)
+    if ctx.size.name == "small":
+        terms = [term for term in terms if term.start_date <= yesterday][-1:]
+    plans = [_year_plan(ctx.sections, _school_days(ctx.year.start_date, yesterday, terms, closed))]
+    if ctx.size.name == "large" and plans[0].record_count() < LARGE_HISTORY_RECORDS:
+        sections, terms = _seed_previous_year(ctx)
+        closed = _closed_days()
+        days = _school_days(terms[0].start_date, terms[-1].end_date, terms, closed)
+        plans.insert(0, _year_plan(sections, days))
+    for plan in plans:
+        _seed_registers(ctx, plan, habits)
+    _seed_today(ctx, closed, habits)
+    ctx.counts.update(registers=Register.objects.count(), attendance_records=AttendanceRecord.objects.count())
+
+
 SEED_STEPS: list[SeedStep] = [
     seed_core,
     seed_academics_structure,
@@ -817,4 +1184,5 @@ SEED_STEPS: list[SeedStep] = [
     seed_people_families,
     seed_academics_timetable,
     seed_people_photos,
+    seed_attendance,
 ]

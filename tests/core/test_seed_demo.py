@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+from collections import Counter, defaultdict
 from io import StringIO
 
 import pytest
@@ -9,7 +11,8 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
+from django.test import override_settings
 from django.utils import timezone
 
 from modules.academics.models import (
@@ -24,6 +27,8 @@ from modules.academics.models import (
     TimetableEntry,
 )
 from modules.accounts.models import Role, User
+from modules.attendance.models import AttendanceRecord, AttendanceStatus, Register, RegisterState
+from modules.attendance.services import is_school_day
 from modules.core import demo
 from modules.core.models import SchoolProfile
 from modules.people.models import Guardian, GuardianLink, Position, Staff, Student
@@ -44,6 +49,8 @@ COUNTED = [
     Period,
     TimetableEntry,
     CalendarEvent,
+    Register,
+    AttendanceRecord,
 ]
 
 
@@ -224,6 +231,11 @@ def test_it_is_deterministic(db, media):
             ),
             list(Staff.objects.order_by("staff_number").values_list("first_name", "last_name", "email")),
             list(
+                AttendanceRecord.objects.order_by("date", "student__admission_number").values_list(
+                    "date", "student__admission_number", "status", "late_minutes", "reason"
+                )
+            ),
+            list(
                 TimetableEntry.objects.order_by(
                     "offering__section__name", "weekday", "period__order"
                 ).values_list(
@@ -270,3 +282,152 @@ def test_it_refuses_a_database_that_already_holds_a_school(db, media):
 def test_it_rejects_an_unknown_size(db):
     with pytest.raises(CommandError, match="invalid choice"):
         seed("huge")
+
+
+# --- attendance history ------------------------------------------------------------------------------------
+
+
+# A Wednesday in the autumn term: the checks do not depend on the day they run.
+TODAY = datetime.date(2026, 11, 18)
+
+
+@pytest.fixture(scope="class")
+def history(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One small demo school, loaded as if on TODAY, shared by the read-only attendance checks below
+    (seeding takes seconds); rolled back after the last of them."""
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
+    with django_db_blocker.unblock(), media, transaction.atomic():
+        demo.demo_school_seed(size="small", today=TODAY)
+        yield
+        transaction.set_rollback(True)
+
+
+def term_so_far() -> tuple[Term, list[datetime.date]]:
+    """The current term and its school days before TODAY."""
+    term = Term.objects.get(start_date__lte=TODAY, end_date__gte=TODAY)
+    closed = CalendarEvent.objects.closures()
+    days, day = [], term.start_date
+    while day < TODAY:
+        if day.weekday() < 5 and not closed.on(day).exists():
+            days.append(day)
+        day += datetime.timedelta(days=1)
+    return term, days
+
+
+@pytest.mark.usefixtures("history", "db")
+class TestAttendanceHistory:
+    def test_it_submits_a_register_for_every_past_school_day_of_the_term(self):
+        today = TODAY
+        term, days = term_so_far()
+        assert days, "the demo year has started: there is a history to show"
+        submitted = Register.objects.filter(state=RegisterState.SUBMITTED)
+        assert sorted(set(submitted.values_list("date", flat=True))) == days
+        assert all(is_school_day(day) for day in days)
+        sections = Section.objects.filter(year__is_current=True)
+        assert submitted.count() == sections.count() * len(days)
+        assert set(submitted.values_list("kind", flat=True)) == {"daily"}
+        assert not submitted.exclude(submitted_by=F("section__homeroom_teacher__user")).exists()
+        assert not submitted.filter(submitted_at__isnull=True).exists()
+        # Nothing today or later is submitted; nothing before the term, on a weekend or a closure.
+        assert not submitted.filter(date__gte=today).exists()
+        assert not Register.objects.filter(date__lt=term.start_date).exists()
+        assert not Register.objects.filter(date__gt=today).exists()
+        assert {d.weekday() for d in Register.objects.values_list("date", flat=True)} <= {0, 1, 2, 3, 4}
+        for event in CalendarEvent.objects.closures():
+            assert not Register.objects.filter(date__range=(event.start_date, event.end_date)).exists()
+
+    def test_it_writes_one_record_per_enrolled_student_per_register(self):
+        enrolled_since: dict[int, list[datetime.date]] = defaultdict(list)
+        for section_id, since in Enrollment.objects.filter(year__is_current=True).values_list(
+            "section_id", "enrolled_on"
+        ):
+            enrolled_since[section_id].append(since)
+        counts = Register.objects.filter(state=RegisterState.SUBMITTED).annotate(n=Count("records"))
+        for section_id, day, n in counts.values_list("section_id", "date", "n"):
+            assert n == sum(1 for since in enrolled_since[section_id] if since <= day), (section_id, day)
+        assert not AttendanceRecord.objects.exclude(date=F("register__date")).exists()
+        pairs = AttendanceRecord.objects.values("register", "student").annotate(n=Count("id"))
+        assert not pairs.filter(n__gt=1).exists()
+        assert not AttendanceRecord.objects.exclude(
+            marked_by=F("register__section__homeroom_teacher__user")
+        ).exists()
+
+    def test_it_leaves_today_partly_taken_and_the_demo_teachers_register_open(self):
+        today = TODAY
+        registers = Register.objects.filter(date=today)
+        assert registers.count() == Section.objects.filter(year__is_current=True).count()
+        assert not registers.filter(state=RegisterState.SUBMITTED).exists()
+        mine = registers.get(section__homeroom_teacher__user__email=demo.TEACHER_EMAIL)
+        assert mine.state == RegisterState.NOT_TAKEN
+        assert not mine.records.exists()
+        states = Counter(registers.values_list("state", flat=True))
+        assert states[RegisterState.IN_PROGRESS] >= 3
+        assert states[RegisterState.NOT_TAKEN] >= 2
+        for register in registers.filter(state=RegisterState.IN_PROGRESS).annotate(n=Count("records")):
+            assert 0 < register.n < register.section.enrollments.count()
+
+    def test_it_mixes_the_statuses_as_designed(self):
+        past = AttendanceRecord.objects.filter(register__state=RegisterState.SUBMITTED)
+        total = past.count()
+        share = {status: n / total for status, n in Counter(past.values_list("status", flat=True)).items()}
+        assert 0.92 <= share[AttendanceStatus.PRESENT] <= 0.97
+        for status in (AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED, AttendanceStatus.LATE):
+            assert 0.01 <= share[status] <= 0.05, status
+        late = past.filter(status=AttendanceStatus.LATE)
+        assert not late.filter(Q(late_minutes__isnull=True) | Q(late_minutes__lt=1)).exists()
+        assert not late.filter(late_minutes__gt=60).exists()
+        assert not past.exclude(status=AttendanceStatus.LATE).filter(late_minutes__isnull=False).exists()
+        assert not past.filter(status=AttendanceStatus.EXCUSED, reason="").exists()
+        assert past.filter(status=AttendanceStatus.EXCUSED).values("reason").distinct().count() >= 4
+
+        per_student = past.values("student").annotate(
+            days=Count("id"),
+            present=Count("id", filter=Q(status=AttendanceStatus.PRESENT)),
+            missed=Count("id", filter=Q(status__in=[AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED])),
+        )
+        present = sorted(row["present"] / row["days"] for row in per_student)
+        missed = [row["missed"] / row["days"] for row in per_student]
+        assert 0.94 <= present[len(present) // 2] <= 0.98  # the typical student: about 95% present
+        # Chronic absentees: about 5% of the 300, plus some of the pattern students.
+        assert 10 <= sum(1 for m in missed if m >= 0.10) <= 40
+        assert sum(1 for m in missed if m == 0) >= 10  # some never miss a day
+
+    def test_it_gives_the_demo_teachers_homeroom_explainable_patterns(self):
+        _term, days = term_so_far()
+        index = {day: n for n, day in enumerate(days)}
+        homeroom = Section.objects.get(
+            year__is_current=True, homeroom_teacher__user__email=demo.TEACHER_EMAIL
+        )
+        marks: dict[int, list[tuple[datetime.date, str]]] = defaultdict(list)
+        records = AttendanceRecord.objects.filter(
+            register__section=homeroom, register__state=RegisterState.SUBMITTED
+        ).order_by("date")
+        for student_id, day, status in records.values_list("student_id", "date", "status"):
+            marks[student_id].append((day, status))
+
+        def longest_run_of_absences(rows) -> int:
+            best = run = 0
+            for n, (day, status) in enumerate(rows):
+                consecutive = n and index[rows[n - 1][0]] == index[day] - 1
+                run = (run + 1 if consecutive else 1) if status == AttendanceStatus.ABSENT else 0
+                best = max(best, run)
+            return best
+
+        def absences_on_one_weekday(rows) -> int:
+            weekdays = Counter(day.weekday() for day, status in rows if status == AttendanceStatus.ABSENT)
+            return max(weekdays.values(), default=0)
+
+        def rising_lateness(rows) -> bool:
+            half = len(rows) // 2
+            first = sum(1 for _day, status in rows[:half] if status == AttendanceStatus.LATE)
+            second = sum(1 for _day, status in rows[half:] if status == AttendanceStatus.LATE)
+            return second >= first + 4
+
+        def chronic(rows) -> bool:
+            missed = sum(1 for _day, s in rows if s in (AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED))
+            return missed >= 0.10 * len(rows)
+
+        assert any(longest_run_of_absences(rows) >= 3 for rows in marks.values())
+        assert any(absences_on_one_weekday(rows) >= 5 for rows in marks.values())
+        assert any(rising_lateness(rows) for rows in marks.values())
+        assert any(chronic(rows) for rows in marks.values())

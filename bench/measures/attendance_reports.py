@@ -1,0 +1,55 @@
+"""Attendance reports on the large school: the school-wide analytics page (the current term so far, every
+section, patterns included) and the monthly register PDF of one section.
+
+The large demo carries a full year of daily registers; the PDF is for the fullest section of the current
+year, in the latest month that has records (this month when none do, so the measure runs on any database).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Max, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from bench.registry import measure
+from modules.core import demo
+
+OVERVIEW_BUDGET_MS = 300
+PDF_BUDGET_MS = 2000
+
+
+@measure("attendance: school-wide analytics page (office)", budget_ms=OVERVIEW_BUDGET_MS, budget_queries=20)
+def reports_overview(bench):
+    client = bench.client_for(demo.ADMIN_EMAIL)
+    url = reverse("attendance:reports_overview")
+    return lambda: bench.get(client, url)
+
+
+def _fullest_section():
+    from modules.academics.models import Section
+    from modules.academics.selectors import current_year
+
+    sections = Section.objects.filter(year=current_year()) if current_year() else Section.objects.all()
+    return (
+        sections.annotate(students=Count("enrollments", filter=Q(enrollments__status="active")))
+        .order_by("-students", "name")
+        .first()
+    )
+
+
+@measure(
+    "attendance: monthly register PDF, one section",
+    budget_ms=PDF_BUDGET_MS,
+    budget_queries=12,
+    runs=5,
+    warmup=1,
+)
+def monthly_register_pdf(bench):
+    from modules.attendance.models import AttendanceRecord
+
+    section = _fullest_section()
+    latest = AttendanceRecord.objects.filter(register__section=section).aggregate(day=Max("date"))["day"]
+    month = (latest or timezone.localdate()).strftime("%Y-%m")
+    client = bench.client_for(demo.ADMIN_EMAIL)
+    url = f"{reverse('attendance:reports_monthly_pdf', kwargs={'pk': section.pk})}?month={month}"
+    return lambda: bench.get(client, url)

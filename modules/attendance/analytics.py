@@ -1,0 +1,417 @@
+"""Attendance analytics: rates by student, section, grade level, weekday and month, and chronic absence.
+
+Every figure comes from a fixed number of grouped queries (COUNT ... FILTER, GROUP BY) whatever the number
+of students: the records of a period are counted per register (one row per register: its section and day
+give the section, grade, weekday and month figures) and per student (only the students over the chronic
+threshold come back). Nothing is counted per student in a loop.
+
+Definitions (shown on the pages): a student *attended* a register when marked present or late, and
+*missed* it when marked absent or excused. The attendance rate is attended / marked. Chronic absence is
+missing at least the school's threshold (AttendancePolicy.chronic_absence_percent) of the days (or lessons,
+in per-lesson mode) marked so far in the period.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, FloatField, Q, QuerySet, Value
+from django.db.models.functions import Cast
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from modules.academics.models import AcademicYear, Enrollment, GradeLevel, Section, Term
+from modules.accounts import rules as account_rules
+from modules.attendance.models import AttendanceRecord, AttendanceStatus, Register
+
+STATUSES = (
+    AttendanceStatus.PRESENT,
+    AttendanceStatus.LATE,
+    AttendanceStatus.ABSENT,
+    AttendanceStatus.EXCUSED,
+)
+MISSED = (AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED)
+# A report longer than this is refused (a year and a few weeks is the most anyone needs).
+MAX_PERIOD_DAYS = 400
+
+
+def status_counts() -> dict:
+    """Aggregations counting each status: {"present": Count(..., filter=...), ...}."""
+    return {status.value: Count("pk", filter=Q(status=status)) for status in STATUSES}
+
+
+@dataclass
+class Tally:
+    """How many registers were marked with each status."""
+
+    present: int = 0
+    late: int = 0
+    absent: int = 0
+    excused: int = 0
+
+    @classmethod
+    def from_row(cls, row: dict) -> Tally:
+        return cls(
+            present=row.get("present", 0) or 0,
+            late=row.get("late", 0) or 0,
+            absent=row.get("absent", 0) or 0,
+            excused=row.get("excused", 0) or 0,
+        )
+
+    def add(self, other: Tally) -> None:
+        self.present += other.present
+        self.late += other.late
+        self.absent += other.absent
+        self.excused += other.excused
+
+    @property
+    def marked(self) -> int:
+        return self.present + self.late + self.absent + self.excused
+
+    @property
+    def attended(self) -> int:
+        return self.present + self.late
+
+    @property
+    def missed(self) -> int:
+        return self.absent + self.excused
+
+    @property
+    def rate(self) -> Decimal | None:
+        """Attended as a percentage of marked, one decimal (None when nothing was marked)."""
+        if not self.marked:
+            return None
+        return (Decimal(self.attended * 100) / Decimal(self.marked)).quantize(Decimal("0.1"))
+
+    @property
+    def missed_percent(self) -> Decimal | None:
+        if not self.marked:
+            return None
+        return (Decimal(self.missed * 100) / Decimal(self.marked)).quantize(Decimal("0.1"))
+
+
+@dataclass
+class Row:
+    """One line of a breakdown: what it is about, and its tally."""
+
+    label: str
+    tally: Tally = field(default_factory=Tally)
+    obj: object | None = None
+    days: int = 0
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    start: datetime.date
+    end: datetime.date
+    label: str = ""
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def so_far(start: datetime.date, end: datetime.date, label: str, today: datetime.date) -> ReportPeriod:
+    """A period ends today at the latest: the rest has not happened yet."""
+    return ReportPeriod(start=start, end=min(end, today) if start <= today else end, label=label)
+
+
+def default_period(today: datetime.date | None = None) -> ReportPeriod:
+    """The current term so far; else the current academic year so far; else the last 30 days."""
+    today = today or timezone.localdate()
+    term = (
+        Term.objects.filter(start_date__lte=today, end_date__gte=today)
+        .select_related("year")
+        .order_by("-year__is_current", "start_date")
+        .first()
+    )
+    if term is not None:
+        return so_far(term.start_date, term.end_date, term.name, today)
+    year = AcademicYear.objects.current()
+    if year is not None and year.start_date <= today:
+        return so_far(year.start_date, year.end_date, year.name, today)
+    return ReportPeriod(start=today - datetime.timedelta(days=29), end=today, label=_("Last 30 days"))
+
+
+# --- scope -------------------------------------------------------------------------------------------------
+
+
+def may_see_reports(user) -> bool:
+    """The office, and teachers (who see the sections they lead as homeroom teacher)."""
+    return account_rules.is_administrator(user) or account_rules.is_teacher(user)
+
+
+def report_sections(user, period: ReportPeriod) -> QuerySet[Section]:
+    """Sections of the years the period touches: all for the office, a teacher's homeroom sections."""
+    sections = Section.objects.filter(
+        year__start_date__lte=period.end, year__end_date__gte=period.start
+    ).select_related("grade_level", "homeroom_teacher", "year")
+    if not account_rules.is_administrator(user):
+        sections = sections.filter(homeroom_teacher__user=user)
+    return sections.order_by("grade_level__order", "grade_level__name", "name")
+
+
+def section_for_reports(user, pk: int) -> Section:
+    """A section the user may see reports of (the office any; its homeroom teacher theirs), else 404."""
+    sections = Section.objects.select_related("grade_level", "homeroom_teacher", "year")
+    if not account_rules.is_administrator(user):
+        sections = sections.filter(homeroom_teacher__user=user)
+    section = sections.filter(pk=pk).first()
+    if section is None:
+        raise Http404
+    return section
+
+
+# --- the school (or a teacher's sections) ------------------------------------------------------------------
+
+
+@dataclass
+class StudentLine:
+    student: object
+    section: Section | None
+    tally: Tally
+    chronic: bool = False
+
+
+@dataclass
+class Overview:
+    period: ReportPeriod
+    threshold: Decimal
+    total: Tally
+    school_days: int
+    by_grade: list[Row]
+    by_section: list[Row]
+    by_weekday: list[Row]
+    by_month: list[Row]
+    chronic: list[StudentLine]
+
+    @property
+    def has_data(self) -> bool:
+        return self.total.marked > 0
+
+
+def weekday_label(weekday: int) -> str:
+    from django.utils.dates import WEEKDAYS
+
+    return str(WEEKDAYS[weekday])
+
+
+def month_label(year: int, month: int) -> str:
+    from django.utils.formats import date_format
+
+    return date_format(datetime.date(year, month, 1), "F Y")
+
+
+def _register_tallies(
+    period: ReportPeriod, mode: str, section_ids: list[int] | None
+) -> tuple[list[tuple[int, datetime.date, Tally]], bool]:
+    """(section id, day, tally) for each register of the period in the school's mode; and whether
+    registers of the other mode exist in the period (then per-student counts must filter by kind)."""
+    registers = Register.objects.filter(date__range=(period.start, period.end))
+    records = AttendanceRecord.objects.filter(date__range=(period.start, period.end))
+    if section_ids is not None:
+        registers = registers.filter(section_id__in=section_ids)
+        records = records.filter(register__section_id__in=section_ids)
+    kinds = {}
+    mixed = False
+    for pk, section_id, day, kind in registers.values_list("pk", "section_id", "date", "kind").order_by():
+        if kind == mode:
+            kinds[pk] = (section_id, day)
+        else:
+            mixed = True
+    counted = records.values("register_id").annotate(**status_counts()).order_by()
+    result = []
+    for row in counted:
+        where = kinds.get(row["register_id"])
+        if where is not None:
+            result.append((where[0], where[1], Tally.from_row(row)))
+    return result, mixed
+
+
+def _chronic_lines(
+    period: ReportPeriod,
+    mode: str,
+    threshold: Decimal,
+    section_ids: list[int] | None,
+    *,
+    mixed: bool,
+    sections: dict[int, Section],
+) -> list[StudentLine]:
+    """Students who missed at least `threshold` % of what was marked, worst first. Two queries."""
+    records = AttendanceRecord.objects.filter(date__range=(period.start, period.end))
+    if section_ids is not None:
+        records = records.filter(register__section_id__in=section_ids)
+    if mixed:
+        records = records.filter(register__kind=mode)
+    rows = list(
+        records.values("student_id")
+        .annotate(**status_counts(), marked=Count("pk"))
+        .annotate(
+            missed_x100=Cast((F("absent") + F("excused")) * 100, FloatField()),
+            limit=Cast(F("marked") * Value(float(threshold)), FloatField()),
+        )
+        .filter(missed_x100__gte=F("limit"), marked__gt=0)
+        .order_by()
+    )
+    if not rows:
+        return []
+    tallies = {row["student_id"]: Tally.from_row(row) for row in rows}
+    enrollments = Enrollment.objects.filter(student_id__in=list(tallies)).select_related("student")
+    if sections:
+        enrollments = enrollments.filter(section_id__in=list(sections))
+    seen = {}
+    for enrollment in enrollments.order_by("-year__start_date"):
+        seen.setdefault(enrollment.student_id, enrollment)
+    lines = [
+        StudentLine(
+            student=enrollment.student,
+            section=sections.get(enrollment.section_id),
+            tally=tallies[student_id],
+            chronic=True,
+        )
+        for student_id, enrollment in seen.items()
+    ]
+    lines.sort(key=lambda line: (-(line.tally.missed_percent or 0), line.student.last_name))
+    return lines
+
+
+def attendance_overview(
+    *,
+    sections: list[Section],
+    period: ReportPeriod,
+    mode: str,
+    threshold: Decimal,
+    whole_school: bool = False,
+) -> Overview:
+    """Rates for the period over `sections` (every section when `whole_school`): overall, by grade level,
+    section, weekday and month; and the chronically absent students. A fixed number of queries."""
+    by_id = {section.pk: section for section in sections}
+    section_ids = None if whole_school else list(by_id)
+    tallies, mixed = _register_tallies(period, mode, section_ids)
+
+    total = Tally()
+    sections_rows: dict[int, Row] = {}
+    grades: dict[int, Row] = {}
+    weekdays: dict[int, Row] = {}
+    months: dict[tuple[int, int], Row] = {}
+    days: set[datetime.date] = set()
+    section_days: dict[int, set] = defaultdict(set)
+    for section_id, day, tally in tallies:
+        section = by_id.get(section_id)
+        if section is None:
+            continue
+        total.add(tally)
+        days.add(day)
+        section_days[section_id].add(day)
+        sections_rows.setdefault(section_id, Row(label=section.name, obj=section)).tally.add(tally)
+        grade: GradeLevel = section.grade_level
+        grades.setdefault(grade.pk, Row(label=grade.name, obj=grade)).tally.add(tally)
+        weekdays.setdefault(day.weekday(), Row(label=weekday_label(day.weekday()))).tally.add(tally)
+        months.setdefault((day.year, day.month), Row(label=month_label(day.year, day.month))).tally.add(tally)
+    for section_id, row in sections_rows.items():
+        row.days = len(section_days[section_id])
+
+    chronic = (
+        _chronic_lines(period, mode, threshold, section_ids, mixed=mixed, sections=by_id)
+        if total.marked
+        else []
+    )
+    order = {section.pk: index for index, section in enumerate(sections)}
+    grade_order = {
+        section.grade_level_id: (section.grade_level.order, section.grade_level.name) for section in sections
+    }
+    return Overview(
+        period=period,
+        threshold=threshold,
+        total=total,
+        school_days=len(days),
+        by_grade=[grades[key] for key in sorted(grades, key=lambda pk: grade_order[pk])],
+        by_section=[sections_rows[key] for key in sorted(sections_rows, key=order.__getitem__)],
+        by_weekday=[weekdays[key] for key in sorted(weekdays)],
+        by_month=[months[key] for key in sorted(months)],
+        chronic=chronic,
+    )
+
+
+# --- one section --------------------------------------------------------------------------------
+
+
+@dataclass
+class SectionReport:
+    section: Section
+    period: ReportPeriod
+    threshold: Decimal
+    total: Tally
+    school_days: int
+    students: list[StudentLine]
+    by_weekday: list[Row]
+    by_month: list[Row]
+
+    @property
+    def has_data(self) -> bool:
+        return self.total.marked > 0
+
+    @property
+    def chronic_count(self) -> int:
+        return sum(1 for line in self.students if line.chronic)
+
+
+def section_students(section: Section, period: ReportPeriod):
+    """Students of the section: enrolled now, or who have records in it during the period."""
+    from modules.people.models import Student
+
+    with_records = AttendanceRecord.objects.filter(
+        register__section=section, date__range=(period.start, period.end)
+    ).values("student_id")
+    return Student.objects.filter(
+        Q(enrollments__section=section, enrollments__status="active") | Q(pk__in=with_records)
+    ).distinct()
+
+
+def section_report(*, section: Section, period: ReportPeriod, mode: str, threshold: Decimal) -> SectionReport:
+    """A section's students, each with their tally for the period (one grouped query), plus its rates by
+    weekday and month. Constant queries whatever the class size."""
+    records = AttendanceRecord.objects.filter(
+        register__section=section, register__kind=mode, date__range=(period.start, period.end)
+    )
+    per_student = {
+        row["student_id"]: Tally.from_row(row)
+        for row in records.values("student_id").annotate(**status_counts()).order_by()
+    }
+    per_day = records.values("date").annotate(**status_counts()).order_by("date")
+    total = Tally()
+    weekdays: dict[int, Row] = {}
+    months: dict[tuple[int, int], Row] = {}
+    school_days = 0
+    for row in per_day:
+        day, tally = row["date"], Tally.from_row(row)
+        school_days += 1
+        total.add(tally)
+        weekdays.setdefault(day.weekday(), Row(label=weekday_label(day.weekday()))).tally.add(tally)
+        months.setdefault((day.year, day.month), Row(label=month_label(day.year, day.month))).tally.add(tally)
+    students = []
+    for student in section_students(section, period).order_by("last_name", "first_name"):
+        tally = per_student.get(student.pk, Tally())
+        missed = tally.missed_percent
+        students.append(
+            StudentLine(
+                student=student,
+                section=section,
+                tally=tally,
+                chronic=missed is not None and missed >= threshold,
+            )
+        )
+    return SectionReport(
+        section=section,
+        period=period,
+        threshold=threshold,
+        total=total,
+        school_days=school_days,
+        students=students,
+        by_weekday=[weekdays[key] for key in sorted(weekdays)],
+        by_month=[months[key] for key in sorted(months)],
+    )

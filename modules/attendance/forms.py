@@ -1,0 +1,98 @@
+"""Forms of the register: one row (a student's mark), the live-mark request, and the register list filters."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from modules.academics.models import GradeLevel
+from modules.attendance.models import MAX_LATE_MINUTES, AttendanceStatus, RegisterState
+
+# Lazy: translated when shown, in the language of the person who sees it.
+MINUTES_MESSAGE = format_lazy(
+    _("Minutes late must be a whole number between 0 and {max}."), max=MAX_LATE_MINUTES
+)
+
+
+def row_prefix(student_id: int) -> str:
+    """Every row of the register form has its own field names (the radio groups must not share a name)."""
+    return f"s{student_id}"
+
+
+class MarkForm(forms.Form):
+    """One student's mark. The register page renders it by hand (buttons styled radios); the fields carry a
+    hidden copy of the saved values (`initial-s12-status`, ...) so that saving the whole page writes only the
+    rows that changed, and does not overwrite what a colleague marked meanwhile."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=AttendanceStatus.choices,
+        show_hidden_initial=True,
+        error_messages={
+            "required": _("Choose present, absent, late or excused."),
+            "invalid_choice": _("“%(value)s” is not an attendance status."),
+        },
+    )
+    late_minutes = forms.IntegerField(
+        label=_("Minutes late"),
+        required=False,
+        min_value=0,
+        max_value=MAX_LATE_MINUTES,
+        show_hidden_initial=True,
+        error_messages=dict.fromkeys(["invalid", "min_value", "max_value"], MINUTES_MESSAGE),
+    )
+    reason = forms.CharField(
+        label=_("Excuse reason"), required=False, max_length=200, show_hidden_initial=True
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=300, show_hidden_initial=True)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") != AttendanceStatus.LATE:
+            data["late_minutes"] = None
+        return data
+
+    def mark(self) -> dict:
+        """The values for services.record_mark."""
+        data = self.cleaned_data
+        return {
+            "status": data["status"],
+            "late_minutes": data["late_minutes"],
+            "reason": data["reason"],
+            "note": data["note"],
+        }
+
+
+class MarkRequestForm(forms.Form):
+    """What a live mark names besides the row: the student, and the office's reason for a late change."""
+
+    student = forms.IntegerField(min_value=1, error_messages={"required": _("Say which student to mark.")})
+    change_reason = forms.CharField(required=False, max_length=300)
+
+
+class RegisterSaveForm(forms.Form):
+    """The plain register form: save, or save and submit; the office's reason for a late change."""
+
+    action = forms.ChoiceField(
+        choices=[("save", _("Save")), ("submit", _("Save and submit"))], required=False
+    )
+    change_reason = forms.CharField(label=_("Reason for the change"), required=False, max_length=300)
+
+
+class RegisterListForm(forms.Form):
+    date = forms.DateField(
+        label=_("Day"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
+    )
+    state = forms.ChoiceField(
+        label=_("State"), choices=[("", _("Any")), *RegisterState.choices], required=False
+    )
+    grade_level = forms.ModelChoiceField(
+        label=_("Grade level"),
+        queryset=GradeLevel.objects.order_by("order"),
+        required=False,
+        empty_label=_("All"),
+    )

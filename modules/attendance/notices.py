@@ -1,0 +1,291 @@
+"""Telling guardians about unexcused absences once a register is submitted, and correcting a wrong notice.
+
+Timing (the "within five minutes" promise): `register_submit` enqueues `tasks.attendance.
+attendance_register_submitted` with `transaction.on_commit`, so the task is on the queue the moment the
+submission is saved and a worker picks it up within seconds; `notify()` then queues each email/SMS on
+commit as well. Nothing here waits for a schedule. Failures are retried by the task (3 times, 30 s apart)
+and by the delivery queue, and every step is idempotent, so running a task twice tells nobody twice:
+
+- the absence notice's event is the record (`absence:attendance.attendancerecord:<pk>`), and
+  `absence_notified_at` marks the records already told about;
+- the correction's event is `absence:correction:<record pk>`, sent once, and only when a notice went out.
+
+Only submission notifies: marks toggled while the register is being taken send nothing. An absence that
+turns excused after the notice sends nothing (the family usually asked for it).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from modules.accounts.models import User
+from modules.attendance.models import (
+    AttendancePolicy,
+    AttendanceRecord,
+    AttendanceStatus,
+    Register,
+    RegisterMode,
+    RegisterState,
+)
+from modules.attendance.services import AttendanceError, registers_expected
+from modules.communications.models import Channel, NotificationKind
+from modules.communications.services import (
+    notify,
+    recipients_for_guardians,
+    recipients_for_users,
+    users_with_profiles,
+)
+from modules.core.audit import audit_log
+from modules.core.models import AuditEvent
+from modules.people.models import Guardian, GuardianLink, Staff
+
+
+def register_period_label(register: Register):
+    """The lesson a lesson register is for, e.g. "Mathematics, Period 2" (translated when each message is
+    rendered, in its reader's language); "" for a daily register."""
+    if register.kind != RegisterMode.LESSON or not register.offering_id:
+        return ""
+    return format_lazy(
+        gettext_lazy("{subject}, {period}"),
+        subject=register.offering.subject.name,
+        period=register.period.name if register.period_id else "",
+    )
+
+
+def family_url(record: AttendanceRecord) -> str:
+    return reverse("attendance:family_child", kwargs={"pk": record.student_id}) + (
+        f"?month={record.date:%Y-%m}"
+    )
+
+
+def _guardians_by_student(student_ids: list[int]) -> dict[int, list[Guardian]]:
+    """The guardians who receive notifications, per student, with their logins: one query."""
+    links = GuardianLink.objects.filter(
+        student_id__in=student_ids, receives_notifications=True
+    ).select_related("guardian__user")
+    found: dict[int, list[Guardian]] = defaultdict(list)
+    for link in links:
+        found[link.student_id].append(link.guardian)
+    return found
+
+
+def _records(**filters):
+    return AttendanceRecord.objects.filter(**filters).select_related(
+        "student", "register__offering__subject", "register__period"
+    )
+
+
+@transaction.atomic
+def absences_notify(*, register_id: int) -> int:
+    """Tell the guardians of each student absent without excuse on a submitted register (once per record).
+
+    One notify() call per absent student (the message names the child), one query for all their guardians.
+    Returns how many students' guardians were told.
+    """
+    register = (
+        Register.objects.select_for_update()
+        .select_related("offering__subject", "period")
+        .filter(pk=register_id)
+        .first()
+    )
+    if register is None or register.state != RegisterState.SUBMITTED:
+        return 0
+    if not AttendancePolicy.load().notify_absences:
+        return 0
+    records = list(
+        _records(register=register, status=AttendanceStatus.ABSENT, absence_notified_at__isnull=True)
+    )
+    if not records:
+        return 0
+    guardians = _guardians_by_student([record.student_id for record in records])
+    period = register_period_label(register)
+    told = []
+    for record in records:
+        people = recipients_for_guardians(guardians.get(record.student_id, []))
+        if not people:
+            continue
+        notify(
+            people,
+            NotificationKind.ABSENCE,
+            {"student": record.student, "date": register.date, "period": period},
+            obj=record,
+            url=family_url(record),
+        )
+        told.append(record.pk)
+    now = timezone.now()
+    if told:
+        AttendanceRecord.objects.filter(pk__in=told).update(absence_notified_at=now)
+    if register.notified_at is None:
+        Register.objects.filter(pk=register.pk).update(notified_at=now)
+    return len(told)
+
+
+@transaction.atomic
+def absence_correction_notify(*, record_id: int) -> bool:
+    """A record changed after its register was submitted.
+
+    - now present or late, and its guardians were told it was an absence: a short correction, once;
+    - now absent and nobody was told yet (marked absent after submission): the usual absence notice;
+    - excused, or never notified: nothing.
+    Returns whether anything was sent.
+    """
+    record = _records(pk=record_id).select_related("register").first()
+    if record is None or record.register.state != RegisterState.SUBMITTED:
+        return False
+    if record.status == AttendanceStatus.ABSENT:
+        if record.absence_notified_at is None:
+            return absences_notify(register_id=record.register_id) > 0
+        return False
+    if record.status == AttendanceStatus.EXCUSED or record.absence_notified_at is None:
+        return False
+    # A correction goes out even if the school has since stopped absence notices: it fixes a message sent.
+    people = recipients_for_guardians(_guardians_by_student([record.student_id]).get(record.student_id, []))
+    if not people:
+        return False
+    result = notify(
+        people,
+        NotificationKind.ABSENCE,
+        {
+            "student": record.student,
+            "date": record.date,
+            "period": register_period_label(record.register),
+            "correction": True,
+        },
+        event=f"correction:attendance.attendancerecord:{record.pk}",
+        url=family_url(record),
+    )
+    return bool(result.notifications or result.deliveries)
+
+
+# The office's live view of today's registers, and the nudge to a teacher who has not taken one.
+
+NUDGE_ACTION = "attendance.nudge"
+
+
+def register_teacher(register: Register):
+    """The Staff who takes this register (homeroom teacher, or the class's teacher), or None."""
+    if register.kind == RegisterMode.LESSON:
+        return register.offering.teacher if register.offering_id else None
+    return register.section.homeroom_teacher
+
+
+def register_label(register: Register) -> str:
+    if register.kind == RegisterMode.LESSON and register.offering_id:
+        period = f", {register.period.name}" if register.period_id else ""
+        return f"{register.offering.subject.name} · {register.section.name}{period}"
+    return register.section.name
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    register: Register
+    teacher: Staff | None
+    nudged_at: datetime.datetime | None
+
+    @property
+    def label(self) -> str:
+        return register_label(self.register)
+
+
+@dataclass(frozen=True)
+class Board:
+    day: datetime.date
+    rows: list[BoardRow]  # registers not yet submitted
+    total: int
+    submitted: int
+    in_progress: int
+    not_started: int
+
+    @property
+    def outstanding(self) -> int:
+        return self.total - self.submitted
+
+
+def office_board(*, day: datetime.date, policy: AttendancePolicy) -> Board:
+    """Today's expected registers for the whole school (created if missing), those not yet submitted listed
+    with their teacher and whether the office nudged them. A fixed number of queries, whatever the school's
+    size."""
+    registers = registers_expected(day=day, policy=policy)
+    states = Counter(register.state for register in registers)
+    waiting = [register.pk for register in registers if register.state != RegisterState.SUBMITTED]
+    outstanding = (
+        Register.objects.filter(pk__in=waiting)
+        .select_related(
+            "section__grade_level",
+            "section__homeroom_teacher",
+            "offering__subject",
+            "offering__teacher",
+            "period",
+        )
+        .order_by("period__order", "section__grade_level__order", "section__name", "offering__subject__name")
+    )
+    nudges = dict(
+        AuditEvent.objects.filter(
+            action=NUDGE_ACTION,
+            object_type=Register._meta.label_lower,
+            object_id__in=[str(pk) for pk in waiting],
+        )
+        .order_by("at")
+        .values_list("object_id", "at")
+    )
+    rows = [
+        BoardRow(
+            register=register, teacher=register_teacher(register), nudged_at=nudges.get(str(register.pk))
+        )
+        for register in outstanding
+    ]
+    return Board(
+        day=day,
+        rows=rows,
+        total=len(registers),
+        submitted=states[RegisterState.SUBMITTED],
+        in_progress=states[RegisterState.IN_PROGRESS],
+        not_started=states[RegisterState.NOT_TAKEN],
+    )
+
+
+@transaction.atomic
+def register_nudge(*, register: Register, by: User) -> tuple[datetime.datetime, bool]:
+    """Remind a register's teacher to take it (in-app and email, per their preferences), once per register
+    (a register is one day's). Returns when the nudge was sent and whether it was sent now (False: it had
+    been already, nothing was sent again)."""
+    register = (
+        Register.objects.select_for_update()
+        .select_related("section__homeroom_teacher", "offering__subject", "offering__teacher", "period")
+        .get(pk=register.pk)
+    )
+    if register.state == RegisterState.SUBMITTED:
+        raise AttendanceError(_("This register has been submitted already; there is nothing to remind."))
+    if register.date > timezone.localdate():
+        raise AttendanceError(_("This register is for a day that has not come yet."))
+    earlier = AuditEvent.objects.filter(
+        action=NUDGE_ACTION, object_type=Register._meta.label_lower, object_id=str(register.pk)
+    ).first()
+    if earlier is not None:
+        return earlier.at, False
+    teacher = register_teacher(register)
+    if teacher is None or not teacher.is_active:
+        raise AttendanceError(_("No teacher is assigned to this register. Assign one, or take it yourself."))
+    notify(
+        recipients_for_users(users_with_profiles().filter(pk=teacher.user_id, is_active=True)),
+        NotificationKind.REGISTER_REMINDER,
+        {
+            "register_name": register_label(register),
+            "date": register.date,
+            "nudged_by": by.get_full_name() or by.email,
+        },
+        obj=register,
+        url=reverse("home"),
+        channels={Channel.IN_APP, Channel.EMAIL},
+    )
+    event = audit_log(actor=by, action=NUDGE_ACTION, obj=register, after={"teacher": teacher.user_id})
+    return event.at, True

@@ -1,0 +1,437 @@
+"""Explainable absence patterns, and the weekly digest of students newly flagged.
+
+Each pattern says in plain words why a student is listed ("Absent 4 school days in a row: 10–13 March").
+They are found in Python from two queries over a period (the school days of each section, and the absent
+and late records), never one query per student:
+
+- several school days in a row absent (at least CONSECUTIVE_MIN);
+- the same weekday missed repeatedly (WEEKDAY_MIN of the last WEEKDAY_LOOKBACK such days), not counting
+  days that belong to a run of absences, which is explained already;
+- the same lesson missed repeatedly (per-lesson registers: LESSON_MIN times in LESSON_WEEKS weeks), not
+  counting days on which every lesson was missed;
+- rising lateness (at least LATE_MIN late marks in the last LATE_WEEKS weeks and LATE_RISE more than in the
+  LATE_WEEKS weeks before).
+
+Only unexcused absences count: an excused absence has an accepted reason and needs no explaining. Patterns
+are judged over the LOOKBACK_DAYS before a day (the end of the report's period, or yesterday for the digest).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy, ngettext
+
+from modules.academics.models import CourseOffering, Section
+from modules.attendance.models import (
+    AttendancePolicy,
+    AttendanceRecord,
+    AttendanceStatus,
+    FlaggedPattern,
+    PatternKind,
+    Register,
+    RegisterMode,
+)
+
+LOOKBACK_DAYS = 42
+CONSECUTIVE_MIN = 3
+WEEKDAY_LOOKBACK = 6
+WEEKDAY_MIN = 3
+LESSON_WEEKS = 4
+LESSON_MIN = 3
+LATE_WEEKS = 2
+LATE_MIN = 3
+LATE_RISE = 2
+# A pattern not seen in the digest for this long that shows again is flagged as new again.
+REFLAG_AFTER_DAYS = 14
+# The digest lists at most this many students; the rest are on the reports page.
+DIGEST_MAX_STUDENTS = 40
+
+WEEKDAYS_PLURAL = {
+    0: gettext_lazy("Mondays"),
+    1: gettext_lazy("Tuesdays"),
+    2: gettext_lazy("Wednesdays"),
+    3: gettext_lazy("Thursdays"),
+    4: gettext_lazy("Fridays"),
+    5: gettext_lazy("Saturdays"),
+    6: gettext_lazy("Sundays"),
+}
+
+
+def day_span(first: datetime.date, last: datetime.date) -> str:
+    """ "10–13 March", or "28 February – 3 March" across months (in the active language)."""
+    if first == last:
+        return date_format(first, "j F")
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{date_format(first, 'j')}–{date_format(last, 'j F')}"
+    return f"{date_format(first, 'j F')} – {date_format(last, 'j F')}"
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One pattern of one student. `reason` is written in the language active when it is read, so the same
+    object reads right in a notification rendered for each recipient's language."""
+
+    kind: str
+    student_id: int
+    section_id: int
+    key: str
+    count: int
+    out_of: int = 0
+    first: datetime.date | None = None
+    last: datetime.date | None = None
+    weekday: int | None = None
+    subject: str = ""
+
+    @property
+    def reason(self) -> str:
+        if self.kind == PatternKind.CONSECUTIVE:
+            return ngettext(
+                "Absent %(count)s school day in a row: %(days)s",
+                "Absent %(count)s school days in a row: %(days)s",
+                self.count,
+            ) % {"count": self.count, "days": day_span(self.first, self.last)}
+        if self.kind == PatternKind.WEEKDAY:
+            return gettext("Absent on %(count)s of the last %(total)s %(weekdays)s") % {
+                "count": self.count,
+                "total": self.out_of,
+                "weekdays": WEEKDAYS_PLURAL[self.weekday],
+            }
+        if self.kind == PatternKind.LESSON:
+            return ngettext(
+                "Missed %(subject)s %(count)s time in %(weeks)s weeks",
+                "Missed %(subject)s %(count)s times in %(weeks)s weeks",
+                self.count,
+            ) % {"subject": self.subject, "count": self.count, "weeks": LESSON_WEEKS}
+        return ngettext(
+            "Late %(count)s time in the last %(weeks)s weeks, "
+            "up from %(before)s in the %(weeks)s weeks before",
+            "Late %(count)s times in the last %(weeks)s weeks, "
+            "up from %(before)s in the %(weeks)s weeks before",
+            self.count,
+        ) % {"count": self.count, "before": self.out_of, "weeks": LATE_WEEKS}
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+@dataclass
+class _Student:
+    """What was loaded for one student in one section: absences by day (with the lesson of each) and lates."""
+
+    absences: dict[datetime.date, list[int | None]] = field(default_factory=lambda: defaultdict(list))
+    lates: list[datetime.date] = field(default_factory=list)
+
+
+def patterns_detect(
+    *,
+    end: datetime.date,
+    mode: str,
+    section_ids: list[int] | None = None,
+    start: datetime.date | None = None,
+) -> list[Pattern]:
+    """The patterns of every student of the sections (all sections when None) as of `end`.
+
+    Three queries at most: the section school days, the absent/late records, and the subjects' names.
+    `start` lets runs of absences that began before the lookback show from their first day.
+    """
+    window_start = end - datetime.timedelta(days=LOOKBACK_DAYS - 1)
+    load_start = min(start or window_start, window_start)
+    registers = Register.objects.filter(kind=mode, date__range=(load_start, end))
+    records = AttendanceRecord.objects.filter(
+        date__range=(load_start, end),
+        status__in=[AttendanceStatus.ABSENT, AttendanceStatus.LATE],
+        register__kind=mode,
+    )
+    if section_ids is not None:
+        registers = registers.filter(section_id__in=section_ids)
+        records = records.filter(register__section_id__in=section_ids)
+
+    lessons: dict[int, Counter] = defaultdict(Counter)
+    for section_id, day in registers.values_list("section_id", "date").order_by():
+        lessons[section_id][day] += 1
+    students: dict[tuple[int, int], _Student] = defaultdict(_Student)
+    fields = ("student_id", "date", "status", "register__section_id", "register__offering_id")
+    for student_id, day, status, section_id, offering_id in records.values_list(*fields).order_by():
+        found = students[(student_id, section_id)]
+        if status == AttendanceStatus.ABSENT:
+            found.absences[day].append(offering_id)
+        else:
+            found.lates.append(day)
+
+    patterns: list[Pattern] = []
+    for (student_id, section_id), found in students.items():
+        patterns.extend(
+            _student_patterns(student_id, section_id, found, lessons[section_id], end, window_start, mode)
+        )
+    _name_subjects(patterns)
+    patterns.sort(key=lambda p: (p.section_id, p.student_id, list(PatternKind.values).index(p.kind), p.key))
+    return patterns
+
+
+def _student_patterns(
+    student_id: int,
+    section_id: int,
+    found: _Student,
+    lessons: Counter,
+    end: datetime.date,
+    window_start: datetime.date,
+    mode: str,
+) -> list[Pattern]:
+    school_days = sorted(lessons)
+    # A day missed entirely: absent from every register of the section that day (one in daily mode).
+    missed_days = {day for day, offerings in found.absences.items() if len(offerings) >= lessons.get(day, 1)}
+    result: list[Pattern] = []
+
+    in_runs: set[datetime.date] = set()
+    run: list[datetime.date] = []
+    for day in [*school_days, None]:
+        if day is not None and day in missed_days:
+            run.append(day)
+            continue
+        if len(run) >= CONSECUTIVE_MIN:
+            in_runs.update(run)
+            if run[-1] >= window_start:
+                result.append(
+                    Pattern(
+                        PatternKind.CONSECUTIVE,
+                        student_id,
+                        section_id,
+                        key=run[0].isoformat(),
+                        count=len(run),
+                        first=run[0],
+                        last=run[-1],
+                    )
+                )
+        run = []
+
+    recent_days = [day for day in school_days if day >= window_start]
+    isolated = {day for day in missed_days if day >= window_start and day not in in_runs}
+    for weekday in sorted({day.weekday() for day in isolated}):
+        last_ones = [day for day in recent_days if day.weekday() == weekday][-WEEKDAY_LOOKBACK:]
+        hits = [day for day in last_ones if day in isolated]
+        if len(hits) >= WEEKDAY_MIN:
+            result.append(
+                Pattern(
+                    PatternKind.WEEKDAY,
+                    student_id,
+                    section_id,
+                    key=str(weekday),
+                    count=len(hits),
+                    out_of=len(last_ones),
+                    first=hits[0],
+                    last=hits[-1],
+                    weekday=weekday,
+                )
+            )
+
+    if mode == RegisterMode.LESSON:
+        lesson_start = end - datetime.timedelta(weeks=LESSON_WEEKS) + datetime.timedelta(days=1)
+        missed_lessons: Counter = Counter()
+        for day, offerings in found.absences.items():
+            if day >= lesson_start and day not in missed_days:
+                missed_lessons.update(offering for offering in offerings if offering is not None)
+        for offering_id, count in sorted(missed_lessons.items()):
+            if count >= LESSON_MIN:
+                result.append(
+                    Pattern(PatternKind.LESSON, student_id, section_id, key=str(offering_id), count=count)
+                )
+
+    recent_start = end - datetime.timedelta(weeks=LATE_WEEKS) + datetime.timedelta(days=1)
+    before_start = recent_start - datetime.timedelta(weeks=LATE_WEEKS)
+    recent = sum(1 for day in found.lates if recent_start <= day <= end)
+    before = sum(1 for day in found.lates if before_start <= day < recent_start)
+    if recent >= LATE_MIN and recent >= before + LATE_RISE:
+        result.append(
+            Pattern(PatternKind.LATENESS, student_id, section_id, key="", count=recent, out_of=before)
+        )
+    return result
+
+
+def _name_subjects(patterns: list[Pattern]) -> None:
+    wanted = {int(p.key) for p in patterns if p.kind == PatternKind.LESSON}
+    if not wanted:
+        return
+    names = dict(CourseOffering.objects.filter(pk__in=wanted).values_list("pk", "subject__name"))
+    for index, pattern in enumerate(patterns):
+        if pattern.kind == PatternKind.LESSON:
+            patterns[index] = replace(pattern, subject=names.get(int(pattern.key), ""))
+
+
+@dataclass
+class StudentPatterns:
+    """A student with their patterns, for listing."""
+
+    student: object
+    section: Section | None
+    patterns: list[Pattern]
+
+
+def patterns_by_student(patterns: list[Pattern], sections: dict[int, Section]) -> list[StudentPatterns]:
+    """Group patterns per student (one query for the students), in section then name order."""
+    from modules.people.models import Student
+
+    if not patterns:
+        return []
+    grouped: dict[tuple[int, int], list[Pattern]] = defaultdict(list)
+    for pattern in patterns:
+        grouped[(pattern.section_id, pattern.student_id)].append(pattern)
+    people = Student.objects.in_bulk({student_id for _section, student_id in grouped})
+    result = [
+        StudentPatterns(student=people[student_id], section=sections.get(section_id), patterns=found)
+        for (section_id, student_id), found in grouped.items()
+        if student_id in people
+    ]
+    order = {pk: index for index, pk in enumerate(sections)}
+    result.sort(
+        key=lambda item: (
+            order.get(item.section.pk if item.section else -1, len(order)),
+            item.student.last_name,
+            item.student.first_name,
+        )
+    )
+    return result
+
+
+# --- the weekly digest --------------------------------------------------------------------------------
+
+
+@dataclass
+class DigestResult:
+    detected: int = 0
+    new: int = 0
+    notifications: int = 0
+
+
+def week_start_of(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+@transaction.atomic
+def flags_update(*, patterns: list[Pattern], today: datetime.date) -> list[Pattern]:
+    """Record the patterns seen today; return those first flagged this week (new, or back after a lapse).
+
+    Running it again in the same week returns the same patterns, so the digest built from it is the same.
+    """
+    if not patterns:
+        return []
+    week_start = week_start_of(today)
+    lapse = today - datetime.timedelta(days=REFLAG_AFTER_DAYS)
+    existing = {
+        (flag.student_id, flag.kind, flag.key): flag
+        for flag in FlaggedPattern.objects.select_for_update().filter(
+            student_id__in={p.student_id for p in patterns}
+        )
+    }
+    fresh, changed, new = [], [], []
+    handled: set[tuple[int, str, str]] = set()
+    for pattern in patterns:
+        identity = (pattern.student_id, pattern.kind, pattern.key)
+        flag = existing.get(identity)
+        if identity in handled:
+            # The same student and pattern in a second section (they moved): one flag.
+            if flag.first_seen >= week_start:
+                new.append(pattern)
+            continue
+        handled.add(identity)
+        if flag is None:
+            flag = FlaggedPattern(
+                student_id=pattern.student_id,
+                kind=pattern.kind,
+                key=pattern.key,
+                first_seen=today,
+                last_seen=today,
+            )
+            existing[identity] = flag
+            fresh.append(flag)
+        else:
+            if flag.last_seen <= lapse:
+                flag.first_seen = today
+            flag.last_seen = max(flag.last_seen, today)
+            changed.append(flag)
+        if flag.first_seen >= week_start:
+            new.append(pattern)
+    FlaggedPattern.objects.bulk_create(fresh, ignore_conflicts=True)
+    FlaggedPattern.objects.bulk_update(changed, ["first_seen", "last_seen"])
+    return new
+
+
+def _digest_items(grouped: list[StudentPatterns]) -> dict:
+    return {
+        "items": grouped[:DIGEST_MAX_STUDENTS],
+        "count": len(grouped),
+        "more": max(0, len(grouped) - DIGEST_MAX_STUDENTS),
+    }
+
+
+def weekly_digest_send(*, today: datetime.date | None = None) -> DigestResult:
+    """Tell homeroom teachers (their students) and the office (everyone) which students were newly flagged
+    this week. Patterns are judged as of yesterday. Safe to run twice in a week: nothing is sent twice."""
+    from modules.accounts.models import User
+    from modules.attendance.analytics import default_period
+    from modules.communications.models import NotificationKind
+    from modules.communications.services import notify, recipients_for_users, users_with_profiles
+    from modules.people.models import Position
+
+    today = today or timezone.localdate()
+    end = today - datetime.timedelta(days=1)
+    policy = AttendancePolicy.load()
+    period = default_period(end)
+    patterns = patterns_detect(end=end, mode=policy.mode, start=period.start)
+    new = flags_update(patterns=patterns, today=today)
+    result = DigestResult(detected=len(patterns), new=len(new))
+    if not new:
+        return result
+
+    sections = Section.objects.filter(pk__in={p.section_id for p in new}).select_related("homeroom_teacher")
+    by_section = {section.pk: section for section in sections.order_by("grade_level__order", "name")}
+    grouped = patterns_by_student(new, by_section)
+    week = week_start_of(today)
+    context = {"week": week}
+
+    teacher_users = {
+        section.homeroom_teacher.user_id
+        for section in by_section.values()
+        if section.homeroom_teacher_id and section.homeroom_teacher.is_active
+    }
+    users = {
+        user.pk: user
+        for user in users_with_profiles(User.objects.filter(pk__in=teacher_users, is_active=True))
+    }
+    for user_id, user in users.items():
+        mine = [
+            item
+            for item in grouped
+            if item.section is not None
+            and item.section.homeroom_teacher_id
+            and item.section.homeroom_teacher.user_id == user_id
+        ]
+        sent = notify(
+            recipients_for_users([user]),
+            NotificationKind.ATTENDANCE_DIGEST,
+            {**context, **_digest_items(mine)},
+            event=f"week:{week.isoformat()}:homeroom",
+            url=reverse("attendance:reports_overview"),
+        )
+        result.notifications += sent.notifications
+
+    office = users_with_profiles(
+        User.objects.filter(
+            is_active=True, staff_profile__position=Position.ADMINISTRATOR, staff_profile__is_active=True
+        )
+    )
+    sent = notify(
+        recipients_for_users(office),
+        NotificationKind.ATTENDANCE_DIGEST,
+        {**context, **_digest_items(grouped)},
+        event=f"week:{week.isoformat()}:office",
+        url=reverse("attendance:reports_overview"),
+    )
+    result.notifications += sent.notifications
+    return result

@@ -1,0 +1,323 @@
+"""Taking the register: the day's registers, one register's page, a live mark (HTMX) and the plain-form save.
+
+The register page is one form. With JavaScript each row posts its own change to `register_mark` and swaps
+back (row + counters out-of-band); without it the whole form posts to `register_save`. Both end in
+services.record_mark, so the rules and the audit are the same either way.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from modules.accounts import rules as account_rules
+from modules.accounts.models import Role
+from modules.accounts.roles import active_role
+from modules.attendance import rules, selectors, services
+from modules.attendance.forms import MarkForm, MarkRequestForm, RegisterListForm, RegisterSaveForm, row_prefix
+from modules.attendance.models import AttendancePolicy, AttendanceRecord, AttendanceStatus, Register
+from modules.attendance.services import AttendanceError
+from modules.people.models import Student
+
+TEMPLATE = "attendance/register.html"
+LIST_TEMPLATE = "attendance/register_list.html"
+
+# (value, label, keyboard key, Bootstrap colour) for the status buttons.
+STATUSES = [
+    (AttendanceStatus.PRESENT, gettext_lazy("Present"), "p", "success"),
+    (AttendanceStatus.ABSENT, gettext_lazy("Absent"), "a", "danger"),
+    (AttendanceStatus.LATE, gettext_lazy("Late"), "l", "warning"),
+    (AttendanceStatus.EXCUSED, gettext_lazy("Excused"), "e", "info"),
+]
+
+
+@dataclass
+class RowView:
+    """What one row shows: the values on screen (saved, or what the person just chose when it was refused),
+    the saved values (the hidden `initial-*` copies) and any message."""
+
+    student: Student
+    saved: AttendanceRecord | None
+    status: str
+    late_minutes: object = None
+    reason: str = ""
+    note: str = ""
+    errors: list[str] = field(default_factory=list)
+    just_saved: bool = False
+
+    @classmethod
+    def of(cls, student: Student, record: AttendanceRecord | None, *, just_saved: bool = False) -> RowView:
+        if record is None:
+            return cls(student=student, saved=None, status=AttendanceStatus.PRESENT)
+        return cls(
+            student=student,
+            saved=record,
+            status=record.status,
+            late_minutes=record.late_minutes,
+            reason=record.reason,
+            note=record.note,
+            just_saved=just_saved,
+        )
+
+    @classmethod
+    def refused(cls, student: Student, record: AttendanceRecord | None, form: MarkForm) -> RowView:
+        """The row as the person left it, with the reasons it was not saved."""
+        return cls(
+            student=student,
+            saved=record,
+            status=form["status"].value() or "",
+            late_minutes=form["late_minutes"].value(),
+            reason=form["reason"].value() or "",
+            note=form["note"].value() or "",
+            errors=[message for messages_ in form.errors.values() for message in messages_],
+        )
+
+    @property
+    def is_marked(self) -> bool:
+        return self.saved is not None
+
+    @property
+    def prefix(self) -> str:
+        return row_prefix(self.student.pk)
+
+    @property
+    def photo_url(self) -> str:
+        return reverse("people:student_photo", args=[self.student.pk]) if self.student.photo else ""
+
+
+def register_taker_required(view):
+    """The register pages: teachers and the office (403 for everyone else signed in)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not (account_rules.is_teacher(request.user) or account_rules.is_administrator(request.user)):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def get_register_for_user(request, pk: int) -> Register:
+    """The register if this user may see it (its teacher, or the office); 404 otherwise."""
+    queryset = Register.objects.visible_to(request.user).select_related(
+        "section__grade_level",
+        "section__homeroom_teacher",
+        "offering__subject",
+        "offering__teacher",
+        "period",
+        "submitted_by",
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+@require_GET
+@register_taker_required
+def register_list(request):
+    office = active_role(request) == Role.ADMINISTRATOR
+    form = RegisterListForm(request.GET or None)
+    today = timezone.localdate()
+    filters = form.cleaned_data if form.is_valid() else {}
+    day = filters.get("date") or today
+    policy = AttendancePolicy.load()
+    registers = []
+    if day <= today:
+        registers = services.registers_expected(
+            day=day, policy=policy, teacher=None if office else request.user
+        )
+    if office and filters.get("state"):
+        registers = [r for r in registers if r.state == filters["state"]]
+    if office and filters.get("grade_level"):
+        registers = [r for r in registers if r.section.grade_level_id == filters["grade_level"].pk]
+    marks = selectors.register_marks_by_status([r.pk for r in registers])
+    context = {
+        "form": form,
+        "office": office,
+        "day": day,
+        "today": today,
+        "is_future": day > today,
+        "previous_day": day - datetime.timedelta(days=1),
+        "next_day": day + datetime.timedelta(days=1) if day < today else None,
+        "items": [(register, marks.get(register.pk, {})) for register in registers],
+    }
+    return render(request, LIST_TEMPLATE, context)
+
+
+@require_GET
+@login_required
+def register_detail(request, pk):
+    register = get_register_for_user(request, pk)
+    policy = AttendancePolicy.load()
+    rows = [RowView.of(row.student, row.record) for row in selectors.register_rows(register)]
+    return _render_page(request, register, policy, rows)
+
+
+def _render_page(request, register, policy, rows, *, save_form=None, page_error="", status=200):
+    refusal = rules.edit_refusal(request.user, register, policy=policy)
+    context = {
+        "register": register,
+        "rows": rows,
+        "counts": selectors.register_counts(rows) if not page_error else selectors.register_tally(register),
+        "statuses": STATUSES,
+        "can_edit": not refusal,
+        "refusal": refusal,
+        "needs_reason": rules.needs_reason(request.user, register, policy=policy),
+        "cutoff": policy.teacher_cutoff(register.date),
+        "save_form": save_form or RegisterSaveForm(),
+        "page_error": page_error,
+    }
+    return render(request, TEMPLATE, context, status=status)
+
+
+@require_POST
+@login_required
+def register_mark(request, pk):
+    """One change from a row (HTMX): answers the row and, out-of-band, the counters. A refusal answers 422
+    with the row as the person left it and the message in it (register.js swaps 422s, retries 5xx)."""
+    register = get_register_for_user(request, pk)
+    target = MarkRequestForm(request.POST)
+    if not target.is_valid():
+        return _refused_fragment(request, None, _("Say which student to mark."))
+    student_id = target.cleaned_data["student"]
+    prefix = row_prefix(student_id)
+    form = MarkForm(request.POST, prefix=prefix if f"{prefix}-status" in request.POST else None)
+    policy = AttendancePolicy.load()
+    record = None
+    if form.is_valid():
+        try:
+            record = services.record_mark(
+                register=register,
+                student_id=student_id,
+                by=request.user,
+                change_reason=target.cleaned_data["change_reason"],
+                policy=policy,
+                **form.mark(),
+            )
+        except AttendanceError as error:
+            form.add_error(None, error.message)
+    context = {"register": register, "statuses": STATUSES}
+    if record is None:
+        student = selectors.student_on_register(register, student_id)
+        if student is None:
+            return _refused_fragment(request, student_id, _("That student is not on this register."))
+        saved = AttendanceRecord.objects.filter(register=register, student=student).first()
+        refusal = rules.edit_refusal(request.user, register, policy=policy)
+        context.update(row=RowView.refused(student, saved, form), can_edit=not refusal)
+        return render(request, f"{TEMPLATE}#row", context, status=422)
+    context.update(
+        row=RowView.of(record.student, record, just_saved=True),
+        can_edit=True,
+        counts=selectors.register_tally(register),
+    )
+    return render(request, f"{TEMPLATE}#mark_response", context)
+
+
+def _refused_fragment(request, student_id, message):
+    return render(
+        request, f"{TEMPLATE}#row_refused", {"student_id": student_id, "message": message}, status=422
+    )
+
+
+@require_POST
+@login_required
+def register_save(request, pk):
+    """The whole register as one form (no JavaScript, and the submit button): writes the rows that changed
+    since the page was drawn, all or nothing, then submits when asked."""
+    register = get_register_for_user(request, pk)
+    policy = AttendancePolicy.load()
+    save_form = RegisterSaveForm(request.POST)
+    save_form.is_valid()
+    submit = save_form.cleaned_data.get("action") == "submit"
+    change_reason = save_form.cleaned_data.get("change_reason", "")
+    rows = selectors.register_rows(register)
+    forms = [(row, MarkForm(request.POST, prefix=row_prefix(row.student.pk))) for row in rows]
+    changed = [(row, form) for row, form in forms if form.has_changed()]
+
+    page_error = rules.edit_refusal(request.user, register, policy=policy)
+    if (
+        not page_error
+        and rules.needs_reason(request.user, register, policy=policy)
+        and not change_reason.strip()
+    ):
+        save_form.add_error(
+            "change_reason", _("Say why the register is changed after the teachers' cut-off.")
+        )
+        page_error = _("Give a reason for the change.")
+    if not page_error and not all(form.is_valid() for _row, form in changed):
+        page_error = _("Some marks were not saved. Correct the rows below and save again.")
+    if not page_error:
+        page_error = _save_changed(
+            request, register, policy, changed, change_reason=change_reason, submit=submit
+        )
+    if page_error:
+        refused = {row.student.pk: form for row, form in changed if form.errors or page_error}
+        views = [
+            RowView.refused(row.student, row.record, refused[row.student.pk])
+            if row.student.pk in refused
+            else RowView.of(row.student, row.record)
+            for row in rows
+        ]
+        return _render_page(request, register, policy, views, save_form=save_form, page_error=page_error)
+    if submit:
+        counts = selectors.register_tally(register)
+        messages.success(
+            request,
+            _(
+                "The register is submitted: %(present)s present, %(absent)s absent, %(late)s late, "
+                "%(excused)s excused."
+            )
+            % {
+                "present": counts.present,
+                "absent": counts.absent,
+                "late": counts.late,
+                "excused": counts.excused,
+            },
+        )
+    else:
+        messages.success(request, _("The register is saved."))
+    return redirect("attendance:register_detail", pk=register.pk)
+
+
+class _Refused(Exception):
+    pass
+
+
+def _save_changed(request, register, policy, changed, *, change_reason: str, submit: bool) -> str:
+    """Write every changed row (and submit), all or nothing. Returns "" or why nothing was saved."""
+    try:
+        with transaction.atomic():
+            failed = False
+            for row, form in changed:
+                try:
+                    services.record_mark(
+                        register=register,
+                        student_id=row.student.pk,
+                        by=request.user,
+                        change_reason=change_reason,
+                        policy=policy,
+                        **form.mark(),
+                    )
+                except AttendanceError as error:
+                    form.add_error(None, error.message)
+                    failed = True
+            if failed:
+                raise _Refused
+            if submit:
+                services.register_submit(register=register, by=request.user, policy=policy)
+    except _Refused:
+        return _("Some marks were not saved. Correct the rows below and save again.")
+    except AttendanceError as error:
+        return error.message
+    return ""

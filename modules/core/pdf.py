@@ -1,0 +1,127 @@
+"""PDF documents (registers, report cards, receipts) rendered from Django templates with WeasyPrint.
+
+A PDF template is ordinary HTML + CSS. WeasyPrint fetches what the page links to (stylesheets, images,
+fonts) through `PortalUrlFetcher`, which reads only the portal's own static files and data: URLs from the
+local disk. Anything else is refused: a student's name or an uploaded value that smuggles in
+`<img src="http://...">` or `file:///etc/passwd` makes no network request and reads no other file.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+
+# WeasyPrint logs each layout step at INFO (some when it is imported): noise in the log for every document.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+from weasyprint import HTML  # noqa: E402
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
+
+PDF_CONTENT_TYPE = "application/pdf"
+# Relative links in PDF templates ("/static/...") resolve against this origin; it is never contacted.
+PDF_BASE_URL = "https://portal.pdf.invalid/"
+
+
+class PdfResourceRefused(ValueError):
+    """A PDF template linked to something other than the portal's static files or a data: URL."""
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def _static_roots() -> list[Path]:
+    """Every directory static files are served from: the finders' locations and STATIC_ROOT."""
+    roots = []
+    for finder in finders.get_finders():
+        for storage in getattr(finder, "storages", {}).values():
+            location = getattr(storage, "location", None)
+            if location:
+                roots.append(Path(location).resolve())
+    if settings.STATIC_ROOT:
+        roots.append(Path(settings.STATIC_ROOT).resolve())
+    return roots
+
+
+def _inside(path: Path, roots: list[Path]) -> bool:
+    return any(path == root or path.is_relative_to(root) for root in roots)
+
+
+def static_file_path(name: str) -> Path | None:
+    """The local file of a static name ("css/pdf.css", or a collected, hashed name), or None."""
+    name = unquote(name).lstrip("/")
+    if not name or "\x00" in name:
+        return None
+    try:
+        found = finders.find(name)
+    except SuspiciousFileOperation:
+        return None
+    candidates = [Path(found)] if found else []
+    if settings.STATIC_ROOT:
+        candidates.append(Path(settings.STATIC_ROOT) / name)
+    roots = _static_roots()
+    for candidate in candidates:
+        resolved = candidate.resolve()
+        if resolved.is_file() and _inside(resolved, roots):
+            return resolved
+    return None
+
+
+class PortalUrlFetcher(URLFetcher):
+    """WeasyPrint's fetcher, narrowed to static files of this portal and data: URLs."""
+
+    def __init__(self, *, origins: set[tuple[str, str]] | None = None, **kwargs):
+        super().__init__(allowed_protocols={"data", "file", "http", "https"}, **kwargs)
+        self.origins = {_origin(PDF_BASE_URL), _origin(settings.STUDENTFLOW_BASE_URL), *(origins or set())}
+
+    def fetch(self, url: str, headers=None):
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        path = self._local_path(url, scheme)
+        if path is None:
+            raise PdfResourceRefused(f"PDF resources come only from the portal's static files: {url[:200]}")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            path.as_uri(), body=path.read_bytes(), headers={"Content-Type": content_type}
+        )
+
+    def _local_path(self, url: str, scheme: str) -> Path | None:
+        parts = urlsplit(url)
+        if scheme == "file":
+            path = Path(unquote(parts.path)).resolve()
+            return path if path.is_file() and _inside(path, _static_roots()) else None
+        if scheme in {"http", "https"} and _origin(url) in self.origins:
+            static_prefix = urlsplit(settings.STATIC_URL).path
+            if parts.path.startswith(static_prefix):
+                return static_file_path(parts.path[len(static_prefix) :])
+        return None
+
+
+def render_pdf(template_name: str, context: dict, *, request: HttpRequest | None = None) -> bytes:
+    """Render a template to PDF bytes. Static files linked with {% static %} are read from disk."""
+    html = render_to_string(template_name, context, request=request)
+    origins = set()
+    if request is not None:
+        origins.add(_origin(request.build_absolute_uri("/")))
+    fetcher = PortalUrlFetcher(origins=origins)
+    return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).write_pdf()
+
+
+def pdf_response(content: bytes, filename: str) -> HttpResponse:
+    """A PDF download (an attachment, never cached by shared caches)."""
+    response = HttpResponse(content, content_type=PDF_CONTENT_TYPE)
+    ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "") or "document.pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{ascii_name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,26 @@
+"""The weekly attendance digest: on Monday morning, homeroom teachers and the office hear which students
+were newly flagged with an absence pattern. Safe to run twice in a week (nothing is sent twice)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+from huey.contrib.djhuey import db_periodic_task
+
+# When the digest goes out, in the school's time zone (settings.TIME_ZONE): Monday 07:00.
+DIGEST_WEEKDAY, DIGEST_HOUR, DIGEST_MINUTE = 0, 7, 0
+
+
+def monday_morning(timestamp: datetime.datetime) -> bool:
+    """Huey hands periodic checks a naive UTC time; the digest hour is read in the school's time zone."""
+    utc = timestamp.replace(tzinfo=datetime.UTC) if timezone.is_naive(timestamp) else timestamp
+    local = timezone.localtime(utc)
+    return (local.weekday(), local.hour, local.minute) == (DIGEST_WEEKDAY, DIGEST_HOUR, DIGEST_MINUTE)
+
+
+@db_periodic_task(monday_morning)
+def attendance_weekly_digest() -> int:
+    from modules.attendance.patterns import weekly_digest_send
+
+    return weekly_digest_send().new

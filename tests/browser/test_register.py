@@ -1,0 +1,170 @@
+"""A teacher takes a 30-student register from their home with the keyboard only; the counters follow live,
+a reload shows the same marks, and after submission the absent students' guardians have an email."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from modules.attendance.models import AttendanceRecord, Register
+from tests import factories as f
+
+
+@pytest.fixture
+def weekday(monkeypatch) -> datetime.date:
+    """Pin "today" to the latest weekday (in the live server's thread too): registers exist on school days."""
+    real = timezone.localdate
+    day = real()
+    while day.weekday() >= 5:
+        day -= datetime.timedelta(days=1)
+    monkeypatch.setattr(
+        timezone, "localdate", lambda value=None, tz=None: day if value is None else real(value)
+    )
+    return day
+
+
+@pytest.fixture
+def pupils(school) -> list:
+    """7A has 30 students: Sam Parent first, then Pupil01..Pupil29, each with a guardian who has an email."""
+    pupils = []
+    for number in range(1, 30):
+        pupil = f.StudentFactory(first_name=f"Kid{number:02d}", last_name=f"Pupil{number:02d}")
+        f.EnrollmentFactory(student=pupil, section=school.section)
+        f.GuardianLinkFactory(
+            student=pupil,
+            guardian=f.GuardianFactory(email=f"family{number:02d}@example.test"),
+        )
+        pupils.append(pupil)
+    return pupils
+
+
+def counter(page, name):
+    return page.locator(f'#register-counters [data-count="{name}"]')
+
+
+def test_a_teacher_takes_the_register_with_the_keyboard(
+    page, login, teacher, guardian, school, pupils, weekday
+):
+    login(page, teacher)
+    page.get_by_role("link", name="Register 7A").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Register 7A")
+    expect(page.locator("#register-keys")).to_be_visible()
+    rows = page.locator("li.register-row")
+    expect(rows).to_have_count(30)
+    expect(counter(page, "unmarked")).to_have_text("30")
+
+    # The first row is the active one: "a" marks Sam absent.
+    expect(rows.nth(0)).to_have_attribute("aria-current", "true")
+    page.keyboard.press("a")
+    expect(counter(page, "absent")).to_have_text("1")
+    # Down three rows with j and the arrow key: Pupil03.
+    page.keyboard.press("j")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("j")
+    expect(rows.nth(3)).to_have_attribute("aria-current", "true")
+    expect(rows.nth(3)).to_be_focused()
+    page.keyboard.press("a")
+    expect(counter(page, "absent")).to_have_text("2")
+    # Five more down, one back up with k: Pupil07.
+    for key in ["j", "j", "j", "j", "j", "k"]:
+        page.keyboard.press(key)
+    page.keyboard.press("a")
+    expect(counter(page, "absent")).to_have_text("3")
+    # Next row late, with the minutes typed in: l, m, 10, Enter.
+    page.keyboard.press("j")
+    page.keyboard.press("l")
+    expect(counter(page, "late")).to_have_text("1")
+    page.keyboard.press("m")
+    expect(page.get_by_label("Minutes late (Kid08 Pupil08)")).to_be_focused()
+    page.keyboard.type("10")
+    page.keyboard.press("Enter")
+    expect(rows.nth(8)).to_be_focused()
+    expect(rows.nth(8).locator(".register-state")).to_have_text(re.compile("Saved"))
+    expect(counter(page, "present")).to_have_text("26")
+    expect(counter(page, "unmarked")).to_have_text("26")
+    expect(page.locator("li.register-row.is-saving, li.register-row.is-unsaved")).to_have_count(0)
+    assert (
+        AttendanceRecord.objects.get(student=pupils[7], register__section=school.section).late_minutes == 10
+    )
+
+    # A reload shows the same marks.
+    page.reload()
+    for name, status in [
+        ("Sam Parent", "Absent"),
+        ("Kid03 Pupil03", "Absent"),
+        ("Kid07 Pupil07", "Absent"),
+        ("Kid08 Pupil08", "Late"),
+        ("Kid01 Pupil01", "Present"),
+    ]:
+        expect(page.get_by_role("group", name=name).get_by_role("radio", name=status)).to_be_checked()
+    expect(page.get_by_label("Minutes late (Kid08 Pupil08)")).to_have_value("10")
+    expect(counter(page, "absent")).to_have_text("3")
+
+    # "s" jumps to the submit button; Enter submits.
+    page.keyboard.press("s")
+    expect(page.get_by_role("button", name="Submit register")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert").filter(has_text="The register is submitted")).to_contain_text(
+        "26 present, 3 absent, 1 late, 0 excused"
+    )
+    expect(page.get_by_text("Submitted by Tom Teach")).to_be_visible()
+    register = Register.objects.get(section=school.section, date=weekday)
+    assert register.state == "submitted"
+    assert register.records.count() == 30
+
+    # The queue ran when the submission committed: each absent student's guardians have an email.
+    recipients = sorted(address for message in mail.outbox for address in message.to)
+    assert recipients == [guardian.email, "family03@example.test", "family07@example.test"]
+
+
+def test_a_mark_that_fails_to_save_is_shown_and_retried(page, login, teacher, school, pupils, weekday):
+    login(page, teacher)
+    register = Register.objects.get_or_create(kind="daily", section=school.section, date=weekday)[0]
+    page.goto(f"/attendance/registers/{register.pk}/")
+    rows = page.locator("li.register-row")
+    failures = {"left": 2}
+
+    def flaky(route):
+        if failures["left"] > 0:
+            failures["left"] -= 1
+            route.fulfill(status=503, body="Service unavailable")
+        else:
+            route.continue_()
+
+    page.route("**/mark/", flaky)
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    expect(rows.nth(1).locator(".register-state")).to_have_text("Not saved — retrying")
+    expect(rows.nth(1)).to_have_class(re.compile("is-unsaved"))
+    expect(page.locator("#register-live")).to_contain_text("Not saved — retrying")
+    # The person's choice stays on screen while it is retried, and lands without them doing anything.
+    expect(
+        page.get_by_role("group", name="Kid01 Pupil01").get_by_role("radio", name="Absent")
+    ).to_be_checked()
+    expect(counter(page, "absent")).to_have_text("1", timeout=15_000)
+    expect(rows.nth(1).locator(".register-state")).to_have_text(re.compile("Saved"))
+    assert AttendanceRecord.objects.get(register=register, student=pupils[0]).status == "absent"
+
+
+def test_a_refused_mark_shows_its_message_in_the_row(phone_page, login, teacher, school, pupils, weekday):
+    login(phone_page, teacher)
+    register = Register.objects.get_or_create(kind="daily", section=school.section, date=weekday)[0]
+    phone_page.goto(f"/attendance/registers/{register.pk}/")
+    row = phone_page.get_by_role("group", name="Sam Parent")
+    # On a phone: tap "Late", then type absurd minutes.
+    row.get_by_text("Late", exact=True).tap()
+    expect(counter(phone_page, "late")).to_have_text("1")
+    minutes = phone_page.get_by_label("Minutes late (Sam Parent)")
+    minutes.fill("500")
+    minutes.press("Enter")
+    state = phone_page.locator(f"#row-{school.child.pk} .register-state")
+    expect(state).to_contain_text("Minutes late must be a whole number between 0 and 240.")
+    expect(phone_page.get_by_label("Minutes late (Sam Parent)")).to_have_value("500")
+    assert AttendanceRecord.objects.get(register=register, student=school.child).late_minutes == 0
+    # The submit bar stays on screen while scrolling the class.
+    expect(phone_page.get_by_role("button", name="Submit register")).to_be_in_viewport()

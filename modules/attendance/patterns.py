@@ -145,76 +145,101 @@ def patterns_detect(
     load_start = min(start or window_start, window_start)
     registers = Register.objects.filter(kind=mode, date__range=(load_start, end))
     records = AttendanceRecord.objects.filter(
-        date__range=(load_start, end),
-        status__in=[AttendanceStatus.ABSENT, AttendanceStatus.LATE],
-        register__kind=mode,
+        date__range=(load_start, end), status__in=[AttendanceStatus.ABSENT, AttendanceStatus.LATE]
     )
     if section_ids is not None:
         registers = registers.filter(section_id__in=section_ids)
         records = records.filter(register__section_id__in=section_ids)
 
+    # Records are matched to their register in Python: the query reads the (date, status, register,
+    # student) index alone, without a join. Registers of the other mode are not in `where`.
     lessons: dict[int, Counter] = defaultdict(Counter)
-    for section_id, day in registers.values_list("section_id", "date").order_by():
+    where: dict[int, tuple[int, int | None]] = {}
+    for pk, section_id, day, offering_id in registers.values_list(
+        "pk", "section_id", "date", "offering_id"
+    ).order_by():
         lessons[section_id][day] += 1
+        where[pk] = (section_id, offering_id)
     students: dict[tuple[int, int], _Student] = defaultdict(_Student)
-    fields = ("student_id", "date", "status", "register__section_id", "register__offering_id")
-    for student_id, day, status, section_id, offering_id in records.values_list(*fields).order_by():
-        found = students[(student_id, section_id)]
+    fields = ("student_id", "date", "status", "register_id")
+    for student_id, day, status, register_id in records.values_list(*fields).order_by():
+        register = where.get(register_id)
+        if register is None:
+            continue
+        found = students[(student_id, register[0])]
         if status == AttendanceStatus.ABSENT:
-            found.absences[day].append(offering_id)
+            found.absences[day].append(register[1])
         else:
             found.lates.append(day)
 
+    calendars = {section_id: _Calendar(days, window_start) for section_id, days in lessons.items()}
     patterns: list[Pattern] = []
     for (student_id, section_id), found in students.items():
-        patterns.extend(
-            _student_patterns(student_id, section_id, found, lessons[section_id], end, window_start, mode)
-        )
+        calendar = calendars.get(section_id)
+        if calendar is not None:
+            patterns.extend(_student_patterns(student_id, section_id, found, calendar, end, mode))
     _name_subjects(patterns)
-    patterns.sort(key=lambda p: (p.section_id, p.student_id, list(PatternKind.values).index(p.kind), p.key))
+    order = list(PatternKind.values)
+    patterns.sort(key=lambda p: (p.section_id, p.student_id, order.index(p.kind), p.key))
     return patterns
 
 
+class _Calendar:
+    """A section's school days (with how many registers each had), worked out once for all its students."""
+
+    def __init__(self, lessons: Counter, window_start: datetime.date):
+        self.lessons = lessons
+        self.days = sorted(lessons)
+        self.position = {day: index for index, day in enumerate(self.days)}
+        recent = [day for day in self.days if day >= window_start]
+        self.window_start = window_start
+        self.recent_by_weekday: dict[int, list[datetime.date]] = defaultdict(list)
+        for day in recent:
+            self.recent_by_weekday[day.weekday()].append(day)
+
+
+def _runs(missed: list[datetime.date], calendar: _Calendar) -> list[list[datetime.date]]:
+    """Runs of days missed one school day after another (weekends and closures have no register)."""
+    runs: list[list[datetime.date]] = []
+    for day in missed:
+        if runs and calendar.position[day] == calendar.position[runs[-1][-1]] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return [run for run in runs if len(run) >= CONSECUTIVE_MIN]
+
+
 def _student_patterns(
-    student_id: int,
-    section_id: int,
-    found: _Student,
-    lessons: Counter,
-    end: datetime.date,
-    window_start: datetime.date,
-    mode: str,
+    student_id: int, section_id: int, found: _Student, calendar: _Calendar, end: datetime.date, mode: str
 ) -> list[Pattern]:
-    school_days = sorted(lessons)
+    window_start = calendar.window_start
     # A day missed entirely: absent from every register of the section that day (one in daily mode).
-    missed_days = {day for day, offerings in found.absences.items() if len(offerings) >= lessons.get(day, 1)}
+    missed_days = sorted(
+        day
+        for day, offerings in found.absences.items()
+        if day in calendar.position and len(offerings) >= calendar.lessons[day]
+    )
     result: list[Pattern] = []
 
     in_runs: set[datetime.date] = set()
-    run: list[datetime.date] = []
-    for day in [*school_days, None]:
-        if day is not None and day in missed_days:
-            run.append(day)
-            continue
-        if len(run) >= CONSECUTIVE_MIN:
-            in_runs.update(run)
-            if run[-1] >= window_start:
-                result.append(
-                    Pattern(
-                        PatternKind.CONSECUTIVE,
-                        student_id,
-                        section_id,
-                        key=run[0].isoformat(),
-                        count=len(run),
-                        first=run[0],
-                        last=run[-1],
-                    )
+    for run in _runs(missed_days, calendar):
+        in_runs.update(run)
+        if run[-1] >= window_start:
+            result.append(
+                Pattern(
+                    PatternKind.CONSECUTIVE,
+                    student_id,
+                    section_id,
+                    key=run[0].isoformat(),
+                    count=len(run),
+                    first=run[0],
+                    last=run[-1],
                 )
-        run = []
+            )
 
-    recent_days = [day for day in school_days if day >= window_start]
     isolated = {day for day in missed_days if day >= window_start and day not in in_runs}
     for weekday in sorted({day.weekday() for day in isolated}):
-        last_ones = [day for day in recent_days if day.weekday() == weekday][-WEEKDAY_LOOKBACK:]
+        last_ones = calendar.recent_by_weekday[weekday][-WEEKDAY_LOOKBACK:]
         hits = [day for day in last_ones if day in isolated]
         if len(hits) >= WEEKDAY_MIN:
             result.append(
@@ -232,10 +257,11 @@ def _student_patterns(
             )
 
     if mode == RegisterMode.LESSON:
+        whole_days = set(missed_days)
         lesson_start = end - datetime.timedelta(weeks=LESSON_WEEKS) + datetime.timedelta(days=1)
         missed_lessons: Counter = Counter()
         for day, offerings in found.absences.items():
-            if day >= lesson_start and day not in missed_days:
+            if day >= lesson_start and day not in whole_days:
                 missed_lessons.update(offering for offering in offerings if offering is not None)
         for offering_id, count in sorted(missed_lessons.items()):
             if count >= LESSON_MIN:
@@ -243,14 +269,15 @@ def _student_patterns(
                     Pattern(PatternKind.LESSON, student_id, section_id, key=str(offering_id), count=count)
                 )
 
-    recent_start = end - datetime.timedelta(weeks=LATE_WEEKS) + datetime.timedelta(days=1)
-    before_start = recent_start - datetime.timedelta(weeks=LATE_WEEKS)
-    recent = sum(1 for day in found.lates if recent_start <= day <= end)
-    before = sum(1 for day in found.lates if before_start <= day < recent_start)
-    if recent >= LATE_MIN and recent >= before + LATE_RISE:
-        result.append(
-            Pattern(PatternKind.LATENESS, student_id, section_id, key="", count=recent, out_of=before)
-        )
+    if len(found.lates) >= LATE_MIN:
+        recent_start = end - datetime.timedelta(weeks=LATE_WEEKS) + datetime.timedelta(days=1)
+        before_start = recent_start - datetime.timedelta(weeks=LATE_WEEKS)
+        recent = sum(1 for day in found.lates if recent_start <= day <= end)
+        before = sum(1 for day in found.lates if before_start <= day < recent_start)
+        if recent >= LATE_MIN and recent >= before + LATE_RISE:
+            result.append(
+                Pattern(PatternKind.LATENESS, student_id, section_id, key="", count=recent, out_of=before)
+            )
     return result
 
 

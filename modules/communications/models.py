@@ -45,6 +45,22 @@ DEFAULT_CHANNELS: dict[str, set[str]] = {
 }
 
 
+_FAMILY = frozenset({Role.GUARDIAN, Role.STUDENT})
+_STAFF = frozenset({Role.ADMINISTRATOR, Role.TEACHER, Role.BURSAR})
+# Who can receive each kind: the settings page shows a person only the kinds that can reach them.
+KIND_ROLES: dict[str, frozenset[str]] = {
+    NotificationKind.ABSENCE: _FAMILY,
+    NotificationKind.GRADES_PUBLISHED: _FAMILY,
+    NotificationKind.FEE_REMINDER: _FAMILY,
+    NotificationKind.REPORT_CARD_READY: _FAMILY,
+    NotificationKind.NEW_MESSAGE: _FAMILY | _STAFF,
+    NotificationKind.ANNOUNCEMENT: _FAMILY | _STAFF,
+    NotificationKind.ATTENDANCE_DIGEST: frozenset({Role.ADMINISTRATOR, Role.TEACHER}),
+    NotificationKind.REGISTER_REMINDER: frozenset({Role.TEACHER}),
+    NotificationKind.ABSENCE_NOTE: frozenset({Role.GUARDIAN}),
+}
+
+
 class NotificationQuerySet(models.QuerySet):
     def for_user(self, user) -> NotificationQuerySet:
         return self.filter(recipient=user)

@@ -10,6 +10,7 @@ from django.db.models import Count, Max
 from modules.accounts.models import User
 from modules.communications.models import (
     DEFAULT_CHANNELS,
+    KIND_ROLES,
     Channel,
     Notification,
     NotificationKind,
@@ -49,8 +50,11 @@ class PreferenceRow:
 def preference_rows(user: User) -> list[PreferenceRow]:
     """Every kind with the person's choice, or the default where they have not chosen."""
     chosen = {p.kind: p for p in NotificationPreference.objects.filter(user=user)}
+    roles = set(user.roles)
     rows = []
     for kind, label in NotificationKind.choices:
+        if not roles & KIND_ROLES[kind]:
+            continue
         preference = chosen.get(kind)
         channels = preference.channels if preference else DEFAULT_CHANNELS[kind]
         rows.append(
@@ -68,8 +72,11 @@ def preference_rows(user: User) -> list[PreferenceRow]:
 
 @transaction.atomic
 def preferences_save(*, user: User, choices: dict[str, dict[str, bool]]) -> None:
-    """Store the person's channels for every kind (choices: kind -> {in_app, email, sms, email_digest})."""
+    """Store the person's channels for the kinds that can reach them (kind -> {in_app, email, sms, digest})."""
+    roles = set(user.roles)
     for kind in NotificationKind.values:
+        if not roles & KIND_ROLES[kind]:
+            continue
         chosen = choices.get(kind, {})
         NotificationPreference.objects.update_or_create(
             user=user,

@@ -142,3 +142,8 @@ def test_it_lists_no_holiday_as_today_when_the_event_is_not_a_closure(as_user, t
         name="Sports day", kind="event", start_date=school.term.start_date, end_date=school.term.end_date
     )
     assert "Mathematics" in as_user(teacher).get(reverse("home")).content.decode()
+
+
+def test_it_links_a_student_to_their_attendance(as_user, student, school):
+    page = as_user(student).get(reverse("home")).content.decode()
+    assert reverse("attendance:family_child", args=[school.child.pk]) in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from modules.communications.models import Notification, NotificationPreference
+from modules.communications.models import KIND_ROLES, Notification, NotificationPreference
 
 pytestmark = pytest.mark.django_db
 BELL = reverse("communications:notification_bell")
@@ -113,7 +113,10 @@ def test_it_saves_each_kinds_channels(as_user, guardian, school):
     assert (absence.in_app, absence.email, absence.sms, absence.email_digest) == (True, True, False, False)
     announcement = NotificationPreference.objects.get(user=guardian, kind="announcement")
     assert (announcement.in_app, announcement.email, announcement.email_digest) == (False, True, True)
-    assert NotificationPreference.objects.filter(user=guardian).count() == 6
+    # A guardian sets only the kinds that can reach a guardian (not register reminders, for instance).
+    stored = set(NotificationPreference.objects.filter(user=guardian).values_list("kind", flat=True))
+    assert stored == {kind for kind, roles in KIND_ROLES.items() if "guardian" in roles}
+    assert "register_reminder" not in stored and "Register reminder" not in page
 
 
 def test_it_sends_visitors_to_sign_in(client, db):

@@ -18,8 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, FloatField, Q, QuerySet, Value
-from django.db.models.functions import Cast
+from django.db.models import Count, F, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -188,6 +187,7 @@ class Overview:
     by_weekday: list[Row]
     by_month: list[Row]
     chronic: list[StudentLine]
+    chronic_count: int = 0
 
     @property
     def has_data(self) -> bool:
@@ -206,30 +206,67 @@ def month_label(year: int, month: int) -> str:
     return date_format(datetime.date(year, month, 1), "F Y")
 
 
-def _register_tallies(
-    period: ReportPeriod, mode: str, section_ids: list[int] | None
-) -> tuple[list[tuple[int, datetime.date, Tally]], bool]:
-    """(section id, day, tally) for each register of the period in the school's mode; and whether
-    registers of the other mode exist in the period (then per-student counts must filter by kind)."""
-    registers = Register.objects.filter(date__range=(period.start, period.end))
-    records = AttendanceRecord.objects.filter(date__range=(period.start, period.end))
+def _row(rows: dict, key, make) -> Row:
+    """The row for `key`, made (and its label written) only the first time."""
+    row = rows.get(key)
+    if row is None:
+        row = rows[key] = make()
+    return row
+
+
+def _add_day(weekdays: dict, months: dict, day: datetime.date, tally: Tally) -> None:
+    weekday, month = day.weekday(), (day.year, day.month)
+    _row(weekdays, weekday, lambda: Row(label=weekday_label(weekday))).tally.add(tally)
+    _row(months, month, lambda: Row(label=month_label(*month))).tally.add(tally)
+
+
+RegisterRow = tuple[int, int, datetime.date, str, int | None]  # pk, section, date, kind, offering
+
+
+def registers_between(
+    start: datetime.date, end: datetime.date, section_ids: list[int] | None = None
+) -> list[RegisterRow]:
+    """Every register of the days (of some sections), as plain tuples: one query, shared by the rates and
+    the patterns of a page."""
+    registers = Register.objects.filter(date__range=(start, end))
     if section_ids is not None:
         registers = registers.filter(section_id__in=section_ids)
-        records = records.filter(register__section_id__in=section_ids)
-    kinds = {}
+    return list(registers.values_list("pk", "section_id", "date", "kind", "offering_id").order_by())
+
+
+def _register_tallies(
+    period: ReportPeriod, mode: str, section_ids: list[int] | None, registers: list[RegisterRow]
+) -> tuple[list[tuple[int, datetime.date, Tally]], bool]:
+    """(section id, day, tally) for each register of the period in the school's mode; and whether
+    registers of the other mode exist in the period (then per-student counts must filter by kind).
+
+    The counts are grouped by register alone: the query reads the (date, status, register, student) index
+    without touching the table; the register's section and day come from `registers`, in Python."""
+    where = {}
     mixed = False
-    for pk, section_id, day, kind in registers.values_list("pk", "section_id", "date", "kind").order_by():
+    for pk, section_id, day, kind, _offering in registers:
+        if not period.start <= day <= period.end:
+            continue
         if kind == mode:
-            kinds[pk] = (section_id, day)
+            where[pk] = (section_id, day)
         else:
             mixed = True
-    counted = records.values("register_id").annotate(**status_counts()).order_by()
+    records = AttendanceRecord.objects.filter(date__range=(period.start, period.end))
+    if section_ids is not None:
+        records = records.filter(register__section_id__in=section_ids)
+    counted = records.values_list("register_id").annotate(**status_counts()).order_by()
     result = []
-    for row in counted:
-        where = kinds.get(row["register_id"])
-        if where is not None:
-            result.append((where[0], where[1], Tally.from_row(row)))
+    for register_id, present, late, absent, excused in counted.values_list(
+        "register_id", *[status.value for status in STATUSES]
+    ):
+        found = where.get(register_id)
+        if found is not None:
+            result.append((found[0], found[1], Tally(present, late, absent, excused)))
     return result, mixed
+
+
+# The overview names this many of the chronically absent (the worst first); each section's page lists all.
+CHRONIC_SHOWN = 100
 
 
 def _chronic_lines(
@@ -240,43 +277,55 @@ def _chronic_lines(
     *,
     mixed: bool,
     sections: dict[int, Section],
-) -> list[StudentLine]:
-    """Students who missed at least `threshold` % of what was marked, worst first. Two queries."""
+) -> tuple[list[StudentLine], int]:
+    """The students who missed at least `threshold` % of what was marked, worst first (at most
+    CHRONIC_SHOWN of them, with their names), and how many there are in all. Two queries."""
     records = AttendanceRecord.objects.filter(date__range=(period.start, period.end))
     if section_ids is not None:
         records = records.filter(register__section_id__in=section_ids)
     if mixed:
         records = records.filter(register__kind=mode)
+    # missed / marked >= threshold %, in whole numbers: missed * 1000 >= marked * (threshold * 10).
+    tenths = int(threshold * 10)
     rows = list(
-        records.values("student_id")
-        .annotate(**status_counts(), marked=Count("pk"))
+        records.values_list("student_id")
         .annotate(
-            missed_x100=Cast((F("absent") + F("excused")) * 100, FloatField()),
-            limit=Cast(F("marked") * Value(float(threshold)), FloatField()),
+            absent=Count("pk", filter=Q(status=AttendanceStatus.ABSENT)),
+            excused=Count("pk", filter=Q(status=AttendanceStatus.EXCUSED)),
+            marked=Count("pk"),
         )
-        .filter(missed_x100__gte=F("limit"), marked__gt=0)
+        .filter(
+            marked__gt=0,
+            marked__lte=(F("absent") + F("excused")) * Value(1000) / Value(max(tenths, 1)),
+        )
         .order_by()
+        .values_list("student_id", "absent", "excused", "marked")
     )
-    if not rows:
-        return []
-    tallies = {row["student_id"]: Tally.from_row(row) for row in rows}
-    enrollments = Enrollment.objects.filter(student_id__in=list(tallies)).select_related("student")
+    rows.sort(key=lambda row: (-(row[1] + row[2]) / row[3], row[0]))
+    shown = {row[0]: row for row in rows[:CHRONIC_SHOWN]}
+    if not shown:
+        return [], len(rows)
+    enrollments = Enrollment.objects.filter(student_id__in=list(shown)).select_related("student")
     if sections:
         enrollments = enrollments.filter(section_id__in=list(sections))
     seen = {}
     for enrollment in enrollments.order_by("-year__start_date"):
         seen.setdefault(enrollment.student_id, enrollment)
-    lines = [
-        StudentLine(
-            student=enrollment.student,
-            section=sections.get(enrollment.section_id),
-            tally=tallies[student_id],
-            chronic=True,
+    lines = []
+    for student_id, absent, excused, marked in shown.values():
+        enrollment = seen.get(student_id)
+        if enrollment is None:
+            continue
+        tally = Tally(present=marked - absent - excused, absent=absent, excused=excused)
+        lines.append(
+            StudentLine(
+                student=enrollment.student,
+                section=sections.get(enrollment.section_id),
+                tally=tally,
+                chronic=True,
+            )
         )
-        for student_id, enrollment in seen.items()
-    ]
-    lines.sort(key=lambda line: (-(line.tally.missed_percent or 0), line.student.last_name))
-    return lines
+    return lines, len(rows)
 
 
 def attendance_overview(
@@ -286,12 +335,17 @@ def attendance_overview(
     mode: str,
     threshold: Decimal,
     whole_school: bool = False,
+    registers: list[RegisterRow] | None = None,
 ) -> Overview:
     """Rates for the period over `sections` (every section when `whole_school`): overall, by grade level,
-    section, weekday and month; and the chronically absent students. A fixed number of queries."""
+    section, weekday and month; and the chronically absent students. A fixed number of queries.
+
+    `registers` (from `registers_between`, covering the period) saves loading them again."""
     by_id = {section.pk: section for section in sections}
     section_ids = None if whole_school else list(by_id)
-    tallies, mixed = _register_tallies(period, mode, section_ids)
+    if registers is None:
+        registers = registers_between(period.start, period.end, section_ids)
+    tallies, mixed = _register_tallies(period, mode, section_ids, registers)
 
     total = Tally()
     sections_rows: dict[int, Row] = {}
@@ -310,16 +364,15 @@ def attendance_overview(
         sections_rows.setdefault(section_id, Row(label=section.name, obj=section)).tally.add(tally)
         grade: GradeLevel = section.grade_level
         grades.setdefault(grade.pk, Row(label=grade.name, obj=grade)).tally.add(tally)
-        weekdays.setdefault(day.weekday(), Row(label=weekday_label(day.weekday()))).tally.add(tally)
-        months.setdefault((day.year, day.month), Row(label=month_label(day.year, day.month))).tally.add(tally)
+        _add_day(weekdays, months, day, tally)
     for section_id, row in sections_rows.items():
         row.days = len(section_days[section_id])
 
-    chronic = (
-        _chronic_lines(period, mode, threshold, section_ids, mixed=mixed, sections=by_id)
-        if total.marked
-        else []
-    )
+    chronic, chronic_count = [], 0
+    if total.marked:
+        chronic, chronic_count = _chronic_lines(
+            period, mode, threshold, section_ids, mixed=mixed, sections=by_id
+        )
     order = {section.pk: index for index, section in enumerate(sections)}
     grade_order = {
         section.grade_level_id: (section.grade_level.order, section.grade_level.name) for section in sections
@@ -334,6 +387,7 @@ def attendance_overview(
         by_weekday=[weekdays[key] for key in sorted(weekdays)],
         by_month=[months[key] for key in sorted(months)],
         chronic=chronic,
+        chronic_count=chronic_count,
     )
 
 
@@ -391,8 +445,7 @@ def section_report(*, section: Section, period: ReportPeriod, mode: str, thresho
         day, tally = row["date"], Tally.from_row(row)
         school_days += 1
         total.add(tally)
-        weekdays.setdefault(day.weekday(), Row(label=weekday_label(day.weekday()))).tally.add(tally)
-        months.setdefault((day.year, day.month), Row(label=month_label(day.year, day.month))).tally.add(tally)
+        _add_day(weekdays, months, day, tally)
     students = []
     for student in section_students(section, period).order_by("last_name", "first_name"):
         tally = per_student.get(student.pk, Tally())

@@ -29,13 +29,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from modules.academics.models import CourseOffering, Section
+from modules.attendance.analytics import registers_between
 from modules.attendance.models import (
     AttendancePolicy,
     AttendanceRecord,
     AttendanceStatus,
     FlaggedPattern,
     PatternKind,
-    Register,
     RegisterMode,
 )
 
@@ -129,35 +129,43 @@ class _Student:
     lates: list[datetime.date] = field(default_factory=list)
 
 
+def patterns_load_start(end: datetime.date, start: datetime.date | None = None) -> datetime.date:
+    """The first day whose records the patterns as of `end` read."""
+    window_start = end - datetime.timedelta(days=LOOKBACK_DAYS - 1)
+    return min(start or window_start, window_start)
+
+
 def patterns_detect(
     *,
     end: datetime.date,
     mode: str,
     section_ids: list[int] | None = None,
     start: datetime.date | None = None,
+    registers: list[tuple] | None = None,
 ) -> list[Pattern]:
     """The patterns of every student of the sections (all sections when None) as of `end`.
 
     Three queries at most: the section school days, the absent/late records, and the subjects' names.
-    `start` lets runs of absences that began before the lookback show from their first day.
+    `start` lets runs of absences that began before the lookback show from their first day. `registers`
+    (analytics.registers_between from `patterns_load_start` to `end`) saves loading them again.
     """
     window_start = end - datetime.timedelta(days=LOOKBACK_DAYS - 1)
-    load_start = min(start or window_start, window_start)
-    registers = Register.objects.filter(kind=mode, date__range=(load_start, end))
+    load_start = patterns_load_start(end, start)
+    if registers is None:
+        registers = registers_between(load_start, end, section_ids)
     records = AttendanceRecord.objects.filter(
         date__range=(load_start, end), status__in=[AttendanceStatus.ABSENT, AttendanceStatus.LATE]
     )
     if section_ids is not None:
-        registers = registers.filter(section_id__in=section_ids)
         records = records.filter(register__section_id__in=section_ids)
 
     # Records are matched to their register in Python: the query reads the (date, status, register,
     # student) index alone, without a join. Registers of the other mode are not in `where`.
     lessons: dict[int, Counter] = defaultdict(Counter)
     where: dict[int, tuple[int, int | None]] = {}
-    for pk, section_id, day, offering_id in registers.values_list(
-        "pk", "section_id", "date", "offering_id"
-    ).order_by():
+    for pk, section_id, day, kind, offering_id in registers:
+        if kind != mode or not load_start <= day <= end:
+            continue
         lessons[section_id][day] += 1
         where[pk] = (section_id, offering_id)
     students: dict[tuple[int, int], _Student] = defaultdict(_Student)

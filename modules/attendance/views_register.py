@@ -18,6 +18,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -41,6 +42,12 @@ STATUSES = [
     (AttendanceStatus.LATE, gettext_lazy("Late"), "l", "warning"),
     (AttendanceStatus.EXCUSED, gettext_lazy("Excused"), "e", "info"),
 ]
+
+
+STATUS_BUTTON = (
+    '<input type="radio" class="btn-check" name="{0}-status" id="{0}-status-{1}" value="{1}" data-key="{2}" '
+    'autocomplete="off"{3}><label class="btn btn-outline-{4}" for="{0}-status-{1}">{5}</label>'
+)
 
 
 @dataclass
@@ -91,6 +98,19 @@ class RowView:
     @property
     def prefix(self) -> str:
         return row_prefix(self.student.pk)
+
+    @property
+    def status_buttons(self) -> str:
+        """The four status buttons (radios styled as buttons), built here rather than in a template loop:
+        it is the innermost loop of the busiest page (160 buttons for a class of 40); this halves its cost."""
+        return format_html_join(
+            "\n",
+            STATUS_BUTTON,
+            (
+                (self.prefix, value, key, " checked" if value == self.status else "", colour, label)
+                for value, label, key, colour in STATUSES
+            ),
+        )
 
     @property
     def photo_url(self) -> str:
@@ -170,7 +190,7 @@ def _render_page(request, register, policy, rows, *, save_form=None, page_error=
         "register": register,
         "rows": rows,
         "counts": selectors.register_counts(rows) if not page_error else selectors.register_tally(register),
-        "statuses": STATUSES,
+        "mark_url": reverse("attendance:register_mark", args=[register.pk]),
         "can_edit": not refusal,
         "refusal": refusal,
         "needs_reason": rules.needs_reason(request.user, register, policy=policy),
@@ -207,7 +227,7 @@ def register_mark(request, pk):
             )
         except AttendanceError as error:
             form.add_error(None, error.message)
-    context = {"register": register, "statuses": STATUSES}
+    context = {"register": register, "mark_url": reverse("attendance:register_mark", args=[register.pk])}
     if record is None:
         student = selectors.student_on_register(register, student_id)
         if student is None:

@@ -24,7 +24,12 @@ from modules.academics.models import Term
 from modules.accounts import rules as account_rules
 from modules.attendance import analytics, register_export
 from modules.attendance.models import AttendancePolicy
-from modules.attendance.patterns import LOOKBACK_DAYS, patterns_by_student, patterns_detect
+from modules.attendance.patterns import (
+    LOOKBACK_DAYS,
+    patterns_by_student,
+    patterns_detect,
+    patterns_load_start,
+)
 from modules.core.pdf import pdf_response, render_pdf
 from modules.core.spreadsheets import xlsx_response
 
@@ -124,18 +129,21 @@ def reports_overview(request):
     if not form.is_bound or form.is_valid():
         period = form.period(timezone.localdate())
         sections = list(analytics.report_sections(request.user, period))
+        section_ids = None if whole_school else [section.pk for section in sections]
+        # One load of the registers serves the rates (the period) and the patterns (the weeks before its end).
+        registers = analytics.registers_between(
+            min(period.start, patterns_load_start(period.end, period.start)), period.end, section_ids
+        )
         overview = analytics.attendance_overview(
             sections=sections,
             period=period,
             mode=policy.mode,
             threshold=form.threshold_value(),
             whole_school=whole_school,
+            registers=registers,
         )
         found = patterns_detect(
-            end=period.end,
-            mode=policy.mode,
-            section_ids=None if whole_school else [section.pk for section in sections],
-            start=period.start,
+            end=period.end, mode=policy.mode, section_ids=section_ids, start=period.start, registers=registers
         )
         context |= {
             "overview": overview,

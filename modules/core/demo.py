@@ -1049,13 +1049,16 @@ def _seed_previous_year(ctx: DemoContext) -> tuple[list[Section], list[Term]]:
     same letters and homeroom teachers as this year's section of that name) holding this year's students
     who were already at the school. The top grade's students of last year have left; nobody is in them."""
     start, end = ctx.year.start_date, ctx.year.end_date
-    year = AcademicYear.objects.create(
+    year, _created = AcademicYear.objects.update_or_create(
         name=f"{start.year - 1}-{end.year - 1}",
-        start_date=start.replace(year=start.year - 1),
-        end_date=end.replace(year=end.year - 1),
-        is_current=False,
+        defaults={
+            "start_date": start.replace(year=start.year - 1),
+            "end_date": end.replace(year=end.year - 1),
+            "is_current": False,
+        },
     )
-    terms = Term.objects.bulk_create(_terms(year))
+    terms = _terms(year)
+    Term.objects.bulk_create(terms, ignore_conflicts=True)
     CalendarEvent.objects.bulk_create(_calendar_events(year.start_date))
     this_year = {section.name: section for section in ctx.sections}
     lowest = ctx.size.grades[0]

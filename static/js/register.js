@@ -67,7 +67,7 @@ function setUp(form, htmx) {
 
   function setStatus(row, key) {
     const radio = row.querySelector(`input[type=radio][data-key="${key}"]`);
-    if (!radio || radio.disabled) return;
+    if (!radio || radio.matches(":disabled")) return;
     activate(row);
     if (!radio.checked) {
       radio.checked = true;
@@ -78,7 +78,7 @@ function setUp(form, htmx) {
   function focusField(row, selector, statusKey) {
     if (statusKey) setStatus(row, statusKey);
     const field = row.querySelector(selector);
-    if (!field || field.disabled) return;
+    if (!field || field.matches(":disabled")) return;
     const details = field.closest("details");
     if (details) details.open = true;
     field.focus();

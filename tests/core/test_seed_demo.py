@@ -431,3 +431,60 @@ class TestAttendanceHistory:
         assert any(absences_on_one_weekday(rows) >= 5 for rows in marks.values())
         assert any(rising_lateness(rows) for rows in marks.values())
         assert any(chronic(rows) for rows in marks.values())
+
+
+def test_it_adds_last_year_when_the_large_school_has_too_short_a_history(db, media, monkeypatch):
+    # The large school's path on a school small enough for a test: this year so far is under the minimum.
+    tiny = demo.DemoSize(
+        name="large",
+        grades=(6, 7, 8),
+        section_letters="AB",
+        students=90,
+        staff=12,
+        administrators=2,
+        bursars=1,
+        guardian_login_share=0.5,
+        photos_for_all=False,
+    )
+    monkeypatch.setitem(demo.SIZES, "large", tiny)
+    demo.demo_school_seed(size="large", today=TODAY)
+
+    this_year, last_year = AcademicYear.objects.order_by("-start_date")
+    assert this_year.is_current and not last_year.is_current
+    assert (last_year.start_date, last_year.end_date) == (
+        datetime.date(2025, 8, 15),
+        datetime.date(2026, 7, 15),
+    )
+    assert Term.objects.filter(year=last_year).count() == 3
+    # Last year's sections are one grade lower, holding this year's students who were already at the school.
+    assert sorted(Section.objects.filter(year=last_year).values_list("name", flat=True)) == [
+        "6A",
+        "6B",
+        "7A",
+        "7B",
+    ]
+    moved = Enrollment.objects.filter(year=last_year).select_related("section__grade_level", "student")
+    assert moved.exists()
+    for enrollment in moved:
+        now_in = Enrollment.objects.get(year=this_year, student=enrollment.student).section
+        assert now_in.name == f"{enrollment.section.grade_level.order + 1}{enrollment.section.name[-1]}"
+        assert enrollment.student.admission_date < this_year.start_date
+    assert not Enrollment.objects.filter(year=last_year, section__grade_level__order=8).exists()
+
+    # A full year of submitted registers, on its school days only, each student from their enrolment on.
+    registers = Register.objects.filter(section__year=last_year)
+    assert not registers.exclude(state=RegisterState.SUBMITTED).exists()
+    days = sorted(set(registers.values_list("date", flat=True)))
+    assert len(days) > 180
+    assert all(is_school_day(day) for day in days[::10])
+    assert all(any(t.start_date <= day <= t.end_date for t in last_year.terms.all()) for day in days)
+    assert registers.count() == 4 * len(days)
+    assert not AttendanceRecord.objects.filter(
+        register__section__year=last_year,
+        student__enrollments__year=last_year,
+        date__lt=F("student__enrollments__enrolled_on"),
+    ).exists()
+    since = list(moved.values_list("enrolled_on", flat=True))
+    expected = sum(1 for day in days for enrolled_on in since if enrolled_on <= day)
+    assert AttendanceRecord.objects.filter(register__section__year=last_year).count() == expected
+    assert AttendanceRecord.objects.filter(register__section__year=this_year).exists()

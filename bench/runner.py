@@ -174,7 +174,8 @@ def environment_summary() -> dict[str, str]:
         "django": django.get_version(),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.2f} at the end (other work on the machine inflates timings)",
-        "school": f"{Student.objects.count():,} students, {Section.objects.filter(year__is_current=True).count():,} sections",
+        "school": f"{Student.objects.count():,} students, "
+        f"{Section.objects.filter(year__is_current=True).count():,} sections this year",
     }
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
@@ -391,7 +392,12 @@ def section_roster(request, pk):
         else:
             messages.success(
                 request,
-                _("%(count)s students added to %(section)s.") % {"count": len(added), "section": section},
+                ngettext(
+                    "%(count)s student added to %(section)s.",
+                    "%(count)s students added to %(section)s.",
+                    len(added),
+                )
+                % {"count": len(added), "section": section},
             )
             return redirect("academics:section_roster", pk=section.pk)
     query = request.GET.get("q", "").strip()

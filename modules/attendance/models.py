@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from modules.accounts.models import Role
 
@@ -222,7 +223,7 @@ class AbsenceNote(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    date_from = models.DateField(_("from"))
+    date_from = models.DateField(pgettext_lazy("date range", "from"))
     date_to = models.DateField(_("to"))
     reason = models.TextField(_("reason"), max_length=2000)
     file = models.FileField(_("document"), upload_to=absence_note_upload_to, blank=True)

@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from modules.academics.selectors import current_enrollment, current_year
@@ -128,7 +129,11 @@ def note_decide(request, pk):
         if accept:
             messages.success(
                 request,
-                _("The note was accepted; %(count)s absence(s) are now excused. The family was told.")
+                ngettext(
+                    "The note was accepted; %(count)s absence is now excused. The family was told.",
+                    "The note was accepted; %(count)s absences are now excused. The family was told.",
+                    excused,
+                )
                 % {"count": excused},
             )
         else:

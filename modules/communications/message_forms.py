@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from modules.accounts.models import Role
 from modules.communications import messaging
@@ -90,7 +91,7 @@ class NewThreadForm(_MessageForm):
         empty_label=_("Choose a person"),
         error_messages={"invalid_choice": _("You cannot send a message to this person.")},
     )
-    subject = forms.CharField(label=_("Subject"), max_length=200)
+    subject = forms.CharField(label=pgettext_lazy("message", "Subject"), max_length=200)
     student = forms.ModelChoiceField(
         label=_("About (optional)"),
         queryset=None,

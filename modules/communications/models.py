@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from modules.accounts.models import Role
 from modules.people.models import photo_upload_to
@@ -175,7 +176,7 @@ class Delivery(models.Model):
     recipient_name = models.CharField(_("recipient"), max_length=200)
     address = models.CharField(_("email or phone"), max_length=254, blank=True)
     language = models.CharField(_("language"), max_length=8, default="en")
-    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    subject = models.CharField(pgettext_lazy("email", "subject"), max_length=255, blank=True)
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
     object_type = models.CharField(max_length=60, blank=True)
@@ -419,7 +420,7 @@ class ThreadQuerySet(models.QuerySet):
 
 
 class Thread(models.Model):
-    subject = models.CharField(_("subject"), max_length=200)
+    subject = models.CharField(pgettext_lazy("message", "subject"), max_length=200)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -473,7 +474,7 @@ class Message(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         related_name="+",
-        verbose_name=_("from"),
+        verbose_name=pgettext_lazy("message sender", "from"),
     )
     body = models.TextField(_("message"), max_length=10_000)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

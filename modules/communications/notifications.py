@@ -72,7 +72,7 @@ def preference_rows(user: User) -> list[PreferenceRow]:
 
 @transaction.atomic
 def preferences_save(*, user: User, choices: dict[str, dict[str, bool]]) -> None:
-    """Store the person's channels for the kinds that can reach them (kind -> {in_app, email, sms, digest})."""
+    """Store the person's channels for the kinds that can reach them (kind -> channel -> on/off)."""
     roles = set(user.roles)
     for kind in NotificationKind.values:
         if not roles & KIND_ROLES[kind]:

@@ -42,6 +42,16 @@ def _staff(email: str, position: str, first: str, last: str) -> User:
     return user
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: cached rows (the attendance policy, sessions) and rate-limit
+    counters must not leak from one test's rolled-back database into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

@@ -66,7 +66,9 @@ def _teacher_home(request, context):
     if not closure:
         # Today's registers exist from the first time their teacher looks (none on weekends and closures).
         policy = AttendancePolicy.load()
-        registers = attendance_services.registers_expected(day=today, policy=policy, teacher=request.user)
+        registers = attendance_services.registers_expected(
+            day=today, policy=policy, teacher=request.user, closed=today.weekday() >= 5
+        )
     context.update(
         closure=closure,
         registers=registers,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -12,6 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from modules.accounts.models import Role
+
+POLICY_CACHE_KEY = "attendance:policy"
+# Each web process may keep its own cache (local memory): a change reaches all of them within this time.
+POLICY_CACHE_SECONDS = 60
 
 
 class RegisterMode(models.TextChoices):
@@ -44,10 +49,18 @@ class AttendancePolicy(models.Model):
     def __str__(self) -> str:
         return str(_("Attendance policy"))
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        cache.delete(POLICY_CACHE_KEY)
+
     @classmethod
     def load(cls) -> AttendancePolicy:
-        policy = cls.objects.order_by("pk").first()
-        return policy if policy is not None else cls.objects.create()
+        """The policy, from the cache when possible: every register page and home reads it."""
+        policy = cache.get(POLICY_CACHE_KEY)
+        if policy is None:
+            policy = cls.objects.order_by("pk").first() or cls.objects.create()
+            cache.set(POLICY_CACHE_KEY, policy, POLICY_CACHE_SECONDS)
+        return policy
 
     def teacher_cutoff(self, register_date: datetime.date) -> datetime.date:
         """The last day on which the register's own teacher may change it."""

@@ -39,13 +39,18 @@ def is_school_day(day: datetime.date) -> bool:
 
 
 def registers_expected(
-    *, day: datetime.date, policy: AttendancePolicy, teacher: User | None = None
+    *,
+    day: datetime.date,
+    policy: AttendancePolicy,
+    teacher: User | None = None,
+    closed: bool | None = None,
 ) -> list[Register]:
     """The registers that must exist on a day (for one teacher, or the whole school), created if missing.
 
-    Holidays, closures and weekends have none. Creation is idempotent (unique constraints) and in bulk.
+    Holidays, closures and weekends have none (`closed` says so when the caller already looked it up).
+    Creation is idempotent (unique constraints) and in bulk.
     """
-    if not is_school_day(day):
+    if closed if closed is not None else not is_school_day(day):
         return []
     if policy.mode == RegisterMode.DAILY:
         sections = Section.objects.filter(year__start_date__lte=day, year__end_date__gte=day)

@@ -86,7 +86,7 @@ class _MessageForm(forms.Form):
 
 class NewThreadForm(_MessageForm):
     recipient = ContactChoiceField(
-        label=_("To"),
+        label=pgettext_lazy("message recipient", "To"),
         queryset=None,
         empty_label=_("Choose a person"),
         error_messages={"invalid_choice": _("You cannot send a message to this person.")},

@@ -165,7 +165,7 @@ def test_it_excuses_the_absences_when_the_teacher_accepts(
         response = as_user(teacher).post(
             decide_url(note), {"decision": "accept", "decision_note": "Get well soon."}, follow=True
         )
-    assert "The note was accepted; 2 absence(s) are now excused." in response.content.decode()
+    assert "The note was accepted; 2 absences are now excused." in response.content.decode()
     for record in (covered, also):
         record.refresh_from_db()
         assert (record.status, record.reason) == ("excused", "Flu, seen by the doctor.")

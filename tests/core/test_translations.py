@@ -57,6 +57,7 @@ SAME_IN = {
         "global",
         "note",
         "absence",
+        "absent",
         "notification",
         "notifications",
         "sms",

@@ -14,7 +14,17 @@ GROUP_NAMES = {
 
 # Which app labels each group may manage through the Django admin.
 GROUP_APPS = {
-    Role.ADMINISTRATOR: ["auth", "accounts", "people", "academics", "core", "account", "mfa"],
+    Role.ADMINISTRATOR: [
+        "auth",
+        "accounts",
+        "people",
+        "academics",
+        "attendance",
+        "communications",
+        "core",
+        "account",
+        "mfa",
+    ],
     Role.TEACHER: [],
     Role.BURSAR: [],
 }

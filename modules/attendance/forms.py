@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from crispy_forms.helper import FormHelper
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from modules.academics.models import GradeLevel
-from modules.attendance.models import MAX_LATE_MINUTES, AttendanceStatus, RegisterState
+from modules.attendance.models import MAX_LATE_MINUTES, AttendancePolicy, AttendanceStatus, RegisterState
 
 # Lazy: translated when shown, in the language of the person who sees it.
 MINUTES_MESSAGE = format_lazy(
@@ -96,3 +98,22 @@ class RegisterListForm(forms.Form):
         required=False,
         empty_label=_("All"),
     )
+
+
+class AttendancePolicyForm(forms.ModelForm):
+    """The school's attendance rules, set by the office."""
+
+    class Meta:
+        model = AttendancePolicy
+        fields = ["mode", "teacher_edit_days", "chronic_absence_percent", "notify_absences"]
+        widgets = {"mode": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.fields["teacher_edit_days"].validators.append(MaxValueValidator(30))
+        self.fields["chronic_absence_percent"].validators.extend(
+            [MinValueValidator(1), MaxValueValidator(50)]
+        )

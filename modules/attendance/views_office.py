@@ -8,15 +8,20 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from modules.accounts.decorators import administrator_required
+from modules.attendance.forms import AttendancePolicyForm
 from modules.attendance.models import AttendancePolicy, Register
 from modules.attendance.notices import office_board, register_label, register_nudge
 from modules.attendance.services import AttendanceError
+from modules.core.audit import audit_log, snapshot
 
 TEMPLATE = "attendance/office_today.html"
 REFRESH_SECONDS = 30
+
+
+POLICY_FIELDS = ["mode", "teacher_edit_days", "chronic_absence_percent", "notify_absences"]
 
 
 def _board_response(request, *, fragment: bool):
@@ -61,3 +66,25 @@ def office_nudge(request, pk):
     if request.htmx:
         return _board_response(request, fragment=True)
     return redirect("attendance:office_today")
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def office_policy(request):
+    """The school's attendance rules: daily or per-lesson registers, the teachers' cut-off, the chronic
+    absence threshold, and whether guardians are told about absences."""
+    policy = AttendancePolicy.objects.get(pk=AttendancePolicy.load().pk)
+    before = snapshot(policy, POLICY_FIELDS)  # validation writes the submitted values onto the instance
+    form = AttendancePolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        audit_log(
+            actor=request.user,
+            action="attendance.policy",
+            obj=saved,
+            before=before,
+            after=snapshot(saved, POLICY_FIELDS),
+        )
+        messages.success(request, _("The attendance rules were saved."))
+        return redirect("attendance:office_policy")
+    return render(request, "attendance/office_policy.html", {"form": form})

@@ -16,3 +16,5 @@ RULES = [
     Rule("attendance:office_today", expect=ADMIN_ONLY),
     Rule("attendance:office_nudge", method="post", kwargs=_todays_register, expect=ADMIN_ONLY_POST),
 ]
+
+RULES.append(Rule("attendance:office_policy", expect=ADMIN_ONLY))

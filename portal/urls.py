@@ -11,6 +11,7 @@ urlpatterns = [
     path("academics/", include("modules.academics.urls")),
     path("", include("modules.communications.urls")),
     path("attendance/", include("modules.attendance.urls")),
+    path("grades/", include("modules.exams.urls")),
     path("", include("modules.core.urls")),
     path(
         "health/",

@@ -207,3 +207,25 @@ class AttendanceRecordFactory(factory.django.DjangoModelFactory):
     student = factory.SubFactory(StudentFactory)
     status = "present"
     date = factory.SelfAttribute("register.date")
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "exams.Assessment"
+
+    offering = factory.SubFactory(CourseOfferingFactory)
+    term = factory.SubFactory(TermFactory)
+    name = factory.Sequence(lambda n: f"Quiz {n + 1}")
+    kind = "quiz"
+    max_score = 20
+
+
+class MarkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "exams.Mark"
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    student = factory.SubFactory(StudentFactory)
+    score = 15
+    code = ""
+    max_score = factory.SelfAttribute("assessment.max_score")

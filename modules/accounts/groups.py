@@ -21,6 +21,7 @@ GROUP_APPS = {
         "academics",
         "attendance",
         "communications",
+        "exams",
         "core",
         "account",
         "mfa",

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "modules.academics",
     "modules.communications",
     "modules.attendance",
+    "modules.exams",
     "tasks",
 ]
 

@@ -1,0 +1,156 @@
+"""Writing marks and publishing them. Every change of a mark is audited; a locked term needs the office and
+a reason."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from modules.accounts.models import Role, User
+from modules.core.audit import audit_log
+from modules.exams.models import Assessment, Mark, MarkCode, TermStatus
+
+CODES = {code.value: code for code in MarkCode}
+
+
+class GradeError(Exception):
+    """A change refused; the message is for the person who typed it."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def parse_mark(raw: str, *, max_score: Decimal) -> tuple[Decimal | None, str] | None:
+    """What a typed cell means: (score, "") or (None, code), or None for an empty cell.
+
+    Raises GradeError with a message for anything else: letters in a number cell, a negative score, a score
+    above the maximum. A comma is accepted as the decimal separator ("7,5")."""
+    text = (raw or "").strip().lower()
+    if not text:
+        return None
+    if text in CODES:
+        return None, text
+    try:
+        score = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise GradeError(
+            _("“%(value)s” is not a score. Type a number from 0 to %(max)s, or ex, m or abs.")
+            % {"value": raw.strip()[:20], "max": f"{max_score.normalize():f}"}
+        ) from None
+    if not score.is_finite():
+        raise GradeError(_("“%(value)s” is not a score.") % {"value": raw.strip()[:20]})
+    if score < 0:
+        raise GradeError(_("A score cannot be negative."))
+    if score > max_score:
+        raise GradeError(
+            _("%(value)s is above the maximum of %(max)s.")
+            % {"value": f"{score.normalize():f}", "max": f"{max_score.normalize():f}"}
+        )
+    if score.as_tuple().exponent < -2:
+        raise GradeError(_("Use at most two decimals."))
+    return score, ""
+
+
+def term_locked(term_id: int) -> bool:
+    return TermStatus.objects.filter(term_id=term_id, locked_at__isnull=False).exists()
+
+
+def _mark_repr(mark: Mark | None) -> str:
+    return mark.display if mark is not None else ""
+
+
+@transaction.atomic
+def mark_set(
+    *,
+    assessment: Assessment,
+    student_id: int,
+    raw: str,
+    by: User,
+    reason: str = "",
+    locked: bool | None = None,
+) -> Mark | None:
+    """Store what was typed in one cell (a score, a code, or nothing to clear it). Returns the mark (None when
+    cleared). Raises GradeError for invalid input or when the term is locked and the person may not change it.
+
+    The caller has already checked the person may see the assessment and that the student is in the class.
+    """
+    is_office = Role.ADMINISTRATOR in by.roles
+    if locked if locked is not None else term_locked(assessment.term_id):
+        if not is_office:
+            raise GradeError(_("This term is locked. Ask the office to change a mark."))
+        if not reason.strip():
+            raise GradeError(_("The term is locked: give a reason for the change."))
+    parsed = parse_mark(raw, max_score=assessment.max_score)
+    existing = Mark.objects.select_for_update().filter(assessment=assessment, student_id=student_id).first()
+    before = _mark_repr(existing)
+    if parsed is None:
+        if existing is None:
+            return None
+        existing.delete()
+        audit_log(
+            actor=by,
+            action="mark.clear",
+            obj=assessment,
+            before={"student": student_id, "mark": before},
+            after={"student": student_id, "mark": ""},
+            reason=reason.strip(),
+        )
+        return None
+    score, code = parsed
+    if existing is not None and existing.score == score and existing.code == code:
+        return existing
+    values = {
+        "score": score,
+        "code": code,
+        "max_score": assessment.max_score,
+        "entered_by": by,
+        "entered_at": timezone.now(),
+    }
+    if existing is None:
+        try:
+            with transaction.atomic():
+                mark = Mark.objects.create(assessment=assessment, student_id=student_id, **values)
+        except IntegrityError:
+            # Someone saved this cell at the same moment: apply this value on top of theirs.
+            mark = Mark.objects.select_for_update().get(assessment=assessment, student_id=student_id)
+            before = _mark_repr(mark)
+            Mark.objects.filter(pk=mark.pk).update(**values)
+            mark.refresh_from_db()
+    else:
+        for field, value in values.items():
+            setattr(existing, field, value)
+        existing.save()
+        mark = existing
+    audit_log(
+        actor=by,
+        action="mark.set",
+        obj=assessment,
+        before={"student": student_id, "mark": before},
+        after={"student": student_id, "mark": mark.display},
+        reason=reason.strip(),
+    )
+    return mark
+
+
+@transaction.atomic
+def assessment_publish(*, assessment: Assessment, by: User) -> bool:
+    """Make an assessment's marks visible to its students and their guardians, and tell them (once)."""
+    updated = Assessment.objects.filter(pk=assessment.pk, published_at__isnull=True).update(
+        published_at=timezone.now()
+    )
+    if not updated:
+        return False
+    assessment.refresh_from_db()
+    audit_log(actor=by, action="assessment.publish", obj=assessment)
+    transaction.on_commit(lambda: _notify_published(assessment.pk))
+    return True
+
+
+def _notify_published(assessment_id: int) -> None:
+    from tasks.exams import notify_assessment_published
+
+    notify_assessment_published(assessment_id)

@@ -12,7 +12,16 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 HUEY = {**HUEY, "immediate": True}
 if not os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "test.sqlite3")}}
+    # A file, not memory: the browser tests' live server answers from its own threads, and an in-memory
+    # database would have to share one connection between them.
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(VAR_DIR / "test.sqlite3"),
+            # One file per test run, so that runs side by side never share it.
+            "TEST": {"NAME": str(VAR_DIR / f"test-run-{os.getpid()}.sqlite3")},
+        }
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

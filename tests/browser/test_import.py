@@ -19,7 +19,8 @@ def test_the_office_imports_students_after_a_clean_dry_run(page, login, admin, s
         )
     )
     login(page, admin)
-    page.get_by_role("link", name="Import", exact=True).first.click()
+    page.get_by_role("button", name="Office", exact=True).click()  # the office menu in the navigation
+    page.get_by_role("link", name="Import students and guardians").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Import students and guardians")
     page.get_by_label("Spreadsheet with students and guardians").set_input_files(path)
     page.get_by_role("button", name="Upload and check").click()

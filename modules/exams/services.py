@@ -29,6 +29,7 @@ def parse_mark(raw: str, *, max_score: Decimal) -> tuple[Decimal | None, str] | 
 
     Raises GradeError with a message for anything else: letters in a number cell, a negative score, a score
     above the maximum. A comma is accepted as the decimal separator ("7,5")."""
+    max_score = Decimal(max_score)  # an Assessment built in code may still hold an int or a str
     text = (raw or "").strip().lower()
     if not text:
         return None
@@ -154,3 +155,80 @@ def _notify_published(assessment_id: int) -> None:
     from tasks.exams import notify_assessment_published
 
     notify_assessment_published(assessment_id)
+
+
+@transaction.atomic
+def assessment_save(*, assessment: Assessment, by: User) -> Assessment:
+    """Create or change an assessment. A new maximum may not fall below a score already given; the marks'
+    copies of the maximum follow it (the database checks scores against them)."""
+    if assessment.pk:
+        highest = (
+            Mark.objects.select_for_update()
+            .filter(assessment_id=assessment.pk, score__isnull=False)
+            .order_by("-score")
+            .values_list("score", flat=True)
+            .first()
+        )
+        if highest is not None and highest > assessment.max_score:
+            raise GradeError(
+                _("A student already has %(score)s: the maximum cannot be lower than that.")
+                % {"score": f"{highest.normalize():f}"}
+            )
+        before = Assessment.objects.filter(pk=assessment.pk).values("name", "max_score").first() or {}
+        assessment.save()
+        Mark.objects.filter(assessment_id=assessment.pk).update(max_score=assessment.max_score)
+        audit_log(
+            actor=by,
+            action="assessment.change",
+            obj=assessment,
+            before={"name": before.get("name", ""), "max_score": str(before.get("max_score", ""))},
+            after={"name": assessment.name, "max_score": str(assessment.max_score)},
+        )
+        return assessment
+    assessment.created_by = by
+    assessment.save()
+    audit_log(actor=by, action="assessment.create", obj=assessment)
+    return assessment
+
+
+@transaction.atomic
+def assessment_delete(*, assessment: Assessment, by: User) -> None:
+    """Delete an assessment and its marks (the page asks for confirmation when there are marks)."""
+    count = assessment.marks.count()
+    audit_log(
+        actor=by,
+        action="assessment.delete",
+        obj=assessment,
+        before={"name": assessment.name, "marks": count},
+    )
+    assessment.delete()
+
+
+@transaction.atomic
+def categories_save(*, offering, keep: list, delete: list, by: User) -> None:
+    """Replace a class's weighted categories: `keep` (new or changed AssessmentCategory rows) and `delete`.
+    The weights of what remains must total 100, or no categories at all (plain points)."""
+    from modules.exams.models import AssessmentCategory
+
+    total = sum((category.weight for category in keep), Decimal(0))
+    if keep and total != 100:
+        raise GradeError(
+            _("The weights add up to %(total)s%%; they must total 100%%.")
+            % {"total": f"{total.normalize():f}"}
+        )
+    for category in delete:
+        if category.pk and category.assessments.exists():
+            raise GradeError(
+                _("“%(name)s” still has assessments: move them to another category first.")
+                % {"name": category.name}
+            )
+    AssessmentCategory.objects.filter(pk__in=[c.pk for c in delete if c.pk], offering=offering).delete()
+    for category in keep:
+        category.offering = offering
+        category.save()
+    audit_log(
+        actor=by,
+        action="categories.save",
+        obj=offering,
+        after={"categories": {c.name: str(c.weight) for c in keep}},
+    )

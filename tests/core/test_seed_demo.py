@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime
+import time
 from collections import Counter, defaultdict
 from io import StringIO
+from unittest.mock import patch
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, Sum
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from modules.academics.models import (
@@ -31,6 +34,15 @@ from modules.attendance.models import AttendanceRecord, AttendanceStatus, Regist
 from modules.attendance.services import is_school_day
 from modules.core import demo
 from modules.core.models import SchoolProfile
+from modules.exams.models import (
+    Assessment,
+    ExamPeriod,
+    ExamSlot,
+    GradingScale,
+    Mark,
+    TermComment,
+    TermStatus,
+)
 from modules.people.models import Guardian, GuardianLink, Position, Staff, Student
 from tests import factories as f
 
@@ -240,6 +252,21 @@ def test_it_is_deterministic(db, media):
                     "offering__section__name", "weekday", "period__order"
                 ).values_list(
                     "offering__section__name", "offering__subject__code", "weekday", "period__order"
+                )
+            ),
+            list(
+                Mark.objects.order_by(
+                    "assessment__date",
+                    "assessment__offering__subject__code",
+                    "assessment__name",
+                    "student__admission_number",
+                ).values_list(
+                    "assessment__offering__section__name", "student__admission_number", "score", "code"
+                )
+            ),
+            list(
+                ExamSlot.objects.order_by("date", "start_time", "room__name").values_list(
+                    "invigilator__staff_number"
                 )
             ),
         )
@@ -488,3 +515,235 @@ def test_it_adds_last_year_when_the_large_school_has_too_short_a_history(db, med
     expected = sum(1 for day in days for enrolled_on in since if enrolled_on <= day)
     assert AttendanceRecord.objects.filter(register__section__year=last_year).count() == expected
     assert AttendanceRecord.objects.filter(register__section__year=this_year).exists()
+
+
+# --- grades ------------------------------------------------------------------------------------------------
+
+
+# A Wednesday in the spring term: the autumn term is over (full set, comments, locked), spring is under way.
+SPRING_DAY = datetime.date(2027, 2, 10)
+
+
+@pytest.fixture(scope="class")
+def grades_school(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One small demo school loaded as if on SPRING_DAY, the grades step run on its own to time it and count
+    its queries; shared by the read-only checks below and rolled back after the last of them."""
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
+    with django_db_blocker.unblock(), media, transaction.atomic():
+        with patch.object(demo, "SEED_STEPS", [s for s in demo.SEED_STEPS if s is not demo.seed_grades]):
+            ctx = demo.demo_school_seed(size="small", today=SPRING_DAY)
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            demo.seed_grades(ctx)
+        yield {"seconds": time.perf_counter() - started, "queries": len(queries)}
+        transaction.set_rollback(True)
+
+
+def autumn_and_spring() -> tuple[Term, Term]:
+    terms = Term.objects.filter(year__is_current=True).order_by("start_date")
+    return terms[0], terms[1]
+
+
+@pytest.mark.usefixtures("db")
+class TestGrades:
+    def test_it_seeds_in_bulk_and_fast(self, grades_school):
+        assert grades_school["seconds"] < 15  # about 1.5 s on a quiet laptop
+        # Batches, not rows: ~40,000 marks and ~1,700 assessments in well under a hundred queries.
+        assert Mark.objects.count() > 30_000
+        assert grades_school["queries"] < 100
+
+    def test_it_sets_up_the_default_scale_and_one_for_the_youngest_grade(self, grades_school):
+        default = GradingScale.objects.get(grade_level__isnull=True)
+        assert default.pass_mark == 60
+        assert list(
+            default.bands.order_by("-min_percent").values_list("letter", "min_percent", "gpa_points")
+        ) == [
+            ("A", 90, 4),
+            ("B", 80, 3),
+            ("C", 70, 2),
+            ("D", 60, 1),
+            ("F", 0, 0),
+        ]
+        assert default.bands.get(letter="D").descriptor == "Needs improvement"
+        own = GradingScale.objects.get(grade_level__isnull=False)
+        assert own.grade_level.name == "Grade 6"
+        assert own.bands.count() == 4 and own.bands.filter(min_percent=0).exists()
+
+    def test_it_weights_most_classes_and_grades_a_few_in_plain_points(self, grades_school):
+        offerings = CourseOffering.objects.filter(section__year__is_current=True)
+        weighted = offerings.filter(assessment_categories__isnull=False).distinct()
+        for offering in weighted.prefetch_related("assessment_categories"):
+            categories = {c.name: c.weight for c in offering.assessment_categories.all()}
+            assert categories == {"Homework": 20, "Quizzes": 30, "Tests": 50}
+        plain = offerings.filter(assessment_categories__isnull=True)
+        assert set(plain.values_list("subject__code", flat=True)) == {"PE"}
+        assert 0 < plain.count() < weighted.count() / 4
+        assessments = Assessment.objects.all()
+        assert not assessments.filter(offering__in=plain, category__isnull=False).exists()
+        assert not assessments.filter(offering__in=weighted, category__isnull=True).exists()
+        assert (
+            not assessments.exclude(category__isnull=True).exclude(category__offering=F("offering")).exists()
+        )
+
+    def test_it_gives_a_full_past_term_and_the_current_term_so_far(self, grades_school):
+        autumn, spring = autumn_and_spring()
+        assert not Assessment.objects.exclude(term__in=[autumn, spring]).exists()
+        assert not Assessment.objects.filter(date__gte=SPRING_DAY).exists()
+        assert not Assessment.objects.exclude(
+            date__gte=F("term__start_date"), date__lte=F("term__end_date")
+        ).exists()
+        offerings = CourseOffering.objects.filter(section__year__is_current=True).count()
+        autumn_kinds = Counter(Assessment.objects.filter(term=autumn).values_list("kind", flat=True))
+        assert autumn_kinds == {"homework": 6 * offerings, "quiz": 4 * offerings, "test": 2 * offerings}
+        so_far = Assessment.objects.filter(term=spring).values("offering").annotate(n=Count("id"))
+        assert len(so_far) == offerings
+        assert all(3 <= row["n"] < 12 for row in so_far)
+        assert {"homework", "quiz", "test"} <= set(
+            Assessment.objects.filter(term=spring).values_list("kind", flat=True)
+        )
+
+    def test_it_publishes_everything_but_each_class_newest_assessment(self, grades_school):
+        autumn, spring = autumn_and_spring()
+        assert not Assessment.objects.filter(term=autumn, published_at__isnull=True).exists()
+        unpublished = Assessment.objects.filter(published_at__isnull=True)
+        assert unpublished.count() == CourseOffering.objects.filter(section__year__is_current=True).count()
+        assert set(unpublished.values_list("term", flat=True)) == {spring.pk}
+        for assessment in unpublished:
+            later = Assessment.objects.filter(
+                offering=assessment.offering_id, term=spring, date__gt=assessment.date
+            )
+            assert not later.exists()
+        published = Assessment.objects.filter(published_at__isnull=False)
+        assert all(a.published_at.date() < SPRING_DAY for a in published)
+        assert all(timezone.localdate(a.published_at) >= a.date for a in published)
+        assert not Mark.objects.filter(assessment__published_at__lt=F("entered_at")).exists()
+
+    def test_it_marks_every_enrolled_student_within_the_maximum(self, grades_school):
+        enrolled: dict[int, list[datetime.date]] = defaultdict(list)
+        for section_id, since in Enrollment.objects.filter(year__is_current=True).values_list(
+            "section_id", "enrolled_on"
+        ):
+            enrolled[section_id].append(since)
+        per_assessment = Assessment.objects.annotate(n=Count("marks")).values_list(
+            "offering__section", "date", "n"
+        )
+        for section_id, day, n in per_assessment:
+            assert n == sum(1 for since in enrolled[section_id] if since <= day)
+        marks = Mark.objects.all()
+        assert not marks.exclude(max_score=F("assessment__max_score")).exists()
+        assert not marks.filter(score__gt=F("max_score")).exists()
+        assert not marks.filter(score__lt=0).exists()
+        assert not marks.exclude(student__enrollments__section=F("assessment__offering__section")).exists()
+
+    def test_it_mixes_realistic_scores_and_a_few_codes(self, grades_school):
+        total = Mark.objects.count()
+        codes = Counter(Mark.objects.exclude(code="").values_list("code", flat=True))
+        assert set(codes) == {"ex", "m", "abs"}
+        assert 0.01 <= sum(codes.values()) / total <= 0.05
+        assert not Mark.objects.filter(code="m").exclude(assessment__kind="homework").exists()
+        assert not Mark.objects.filter(code="abs", assessment__kind="homework").exists()
+        shares = sorted(
+            float(score / top)
+            for score, top in Mark.objects.filter(code="").values_list("score", "max_score")
+        )
+        median = shares[len(shares) // 2]
+        assert 0.65 <= median <= 0.85
+        assert 0.03 <= sum(1 for s in shares if s < 0.6) / len(shares) <= 0.35
+        assert 0.05 <= sum(1 for s in shares if s >= 0.9) / len(shares) <= 0.35
+        # Some students do well everywhere, some struggle: averages differ between students.
+        per_student = [
+            row["got"] / row["of"]
+            for row in Mark.objects.filter(code="")
+            .values("student")
+            .annotate(got=Sum("score"), of=Sum("max_score"))
+        ]
+        assert max(per_student) - min(per_student) > 0.3
+
+    def test_it_comments_on_the_past_term_and_locks_it(self, grades_school):
+        autumn, spring = autumn_and_spring()
+        assert not TermComment.objects.filter(term=spring).exists()
+        comments = TermComment.objects.filter(term=autumn)
+        students = Student.objects.count()
+        subject = comments.filter(kind="subject")
+        assert subject.count() == 8 * students  # every class of the student's section
+        assert not subject.exclude(author=F("offering__teacher__user")).exists()
+        assert not subject.exclude(offering__section__enrollments__student=F("student")).exists()
+        homeroom = comments.filter(kind="homeroom")
+        assert homeroom.count() == students
+        homeroom_teacher = dict(
+            Enrollment.objects.filter(year__is_current=True).values_list(
+                "student_id", "section__homeroom_teacher__user_id"
+            )
+        )
+        assert all(homeroom_teacher[s] == a for s, a in homeroom.values_list("student_id", "author_id"))
+        principal = comments.filter(kind="principal")
+        assert principal.count() == students
+        assert set(principal.values_list("author__staff_profile__position", flat=True)) == {
+            Position.ADMINISTRATOR
+        }
+        assert comments.values("text").distinct().count() >= 20
+        for comment in comments.select_related("student")[:200]:
+            assert comment.student.first_name in comment.text
+
+        status = TermStatus.objects.get()
+        assert status.term == autumn
+        assert status.results_published_at is not None and status.locked_at is not None
+        assert (
+            autumn.end_date
+            < timezone.localdate(status.results_published_at)
+            <= timezone.localdate(status.locked_at)
+            < SPRING_DAY
+        )
+        assert status.locked_by.staff_profile.position == Position.ADMINISTRATOR
+
+    def test_it_publishes_a_clash_free_exam_timetable(self, grades_school):
+        _autumn, spring = autumn_and_spring()
+        period = ExamPeriod.objects.get()
+        assert period.term == spring and period.is_published
+        assert SPRING_DAY < period.start_date <= period.end_date <= spring.end_date
+        slots = list(
+            ExamSlot.objects.filter(period=period).select_related("subject").prefetch_related("sections")
+        )
+        sections = Section.objects.filter(year__is_current=True)
+        assert len(slots) == sections.count() * len(demo.EXAM_SUBJECTS)
+        taught = set(
+            CourseOffering.objects.filter(section__year__is_current=True).values_list(
+                "section_id", "subject_id", "teacher_id"
+            )
+        )
+        subjects_of = defaultdict(set)
+        for slot in slots:
+            assert period.start_date <= slot.date <= period.end_date
+            assert slot.room_id and slot.invigilator_id
+            for section in slot.sections.all():
+                subjects_of[section.pk].add(slot.subject.code)
+                assert (section.pk, slot.subject_id, slot.invigilator_id) not in taught
+                assert any(s == section.pk and subj == slot.subject_id for s, subj, _t in taught)
+        assert all(codes == set(demo.EXAM_SUBJECTS) for codes in subjects_of.values())
+        assert len(subjects_of) == sections.count()
+
+        def interval(slot):
+            start = datetime.datetime.combine(slot.date, slot.start_time)
+            return start, start + datetime.timedelta(minutes=slot.duration_minutes)
+
+        for n, one in enumerate(slots):
+            for other in slots[n + 1 :]:
+                (a_start, a_end), (b_start, b_end) = interval(one), interval(other)
+                if not (a_start < b_end and b_start < a_end):
+                    continue
+                assert one.room_id != other.room_id
+                assert one.invigilator_id != other.invigilator_id
+                assert not {s.pk for s in one.sections.all()} & {s.pk for s in other.sections.all()}
+
+
+@pytest.mark.usefixtures("history", "db")
+class TestGradesInTheFirstTerm:
+    def test_it_grades_the_term_so_far_with_nothing_to_comment_or_lock_yet(self):
+        term = Term.objects.get(start_date__lte=TODAY, end_date__gte=TODAY)
+        assert set(Assessment.objects.values_list("term", flat=True)) == {term.pk}
+        assert not Assessment.objects.filter(date__gte=TODAY).exists()
+        assert Mark.objects.exists()
+        assert not TermComment.objects.exists()
+        assert not TermStatus.objects.exists()
+        period = ExamPeriod.objects.get()
+        assert period.term == term and period.is_published and period.start_date > TODAY

@@ -25,6 +25,50 @@ def _make(model, school):
         return factories.PeriodFactory()
     if label == "academics.timetableentry":
         return factories.TimetableEntryFactory(offering=school.offering)
+    return _make_more(label, model, school)
+
+
+def _make_more(label, model, school):
+    """Attendance and grades rows for their admin pages."""
+    day = school.term.start_date
+    if label == "attendance.register":
+        return factories.RegisterFactory(section=school.section, date=day)
+    if label == "attendance.attendancerecord":
+        register = factories.RegisterFactory(section=school.section, date=day)
+        return factories.AttendanceRecordFactory(register=register, student=school.child)
+    if label == "attendance.absencenote":
+        return model.objects.create(student=school.child, date_from=day, date_to=day, reason="Flu")
+    if label == "attendance.flaggedpattern":
+        return model.objects.create(
+            student=school.child, kind="consecutive", key="k", first_seen=day, last_seen=day
+        )
+    if label == "exams.gradingscale":
+        return model.objects.create(name="Default")
+    if label == "exams.gradeband":
+        scale = apps.get_model("exams", "GradingScale").objects.create(name="Matrix scale")
+        return model.objects.create(scale=scale, letter="A", min_percent=90)
+    if label == "exams.assessmentcategory":
+        return model.objects.create(offering=school.offering, name="Tests", weight=100)
+    if label == "exams.assessment":
+        return factories.AssessmentFactory(offering=school.offering, term=school.term)
+    if label == "exams.mark":
+        assessment = factories.AssessmentFactory(offering=school.offering, term=school.term)
+        return factories.MarkFactory(assessment=assessment, student=school.child)
+    if label == "exams.termstatus":
+        return model.objects.create(term=school.term)
+    if label == "exams.termcomment":
+        return model.objects.create(
+            student=school.child, term=school.term, kind="homeroom", text="Well done."
+        )
+    if label == "exams.examperiod":
+        return model.objects.create(name="Finals", term=school.term, start_date=day, end_date=day)
+    if label == "exams.examslot":
+        period = apps.get_model("exams", "ExamPeriod").objects.create(
+            name="Finals", term=school.term, start_date=day, end_date=day
+        )
+        return model.objects.create(
+            period=period, subject=school.offering.subject, date=day, start_time="09:00", duration_minutes=60
+        )
     return model.objects.create()
 
 

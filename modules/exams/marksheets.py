@@ -1,0 +1,330 @@
+"""Offline marksheets: an offering's grid for a term as an XLSX file, and the same file read back.
+
+Layout of the "Marks" sheet (the sheet is protected; only the mark cells are unlocked):
+  row 1  identification "studentflow-marksheet offering=<id> term=<id>" (hidden row)
+  row 2  title (class and term), for the person filling it in
+  row 3  assessment ids (hidden row)
+  row 4  assessment names      row 5  maxima
+  row 6… one row per student: admission number, name, then the marks (scores, or ex / m / abs)
+
+Reading back never writes: `marksheet_read` returns every change (old → new) and every error. The changes are
+kept in the session (not the file) until the person confirms; `marksheet_apply` writes them all in one
+transaction through `mark_set`, or nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
+
+from modules.academics.models import CourseOffering, Enrollment, EnrollmentStatus, Term
+from modules.accounts.models import Role, User
+from modules.core.audit import audit_log
+from modules.core.spreadsheets import safe_cell
+from modules.exams.models import Assessment, Mark
+from modules.exams.services import GradeError, mark_set, parse_mark, term_locked
+
+SHEET = "Marks"
+ID_ROW, TITLE_ROW, ASSESSMENT_ID_ROW, NAME_ROW, MAX_ROW, FIRST_STUDENT_ROW = 1, 2, 3, 4, 5, 6
+FIRST_MARK_COLUMN = 3
+ID_PATTERN = re.compile(r"^studentflow-marksheet offering=(\d+) term=(\d+)$")
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 2000
+MAX_COLUMNS = 300
+
+
+def offering_students(offering: CourseOffering) -> list:
+    enrollments = (
+        Enrollment.objects.filter(section=offering.section_id, status=EnrollmentStatus.ACTIVE)
+        .select_related("student")
+        .order_by("student__last_name", "student__first_name")
+    )
+    return [enrollment.student for enrollment in enrollments]
+
+
+def offering_assessments(offering: CourseOffering, term: Term) -> list[Assessment]:
+    return list(Assessment.objects.filter(offering=offering, term=term).order_by("date", "pk"))
+
+
+def _display(score: Decimal | None, code: str) -> str:
+    return code if code else f"{score.normalize():f}"
+
+
+def _title(offering: CourseOffering, term: Term) -> str:
+    return f"{offering.subject.name} · {offering.section.name} · {term.name}"
+
+
+# ---------------------------------------------------------------------------------------------- export
+
+
+def marksheet_export(*, offering: CourseOffering, term: Term, by: User) -> bytes:
+    """The XLSX marksheet of an offering for a term, with the marks entered so far. Audited (student data)."""
+    students = offering_students(offering)
+    assessments = offering_assessments(offering, term)
+    marks = {
+        (mark.assessment_id, mark.student_id): mark
+        for mark in Mark.objects.filter(assessment__in=assessments, student__in=students)
+    }
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET
+    bold = Font(bold=True)
+    grey = PatternFill("solid", fgColor="E9ECEF")
+    sheet.cell(ID_ROW, 1, f"studentflow-marksheet offering={offering.pk} term={term.pk}")
+    sheet.row_dimensions[ID_ROW].hidden = True
+    sheet.cell(TITLE_ROW, 1, safe_cell(_title(offering, term))).font = Font(bold=True, size=13)
+    sheet.cell(ASSESSMENT_ID_ROW, 1, "id")
+    sheet.row_dimensions[ASSESSMENT_ID_ROW].hidden = True
+    for column, header in ((1, _("Admission number")), (2, _("Student"))):
+        cell = sheet.cell(NAME_ROW, column, safe_cell(header))
+        cell.font, cell.fill = bold, grey
+    sheet.cell(MAX_ROW, 2, safe_cell(_("Out of"))).font = bold
+    for index, assessment in enumerate(assessments):
+        column = FIRST_MARK_COLUMN + index
+        sheet.cell(ASSESSMENT_ID_ROW, column, assessment.pk)
+        cell = sheet.cell(NAME_ROW, column, safe_cell(assessment.name))
+        cell.font, cell.fill = bold, grey
+        sheet.cell(MAX_ROW, column, assessment.max_score.normalize()).font = bold
+        sheet.column_dimensions[get_column_letter(column)].width = max(10, min(30, len(assessment.name) + 2))
+    sheet.column_dimensions["A"].width = 18
+    sheet.column_dimensions["B"].width = 32
+    unlocked = Protection(locked=False)
+    for row_index, student in enumerate(students):
+        row = FIRST_STUDENT_ROW + row_index
+        sheet.cell(row, 1, safe_cell(student.admission_number)).data_type = "s"
+        sheet.cell(row, 2, safe_cell(student.full_name)).data_type = "s"
+        for index, assessment in enumerate(assessments):
+            mark = marks.get((assessment.pk, student.pk))
+            value = None
+            if mark is not None:
+                value = mark.code if mark.code else mark.score.normalize()
+            cell = sheet.cell(row, FIRST_MARK_COLUMN + index, safe_cell(value) if value is not None else None)
+            cell.protection = unlocked
+    sheet.freeze_panes = sheet.cell(FIRST_STUDENT_ROW, FIRST_MARK_COLUMN)
+    # The identification, names and maxima are locked so that a slip of the mouse cannot change them.
+    sheet.protection.sheet = True
+    sheet.protection.formatRows = False
+    sheet.protection.formatColumns = False
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    audit_log(
+        actor=by,
+        action="marksheet.export",
+        obj=offering,
+        after={"term": term.pk, "students": len(students), "assessments": len(assessments)},
+    )
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------- import
+
+
+@dataclass
+class Change:
+    row: int
+    student_id: int
+    student: str
+    assessment_id: int
+    assessment: str
+    old: str
+    new: str
+
+
+@dataclass
+class Reading:
+    changes: list[Change] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    rows: int = 0
+
+    def payload(self) -> list[dict]:
+        return [asdict(change) for change in self.changes]
+
+
+def _text(value) -> str:
+    """A cell as the text a person typed: 7.0 → "7", 7.5 → "7.5", text stripped of a protecting quote."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float | Decimal):
+        number = Decimal(str(value))
+        return f"{number.normalize():f}" if number == number.to_integral_value() else str(number)
+    text = str(value).strip()
+    return text
+
+
+def marksheet_read(*, upload, offering: CourseOffering, term: Term, by: User) -> Reading:
+    """Every change the file would make and every error in it; nothing is written."""
+    reading = Reading()
+    try:
+        workbook = load_workbook(upload, data_only=True, read_only=True)
+    except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a damaged file
+        reading.errors.append(_("The file could not be read as an XLSX workbook."))
+        return reading
+    if SHEET not in workbook.sheetnames:
+        reading.errors.append(_("This is not a StudentFlow marksheet (the “Marks” sheet is missing)."))
+        return reading
+    rows = [
+        tuple(row)
+        for row in workbook[SHEET].iter_rows(max_row=MAX_ROWS, max_col=MAX_COLUMNS, values_only=True)
+    ]
+    workbook.close()
+    cell = lambda r, c: rows[r - 1][c - 1] if r <= len(rows) and c <= len(rows[r - 1]) else None  # noqa: E731
+    match = ID_PATTERN.match(_text(cell(ID_ROW, 1)))
+    if match is None:
+        reading.errors.append(_("This is not a StudentFlow marksheet (its identification is missing)."))
+        return reading
+    offering_id, term_id = int(match[1]), int(match[2])
+    if offering_id != offering.pk:
+        other = CourseOffering.objects.select_related("subject", "section").filter(pk=offering_id).first()
+        reading.errors.append(
+            _("This file is for %(other)s, not for this class.") % {"other": other}
+            if other is not None
+            else _("This file is for another class, not for this one.")
+        )
+        return reading
+    if term_id != term.pk:
+        other_term = Term.objects.filter(pk=term_id).first()
+        reading.errors.append(
+            _("This file is for %(other)s, not for %(term)s.")
+            % {"other": other_term.name if other_term else _("another term"), "term": term.name}
+        )
+        return reading
+    if term_locked(term.pk) and Role.ADMINISTRATOR not in by.roles:
+        reading.errors.append(_("This term is locked. Ask the office to change a mark."))
+        return reading
+
+    assessments = {a.pk: a for a in offering_assessments(offering, term)}
+    columns: dict[int, Assessment] = {}
+    width = max((len(row) for row in rows), default=0)
+    for column in range(FIRST_MARK_COLUMN, width + 1):
+        raw_id, name = cell(ASSESSMENT_ID_ROW, column), _text(cell(NAME_ROW, column))
+        if raw_id is None and not name:
+            continue
+        assessment = None
+        if isinstance(raw_id, int | float) and not isinstance(raw_id, bool) and float(raw_id).is_integer():
+            assessment = assessments.get(int(raw_id))
+        if assessment is None:
+            reading.errors.append(
+                _("Assessment “%(name)s” is not in this class.") % {"name": name or _("(no name)")}
+            )
+            continue
+        columns[column] = assessment
+
+    students = {s.admission_number: s for s in offering_students(offering)}
+    seen: set[str] = set()
+    student_rows: list[tuple[int, object, tuple]] = []
+    for row_number in range(FIRST_STUDENT_ROW, len(rows) + 1):
+        values = rows[row_number - 1]
+        if all(_text(value) == "" for value in values):
+            continue
+        admission = _text(values[0] if values else None)
+        student = students.get(admission)
+        if student is None:
+            reading.errors.append(
+                _("The student rows changed: %(number)s is not in this class.")
+                % {"number": admission or _("row %(row)s has no admission number") % {"row": row_number}}
+            )
+            continue
+        if admission in seen:
+            reading.errors.append(
+                _("The student rows changed: %(number)s appears twice.") % {"number": admission}
+            )
+            continue
+        seen.add(admission)
+        student_rows.append((row_number, student, values))
+    reading.rows = len(student_rows)
+
+    marks = {
+        (mark.assessment_id, mark.student_id): mark.display
+        for mark in Mark.objects.filter(assessment__in=list(columns.values()), student__in=students.values())
+    }
+    for row_number, student, values in student_rows:
+        for column, assessment in columns.items():
+            raw = _text(values[column - 1] if column <= len(values) else None)
+            if raw.startswith("'"):
+                raw = raw[1:]
+            if not raw:
+                # A blank cell leaves the mark as it is: clearing a mark is done in the gradebook.
+                continue
+            try:
+                parsed = parse_mark(raw, max_score=assessment.max_score)
+            except GradeError as error:
+                reading.errors.append(
+                    _("Row %(row)s (%(student)s), %(assessment)s: %(error)s")
+                    % {
+                        "row": row_number,
+                        "student": student.full_name,
+                        "assessment": assessment.name,
+                        "error": error.message,
+                    }
+                )
+                continue
+            new = _display(*parsed)
+            old = marks.get((assessment.pk, student.pk), "")
+            if new != old:
+                reading.changes.append(
+                    Change(
+                        row=row_number,
+                        student_id=student.pk,
+                        student=student.full_name,
+                        assessment_id=assessment.pk,
+                        assessment=assessment.name,
+                        old=old,
+                        new=new,
+                    )
+                )
+    return reading
+
+
+@transaction.atomic
+def marksheet_apply(
+    *, offering: CourseOffering, term: Term, changes: list[dict], by: User, reason: str = ""
+) -> int:
+    """Write the previewed changes, all or none. Refused when a mark changed since the preview, when a
+    student left the class, or when the term is locked for this person (GradeError)."""
+    locked = term_locked(term.pk)
+    if locked and Role.ADMINISTRATOR not in by.roles:
+        raise GradeError(_("This term is locked. Ask the office to change a mark."))
+    assessments = {a.pk: a for a in offering_assessments(offering, term)}
+    student_ids = {s.pk for s in offering_students(offering)}
+    current = {
+        (mark.assessment_id, mark.student_id): mark.display
+        for mark in Mark.objects.select_for_update().filter(assessment__in=list(assessments.values()))
+    }
+    for change in changes:
+        assessment = assessments.get(change["assessment_id"])
+        if assessment is None or change["student_id"] not in student_ids:
+            raise GradeError(_("The class changed since the preview. Upload the file again."))
+        if current.get((assessment.pk, change["student_id"]), "") != change["old"]:
+            raise GradeError(
+                _(
+                    "%(student)s's mark for %(assessment)s changed since the preview. Nothing was saved: "
+                    "upload the file again."
+                )
+                % {"student": change["student"], "assessment": assessment.name}
+            )
+        mark_set(
+            assessment=assessment,
+            student_id=change["student_id"],
+            raw=change["new"],
+            by=by,
+            reason=reason,
+            locked=locked,
+        )
+    audit_log(
+        actor=by,
+        action="marksheet.import",
+        obj=offering,
+        after={"term": term.pk, "changes": len(changes)},
+        reason=reason.strip(),
+    )
+    return len(changes)

@@ -1,0 +1,231 @@
+"""Publishing results to families: the notice for one published assessment, and the office's term actions
+(publish all term results, lock and unlock a term). Writes are audited next to the change."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from modules.academics.models import EnrollmentStatus, Term
+from modules.accounts.models import User
+from modules.communications.models import NotificationKind
+from modules.communications.services import (
+    notify,
+    recipients_for_guardians,
+    recipients_for_users,
+    users_with_profiles,
+)
+from modules.core.audit import audit_log
+from modules.exams.models import Assessment, GradeBand, GradingScale, TermStatus
+from modules.people.models import GuardianLink, Student
+
+
+def _families(students: list[Student]) -> dict[int, list]:
+    """Each student's recipients: the student's own login and the guardians who receive notifications.
+    Two queries whatever the number of students or guardians."""
+    ids = [student.pk for student in students]
+    recipients: dict[int, list] = defaultdict(list)
+    logins = users_with_profiles(User.objects.filter(student_profile__pk__in=ids, is_active=True))
+    for user in logins:
+        recipients[user.student_profile.pk].extend(recipients_for_users([user]))
+    links = GuardianLink.objects.filter(student_id__in=ids, receives_notifications=True).select_related(
+        "guardian__user"
+    )
+    for link in links:
+        recipients[link.student_id].extend(recipients_for_guardians([link.guardian]))
+    return recipients
+
+
+def _child_url(student: Student) -> str:
+    return reverse("exams:child_grades", kwargs={"pk": student.pk})
+
+
+def assessment_published_notify(*, assessment_id: int) -> int:
+    """Tell the students of the class and their guardians that marks were published for "Subject: name".
+    One notification per child (so each message names the child); safe to run twice. Returns the number of
+    students whose families were told."""
+    assessment = (
+        Assessment.objects.filter(pk=assessment_id, published_at__isnull=False)
+        .select_related("offering__subject", "offering__section")
+        .first()
+    )
+    if assessment is None:
+        return 0
+    section = assessment.offering.section
+    students = list(
+        Student.objects.filter(
+            is_active=True,
+            enrollments__section=section,
+            enrollments__status=EnrollmentStatus.ACTIVE,
+        ).distinct()
+    )
+    what = f"{assessment.offering.subject.name}: {assessment.name}"
+    families = _families(students)
+    told = 0
+    for student in students:
+        people = families.get(student.pk)
+        if not people:
+            continue
+        notify(
+            people,
+            NotificationKind.GRADES_PUBLISHED,
+            {"student": student, "what": what},
+            event=f"assessment:{assessment.pk}:{student.pk}",
+            url=_child_url(student),
+        )
+        told += 1
+    return told
+
+
+def term_results_notify(*, term_id: int) -> int:
+    """Tell each student of the term's year (and their guardians) that the term's results are published.
+    Once per term and student, however often it runs (the event key names both)."""
+    term = Term.objects.filter(pk=term_id).first()
+    if term is None:
+        return 0
+    students = list(
+        Student.objects.filter(
+            is_active=True,
+            enrollments__year_id=term.year_id,
+            enrollments__status=EnrollmentStatus.ACTIVE,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    families = _families(students)
+    told = 0
+    for student in students:
+        people = families.get(student.pk)
+        if not people:
+            continue
+        notify(
+            people,
+            NotificationKind.GRADES_PUBLISHED,
+            {"student": student, "what": term.name},
+            event=f"term-results:{term.pk}:{student.pk}",
+            url=_child_url(student),
+        )
+        told += 1
+    return told
+
+
+def _status(term: Term) -> TermStatus:
+    status, _created = TermStatus.objects.select_for_update().get_or_create(term=term)
+    return status
+
+
+@transaction.atomic
+def term_results_publish(*, term: Term, by: User) -> int:
+    """Publish every assessment of the term not yet published, mark the term's results published, and tell
+    families (once per term). Returns the number of assessments published now."""
+    status = _status(term)
+    now = timezone.now()
+    published = Assessment.objects.filter(term=term, published_at__isnull=True).update(published_at=now)
+    first_time = status.results_published_at is None
+    if first_time:
+        status.results_published_at = now
+        status.save(update_fields=["results_published_at"])
+    audit_log(
+        actor=by,
+        action="term.publish",
+        obj=term,
+        before={"results_published": not first_time},
+        after={"results_published": True, "assessments_published": published},
+    )
+    term_id = term.pk
+    # The lead may move this onto the queue (tasks/exams.py); it is idempotent either way.
+    transaction.on_commit(lambda: _queue_term_notices(term_id))
+    return published
+
+
+class TermError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@transaction.atomic
+def term_lock(*, term: Term, by: User) -> TermStatus:
+    status = _status(term)
+    if status.locked_at is not None:
+        raise TermError(_("%(term)s is already locked.") % {"term": term.name})
+    status.locked_at = timezone.now()
+    status.locked_by = by
+    status.save(update_fields=["locked_at", "locked_by"])
+    audit_log(actor=by, action="term.lock", obj=term, before={"locked": False}, after={"locked": True})
+    return status
+
+
+@transaction.atomic
+def term_unlock(*, term: Term, by: User, reason: str) -> TermStatus:
+    status = _status(term)
+    if status.locked_at is None:
+        raise TermError(_("%(term)s is not locked.") % {"term": term.name})
+    if not reason.strip():
+        raise TermError(_("Give a reason for unlocking the term."))
+    status.locked_at = None
+    status.locked_by = None
+    status.save(update_fields=["locked_at", "locked_by"])
+    audit_log(
+        actor=by,
+        action="term.unlock",
+        obj=term,
+        before={"locked": True},
+        after={"locked": False},
+        reason=reason.strip(),
+    )
+    return status
+
+
+@transaction.atomic
+def grading_scale_save(*, form, bands, by: User) -> GradingScale:
+    """Save a scale and its bands together (the forms are already valid), audited."""
+    before = None
+    if form.instance.pk:
+        old = GradingScale.objects.prefetch_related("bands").get(pk=form.instance.pk)
+        before = _scale_snapshot(old)
+    scale = form.save()
+    rows = [f.cleaned_data for f in bands.forms if f.cleaned_data and not bands._should_delete_form(f)]
+    # Replace the bands as a whole: editing rows in place could swap two letters through a unique clash.
+    GradeBand.objects.filter(scale=scale).delete()
+    GradeBand.objects.bulk_create(
+        GradeBand(
+            scale=scale,
+            letter=row["letter"].strip().upper(),
+            min_percent=row["min_percent"],
+            gpa_points=row["gpa_points"],
+            descriptor=row.get("descriptor", ""),
+        )
+        for row in rows
+    )
+    scale = GradingScale.objects.prefetch_related("bands").get(pk=scale.pk)
+    audit_log(
+        actor=by,
+        action="grading_scale.create" if before is None else "grading_scale.change",
+        obj=scale,
+        before=before,
+        after=_scale_snapshot(scale),
+    )
+    return scale
+
+
+def _scale_snapshot(scale: GradingScale) -> dict:
+    return {
+        "name": scale.name,
+        "grade_level": scale.grade_level_id,
+        "pass_mark": str(scale.pass_mark),
+        "bands": [
+            [band.letter, str(band.min_percent), str(band.gpa_points), band.descriptor]
+            for band in sorted(scale.bands.all(), key=lambda band: band.min_percent, reverse=True)
+        ],
+    }
+
+
+def _queue_term_notices(term_id: int) -> None:
+    from tasks.exams import notify_term_results
+
+    notify_term_results(term_id)

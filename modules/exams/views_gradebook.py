@@ -1,0 +1,373 @@
+"""The teacher's gradebook: the classes list, one class's grid for a term (a live cell with HTMX, or the whole
+grid as one plain form), weighted categories, and assessments (create, edit, delete, publish).
+
+A teacher reaches only the offerings they teach (CourseOffering.objects.taught_by); the office all of them.
+Everyone else signed in gets 403. Every write goes through services.py (audited).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+from html import escape
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from modules.academics.selectors import current_year
+from modules.accounts import rules as account_rules
+from modules.exams import gradebook as selectors
+from modules.exams import services
+from modules.exams.forms import AssessmentForm, CategoryFormSet, CellForm, OfferingFilterForm, ReasonForm
+from modules.exams.models import Assessment, AssessmentCategory, Mark
+from modules.exams.services import GradeError
+
+TEMPLATE = "exams/gradebook.html"
+
+CELL = (
+    '<td class="gb-cell{cls}" id="c-{a}-{s}" data-saved="{saved}">'
+    '<input type="text" class="form-control form-control-sm gb-input{inv}" name="m-{s}-{a}" id="m-{s}-{a}" '
+    'value="{value}" autocomplete="off" spellcheck="false" maxlength="20" aria-labelledby="st-{s} as-{a}" '
+    'data-a="{a}" data-s="{s}"{extra}>{error}</td>'
+)
+ERROR = '<div class="gb-error" id="e-{a}-{s}" role="alert">{message}</div>'
+INVALID = ' aria-invalid="true" aria-describedby="e-{a}-{s}"'
+
+
+@dataclass
+class Cell:
+    assessment_id: int
+    student_id: int
+    saved: str
+    value: str
+    error: str = ""
+    can_edit: bool = True
+
+    @property
+    def html(self) -> str:
+        """The cell's markup, built here rather than in a template: it is the innermost loop of the page
+        (1,200 cells for 40 students × 30 assessments). Every text is escaped (html.escape, quotes
+        included); the ids are integers."""
+        a, s = int(self.assessment_id), int(self.student_id)
+        extra = INVALID.format(a=a, s=s) if self.error else ""
+        if not self.can_edit:
+            extra += " readonly"
+        return mark_safe(
+            CELL.format(
+                cls=" has-error" if self.error else "",
+                a=a,
+                s=s,
+                saved=escape(self.saved),
+                value=escape(self.value),
+                inv=" is-invalid" if self.error else "",
+                extra=extra,
+                error=ERROR.format(a=a, s=s, message=escape(str(self.error))) if self.error else "",
+            )
+        )
+
+
+def marker_required(view):
+    """Gradebook pages: teachers and the office (403 for everyone else signed in)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not (account_rules.is_teacher(request.user) or account_rules.is_administrator(request.user)):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _edit_state(request, term) -> tuple[bool, bool]:
+    """(can_edit, needs_reason): a locked term is read-only for teachers; the office edits with a reason."""
+    if not selectors.is_locked(term):
+        return True, False
+    office = account_rules.is_administrator(request.user)
+    return office, office
+
+
+@require_GET
+@marker_required
+def gradebook_list(request):
+    office = account_rules.is_administrator(request.user)
+    form = OfferingFilterForm(request.GET or None) if office else None
+    offerings = selectors.offerings_for(request.user, office=office)
+    year = current_year()
+    if year is not None:
+        offerings = offerings.filter(section__year=year)
+    if form is not None and form.is_valid():
+        data = form.cleaned_data
+        if data["grade_level"]:
+            offerings = offerings.filter(section__grade_level=data["grade_level"])
+        if data["subject"]:
+            offerings = offerings.filter(subject=data["subject"])
+        if data["q"]:
+            q = data["q"].strip()
+            offerings = offerings.filter(
+                Q(section__name__icontains=q)
+                | Q(teacher__last_name__icontains=q)
+                | Q(teacher__first_name__icontains=q)
+            )
+    context = {"office": office, "form": form, "offerings": list(offerings), "year": year}
+    return render(request, "exams/gradebook_list.html", context)
+
+
+def _rows(book, can_edit: bool, typed: dict | None = None, errors: dict | None = None) -> list:
+    """Per student: (student, cells, average). `typed`/`errors`: a refused plain form's values by field."""
+    typed, errors = typed or {}, errors or {}
+    rows = []
+    for student in book.students:
+        cells = []
+        for assessment in book.assessments:
+            mark = book.marks.get((assessment.pk, student.pk))
+            saved = mark.display if mark else ""
+            name = f"m-{student.pk}-{assessment.pk}"
+            cells.append(
+                Cell(
+                    assessment.pk,
+                    student.pk,
+                    saved,
+                    typed.get(name, saved),
+                    errors.get(name, ""),
+                    can_edit,
+                )
+            )
+        rows.append((student, cells, book.average_of(student.pk)))
+    return rows
+
+
+def _render_grid(request, offering, term, terms, *, typed=None, errors=None, page_error="", reason=None):
+    book = selectors.gradebook_load(offering, term)
+    can_edit, needs_reason = _edit_state(request, term)
+    context = {
+        "offering": offering,
+        "term": term,
+        "terms": terms,
+        "book": book,
+        "rows": _rows(book, can_edit, typed, errors),
+        "can_edit": can_edit,
+        "needs_reason": needs_reason,
+        "locked": selectors.is_locked(term),
+        "reason_form": reason or ReasonForm(),
+        "page_error": page_error,
+        "cell_url": reverse("exams:gradebook_cell", args=[offering.pk]),
+        "save_url": reverse("exams:gradebook_save", args=[offering.pk]),
+        "office": account_rules.is_administrator(request.user),
+    }
+    return render(request, TEMPLATE, context)
+
+
+def _offering_and_term(request, pk, wanted):
+    offering = selectors.get_offering_for_marking(request, pk)
+    terms = selectors.terms_of(offering)
+    term = selectors.pick_term(terms, wanted)
+    return offering, term, terms
+
+
+@require_GET
+@marker_required
+def gradebook(request, pk):
+    offering, term, terms = _offering_and_term(request, pk, request.GET.get("term"))
+    if term is None:
+        return render(request, TEMPLATE, {"offering": offering, "term": None, "terms": []})
+    return _render_grid(request, offering, term, terms)
+
+
+@require_POST
+@marker_required
+def gradebook_cell(request, pk):
+    """One cell (HTMX): answers the cell and, out-of-band, the student's average. A refusal answers 422 with
+    the typed value kept and the message in the cell."""
+    offering = selectors.get_offering_for_marking(request, pk, light=True)
+    form = CellForm(request.POST)
+    if not form.is_valid():
+        return render(request, f"{TEMPLATE}#refused", {"message": _("Say which cell to save.")}, status=422)
+    data = form.cleaned_data
+    assessment = get_object_or_404(
+        Assessment.objects.select_related("term__results_status"), pk=data["assessment"], offering=offering
+    )
+    if not selectors.in_class(offering, data["student"]):
+        return render(
+            request, f"{TEMPLATE}#refused", {"message": _("That student is not in this class.")}, status=422
+        )
+    raw, error, mark = data["value"], "", None
+    try:
+        mark = services.mark_set(
+            assessment=assessment,
+            student_id=data["student"],
+            raw=raw,
+            by=request.user,
+            reason=data["reason"],
+            locked=selectors.is_locked(assessment.term),
+        )
+    except GradeError as refusal:
+        error = refusal.message
+        mark = Mark.objects.filter(assessment=assessment, student_id=data["student"]).first()
+    saved = mark.display if mark else ""
+    cell = Cell(assessment.pk, data["student"], saved, raw.strip() if error else saved, error)
+    average = selectors.student_average(offering, assessment.term_id, data["student"])
+    context = {"cell": cell, "student": {"pk": data["student"]}, "average": average}
+    return render(request, f"{TEMPLATE}#cell_response", context, status=422 if error else 200)
+
+
+class _Refused(Exception):
+    pass
+
+
+@require_POST
+@marker_required
+def gradebook_save(request, pk):
+    """The whole grid as one form (no JavaScript): every changed cell is written, all or nothing."""
+    offering, term, terms = _offering_and_term(request, pk, request.POST.get("term"))
+    if term is None:
+        raise PermissionDenied
+    reason_form = ReasonForm(request.POST)
+    reason = reason_form.cleaned_data["reason"] if reason_form.is_valid() else ""
+    book = selectors.gradebook_load(offering, term)
+    locked = selectors.is_locked(term)
+    typed, errors = {}, {}
+    changed = []
+    for student in book.students:
+        for assessment in book.assessments:
+            name = f"m-{student.pk}-{assessment.pk}"
+            if name not in request.POST:
+                continue
+            raw = request.POST[name][:20]
+            typed[name] = raw.strip()
+            mark = book.marks.get((assessment.pk, student.pk))
+            if raw.strip().lower() != (mark.display if mark else ""):
+                changed.append((name, assessment, student.pk, raw))
+    page_error = ""
+    try:
+        with transaction.atomic():
+            for name, assessment, student_id, raw in changed:
+                try:
+                    services.mark_set(
+                        assessment=assessment,
+                        student_id=student_id,
+                        raw=raw,
+                        by=request.user,
+                        reason=reason,
+                        locked=locked,
+                    )
+                except GradeError as refusal:
+                    errors[name] = refusal.message
+            if errors:
+                raise _Refused
+    except _Refused:
+        page_error = _("Nothing was saved. Correct the marked cells and save again.")
+    if page_error:
+        return _render_grid(
+            request,
+            offering,
+            term,
+            terms,
+            typed=typed,
+            errors=errors,
+            page_error=page_error,
+            reason=reason_form,
+        )
+    messages.success(
+        request,
+        ngettext("%(count)s mark saved.", "%(count)s marks saved.", len(changed)) % {"count": len(changed)}
+        if changed
+        else _("No marks were changed."),
+    )
+    return redirect(f"{reverse('exams:gradebook', args=[offering.pk])}?term={term.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+@marker_required
+def gradebook_categories(request, pk):
+    offering = selectors.get_offering_for_marking(request, pk)
+    queryset = AssessmentCategory.objects.filter(offering=offering)
+    formset = CategoryFormSet(request.POST or None, queryset=queryset, prefix="cat")
+    error = ""
+    if request.method == "POST" and formset.is_valid():
+        keep, delete = formset.split()
+        try:
+            services.categories_save(offering=offering, keep=keep, delete=delete, by=request.user)
+        except GradeError as refusal:
+            error = refusal.message
+        else:
+            messages.success(request, _("The categories are saved."))
+            return redirect("exams:gradebook_categories", pk=offering.pk)
+    context = {"offering": offering, "formset": formset, "error": error}
+    return render(request, "exams/categories.html", context, status=422 if request.method == "POST" else 200)
+
+
+def _back_to_grid(assessment) -> str:
+    return f"{reverse('exams:gradebook', args=[assessment.offering_id])}?term={assessment.term_id}"
+
+
+@require_http_methods(["GET", "POST"])
+@marker_required
+def gradebook_assessment_create(request, pk):
+    offering = selectors.get_offering_for_marking(request, pk)
+    term = selectors.pick_term(selectors.terms_of(offering), request.GET.get("term"))
+    form = AssessmentForm(request.POST or None, offering=offering, initial={"term": term})
+    if request.method == "POST" and form.is_valid():
+        assessment = form.save(commit=False)
+        assessment.offering = offering
+        services.assessment_save(assessment=assessment, by=request.user)
+        messages.success(request, _("“%(name)s” is added.") % {"name": assessment.name})
+        return redirect(_back_to_grid(assessment))
+    context = {"offering": offering, "form": form, "assessment": None}
+    return render(request, "exams/assessment_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@marker_required
+def gradebook_assessment_edit(request, pk):
+    assessment = selectors.get_assessment_for_marking(request, pk)
+    offering = selectors.get_offering_for_marking(request, assessment.offering_id)
+    form = AssessmentForm(request.POST or None, instance=assessment, offering=offering)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assessment_save(assessment=form.save(commit=False), by=request.user)
+        except GradeError as refusal:
+            form.add_error("max_score", refusal.message)
+        else:
+            messages.success(request, _("“%(name)s” is saved.") % {"name": assessment.name})
+            return redirect(_back_to_grid(assessment))
+    context = {
+        "offering": offering,
+        "form": form,
+        "assessment": assessment,
+        "mark_count": Mark.objects.filter(assessment=assessment).count(),
+    }
+    return render(request, "exams/assessment_form.html", context)
+
+
+@require_POST
+@marker_required
+def gradebook_assessment_delete(request, pk):
+    assessment = selectors.get_assessment_for_marking(request, pk)
+    back = _back_to_grid(assessment)
+    name = assessment.name
+    services.assessment_delete(assessment=assessment, by=request.user)
+    messages.success(request, _("“%(name)s” is deleted.") % {"name": name})
+    return redirect(back)
+
+
+@require_POST
+@marker_required
+def gradebook_assessment_publish(request, pk):
+    assessment = selectors.get_assessment_for_marking(request, pk)
+    if services.assessment_publish(assessment=assessment, by=request.user):
+        messages.success(
+            request, _("“%(name)s” is published to students and families.") % {"name": assessment.name}
+        )
+    else:
+        messages.info(request, _("“%(name)s” was already published.") % {"name": assessment.name})
+    return redirect(_back_to_grid(assessment))

@@ -1,0 +1,332 @@
+"""Exam schedule pages (office editing, staff timetable, family timetable, PDFs) and offline marksheets."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from modules.academics.models import CourseOffering, Term
+from modules.accounts import rules
+from modules.accounts.decorators import administrator_required, staff_required
+from modules.accounts.models import Role
+from modules.core.models import SchoolProfile
+from modules.core.pdf import pdf_response, render_pdf
+from modules.core.spreadsheets import XLSX_CONTENT_TYPE
+from modules.core.uploads import validate_attachment
+from modules.exams import marksheets, schedule
+from modules.exams.models import ExamPeriod, ExamSlot
+from modules.exams.schedule_forms import (
+    ExamPeriodForm,
+    ExamSlotForm,
+    MarksheetConfirmForm,
+    MarksheetUploadForm,
+    TimetableFilterForm,
+)
+from modules.exams.services import GradeError, term_locked
+
+# ---------------------------------------------------------------------------------------------- office
+
+
+@require_GET
+@staff_required
+def schedule_periods(request):
+    periods = schedule.periods_visible_to(request.user)
+    return render(
+        request,
+        "exams/schedule_periods.html",
+        {"periods": periods, "can_edit": rules.is_administrator(request.user)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def schedule_period_form(request, pk=None):
+    period = get_object_or_404(ExamPeriod, pk=pk) if pk else None
+    form = ExamPeriodForm(request.POST or None, instance=period)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = schedule.exam_period_save(period=period, by=request.user, **form.cleaned_data)
+        except schedule.ScheduleError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The exam period was saved."))
+            return redirect("exams:schedule_period", pk=saved.pk)
+    return render(request, "exams/schedule_period_form.html", {"form": form, "period": period})
+
+
+def _timetable(request, period):
+    form = TimetableFilterForm(request.GET or None, period=period)
+    filters = form.cleaned_data if form.is_valid() else {}
+    slots = schedule.period_slots(period, **{k: v for k, v in filters.items() if v})
+    return form, slots
+
+
+@require_GET
+@staff_required
+def schedule_period(request, pk):
+    """A period's full timetable for staff, filtered by section, room or invigilator; the office edits it."""
+    period = get_object_or_404(schedule.periods_visible_to(request.user), pk=pk)
+    form, slots = _timetable(request, period)
+    context = {
+        "period": period,
+        "form": form,
+        "slots": slots,
+        "can_edit": rules.is_administrator(request.user),
+        "query": request.GET.urlencode(),
+    }
+    template = "exams/schedule_period.html#timetable" if request.htmx else "exams/schedule_period.html"
+    response = render(request, template, context)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+@require_GET
+@staff_required
+def schedule_period_pdf(request, pk):
+    period = get_object_or_404(schedule.periods_visible_to(request.user), pk=pk)
+    form, slots = _timetable(request, period)
+    filters = [str(value) for value in (form.cleaned_data.values() if form.is_valid() else []) if value]
+    content = render_pdf(
+        "exams/exam_timetable_pdf.html",
+        {
+            "school": SchoolProfile.load(),
+            "title": period.name,
+            "subtitle": " · ".join(filters),
+            "groups": [{"label": "", "slots": slots, "show_sections": True}],
+            "printed_at": timezone.now(),
+        },
+        request=request,
+    )
+    return pdf_response(content, f"exams-{period.pk}.pdf")
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def schedule_slot_form(request, period_pk=None, pk=None):
+    slot = get_object_or_404(ExamSlot.objects.select_related("period__term"), pk=pk) if pk else None
+    period = (
+        slot.period if slot else get_object_or_404(ExamPeriod.objects.select_related("term"), pk=period_pk)
+    )
+    form = ExamSlotForm(request.POST or None, instance=slot, period=period)
+    if request.method == "POST" and form.is_valid():
+        try:
+            schedule.exam_slot_save(period=period, slot=slot, by=request.user, **form.cleaned_data)
+        except schedule.ScheduleError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The exam was saved."))
+            return redirect("exams:schedule_period", pk=period.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "exams/schedule_slot_form.html",
+        {"form": form, "period": period, "slot": slot},
+        status=status,
+    )
+
+
+@require_POST
+@administrator_required
+def schedule_slot_delete(request, pk):
+    slot = get_object_or_404(ExamSlot, pk=pk)
+    period_pk = slot.period_id
+    schedule.exam_slot_delete(slot=slot, by=request.user)
+    messages.success(request, _("The exam was deleted."))
+    return redirect("exams:schedule_period", pk=period_pk)
+
+
+# ---------------------------------------------------------------------------------------------- families
+
+
+def _family_timetables(request):
+    roles = request.user.roles
+    if Role.STUDENT not in roles and Role.GUARDIAN not in roles:
+        raise PermissionDenied
+    students = schedule.timetable_students(request.user)
+    if request.GET.get("child"):
+        students = [
+            get_object_or_404(students, pk=request.GET["child"] if request.GET["child"].isdigit() else 0)
+        ]
+    return schedule.family_timetables(students)
+
+
+@require_GET
+@login_required
+def exam_timetable(request):
+    """A student's exams, or each of a guardian's children's (published periods only)."""
+    timetables = _family_timetables(request)
+    return render(
+        request,
+        "exams/exam_timetable.html",
+        {"timetables": timetables, "child": request.GET.get("child", "")},
+    )
+
+
+@require_GET
+@login_required
+def exam_timetable_pdf(request):
+    timetables = _family_timetables(request)
+    groups = [
+        {
+            "label": f"{t.student.full_name} ({', '.join(s.name for s in t.sections)})",
+            "slots": t.slots,
+            "show_sections": False,
+        }
+        for t in timetables
+    ]
+    content = render_pdf(
+        "exams/exam_timetable_pdf.html",
+        {
+            "school": SchoolProfile.load(),
+            "title": _("Exam timetable"),
+            "subtitle": "",
+            "groups": groups,
+            "printed_at": timezone.now(),
+        },
+        request=request,
+    )
+    return pdf_response(content, "exam-timetable.pdf")
+
+
+# ---------------------------------------------------------------------------------------------- marksheets
+
+SESSION_PREFIX = "marksheet:"
+
+
+def _marksheet_offering(request, pk) -> CourseOffering:
+    """The teacher of the class or the office; everyone else is told nothing (404)."""
+    offerings = CourseOffering.objects.select_related("subject", "section__year")
+    if not rules.is_administrator(request.user):
+        offerings = offerings.filter(teacher__user=request.user)
+    return get_object_or_404(offerings, pk=pk)
+
+
+def _term(request, offering) -> tuple[Term | None, list[Term]]:
+    terms = list(Term.objects.filter(year=offering.section.year_id).order_by("start_date"))
+    chosen = request.POST.get("term") or request.GET.get("term")
+    for term in terms:
+        if str(term.pk) == chosen:
+            return term, terms
+    today = timezone.localdate()
+    current = next((t for t in terms if t.start_date <= today <= t.end_date), None)
+    return current or (terms[0] if terms else None), terms
+
+
+def _marksheet_page(request, offering, term, terms, *, reading=None, token="", form=None, status=200):
+    context = {
+        "offering": offering,
+        "term": term,
+        "terms": terms,
+        "locked": term_locked(term.pk) if term else False,
+        "is_office": rules.is_administrator(request.user),
+        "upload_form": form or MarksheetUploadForm(),
+        "reading": reading,
+        "confirm_form": MarksheetConfirmForm(initial={"token": token}) if token else None,
+    }
+    template = "exams/marksheet.html#preview" if request.htmx and reading else "exams/marksheet.html"
+    response = render(request, template, context, status=status)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+@require_GET
+@login_required
+def marksheet(request, pk):
+    offering = _marksheet_offering(request, pk)
+    term, terms = _term(request, offering)
+    return _marksheet_page(request, offering, term, terms)
+
+
+@require_GET
+@login_required
+def marksheet_export(request, pk):
+    offering = _marksheet_offering(request, pk)
+    term, _terms = _term(request, offering)
+    if term is None:
+        messages.error(request, _("This class's year has no terms yet."))
+        return redirect("exams:marksheet", pk=offering.pk)
+    content = marksheets.marksheet_export(offering=offering, term=term, by=request.user)
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    name = f"marksheet-{offering.subject.name}-{offering.section.name}-{term.name}.xlsx"
+    ascii_name = name.encode("ascii", "ignore").decode().replace('"', "").replace(" ", "-")
+    response.headers["Content-Disposition"] = f'attachment; filename="{ascii_name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+@login_required
+def marksheet_preview(request, pk):
+    """Read an uploaded marksheet and show every change and every error; nothing is written yet.
+
+    The parsed changes (not the file) wait in the session under a one-time token: small, private to this
+    login, gone after the confirm, and nothing to clean up on disk."""
+    offering = _marksheet_offering(request, pk)
+    term, terms = _term(request, offering)
+    form = MarksheetUploadForm(request.POST, request.FILES)
+    if term is None or not form.is_valid():
+        return _marksheet_page(request, offering, term, terms, form=form, status=400)
+    upload = form.cleaned_data["file"]
+    try:
+        if not upload.name.lower().endswith(".xlsx"):
+            raise ValidationError(_("Upload the .xlsx file downloaded from this page."))
+        validate_attachment(upload, max_bytes=marksheets.MAX_UPLOAD_BYTES)
+    except ValidationError as error:
+        form.add_error("file", error)
+        return _marksheet_page(request, offering, term, terms, form=form, status=400)
+    reading = marksheets.marksheet_read(upload=upload, offering=offering, term=term, by=request.user)
+    token = ""
+    if not reading.errors and reading.changes:
+        token = secrets.token_urlsafe(16)
+        request.session[SESSION_PREFIX + token] = {
+            "offering": offering.pk,
+            "term": term.pk,
+            "changes": reading.payload(),
+        }
+    return _marksheet_page(request, offering, term, terms, reading=reading, token=token)
+
+
+@require_POST
+@login_required
+def marksheet_confirm(request, pk):
+    offering = _marksheet_offering(request, pk)
+    form = MarksheetConfirmForm(request.POST)
+    back = reverse("exams:marksheet", kwargs={"pk": offering.pk})
+    pending = None
+    if form.is_valid():
+        pending = request.session.pop(SESSION_PREFIX + form.cleaned_data["token"], None)
+    if not pending or pending["offering"] != offering.pk:
+        messages.info(
+            request, _("There is nothing to save: these marks were saved already, or the preview expired.")
+        )
+        return redirect(back)
+    term = get_object_or_404(Term, pk=pending["term"])
+    reason = form.cleaned_data["reason"]
+    if term_locked(term.pk) and not reason.strip():
+        # Keep the preview so the office can give the reason and confirm again.
+        request.session[SESSION_PREFIX + form.cleaned_data["token"]] = pending
+        messages.error(request, _("The term is locked: give a reason for the change."))
+        return redirect(f"{back}?term={term.pk}")
+    try:
+        count = marksheets.marksheet_apply(
+            offering=offering, term=term, changes=pending["changes"], by=request.user, reason=reason
+        )
+    except GradeError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            ngettext("%(count)s mark was saved.", "%(count)s marks were saved.", count) % {"count": count},
+        )
+    return redirect(f"{back}?term={term.pk}")

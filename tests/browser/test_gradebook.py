@@ -1,0 +1,79 @@
+"""A teacher enters a column of 30 marks with the keyboard, pastes another column copied from a spreadsheet,
+sees the averages and letters follow, and sees a wrong value refused in its cell with what they typed kept."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from modules.exams.models import Mark
+from tests import factories as f
+from tests.exams.test_gradebook import scale_for
+
+
+@pytest.fixture
+def pupils(school) -> list:
+    """7A has 30 students: Sam Parent first, then Pupil01..Pupil29."""
+    pupils = [school.child]
+    for number in range(1, 30):
+        pupil = f.StudentFactory(first_name=f"Kid{number:02d}", last_name=f"Pupil{number:02d}")
+        f.EnrollmentFactory(student=pupil, section=school.section)
+        pupils.append(pupil)
+    return pupils
+
+
+def test_a_teacher_enters_and_pastes_marks(page, login, teacher, school, pupils):
+    scale_for(school.section.grade_level)
+    quiz = f.AssessmentFactory(offering=school.offering, term=school.term, name="Quiz A", max_score=20)
+    test = f.AssessmentFactory(offering=school.offering, term=school.term, name="Test B", max_score=20)
+    login(page, teacher)
+    page.goto(reverse("exams:gradebook", args=[school.offering.pk]))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mathematics · 7A")
+    expect(page.locator("#gb-keys")).to_be_visible()
+    expect(page.locator("tbody tr")).to_have_count(30)
+
+    # A column typed with the keyboard: value, Enter (moves down).
+    page.locator(f"#m-{pupils[0].pk}-{quiz.pk}").click()
+    scores = [str(10 + n % 10) for n in range(30)]
+    for score in scores:
+        page.keyboard.type(score)
+        page.keyboard.press("Enter")
+    expect(page.locator(f"#avg-{pupils[29].pk}")).to_contain_text("95.0%")
+    expect(page.locator(f"#avg-{pupils[0].pk}")).to_contain_text("50.0%")
+    expect(page.locator(f"#avg-{pupils[0].pk}")).to_contain_text("C")
+
+    # Another column pasted from a spreadsheet (newline separated), starting at the first student.
+    first = page.locator(f"#m-{pupils[0].pk}-{test.pk}")
+    first.click()
+    pasted = "\r\n".join(["20"] * 30) + "\r\n"
+    first.evaluate(
+        """(input, text) => {
+            const data = new DataTransfer();
+            data.setData("text/plain", text);
+            const init = {clipboardData: data, bubbles: true, cancelable: true};
+            input.dispatchEvent(new ClipboardEvent("paste", init));
+        }""",
+        pasted,
+    )
+    expect(page.locator(f"#avg-{pupils[29].pk}")).to_contain_text("97.5%")
+    expect(page.locator(f"#avg-{pupils[0].pk}")).to_contain_text("75.0%")
+    expect(page.locator(f"#avg-{pupils[0].pk}")).to_contain_text("B")
+    expect(page.locator(f"#m-{pupils[29].pk}-{test.pk}")).to_have_value("20")
+
+    # A wrong value: refused in its cell, what was typed stays, the saved mark is unchanged.
+    cell = page.locator(f"#m-{pupils[3].pk}-{quiz.pk}")
+    cell.click()
+    cell.fill("25")
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#c-{quiz.pk}-{pupils[3].pk} .gb-error")).to_have_text(
+        "25 is above the maximum of 20."
+    )
+    expect(page.locator(f"#m-{pupils[3].pk}-{quiz.pk}")).to_have_value("25")
+    expect(page.locator(f"#m-{pupils[3].pk}-{quiz.pk}")).to_have_attribute("aria-invalid", "true")
+
+    assert Mark.objects.filter(assessment=quiz).count() == 30
+    assert Mark.objects.filter(assessment=test, score=20).count() == 30
+    assert Mark.objects.get(assessment=quiz, student=pupils[3]).score == Decimal(scores[3])

@@ -229,10 +229,13 @@ def marksheet_read(*, upload, offering: CourseOffering, term: Term, by: User) ->
         admission = _text(values[0] if values else None)
         student = students.get(admission)
         if student is None:
-            reading.errors.append(
-                _("The student rows changed: %(number)s is not in this class.")
-                % {"number": admission or _("row %(row)s has no admission number") % {"row": row_number}}
-            )
+            if admission:
+                message = _("The student rows changed: %(number)s is not in this class.")
+                message %= {"number": admission}
+            else:
+                message = _("The student rows changed: row %(row)s has no admission number.")
+                message %= {"row": row_number}
+            reading.errors.append(message)
             continue
         if admission in seen:
             reading.errors.append(

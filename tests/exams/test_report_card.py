@@ -116,3 +116,20 @@ def test_it_builds_any_number_of_cards_in_the_same_number_of_queries(school):
     many, cards_many = queries_for(20)
     assert (cards_few, cards_many) == (3, 23)
     assert few == many <= 10
+
+
+def test_it_embeds_the_school_logo_as_a_data_url(school):
+    from django.core.files.base import ContentFile
+
+    from modules.core.models import SchoolProfile
+    from tests.images import png_bytes
+
+    profile = SchoolProfile.load()
+    profile.name = "Hilltop <School>"
+    profile.save()
+    profile.logo.save("logo.png", ContentFile(png_bytes()), save=True)
+    batch = report_cards.cards_build(term=school.term, student_ids=[school.child.pk], published_only=False)
+    html = report_cards.cards_html(batch)
+    assert '<img src="data:image/png;base64,' in html
+    assert "Hilltop &lt;School&gt;" in html
+    assert len(report_cards.cards_pdf(batch).pdf) > 1000

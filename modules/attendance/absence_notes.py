@@ -121,7 +121,7 @@ def absence_note_decide(*, note: AbsenceNote, by: User, accept: bool, decision_n
     """Accept (absences become excused, each audited) or reject (nothing but the note changes) a pending
     note, and tell the guardian who sent it. A note already decided is refused. Returns how many absences
     were excused."""
-    note = AbsenceNote.objects.select_for_update().select_related("student").get(pk=note.pk)
+    note = AbsenceNote.objects.select_for_update(of=("self",)).select_related("student").get(pk=note.pk)
     if note.status != AbsenceNoteStatus.PENDING:
         raise AttendanceError(
             _("This note was already answered (%(status)s). Nothing was changed.")

@@ -92,7 +92,7 @@ def absences_notify(*, register_id: int) -> int:
     Returns how many students' guardians were told.
     """
     register = (
-        Register.objects.select_for_update()
+        Register.objects.select_for_update(of=("self",))
         .select_related("offering__subject", "period")
         .filter(pk=register_id)
         .first()
@@ -259,7 +259,7 @@ def register_nudge(*, register: Register, by: User) -> tuple[datetime.datetime, 
     (a register is one day's). Returns when the nudge was sent and whether it was sent now (False: it had
     been already, nothing was sent again)."""
     register = (
-        Register.objects.select_for_update()
+        Register.objects.select_for_update(of=("self",))
         .select_related("section__homeroom_teacher", "offering__subject", "offering__teacher", "period")
         .get(pk=register.pk)
     )

@@ -192,7 +192,7 @@ def exam_slot_save(
     """Add or change one exam of a period. Refused as a whole (nothing written) when a rule is broken or it
     clashes with another exam; the message names the clash."""
     # One timetable change at a time per period: two office staff cannot book the same room at once.
-    period = ExamPeriod.objects.select_for_update().select_related("term").get(pk=period.pk)
+    period = ExamPeriod.objects.select_for_update(of=("self",)).select_related("term").get(pk=period.pk)
     sections = list(sections)
     if not sections:
         raise ScheduleError(_("Choose at least one section."))

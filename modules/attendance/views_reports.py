@@ -134,21 +134,26 @@ def reports_overview(request):
         period = form.period(timezone.localdate())
         sections = list(analytics.report_sections(request.user, period))
         section_ids = None if whole_school else [section.pk for section in sections]
-        # One load of the registers serves the rates (the period) and the patterns (the weeks before its end).
-        registers = analytics.registers_between(
-            min(period.start, patterns_load_start(period.end, period.start)), period.end, section_ids
-        )
-        overview = analytics.attendance_overview(
-            sections=sections,
-            period=period,
-            mode=policy.mode,
-            threshold=form.threshold_value(),
-            whole_school=whole_school,
-            registers=registers,
-        )
-        found = patterns_detect(
-            end=period.end, mode=policy.mode, section_ids=section_ids, start=period.start, registers=registers
-        )
+        with analytics.without_gc_pauses():
+            # One load of the registers serves the rates (the period) and the patterns (the weeks before).
+            registers = analytics.registers_between(
+                min(period.start, patterns_load_start(period.end, period.start)), period.end, section_ids
+            )
+            overview = analytics.attendance_overview(
+                sections=sections,
+                period=period,
+                mode=policy.mode,
+                threshold=form.threshold_value(),
+                whole_school=whole_school,
+                registers=registers,
+            )
+            found = patterns_detect(
+                end=period.end,
+                mode=policy.mode,
+                section_ids=section_ids,
+                start=period.start,
+                registers=registers,
+            )
         context |= {
             "overview": overview,
             "sections": sections,

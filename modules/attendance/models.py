@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from modules.accounts.models import Role
+from modules.core.uploads import private_upload_path
 
 POLICY_CACHE_KEY = "attendance:policy"
 # Each web process may keep its own cache (local memory): a change reaches all of them within this time.
@@ -224,9 +225,7 @@ class AbsenceNoteStatus(models.TextChoices):
 
 
 def absence_note_upload_to(instance, filename: str) -> str:
-    from modules.people.models import photo_upload_to
-
-    return photo_upload_to(instance, filename).replace("photos/", "absence-notes/", 1)
+    return private_upload_path("absence-notes", instance, filename)
 
 
 class AbsenceNote(models.Model):

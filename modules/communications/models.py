@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from modules.accounts.models import Role
-from modules.people.models import photo_upload_to
+from modules.core.uploads import private_upload_path
 
 
 class NotificationKind(models.TextChoices):
@@ -374,7 +374,7 @@ class Announcement(models.Model):
 
 
 def attachment_upload_to(instance: models.Model, filename: str) -> str:
-    return photo_upload_to(instance, filename).replace("photos/", "attachments/", 1)
+    return private_upload_path("attachments", instance, filename)
 
 
 class Attachment(models.Model):

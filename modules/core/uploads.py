@@ -6,7 +6,9 @@ school sends to families are allowed (documents, spreadsheets, images, plain tex
 
 from __future__ import annotations
 
+import uuid
 import zipfile
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -35,6 +37,13 @@ ZIP_MARKERS = {
     "pptx": "ppt/presentation.xml",
     "odt": "content.xml",
 }
+
+
+def private_upload_path(folder: str, instance, filename: str) -> str:
+    """Where an uploaded file is stored: a random name under `folder/<model>/`, so that its path never reveals
+    whose it is. Such files are served only through views that check access."""
+    suffix = Path(filename).suffix.lower() or ".jpg"
+    return f"{folder}/{instance.__class__.__name__.lower()}/{uuid.uuid4().hex}{suffix}"
 
 
 def allowed_extensions() -> list[str]:

@@ -34,6 +34,20 @@ def clean_photo(photo):
     return photo
 
 
+def check_new_login(form: forms.ModelForm, cleaned: dict) -> None:
+    """When the office asks for a login, the email must be there and free for this kind of profile."""
+    if not cleaned.get("create_login"):
+        return
+    email = cleaned.get("email")
+    if not email:
+        form.add_error("email", _("An email address is needed to create a login."))
+        return
+    try:
+        login_for_email(person_class=form._meta.model, email=email)
+    except ValidationError as error:
+        form.add_error("email", error)
+
+
 class PortalForm(forms.ModelForm):
     submit_label = _("Save")
 
@@ -105,15 +119,7 @@ class StudentForm(PortalForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("create_login"):
-            email = cleaned.get("email")
-            if not email:
-                self.add_error("email", _("An email address is needed to create a login."))
-            else:
-                try:
-                    login_for_email(person_class=Student, email=email)
-                except ValidationError as error:
-                    self.add_error("email", error)
+        check_new_login(self, cleaned)
         return cleaned
 
 
@@ -138,15 +144,7 @@ class GuardianForm(PortalForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("create_login"):
-            email = cleaned.get("email")
-            if not email:
-                self.add_error("email", _("An email address is needed to create a login."))
-            else:
-                try:
-                    login_for_email(person_class=Guardian, email=email)
-                except ValidationError as error:
-                    self.add_error("email", error)
+        check_new_login(self, cleaned)
         return cleaned
 
 

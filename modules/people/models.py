@@ -1,20 +1,16 @@
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from modules.accounts.models import Role
+from modules.core.uploads import private_upload_path
 
 
 def photo_upload_to(instance: models.Model, filename: str) -> str:
-    # Random names: a photo's URL must not reveal whose it is, and is served only through an access check.
-    suffix = Path(filename).suffix.lower() or ".jpg"
-    return f"photos/{instance.__class__.__name__.lower()}/{uuid.uuid4().hex}{suffix}"
+    return private_upload_path("photos", instance, filename)
 
 
 class Gender(models.TextChoices):

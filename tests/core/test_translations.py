@@ -99,11 +99,21 @@ def test_it_has_no_english_copies(language):
 def test_it_has_a_translation_for_every_string_in_the_source(tmp_path):
     if shutil.which("xgettext") is None:
         pytest.fail("GNU gettext (xgettext) is needed to extract strings; `make test` installs it.")
-    locale = tmp_path / "locale"
-    shutil.copytree(ROOT / "locale", locale)
+    # Extract in a copy of the project: makemessages writes next to the sources it reads, and the
+    # catalogues in the working tree must stay as they are.
+    project = tmp_path / "project"
+    shutil.copytree(
+        ROOT,
+        project,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "var", "staticfiles", "tests", "bench", "__pycache__", "*.egg-info", "*.mo"
+        ),
+    )
+    locale = project / "locale"
     env = {
         **os.environ,
         "STUDENTFLOW_LOCALE_DIR": str(locale),
+        "STUDENTFLOW_VAR_DIR": str(tmp_path / "var"),
         "DJANGO_SETTINGS_MODULE": "portal.settings.testing",
     }
     subprocess.run(
@@ -122,7 +132,7 @@ def test_it_has_a_translation_for_every_string_in_the_source(tmp_path):
             "--ignore=tests/*",
             "--ignore=bench/*",
         ],
-        cwd=ROOT,
+        cwd=project,
         env=env,
         check=True,
         capture_output=True,

@@ -134,12 +134,17 @@ function setUp(form, htmx) {
     }
   });
 
-  // Count the person's changes (capture: before htmx hears the same event on the row).
+  // Count the person's changes (capture: before htmx hears the same event on the row). A row that has just
+  // been swapped in is made live here first: htmx binds a new row's triggers when it settles, and a change
+  // made before that (a fast typist right after a save) would otherwise never be sent. Rows settle at once
+  // (settle:0ms in the template) and process() is idempotent, so this only closes that window.
   form.addEventListener(
     "change",
     (event) => {
       const row = rowOf(event.target);
-      if (row && event.target !== row) edits.set(row.id, (edits.get(row.id) || 0) + 1);
+      if (!row || event.target === row) return;
+      htmx.process(row);
+      edits.set(row.id, (edits.get(row.id) || 0) + 1);
     },
     true,
   );

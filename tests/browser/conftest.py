@@ -93,7 +93,3 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-            # A real browser against a live server on a shared 2-core CI machine: one retry absorbs a timing
-            # hiccup. A test that fails twice fails the run. (Known: the register's keyboard test once lost a
-            # minutes-late save on PostgreSQL late in a full run — see the session note; investigate.)
-            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("modules.communications.urls")),
     path("attendance/", include("modules.attendance.urls")),
     path("grades/", include("modules.exams.urls")),
+    path("fees/", include("modules.fees.urls")),
     path("", include("modules.core.urls")),
     path(
         "health/",

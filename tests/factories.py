@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
@@ -229,3 +230,60 @@ class MarkFactory(factory.django.DjangoModelFactory):
     score = 15
     code = ""
     max_score = factory.SelfAttribute("assessment.max_score")
+
+
+class FeeItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "fees.FeeItem"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Fee item {n + 1}")
+    category = "tuition"
+
+
+class FeeStructureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "fees.FeeStructure"
+
+    year = factory.SubFactory(AcademicYearFactory)
+    grade_level = factory.SubFactory(GradeLevelFactory)
+
+
+class InstalmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "fees.Instalment"
+
+    structure = factory.SubFactory(FeeStructureFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    label = factory.LazyAttribute(lambda o: f"Instalment {o.number}")
+    starts_on = factory.LazyAttribute(lambda o: o.structure.year.start_date)
+    due_date = factory.LazyAttribute(lambda o: o.starts_on + datetime.timedelta(days=30))
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on + datetime.timedelta(days=120))
+
+
+class InstalmentChargeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "fees.InstalmentCharge"
+
+    instalment = factory.SubFactory(InstalmentFactory)
+    item = factory.SubFactory(FeeItemFactory, name="Tuition")
+    amount = Decimal("500.00")
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """An issued invoice with one line for its total (numbered outside the real sequence: T-…)."""
+
+    class Meta:
+        model = "fees.Invoice"
+        skip_postgeneration_save = True
+
+    number = factory.Sequence(lambda n: f"T-{n + 1:05d}")
+    year = factory.SubFactory(AcademicYearFactory)
+    student = factory.SubFactory(StudentFactory)
+    due_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=14))
+    total = Decimal("500.00")
+
+    @factory.post_generation
+    def lines(self, create, extracted, **kwargs):
+        if create:
+            self.lines.create(description="Tuition", amount=self.total)

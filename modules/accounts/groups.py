@@ -22,6 +22,7 @@ GROUP_APPS = {
         "attendance",
         "communications",
         "exams",
+        "fees",
         "core",
         "account",
         "mfa",

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "modules.communications",
     "modules.attendance",
     "modules.exams",
+    "modules.fees",
     "tasks",
 ]
 
@@ -254,6 +255,11 @@ LOGGING = {
 
 # Absolute links in emails (invitations, password resets sent from the queue).
 STUDENTFLOW_BASE_URL = env_str("STUDENTFLOW_BASE_URL", "http://localhost:8000")
+
+# Online payments (Stripe Checkout). Without the secret key the pay button is not shown; the webhook secret
+# verifies the signature of each event Stripe posts to /fees/stripe/webhook/.
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
 STUDENTFLOW_ATTACHMENT_MAX_BYTES = env_int("STUDENTFLOW_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 STUDENTFLOW_MESSAGE_MAX_CHARS = env_int("STUDENTFLOW_MESSAGE_MAX_CHARS", 10_000)
 

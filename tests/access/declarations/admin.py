@@ -69,6 +69,48 @@ def _make_more(label, model, school):
         return model.objects.create(
             period=period, subject=school.offering.subject, date=day, start_time="09:00", duration_minutes=60
         )
+    if label.startswith("fees."):
+        return _make_fees(label, model, school)
+    return model.objects.create()
+
+
+def _make_fees(label, model, school):
+    """Fee rows for their admin pages (money documents are read-only there)."""
+    if label == "fees.feeitem":
+        return factories.FeeItemFactory()
+    if label == "fees.feestructure":
+        return factories.FeeStructureFactory(year=school.year, grade_level=school.section.grade_level)
+    if label == "fees.instalment":
+        return factories.InstalmentFactory(
+            structure__year=school.year, structure__grade_level=school.section.grade_level
+        )
+    invoice = factories.InvoiceFactory(year=school.year, student=school.child)
+    if label == "fees.invoice":
+        return invoice
+    payment = apps.get_model("fees", "Payment").objects.create(
+        receipt_number="R-1",
+        year=school.year,
+        student=school.child,
+        amount=10,
+        method="cash",
+        idempotency_key="k",
+    )
+    if label == "fees.payment":
+        return payment
+    if label == "fees.creditnote":
+        return model.objects.create(number="CN-1", invoice=invoice, amount=1, reason="Matrix")
+    if label == "fees.refund":
+        return model.objects.create(number="RF-1", payment=payment, amount=1, method="cash", reason="Matrix")
+    if label == "fees.discount":
+        return model.objects.create(
+            student=school.child, year=school.year, kind="fixed", value=5, reason="Matrix", approved_by="Head"
+        )
+    if label == "fees.checkoutsession":
+        return model.objects.create(
+            stripe_id="cs_test_1", guardian=school.guardian_profile, amount=10, currency="USD"
+        )
+    if label == "fees.stripeevent":
+        return model.objects.create(event_id="evt_1", type="checkout.session.completed")
     return model.objects.create()
 
 
@@ -99,6 +141,13 @@ RULES = [
     Rule(r"admin:app_list", kwargs={"app_label": "people"}, expect=ADMIN_PAGE),
     # Audit events are read-only: the add and delete pages refuse everyone.
     Rule("admin:core_auditevent_add", expect=expect(302, admin=403)),
+    # Money documents change only through the fees ledger: the admin shows them, never adds or deletes.
+    Rule(
+        r"admin:fees_(invoice|payment|creditnote|refund|discount|checkoutsession|stripeevent)_(add|delete)",
+        pattern=True,
+        expect=expect(302, admin=403),
+        kwargs=lambda args: {} if args[1].endswith("_add") else _object(args),
+    ),
     Rule(r"admin:core_auditevent_delete", pattern=True, expect=expect(302, admin=403), kwargs=_object),
     Rule(
         r"admin:(auth|accounts)_user_password_change",

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from modules.fees import views_billing
+
+urlpatterns: list = [
+    path("invoices/<int:pk>/pdf/", views_billing.invoice_pdf, name="invoice_pdf"),
+    path("credit-notes/<int:pk>/pdf/", views_billing.credit_note_pdf, name="credit_note_pdf"),
+]

@@ -102,6 +102,9 @@ def enrollments_create(*, section: Section, students: Iterable[Student], by: Use
     )
     for enrollment in enrollments:
         audit_log(actor=by, action="enrollment.create", obj=enrollment, after={"section": section.pk})
+    from modules.fees.billing import bill_late_enrolments  # fees builds on academics, not the reverse
+
+    bill_late_enrolments(year_id=section.year_id, student_ids=[s.pk for s in students], by=by)
     return enrollments
 
 

@@ -400,32 +400,39 @@ def generate_invoices(
     return GenerationResult(created=len(plan.drafts), skipped=plan.skipped, amount=plan.amount)
 
 
-def bill_late_enrolment(*, enrollment: Enrollment, by=None) -> list[Invoice]:
-    """Bill a student enrolled after some instalments of their year were generated (invoices exist for
+def bill_late_enrolments(*, year_id: int, student_ids: Iterable[int], by=None) -> list[Invoice]:
+    """Bill students enrolled after some instalments of their year were generated (invoices exist for
     that instalment number in that year): in full, or prorated by the days left between the enrolment
-    date and the instalment's end (FeePolicy). Runs inside the caller's transaction when there is one."""
-    if enrollment.status != EnrollmentStatus.ACTIVE:
+    date and the instalment's end (FeePolicy). Called by every place that enrols students, after the
+    enrolment is written, in the same transaction. Students already billed are skipped."""
+    ids = list(student_ids)
+    if not ids:
         return []
-    year = enrollment.year
     billed_numbers = set(
-        Invoice.objects.filter(year=year, instalment__isnull=False)
+        Invoice.objects.filter(year_id=year_id, instalment__isnull=False)
         .values_list("instalment__number", flat=True)
         .distinct()
     )
     if not billed_numbers:
         return []
+    year = AcademicYear.objects.get(pk=year_id)
     prorate = FeePolicy.load().late_enrolment == LateEnrolment.PRORATED
     today = timezone.localdate()
     written: list[Invoice] = []
     with transaction.atomic():
         ledger.next_numbers(DocumentKind.INVOICE, year, 0)  # lock the sequence before reading
         for number in sorted(billed_numbers):
-            plan = plan_invoices(
-                year=year, number=number, student_ids=[enrollment.student_id], prorate=prorate
-            )
+            plan = plan_invoices(year=year, number=number, student_ids=ids, prorate=prorate)
             for draft in plan.drafts:
                 if draft.instalment.due_date < today:
                     draft.due_date = today + datetime.timedelta(days=LATE_BILL_DAYS_TO_PAY)
             if plan.drafts:
                 written += _write(year, plan.drafts, by=by, issued_on=today)
     return written
+
+
+def bill_late_enrolment(*, enrollment: Enrollment, by=None) -> list[Invoice]:
+    """`bill_late_enrolments` for one enrolment (nothing for one that is not active)."""
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        return []
+    return bill_late_enrolments(year_id=enrollment.year_id, student_ids=[enrollment.student_id], by=by)

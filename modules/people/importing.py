@@ -825,6 +825,10 @@ def _write(job: Job) -> dict[str, int]:
         if row["section_id"] and year is not None
     ]
     Enrollment.objects.bulk_create(enrollments)
+    if enrollments:
+        from modules.fees.billing import bill_late_enrolments  # fees builds on people, not the reverse
+
+        bill_late_enrolments(year_id=year.pk, student_ids=[e.student_id for e in enrollments], by=job.owner)
     imported = {
         "students": len(students),
         "guardians_created": len(new_guardians),

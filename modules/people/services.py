@@ -70,6 +70,10 @@ def enrollment_set(*, student: Student, section: Section, by: User) -> Enrollmen
     enrollment, created = Enrollment.objects.get_or_create(
         student=student, year=section.year, defaults={"section": section}
     )
+    if created:
+        from modules.fees.billing import bill_late_enrolment  # fees builds on people, not the reverse
+
+        bill_late_enrolment(enrollment=enrollment, by=by)
     if not created and enrollment.section_id != section.pk:
         before = {"section": enrollment.section_id}
         enrollment.section = section

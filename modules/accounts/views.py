@@ -42,6 +42,9 @@ def home(request):
     if role == Role.STUDENT:
         return _student_home(request, context)
     if role == Role.BURSAR:
+        from modules.fees.reports import dashboard as fees_dashboard
+
+        context["fees"] = fees_dashboard(today)
         return render(request, "accounts/home_bursar.html", context)
     return render(request, "accounts/home_no_role.html", context)
 

@@ -24,6 +24,7 @@ class NotificationKind(models.TextChoices):
     REGISTER_REMINDER = "register_reminder", _("Register reminder")
     ABSENCE_NOTE = "absence_note", _("Absence note answered")
     ATTENDANCE_DIGEST = "attendance_digest", _("Weekly attendance digest")
+    PAYMENT_RECEIPT = "payment_receipt", _("Payment receipt")
 
 
 class Channel(models.TextChoices):
@@ -43,6 +44,7 @@ DEFAULT_CHANNELS: dict[str, set[str]] = {
     NotificationKind.ATTENDANCE_DIGEST: {Channel.IN_APP, Channel.EMAIL},
     NotificationKind.REGISTER_REMINDER: {Channel.IN_APP, Channel.EMAIL},
     NotificationKind.ABSENCE_NOTE: {Channel.IN_APP, Channel.EMAIL},
+    NotificationKind.PAYMENT_RECEIPT: {Channel.IN_APP, Channel.EMAIL},
 }
 
 
@@ -59,6 +61,7 @@ KIND_ROLES: dict[str, frozenset[str]] = {
     NotificationKind.ATTENDANCE_DIGEST: frozenset({Role.ADMINISTRATOR, Role.TEACHER}),
     NotificationKind.REGISTER_REMINDER: frozenset({Role.TEACHER}),
     NotificationKind.ABSENCE_NOTE: frozenset({Role.GUARDIAN}),
+    NotificationKind.PAYMENT_RECEIPT: frozenset({Role.GUARDIAN}),
 }
 
 

@@ -1,0 +1,126 @@
+"""Fee reminders to guardians on the school's schedule (FeePolicy: days before and after the due date).
+
+Steps are days relative to the due date: with the defaults, -7, -1, +3 and +14. The rule, run once a day
+(tasks/fees_reminders.py) or any number of times:
+
+- An open invoice with something still owed gets, on a given day, at most one reminder: the latest step
+  it has reached (days since the due date >= step), and only if no reminder for that step or a later one
+  was sent. Steps missed earlier are never caught up: a job that did not run on the -1 day sends only the
+  +3 reminder when it runs three days after the due date, not both. An invoice issued five days before its
+  due date gets the -7 reminder at once (the latest step it reached).
+- A paid, fully credited or cancelled invoice gets nothing, whatever the schedule says.
+- Never twice for the same invoice and step: ReminderStep (unique invoice + step) is written in the same
+  transaction as the notification, and the notification's event key (fee_reminder:invoice:<pk>:<step>)
+  makes the delivery layer refuse a repeat too, so two workers running at once send one reminder.
+- Each guardian who receives notifications for the student is told in their own language (`notify`
+  renders per language; the amount is formatted when the message is rendered, in that language).
+
+Queries: one for the invoices due a reminder (with the last step sent), one for the guardians, then per
+chunk one insert of the steps and `notify`'s bulk work for each invoice.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import F, Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import lazy
+
+from modules.communications.models import NotificationKind
+from modules.communications.services import notify, recipients_for_guardians
+from modules.fees.models import FeePolicy, Invoice, InvoiceStatus, ReminderStep
+from modules.fees.money import format_money
+from modules.people.models import Guardian, GuardianLink
+
+CHUNK = 200
+
+# The amount is formatted when each message is rendered, in its reader's language (1,250.00 / 1.250,00).
+lazy_money = lazy(format_money, str)
+
+
+def schedule(policy: FeePolicy) -> list[int]:
+    """The steps in days from the due date, earliest first: "7,1" before and "3,14" after → -7, -1, 3, 14."""
+    return sorted({-days for days in policy.days_before} | set(policy.days_after))
+
+
+def step_reached(steps: list[int], days_past_due: int) -> int | None:
+    """The latest step reached `days_past_due` days after the due date (negative: before it)."""
+    reached = [step for step in steps if step <= days_past_due]
+    return reached[-1] if reached else None
+
+
+def invoices_due_a_reminder(today: datetime.date, steps: list[int]) -> list[tuple[Invoice, int]]:
+    """Each open invoice owing money whose latest reached step was not sent yet, with that step."""
+    if not steps:
+        return []
+    invoices = (
+        Invoice.objects.filter(
+            status=InvoiceStatus.OPEN,
+            total__gt=F("amount_paid") + F("amount_credited"),
+            due_date__lte=today - datetime.timedelta(days=steps[0]),
+        )
+        .annotate(last_step=Max("reminders__days"))
+        .select_related("student")
+        .order_by("due_date", "pk")
+    )
+    due = []
+    for invoice in invoices:
+        step = step_reached(steps, (today - invoice.due_date).days)
+        if step is not None and (invoice.last_step is None or invoice.last_step < step):
+            due.append((invoice, step))
+    return due
+
+
+def _guardians_by_student(student_ids: list[int]) -> dict[int, list[Guardian]]:
+    links = GuardianLink.objects.filter(
+        student_id__in=student_ids, receives_notifications=True
+    ).select_related("guardian__user")
+    found: dict[int, list[Guardian]] = defaultdict(list)
+    for link in links:
+        found[link.student_id].append(link.guardian)
+    return found
+
+
+def send_due_reminders(*, today: datetime.date | None = None) -> int:
+    """Send today's fee reminders; returns how many invoices' guardians were newly told."""
+    today = today or timezone.localdate()
+    due = invoices_due_a_reminder(today, schedule(FeePolicy.load()))
+    if not due:
+        return 0
+    guardians = _guardians_by_student(sorted({invoice.student_id for invoice, _step in due}))
+    url = reverse("fees:family")
+    sent = 0
+    for start in range(0, len(due), CHUNK):
+        chunk = due[start : start + CHUNK]
+        with transaction.atomic():
+            ReminderStep.objects.bulk_create(
+                [ReminderStep(invoice=invoice, days=step) for invoice, step in chunk], ignore_conflicts=True
+            )
+            for invoice, step in chunk:
+                recipients = recipients_for_guardians(guardians.get(invoice.student_id, []))
+                if not recipients:
+                    continue
+                result = notify(
+                    recipients,
+                    NotificationKind.FEE_REMINDER,
+                    {
+                        "student": invoice.student,
+                        "amount": lazy_money(invoice.balance),
+                        "due_date": invoice.due_date,
+                        "overdue": step > 0,
+                        "invoice": invoice,
+                    },
+                    event=f"invoice:{invoice.pk}:{step:+d}",
+                    url=url,
+                )
+                if (
+                    result.notifications
+                    or result.deliveries
+                    or (result.unreachable and not result.skipped_duplicates)
+                ):
+                    sent += 1
+    return sent

@@ -55,7 +55,6 @@ def student_account(request, pk):
         ),
         "payments": payments,
         "refunds": list(Refund.objects.filter(payment__student=student).select_related("payment")),
-        "credit_payments": [payment for payment in payments if payment.unallocated > 0],
     }
     return render(request, "fees/student_account.html", context)
 

@@ -17,6 +17,8 @@ from modules.accounts.roles import active_role, set_active_role
 from modules.attendance import services as attendance_services
 from modules.attendance.models import AttendancePolicy
 from modules.communications.announcements import announcements_for_home
+from modules.fees.ledger import balances as fee_balances
+from modules.fees.models import FeePolicy
 from modules.people.models import Staff, Student
 from modules.people.selectors import guardian_children
 
@@ -37,7 +39,11 @@ def home(request):
     if role == Role.TEACHER:
         return _teacher_home(request, context)
     if role == Role.GUARDIAN:
-        context["children"] = guardian_children(request.user, year)
+        children = list(guardian_children(request.user, year))
+        balances = fee_balances([child.pk for child in children])
+        for child in children:
+            child.fee_due = balances[child.pk].due
+        context["children"] = children
         return render(request, "accounts/home_guardian.html", context)
     if role == Role.STUDENT:
         return _student_home(request, context)
@@ -91,6 +97,10 @@ def _student_home(request, context):
         offerings=list(academics.student_offerings(student, year)) if enrollment else [],
         classmates=(
             enrollment.section.enrollments.filter(status=EnrollmentStatus.ACTIVE).count() if enrollment else 0
+        ),
+        # Students see no invoices or payments; only what is owed, and only if the school allows it.
+        fee_balance=(
+            fee_balances([student.pk])[student.pk] if FeePolicy.load().students_see_balance else None
         ),
     )
     return render(request, "accounts/home_student.html", context)

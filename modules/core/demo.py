@@ -69,6 +69,7 @@ from modules.exams.models import (
     TermComment,
     TermStatus,
 )
+from modules.fees.demo import seed_fees
 from modules.people.models import Gender, Guardian, GuardianLink, Position, Relationship, Staff, Student
 
 DEMO_PASSWORD = "studentflow-demo"
@@ -1621,4 +1622,5 @@ SEED_STEPS: list[SeedStep] = [
     seed_people_photos,
     seed_attendance,
     seed_grades,
+    seed_fees,
 ]

@@ -747,3 +747,31 @@ class TestGradesInTheFirstTerm:
         assert not TermStatus.objects.exists()
         period = ExamPeriod.objects.get()
         assert period.term == term and period.is_published and period.start_date > TODAY
+
+
+def test_it_bills_the_started_instalments_and_records_a_payment_history(seeded, client):
+    from modules.fees.models import FeeStructure, Invoice, InvoiceStatus, Payment
+
+    year = AcademicYear.objects.get(is_current=True)
+    started = Term.objects.filter(year=year, start_date__lte=timezone.localdate()).count()
+    assert FeeStructure.objects.filter(year=year).count() == 4  # one per grade level
+    assert Invoice.objects.count() == 300 * started  # every enrolled student, each started instalment
+    # The books agree: every invoice's paid amount is what was allocated to it, payments fully allocated.
+    assert (
+        not Invoice.objects.annotate(a=Sum("allocations__amount"))
+        .exclude(amount_paid=F("a"))
+        .filter(amount_paid__gt=0)
+    )
+    assert not Payment.objects.exclude(amount=F("amount_allocated")).exists()
+    statuses = Counter(Invoice.objects.values_list("status", flat=True))
+    assert statuses[InvoiceStatus.PAID] > statuses[InvoiceStatus.OPEN] > 0
+    assert {"cash", "bank", "cheque", "card"} <= set(Payment.objects.values_list("method", flat=True))
+    receipts = list(Payment.objects.order_by("receipt_number").values_list("received_on", flat=True))
+    assert receipts == sorted(receipts)  # numbered in date order, without gaps
+    assert Payment.objects.order_by("-receipt_number").first().receipt_number.endswith(f"{len(receipts):05d}")
+    # The demo parent has something to pay.
+    parent = User.objects.get(email="parent@demo.school")
+    open_for_parent = Invoice.objects.filter(
+        student__guardian_links__guardian__user=parent, status=InvoiceStatus.OPEN
+    )
+    assert open_for_parent.count() == 3

@@ -36,6 +36,8 @@ def test_it_shows_each_child_and_the_family_total(school, guardian, bursar, as_u
     assert "Nothing owed" in page  # Sam
     assert mias.number in page and overdue.number in page and "Overdue" in page
     assert sams.number in page and "1 paid invoice" in page
+    for invoice in (sams, mias, overdue):
+        assert reverse("fees:invoice_pdf", kwargs={"pk": invoice.pk}) in page
     assert payment.receipt_number in page
     assert reverse("fees:receipt_pdf", kwargs={"pk": payment.pk}) in page
     assert "Olive" not in page

@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from modules.academics.models import AcademicYear, Enrollment, EnrollmentStatus
-from modules.core.models import AuditEvent
+from modules.core.models import AuditEvent, Job, JobStatus
 from modules.fees import ledger
 from modules.fees.models import (
     ZERO,
@@ -436,3 +436,68 @@ def bill_late_enrolment(*, enrollment: Enrollment, by=None) -> list[Invoice]:
     if enrollment.status != EnrollmentStatus.ACTIVE:
         return []
     return bill_late_enrolments(year_id=enrollment.year_id, student_ids=[enrollment.student_id], by=by)
+
+
+# --- generating on the queue -------------------------------------------------------------------------
+
+JOB_KIND = "fees.generate"
+# Above this many students the bulk action runs on the queue with a progress page; below, in the request.
+QUEUE_ABOVE = 200
+
+
+def generation_start(*, year: AcademicYear, number: int, grade_level_ids: list[int] | None, by) -> Job:
+    """A job that generates instalment `number` on the queue (enqueued when the transaction commits)."""
+    job = Job.objects.create(
+        kind=JOB_KIND,
+        owner=by,
+        payload={"year": year.pk, "number": number, "grade_levels": grade_level_ids},
+        result={
+            "title": _("Invoices for instalment %(number)s · %(year)s") % {"number": number, "year": year}
+        },
+    )
+    from tasks.fees_billing import generate_invoices_task
+
+    transaction.on_commit(lambda: generate_invoices_task(str(job.pk)))
+    return job
+
+
+def generation_run(*, job: Job) -> Job:
+    """Run a generation job. Safe to run twice: the second run finds everyone billed."""
+    job.set_progress(0, 1)
+    year = AcademicYear.objects.get(pk=job.payload["year"])
+    result = generate_invoices(
+        year=year, number=job.payload["number"], by=job.owner, grade_level_ids=job.payload.get("grade_levels")
+    )
+    Job.objects.filter(pk=job.pk).update(
+        status=JobStatus.SUCCEEDED,
+        done=1,
+        total=1,
+        message=generation_message(result),
+        result={
+            **job.result,
+            "created": result.created,
+            "skipped": result.skipped,
+            "amount": str(result.amount),
+        },
+        finished_at=timezone.now(),
+    )
+    job.refresh_from_db()
+    return job
+
+
+def generation_fail(*, job: Job, error: Exception) -> None:
+    Job.objects.filter(pk=job.pk).update(
+        status=JobStatus.FAILED,
+        message=_("The invoices could not be generated: %(error)s") % {"error": error},
+        finished_at=timezone.now(),
+    )
+
+
+def generation_message(result: GenerationResult) -> str:
+    from modules.fees.money import format_money
+
+    return _("%(created)s invoices generated for %(amount)s; %(skipped)s students were already billed.") % {
+        "created": result.created,
+        "amount": format_money(result.amount),
+        "skipped": result.skipped,
+    }

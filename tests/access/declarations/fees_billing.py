@@ -18,7 +18,14 @@ def _credit_note(s) -> dict:
     return {"pk": note.pk}
 
 
+# Office pages of billing: the bursar and administrators (403 for anyone else signed in).
+FEE_STAFF = expect(403, admin=200, bursar=200)
+
 RULES = [
+    Rule("fees:invoice_list", expect=FEE_STAFF),
+    Rule("fees:invoice_detail", kwargs=_invoice, expect=FEE_STAFF),
+    # An empty credit-note form is re-rendered with its errors on the invoice's page.
+    Rule("fees:credit_note_create", method="post", kwargs=_invoice, expect=FEE_STAFF),
     Rule("fees:invoice_pdf", kwargs=_invoice, expect=FAMILY_DOCUMENT),
     Rule("fees:credit_note_pdf", kwargs=_credit_note, expect=FAMILY_DOCUMENT),
 ]

@@ -112,7 +112,8 @@ def checkout_create(*, user, invoice_ids: Sequence[int], return_url: Callable[[i
     invoices = list(
         Invoice.objects.visible_to(user)
         .open()
-        .filter(pk__in=ids)
+        # Their own children only, even for a guardian who is also the bursar.
+        .filter(pk__in=ids, student__in=guardian_students(user))
         .select_related("student")
         .order_by("student__first_name", "due_date", "number")
         .distinct()

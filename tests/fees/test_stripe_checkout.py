@@ -141,3 +141,11 @@ def test_another_guardian_cannot_see_a_checkout(school, guardian, other_guardian
 
 def test_checkout_start_is_post_only(school, guardian, as_user):
     assert as_user(guardian).get(reverse("fees:checkout_start")).status_code == 405
+
+
+def test_a_bursar_who_is_also_a_parent_pays_only_for_their_own_children(school, bursar, as_user, fake_stripe):
+    f.GuardianFactory(user=bursar, first_name="Bea", last_name="Money", email=bursar.email)
+    olives = f.InvoiceFactory(year=school.year, student=school.other_child)
+    response = as_user(bursar).post(reverse("fees:checkout_start"), {"invoice": [olives.pk]})
+    assert response.status_code == 404
+    assert fake_stripe.requests == []

@@ -201,7 +201,8 @@ def _lines(
     charged: dict[int, Decimal] = {}  # item id -> charge
     left: dict[int, Decimal] = {}  # item id -> what discounts may still take off it
     names: dict[int, str] = {}
-    for charge in instalment.charges.all():
+    charges = instalment.charges.all()
+    for charge in charges:
         item = charge.item
         if item.is_optional and (student_id, item.pk) not in optional:
             continue
@@ -245,7 +246,7 @@ def _lines(
         )
         take(discount.item_id, _discount_text(discount, names[discount.item_id]), wanted)
     if sibling_percent > 0:
-        for charge in instalment.charges.all():
+        for charge in charges:
             if charge.item.sibling_discount and charge.item_id in charged:
                 text = _("Sibling discount %(percent)s%% on %(item)s") % {
                     "percent": f"{sibling_percent.normalize():f}",
@@ -324,7 +325,7 @@ def _write(year: AcademicYear, drafts: list[Draft], *, by, issued_on: datetime.d
             number=number,
             year=year,
             student_id=draft.student_id,
-            instalment=draft.instalment,
+            instalment_id=draft.instalment.pk,
             section_id=draft.section_id,
             issued_on=issued_on,
             due_date=draft.due_date or draft.instalment.due_date,
@@ -342,7 +343,7 @@ def _write(year: AcademicYear, drafts: list[Draft], *, by, issued_on: datetime.d
             invoice.pk = ids[invoice.number]
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
-            invoice=invoice, item_id=item_id, description=text[:200], amount=amount, position=position
+            invoice_id=invoice.pk, item_id=item_id, description=text[:200], amount=amount, position=position
         )
         for invoice, draft in zip(invoices, drafts, strict=True)
         for position, (item_id, text, amount) in enumerate(draft.lines)

@@ -17,6 +17,7 @@ from modules.accounts.roles import active_role, set_active_role
 from modules.attendance import services as attendance_services
 from modules.attendance.models import AttendancePolicy
 from modules.communications.announcements import announcements_for_home
+from modules.fees import reports as fees_reports
 from modules.fees.ledger import balances as fee_balances
 from modules.fees.models import FeePolicy
 from modules.people.models import Staff, Student
@@ -48,9 +49,7 @@ def home(request):
     if role == Role.STUDENT:
         return _student_home(request, context)
     if role == Role.BURSAR:
-        from modules.fees.reports import dashboard as fees_dashboard
-
-        context["fees"] = fees_dashboard(today)
+        context["fees"] = fees_reports.dashboard(today)
         return render(request, "accounts/home_bursar.html", context)
     return render(request, "accounts/home_no_role.html", context)
 

@@ -53,6 +53,7 @@ def test_the_page_defaults_to_this_month(as_user, school, bursar):
     assert f'value="{first:%Y-%m-%d}"' in page and f'value="{days(0):%Y-%m-%d}"' in page
     assert books.cash.receipt_number in page
     assert books.refund.number in page and "Overpaid" in page
+    assert "?format=xlsx" in page and "?format=csv" in page
     # The bank payment of T-30 shows only when this month began at least 30 days ago.
     assert (books.bank.receipt_number in page) == (books.bank.received_on >= first)
 

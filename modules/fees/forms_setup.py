@@ -239,7 +239,7 @@ class OptionalItemsForm(forms.Form):
         label=gettext_lazy("Students who take it"),
         queryset=Student.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
 
     def __init__(self, *args, year: AcademicYear | None, **kwargs):

@@ -23,6 +23,7 @@ from modules.fees.models import (
     Instalment,
     InstalmentCharge,
     Invoice,
+    InvoiceLine,
     OptionalItemAssignment,
 )
 
@@ -47,6 +48,21 @@ def fee_item_save(*, form, by) -> FeeItem:
     item = form.save()
     audit_log(actor=by, action="fees.item", obj=item, before=before, after=snapshot(item, ITEM_FIELDS))
     return item
+
+
+@transaction.atomic
+def fee_item_delete(*, item: FeeItem, by) -> None:
+    """Delete an item nothing uses yet; one in use is taken out of use instead (the caller says so)."""
+    if item_in_use(item) or InvoiceLine.objects.filter(item=item).exists():
+        raise ValidationError(
+            _(
+                "%(name)s is used by fee structures, optional items, discounts or invoices: "
+                "take it out of use instead."
+            )
+            % {"name": item.name}
+        )
+    audit_log(actor=by, action="fees.item_delete", obj=item, before=snapshot(item, ITEM_FIELDS))
+    item.delete()
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ urlpatterns: list = [
     path("setup/items/", views.item_list, name="item_list"),
     path("setup/items/new/", views.item_form, name="item_create"),
     path("setup/items/<int:pk>/", views.item_form, name="item_edit"),
+    path("setup/items/<int:pk>/delete/", views.item_delete, name="item_delete"),
     path("setup/rules/", views.policy, name="policy"),
     path("setup/structures/", views.structure_list, name="structure_list"),
     path("setup/structures/new/", views.structure_create, name="structure_create"),

@@ -82,6 +82,19 @@ def item_form(request, pk=None):
     return render(request, "fees/setup_item_form.html", {"form": form, "item": item, "in_use": in_use})
 
 
+@require_POST
+@fee_staff_required
+def item_delete(request, pk):
+    item = get_object_or_404(FeeItem, pk=pk)
+    try:
+        setup.fee_item_delete(item=item, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("fees:item_edit", item.pk)
+    messages.success(request, _("The fee item %(name)s was deleted.") % {"name": item.name})
+    return redirect("fees:item_list")
+
+
 # --- rules -------------------------------------------------------------------------------------------
 
 

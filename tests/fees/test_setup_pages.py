@@ -69,6 +69,19 @@ def test_a_duplicate_item_name_is_refused_and_the_typed_values_kept(as_user, bur
     assert 'value="Lunch daily"' in response.text
 
 
+def test_an_unused_item_is_deleted_but_one_in_use_only_taken_out_of_use(as_user, bursar, db):
+    unused = FeeItem.objects.create(name="Lockers", category="other")
+    used = f.InstalmentChargeFactory(instalment=f.InstalmentFactory()).item
+    client = as_user(bursar)
+    assert "Delete this item" in client.get(reverse("fees:item_edit", args=[unused.pk])).text
+    assert "Delete this item" not in client.get(reverse("fees:item_edit", args=[used.pk])).text
+    client.post(reverse("fees:item_delete", args=[unused.pk]))
+    assert not FeeItem.objects.filter(pk=unused.pk).exists()
+    response = client.post(reverse("fees:item_delete", args=[used.pk]), follow=True)
+    assert "take it out of use instead" in response.text
+    assert FeeItem.objects.filter(pk=used.pk).exists()
+
+
 def test_the_fee_rules_are_saved_and_day_lists_normalised(as_user, bursar, db):
     data = {
         "late_enrolment": "prorated",

@@ -13,6 +13,11 @@ def _item(s) -> dict:
     return {"pk": f.FeeItemFactory(name="Tuition").pk}
 
 
+def _used_item(s) -> dict:
+    instalment = f.InstalmentFactory(structure=f.FeeStructureFactory(year=s.year))
+    return {"pk": f.InstalmentChargeFactory(instalment=instalment).item_id}
+
+
 def _structure(s) -> dict:
     return {"pk": f.FeeStructureFactory(year=s.year, grade_level=s.section.grade_level).pk}
 
@@ -41,6 +46,8 @@ RULES = [
     Rule("fees:item_list", expect=FEE_STAFF),
     Rule("fees:item_create", expect=FEE_STAFF),
     Rule("fees:item_edit", kwargs=_item, expect=FEE_STAFF),
+    # An item in use is not deleted: a message and a redirect back to it, for every persona alike.
+    Rule("fees:item_delete", method="post", kwargs=_used_item, expect=FEE_STAFF_POST),
     Rule("fees:policy", expect=FEE_STAFF),
     Rule("fees:structure_list", expect=FEE_STAFF),
     Rule("fees:structure_create", expect=FEE_STAFF),

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from modules.academics import services as academics
 from modules.fees import billing
-from modules.fees.models import FeePolicy, Invoice, LateEnrolment
+from modules.fees.models import FeeItem, FeePolicy, Invoice, LateEnrolment
 from modules.people import services as people
 from tests import factories as f
 
@@ -57,6 +57,30 @@ def test_prorated_by_the_days_left_in_the_instalment(school, admin, bursar, inst
     invoice = Invoice.objects.get(student=newcomer)
     assert invoice.total == D("300.00")  # 60 of 100 days
     assert invoice.lines.get().description == "Tuition — Term 1 (prorated: 60 of 100 days)"
+
+
+def test_students_imported_in_bulk_are_billed_with_the_sibling_rule(school, admin, bursar, instalment):
+    from modules.people.importing import import_job_create, student_import_commit, student_import_validate
+    from tests.people.test_import_files import student_row, xlsx_upload
+
+    FeePolicy.objects.update_or_create(pk=FeePolicy.load().pk, defaults={"sibling_discount_percent": D("10")})
+    FeeItem.objects.filter(name="Tuition").update(sibling_discount=True)
+    billing.generate_invoices(year=school.year, number=1, by=bursar)
+    family = {"guardian1_email": "same@family.test", "guardian1_last_name": "Same"}
+    rows = [
+        student_row(1, date_of_birth="2011-01-01", **family),
+        student_row(2, date_of_birth="2014-01-01", section="7B", **family),
+    ]
+    job = import_job_create(owner=admin, upload=xlsx_upload(rows))
+    student_import_validate(job=job)
+    job.refresh_from_db()
+    student_import_commit(job=job)
+    totals = dict(
+        Invoice.objects.filter(student__admission_number__startswith="N").values_list(
+            "student__admission_number", "total"
+        )
+    )
+    assert totals == {"N0001": D("500.00"), "N0002": D("450.00")}
 
 
 def test_nothing_is_billed_before_the_instalment_is_generated(school, admin, instalment):

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from modules.fees import family, stripe_gateway
 from modules.fees.forms_payments import CheckoutForm
-from modules.fees.models import CheckoutSession, Invoice
+from modules.fees.models import CheckoutSession, CheckoutStatus, Invoice
 
 
 def guardian_required(view):
@@ -80,8 +80,14 @@ def checkout_return(request, pk):
         pk=pk,
     )
     result = request.GET.get("result", "")
-    return render(
-        request,
-        "fees/family_checkout_return.html",
-        {"checkout": checkout, "result": result if result in ("paid", "cancelled") else ""},
-    )
+    result = result if result in ("paid", "cancelled") else ""
+    context = {
+        "checkout": checkout,
+        "result": result,
+        # Back from a payment the webhook has not confirmed yet: the status refreshes itself until it does.
+        "waiting": result == "paid" and checkout.status == CheckoutStatus.OPEN,
+    }
+    template = "fees/family_checkout_return.html"
+    response = render(request, f"{template}#status" if request.htmx else template, context)
+    response.headers["Vary"] = "HX-Request"
+    return response

@@ -62,6 +62,8 @@ def test_a_guardian_pays_two_childrens_invoices_in_one_checkout(
     # Stripe's signed webhook arrives.
     assert _deliver_webhook(live_server, fakes.paid(fake_stripe.sessions[-1])) == 200
 
+    # The return page notices on its own (it polls while waiting).
+    expect(page.get_by_role("status")).to_contain_text("Your payment of USD 800.00 has been recorded")
     page.get_by_role("link", name="Back to fees").click()
     expect(page.get_by_test_id("family-due")).to_have_text("USD 0.00")
     expect(page.get_by_text("Nothing owed")).to_have_count(2)

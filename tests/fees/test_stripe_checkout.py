@@ -130,6 +130,12 @@ def test_the_return_page_records_nothing(school, guardian, as_user, fake_stripe)
     checkout.refresh_from_db()
     assert checkout.status == CheckoutStatus.OPEN
     assert not Payment.objects.exists()
+    # While waiting, the status fragment polls; once the webhook marked it paid, it says so and stops.
+    fragment = client.get(url + "?result=paid", headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 2s"' in fragment and "<html" not in fragment
+    CheckoutSession.objects.filter(pk=checkout.pk).update(status=CheckoutStatus.PAID)
+    fragment = client.get(url + "?result=paid", headers={"HX-Request": "true"}).content.decode()
+    assert "has been recorded" in fragment and "hx-trigger" not in fragment
 
 
 def test_another_guardian_cannot_see_a_checkout(school, guardian, other_guardian, as_user, fake_stripe):

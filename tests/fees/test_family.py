@@ -89,3 +89,7 @@ def test_the_query_count_does_not_grow_with_children_or_invoices(
     ]
     # Each new kid's 150 paid one invoice and half of another: 3 of 4 still open (the first kid: none).
     assert page.count('name="invoice"') == 6 * 3
+
+
+def test_the_family_page_is_get_only(school, guardian, as_user):
+    assert as_user(guardian).post(URL).status_code == 405

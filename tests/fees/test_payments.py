@@ -289,3 +289,45 @@ def test_an_unknown_student_is_a_404(school, bursar, as_user):
 def test_teachers_and_guardians_cannot_record_payments(school, teacher, guardian, as_user):
     assert as_user(teacher).get(NEW).status_code == 403
     assert as_user(guardian).get(NEW, {"student": school.child.pk}).status_code == 403
+
+
+def test_the_account_page_query_count_does_not_grow_with_payments(
+    school, bursar, as_user, django_assert_max_num_queries
+):
+    client = as_user(bursar)
+    url = reverse("fees:student_account", kwargs={"pk": school.child.pk})
+
+    def pay(n):
+        _invoice(school, "50.00", n)
+        payment = ledger.record_payment(
+            student_id=school.child.pk, amount=D("60.00"), method="cash", key=f"p{n}", by=bursar
+        ).payment
+        ledger.record_refund(payment_id=payment.pk, amount=D("5.00"), method="cash", reason="r", by=bursar)
+
+    pay(1)
+    client.get(url)
+    with django_assert_max_num_queries(12) as few:
+        client.get(url)
+    for n in range(2, 12):
+        pay(n)
+    with django_assert_max_num_queries(12) as many:
+        page = client.get(url).content.decode()
+    assert len(many.captured_queries) == len(few.captured_queries)
+    assert page.count("RCT-") >= 11
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "kwargs"),
+    [
+        ("put", "fees:payment_create", False),
+        ("post", "fees:student_account", True),
+        ("post", "fees:payment_detail", True),
+        ("post", "fees:receipt_pdf", True),
+        ("delete", "fees:refund_create", True),
+    ],
+)
+def test_wrong_methods_are_refused(school, bursar, as_user, method, name, kwargs):
+    payment = ledger.record_payment(student_id=school.child.pk, amount=D("5"), method="cash", key="m").payment
+    pk = school.child.pk if name == "fees:student_account" else payment.pk
+    url = reverse(name, kwargs={"pk": pk}) if kwargs else reverse(name)
+    assert getattr(as_user(bursar), method)(url).status_code == 405

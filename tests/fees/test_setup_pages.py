@@ -301,3 +301,44 @@ def test_revoking_needs_a_reason(as_user, bursar, school):
     assert "Give the reason" in response.text
     discount.refresh_from_db()
     assert discount.is_active
+
+
+def test_the_structure_and_discount_lists_do_not_grow_in_queries(
+    as_user, bursar, school, django_assert_max_num_queries
+):
+    client = as_user(bursar)
+    tuition = f.FeeItemFactory(name="Tuition")
+
+    def add(grade_number):
+        grade = f.GradeLevelFactory(name=f"Grade {grade_number}", order=grade_number)
+        structure = f.FeeStructureFactory(year=school.year, grade_level=grade)
+        for number in (1, 2, 3):
+            f.InstalmentChargeFactory(
+                instalment=f.InstalmentFactory(structure=structure, number=number), item=tuition
+            )
+        student = f.StudentFactory()
+        f.EnrollmentFactory(student=student, section=f.SectionFactory(year=school.year, grade_level=grade))
+        Discount.objects.create(
+            student=student, year=school.year, kind="percent", value=D("10"), reason="r", approved_by="a"
+        )
+
+    add(1)
+    pages = [reverse("fees:structure_list"), reverse("fees:discount_list"), reverse("fees:item_list")]
+    counts = {}
+    for url in pages:
+        client.get(url)
+        with django_assert_max_num_queries(15) as captured:
+            client.get(url)
+        counts[url] = len(captured)
+    for number in range(2, 8):
+        add(number)
+    for url in pages:
+        with django_assert_max_num_queries(counts[url]):
+            assert client.get(url).status_code == 200
+
+
+def test_the_invoice_list_answers_htmx_with_the_results_only(as_user, bursar, school):
+    response = as_user(bursar).get(reverse("fees:invoice_list"), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "<html" not in response.text and "No invoices match" in response.text
+    assert "HX-Request" in response["Vary"]

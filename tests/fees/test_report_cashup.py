@@ -53,7 +53,7 @@ def test_the_page_defaults_to_today_and_prints(as_user, school, bursar):
     assert f'value="{days(0):%Y-%m-%d}"' in page
     assert books.cash.receipt_number in page and books.bank.receipt_number not in page
     assert "Cash to hand over" in page and "USD 150.00" in page
-    assert "fees_print.css" in page and "fees_print.js" in page and "data-print" in page
+    assert "fees_reports.css" in page and "fees_print.js" in page and "data-print" in page
 
 
 def test_another_day_shows_that_day(as_user, school, bursar):

@@ -11,7 +11,6 @@ from modules.communications.services import NotifyResult, notify, recipients_for
 from modules.core.models import SchoolProfile
 from modules.fees import ledger
 from modules.fees.models import Payment, PaymentMethod
-from modules.fees.money import format_money
 from modules.people.models import Guardian, GuardianLink
 
 
@@ -48,10 +47,12 @@ def receipt_notify(payments: Iterable[Payment]) -> NotifyResult:
     # One query for every payment's guardians, with the student each link is for.
     links = GuardianLink.objects.filter(
         student_id__in={p.student_id for p in payments}, receives_notifications=True
-    ).select_related("guardian__user")
+    ).select_related("guardian__user", "student")
     guardians: dict[int, list[Guardian]] = {}
+    students = {}
     for link in links:
         guardians.setdefault(link.student_id, []).append(link.guardian)
+        students[link.student_id] = link.student
     url = reverse("fees:family")
     for payment in payments:
         people = recipients_for_guardians(guardians.get(payment.student_id, []))
@@ -62,13 +63,14 @@ def receipt_notify(payments: Iterable[Payment]) -> NotifyResult:
             people,
             NotificationKind.PAYMENT_RECEIPT,
             {
-                "student": payment.student,
-                "amount": format_money(payment.amount),
+                "student": students[payment.student_id],
+                # Decimals: the template formats them in each reader's language.
+                "amount": payment.amount,
                 "receipt_number": payment.receipt_number,
                 "received_on": payment.received_on,
                 # Lazy: translated into each reader's language when the message is rendered.
                 "method": PaymentMethod(payment.method).label,
-                "credit": format_money(credit) if credit > 0 else "",
+                "credit": credit if credit > 0 else None,
             },
             obj=payment,
             url=url,

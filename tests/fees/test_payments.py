@@ -10,7 +10,8 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from modules.fees import ledger
@@ -331,3 +332,19 @@ def test_wrong_methods_are_refused(school, bursar, as_user, method, name, kwargs
     pk = school.child.pk if name == "fees:student_account" else payment.pk
     url = reverse(name, kwargs={"pk": pk}) if kwargs else reverse(name)
     assert getattr(as_user(bursar), method)(url).status_code == 405
+
+
+def test_the_receipt_email_is_in_the_guardians_language(
+    school, bursar, as_user, guardian, mailoutbox, django_capture_on_commit_callbacks
+):
+    guardian.language = "fr"
+    guardian.save(update_fields=["language"])
+    client = as_user(bursar)
+    _page, token = _form(client, school.child)
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client, school.child, token, amount="1250.00", email_receipt="on")
+    (message,) = mailoutbox
+    # Amount and date in French format whatever the bursar's language.
+    assert "USD 1\xa0250,00" in message.body
+    with translation.override("fr"):
+        assert date_format(timezone.localdate(), "DATE_FORMAT") in message.body

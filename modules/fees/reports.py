@@ -148,30 +148,32 @@ def dashboard(today: datetime.date | None = None) -> Dashboard:
         term_period = Period(term.start_date, term.end_date, term.name)
     elif year is not None:
         term_period = Period(year.start_date, year.end_date, year.name)
-    term_range = (term_period.start, term_period.end) if term_period else None
-    no_year = year is None
-
-    invoice_figures = Invoice.objects.exclude(status=InvoiceStatus.CANCELLED).aggregate(
-        term_billed=_sum(NET_BILLED, due_date__range=term_range) if term_range else Value(ZERO),
-        term_outstanding=(
-            _sum(BALANCE, due_date__range=term_range, status=InvoiceStatus.OPEN)
-            if term_range
-            else Value(ZERO)
-        ),
-        year_billed=Value(ZERO) if no_year else _sum(NET_BILLED, year=year),
-        year_outstanding=Value(ZERO) if no_year else _sum(BALANCE, year=year, status=InvoiceStatus.OPEN),
-        overdue_amount=_sum(BALANCE, status=InvoiceStatus.OPEN, due_date__lt=today),
-        overdue_count=Count("pk", filter=Q(status=InvoiceStatus.OPEN, due_date__lt=today)),
-    )
-    paid = Payment.objects.aggregate(
-        term=_sum("amount", received_on__range=term_range) if term_range else Value(ZERO),
-        year=Value(ZERO) if no_year else _sum("amount", year=year),
-    )
-    year_range = (year.start_date, year.end_date) if year else None
-    refunded = Refund.objects.aggregate(
-        term=_sum("amount", refunded_on__range=term_range) if term_range else Value(ZERO),
-        year=_sum("amount", refunded_on__range=year_range) if year_range else Value(ZERO),
-    )
+    # Without an academic year (a new school) only the overdue figures exist; aggregate() takes only sums.
+    invoice_sums: dict = {
+        "overdue_amount": _sum(BALANCE, status=InvoiceStatus.OPEN, due_date__lt=today),
+        "overdue_count": Count("pk", filter=Q(status=InvoiceStatus.OPEN, due_date__lt=today)),
+    }
+    payment_sums: dict = {}
+    refund_sums: dict = {}
+    if year is not None and term_period is not None:
+        term_range = (term_period.start, term_period.end)
+        invoice_sums |= {
+            "term_billed": _sum(NET_BILLED, due_date__range=term_range),
+            "term_outstanding": _sum(BALANCE, due_date__range=term_range, status=InvoiceStatus.OPEN),
+            "year_billed": _sum(NET_BILLED, year=year),
+            "year_outstanding": _sum(BALANCE, year=year, status=InvoiceStatus.OPEN),
+        }
+        payment_sums = {
+            "term": _sum("amount", received_on__range=term_range),
+            "year": _sum("amount", year=year),
+        }
+        refund_sums = {
+            "term": _sum("amount", refunded_on__range=term_range),
+            "year": _sum("amount", refunded_on__range=(year.start_date, year.end_date)),
+        }
+    invoice_figures = Invoice.objects.exclude(status=InvoiceStatus.CANCELLED).aggregate(**invoice_sums)
+    paid = Payment.objects.aggregate(**payment_sums) if payment_sums else {}
+    refunded = Refund.objects.aggregate(**refund_sums) if refund_sums else {}
     today_rows = (
         Payment.objects.filter(received_on=today)
         .values("method")
@@ -190,14 +192,14 @@ def dashboard(today: datetime.date | None = None) -> Dashboard:
         term_period=term_period,
         has_structures=FeeStructure.objects.exists(),
         term_figures=Figures(
-            billed=invoice_figures["term_billed"],
-            collected=paid["term"] - refunded["term"],
-            outstanding=invoice_figures["term_outstanding"],
+            billed=invoice_figures.get("term_billed", ZERO),
+            collected=paid.get("term", ZERO) - refunded.get("term", ZERO),
+            outstanding=invoice_figures.get("term_outstanding", ZERO),
         ),
         year_figures=Figures(
-            billed=invoice_figures["year_billed"],
-            collected=paid["year"] - refunded["year"],
-            outstanding=invoice_figures["year_outstanding"],
+            billed=invoice_figures.get("year_billed", ZERO),
+            collected=paid.get("year", ZERO) - refunded.get("year", ZERO),
+            outstanding=invoice_figures.get("year_outstanding", ZERO),
         ),
         overdue_count=invoice_figures["overdue_count"],
         overdue_amount=invoice_figures["overdue_amount"],

@@ -100,3 +100,13 @@ def test_the_bursars_home_shows_the_summary_once_fees_are_set_up(as_user, school
     page = as_user(bursar).get("/").content.decode()
     assert "No fee structures yet" not in page
     assert "USD 600.00" in page and reverse("fees:dashboard") in page
+
+
+def test_a_school_without_an_academic_year_gets_an_empty_dashboard(as_user, bursar):
+    response = as_user(bursar).get(URL)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Today&#x27;s collections" in page
+    assert "This term" not in page
+    home = as_user(bursar).get("/")
+    assert "No fee structures yet" in home.content.decode()

@@ -90,6 +90,15 @@ class Plan:
     def amount(self) -> Decimal:
         return sum((draft.total for draft in self.drafts), ZERO)
 
+    def by_grade(self) -> list[tuple[str, int, Decimal]]:
+        """(grade level, invoices, amount) in grade order, for the preview."""
+        rows: dict[str, list] = {}
+        for draft in self.drafts:
+            row = rows.setdefault(str(draft.instalment.structure.grade_level), [0, ZERO])
+            row[0] += 1
+            row[1] += draft.total
+        return [(grade, count, amount) for grade, (count, amount) in rows.items()]
+
 
 @dataclass(frozen=True)
 class _Student:
@@ -101,7 +110,9 @@ class _Student:
 
 def _instalments(year: AcademicYear, number: int, grade_level_ids: Iterable[int] | None) -> dict:
     """{grade level id: Instalment with its charges} for instalment `number` of the year's structures."""
-    instalments = Instalment.objects.filter(structure__year=year, number=number).select_related("structure")
+    instalments = Instalment.objects.filter(structure__year=year, number=number).select_related(
+        "structure__grade_level"
+    )
     if grade_level_ids is not None:
         instalments = instalments.filter(structure__grade_level_id__in=list(grade_level_ids))
     instalments = instalments.prefetch_related(

@@ -33,6 +33,7 @@ def test_it_previews_then_generates(as_user, bursar, school, instalment):
     preview = client.post(reverse("fees:generate"), data)
     assert "Students to bill" in preview.text and "USD 1,000.00" in preview.text
     assert "Issue 2 invoices" in preview.text
+    assert "By grade level" not in preview.text  # one grade: no breakdown
     assert not Invoice.objects.exists()
     done = client.post(reverse("fees:generate"), {**data, "confirm": "1"}, follow=True)
     assert "2 invoices generated for USD 1,000.00; 0 students were already billed." in done.text
@@ -69,3 +70,13 @@ def test_a_large_school_is_generated_on_the_queue(
     page = client.get(response.url)
     assert "2 invoices generated" in page.text
     assert Invoice.objects.count() == 2
+
+
+def test_the_preview_breaks_the_amount_down_by_grade(as_user, bursar, school, instalment):
+    grade8 = f.GradeLevelFactory(name="Grade 8", order=8)
+    structure = f.FeeStructureFactory(year=school.year, grade_level=grade8)
+    f.InstalmentChargeFactory(instalment=f.InstalmentFactory(structure=structure, number=1), amount=D("700"))
+    f.EnrollmentFactory(section=f.SectionFactory(year=school.year, grade_level=grade8, name="8A"))
+    preview = as_user(bursar).post(reverse("fees:generate"), {"year": school.year.pk, "number": 1})
+    assert "By grade level" in preview.text
+    assert "USD 1,000.00" in preview.text and "USD 700.00" in preview.text and "USD 1,700.00" in preview.text

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from modules.fees import family, stripe_gateway
 from modules.fees.forms_payments import CheckoutForm
 from modules.fees.models import CheckoutSession, CheckoutStatus, Invoice
+from modules.fees.money import ZERO_DECIMAL, school_currency
 
 
 def guardian_required(view):
@@ -33,11 +34,14 @@ def guardian_required(view):
 @guardian_required
 def family_fees(request):
     fees = family.family_fees(request.user)
-    return render(
-        request,
-        "fees/family_fees.html",
-        {"fees": fees, "can_pay": stripe_gateway.is_enabled() and fees.open_count > 0},
-    )
+    currency = school_currency()
+    context = {
+        "fees": fees,
+        "can_pay": stripe_gateway.is_enabled() and fees.open_count > 0,
+        "currency": currency,
+        "currency_places": 0 if currency in ZERO_DECIMAL else 2,
+    }
+    return render(request, "fees/family_fees.html", context)
 
 
 @require_POST

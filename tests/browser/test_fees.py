@@ -49,9 +49,11 @@ def test_a_guardian_pays_two_childrens_invoices_in_one_checkout(
     page.get_by_role("link", name="Fees due: USD 500.00").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Fees")
     expect(page.get_by_test_id("family-due")).to_have_text("USD 800.00")
+    expect(page.get_by_role("button", name="Pay selected")).to_be_disabled()
     page.get_by_label(sams.number).check()
+    expect(page.get_by_role("button", name="Pay USD 500.00")).to_be_enabled()
     page.get_by_label(mias.number).check()
-    page.get_by_role("button", name="Pay selected").click()
+    page.get_by_role("button", name="Pay USD 800.00").click()
 
     # Back from "Stripe": the return page says the payment will show soon, and records nothing itself.
     expect(page.get_by_role("status")).to_contain_text("It will appear on the fees page in a moment")

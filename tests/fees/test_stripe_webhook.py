@@ -272,3 +272,14 @@ def test_five_concurrent_deliveries_credit_once(school, guardian, fake_stripe):
     assert Payment.objects.count() == 2
     assert sum(Invoice.objects.values_list("amount_paid", flat=True)) == D("800.00")
     assert StripeEvent.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_bursar_sees_an_online_payment_with_its_stripe_reference(school, guardian, bursar, fake_stripe):
+    session, *_ = _checkout(school, guardian, fake_stripe)
+    _deliver(fakes.paid(session))
+    payment = Payment.objects.order_by("pk").first()
+    client = Client()
+    client.force_login(bursar, backend="modules.accounts.backends.PortalBackend")
+    page = client.get(reverse("fees:payment_detail", kwargs={"pk": payment.pk})).content.decode()
+    assert "Online payment (Stripe)" in page and f"pi_{session['id']}" in page and "Card (online)" in page

@@ -106,7 +106,7 @@ def test_a_school_without_an_academic_year_gets_an_empty_dashboard(as_user, burs
     response = as_user(bursar).get(URL)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Today&#x27;s collections" in page
+    assert "Today's collections" in page
     assert "This term" not in page
     home = as_user(bursar).get("/")
     assert "No fee structures yet" in home.content.decode()

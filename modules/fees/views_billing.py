@@ -60,11 +60,18 @@ def invoice_pdf(request, pk):
             "invoice": invoice,
             "lines": list(invoice.lines.all()),
             "credit_notes": list(invoice.credit_notes.order_by("created_at")),
+            "bill_to": _bill_to(invoice),
             "printed_at": timezone.now(),
         },
         request=request,
     )
     return pdf_response(content, f"{invoice.number}.pdf")
+
+
+def _bill_to(invoice: Invoice):
+    """The guardian the invoice is addressed to: the primary contact, else the first linked."""
+    link = invoice.student.guardian_links.select_related("guardian").order_by("-is_primary", "pk").first()
+    return link.guardian if link else None
 
 
 @require_GET

@@ -342,3 +342,19 @@ def test_the_invoice_list_answers_htmx_with_the_results_only(as_user, bursar, sc
     assert response.status_code == 200
     assert "<html" not in response.text and "No invoices match" in response.text
     assert "HX-Request" in response["Vary"]
+
+
+def test_wrong_methods_are_refused(as_user, bursar, school, structure):
+    client = as_user(bursar)
+    assert client.get(reverse("fees:structure_charges", args=[structure.pk])).status_code == 405
+    assert client.get(reverse("fees:structure_copy")).status_code == 405
+    assert client.get(reverse("fees:instalment_create", args=[structure.pk])).status_code == 405
+    assert client.post(reverse("fees:item_list")).status_code == 405
+    assert client.post(reverse("fees:structure_detail", args=[structure.pk])).status_code == 405
+    assert client.post(reverse("fees:invoice_list")).status_code == 405
+
+
+def test_an_unknown_structure_or_discount_is_not_found(as_user, bursar, db):
+    client = as_user(bursar)
+    assert client.get(reverse("fees:structure_detail", args=[999])).status_code == 404
+    assert client.post(reverse("fees:discount_revoke", args=[999]), {"reason": "x"}).status_code == 404

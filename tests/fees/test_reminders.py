@@ -147,3 +147,16 @@ def test_the_task_runs_every_morning_in_the_schools_time_zone():
     assert every_morning(datetime.datetime(2026, 3, 18, 7, 0))  # naive UTC, as Huey passes it (TZ=UTC)
     assert not every_morning(datetime.datetime(2026, 3, 18, 7, 1))
     assert not every_morning(datetime.datetime(2026, 3, 18, 19, 0))
+
+
+def test_invoices_beyond_one_transaction_chunk_are_all_reminded_once(school, monkeypatch):
+    monkeypatch.setattr("modules.fees.reminders.CHUNK", 2)
+    invoices = []
+    for _index in range(5):
+        student = f.StudentFactory()
+        f.GuardianLinkFactory(student=student, guardian=f.GuardianFactory())
+        invoices.append(invoice(school, student, "10.00", DUE, school.section))
+    assert send_due_reminders(today=day(-7)) == 5
+    assert send_due_reminders(today=day(-7)) == 0
+    assert [steps_sent(inv) for inv in invoices] == [[-7]] * 5
+    assert Delivery.objects.filter(channel="email").count() == 5

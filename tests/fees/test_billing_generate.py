@@ -184,3 +184,20 @@ def test_the_preview_writes_nothing(school, bursar, fees):
     plan = billing.plan_invoices(year=school.year, number=1)
     assert (len(plan.drafts), plan.amount) == (2, D("1000.00"))
     assert not Invoice.objects.exists()
+
+
+def test_the_database_refuses_a_second_invoice_for_the_same_instalment(school, bursar, fees):
+    from django.db import IntegrityError, transaction
+
+    _generate(school, bursar)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.InvoiceFactory(year=school.year, student=school.child, instalment=fees[0])
+
+
+def test_each_invoice_has_its_audit_event(school, bursar, fees):
+    result = _generate(school, bursar)
+    events = AuditEvent.objects.filter(action="fees.invoice")
+    assert events.count() == result.created == 2
+    assert set(events.values_list("object_repr", flat=True)) == set(
+        Invoice.objects.values_list("number", flat=True)
+    )

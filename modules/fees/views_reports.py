@@ -98,11 +98,11 @@ class AgingFilterForm(forms.Form):
 @fee_staff_required
 def aging(request):
     today = timezone.localdate()
-    form = AgingFilterForm(request.GET or None)
-    valid = not form.is_bound or form.is_valid()
-    bucket = form.cleaned_data.get("bucket", "") if form.is_bound and valid else ""
-    grade = form.cleaned_data.get("grade", "") if form.is_bound and valid else ""
-    invoices = reports.aging_invoices(today=today, bucket=bucket, grade=grade) if valid else None
+    form = AgingFilterForm(request.GET)  # every filter is optional: an empty form is the whole school
+    valid = form.is_valid()
+    bucket = form.cleaned_data["bucket"] if valid else ""
+    grade = form.cleaned_data["grade"] if valid else ""
+    invoices = reports.aging_invoices(today=today, bucket=bucket, grade=grade)
     if valid and _wants_export(request):
         headers, rows = reports.aging_export_rows(invoices, today)
         return _export(
@@ -124,7 +124,6 @@ def aging(request):
         "buckets": reports.BUCKETS,
         "bucket": bucket,
         "grade": grade,
-        "drilled": bool(bucket or grade),
         "page": page,
     }
     return render(request, "fees/report_aging.html", context)

@@ -98,6 +98,7 @@ class Dashboard:
     overdue_count: int
     overdue_amount: Decimal
     today_by_method: list[MethodTotal]
+    credit_held: Decimal = ZERO
     latest_payments: list[Payment] = field(default_factory=list)
 
     @property
@@ -153,7 +154,8 @@ def dashboard(today: datetime.date | None = None) -> Dashboard:
         "overdue_amount": _sum(BALANCE, status=InvoiceStatus.OPEN, due_date__lt=today),
         "overdue_count": Count("pk", filter=Q(status=InvoiceStatus.OPEN, due_date__lt=today)),
     }
-    payment_sums: dict = {}
+    # Credit: what families paid that no invoice has used yet (nor was refunded).
+    payment_sums: dict = {"credit": _sum(F("amount") - F("amount_allocated") - F("amount_refunded"))}
     refund_sums: dict = {}
     if year is not None and term_period is not None:
         term_range = (term_period.start, term_period.end)
@@ -172,7 +174,7 @@ def dashboard(today: datetime.date | None = None) -> Dashboard:
             "year": _sum("amount", refunded_on__range=(year.start_date, year.end_date)),
         }
     invoice_figures = Invoice.objects.exclude(status=InvoiceStatus.CANCELLED).aggregate(**invoice_sums)
-    paid = Payment.objects.aggregate(**payment_sums) if payment_sums else {}
+    paid = Payment.objects.aggregate(**payment_sums)
     refunded = Refund.objects.aggregate(**refund_sums) if refund_sums else {}
     today_rows = (
         Payment.objects.filter(received_on=today)
@@ -202,6 +204,7 @@ def dashboard(today: datetime.date | None = None) -> Dashboard:
             outstanding=invoice_figures.get("year_outstanding", ZERO),
         ),
         overdue_count=invoice_figures["overdue_count"],
+        credit_held=paid["credit"],
         overdue_amount=invoice_figures["overdue_amount"],
         today_by_method=by_method(today_rows),
         latest_payments=latest,

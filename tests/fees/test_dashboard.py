@@ -110,3 +110,12 @@ def test_a_school_without_an_academic_year_gets_an_empty_dashboard(as_user, burs
     assert "This term" not in page
     home = as_user(bursar).get("/")
     assert "No fee structures yet" in home.content.decode()
+
+
+def test_it_shows_the_credit_families_hold(as_user, school, bursar):
+    make_books(school, bursar)
+    assert dashboard().credit_held == D("0.00")
+    ledger.record_payment(student_id=school.other_child.pk, amount=D("35"), method="cash", key="x", by=bursar)
+    assert dashboard().credit_held == D("35.00")
+    page = as_user(bursar).get(URL).content.decode()
+    assert "Families hold USD 35.00 in credit" in page

@@ -358,3 +358,17 @@ def test_an_unknown_structure_or_discount_is_not_found(as_user, bursar, db):
     client = as_user(bursar)
     assert client.get(reverse("fees:structure_detail", args=[999])).status_code == 404
     assert client.post(reverse("fees:discount_revoke", args=[999]), {"reason": "x"}).status_code == 404
+
+
+def test_an_instalment_not_yet_invoiced_is_edited_and_deleted(as_user, bursar, school, structure):
+    instalment = f.InstalmentFactory(structure=structure, number=1, label="Term 1")
+    f.InstalmentChargeFactory(instalment=instalment, amount=D("500"))
+    client = as_user(bursar)
+    url = reverse("fees:instalment_edit", args=[instalment.pk])
+    assert client.post(url, _instalment_data(school, label="Autumn")).status_code == 302
+    instalment.refresh_from_db()
+    assert instalment.label == "Autumn"
+    assert AuditEvent.objects.get(action="fees.instalment").before["label"] == "Term 1"
+    response = client.post(reverse("fees:instalment_delete", args=[instalment.pk]), follow=True)
+    assert "Instalment deleted." in response.text
+    assert not Instalment.objects.exists() and not InstalmentCharge.objects.exists()

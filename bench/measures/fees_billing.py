@@ -81,3 +81,28 @@ def generate_invoices(bench):
             pass
 
     return run
+
+
+@measure(
+    "fees: generate preview (3,000 students)",
+    budget_ms=1_000,
+    budget_queries=40,
+    note="The bursar's preview before confirming: students, amount, who is skipped (nothing written).",
+)
+def generate_preview(bench):
+    from django.urls import reverse
+
+    from bench.runner import BenchError
+    from modules.academics.selectors import current_year
+
+    client = bench.client_for(demo.BURSAR_EMAIL)
+    year = current_year()
+    data = {"year": year.pk, "number": _unbilled_instalment_number(year)}
+    url = reverse("fees:generate")
+
+    def run():
+        response = client.post(url, data)
+        if response.status_code != 200 or b"Students to bill" not in response.content:
+            raise BenchError(f"POST {url} answered {response.status_code} without a preview")
+
+    return run

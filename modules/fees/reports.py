@@ -165,7 +165,7 @@ def dashboard(today: datetime.date | None = None) -> Dashboard:
             "year_billed": _sum(NET_BILLED, year=year),
             "year_outstanding": _sum(BALANCE, year=year, status=InvoiceStatus.OPEN),
         }
-        payment_sums = {
+        payment_sums |= {
             "term": _sum("amount", received_on__range=term_range),
             "year": _sum("amount", year=year),
         }

@@ -112,6 +112,12 @@ class FeeStructureForm(forms.ModelForm):
         """Checked in words in clean(); the database's constraint stays as a backstop."""
 
 
+class FeeStructureNotesForm(forms.ModelForm):
+    class Meta:
+        model = FeeStructure
+        fields = ["notes"]
+
+
 class InstalmentForm(forms.ModelForm):
     class Meta:
         model = Instalment

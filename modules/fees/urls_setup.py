@@ -14,6 +14,7 @@ urlpatterns: list = [
     path("setup/structures/copy/", views.structure_copy, name="structure_copy"),
     path("setup/structures/<int:pk>/", views.structure_detail, name="structure_detail"),
     path("setup/structures/<int:pk>/charges/", views.structure_charges, name="structure_charges"),
+    path("setup/structures/<int:pk>/notes/", views.structure_notes, name="structure_notes"),
     path("setup/structures/<int:pk>/instalments/new/", views.instalment_create, name="instalment_create"),
     path("setup/instalments/<int:pk>/", views.instalment_edit, name="instalment_edit"),
     path("setup/instalments/<int:pk>/delete/", views.instalment_delete, name="instalment_delete"),

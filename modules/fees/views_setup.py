@@ -23,6 +23,7 @@ from modules.fees.forms_setup import (
     FeeItemForm,
     FeePolicyForm,
     FeeStructureForm,
+    FeeStructureNotesForm,
     GenerateForm,
     InstalmentForm,
     OptionalItemsForm,
@@ -215,6 +216,19 @@ def structure_charges(request, pk):
         return _structure_page(request, structure, grid=grid)
     changed = setup.charges_save(structure=structure, amounts=grid.amounts(), by=request.user)
     messages.success(request, _("Charges saved (%(count)s changed).") % {"count": changed})
+    return redirect("fees:structure_detail", structure.pk)
+
+
+@require_POST
+@fee_staff_required
+def structure_notes(request, pk):
+    structure = get_object_or_404(FeeStructure, pk=pk)
+    form = FeeStructureNotesForm(request.POST, instance=structure)
+    if form.is_valid():
+        setup.structure_save(form=form, by=request.user)
+        messages.success(request, _("Notes saved."))
+    else:
+        messages.error(request, " ".join(form.errors.get("notes", [])))
     return redirect("fees:structure_detail", structure.pk)
 
 

@@ -372,3 +372,13 @@ def test_an_instalment_not_yet_invoiced_is_edited_and_deleted(as_user, bursar, s
     response = client.post(reverse("fees:instalment_delete", args=[instalment.pk]), follow=True)
     assert "Instalment deleted." in response.text
     assert not Instalment.objects.exists() and not InstalmentCharge.objects.exists()
+
+
+def test_a_structures_notes_are_edited(as_user, bursar, school, structure):
+    client = as_user(bursar)
+    response = client.post(
+        reverse("fees:structure_notes", args=[structure.pk]), {"notes": "Three terms"}, follow=True
+    )
+    assert "Notes saved." in response.text and 'value="Three terms"' in response.text
+    structure.refresh_from_db()
+    assert structure.notes == "Three terms"

@@ -55,6 +55,7 @@ RULES = [
     Rule("fees:structure_copy", method="post", expect=FEE_STAFF_POST),
     Rule("fees:structure_detail", kwargs=_structure, expect=FEE_STAFF),
     # An empty grid is valid (nothing charged): saved, then back to the structure.
+    Rule("fees:structure_notes", method="post", kwargs=_structure, expect=FEE_STAFF_POST),
     Rule("fees:structure_charges", method="post", kwargs=_structure, expect=FEE_STAFF_POST),
     # An empty instalment form is re-rendered with its errors.
     Rule("fees:instalment_create", method="post", kwargs=_structure, expect=FEE_STAFF),

@@ -24,7 +24,9 @@ def _unbilled_instalment_number(year) -> int:
     from modules.academics.models import GradeLevel
     from modules.fees.models import FeeItem, FeeStructure, Instalment, InstalmentCharge, Invoice
 
-    billed = set(Invoice.objects.filter(year=year).values_list("instalment__number", flat=True))
+    # Invoices without an instalment (written by other measures) have no number to skip.
+    with_instalment = Invoice.objects.filter(year=year, instalment__isnull=False)
+    billed = set(with_instalment.values_list("instalment__number", flat=True))
     numbers = set(Instalment.objects.filter(structure__year=year).values_list("number", flat=True))
     free = sorted(numbers - billed)
     if free:

@@ -136,7 +136,7 @@ def test_its_queries_grow_only_with_notify_per_invoice(school, guardian, django_
         student = f.StudentFactory()
         f.GuardianLinkFactory(student=student, guardian=f.GuardianFactory())
         invoice(school, student, "10.00", DUE, school.section)
-    with django_assert_max_num_queries(10 + 12 * 5) as captured:
+    with django_assert_max_num_queries(10 + 12 * 6) as captured:
         assert send_due_reminders(today=day(3)) == 12
     with django_assert_max_num_queries(3):
         assert send_due_reminders(today=day(3)) == 0

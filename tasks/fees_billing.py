@@ -22,3 +22,10 @@ def generate_invoices_task(job_id: str) -> None:
         except Exception as error:  # the job page must say it failed rather than spin forever
             generation_fail(job=job, error=error)
             raise
+
+
+@db_task()
+def notify_new_invoices_task(invoice_ids: list[int]) -> None:
+    from modules.fees.notices import notify_new_invoices
+
+    notify_new_invoices(invoice_ids)

@@ -17,7 +17,7 @@ turns excused after the notice sends nothing (the family usually asked for it).
 from __future__ import annotations
 
 import datetime
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -46,7 +46,8 @@ from modules.communications.services import (
 )
 from modules.core.audit import audit_log
 from modules.core.models import AuditEvent
-from modules.people.models import Guardian, GuardianLink, Staff
+from modules.people.models import Staff
+from modules.people.selectors import notified_guardians_by_student
 
 
 def register_period_label(register: Register):
@@ -65,17 +66,6 @@ def family_url(record: AttendanceRecord) -> str:
     return reverse("attendance:family_child", kwargs={"pk": record.student_id}) + (
         f"?month={record.date:%Y-%m}"
     )
-
-
-def _guardians_by_student(student_ids: list[int]) -> dict[int, list[Guardian]]:
-    """The guardians who receive notifications, per student, with their logins: one query."""
-    links = GuardianLink.objects.filter(
-        student_id__in=student_ids, receives_notifications=True
-    ).select_related("guardian__user")
-    found: dict[int, list[Guardian]] = defaultdict(list)
-    for link in links:
-        found[link.student_id].append(link.guardian)
-    return found
 
 
 def _records(**filters):
@@ -106,7 +96,7 @@ def absences_notify(*, register_id: int) -> int:
     )
     if not records:
         return 0
-    guardians = _guardians_by_student([record.student_id for record in records])
+    guardians = notified_guardians_by_student([record.student_id for record in records])
     period = register_period_label(register)
     told = []
     for record in records:
@@ -148,7 +138,9 @@ def absence_correction_notify(*, record_id: int) -> bool:
     if record.status == AttendanceStatus.EXCUSED or record.absence_notified_at is None:
         return False
     # A correction goes out even if the school has since stopped absence notices: it fixes a message sent.
-    people = recipients_for_guardians(_guardians_by_student([record.student_id]).get(record.student_id, []))
+    people = recipients_for_guardians(
+        notified_guardians_by_student([record.student_id]).get(record.student_id, [])
+    )
     if not people:
         return False
     result = notify(

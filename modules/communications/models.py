@@ -25,6 +25,7 @@ class NotificationKind(models.TextChoices):
     ABSENCE_NOTE = "absence_note", _("Absence note answered")
     ATTENDANCE_DIGEST = "attendance_digest", _("Weekly attendance digest")
     PAYMENT_RECEIPT = "payment_receipt", _("Payment receipt")
+    NEW_INVOICE = "new_invoice", _("New invoice")
 
 
 class Channel(models.TextChoices):
@@ -45,6 +46,7 @@ DEFAULT_CHANNELS: dict[str, set[str]] = {
     NotificationKind.REGISTER_REMINDER: {Channel.IN_APP, Channel.EMAIL},
     NotificationKind.ABSENCE_NOTE: {Channel.IN_APP, Channel.EMAIL},
     NotificationKind.PAYMENT_RECEIPT: {Channel.IN_APP, Channel.EMAIL},
+    NotificationKind.NEW_INVOICE: {Channel.IN_APP, Channel.EMAIL},
 }
 
 
@@ -62,6 +64,7 @@ KIND_ROLES: dict[str, frozenset[str]] = {
     NotificationKind.REGISTER_REMINDER: frozenset({Role.TEACHER}),
     NotificationKind.ABSENCE_NOTE: frozenset({Role.GUARDIAN}),
     NotificationKind.PAYMENT_RECEIPT: frozenset({Role.GUARDIAN}),
+    NotificationKind.NEW_INVOICE: frozenset({Role.GUARDIAN}),
 }
 
 

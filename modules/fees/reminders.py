@@ -22,7 +22,6 @@ chunk one insert of the steps and `notify`'s bulk work for each invoice.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 
 from django.db import transaction
 from django.db.models import F, Max
@@ -34,7 +33,7 @@ from modules.communications.models import NotificationKind
 from modules.communications.services import notify, recipients_for_guardians
 from modules.fees.models import FeePolicy, Invoice, InvoiceStatus, ReminderStep
 from modules.fees.money import format_money
-from modules.people.models import Guardian, GuardianLink
+from modules.people.selectors import notified_guardians_by_student
 
 # Invoices per transaction: each costs notify's few queries (~13 ms on SQLite), so a chunk holds the write
 # lock well under a second and the web pages keep writing while a whole instalment is reminded.
@@ -77,23 +76,13 @@ def invoices_due_a_reminder(today: datetime.date, steps: list[int]) -> list[tupl
     return due
 
 
-def _guardians_by_student(student_ids: list[int]) -> dict[int, list[Guardian]]:
-    links = GuardianLink.objects.filter(
-        student_id__in=student_ids, receives_notifications=True
-    ).select_related("guardian__user")
-    found: dict[int, list[Guardian]] = defaultdict(list)
-    for link in links:
-        found[link.student_id].append(link.guardian)
-    return found
-
-
 def send_due_reminders(*, today: datetime.date | None = None) -> int:
     """Send today's fee reminders; returns how many invoices' guardians were newly told."""
     today = today or timezone.localdate()
     due = invoices_due_a_reminder(today, schedule(FeePolicy.load()))
     if not due:
         return 0
-    guardians = _guardians_by_student(sorted({invoice.student_id for invoice, _step in due}))
+    guardians = notified_guardians_by_student(sorted({invoice.student_id for invoice, _step in due}))
     url = reverse("fees:family")
     sent = 0
     for start in range(0, len(due), CHUNK):

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
 from modules.academics.models import AcademicYear
 from modules.academics.selectors import enrollments_prefetch
-from modules.people.models import Student
+from modules.people.models import Guardian, GuardianLink, Student
 
 
 def guardian_children(user, year: AcademicYear | None) -> QuerySet[Student]:
@@ -45,3 +48,15 @@ def student_profile(student: Student, year: AcademicYear | None) -> dict:
     )
     current = next((e for e in enrollments if year is not None and e.year_id == year.pk), None)
     return {"links": links, "enrollments": enrollments, "current_enrollment": current}
+
+
+def notified_guardians_by_student(student_ids: Iterable[int]) -> dict[int, list[Guardian]]:
+    """The guardians who receive notifications, per student, with their logins: one query. What every
+    notice to families (absences, invoices, reminders) starts from."""
+    links = GuardianLink.objects.filter(
+        student_id__in=list(student_ids), receives_notifications=True
+    ).select_related("guardian__user")
+    found: dict[int, list[Guardian]] = defaultdict(list)
+    for link in links:
+        found[link.student_id].append(link.guardian)
+    return found

@@ -17,8 +17,9 @@ WEBHOOK_TOLERANCE = 300
 
 
 def is_enabled() -> bool:
-    """Online payment is offered only when the school configured its Stripe keys."""
-    return bool(settings.STRIPE_SECRET_KEY)
+    """Online payment is offered only when the school configured both Stripe keys: without the webhook's
+    secret no payment could ever be recorded, and families would pay for nothing to show."""
+    return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
 
 
 def client() -> stripe.StripeClient:
@@ -32,6 +33,9 @@ def create_checkout_session(*, params: dict, idempotency_key: str):
 
 def verify_signature(payload: bytes, header: str | None) -> None:
     """Raise stripe.SignatureVerificationError unless `payload` is signed with our secret and recent."""
+    if not settings.STRIPE_WEBHOOK_SECRET:
+        # An empty secret would accept anything signed with an empty key: nobody's events are trusted.
+        raise ValueError("STRIPE_WEBHOOK_SECRET is not set")
     stripe.WebhookSignature.verify_header(
         payload, header, settings.STRIPE_WEBHOOK_SECRET, tolerance=WEBHOOK_TOLERANCE
     )

@@ -76,6 +76,7 @@ def test_the_query_count_does_not_grow_with_children_or_invoices(
     school, guardian, bursar, as_user, django_assert_max_num_queries, settings
 ):
     settings.STRIPE_SECRET_KEY = "sk_test_x"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_x"
     client = as_user(guardian)
     _grow_family(school, bursar, children=1, invoices_each=1)
     client.get(URL)  # warm caches (fee policy, currency, session)

@@ -106,6 +106,15 @@ def test_a_bad_signature_is_refused_and_changes_nothing(school, guardian, fake_s
 
 
 @pytest.mark.django_db
+def test_without_a_webhook_secret_nothing_is_trusted(school, guardian, fake_stripe, settings):
+    session, *_ = _checkout(school, guardian, fake_stripe)
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    # Signed with an empty key, which is what an unset secret would otherwise accept.
+    assert _deliver(fakes.paid(session), secret="").status_code == 400
+    assert not Payment.objects.exists() and not StripeEvent.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_tampered_body_is_refused(school, guardian, fake_stripe):
     session, *_ = _checkout(school, guardian, fake_stripe)
     body, headers = fakes.signed(fakes.paid(session))

@@ -26,6 +26,7 @@ SAME_IN = {
         "excel",
         "xlsx",
         "csv",
+        "cheque",
         "pdf",
         "id",
         "ok",

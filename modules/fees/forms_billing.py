@@ -97,7 +97,7 @@ class CreditNoteForm(forms.Form):
     amount = forms.DecimalField(label=gettext_lazy("Amount"), min_value=CENT, max_digits=12, decimal_places=2)
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
 
-    def __init__(self, *args, balance: Decimal, **kwargs):
+    def __init__(self, *args, creditable: Decimal, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["amount"].widget.attrs.update(step="0.01", min="0.01", max=str(balance))
-        self.fields["amount"].help_text = gettext_lazy("At most what is still owed on the invoice.")
+        self.fields["amount"].widget.attrs.update(step="0.01", min="0.01", max=str(creditable))
+        self.fields["amount"].help_text = gettext_lazy("At most what was invoiced and not yet credited.")

@@ -9,8 +9,9 @@ Rules:
 - A payment goes first to the invoices it was meant for (the one the bursar chose, or a Stripe checkout's
   invoices), then to the student's oldest open invoices (by due date); what is left is the student's credit.
 - Credit (the unallocated part of payments) is used by the next invoice (`apply_credit`) or refunded.
-- A credit note reduces what is still owed on an invoice, never more than that (a paid invoice is corrected
-  by a refund of the credit it leaves).
+- A credit note reduces an invoice by at most what was invoiced and not yet credited. On a (partly) paid
+  invoice, the paid part it covers is released from the allocations as the student's credit, which pays
+  their other open invoices at once; what remains is credit for the next invoice, or refunded.
 """
 
 from __future__ import annotations
@@ -241,7 +242,31 @@ def apply_credit(student_ids: Iterable[int], *, by=None) -> int:
     return used
 
 
+def _release(invoice: Invoice, amount: Decimal) -> None:
+    """Take `amount` of what was paid on `invoice` off its allocations, newest first: that money becomes its
+    payments' unallocated part (the student's credit). The caller holds the invoice's lock."""
+    allocations = list(invoice.allocations.order_by("-created_at", "-pk"))
+    payments = Payment.objects.select_for_update().in_bulk([a.payment_id for a in allocations])
+    left = amount
+    for allocation in allocations:
+        if left <= 0:
+            break
+        take = min(allocation.amount, left)
+        if take == allocation.amount:
+            allocation.delete()
+        else:
+            allocation.amount -= take
+            allocation.save(update_fields=["amount"])
+        payment = payments[allocation.payment_id]
+        payment.amount_allocated -= take
+        payment.save(update_fields=["amount_allocated"])
+        left -= take
+
+
 def issue_credit_note(*, invoice_id: int, amount: Decimal, reason: str, by) -> CreditNote:
+    """Reduce an issued invoice by `amount` (at most what was invoiced and not credited yet). When part of
+    it was already paid, that part of the payment is released as the student's credit and used at once by
+    their other open invoices (oldest first); what is left stays as credit, to be used or refunded."""
     amount = Decimal(amount)
     if amount <= 0:
         raise LedgerError(_("The amount must be more than zero."))
@@ -249,25 +274,41 @@ def issue_credit_note(*, invoice_id: int, amount: Decimal, reason: str, by) -> C
         raise LedgerError(_("Give the reason for the credit note."))
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
-        if amount > invoice.balance:
+        creditable = invoice.total - invoice.amount_credited
+        if amount > creditable:
             raise LedgerError(
-                _("A credit note can reduce this invoice by at most %(balance)s, what is still owed on it.")
-                % {"balance": invoice.balance}
+                _("A credit note can reduce this invoice by at most %(amount)s (not credited yet).")
+                % {"amount": creditable}
             )
         (number,) = next_numbers(DocumentKind.CREDIT_NOTE, year_for(timezone.localdate()))
         note = CreditNote.objects.create(
             number=number, invoice=invoice, amount=amount, reason=reason.strip(), created_by=by
         )
-        before = {"credited": str(invoice.amount_credited), "status": invoice.status}
-        _settle(invoice, credited=amount)
+        before = {
+            "paid": str(invoice.amount_paid),
+            "credited": str(invoice.amount_credited),
+            "status": invoice.status,
+        }
+        released = max(ZERO, amount - invoice.balance)
+        if released:
+            _release(invoice, released)
+        _settle(invoice, paid=-released, credited=amount)
         audit_log(
             actor=by,
             action="fees.credit_note",
             obj=invoice,
             before=before,
-            after={"credited": str(invoice.amount_credited), "status": invoice.status, "credit_note": number},
+            after={
+                "paid": str(invoice.amount_paid),
+                "credited": str(invoice.amount_credited),
+                "status": invoice.status,
+                "credit_note": number,
+                "released_as_credit": str(released),
+            },
             reason=reason,
         )
+        if released:
+            apply_credit([invoice.student_id], by=by)
     return note
 
 

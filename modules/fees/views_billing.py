@@ -209,8 +209,9 @@ def _detail(request, invoice: Invoice, *, form=None, status=200):
             for r in invoice.reminders.order_by("sent_at")
         ],
         "today": timezone.localdate(),
-        "form": form or CreditNoteForm(balance=invoice.balance),
-        "can_credit": invoice.balance > 0,
+        "form": form or CreditNoteForm(creditable=invoice.total - invoice.amount_credited),
+        "creditable": invoice.total - invoice.amount_credited,
+        "can_credit": invoice.total > invoice.amount_credited,
         "overdue": invoice.is_overdue(),
     }
     return render(request, "fees/invoice_detail.html", context, status=status)
@@ -226,7 +227,7 @@ def invoice_detail(request, pk):
 @fee_staff_required
 def credit_note_create(request, pk):
     invoice = get_invoice_for_user(request, pk)
-    form = CreditNoteForm(request.POST, balance=invoice.balance)
+    form = CreditNoteForm(request.POST, creditable=invoice.total - invoice.amount_credited)
     if form.is_valid():
         try:
             note = ledger.issue_credit_note(

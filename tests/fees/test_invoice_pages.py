@@ -119,7 +119,7 @@ def test_the_bursar_issues_a_credit_note(as_user, bursar, invoices):
     assert (invoice.amount_credited, invoice.balance) == (D("120.00"), D("380.00"))
 
 
-def test_a_credit_note_above_the_balance_is_refused_and_the_values_kept(as_user, bursar, invoices):
+def test_a_credit_note_above_the_invoice_is_refused_and_the_values_kept(as_user, bursar, invoices):
     invoice = invoices[0]
     url = reverse("fees:credit_note_create", args=[invoice.pk])
     response = as_user(bursar).post(url, {"amount": "600", "reason": "Too much"})
@@ -127,6 +127,21 @@ def test_a_credit_note_above_the_balance_is_refused_and_the_values_kept(as_user,
     assert "at most 500.00" in response.text
     assert 'value="Too much"' in response.text
     assert not CreditNote.objects.exists()
+
+
+def test_a_paid_invoice_is_corrected_by_a_credit_note_that_leaves_credit(as_user, bursar, invoices):
+    invoice = invoices[0]
+    ledger.record_payment(student_id=invoice.student_id, amount=D("500"), method="cash", key="k", by=bursar)
+    client = as_user(bursar)
+    page = client.get(reverse("fees:invoice_detail", args=[invoice.pk])).text
+    assert "Issue a credit note" in page and "by at most USD 500.00" in page
+    url = reverse("fees:credit_note_create", args=[invoice.pk])
+    response = client.post(url, {"amount": "75", "reason": "Lab closed for a month"}, follow=True)
+    assert f"Credit note {CreditNote.objects.get().number} issued." in response.text
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid, invoice.amount_credited) == ("paid", D("425.00"), D("75.00"))
+    account = client.get(reverse("fees:student_account", args=[invoice.student_id])).text
+    assert "USD 75.00" in account  # the family's credit
 
 
 def test_invoice_pages_are_for_fee_staff(as_user, guardian, teacher, invoices):

@@ -83,13 +83,46 @@ def test_credit_is_used_by_the_next_invoice(school, bursar):
 
 def test_a_credit_note_reduces_what_is_owed_and_no_more(school, bursar):
     invoice = _invoice(school, "200.00", 5)
-    ledger.record_payment(student_id=school.child.pk, amount=D("150"), method="cash", key="k1", by=bursar)
+    ledger.issue_credit_note(invoice_id=invoice.pk, amount=D("50"), reason="Wrong bus fee", by=bursar)
     with pytest.raises(ledger.LedgerError, match="at most"):
-        ledger.issue_credit_note(invoice_id=invoice.pk, amount=D("60"), reason="Wrong bus fee", by=bursar)
-    note = ledger.issue_credit_note(invoice_id=invoice.pk, amount=D("50"), reason="Wrong bus fee", by=bursar)
+        ledger.issue_credit_note(invoice_id=invoice.pk, amount=D("150.01"), reason="Too much", by=bursar)
+    note = ledger.issue_credit_note(
+        invoice_id=invoice.pk, amount=D("150"), reason="Trip cancelled", by=bursar
+    )
     invoice.refresh_from_db()
-    assert note.number.startswith("CN-")
-    assert (invoice.status, invoice.balance) == (InvoiceStatus.PAID, D("0.00"))
+    assert note.number == f"CN-{school.year.start_date.year}-00002"
+    assert (invoice.status, invoice.balance, invoice.amount_credited) == (
+        InvoiceStatus.CANCELLED,
+        0,
+        D("200"),
+    )
+
+
+def test_a_credit_note_on_a_paid_invoice_releases_the_payment_as_credit_for_the_next_invoice(school, bursar):
+    paid = _invoice(school, "200.00", 5)
+    payment = ledger.record_payment(
+        student_id=school.child.pk, amount=D("200"), method="cash", key="k1", by=bursar
+    ).payment
+    other = _invoice(school, "100.00", 30)  # billed after the payment
+    ledger.issue_credit_note(invoice_id=paid.pk, amount=D("140"), reason="Charged twice", by=bursar)
+    paid.refresh_from_db()
+    other.refresh_from_db()
+    payment.refresh_from_db()
+    assert (paid.status, paid.amount_paid, paid.amount_credited) == (
+        InvoiceStatus.PAID,
+        D("60.00"),
+        D("140.00"),
+    )
+    # 140 released: 100 pays the other invoice at once, 40 stays as credit.
+    assert (other.status, other.amount_paid) == (InvoiceStatus.PAID, D("100.00"))
+    assert (payment.amount_allocated, payment.unallocated) == (D("160.00"), D("40.00"))
+    assert ledger.balances([school.child.pk])[school.child.pk].due == D("-40.00")
+    assert dict(payment.allocations.values_list("invoice__number", "amount")) == {
+        other.number: D("100.00"),
+        paid.number: D("60.00"),
+    }
+    event = AuditEvent.objects.get(action="fees.credit_note")
+    assert event.after["released_as_credit"] == "140.00"
 
 
 def test_a_refund_takes_only_unused_credit(school, bursar):

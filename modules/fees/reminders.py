@@ -71,8 +71,13 @@ def invoices_due_a_reminder(today: datetime.date, steps: list[int]) -> list[tupl
     due = []
     for invoice in invoices:
         step = step_reached(steps, (today - invoice.due_date).days)
-        if step is not None and (invoice.last_step is None or invoice.last_step < step):
-            due.append((invoice, step))
+        if step is None or (invoice.last_step is not None and invoice.last_step >= step):
+            continue
+        if step < 0 and invoice.issued_on > invoice.due_date + datetime.timedelta(days=step):
+            # Issued after this "due soon" step's day (billed close to its due date): the new-invoice
+            # notice has just said the same; the next step reminds them.
+            continue
+        due.append((invoice, step))
     return due
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -382,10 +382,9 @@ def _write(
         for invoice, draft in zip(invoices, drafts, strict=True)
     )
     with_credit = set(
-        Payment.objects.filter(
-            student_id__in=[invoice.student_id for invoice in invoices],
-            amount__gt=F("amount_allocated") + F("amount_refunded"),
-        ).values_list("student_id", flat=True)
+        Payment.objects.with_credit()
+        .filter(student_id__in=[invoice.student_id for invoice in invoices])
+        .values_list("student_id", flat=True)
     )
     if with_credit:
         ledger.apply_credit(with_credit, by=by)

@@ -19,8 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from modules.accounts.models import Role
 from modules.fees import ledger, stripe_gateway
+from modules.fees.decorators import is_guardian
 from modules.fees.models import (
     ZERO,
     CheckoutItem,
@@ -38,10 +38,6 @@ logger = logging.getLogger(__name__)
 
 class CheckoutError(Exception):
     """Online payment could not start; the message is for the guardian (translated)."""
-
-
-def is_guardian(user) -> bool:
-    return user.is_authenticated and Role.GUARDIAN in user.roles
 
 
 def guardian_students(user):

@@ -29,6 +29,8 @@ from django.utils.translation import gettext as _
 from modules.academics.models import AcademicYear
 from modules.core.audit import audit_log
 from modules.fees.models import (
+    INVOICE_OWED,
+    PAYMENT_UNUSED,
     ZERO,
     Allocation,
     CreditNote,
@@ -217,7 +219,8 @@ def apply_credit(student_ids: Iterable[int], *, by=None) -> int:
     with transaction.atomic():
         payments = list(
             Payment.objects.select_for_update()
-            .filter(student_id__in=ids, amount__gt=F("amount_allocated") + F("amount_refunded"))
+            .with_credit()
+            .filter(student_id__in=ids)
             .order_by("student_id", "received_on", "pk")
         )
         used = 0
@@ -274,11 +277,10 @@ def issue_credit_note(*, invoice_id: int, amount: Decimal, reason: str, by) -> C
         raise LedgerError(_("Give the reason for the credit note."))
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
-        creditable = invoice.total - invoice.amount_credited
-        if amount > creditable:
+        if amount > invoice.creditable:
             raise LedgerError(
                 _("A credit note can reduce this invoice by at most %(amount)s (not credited yet).")
-                % {"amount": creditable}
+                % {"amount": invoice.creditable}
             )
         (number,) = next_numbers(DocumentKind.CREDIT_NOTE, year_for(timezone.localdate()))
         note = CreditNote.objects.create(
@@ -368,13 +370,14 @@ def balances(student_ids: Iterable[int]) -> dict[int, Balance]:
     owed = dict(
         Invoice.objects.filter(student_id__in=ids, status=InvoiceStatus.OPEN)
         .values("student_id")
-        .annotate(owed=Sum(F("total") - F("amount_paid") - F("amount_credited")))
+        .annotate(owed=Sum(INVOICE_OWED))
         .values_list("student_id", "owed")
     )
     credit = dict(
-        Payment.objects.filter(student_id__in=ids, amount__gt=F("amount_allocated") + F("amount_refunded"))
+        Payment.objects.with_credit()
+        .filter(student_id__in=ids)
         .values("student_id")
-        .annotate(credit=Sum(F("amount") - F("amount_allocated") - F("amount_refunded")))
+        .annotate(credit=Sum(PAYMENT_UNUSED))
         .values_list("student_id", "credit")
     )
     return {

@@ -28,6 +28,9 @@ CENT = Decimal("0.01")
 MONEY = {"max_digits": 12, "decimal_places": 2}
 POLICY_CACHE_KEY = "fees:policy"
 POLICY_CACHE_SECONDS = 60
+# As query expressions: what is still owed on an invoice, and what of a payment is not used yet (credit).
+INVOICE_OWED = F("total") - F("amount_paid") - F("amount_credited")
+PAYMENT_UNUSED = F("amount") - F("amount_allocated") - F("amount_refunded")
 
 
 def fee_staff(user) -> bool:
@@ -426,6 +429,11 @@ class Invoice(models.Model):
     def balance(self) -> Decimal:
         return self.total - self.amount_paid - self.amount_credited
 
+    @property
+    def creditable(self) -> Decimal:
+        """What a credit note may still take off: invoiced and not credited yet (paid or not)."""
+        return self.total - self.amount_credited
+
     def is_overdue(self, today=None) -> bool:
         return self.status == InvoiceStatus.OPEN and self.due_date < (today or timezone.localdate())
 
@@ -481,6 +489,10 @@ class PaymentMethod(models.TextChoices):
 
 
 class PaymentQuerySet(models.QuerySet):
+    def with_credit(self) -> PaymentQuerySet:
+        """Payments not wholly used by invoices or refunds: the students' credit."""
+        return self.filter(amount__gt=F("amount_allocated") + F("amount_refunded"))
+
     def visible_to(self, user) -> PaymentQuerySet:
         if fee_staff(user):
             return self.all()

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
 from django.utils.formats import number_format
+from django.utils.functional import lazy
 
 from modules.core.models import SchoolProfile
 
@@ -63,3 +64,7 @@ def from_minor_units(amount: int, currency: str) -> Decimal:
     if currency.upper() in ZERO_DECIMAL:
         return Decimal(amount).quantize(Decimal("0.01"))
     return (Decimal(amount) / 100).quantize(Decimal("0.01"))
+
+
+# Formatted when a message is rendered, in its reader's language (notify() renders once per language).
+lazy_money = lazy(format_money, str)

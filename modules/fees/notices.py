@@ -9,7 +9,7 @@ from django.urls import reverse
 from modules.communications.models import NotificationKind
 from modules.communications.services import notify, recipients_for_guardians
 from modules.fees.models import Invoice, InvoiceStatus
-from modules.fees.reminders import lazy_money
+from modules.fees.money import lazy_money
 from modules.people.selectors import notified_guardians_by_student
 
 

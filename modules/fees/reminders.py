@@ -27,20 +27,16 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import lazy
 
 from modules.communications.models import NotificationKind
 from modules.communications.services import notify, recipients_for_guardians
 from modules.fees.models import FeePolicy, Invoice, InvoiceStatus, ReminderStep
-from modules.fees.money import format_money
+from modules.fees.money import lazy_money
 from modules.people.selectors import notified_guardians_by_student
 
 # Invoices per transaction: each costs notify's few queries (~13 ms on SQLite), so a chunk holds the write
 # lock well under a second and the web pages keep writing while a whole instalment is reminded.
 CHUNK = 50
-
-# The amount is formatted when each message is rendered, in its reader's language (1,250.00 / 1.250,00).
-lazy_money = lazy(format_money, str)
 
 
 def schedule(policy: FeePolicy) -> list[int]:

@@ -30,6 +30,8 @@ from modules.academics.models import AcademicYear, Term
 from modules.academics.selectors import current_term, current_year
 from modules.core.audit import audit_log
 from modules.fees.models import (
+    INVOICE_OWED,
+    PAYMENT_UNUSED,
     ZERO,
     FeeStructure,
     Invoice,
@@ -41,7 +43,6 @@ from modules.fees.models import (
 from modules.fees.money import quantize
 
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
-BALANCE = F("total") - F("amount_paid") - F("amount_credited")
 NET_BILLED = F("total") - F("amount_credited")
 
 
@@ -151,19 +152,19 @@ def dashboard(today: datetime.date | None = None) -> Dashboard:
         term_period = Period(year.start_date, year.end_date, year.name)
     # Without an academic year (a new school) only the overdue figures exist; aggregate() takes only sums.
     invoice_sums: dict = {
-        "overdue_amount": _sum(BALANCE, status=InvoiceStatus.OPEN, due_date__lt=today),
+        "overdue_amount": _sum(INVOICE_OWED, status=InvoiceStatus.OPEN, due_date__lt=today),
         "overdue_count": Count("pk", filter=Q(status=InvoiceStatus.OPEN, due_date__lt=today)),
     }
     # Credit: what families paid that no invoice has used yet (nor was refunded).
-    payment_sums: dict = {"credit": _sum(F("amount") - F("amount_allocated") - F("amount_refunded"))}
+    payment_sums: dict = {"credit": _sum(PAYMENT_UNUSED)}
     refund_sums: dict = {}
     if year is not None and term_period is not None:
         term_range = (term_period.start, term_period.end)
         invoice_sums |= {
             "term_billed": _sum(NET_BILLED, due_date__range=term_range),
-            "term_outstanding": _sum(BALANCE, due_date__range=term_range, status=InvoiceStatus.OPEN),
+            "term_outstanding": _sum(INVOICE_OWED, due_date__range=term_range, status=InvoiceStatus.OPEN),
             "year_billed": _sum(NET_BILLED, year=year),
-            "year_outstanding": _sum(BALANCE, year=year, status=InvoiceStatus.OPEN),
+            "year_outstanding": _sum(INVOICE_OWED, year=year, status=InvoiceStatus.OPEN),
         }
         payment_sums |= {
             "term": _sum("amount", received_on__range=term_range),
@@ -290,7 +291,7 @@ def outstanding_invoices() -> QuerySet[Invoice]:
 def aging(today: datetime.date | None = None) -> Aging:
     """What is owed on open invoices by days past due, per grade level (the section billed): one query."""
     today = today or timezone.localdate()
-    sums = {f"b{index}": _sum(BALANCE, bucket.condition(today)) for index, bucket in enumerate(BUCKETS)}
+    sums = {f"b{index}": _sum(INVOICE_OWED, bucket.condition(today)) for index, bucket in enumerate(BUCKETS)}
     found = (
         outstanding_invoices()
         .values("section__grade_level_id", "section__grade_level__name", "section__grade_level__order")
@@ -327,7 +328,7 @@ def aging_invoices(*, today: datetime.date, bucket: str = "", grade: str = "") -
         invoices = invoices.filter(section__isnull=True)
     elif grade:
         invoices = invoices.filter(section__grade_level_id=grade)
-    return invoices.annotate(outstanding=BALANCE).order_by("due_date", "student__last_name", "number")
+    return invoices.annotate(outstanding=INVOICE_OWED).order_by("due_date", "student__last_name", "number")
 
 
 def aging_export_rows(invoices: Iterable[Invoice], today: datetime.date) -> tuple[list[str], list[list]]:

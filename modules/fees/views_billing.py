@@ -3,13 +3,10 @@ credit-note PDFs (also for guardians, of their own children's invoices)."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Sum
+from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,24 +18,12 @@ from modules.core.models import SchoolProfile
 from modules.core.pdf import pdf_response, render_pdf
 from modules.core.spreadsheets import csv_response, xlsx_response
 from modules.fees import ledger
+from modules.fees.decorators import fee_staff_required
 from modules.fees.forms_billing import CreditNoteForm, InvoiceFilterForm
-from modules.fees.models import ZERO, CreditNote, Invoice, fee_staff
+from modules.fees.models import INVOICE_OWED, ZERO, CreditNote, Invoice
 
 PER_PAGE = 50
 EXPORT_FORMATS = ("xlsx", "csv")
-
-
-def fee_staff_required(view):
-    """Fee pages of the office: the bursar and administrators (403 for anyone else signed in)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not fee_staff(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def get_invoice_for_user(request, pk) -> Invoice:
@@ -98,7 +83,7 @@ def _totals(invoices) -> dict:
         billed=Sum("total"),
         paid=Sum("amount_paid"),
         credited=Sum("amount_credited"),
-        outstanding=Sum(F("total") - F("amount_paid") - F("amount_credited")),
+        outstanding=Sum(INVOICE_OWED),
     )
     return {
         "count": totals["n"],
@@ -209,9 +194,8 @@ def _detail(request, invoice: Invoice, *, form=None, status=200):
             for r in invoice.reminders.order_by("sent_at")
         ],
         "today": timezone.localdate(),
-        "form": form or CreditNoteForm(creditable=invoice.total - invoice.amount_credited),
-        "creditable": invoice.total - invoice.amount_credited,
-        "can_credit": invoice.total > invoice.amount_credited,
+        "form": form or CreditNoteForm(creditable=invoice.creditable),
+        "can_credit": invoice.creditable > 0,
         "overdue": invoice.is_overdue(),
     }
     return render(request, "fees/invoice_detail.html", context, status=status)
@@ -227,7 +211,7 @@ def invoice_detail(request, pk):
 @fee_staff_required
 def credit_note_create(request, pk):
     invoice = get_invoice_for_user(request, pk)
-    form = CreditNoteForm(request.POST, creditable=invoice.total - invoice.amount_credited)
+    form = CreditNoteForm(request.POST, creditable=invoice.creditable)
     if form.is_valid():
         try:
             note = ledger.issue_credit_note(

@@ -3,31 +3,17 @@ Stripe Checkout. The return page from Stripe records nothing: the signed webhook
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from modules.fees import family, stripe_gateway
+from modules.fees.decorators import guardian_required
 from modules.fees.forms_payments import CheckoutForm
 from modules.fees.models import CheckoutSession, CheckoutStatus, Invoice
 from modules.fees.money import ZERO_DECIMAL, school_currency
-
-
-def guardian_required(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not family.is_guardian(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @require_GET

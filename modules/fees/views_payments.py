@@ -3,11 +3,8 @@ the payment and its receipt (page and PDF), refunds. Guardians may download thei
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,24 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from modules.core.pdf import pdf_response, render_pdf
 from modules.fees import ledger, receipts
+from modules.fees.decorators import fee_staff_required
 from modules.fees.forms_payments import PaymentForm, RefundForm, StudentSearchForm
-from modules.fees.models import Invoice, Payment, Refund, fee_staff
+from modules.fees.models import Invoice, Payment, Refund
 from modules.people.models import Student
 
 SEARCH_RESULTS = 20
-
-
-def fee_staff_required(view):
-    """Bursar and office pages: signed in and fee staff (403 otherwise)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not fee_staff(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _student(request, pk) -> Student:

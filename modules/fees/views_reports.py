@@ -8,11 +8,9 @@ audited and safe against formula injection.
 from __future__ import annotations
 
 import datetime
-from functools import wraps
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
@@ -25,25 +23,13 @@ from modules.core.audit import audit_log
 from modules.core.pdf import pdf_response, render_pdf
 from modules.core.spreadsheets import csv_response, xlsx_response
 from modules.fees import reports
+from modules.fees.decorators import fee_staff_required
 from modules.fees.models import Payment, PaymentMethod, Refund, fee_staff
 from modules.fees.statement import statement, student_for_statement
 
 PER_PAGE = 100
 MAX_PERIOD_DAYS = 366
 EXPORT_FORMATS = ("xlsx", "csv")
-
-
-def fee_staff_required(view):
-    """The bursar and the office (403 for anyone else signed in; visitors go to log in)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not fee_staff(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _export(request, *, report: str, filename: str, headers, rows, filters: dict, sheet_title: str):

@@ -16,6 +16,7 @@ from modules.academics.models import AcademicYear, Section
 from modules.academics.selectors import current_year
 from modules.core.audit import snapshot
 from modules.fees import billing, setup
+from modules.fees.decorators import fee_staff_required
 from modules.fees.forms_setup import (
     ChargeGridForm,
     CopyStructuresForm,
@@ -39,7 +40,6 @@ from modules.fees.models import (
     Invoice,
     OptionalItemAssignment,
 )
-from modules.fees.views_billing import fee_staff_required
 
 PER_PAGE = 50
 

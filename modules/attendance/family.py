@@ -25,30 +25,6 @@ DAY_PRIORITY = [
 ]
 
 
-def attendance_students(user) -> QuerySet[Student]:
-    """Whose attendance this login may see: the office every student; a teacher the students of sections they
-    lead or teach; a guardian linked children; a student themself.
-
-    Not `Student.objects.visible_to` alone: that lets a bursar see every student (for fees), and attendance
-    is not a bursar's business.
-    """
-    if not user.is_authenticated:
-        return Student.objects.none()
-    roles = user.roles
-    if Role.ADMINISTRATOR in roles:
-        return Student.objects.all()
-    condition = Q(pk__in=[])
-    if Role.TEACHER in roles:
-        condition |= Q(enrollments__section__offerings__teacher__user=user) | Q(
-            enrollments__section__homeroom_teacher__user=user
-        )
-    if Role.GUARDIAN in roles:
-        condition |= Q(guardian_links__guardian__user=user)
-    if Role.STUDENT in roles:
-        condition |= Q(user=user)
-    return Student.objects.filter(pk__in=Student.objects.filter(condition).values("pk"))
-
-
 def guardian_children(user) -> QuerySet[Student]:
     """The children a guardian login may send absence notes for."""
     if not user.is_authenticated or Role.GUARDIAN not in user.roles:

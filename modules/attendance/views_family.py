@@ -18,6 +18,7 @@ from modules.attendance import absence_notes, family
 from modules.attendance.family_forms import AbsenceNoteForm, NoteDecisionForm
 from modules.attendance.models import AbsenceNoteStatus
 from modules.attendance.services import AttendanceError
+from modules.people.models import Student
 
 NOTES_SHOWN = 10
 
@@ -26,7 +27,7 @@ NOTES_SHOWN = 10
 @login_required
 def family_child(request, pk):
     """A child's month calendar (?month=YYYY-MM) and this term's attendance rate."""
-    student = get_object_or_404(family.attendance_students(request.user), pk=pk)
+    student = get_object_or_404(Student.objects.records_visible_to(request.user), pk=pk)
     today = timezone.localdate()
     first, understood = family.parse_month(request.GET.get("month"), today)
     context = {

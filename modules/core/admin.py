@@ -8,12 +8,9 @@ class SchoolProfileAdmin(admin.ModelAdmin):
     list_display = ["name", "currency"]
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_repr"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["object_repr", "object_id", "actor__email"]
-    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that change only through their services (audit events, money documents): shown, never
+    added, changed or deleted in the admin."""
 
     def has_add_permission(self, request):
         return False
@@ -23,6 +20,14 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor", "action", "object_type", "object_repr"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_repr", "object_id", "actor__email"]
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
 
 @admin.register(Job)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -20,7 +20,6 @@ from django.views.decorators.http import require_GET
 
 from modules.academics.models import CourseOffering, Term
 from modules.academics.selectors import current_enrollment, current_term, current_year
-from modules.accounts.models import Role
 from modules.exams.grading import (
     AssessmentInfo,
     Average,
@@ -33,26 +32,6 @@ from modules.exams.models import Assessment, AssessmentCategory, Mark, TermStatu
 from modules.people.models import Student
 
 TEMPLATE = "exams/family_child.html"
-
-
-def grade_students(user) -> QuerySet[Student]:
-    """Whose grades this login may open: the office all; a teacher the students of sections they teach or
-    lead; a guardian linked children; a student themself. Not a bursar (fees are not marks)."""
-    if not user.is_authenticated:
-        return Student.objects.none()
-    roles = user.roles
-    if Role.ADMINISTRATOR in roles:
-        return Student.objects.all()
-    condition = Q(pk__in=[])
-    if Role.TEACHER in roles:
-        condition |= Q(enrollments__section__offerings__teacher__user=user) | Q(
-            enrollments__section__homeroom_teacher__user=user
-        )
-    if Role.GUARDIAN in roles:
-        condition |= Q(guardian_links__guardian__user=user)
-    if Role.STUDENT in roles:
-        condition |= Q(user=user)
-    return Student.objects.filter(pk__in=Student.objects.filter(condition).values("pk"))
 
 
 @dataclass
@@ -129,7 +108,7 @@ def _report_card_url(student: Student, term: Term) -> str:
 @login_required
 def child_grades(request, pk):
     """The page; for htmx (the term chooser) only the term's results fragment, scoped the same way."""
-    student = get_object_or_404(grade_students(request.user), pk=pk)
+    student = get_object_or_404(Student.objects.records_visible_to(request.user), pk=pk)
     year = current_year()
     enrollment = current_enrollment(student, year)
     terms = list(Term.objects.filter(year=year).order_by("start_date")) if year else []

@@ -3,6 +3,7 @@ through modules.fees.ledger, which keeps the totals and the audit trail)."""
 
 from django.contrib import admin
 
+from modules.core.admin import ReadOnlyAdmin
 from modules.fees.models import (
     CheckoutSession,
     CreditNote,
@@ -18,17 +19,6 @@ from modules.fees.models import (
     Refund,
     StripeEvent,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FeePolicy)

@@ -52,10 +52,17 @@ class StudentQuerySet(models.QuerySet):
     def visible_to(self, user) -> StudentQuerySet:
         """Students this login may see: the office all; a teacher the students of sections they teach or
         lead; a guardian linked children; a student only themself. A bursar sees students for fees."""
+        if user.is_authenticated and Role.BURSAR in user.roles:
+            return self.all()
+        return self.records_visible_to(user)
+
+    def records_visible_to(self, user) -> StudentQuerySet:
+        """Whose school records (attendance, grades) this login may open: as `visible_to`, but not a bursar's
+        business — fees are not marks or absences."""
         if not user.is_authenticated:
             return self.none()
         roles = user.roles
-        if Role.ADMINISTRATOR in roles or Role.BURSAR in roles:
+        if Role.ADMINISTRATOR in roles:
             return self.all()
         condition = Q(pk__in=[])
         if Role.TEACHER in roles:

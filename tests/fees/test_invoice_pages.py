@@ -76,6 +76,9 @@ def test_the_list_pages_with_a_fixed_number_of_queries(
     with django_assert_max_num_queries(len(few)):
         response = client.get(reverse("fees:invoice_list"))
     assert "Page 1 of 2" in response.text
+    # The next page keeps the filters.
+    response = client.get(reverse("fees:invoice_list"), {"section": school.section.pk})
+    assert f"?section={school.section.pk}&amp;page=2" in response.text
 
 
 def test_the_exports_follow_the_filters_are_audited_and_formula_safe(as_user, bursar, school, invoices):

@@ -12,6 +12,9 @@ RULES = [
     Rule("account_inactive", expect=PUBLIC),
     Rule("account_signup", expect=expect(302, anonymous=200)),
     Rule("account_reauthenticate", expect=SIGNED_IN_OK),
+    # allauth 65.22: reauthenticating by emailed code; with login by code off here it sends everyone on.
+    Rule("account_request_reauthentication_code", expect=expect(302)),
+    Rule("account_confirm_reauthentication_code", expect=expect(302)),
     Rule("account_email", expect=SIGNED_IN_OK),
     Rule("account_email_verification_sent", expect=PUBLIC),
     Rule("account_change_password", expect=SIGNED_IN_OK),

@@ -2,7 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from health_check.views import HealthCheckView
 
+from modules.accounts import views as account_views
 from modules.core import views as core_views
+
+# One way to sign in: the admin's own login form would skip allauth's MFA stage and its throttle.
+admin.site.login = account_views.admin_login
+admin.site.logout = account_views.admin_logout
 
 urlpatterns = [
     path("", include("modules.accounts.urls")),

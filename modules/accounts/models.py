@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -53,6 +55,10 @@ class User(AbstractUser):
         choices=[("en", "English"), ("es", "Español"), ("fr", "Français")],
         default="en",
     )
+    # Raised by accounts.services.user_sessions_end: it is part of the session auth hash, so every session
+    # of this login, on every node and in every session store (database, cache, Redis), stops verifying at
+    # its next request. It costs no query: the row is loaded on every request anyway (PortalBackend).
+    session_epoch = models.PositiveIntegerField(_("session generation"), default=0, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -63,6 +69,11 @@ class User(AbstractUser):
         ordering = ["last_name", "first_name", "email"]
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # save() lowers the address, but an update() or a raw write must not create a second login
+            # that differs only in case (password resets and sign-in match addresses case-insensitively).
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
@@ -70,6 +81,20 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         self.email = (self.email or "").strip().lower()
         super().save(*args, **kwargs)
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's hash of the password, plus the session generation once it has been raised.
+
+        Generation 0 keeps Django's own value, so sessions opened before this field existed stay valid.
+        """
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "modules.accounts.User.session_auth_hash",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def roles(self) -> list[str]:

@@ -125,7 +125,9 @@ def _object(args):
 
 RULES = [
     Rule("admin:index", expect=ADMIN_PAGE),
-    Rule("admin:login", expect=expect(200, anonymous=200, admin=302)),
+    # The admin's own login form is replaced: visitors go to allauth's sign-in (with MFA), staff on to the
+    # admin, and a signed-in family member or teacher is refused (sending them back would loop).
+    Rule("admin:login", expect=expect(403, anonymous=302, admin=302)),
     Rule("admin:logout", method="post", expect=expect(302, anonymous=302)),
     Rule("admin:password_change", expect=ADMIN_PAGE),
     Rule("admin:password_change_done", expect=ADMIN_PAGE),

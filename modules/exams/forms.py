@@ -69,11 +69,14 @@ CategoryFormSet = forms.modelformset_factory(
 
 
 class CellForm(forms.Form):
-    """One cell sent from the grid: which assessment and student, what was typed, the office's reason."""
+    """One cell sent from the grid: which assessment and student, what was typed, what the cell showed when
+    the page was drawn (the base: a mark changed since by someone else is not overwritten), the office's
+    reason."""
 
     assessment = forms.IntegerField(min_value=1)
     student = forms.IntegerField(min_value=1)
     value = forms.CharField(max_length=20, required=False, strip=False)
+    base = forms.CharField(max_length=20, required=False)
     reason = forms.CharField(max_length=300, required=False)
 
 

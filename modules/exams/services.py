@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from modules.accounts.models import Role, User
 from modules.core.audit import audit_log
+from modules.core.concurrency import EditConflict, Verdict, edit_verdict
 from modules.exams.models import Assessment, Mark, MarkCode, TermStatus
 
 CODES = {code.value: code for code in MarkCode}
@@ -64,6 +65,16 @@ def _mark_repr(mark: Mark | None) -> str:
     return mark.display if mark is not None else ""
 
 
+def mark_text(raw: str) -> str:
+    """A cell's text as a mark shows it ("7,50" → "7.5", "EX" → "ex"): a page's base compared with a mark."""
+    text = (raw or "").strip().lower()
+    try:
+        number = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        return text
+    return f"{number.normalize():f}" if number.is_finite() else text
+
+
 @transaction.atomic
 def mark_set(
     *,
@@ -73,9 +84,13 @@ def mark_set(
     by: User,
     reason: str = "",
     locked: bool | None = None,
+    base: str | None = None,
 ) -> Mark | None:
     """Store what was typed in one cell (a score, a code, or nothing to clear it). Returns the mark (None when
     cleared). Raises GradeError for invalid input or when the term is locked and the person may not change it.
+
+    `base`: what the cell showed when the page was drawn. Given, a mark someone else changed since is not
+    overwritten (EditConflict with its text), and a value equal to the base is not written (core.concurrency).
 
     The caller has already checked the person may see the assessment and that the student is in the class.
     """
@@ -88,6 +103,12 @@ def mark_set(
     parsed = parse_mark(raw, max_score=assessment.max_score)
     existing = Mark.objects.select_for_update().filter(assessment=assessment, student_id=student_id).first()
     before = _mark_repr(existing)
+    new = "" if parsed is None else mark_text(parsed[1] or str(parsed[0]))
+    verdict = edit_verdict(base=mark_text(base), new=new, stored=before) if base is not None else None
+    if verdict is Verdict.CONFLICT:
+        raise EditConflict(current=before)
+    if verdict is Verdict.UNTOUCHED:
+        return existing
     if parsed is None:
         if existing is None:
             return None
@@ -116,9 +137,15 @@ def mark_set(
             with transaction.atomic():
                 mark = Mark.objects.create(assessment=assessment, student_id=student_id, **values)
         except IntegrityError:
-            # Someone saved this cell at the same moment: apply this value on top of theirs.
+            # Someone saved this cell at the same moment: apply this value on top of theirs, unless the page
+            # sent a base (then theirs is a change this person has not seen).
             mark = Mark.objects.select_for_update().get(assessment=assessment, student_id=student_id)
             before = _mark_repr(mark)
+            if (
+                base is not None
+                and edit_verdict(base=mark_text(base), new=new, stored=before) is Verdict.CONFLICT
+            ):
+                raise EditConflict(current=before) from None
             Mark.objects.filter(pk=mark.pk).update(**values)
             mark.refresh_from_db()
     else:

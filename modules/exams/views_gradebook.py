@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from modules.academics.selectors import current_year
 from modules.accounts import rules as account_rules
+from modules.core.concurrency import EditConflict
 from modules.exams import gradebook as selectors
 from modules.exams import services
 from modules.exams.forms import AssessmentForm, CategoryFormSet, CellForm, OfferingFilterForm, ReasonForm
@@ -33,14 +34,31 @@ from modules.exams.services import GradeError
 
 TEMPLATE = "exams/gradebook.html"
 
+# `b-…` is the cell's base: what it showed when the page was drawn, sent with every save so that a mark
+# someone else changed meanwhile is refused rather than overwritten (modules/core/concurrency.py).
 CELL = (
     '<td class="gb-cell{cls}" id="c-{a}-{s}" data-saved="{saved}">'
     '<input type="text" class="form-control form-control-sm gb-input{inv}" name="m-{s}-{a}" id="m-{s}-{a}" '
     'value="{value}" autocomplete="off" spellcheck="false" maxlength="20" aria-labelledby="st-{s} as-{a}" '
-    'data-a="{a}" data-s="{s}"{extra}>{error}</td>'
+    'data-a="{a}" data-s="{s}"{extra}><input type="hidden" class="gb-base" name="b-{s}-{a}" value="{base}">'
+    "{error}</td>"
 )
-ERROR = '<div class="gb-error" id="e-{a}-{s}" role="alert">{message}</div>'
+ERROR = '<div class="gb-error" id="e-{a}-{s}" role="alert">{message}{button}</div>'
 INVALID = ' aria-invalid="true" aria-describedby="e-{a}-{s}"'
+# A submit button: without JavaScript it saves the grid again (the cell's base is now the other person's
+# value, so this cell is overwritten on purpose); gradebook.js saves just this cell instead.
+OVERWRITE = (
+    ' <button type="submit" class="btn btn-sm btn-outline-danger gb-overwrite" data-a="{a}" data-s="{s}">'
+    "{label}</button>"
+)
+
+
+def conflict_message(current: str) -> str:
+    if not current:
+        return _("Someone else cleared this mark since you opened the page. Yours is not saved yet.")
+    return _(
+        "Someone else changed this mark to “%(current)s” since you opened the page. Yours is not saved yet."
+    ) % {"current": current}
 
 
 @dataclass
@@ -51,6 +69,8 @@ class Cell:
     value: str
     error: str = ""
     can_edit: bool = True
+    base: str | None = None  # None: what is saved
+    conflict: bool = False  # refused: someone else changed it (`saved` is their value, also the new base)
 
     @property
     def html(self) -> str:
@@ -61,16 +81,19 @@ class Cell:
         extra = INVALID.format(a=a, s=s) if self.error else ""
         if not self.can_edit:
             extra += " readonly"
+        button = OVERWRITE.format(a=a, s=s, label=escape(_("Save mine"))) if self.conflict else ""
+        error = ERROR.format(a=a, s=s, message=escape(str(self.error)), button=button) if self.error else ""
         return mark_safe(
             CELL.format(
-                cls=" has-error" if self.error else "",
+                cls=(" has-error has-conflict" if self.conflict else " has-error") if self.error else "",
                 a=a,
                 s=s,
                 saved=escape(self.saved),
                 value=escape(self.value),
                 inv=" is-invalid" if self.error else "",
                 extra=extra,
-                error=ERROR.format(a=a, s=s, message=escape(str(self.error))) if self.error else "",
+                base=escape(self.saved if self.base is None else self.base),
+                error=error,
             )
         )
 
@@ -122,31 +145,47 @@ def gradebook_list(request):
     return render(request, "exams/gradebook_list.html", context)
 
 
-def _rows(book, can_edit: bool, typed: dict | None = None, errors: dict | None = None) -> list:
-    """Per student: (student, cells, average). `typed`/`errors`: a refused plain form's values by field."""
-    typed, errors = typed or {}, errors or {}
+@dataclass
+class Kept:
+    """A cell of a plain-form save that was not saved, re-shown as the person left it."""
+
+    value: str
+    base: str  # the posted base; for a conflict, the other person's value (saving again overwrites it)
+    error: str = ""
+    conflict: bool = False
+
+
+def _rows(book, can_edit: bool, kept: dict[str, Kept] | None = None) -> list:
+    """Per student: (student, cells, average). `kept`: the unsaved cells of a plain form, by field name;
+    every other cell shows what is stored now."""
+    kept = kept or {}
     rows = []
     for student in book.students:
         cells = []
         for assessment in book.assessments:
             mark = book.marks.get((assessment.pk, student.pk))
             saved = mark.display if mark else ""
-            name = f"m-{student.pk}-{assessment.pk}"
-            cells.append(
-                Cell(
-                    assessment.pk,
-                    student.pk,
-                    saved,
-                    typed.get(name, saved),
-                    errors.get(name, ""),
-                    can_edit,
+            cell = kept.get(f"m-{student.pk}-{assessment.pk}")
+            if cell is None:
+                cells.append(Cell(assessment.pk, student.pk, saved, saved, can_edit=can_edit))
+            else:
+                cells.append(
+                    Cell(
+                        assessment.pk,
+                        student.pk,
+                        saved,
+                        cell.value,
+                        cell.error,
+                        can_edit,
+                        base=saved if cell.conflict else cell.base,
+                        conflict=cell.conflict,
+                    )
                 )
-            )
         rows.append((student, cells, book.average_of(student.pk)))
     return rows
 
 
-def _render_grid(request, offering, term, terms, *, typed=None, errors=None, page_error="", reason=None):
+def _render_grid(request, offering, term, terms, *, kept=None, page_error="", reason=None, status=200):
     book = selectors.gradebook_load(offering, term)
     can_edit, needs_reason = _edit_state(request, term)
     context = {
@@ -154,7 +193,7 @@ def _render_grid(request, offering, term, terms, *, typed=None, errors=None, pag
         "term": term,
         "terms": terms,
         "book": book,
-        "rows": _rows(book, can_edit, typed, errors),
+        "rows": _rows(book, can_edit, kept),
         "can_edit": can_edit,
         "needs_reason": needs_reason,
         "locked": selectors.is_locked(term),
@@ -164,7 +203,7 @@ def _render_grid(request, offering, term, terms, *, typed=None, errors=None, pag
         "save_url": reverse("exams:gradebook_save", args=[offering.pk]),
         "office": account_rules.is_administrator(request.user),
     }
-    return render(request, TEMPLATE, context)
+    return render(request, TEMPLATE, context, status=status)
 
 
 def _offering_and_term(request, pk, wanted):
@@ -187,7 +226,8 @@ def gradebook(request, pk):
 @marker_required
 def gradebook_cell(request, pk):
     """One cell (HTMX): answers the cell and, out-of-band, the student's average. A refusal answers 422 with
-    the typed value kept and the message in the cell."""
+    the typed value kept and the message in the cell; a mark someone else changed since the page was drawn
+    answers 409 with their value shown, the typed one kept unsaved, and a button to save it over theirs."""
     offering = selectors.get_offering_for_marking(request, pk, light=True)
     form = CellForm(request.POST)
     if not form.is_valid():
@@ -200,24 +240,31 @@ def gradebook_cell(request, pk):
         return render(
             request, f"{TEMPLATE}#refused", {"message": _("That student is not in this class.")}, status=422
         )
-    raw, error, mark = data["value"], "", None
+    raw, student_id, status = data["value"], data["student"], 200
     try:
         mark = services.mark_set(
             assessment=assessment,
-            student_id=data["student"],
+            student_id=student_id,
             raw=raw,
             by=request.user,
             reason=data["reason"],
             locked=selectors.is_locked(assessment.term),
+            base=data["base"],
         )
+        saved = mark.display if mark else ""
+        cell = Cell(assessment.pk, student_id, saved, saved)
+    except EditConflict as clash:
+        status = 409
+        message = conflict_message(clash.current)
+        cell = Cell(assessment.pk, student_id, clash.current, raw.strip(), message, conflict=True)
     except GradeError as refusal:
-        error = refusal.message
-        mark = Mark.objects.filter(assessment=assessment, student_id=data["student"]).first()
-    saved = mark.display if mark else ""
-    cell = Cell(assessment.pk, data["student"], saved, raw.strip() if error else saved, error)
-    average = selectors.student_average(offering, assessment.term_id, data["student"])
-    context = {"cell": cell, "student": {"pk": data["student"]}, "average": average}
-    return render(request, f"{TEMPLATE}#cell_response", context, status=422 if error else 200)
+        status = 422
+        mark = Mark.objects.filter(assessment=assessment, student_id=student_id).first()
+        saved = mark.display if mark else ""
+        cell = Cell(assessment.pk, student_id, saved, raw.strip(), refusal.message, base=data["base"])
+    average = selectors.student_average(offering, assessment.term_id, student_id)
+    context = {"cell": cell, "student": {"pk": student_id}, "average": average}
+    return render(request, f"{TEMPLATE}#cell_response", context, status=status)
 
 
 class _Refused(Exception):
@@ -227,7 +274,10 @@ class _Refused(Exception):
 @require_POST
 @marker_required
 def gradebook_save(request, pk):
-    """The whole grid as one form (no JavaScript): every changed cell is written, all or nothing."""
+    """The whole grid as one form (no JavaScript). Only the cells the person changed (typed value ≠ the
+    cell's base, what it showed when the page was drawn) are written. An invalid cell saves nothing. A cell
+    someone else changed since the page was drawn is refused with their value shown (the others are saved);
+    saving again with it re-shown overwrites it on purpose."""
     offering, term, terms = _offering_and_term(request, pk, request.POST.get("term"))
     if term is None:
         raise PermissionDenied
@@ -235,22 +285,20 @@ def gradebook_save(request, pk):
     reason = reason_form.cleaned_data["reason"] if reason_form.is_valid() else ""
     book = selectors.gradebook_load(offering, term)
     locked = selectors.is_locked(term)
-    typed, errors = {}, {}
-    changed = []
+    changed: list[tuple[str, Assessment, int, str, str]] = []
     for student in book.students:
         for assessment in book.assessments:
             name = f"m-{student.pk}-{assessment.pk}"
             if name not in request.POST:
                 continue
             raw = request.POST[name][:20]
-            typed[name] = raw.strip()
-            mark = book.marks.get((assessment.pk, student.pk))
-            if raw.strip().lower() != (mark.display if mark else ""):
-                changed.append((name, assessment, student.pk, raw))
-    page_error = ""
+            base = request.POST.get(f"b-{student.pk}-{assessment.pk}", "")[:20]
+            if services.mark_text(raw) != services.mark_text(base):
+                changed.append((name, assessment, student.pk, raw, base))
+    kept: dict[str, Kept] = {}
     try:
         with transaction.atomic():
-            for name, assessment, student_id, raw in changed:
+            for name, assessment, student_id, raw, base in changed:
                 try:
                     services.mark_set(
                         assessment=assessment,
@@ -259,27 +307,45 @@ def gradebook_save(request, pk):
                         by=request.user,
                         reason=reason,
                         locked=locked,
+                        base=base,
                     )
+                except EditConflict as clash:
+                    kept[name] = Kept(raw.strip(), base, conflict_message(clash.current), conflict=True)
                 except GradeError as refusal:
-                    errors[name] = refusal.message
-            if errors:
+                    kept[name] = Kept(raw.strip(), base, refusal.message)
+            if any(not cell.conflict for cell in kept.values()):
                 raise _Refused
     except _Refused:
+        # Nothing was written: every changed cell is re-shown as typed, on its own base.
+        for name, _assessment, _student_id, raw, base in changed:
+            kept.setdefault(name, Kept(raw.strip(), base))
         page_error = _("Nothing was saved. Correct the marked cells and save again.")
-    if page_error:
         return _render_grid(
-            request,
-            offering,
-            term,
-            terms,
-            typed=typed,
-            errors=errors,
-            page_error=page_error,
-            reason=reason_form,
+            request, offering, term, terms, kept=kept, page_error=page_error, reason=reason_form
+        )
+    saved = len(changed) - len(kept)
+    if kept:
+        page_error = " ".join(
+            [
+                ngettext("%(count)s mark saved.", "%(count)s marks saved.", saved) % {"count": saved}
+                if saved
+                else _("No mark was saved."),
+                ngettext(
+                    "%(count)s mark was not saved: someone else changed it since you opened the page. "
+                    "Their value is shown next to yours; save again to replace it with yours.",
+                    "%(count)s marks were not saved: someone else changed them since you opened the page. "
+                    "Their values are shown next to yours; save again to replace them with yours.",
+                    len(kept),
+                )
+                % {"count": len(kept)},
+            ]
+        )
+        return _render_grid(
+            request, offering, term, terms, kept=kept, page_error=page_error, reason=reason_form, status=409
         )
     messages.success(
         request,
-        ngettext("%(count)s mark saved.", "%(count)s marks saved.", len(changed)) % {"count": len(changed)}
+        ngettext("%(count)s mark saved.", "%(count)s marks saved.", saved) % {"count": saved}
         if changed
         else _("No marks were changed."),
     )

@@ -4,6 +4,7 @@ value, the student's average and letter out-of-band, the locked term, and who ma
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from modules.core.models import AuditEvent
@@ -43,13 +44,14 @@ def test_it_accepts_a_comma_and_codes_and_clears(as_user, teacher, school):
     quiz = assessment(school, max_score=10)
     post_cell(client, school, quiz, "7,5")
     assert stored(quiz, school.child).score == pytest.approx(7.5)
-    response = post_cell(client, school, quiz, "ABS")
+    # Each save sends what the cell showed after the one before (its base), as gradebook.js does.
+    response = post_cell(client, school, quiz, "ABS", base="7.5")
     assert stored(quiz, school.child).code == "abs"
     assert "0.0%" in response.content.decode()  # absent counts as zero
-    response = post_cell(client, school, quiz, "ex")
+    response = post_cell(client, school, quiz, "ex", base="abs")
     assert stored(quiz, school.child).code == "ex"
     assert "—" in response.content.decode()  # excused: nothing counted
-    response = post_cell(client, school, quiz, "")
+    response = post_cell(client, school, quiz, "", base="ex")
     assert response.status_code == 200
     assert stored(quiz, school.child) is None
 
@@ -109,3 +111,69 @@ def test_it_refuses_a_student_not_in_the_class(as_user, teacher, school):
     assert response.status_code == 422
     assert "not in this class" in response.content.decode()
     assert not Mark.objects.exists()
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user, backend="modules.accounts.backends.PortalBackend")
+    return client
+
+
+def test_it_refuses_a_mark_someone_else_changed_since_the_page_was_drawn(teacher, admin, school):
+    quiz = assessment(school, max_score=20)
+    f.MarkFactory(assessment=quiz, student=school.child, score=11)
+    at_desk, in_office = logged_in(teacher), logged_in(admin)
+    # Both pages showed 11. The teacher saves 14; the office, still seeing 11, types 9 in the same cell.
+    assert post_cell(at_desk, school, quiz, "14", base="11").status_code == 200
+    response = post_cell(in_office, school, quiz, "9", base="11")
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert stored(quiz, school.child).score == 14
+    assert "Someone else changed this mark to “14” since you opened the page. Yours is not saved yet." in page
+    assert 'value="9"' in page  # what the office typed, kept for them to decide
+    assert 'data-saved="14"' in page and f'name="b-{school.child.pk}-{quiz.pk}" value="14"' in page
+    assert "Save mine" in page and "has-conflict" in page
+    assert AuditEvent.objects.filter(action="mark.set").count() == 1
+
+
+def test_it_overwrites_on_purpose_once_the_other_value_was_shown(teacher, admin, school):
+    quiz = assessment(school, max_score=20)
+    f.MarkFactory(assessment=quiz, student=school.child, score=11)
+    at_desk, in_office = logged_in(teacher), logged_in(admin)
+    post_cell(at_desk, school, quiz, "14", base="11")
+    assert post_cell(in_office, school, quiz, "9", base="11").status_code == 409
+    # "Save mine": the cell's base is now the teacher's 14, which the office has seen.
+    response = post_cell(in_office, school, quiz, "9", base="14")
+    assert response.status_code == 200
+    assert stored(quiz, school.child).score == 9
+    event = AuditEvent.objects.filter(action="mark.set").latest("pk")
+    assert event.before["mark"] == "14" and event.after["mark"] == "9"
+
+
+def test_it_refuses_a_mark_cleared_by_someone_else_and_a_first_mark_entered_meanwhile(teacher, admin, school):
+    quiz, test = assessment(school), assessment(school)
+    f.MarkFactory(assessment=quiz, student=school.child, score=11)
+    at_desk, in_office = logged_in(teacher), logged_in(admin)
+    post_cell(at_desk, school, quiz, "", base="11")
+    post_cell(at_desk, school, test, "ex", base="")
+    cleared = post_cell(in_office, school, quiz, "12", base="11")
+    assert cleared.status_code == 409
+    assert "Someone else cleared this mark" in cleared.content.decode()
+    assert stored(quiz, school.child) is None
+    entered = post_cell(in_office, school, test, "15", base="")
+    assert entered.status_code == 409 and "changed this mark to “ex”" in entered.content.decode()
+    assert stored(test, school.child).code == "ex"
+
+
+def test_it_writes_nothing_when_the_value_is_the_base_or_already_stored(teacher, admin, school):
+    quiz = assessment(school)
+    f.MarkFactory(assessment=quiz, student=school.child, score=11)
+    at_desk, in_office = logged_in(teacher), logged_in(admin)
+    post_cell(at_desk, school, quiz, "14", base="11")
+    # The same value as the other person: nothing lost, nothing to write, no conflict.
+    assert post_cell(in_office, school, quiz, "14,0", base="11").status_code == 200
+    # The value the page showed: not this person's change; the newer mark stands.
+    response = post_cell(in_office, school, quiz, "11", base="11")
+    assert response.status_code == 200 and 'value="14"' in response.content.decode()
+    assert stored(quiz, school.child).score == 14
+    assert AuditEvent.objects.filter(action="mark.set").count() == 1

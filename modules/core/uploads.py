@@ -1,19 +1,30 @@
 """Validating uploaded files before they are stored: size, extension, and the content itself.
 
 A file's name and its browser-declared type prove nothing; the first bytes decide what it is. Only kinds a
-school sends to families are allowed (documents, spreadsheets, images, plain text).
+school sends to families are allowed (documents, spreadsheets, images, plain text). An image is proved by
+decoding it (a WebP header is only "RIFF", shared with audio and video), with its pixel count bounded before
+any decoding, so that a small file declaring a huge picture (a decompression bomb) is refused unread.
+
+Photos are stored re-encoded (`PhotoField`): the bytes kept are a picture the server drew with Pillow, without
+the upload's metadata (EXIF location, comments) or whatever was appended to it (a polyglot: a JPEG that is
+also HTML or a zip), and no larger than a profile photo needs to be.
 """
 
 from __future__ import annotations
 
+import io
 import uuid
+import warnings
 import zipfile
 from pathlib import Path
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
 
 # extension -> (content type, check of the first bytes)
 SIGNATURES: dict[str, tuple[str, tuple[bytes, ...]]] = {
@@ -30,6 +41,9 @@ SIGNATURES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     "txt": ("text/plain", ()),
     "csv": ("text/csv", ()),
 }
+IMAGE_EXTENSIONS = {"png", "jpg", "jpeg", "gif", "webp"}
+# Pillow's format name for each image extension; a file must decode as the kind its name says.
+IMAGE_FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "gif": "GIF", "webp": "WEBP"}
 # The member a genuine Office/OpenDocument zip must contain.
 ZIP_MARKERS = {
     "docx": "word/document.xml",
@@ -73,6 +87,12 @@ def validate_attachment(upload, *, max_bytes: int | None = None) -> str:
     upload.seek(0)
     if signatures and not head.startswith(signatures):
         raise ValidationError(_("%(name)s is not really a .%(ext)s file.") % {"name": name, "ext": extension})
+    if extension in IMAGE_EXTENSIONS:
+        image = image_decode(upload, label=name)
+        if image.format != IMAGE_FORMATS[extension]:
+            raise ValidationError(
+                _("%(name)s is not really a .%(ext)s file.") % {"name": name, "ext": extension}
+            )
     if extension in ZIP_MARKERS and not _zip_has(upload, ZIP_MARKERS[extension]):
         raise ValidationError(_("%(name)s is not really a .%(ext)s file.") % {"name": name, "ext": extension})
     if not signatures:
@@ -93,3 +113,103 @@ def _zip_has(upload, member: str) -> bool:
         return False
     finally:
         upload.seek(0)
+
+
+def image_decode(upload, *, label: str) -> Image.Image:
+    """Decode an uploaded image completely, or raise ValidationError naming `label`.
+
+    The pixel count is read from the header and checked before anything is decoded, against
+    STUDENTFLOW_IMAGE_MAX_PIXELS (far below Pillow's own bomb limit, which only warns up to twice its
+    value). Decoding every pixel is what proves a file is an image: a valid header with garbage after it
+    is refused here, not served later."""
+    limit = settings.STUDENTFLOW_IMAGE_MAX_PIXELS
+    too_big = ValidationError(
+        _("%(name)s has too many pixels to be accepted (the limit is %(limit)s megapixels).")
+        % {"name": label, "limit": f"{limit / 1_000_000:g}"}
+    )
+    unreadable = ValidationError(
+        _("%(name)s could not be read as an image: it is damaged or not an image.") % {"name": label}
+    )
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(upload)
+            width, height = image.size
+            if width * height > limit:
+                raise too_big
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_big from None
+    except ValidationError:
+        raise
+    except Exception:
+        # Pillow reports a damaged file with whatever its decoder raises (OSError, SyntaxError, ValueError,
+        # struct.error...); all of them mean the same thing to the person uploading it.
+        raise unreadable from None
+    finally:
+        upload.seek(0)
+    return image
+
+
+def image_reencode(upload, *, label: str, max_side: int, formats: set[str]) -> SimpleUploadedFile:
+    """A new file holding only the pixels of `upload`, drawn by Pillow: upright (EXIF orientation applied,
+    then dropped with the rest of the metadata), at most `max_side` pixels on its longer side, in the
+    upload's format, which must be one of `formats` (PNG or WebP keep transparency; a JPEG stays a JPEG)."""
+    image = image_decode(upload, label=label)
+    source_format = image.format
+    if source_format not in formats:
+        raise ValidationError(_("%(name)s is not an accepted kind of image.") % {"name": label})
+    image = ImageOps.exif_transpose(image)
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    mode = "RGBA" if has_alpha and source_format in ("PNG", "WEBP") else "RGB"
+    try:
+        pixels = image.convert(mode)
+    except (ValueError, OSError):
+        raise ValidationError(
+            _("%(name)s could not be read as an image: it is damaged or not an image.") % {"name": label}
+        ) from None
+    pixels.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    # A fresh image carries no `info` (EXIF, ICC, text chunks, comments) from the upload.
+    clean = Image.new(mode, pixels.size)
+    clean.paste(pixels)
+    buffer = io.BytesIO()
+    if source_format == "PNG":
+        clean.save(buffer, format="PNG", optimize=True)
+        extension, content_type = "png", "image/png"
+    elif source_format == "WEBP":
+        clean.save(buffer, format="WEBP", quality=85)
+        extension, content_type = "webp", "image/webp"
+    else:
+        clean.save(buffer, format="JPEG", quality=85, optimize=True)
+        extension, content_type = "jpg", "image/jpeg"
+    stem = Path(upload.name or "photo").stem or "photo"
+    result = SimpleUploadedFile(f"{stem}.{extension}", buffer.getvalue(), content_type=content_type)
+    result.image = clean
+    return result
+
+
+class PhotoField(forms.ImageField):
+    """A profile photo: JPEG, PNG or WebP, at most STUDENTFLOW_PHOTO_MAX_BYTES, decoded with its pixels
+    bounded, and replaced by a re-encoded copy (`image_reencode`) before the model stores it. Django's own
+    ImageField only `verify()`s the header and stores the uploaded bytes as they came."""
+
+    formats = {"JPEG", "PNG", "WEBP"}
+    extensions = {"jpg", "jpeg", "png", "webp"}
+
+    def to_python(self, data):
+        upload = forms.FileField.to_python(self, data)
+        if upload is None:
+            return None
+        limit = settings.STUDENTFLOW_PHOTO_MAX_BYTES
+        if upload.size > limit:
+            raise ValidationError(
+                _("The photo is too large (%(size)s). The limit is %(limit)s.")
+                % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+            )
+        extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        if extension not in self.extensions:
+            raise ValidationError(_("The photo must be a JPEG, PNG or WebP image."))
+        return image_reencode(
+            upload, label=_("The photo"), max_side=settings.STUDENTFLOW_PHOTO_MAX_SIDE, formats=self.formats
+        )

@@ -2,36 +2,13 @@ from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from modules.academics.models import Section
+from modules.core.uploads import PhotoField
 from modules.people.models import Guardian, GuardianLink, Relationship, Staff, Student
 from modules.people.services import login_for_email
-
-PHOTO_EXTENSIONS = {"jpg", "jpeg", "png", "webp"}
-PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
-
-
-def clean_photo(photo):
-    """A photo must really be a JPEG, PNG or WebP image (checked on the content, not the name) and small."""
-    if not photo or not hasattr(photo, "size") or getattr(photo, "_committed", False):
-        return photo
-    if photo.size > settings.STUDENTFLOW_PHOTO_MAX_BYTES:
-        raise ValidationError(
-            _("The photo is too large (%(size)s). The limit is %(limit)s.")
-            % {
-                "size": filesizeformat(photo.size),
-                "limit": filesizeformat(settings.STUDENTFLOW_PHOTO_MAX_BYTES),
-            }
-        )
-    extension = photo.name.rsplit(".", 1)[-1].lower() if "." in photo.name else ""
-    image = getattr(photo, "image", None)
-    if extension not in PHOTO_EXTENSIONS or image is None or image.format not in PHOTO_FORMATS:
-        raise ValidationError(_("The photo must be a JPEG, PNG or WebP image."))
-    return photo
 
 
 def check_new_login(form: forms.ModelForm, cleaned: dict) -> None:
@@ -100,6 +77,8 @@ class StudentForm(PortalForm):
             "address": forms.Textarea(attrs={"rows": 2}),
             "medical_notes": forms.Textarea(attrs={"rows": 2}),
         }
+        # Decoded with bounded pixels and stored re-encoded, never as uploaded (modules.core.uploads).
+        field_classes = {"photo": PhotoField}
 
     def __init__(self, *args, year=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,9 +89,6 @@ class StudentForm(PortalForm):
         )
         if self.instance.user_id:
             del self.fields["create_login"]
-
-    def clean_photo(self):
-        return clean_photo(self.cleaned_data.get("photo"))
 
     def clean_admission_number(self):
         return self.cleaned_data["admission_number"].strip().upper()
@@ -164,6 +140,7 @@ class StaffForm(PortalForm):
             "is_active",
         ]
         widgets = {"hire_date": DateInput()}
+        field_classes = {"photo": PhotoField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -171,9 +148,6 @@ class StaffForm(PortalForm):
         self.fields["email"].help_text = _(
             "The staff member signs in with this address; new staff get an invitation."
         )
-
-    def clean_photo(self):
-        return clean_photo(self.cleaned_data.get("photo"))
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()

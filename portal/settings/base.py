@@ -243,6 +243,11 @@ STUDENTFLOW_IMPORT_MAX_ROWS = env_int("STUDENTFLOW_IMPORT_MAX_ROWS", 10_000)
 # Imports above this many rows run on the queue with a progress bar.
 STUDENTFLOW_IMPORT_BACKGROUND_ROWS = env_int("STUDENTFLOW_IMPORT_BACKGROUND_ROWS", 200)
 STUDENTFLOW_PHOTO_MAX_BYTES = env_int("STUDENTFLOW_PHOTO_MAX_BYTES", 2 * 1024 * 1024)
+# Photos are stored re-encoded, at most this many pixels on the longer side (a profile picture, not a print).
+STUDENTFLOW_PHOTO_MAX_SIDE = env_int("STUDENTFLOW_PHOTO_MAX_SIDE", 1024)
+# An uploaded image (photo or attachment) declaring more pixels than this is refused before it is decoded:
+# 40 megapixels is more than a phone camera takes, and a few bytes can declare billions (decompression bomb).
+STUDENTFLOW_IMAGE_MAX_PIXELS = env_int("STUDENTFLOW_IMAGE_MAX_PIXELS", 40_000_000)
 
 LOGGING = {
     "version": 1,

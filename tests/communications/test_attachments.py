@@ -18,6 +18,7 @@ from modules.communications.models import (
     Thread,
     ThreadParticipant,
 )
+from tests.images import png_declaring, webp_header_with_garbage
 
 pytestmark = pytest.mark.django_db
 CREATE = reverse("communications:announcement_create")
@@ -105,6 +106,14 @@ def test_it_stores_valid_files_under_random_names(as_user, school, teacher):
             "is not really a .pdf",
         ),
         (SimpleUploadedFile("empty.pdf", b"", content_type="application/pdf"), "empty.pdf is empty."),
+        (
+            SimpleUploadedFile("photo.webp", webp_header_with_garbage(), content_type="image/webp"),
+            "photo.webp could not be read as an image: it is damaged or not an image.",
+        ),
+        (
+            SimpleUploadedFile("huge.png", png_declaring(50_000, 50_000), content_type="image/png"),
+            "huge.png has too many pixels to be accepted",
+        ),
     ],
 )
 def test_it_refuses_a_bad_file_and_creates_nothing(as_user, school, teacher, upload, message):

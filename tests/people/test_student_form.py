@@ -85,7 +85,7 @@ def test_it_refuses_a_photo_that_is_not_an_image(as_user, admin, school):
     response = as_user(admin).post(CREATE, {**form(), "photo": fake})
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Upload a valid image." in page
+    assert "The photo could not be read as an image: it is damaged or not an image." in page
     assert not Student.objects.filter(admission_number="A-2026-77").exists()
 
 

@@ -2,6 +2,9 @@
 // cell and, out-of-band, the student's average), the keyboard moves like a spreadsheet, a block pasted from a
 // spreadsheet fills the cells right and down, "Fill down" copies a value down a column, and a save that
 // fails on the network is shown on the cell and retried until it lands.
+// Every save sends the cell's base (the hidden b-… input: what it showed when the page was drawn, then what the
+// last save stored), so a mark someone else changed meanwhile is refused (409) instead of overwritten: the cell
+// comes back with their value shown and the typed one kept, and "Save mine" saves it over theirs on purpose.
 // Without this script the grid is a plain form saved with one POST (see exams/gradebook.html).
 
 const form = document.querySelector("form[data-gradebook]");
@@ -71,7 +74,11 @@ function setUp(form) {
   }
 
   async function send(job) {
+    // The base is read when the request leaves, not when it was queued: the save before it may have moved it.
+    const current = document.getElementById(job.id);
+    const base = current ? current.querySelector(".gb-base") : null;
     const body = new URLSearchParams({ assessment: job.a, student: job.s, value: job.value });
+    body.set("base", base ? base.value : "");
     if (reason) body.set("reason", reason.value);
     let response = null;
     try {
@@ -84,8 +91,8 @@ function setUp(form) {
     } catch (error) {
       response = null;
     }
-    if (response && (response.ok || response.status === 422)) {
-      swap(job, await response.text());
+    if (response && (response.ok || response.status === 422 || response.status === 409)) {
+      swap(job, await response.text(), response.ok);
       return;
     }
     retryLater(job, response);
@@ -113,7 +120,7 @@ function setUp(form) {
     }, delay);
   }
 
-  function swap(job, html) {
+  function swap(job, html, saved) {
     const template = document.createElement("template");
     template.innerHTML = `<table><tr>${html}</tr></table>`;
     const fresh = template.content.querySelector("td.gb-cell");
@@ -132,8 +139,16 @@ function setUp(form) {
       return;
     }
     const input = cell.querySelector(".gb-input");
-    // The person typed again meanwhile: keep what is on screen; that change is queued already.
-    if (latest.get(job.id) !== job.value || (input && input.value !== job.value)) return;
+    if (latest.get(job.id) !== job.value || (input && input.value !== job.value)) {
+      // The person typed again meanwhile: keep what is on screen; that change is queued already. A save that
+      // landed moves the base (the next save builds on it, not on the page's old value); a refusal does not,
+      // so the queued change is checked against the other person's value too.
+      if (saved) {
+        cell.querySelector(".gb-base").value = fresh.querySelector(".gb-base").value;
+        cell.dataset.saved = fresh.dataset.saved;
+      }
+      return;
+    }
     const hadFocus = document.activeElement === input;
     cell.replaceWith(fresh);
     const next = fresh.querySelector(".gb-input");
@@ -217,6 +232,17 @@ function setUp(form) {
   form.addEventListener("focusin", (event) => {
     if (event.target.matches(".gb-input")) lastFocused = event.target;
   });
+  // "Save mine" on a cell someone else changed: save what is typed over their value (the cell's base is now
+  // their value, so this save is on purpose and lands). Without this script it submits the whole grid.
+  form.addEventListener("click", (event) => {
+    const button = event.target.closest(".gb-overwrite");
+    if (!button) return;
+    event.preventDefault();
+    const input = cellOf(button).querySelector(".gb-input");
+    save(input);
+    input.focus();
+  });
+
   form.addEventListener("click", (event) => {
     const button = event.target.closest(".gb-fill");
     if (!button) return;

@@ -77,3 +77,60 @@ def test_a_teacher_enters_and_pastes_marks(page, login, teacher, school, pupils)
     assert Mark.objects.filter(assessment=quiz).count() == 30
     assert Mark.objects.filter(assessment=test, score=20).count() == 30
     assert Mark.objects.get(assessment=quiz, student=pupils[3]).score == Decimal(scores[3])
+
+
+@pytest.fixture
+def second_page(browser, live_server):
+    """Another person's browser (its own cookies): the office, on the same class at the same time."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
+    )
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_two_people_on_one_cell_see_each_others_mark_instead_of_losing_it(
+    page, second_page, login, teacher, admin, school
+):
+    quiz = f.AssessmentFactory(offering=school.offering, term=school.term, name="Quiz A", max_score=20)
+    f.MarkFactory(assessment=quiz, student=school.child, score=11)
+    grid = reverse("exams:gradebook", args=[school.offering.pk])
+    login(page, teacher)
+    login(second_page, admin)
+    page.goto(grid)
+    second_page.goto(grid)
+    cell_id = f"#m-{school.child.pk}-{quiz.pk}"
+
+    # The teacher saves 14, then corrects it to 15 (a second save of the same cell is not a conflict).
+    mine = page.locator(cell_id)
+    mine.click()
+    mine.fill("14")
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#avg-{school.child.pk}")).to_contain_text("70.0%")
+    mine = page.locator(cell_id)
+    mine.click()
+    mine.fill("15")
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#avg-{school.child.pk}")).to_contain_text("75.0%")
+    expect(page.locator(f"#c-{quiz.pk}-{school.child.pk} .gb-error")).to_have_count(0)
+
+    # The office still sees 11 and types 9 in the same cell: refused, the teacher's 15 shown, the 9 kept.
+    theirs = second_page.locator(cell_id)
+    expect(theirs).to_have_value("11")
+    theirs.click()
+    second_page.keyboard.press("Control+A")
+    second_page.keyboard.type("9")
+    second_page.keyboard.press("Enter")
+    error = second_page.locator(f"#c-{quiz.pk}-{school.child.pk} .gb-error")
+    expect(error).to_contain_text("Someone else changed this mark to “15” since you opened the page.")
+    expect(second_page.locator(cell_id)).to_have_value("9")
+    expect(second_page.locator("#gb-live")).to_contain_text("Someone else changed this mark")
+    assert Mark.objects.get(assessment=quiz, student=school.child).score == 15
+
+    # Having seen it, the office saves theirs on purpose.
+    error.get_by_role("button", name="Save mine").click()
+    expect(second_page.locator(f"#c-{quiz.pk}-{school.child.pk} .gb-error")).to_have_count(0)
+    expect(second_page.locator(f"#avg-{school.child.pk}")).to_contain_text("45.0%")
+    expect(second_page.locator(cell_id)).to_have_value("9")
+    assert Mark.objects.get(assessment=quiz, student=school.child).score == 9

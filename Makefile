@@ -12,12 +12,13 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 $$HOME/.pyen
 DEMO_SETTINGS := portal.settings.development
 PORT ?= 8000
 
-.PHONY: help install demo test lint format system-deps messages compile-messages bench clean
+.PHONY: help install demo test lint format system-deps messages compile-messages bench load clean
 
 help:
 	@echo "make demo   set up everything and run the portal with a demo school on http://localhost:$(PORT)/"
 	@echo "make test   lint and run the whole test suite (browser tests included)"
 	@echo "make bench  time the key pages on the large demo school (bench/results.md)"
+	@echo "make load   load-test gunicorn with 32 connections on SQLite and PostgreSQL (bench/load-results-*.md)"
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "StudentFlow needs Python 3.12 or newer; none was found on PATH." >&2; exit 1; fi
@@ -76,6 +77,13 @@ test: install system-deps lint
 
 bench: install
 	$(PY) -m bench
+
+# Load test: gunicorn on the large demo school, 32 connections for 60 s against the guardian home and the
+# register page, on SQLite and then on PostgreSQL (LOAD_DATABASE_URL; skipped when no server answers).
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/studentflow_bench
+load: install
+	DATABASE_URL= $(PY) -m bench.load
+	DATABASE_URL=$(LOAD_DATABASE_URL) $(PY) -m bench.load --skip-unreachable
 
 clean:
 	rm -rf $(VENV) staticfiles var/*.sqlite3* var/test-media .pytest_cache .ruff_cache

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from django.utils import translation
 from huey.contrib.djhuey import db_task
 
-from modules.core.models import Job
+from modules.core.jobs import job_kind_register, job_run
+from modules.fees.billing import JOB_KIND, generation_fail, generation_run
 
 
 @db_task()
 def generate_invoices_task(job_id: str) -> None:
-    from modules.fees.billing import JOB_KIND, generation_fail, generation_run
+    # Invoice lines and the job's message are written in the language of the person who asked (job_run
+    # sets it); a run whose worker was killed is safe to repeat: the second run finds everyone billed.
+    job_run(
+        job_id=job_id,
+        kind=JOB_KIND,
+        run=lambda job: generation_run(job=job),
+        fail=lambda job, error: generation_fail(job=job, error=error),
+    )
 
-    job = Job.objects.select_related("owner").filter(pk=job_id, kind=JOB_KIND).first()
-    if job is None or job.is_finished:
-        return
-    # Invoice lines and the job's message are written in the language of the person who asked.
-    with translation.override(job.owner.language or None):
-        try:
-            generation_run(job=job)
-        except Exception as error:  # the job page must say it failed rather than spin forever
-            generation_fail(job=job, error=error)
-            raise
+
+job_kind_register(JOB_KIND, lambda job: generate_invoices_task(str(job.pk)))
 
 
 @db_task()

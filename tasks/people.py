@@ -1,4 +1,8 @@
-"""Bulk student import on the queue: the dry run and the write of files too large to handle in a request."""
+"""Bulk student import on the queue: the dry run and the write of files too large to handle in a request.
+
+The services claim the job and hold its lease (modules/core/jobs.py); a job whose worker was killed is
+queued again by the sweeper (tasks/jobs.py) and restarts its phase from the stored file.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from django.utils import translation
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from modules.core.jobs import job_kind_register
 from modules.core.models import Job
 from modules.people import importing
 
@@ -33,6 +38,17 @@ def student_import_commit_task(job_id: str) -> None:
         return
     with translation.override(job.owner.language):
         importing.student_import_commit(job=job)
+
+
+def _queue(job: Job) -> None:
+    """The task for the phase the job stands in: the dry run until it is done, then the write."""
+    if importing.import_phase(job) in (importing.Phase.UPLOADED, importing.Phase.VALIDATING):
+        student_import_validate_task(str(job.pk))
+    else:
+        student_import_commit_task(str(job.pk))
+
+
+job_kind_register(importing.IMPORT_KIND, _queue)
 
 
 @db_periodic_task(crontab(hour="3", minute="17"))

@@ -1,24 +1,26 @@
-"""Report-card batches on the queue: ONE merged PDF per choice (term + sections + duplex option)."""
+"""Report-card batches on the queue: ONE merged PDF per choice (term + sections + duplex option).
+
+The task claims the job (a batch enqueued twice runs once) and holds its lease while it renders; a batch
+whose worker was killed is queued again by the sweeper (tasks/jobs.py) and resumes from its finished parts.
+"""
 
 from __future__ import annotations
 
-from django.utils import translation
 from huey.contrib.djhuey import db_task
 
-from modules.core.models import Job
+from modules.core.jobs import job_kind_register, job_run
+from modules.exams.report_cards import JOB_KIND, report_card_batch_fail, report_card_batch_run
 
 
 @db_task()
 def render_report_cards(job_id: str) -> None:
-    from modules.exams.report_cards import JOB_KIND, report_card_batch_fail, report_card_batch_run
+    # The cards are printed in the language of the person who asked for them (job_run sets it).
+    job_run(
+        job_id=job_id,
+        kind=JOB_KIND,
+        run=lambda job: report_card_batch_run(job=job),
+        fail=lambda job, error: report_card_batch_fail(job=job, error=error),
+    )
 
-    job = Job.objects.select_related("owner").filter(pk=job_id, kind=JOB_KIND).first()
-    if job is None:
-        return
-    # The cards are printed in the language of the person who asked for them.
-    with translation.override(job.owner.language or None):
-        try:
-            report_card_batch_run(job=job)
-        except Exception as error:  # the job page must say it failed rather than spin forever
-            report_card_batch_fail(job=job, error=error)
-            raise
+
+job_kind_register(JOB_KIND, lambda job: render_report_cards(str(job.pk)))

@@ -89,6 +89,14 @@ class Job(models.Model):
     result_file = models.FileField(_("result file"), upload_to="jobs/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The lease (modules/core/jobs.py): Huey does not acknowledge tasks, so a worker killed mid-job would
+    # leave it "running" for ever. A run holds the job until `leased_until` and extends that while it works;
+    # the sweeper restarts a job whose lease ran out. `attempts` counts the runs of the current request and
+    # fences a run that was taken over (its writes name its attempt).
+    leased_until = models.DateTimeField(_("held until"), null=True, blank=True, db_index=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    worker = models.CharField(_("worker"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -116,10 +124,19 @@ class Job(models.Model):
     def is_finished(self) -> bool:
         return self.status in {JobStatus.SUCCEEDED, JobStatus.FAILED}
 
-    def set_progress(self, done: int, total: int | None = None) -> None:
-        fields = {"done": done, "status": JobStatus.RUNNING}
+    @property
+    def max_attempts(self) -> int:
+        return settings.STUDENTFLOW_JOB_MAX_ATTEMPTS
+
+    @property
+    def was_interrupted(self) -> bool:
+        """A run of this job stopped without finishing (its worker was killed) and another took over."""
+        return self.attempts > 1 or (self.attempts == 1 and self.status == JobStatus.QUEUED)
+
+    def set_progress(self, done: int, total: int | None = None, **fields) -> None:
+        """Record progress; it is also the run's heartbeat (see modules/core/jobs.py)."""
+        from modules.core.jobs import job_heartbeat
+
         if total is not None:
             fields["total"] = total
-        Job.objects.filter(pk=self.pk).update(**fields)
-        for key, value in fields.items():
-            setattr(self, key, value)
+        job_heartbeat(job=self, done=done, status=JobStatus.RUNNING, **fields)

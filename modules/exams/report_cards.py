@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import mimetypes
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.files.base import ContentFile
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from modules.academics.models import CourseOffering, Enrollment, EnrollmentStatus, Section, Term
 from modules.attendance.models import AttendanceRecord, AttendanceStatus
+from modules.core.jobs import job_enqueue, job_finish, job_lease_expired, job_recover
 from modules.core.models import Job, JobStatus, SchoolProfile
 from modules.core.pdf import PDF_BASE_URL, PortalUrlFetcher
 from modules.exams import grading
@@ -40,6 +42,9 @@ from modules.people.models import GuardianLink
 
 TEMPLATE = "exams/report_card.html"
 JOB_KIND = "report_cards"
+# Cards rendered per part of a batch: a killed batch resumes after its last finished part, and each part is
+# a heartbeat of the job. Small enough to lose little, large enough that WeasyPrint's start-up is amortised.
+REPORT_CARD_PART_SIZE = 20
 # A logo larger than this is left off the card (it would bloat every page of a 200-card batch).
 MAX_LOGO_BYTES = 512 * 1024
 
@@ -323,7 +328,10 @@ def batch_key(*, term_id: int, section_ids: Iterable[int], duplex: bool) -> str:
 @transaction.atomic
 def report_card_batch_start(*, term: Term, sections: Iterable[Section], duplex: bool, by) -> Job:
     """The job for this choice (term + sections + duplex option): the existing one, queued again, or a new
-    one. One job, hence one file, per choice. The task is enqueued when the transaction commits."""
+    one. One job, hence one file, per choice. The task is enqueued when the transaction commits.
+
+    A job whose worker was killed (its lease ran out) is not followed for ever: asking again restarts it,
+    and it resumes from the parts it had finished."""
     section_ids = sorted({section.pk for section in sections})
     key = batch_key(term_id=term.pk, section_ids=section_ids, duplex=duplex)
     job = Job.objects.select_for_update().filter(kind=JOB_KIND, payload__key=key).first()
@@ -335,24 +343,54 @@ def report_card_batch_start(*, term: Term, sections: Iterable[Section], duplex: 
             payload={"key": key, "term": term.pk, "sections": section_ids, "duplex": duplex},
             result={"title": title},
         )
-    elif not job.is_finished:
-        # Already queued or running: follow it (whoever asks last follows the job: its pages are per owner).
-        Job.objects.filter(pk=job.pk).update(owner=by)
-        return job
-    else:
-        Job.objects.filter(pk=job.pk).update(
-            owner=by, status=JobStatus.QUEUED, done=0, message="", finished_at=None
-        )
-        job.refresh_from_db()
-    from tasks.report_cards import render_report_cards
-
-    transaction.on_commit(lambda: render_report_cards(str(job.pk)))
-    return job
+        return job_enqueue(job=job)
+    # Whoever asks last follows the job (its pages are per owner).
+    Job.objects.filter(pk=job.pk).update(owner=by)
+    job.owner = by
+    if not job.is_finished:
+        if not job_lease_expired(job) or job_recover(job=job) == "restarted":
+            return job  # running (or just restarted): follow it
+        job.refresh_from_db()  # it used its attempts: a fresh request starts it over
+    return job_enqueue(job=job)
 
 
-def report_card_batch_run(*, job: Job, progress: Callable[[int, int], None] | None = None) -> Job:
-    """Build, render and store the batch of `job`. When nothing changed since its file was made (same HTML),
-    the file is kept; otherwise it is replaced. Safe to run twice."""
+def _chunks(cards: list[Card]) -> list[tuple[int, int]]:
+    """(start, end) of each part; an empty batch is one (empty) part, as it always printed a page."""
+    size = REPORT_CARD_PART_SIZE
+    return [(start, min(start + size, len(cards))) for start in range(0, len(cards), size)] or [(0, 0)]
+
+
+def _part_name(job: Job, fingerprint: str, index: int) -> str:
+    return f"jobs/parts/{job.pk}/{fingerprint[:16]}-{index:05d}.pdf"
+
+
+def _delete_files(storage, names: Iterable[str]) -> None:
+    for name in names:
+        if name and storage.exists(name):
+            storage.delete(name)
+
+
+def pdfs_merge(parts: Iterable[bytes]) -> tuple[bytes, int]:
+    """One PDF of the parts in order (their bookmarks kept), and its page count."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for content in parts:
+        writer.append(PdfReader(io.BytesIO(content)))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue(), len(writer.pages)
+
+
+def report_card_batch_run(*, job: Job) -> Job:
+    """Build, render and store the batch of `job`, by parts of REPORT_CARD_PART_SIZE cards.
+
+    Each rendered part is stored as a file and recorded on the job with the progress (which is also the
+    run's heartbeat), then the parts are merged into ONE PDF with pypdf. A run that was killed is started
+    again by the sweeper and skips the parts already rendered, provided the cards are the same (same HTML
+    fingerprint); otherwise it renders them all again, so the file never mixes two states of the marks.
+    Duplex padding is per card, so rendering by parts prints exactly what one document would. When nothing
+    changed since the file was made, the file is kept. Safe to run twice."""
     term = Term.objects.get(pk=job.payload["term"])
     # Before the term's results are published the office prints a preview (every mark, marked as such);
     # afterwards exactly what families see.
@@ -360,38 +398,70 @@ def report_card_batch_run(*, job: Job, progress: Callable[[int, int], None] | No
         term=term, section_ids=job.payload["sections"], published_only=results_published(term)
     )
     total = max(len(batch.cards), 1)
-    job.set_progress(0, total)
     html = cards_html(batch)
     fingerprint = hashlib.sha256(html.encode()).hexdigest()
     result = {**job.result, "filename": card_filename(batch), "cards": len(batch.cards)}
-    reuse = bool(job.result_file) and job.result.get("fingerprint") == fingerprint
-    if not reuse:
-        job.set_progress(total // 10, total)
-        rendered = cards_pdf(batch, duplex=job.payload.get("duplex", False), html=html)
-        old = job.result_file.name if job.result_file else ""
-        job.result_file.save(f"report-cards-{job.pk}.pdf", ContentFile(rendered.pdf), save=False)
-        if old and old != job.result_file.name:
-            job.result_file.storage.delete(old)
-        result.update(fingerprint=fingerprint, pages=rendered.pages)
-    job.result = result
-    job.status = JobStatus.SUCCEEDED
-    job.done = total
-    job.total = total
-    job.message = (
-        _("Nothing changed since the last run: the same file is ready.")
-        if reuse
-        else _("%(count)s report cards in one PDF.") % {"count": len(batch.cards)}
+    storage = job.result_file.storage
+    if job.result_file and job.result.get("fingerprint") == fingerprint:
+        job_finish(
+            job=job,
+            status=JobStatus.SUCCEEDED,
+            message=_("Nothing changed since the last run: the same file is ready."),
+            result=result,
+            done=total,
+            total=total,
+        )
+        return job
+    kept = job.result.get("parts") or {}
+    files: dict[str, str] = {}
+    if kept.get("fingerprint") == fingerprint:
+        files = {index: name for index, name in kept.get("files", {}).items() if storage.exists(name)}
+    else:
+        _delete_files(storage, kept.get("files", {}).values())  # parts of cards that have changed since
+    chunks = _chunks(batch.cards)
+    done = sum(end - start for index, (start, end) in enumerate(chunks) if str(index) in files)
+    job.set_progress(done, total, result={**result, "parts": {"fingerprint": fingerprint, "files": files}})
+    duplex = job.payload.get("duplex", False)
+    for index, (start, end) in enumerate(chunks):
+        if str(index) in files:
+            continue
+        part = cards_pdf(replace(batch, cards=batch.cards[start:end]), duplex=duplex)
+        files[str(index)] = storage.save(_part_name(job, fingerprint, index), ContentFile(part.pdf))
+        done += end - start
+        job.set_progress(
+            min(done, total), total, result={**result, "parts": {"fingerprint": fingerprint, "files": files}}
+        )
+    ordered = [files[str(index)] for index in range(len(chunks))]
+    contents = []
+    for name in ordered:
+        with storage.open(name, "rb") as handle:
+            contents.append(handle.read())
+    merged, pages = pdfs_merge(contents)
+    old = job.result_file.name if job.result_file else ""
+    job.result_file.save(f"report-cards-{job.pk}.pdf", ContentFile(merged), save=False)
+    finished = job_finish(
+        job=job,
+        status=JobStatus.SUCCEEDED,
+        message=_("%(count)s report cards in one PDF.") % {"count": len(batch.cards)},
+        result={**result, "fingerprint": fingerprint, "pages": pages},
+        result_file=job.result_file.name,
+        done=total,
+        total=total,
     )
-    job.finished_at = timezone.now()
-    job.save()
+    if not finished:  # another run took over: its file is the one
+        _delete_files(storage, [job.result_file.name])
+        return job
+    if old and old != job.result_file.name:
+        storage.delete(old)
+    _delete_files(storage, ordered)
     return job
 
 
 def report_card_batch_fail(*, job: Job, error: Exception) -> None:
-    Job.objects.filter(pk=job.pk).update(
+    job_finish(
+        job=job,
         status=JobStatus.FAILED,
         message=_("The report cards could not be printed: %(error)s") % {"error": error},
-        finished_at=timezone.now(),
     )
 
 

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from modules.academics.models import AcademicYear, Enrollment, EnrollmentStatus
+from modules.core.jobs import job_enqueue
 from modules.core.models import AuditEvent, Job, JobStatus
 from modules.fees import ledger
 from modules.fees.models import (
@@ -482,10 +483,8 @@ def generation_start(*, year: AcademicYear, number: int, grade_level_ids: list[i
             "title": _("Invoices for instalment %(number)s · %(year)s") % {"number": number, "year": year}
         },
     )
-    from tasks.fees_billing import generate_invoices_task
-
-    transaction.on_commit(lambda: generate_invoices_task(str(job.pk)))
-    return job
+    # Queued after commit, with a lease: a run whose worker is killed is started again (modules/core/jobs.py).
+    return job_enqueue(job=job)
 
 
 def generation_run(*, job: Job) -> Job:

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from modules.academics.selectors import current_year
 from modules.accounts.decorators import administrator_required
+from modules.core.jobs import job_dispatch_on_commit
 from modules.core.models import Job
 from modules.core.spreadsheets import xlsx_response
 from modules.people import exporting, importing
@@ -25,7 +25,6 @@ from modules.people.filters import StudentFilter
 from modules.people.importing import IMPORT_COLUMNS, ImportFileError, Phase
 from modules.people.models import Relationship
 from modules.people.selectors import students_for_list
-from tasks import people as people_tasks
 
 ROWS_PER_PAGE = 100
 MAX_ERRORS_LISTED = 200
@@ -63,7 +62,7 @@ def import_start(request):
             form.add_error("file", error.message)
         else:
             if importing.import_runs_in_background(job):
-                transaction.on_commit(lambda: people_tasks.student_import_validate_task(str(job.pk)))
+                job_dispatch_on_commit(job)
             else:
                 importing.student_import_validate(job=job)
             return redirect("people:import_detail", pk=job.pk)
@@ -144,8 +143,7 @@ def import_confirm(request, pk):
             messages.error(request, _("Only a dry run without problems can be imported."))
         return redirect("people:import_detail", pk=job.pk)
     if importing.import_runs_in_background(job):
-        if importing.student_import_confirm(job=job):
-            transaction.on_commit(lambda: people_tasks.student_import_commit_task(str(job.pk)))
+        importing.student_import_confirm(job=job)  # queues the write after commit
         return redirect("people:import_detail", pk=job.pk)
     importing.student_import_commit(job=job)
     job.refresh_from_db()

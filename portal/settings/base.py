@@ -248,6 +248,20 @@ STUDENTFLOW_PHOTO_MAX_SIDE = env_int("STUDENTFLOW_PHOTO_MAX_SIDE", 1024)
 # An uploaded image (photo or attachment) declaring more pixels than this is refused before it is decoded:
 # 40 megapixels is more than a phone camera takes, and a few bytes can declare billions (decompression bomb).
 STUDENTFLOW_IMAGE_MAX_PIXELS = env_int("STUDENTFLOW_IMAGE_MAX_PIXELS", 40_000_000)
+# Per-user limits on writes that reach other people and on bulk exports (modules.core.ratelimits): "5/m"
+# is five a minute, several windows separated by commas. Each can be set from the environment, e.g.
+# STUDENTFLOW_RATE_LIMIT_MESSAGE_THREAD=10/m,60/h.
+STUDENTFLOW_RATE_LIMITS = {
+    action: env_str(f"STUDENTFLOW_RATE_LIMIT_{action.upper()}", default)
+    for action, default in {
+        "message_thread": "5/m,30/h",  # new conversations (each emails the recipient)
+        "message_reply": "10/m,120/h",
+        "announcement": "3/m,20/h",  # each one notifies a whole audience
+        "absence_note": "3/m,20/h",
+        "invitation": "10/m,60/h",
+        "export": "5/m,30/h",  # bulk downloads of student data
+    }.items()
+}
 
 LOGGING = {
     "version": 1,
@@ -278,5 +292,9 @@ STUDENTFLOW_SMS = {
 # Delivery retries: attempts and the wait before each retry, in seconds.
 STUDENTFLOW_DELIVERY_MAX_ATTEMPTS = env_int("STUDENTFLOW_DELIVERY_MAX_ATTEMPTS", 5)
 STUDENTFLOW_DELIVERY_BACKOFF = [60, 300, 1800, 7200]
+# Background jobs and deliveries: how long a worker holds one without a sign of life before the sweeper
+# restarts it (a killed worker), and how many runs a job gets before it is marked failed.
+STUDENTFLOW_JOB_LEASE_SECONDS = env_int("STUDENTFLOW_JOB_LEASE_SECONDS", 120)
+STUDENTFLOW_JOB_MAX_ATTEMPTS = env_int("STUDENTFLOW_JOB_MAX_ATTEMPTS", 3)
 # How often an open page asks whether there are new notifications (the answer is 204 when there are none).
 STUDENTFLOW_BELL_POLL_SECONDS = env_int("STUDENTFLOW_BELL_POLL_SECONDS", 15)

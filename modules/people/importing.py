@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.db.models.functions import Lower, Upper
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -33,6 +34,15 @@ from django.utils.translation import gettext_lazy
 from modules.academics.models import Enrollment, Section
 from modules.academics.selectors import current_year
 from modules.core.audit import audit_log
+from modules.core.jobs import (
+    JobLost,
+    job_claim,
+    job_dispatch_on_commit,
+    job_finish,
+    job_heartbeat,
+    job_lease,
+    lease_duration,
+)
 from modules.core.models import Job, JobStatus
 from modules.core.spreadsheets import SpreadsheetRefused, spreadsheet_check, spreadsheet_rows
 from modules.people.models import Gender, Guardian, GuardianLink, Relationship, Student
@@ -308,6 +318,8 @@ def import_runs_in_background(job: Job) -> bool:
 
 
 def import_phase(job: Job) -> str:
+    if job.status == JobStatus.FAILED:  # also when the sweeper gave it up mid-phase (modules/core/jobs.py)
+        return Phase.FAILED
     return job.payload.get("phase", Phase.UPLOADED)
 
 
@@ -646,6 +658,8 @@ def _failing(job: Job) -> Iterator[None]:
     """Mark the job failed when its work stops with an error, so its page does not wait forever."""
     try:
         yield
+    except JobLost:  # another run holds the job now: this one writes nothing more
+        raise
     except ImportFileError as error:
         _finish(job, phase=Phase.FAILED, status=JobStatus.FAILED, message=error.message)
     except Exception:
@@ -658,33 +672,29 @@ def _failing(job: Job) -> Iterator[None]:
         raise
 
 
-def _finish(job: Job, *, phase: str, status: str, message: str = "", result: dict | None = None) -> None:
-    job.payload = {**job.payload, "phase": phase}
-    job.status = status
-    job.message = message
-    job.finished_at = timezone.now()
-    fields = ["payload", "status", "message", "finished_at"]
+def _finish(
+    job: Job, *, phase: str, status: str, message: str = "", result: dict | None = None, **payload
+) -> bool:
+    """End this run (fenced: False, nothing written, when another run took the job over)."""
+    fields: dict[str, Any] = {"payload": {**job.payload, **payload, "phase": phase}}
     if status == JobStatus.SUCCEEDED:
-        job.done = job.total
-        fields.append("done")
+        fields["done"] = job.total
     if result is not None:
-        job.result = result
-        fields.append("result")
-    job.save(update_fields=fields)
+        fields["result"] = result
+    return job_finish(job=job, status=status, message=message, **fields)
 
 
 def student_import_validate(*, job: Job) -> None:
     """The dry run: check every row against the file and the database; store the findings in job.result.
 
-    Writes nothing but the job. Safe to run twice: a job past its dry run is left as it is.
+    Writes nothing but the job. Safe to run twice: the run claims the job (modules/core/jobs.py), so a job
+    past its dry run, or being checked by a live run, is left as it is; one whose run was killed is
+    checked again from its stored file.
     """
-    job.refresh_from_db()
-    if import_phase(job) not in (Phase.UPLOADED, Phase.VALIDATING):
+    if not job_claim(job=job, where=Q(payload__phase__in=[Phase.UPLOADED, Phase.VALIDATING])):
         return
-    job.payload = {**job.payload, "phase": Phase.VALIDATING}
-    job.status = JobStatus.RUNNING
-    job.save(update_fields=["payload", "status"])
-    with _failing(job):
+    job_heartbeat(job=job, payload={**job.payload, "phase": Phase.VALIDATING})
+    with job_lease(job), _failing(job):
         # Only a queued dry run has a page polling its progress; an inline one spares the updates.
         result = _analyse(job, report_progress=import_runs_in_background(job))
         _finish(job, phase=Phase.PREVIEW, status=JobStatus.SUCCEEDED, result=result)
@@ -694,16 +704,29 @@ def student_import_validate(*, job: Job) -> None:
 # The write
 
 
-def student_import_confirm(*, job: Job) -> bool:
-    """Claim a clean dry run for writing on the queue. False when not confirmable or already claimed."""
+def student_import_confirm(*, job: Job, queue: bool = True) -> bool:
+    """Take a clean dry run to the write (a new request of the job: fresh attempts). With `queue`, the
+    write runs on the queue after commit. False when not confirmable or already confirmed."""
     job.refresh_from_db()
     if not import_can_confirm(job):
         return False
     claimed = Job.objects.filter(pk=job.pk, status=JobStatus.SUCCEEDED, payload__phase=Phase.PREVIEW).update(
-        status=JobStatus.QUEUED, payload={**job.payload, "phase": Phase.CONFIRMED}, finished_at=None
+        status=JobStatus.QUEUED,
+        payload={**job.payload, "phase": Phase.CONFIRMED},
+        finished_at=None,
+        attempts=0,
+        leased_until=timezone.now() + lease_duration(),
+        worker="",
     )
     job.refresh_from_db()
+    if claimed and queue:
+        job_dispatch_on_commit(job)
     return claimed == 1
+
+
+@dataclass
+class _Imported:
+    path: str  # the uploaded file, to delete once the rows are committed
 
 
 class _DataChanged(Exception):
@@ -714,22 +737,18 @@ class _DataChanged(Exception):
 def student_import_commit(*, job: Job) -> None:
     """Write a clean dry run: students, new guardians, links and enrollments, in one transaction.
 
-    Everything is written or nothing is. Safe to call twice: only the first call of a confirmable job
-    (phase preview or confirmed) writes; any other call leaves the job as it is.
+    Everything is written or nothing is, and exactly once: the run claims the job, and the job is marked
+    imported in the same transaction as the rows, only while this run still holds it. A run killed
+    mid-write rolled back; the sweeper queues the job again and the write restarts from the stored file.
+    Any other call (already imported, being written by a live run) leaves the job as it is.
     """
     job.refresh_from_db()
-    phase = import_phase(job)
-    if phase == Phase.PREVIEW and not import_can_confirm(job):
+    if import_phase(job) == Phase.PREVIEW and not student_import_confirm(job=job, queue=False):
         return
-    if phase not in (Phase.PREVIEW, Phase.CONFIRMED):
+    if not job_claim(job=job, where=Q(payload__phase__in=[Phase.CONFIRMED, Phase.COMMITTING])):
         return
-    claimed = Job.objects.filter(pk=job.pk, payload__phase=phase).update(
-        status=JobStatus.RUNNING, payload={**job.payload, "phase": Phase.COMMITTING}, finished_at=None
-    )
-    if claimed != 1:
-        return
-    job.refresh_from_db()
-    with _failing(job):
+    job_heartbeat(job=job, payload={**job.payload, "phase": Phase.COMMITTING})
+    with job_lease(job), _failing(job):
         try:
             imported = _write(job)
         except _DataChanged as changed:
@@ -749,17 +768,13 @@ def student_import_commit(*, job: Job) -> None:
                 _("Nothing was imported: the database refused the data (%(error)s). Run the dry run again.")
                 % {"error": error}
             ) from error
-        path = job.payload.get("path")
-        result = {**job.result, "imported": imported}
-        job.payload = {**job.payload, "path": ""}
-        _finish(job, phase=Phase.IMPORTED, status=JobStatus.SUCCEEDED, result=result)
         # The data is in the database now; the uploaded copy of personal data is not kept.
-        if path:
-            default_storage.delete(path)
+        if imported.path:
+            default_storage.delete(imported.path)
 
 
 @transaction.atomic
-def _write(job: Job) -> dict[str, int]:
+def _write(job: Job) -> _Imported:
     # Checked again inside the transaction: another admission or guardian may have arrived since the dry run.
     result = _analyse(job, report_progress=False)
     if result["error_count"] or not result["rows"]:
@@ -834,8 +849,18 @@ def _write(job: Job) -> dict[str, int]:
         obj=job,
         after={**imported, "filename": job.payload.get("filename", "")},
     )
-    job.result = result
-    return imported
+    path = job.payload.get("path") or ""
+    # In the same transaction as the rows: a run that lost the job (its lease ran out and another run took
+    # over) rolls its rows back here, so the students are written once.
+    if not _finish(
+        job,
+        phase=Phase.IMPORTED,
+        status=JobStatus.SUCCEEDED,
+        result={**result, "imported": imported},
+        path="",
+    ):
+        raise JobLost(f"Import {job.pk}: attempt {job.attempts} was taken over; its write is rolled back.")
+    return _Imported(path=path)
 
 
 def import_uploads_purge(*, older_than: datetime.timedelta) -> int:

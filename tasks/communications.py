@@ -1,4 +1,5 @@
-"""Sending queued emails and SMS, the evening digest, and a sweep for deliveries whose task was lost.
+"""Sending queued emails and SMS, the evening digest, and sweeps for deliveries whose task or worker was
+lost.
 
 Each task takes ids (or nothing) and calls a service in modules/communications/delivery.py; each is safe to
 run twice, because a delivery is claimed before it is sent.
@@ -42,10 +43,13 @@ def send_daily_digest() -> int:
     return digest_send().emails
 
 
-@db_periodic_task(crontab(minute="*/10"))
+@db_periodic_task(crontab(minute="*"))
 def send_overdue_deliveries() -> int:
-    from modules.communications.delivery import deliveries_due, enqueue
+    """Every minute: deliveries whose task was lost (never started), and those a killed worker left
+    SENDING (Huey does not acknowledge tasks), are sent again."""
+    from modules.communications.delivery import deliveries_due, deliveries_recover, enqueue
 
+    recovered = deliveries_recover()
     ids = deliveries_due()
     enqueue(ids)
-    return len(ids)
+    return recovered + len(ids)

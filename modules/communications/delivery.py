@@ -5,18 +5,26 @@ task that runs twice, or two workers, never send the same row twice. Sending hap
 transaction (an SMTP server may take 20 s to answer; SQLite must not stay locked meanwhile); the outcome is
 then recorded in one short transaction. A failure is data, not a crash: it is written to the row and its
 attempt log in plain words, and the worker carries on.
+
+Huey does not acknowledge tasks: a worker killed while sending leaves its delivery SENDING. The claim is
+therefore a lease (`next_attempt_at` = when the attempt counts as lost), and `deliveries_recover` (the
+sweeper, every minute) sends again what is still SENDING after it, since only a recorded provider answer
+(status SENT with the provider's id) confirms a send. Each email keeps one Message-ID across its attempts
+(`delivery_message_id`), so a mail system that did receive the lost attempt treats the retry as the same
+message.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import logging
 import smtplib
 import ssl
 import uuid
 from dataclasses import dataclass, field
 from email.headerregistry import Address
-from email.utils import make_msgid, parseaddr
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
@@ -65,7 +73,10 @@ def delivery_send(*, delivery_id: int, sms_backend: SmsBackend | None = None) ->
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + RETRY_TOLERANCE),
         status=DeliveryStatus.RETRYING,
     )
-    if not Delivery.objects.filter(due, pk=delivery_id).update(status=DeliveryStatus.SENDING):
+    # The claim is a lease: if no outcome is recorded by then, the worker was lost (see deliveries_recover).
+    if not Delivery.objects.filter(due, pk=delivery_id).update(
+        status=DeliveryStatus.SENDING, next_attempt_at=now + _send_lease()
+    ):
         logger.info("Delivery %s not sent: already sent, in progress, not due or unknown.", delivery_id)
         return None
     delivery = Delivery.objects.get(pk=delivery_id)
@@ -81,6 +92,7 @@ def delivery_send(*, delivery_id: int, sms_backend: SmsBackend | None = None) ->
                 text=delivery.body_text,
                 html=delivery.body_html,
                 delivery_ids=[delivery.pk],
+                message_id=delivery_message_id(delivery),
             )
         else:
             backend = sms_backend or get_sms_backend()
@@ -157,13 +169,26 @@ def _schedule_retry(delivery_id: int, delay: int) -> None:
 # --------------------------------------------------------------------------------------------------- email
 
 
-def _message_id() -> str:
-    # The sender's own domain, not this machine's name: receiving servers trust it more, and it is free.
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
-    return make_msgid(domain=domain or str(DNS_NAME))
+def _message_id(seed: str) -> str:
+    """A Message-ID that is the same for every attempt at sending the same thing: a retry after a lost
+    attempt (worker killed after the server accepted the message) is then the same message to mail systems
+    that deduplicate. The sender's own domain, not this machine's name: receiving servers trust it more."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or str(DNS_NAME)
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{seed}".encode()).hexdigest()[:24]
+    return f"<studentflow.{digest}@{domain}>"
 
 
-def _send_email(*, to: list[str], subject: str, text: str, html: str, delivery_ids: list[int]) -> str:
+def delivery_message_id(delivery: Delivery) -> str:
+    return _message_id(f"delivery:{delivery.pk}:{delivery.key}")
+
+
+def _send_lease() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.STUDENTFLOW_JOB_LEASE_SECONDS)
+
+
+def _send_email(
+    *, to: list[str], subject: str, text: str, html: str, delivery_ids: list[int], message_id: str
+) -> str:
     """Send through the default mailer; returns the Message-ID, or raises DeliveryError in plain words."""
     for address in to:
         try:
@@ -172,7 +197,6 @@ def _send_email(*, to: list[str], subject: str, text: str, html: str, delivery_i
             raise DeliveryError(
                 f"The email address {address!r} is not valid: {error}", permanent=True
             ) from error
-    message_id = _message_id()
     email = EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -340,19 +364,22 @@ def digest_item(delivery: Delivery) -> DigestItem:
     return DigestItem(subject=delivery.subject, text=text, created_at=delivery.created_at)
 
 
-def digest_send(*, now: datetime.datetime | None = None) -> DigestResult:
+def digest_send(*, now: datetime.datetime | None = None, mailboxes: set[str] | None = None) -> DigestResult:
     """Collect every email waiting for the daily digest into one email per address and language.
 
     Safe to run twice or on two workers: each group is claimed (DIGEST → SENDING, tagged with a token)
-    before it is sent, and a sent delivery is never picked again."""
+    before it is sent, and a sent delivery is never picked again. `mailboxes` (lower-cased addresses)
+    limits it to those, for a digest whose sending was lost."""
     result = DigestResult()
     waiting = Delivery.objects.filter(status=DeliveryStatus.DIGEST, channel=Channel.EMAIL).exclude(address="")
     groups = waiting.annotate(mailbox=Lower("address")).values_list("mailbox", "language").distinct()
     school = SchoolProfile.load()
     for mailbox, language in list(groups):
+        if mailboxes is not None and mailbox not in mailboxes:
+            continue
         token = f"claim:{uuid.uuid4().hex}"
         waiting.filter(address__iexact=mailbox, language=language).update(
-            status=DeliveryStatus.SENDING, provider_id=token
+            status=DeliveryStatus.SENDING, provider_id=token, next_attempt_at=timezone.now() + _send_lease()
         )
         claimed = list(Delivery.objects.filter(provider_id=token).order_by("created_at", "pk"))
         if not claimed:
@@ -392,6 +419,8 @@ def _send_digest(deliveries: list[Delivery], *, language: str, school: SchoolPro
             text=text,
             html=html,
             delivery_ids=[delivery.pk for delivery in deliveries],
+            # The same digest (same deliveries) keeps its Message-ID when it is sent again after a lost try.
+            message_id=_message_id("digest:" + ",".join(str(delivery.pk) for delivery in deliveries)),
         )
     except DeliveryError as error:
         return error.message
@@ -418,12 +447,81 @@ def _record_digest(
             provider_id=deliveries[0].provider_id,
             attempts=F("attempts") + 1,
             last_error="",
+            next_attempt_at=None,
         )
         return
     logger.warning("Digest to %s failed: %s", deliveries[0].address, error)
     # Back to the digest (tomorrow's will try again) until the attempts run out.
     last_chance = settings.STUDENTFLOW_DELIVERY_MAX_ATTEMPTS - 1
     claimed.filter(attempts__gte=last_chance).update(
-        status=DeliveryStatus.FAILED, provider_id="", attempts=F("attempts") + 1, last_error=error
+        status=DeliveryStatus.FAILED,
+        provider_id="",
+        attempts=F("attempts") + 1,
+        last_error=error,
+        next_attempt_at=None,
     )
-    claimed.update(status=DeliveryStatus.DIGEST, provider_id="", attempts=F("attempts") + 1, last_error=error)
+    claimed.update(
+        status=DeliveryStatus.DIGEST,
+        provider_id="",
+        attempts=F("attempts") + 1,
+        last_error=error,
+        next_attempt_at=None,
+    )
+
+
+# ------------------------------------------------------------------------------- a worker killed mid-send
+
+INTERRUPTED = "The worker sending this stopped before the provider confirmed it; it is sent again."
+
+
+def deliveries_recover(*, now: datetime.datetime | None = None) -> int:
+    """Deliveries left SENDING by a worker that was killed: the claim's lease ran out and no provider
+    answer was recorded. Each counts a (lost) attempt: a single email or SMS is sent again at once, a digest's
+    deliveries go back to the digest, which is sent again for those mailboxes. After the last attempt the
+    delivery fails, as a refused send would. Returns how many were recovered."""
+    now = now or timezone.now()
+    lost = Delivery.objects.filter(
+        Q(next_attempt_at__lt=now) | Q(next_attempt_at__isnull=True, created_at__lt=now - _send_lease()),
+        status=DeliveryStatus.SENDING,
+    )
+    recovered = 0
+    retry_ids: list[int] = []
+    digest_mailboxes: set[str] = set()
+    for delivery in lost.order_by("pk")[: SEND_BATCH * 10]:
+        in_digest = delivery.provider_id.startswith("claim:")
+        attempts = delivery.attempts + 1
+        last = attempts >= settings.STUDENTFLOW_DELIVERY_MAX_ATTEMPTS
+        status = (
+            DeliveryStatus.FAILED if last else DeliveryStatus.DIGEST if in_digest else DeliveryStatus.RETRYING
+        )
+        with transaction.atomic():
+            # Conditional on the row as read: a worker that was only slow and recorded its outcome meanwhile
+            # keeps it.
+            claimed = Delivery.objects.filter(
+                pk=delivery.pk,
+                status=DeliveryStatus.SENDING,
+                attempts=delivery.attempts,
+                provider_id=delivery.provider_id,
+            ).update(
+                status=status,
+                attempts=attempts,
+                last_error=INTERRUPTED,
+                provider_id="" if in_digest else delivery.provider_id,
+                next_attempt_at=None if in_digest or last else now,
+            )
+            if not claimed:
+                continue
+            DeliveryAttempt.objects.create(delivery=delivery, at=now, succeeded=False, error=INTERRUPTED)
+        logger.warning("Delivery %s was left sending by a lost worker (attempt %s).", delivery.pk, attempts)
+        recovered += 1
+        if last:
+            continue
+        if in_digest:
+            digest_mailboxes.add(delivery.address.lower())
+        else:
+            retry_ids.append(delivery.pk)
+    if retry_ids:
+        enqueue(retry_ids)
+    if digest_mailboxes:
+        digest_send(now=now, mailboxes=digest_mailboxes)
+    return recovered

@@ -129,9 +129,19 @@ class Job(models.Model):
         return settings.STUDENTFLOW_JOB_MAX_ATTEMPTS
 
     @property
+    def interruptions(self) -> int:
+        """Runs of the current request that stopped without finishing (their worker was killed)."""
+        if self.status == JobStatus.QUEUED:
+            return self.attempts
+        return max(self.attempts - 1, 0)
+
+    @property
     def was_interrupted(self) -> bool:
-        """A run of this job stopped without finishing (its worker was killed) and another took over."""
-        return self.attempts > 1 or (self.attempts == 1 and self.status == JobStatus.QUEUED)
+        return self.interruptions > 0
+
+    @property
+    def next_attempt(self) -> int:
+        return self.attempts + 1
 
     def set_progress(self, done: int, total: int | None = None, **fields) -> None:
         """Record progress; it is also the run's heartbeat (see modules/core/jobs.py)."""

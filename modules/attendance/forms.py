@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -24,8 +25,9 @@ def row_prefix(student_id: int) -> str:
 
 class MarkForm(forms.Form):
     """One student's mark. The register page renders it by hand (buttons styled radios); the fields carry a
-    hidden copy of the saved values (`initial-s12-status`, ...) so that saving the whole page writes only the
-    rows that changed, and does not overwrite what a colleague marked meanwhile."""
+    hidden copy of the values the row showed when the page was drawn (`initial-s12-status`, ...): the row's
+    base. Saving the whole page writes only the rows that changed, and every save (the page or one live row)
+    sends the base so that what a colleague marked meanwhile is refused, not overwritten (record_mark)."""
 
     status = forms.ChoiceField(
         label=_("Status"),
@@ -54,6 +56,22 @@ class MarkForm(forms.Form):
         if data.get("status") != AttendanceStatus.LATE:
             data["late_minutes"] = None
         return data
+
+    def base(self) -> dict:
+        """The row's base as posted (the hidden `initial-…` copies). A missing field counts as an unmarked
+        row's (present, nothing else), so a client that sends no base cannot overwrite a mark."""
+        values = {}
+        for name in ("status", "late_minutes", "reason", "note"):
+            field = self.fields[name]
+            raw = field.hidden_widget().value_from_datadict(
+                self.data, self.files, self.add_initial_prefix(name)
+            )
+            try:
+                values[name] = field.to_python(raw)
+            except ValidationError:
+                values[name] = raw
+        values["status"] = values["status"] or AttendanceStatus.PRESENT
+        return values
 
     def mark(self) -> dict:
         """The values for services.record_mark."""

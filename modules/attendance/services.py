@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 
 from django.db import IntegrityError, transaction
@@ -22,6 +23,7 @@ from modules.attendance.models import (
 )
 from modules.attendance.selectors import register_students, student_on_register
 from modules.core.audit import audit_log, snapshot
+from modules.core.concurrency import EditConflict, Verdict, edit_verdict
 
 AUDITED_FIELDS = ["status", "late_minutes", "reason", "note"]
 
@@ -114,6 +116,21 @@ def _clean_mark(status: str, late_minutes: int | None, reason: str, note: str) -
     return late_minutes, reason, (note or "").strip()[:300]
 
 
+def _row_value(status, late_minutes, reason, note) -> tuple:
+    """What a register row shows, as compared for lost updates: status, minutes late, excuse, note."""
+    # A tampered base is compared as sent, so it differs from anything stored.
+    with contextlib.suppress(AttendanceError, TypeError):
+        late_minutes, reason, note = _clean_mark(status, late_minutes, reason, note)
+    return (status, late_minutes, reason, note)
+
+
+def record_value(record: AttendanceRecord | None) -> tuple:
+    """A stored row as compared with a page's base; no record is present (how an unmarked row is drawn)."""
+    if record is None:
+        return (AttendanceStatus.PRESENT, None, "", "")
+    return (record.status, record.late_minutes, record.reason, record.note)
+
+
 @transaction.atomic
 def record_mark(
     *,
@@ -126,11 +143,15 @@ def record_mark(
     note: str = "",
     change_reason: str = "",
     policy: AttendancePolicy | None = None,
+    base: dict | None = None,
 ) -> AttendanceRecord:
     """Mark one student on a register. Refused (AttendanceError) with a message when not allowed or invalid.
 
-    One record per student per register, enforced by the database: two people marking at once both land,
-    the later one wins, nothing is lost or duplicated. Changes after submission are audited with the reason.
+    One record per student per register, enforced by the database: two people marking different students
+    at once both land, nothing is duplicated. `base` is what the row showed when the person's page was drawn
+    (status, late_minutes, reason, note): a row someone else changed since is not overwritten (EditConflict
+    with the stored record, or None when it was never marked), and an unchanged row leaves theirs as it is
+    (core.concurrency). Changes after submission are audited with the reason.
     """
     policy = policy or AttendancePolicy.load()
     refusal = rules.edit_refusal(by, register, policy=policy)
@@ -154,6 +175,12 @@ def record_mark(
         "marked_at": timezone.now(),
     }
     record = AttendanceRecord.objects.select_for_update().filter(register=register, student=student).first()
+    if base is not None:
+        _check_base(base, (status, late_minutes, reason, note), record)
+        if record is not None and _row_value(**base) == (status, late_minutes, reason, note):
+            # Not this person's change (they sent what their page showed); the stored row stands.
+            record.student = student
+            return record
     before = snapshot(record, AUDITED_FIELDS) if record else None
     if record is not None:
         record.student = student  # the caller shows the row: no second query for the student
@@ -162,8 +189,11 @@ def record_mark(
             with transaction.atomic():
                 record = AttendanceRecord.objects.create(register=register, student=student, **values)
         except IntegrityError:
-            # Someone else marked this student at the same moment: apply this change on top of theirs.
+            # Someone else marked this student at the same moment: apply this change on top of theirs, unless
+            # the page sent a base (then theirs is a mark this person has not seen).
             record = AttendanceRecord.objects.select_for_update().get(register=register, student=student)
+            if base is not None:
+                _check_base(base, (status, late_minutes, reason, note), record)
             before = snapshot(record, AUDITED_FIELDS)
     if before is not None:
         for field, value in values.items():
@@ -185,6 +215,11 @@ def record_mark(
         )
         transaction.on_commit(lambda: _after_change(record.pk))
     return record
+
+
+def _check_base(base: dict, new: tuple, record: AttendanceRecord | None) -> None:
+    if edit_verdict(base=_row_value(**base), new=new, stored=record_value(record)) is Verdict.CONFLICT:
+        raise EditConflict(current=record)
 
 
 def _after_change(record_id: int) -> None:

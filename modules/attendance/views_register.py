@@ -2,7 +2,9 @@
 
 The register page is one form. With JavaScript each row posts its own change to `register_mark` and swaps
 back (row + counters out-of-band); without it the whole form posts to `register_save`. Both end in
-services.record_mark, so the rules and the audit are the same either way.
+services.record_mark, so the rules and the audit are the same either way. Both send each row's base (what it
+showed when the page was drawn): a row someone else changed since is refused with their mark shown and the
+person's choice kept, never silently overwritten (modules/core/concurrency.py).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from modules.accounts import rules as account_rules
@@ -30,6 +32,7 @@ from modules.attendance import rules, selectors, services
 from modules.attendance.forms import MarkForm, MarkRequestForm, RegisterListForm, RegisterSaveForm, row_prefix
 from modules.attendance.models import AttendancePolicy, AttendanceRecord, AttendanceStatus, Register
 from modules.attendance.services import AttendanceError
+from modules.core.concurrency import EditConflict
 from modules.people.models import Student
 
 TEMPLATE = "attendance/register.html"
@@ -63,6 +66,8 @@ class RowView:
     note: str = ""
     errors: list[str] = field(default_factory=list)
     just_saved: bool = False
+    base: dict | None = None  # the hidden copies when not the saved values: a refused row keeps its base
+    conflict: bool = False  # refused because someone else changed it: `saved` is theirs, and the new base
 
     @classmethod
     def of(cls, student: Student, record: AttendanceRecord | None, *, just_saved: bool = False) -> RowView:
@@ -80,7 +85,8 @@ class RowView:
 
     @classmethod
     def refused(cls, student: Student, record: AttendanceRecord | None, form: MarkForm) -> RowView:
-        """The row as the person left it, with the reasons it was not saved."""
+        """The row as the person left it, with the reasons it was not saved, still on the base it was sent
+        with (a row someone changed meanwhile is then caught on the next save, not overwritten)."""
         return cls(
             student=student,
             saved=record,
@@ -89,7 +95,23 @@ class RowView:
             reason=form["reason"].value() or "",
             note=form["note"].value() or "",
             errors=[message for messages_ in form.errors.values() for message in messages_],
+            base=form.base(),
         )
+
+    @classmethod
+    def clashed(cls, student: Student, current: AttendanceRecord | None, form: MarkForm) -> RowView:
+        """A row someone else changed since the page was drawn: the person's choice kept (unsaved), theirs
+        said in the message and taken as the row's base, so saving again replaces it on purpose."""
+        row = cls.refused(student, current, form)
+        row.base, row.conflict = None, True
+        row.errors = [
+            _(
+                "Someone else changed this row since you opened the page; it is now: %(now)s. "
+                "Your change is not saved yet."
+            )
+            % {"now": _describe(current)}
+        ]
+        return row
 
     @property
     def is_marked(self) -> bool:
@@ -114,14 +136,16 @@ class RowView:
 
     @property
     def saved_fields(self) -> str:
-        """The hidden copies of the saved values that MarkForm's `show_hidden_initial` fields compare with."""
+        """The row's base: hidden copies of the saved values (or of the base a refused row was sent with) that
+        MarkForm's `show_hidden_initial` fields compare with and record_mark checks."""
         saved = self.saved
-        values = {
+        values = self.base or {
             "status": saved.status if saved else AttendanceStatus.PRESENT,
-            "late_minutes": "" if saved is None or saved.late_minutes is None else saved.late_minutes,
+            "late_minutes": saved.late_minutes if saved else None,
             "reason": saved.reason if saved else "",
             "note": saved.note if saved else "",
         }
+        values = {**values, "late_minutes": "" if values["late_minutes"] is None else values["late_minutes"]}
         return format_html_join(
             "",
             '<input type="hidden" name="initial-{}-{}" value="{}">',
@@ -130,13 +154,32 @@ class RowView:
 
     @property
     def hx_params(self) -> str:
-        """The fields a live mark sends (htmx hx-params): the row's own, the student, the office's reason."""
-        fields = ",".join(f"{self.prefix}-{name}" for name in ("status", "late_minutes", "reason", "note"))
+        """The fields a live mark sends (htmx hx-params): the row's own and its base (`initial-…`), the
+        student, the office's reason."""
+        names = ("status", "late_minutes", "reason", "note")
+        fields = ",".join(f"{prefix}{self.prefix}-{name}" for prefix in ("", "initial-") for name in names)
         return f"student,change_reason,{fields}"
 
     @property
     def photo_url(self) -> str:
         return reverse("people:student_photo", args=[self.student.pk]) if self.student.photo else ""
+
+
+def _describe(record: AttendanceRecord | None) -> str:
+    """A stored row in words, for the message of a row someone else changed."""
+    if record is None:
+        return _("not marked")
+    parts = [str(record.get_status_display())]
+    if record.status == AttendanceStatus.LATE and record.late_minutes:
+        parts.append(
+            ngettext("%(count)s minute late", "%(count)s minutes late", record.late_minutes)
+            % {"count": record.late_minutes}
+        )
+    if record.reason:
+        parts.append(_("excuse “%(reason)s”") % {"reason": record.reason})
+    if record.note:
+        parts.append(_("note “%(note)s”") % {"note": record.note})
+    return ", ".join(parts)
 
 
 def register_taker_required(view):
@@ -227,7 +270,9 @@ def _render_page(request, register, policy, rows, *, save_form=None, page_error=
 @login_required
 def register_mark(request, pk):
     """One change from a row (HTMX): answers the row and, out-of-band, the counters. A refusal answers 422
-    with the row as the person left it and the message in it (register.js swaps 422s, retries 5xx)."""
+    with the row as the person left it and the message in it (register.js swaps 422s, retries 5xx). A row
+    someone else changed since the page was drawn answers 409: the person's choice kept, theirs in the
+    message and as the row's new base, with a button to save the choice over it."""
     register = get_register_for_user(request, pk)
     target = MarkRequestForm(request.POST)
     if not target.is_valid():
@@ -236,7 +281,7 @@ def register_mark(request, pk):
     prefix = row_prefix(student_id)
     form = MarkForm(request.POST, prefix=prefix if f"{prefix}-status" in request.POST else None)
     policy = AttendancePolicy.load()
-    record = None
+    record, clash = None, None
     if form.is_valid():
         try:
             record = services.record_mark(
@@ -245,8 +290,11 @@ def register_mark(request, pk):
                 by=request.user,
                 change_reason=target.cleaned_data["change_reason"],
                 policy=policy,
+                base=form.base(),
                 **form.mark(),
             )
+        except EditConflict as error:
+            clash = error
         except AttendanceError as error:
             form.add_error(None, error.message)
     context = {"register": register, "mark_url": reverse("attendance:register_mark", args=[register.pk])}
@@ -254,8 +302,15 @@ def register_mark(request, pk):
         student = selectors.student_on_register(register, student_id)
         if student is None:
             return _refused_fragment(request, student_id, _("That student is not on this register."))
-        saved = AttendanceRecord.objects.filter(register=register, student=student).first()
         refusal = rules.edit_refusal(request.user, register, policy=policy)
+        if clash is not None:
+            context.update(
+                row=RowView.clashed(student, clash.current, form),
+                can_edit=not refusal,
+                counts=selectors.register_tally(register),
+            )
+            return render(request, f"{TEMPLATE}#mark_response", context, status=409)
+        saved = AttendanceRecord.objects.filter(register=register, student=student).first()
         context.update(row=RowView.refused(student, saved, form), can_edit=not refusal)
         return render(request, f"{TEMPLATE}#row", context, status=422)
     context.update(
@@ -275,8 +330,10 @@ def _refused_fragment(request, student_id, message):
 @require_POST
 @login_required
 def register_save(request, pk):
-    """The whole register as one form (no JavaScript, and the submit button): writes the rows that changed
-    since the page was drawn, all or nothing, then submits when asked."""
+    """The whole register as one form (no JavaScript, and the submit button): writes the rows the person
+    changed (their values ≠ the row's base), then submits when asked. An invalid row saves nothing. A row
+    someone else changed since the page was drawn is refused with their mark shown (the other rows are saved,
+    the register is not submitted); saving again replaces it on purpose."""
     register = get_register_for_user(request, pk)
     policy = AttendancePolicy.load()
     save_form = RegisterSaveForm(request.POST)
@@ -299,19 +356,47 @@ def register_save(request, pk):
         page_error = _("Give a reason for the change.")
     if not page_error and not all(form.is_valid() for _row, form in changed):
         page_error = _("Some marks were not saved. Correct the rows below and save again.")
+    clashes: dict[int, AttendanceRecord | None] = {}
     if not page_error:
         page_error = _save_changed(
-            request, register, policy, changed, change_reason=change_reason, submit=submit
+            request, register, policy, changed, change_reason=change_reason, submit=submit, clashes=clashes
         )
+    status = 200
+    if clashes and not page_error:
+        # The other rows are saved: the page is drawn again from what is stored, with the refused rows.
+        saved = len(changed) - len(clashes)
+        page_error = " ".join(
+            [
+                ngettext("%(count)s row saved.", "%(count)s rows saved.", saved) % {"count": saved}
+                if saved
+                else _("No row was saved."),
+                ngettext(
+                    "%(count)s row was not saved: someone else changed it since you opened the page. "
+                    "Their mark is said in the row; save again to replace it with yours.",
+                    "%(count)s rows were not saved: someone else changed them since you opened the page. "
+                    "Their marks are said in the rows; save again to replace them with yours.",
+                    len(clashes),
+                )
+                % {"count": len(clashes)},
+                _("The register is not submitted yet.") if submit else "",
+            ]
+        ).strip()
+        rows, changed, status = selectors.register_rows(register), [], 409
     if page_error:
         refused = {row.student.pk: form for row, form in changed if form.errors or page_error}
-        views = [
-            RowView.refused(row.student, row.record, refused[row.student.pk])
-            if row.student.pk in refused
-            else RowView.of(row.student, row.record)
-            for row in rows
-        ]
-        return _render_page(request, register, policy, views, save_form=save_form, page_error=page_error)
+        forms_by_student = {row.student.pk: form for row, form in forms}
+        views = []
+        for row in rows:
+            pk = row.student.pk
+            if pk in clashes:
+                views.append(RowView.clashed(row.student, clashes[pk], forms_by_student[pk]))
+            elif pk in refused:
+                views.append(RowView.refused(row.student, row.record, refused[pk]))
+            else:
+                views.append(RowView.of(row.student, row.record))
+        return _render_page(
+            request, register, policy, views, save_form=save_form, page_error=page_error, status=status
+        )
     if submit:
         counts = selectors.register_tally(register)
         messages.success(
@@ -336,8 +421,12 @@ class _Refused(Exception):
     pass
 
 
-def _save_changed(request, register, policy, changed, *, change_reason: str, submit: bool) -> str:
-    """Write every changed row (and submit), all or nothing. Returns "" or why nothing was saved."""
+def _save_changed(
+    request, register, policy, changed, *, change_reason: str, submit: bool, clashes: dict
+) -> str:
+    """Write every changed row (and submit), all or nothing. Returns "" or why nothing was saved. A row
+    someone else changed since the page was drawn is left out (into `clashes`, with their record), the
+    others are written, and the register is not submitted."""
     try:
         with transaction.atomic():
             failed = False
@@ -349,14 +438,17 @@ def _save_changed(request, register, policy, changed, *, change_reason: str, sub
                         by=request.user,
                         change_reason=change_reason,
                         policy=policy,
+                        base=form.base(),
                         **form.mark(),
                     )
+                except EditConflict as clash:
+                    clashes[row.student.pk] = clash.current
                 except AttendanceError as error:
                     form.add_error(None, error.message)
                     failed = True
             if failed:
                 raise _Refused
-            if submit:
+            if submit and not clashes:
                 services.register_submit(register=register, by=request.user, policy=policy)
     except _Refused:
         return _("Some marks were not saved. Correct the rows below and save again.")

@@ -22,15 +22,18 @@ def mark_url(register) -> str:
     return reverse("attendance:register_mark", args=[register.pk])
 
 
-def row_data(student, status, *, late_minutes="", reason="", note="") -> dict:
-    """What a row sends: its own field names (s<id>-...) and the student."""
+def row_data(student, status, *, late_minutes="", reason="", note="", base=None) -> dict:
+    """What a row sends: its own field names (s<id>-...), the student, and the row's base (the hidden
+    initial-s<id>-... copies of what it showed: `base`, else an unmarked row's present)."""
     prefix = f"s{student.pk}"
+    shown = {"status": "present", "late_minutes": "", "reason": "", "note": "", **(base or {})}
     return {
         "student": student.pk,
         f"{prefix}-status": status,
         f"{prefix}-late_minutes": late_minutes,
         f"{prefix}-reason": reason,
         f"{prefix}-note": note,
+        **{f"initial-{prefix}-{name}": value for name, value in shown.items()},
     }
 
 
@@ -68,8 +71,9 @@ def test_it_saves_late_minutes_an_excuse_and_a_note(as_user, teacher, school, re
     )
     record = AttendanceRecord.objects.get(register=register, student=school.child)
     assert (record.status, record.late_minutes, record.note) == ("late", 15, "Bus")
+    shown = {"status": "late", "late_minutes": "15", "note": "Bus"}
     response = client.post(
-        mark_url(register), row_data(school.child, "excused", late_minutes="15", reason="Flu")
+        mark_url(register), row_data(school.child, "excused", late_minutes="15", reason="Flu", base=shown)
     )
     record.refresh_from_db()
     assert (record.status, record.late_minutes, record.reason) == ("excused", None, "Flu")
@@ -159,14 +163,18 @@ def test_it_lets_the_office_correct_after_the_cut_off_only_with_a_reason(as_user
     )
     f.AttendanceRecordFactory(register=old, student=school.child, status="absent")
     client = as_user(admin)
+    shown = {"base": {"status": "absent"}}
     refused = client.post(
-        mark_url(old), row_data(school.child, "excused", reason="Note from home"), headers=HTMX
+        mark_url(old), row_data(school.child, "excused", reason="Note from home", **shown), headers=HTMX
     )
     assert refused.status_code == 422
     assert "Give a reason for changing a submitted register" in refused.content.decode()
     assert AttendanceRecord.objects.get(register=old).status == "absent"
 
-    data = {**row_data(school.child, "excused", reason="Note from home"), "change_reason": "Parent phoned"}
+    data = {
+        **row_data(school.child, "excused", reason="Note from home", **shown),
+        "change_reason": "Parent phoned",
+    }
     response = client.post(mark_url(old), data, headers=HTMX)
     assert response.status_code == 200
     assert AttendanceRecord.objects.get(register=old).status == "excused"
@@ -213,15 +221,63 @@ def test_two_people_marking_different_students_at_once_both_land(teacher, admin,
     assert 'data-count="late">1<' in second.content.decode()
 
 
-def test_two_people_marking_the_same_student_keep_one_record_the_later_wins(teacher, admin, school, register):
+def test_a_row_someone_else_marked_since_the_page_was_drawn_is_refused_not_overwritten(
+    teacher, admin, school, register
+):
     at_desk, in_office = Client(), Client()
     at_desk.force_login(teacher, backend="modules.accounts.backends.PortalBackend")
     in_office.force_login(admin, backend="modules.accounts.backends.PortalBackend")
-    assert at_desk.post(mark_url(register), row_data(school.child, "absent"), headers=HTMX).status_code == 200
-    assert in_office.post(mark_url(register), row_data(school.child, "late"), headers=HTMX).status_code == 200
+    # Both pages showed Sam unmarked (present). The teacher marks Sam absent with a note; the office, on its
+    # stale page, marks Sam late.
+    first = at_desk.post(mark_url(register), row_data(school.child, "absent", note="No call"), headers=HTMX)
+    assert first.status_code == 200
+    response = in_office.post(
+        mark_url(register), row_data(school.child, "late", late_minutes="5"), headers=HTMX
+    )
+    page = response.content.decode()
+    assert response.status_code == 409
+    record = AttendanceRecord.objects.get(register=register, student=school.child)
+    assert (record.status, record.note, record.marked_by) == ("absent", "No call", teacher)
+    assert (
+        "Someone else changed this row since you opened the page; it is now: Absent, note “No call”. "
+        "Your change is not saved yet." in page
+    )
+    assert " checked" in radio(page, school.child, "late")  # the office's choice, kept on screen
+    assert page.split(f'id="s{school.child.pk}-late_minutes"', 1)[1].split(">", 1)[0].endswith('value="5"')
+    assert f'name="initial-s{school.child.pk}-status" value="absent"' in page  # the new base
+    assert "Save mine" in page
+    assert 'data-count="absent">1<' in page
+
+    # Having seen it, the office saves its choice on purpose: the row's base is now the teacher's mark.
+    shown = {"status": "absent", "note": "No call"}
+    data = row_data(school.child, "late", late_minutes="5", note="No call", base=shown)
+    assert in_office.post(mark_url(register), data, headers=HTMX).status_code == 200
     records = AttendanceRecord.objects.filter(register=register, student=school.child)
     assert records.count() == 1
-    assert records.get().status == "late" and records.get().marked_by == admin
+    assert (records.get().status, records.get().late_minutes, records.get().marked_by) == ("late", 5, admin)
+
+
+def test_a_row_sent_as_it_was_drawn_leaves_a_newer_mark_alone(teacher, admin, school, register):
+    at_desk, in_office = Client(), Client()
+    at_desk.force_login(teacher, backend="modules.accounts.backends.PortalBackend")
+    in_office.force_login(admin, backend="modules.accounts.backends.PortalBackend")
+    at_desk.post(mark_url(register), row_data(school.child, "absent"), headers=HTMX)
+    # The office's row sends exactly what its page showed (present): not a change of theirs.
+    response = in_office.post(mark_url(register), row_data(school.child, "present"), headers=HTMX)
+    assert response.status_code == 200
+    assert AttendanceRecord.objects.get(register=register, student=school.child).status == "absent"
+    assert " checked" in radio(response.content.decode(), school.child, "absent")
+
+
+def test_saving_the_same_row_twice_builds_on_the_first_save(as_user, teacher, school, register):
+    client = as_user(teacher)
+    client.post(mark_url(register), row_data(school.child, "late", late_minutes="5"), headers=HTMX)
+    shown = {"status": "late", "late_minutes": "5"}
+    response = client.post(
+        mark_url(register), row_data(school.child, "late", late_minutes="10", base=shown), headers=HTMX
+    )
+    assert response.status_code == 200
+    assert AttendanceRecord.objects.get(register=register, student=school.child).late_minutes == 10
 
 
 def test_it_keeps_a_mark_within_a_fixed_number_of_queries(

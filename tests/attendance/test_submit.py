@@ -24,7 +24,10 @@ def save_url(register) -> str:
 
 def page_data(client, register) -> dict:
     """Every field of the register form as the page drew it (what a browser would send untouched)."""
-    page = client.get(reverse("attendance:register_detail", args=[register.pk])).content.decode()
+    return form_data(client.get(reverse("attendance:register_detail", args=[register.pk])).content.decode())
+
+
+def form_data(page: str) -> dict:
     data = {}
     for chunk in page.split("<input")[1:]:
         tag = chunk.split(">", 1)[0]
@@ -196,3 +199,56 @@ def test_it_sends_a_visitor_to_log_in(client, register):
     response = client.post(save_url(register), {"action": "submit"})
     assert response.status_code == 302
     assert reverse("account_login") in response.url
+
+
+def test_a_stale_page_refuses_a_row_a_colleague_changed_and_saves_the_others(
+    teacher, admin, school, classmate, register
+):
+    at_desk, in_office = Client(), Client()
+    at_desk.force_login(teacher, backend="modules.accounts.backends.PortalBackend")
+    in_office.force_login(admin, backend="modules.accounts.backends.PortalBackend")
+    office_data = page_data(in_office, register)
+    # The teacher marks Sam absent live; the office, on the page it opened before, adds a note to Sam's row
+    # (still showing present) and excuses Cleo, then saves the whole form.
+    mark = reverse("attendance:register_mark", args=[register.pk])
+    teacher_row = {"student": school.child.pk, f"s{school.child.pk}-status": "absent"}
+    assert at_desk.post(mark, teacher_row, headers={"HX-Request": "true"}).status_code == 200
+    choose(office_data, school.child, "present", note="Collected at 11")
+    choose(office_data, classmate, "excused", reason="Trip")
+    response = in_office.post(save_url(register), {**office_data, "action": "save"})
+    page = response.content.decode()
+    assert response.status_code == 409
+    marks = dict(
+        AttendanceRecord.objects.filter(register=register).values_list("student__first_name", "status")
+    )
+    assert marks == {"Sam": "absent", "Cleo": "excused"}
+    assert "The register is saved" not in page
+    assert "1 row saved. 1 row was not saved: someone else changed it since you opened the page." in page
+    assert "Someone else changed this row since you opened the page; it is now: Absent." in page
+    sam = page.split(f'id="row-{school.child.pk}"', 1)[1].split("</li>", 1)[0]
+    assert 'value="Collected at 11"' in sam  # what the office typed, kept
+    assert f'name="initial-s{school.child.pk}-status" value="absent"' in sam
+    # Saving the page again (its base is now the teacher's mark) replaces it on purpose.
+    response = in_office.post(save_url(register), {**form_data(page), "action": "save"})
+    assert response.status_code == 302
+    record = AttendanceRecord.objects.get(register=register, student=school.child)
+    assert (record.status, record.note) == ("present", "Collected at 11")
+
+
+def test_a_stale_page_does_not_submit_over_a_colleagues_mark(teacher, admin, school, classmate, register):
+    at_desk, in_office = Client(), Client()
+    at_desk.force_login(teacher, backend="modules.accounts.backends.PortalBackend")
+    in_office.force_login(admin, backend="modules.accounts.backends.PortalBackend")
+    office_data = page_data(in_office, register)
+    desk_data = page_data(at_desk, register)
+    at_desk.post(save_url(register), {**choose(desk_data, school.child, "absent"), "action": "save"})
+    response = in_office.post(
+        save_url(register),
+        {**choose(office_data, school.child, "late", late_minutes="5"), "action": "submit"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "No row was saved." in page and "The register is not submitted yet." in page
+    assert AttendanceRecord.objects.get(register=register, student=school.child).status == "absent"
+    assert Register.objects.get(pk=register.pk).state == "in_progress"
+    assert not mail.outbox

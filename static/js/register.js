@@ -1,6 +1,10 @@
 // The register: every change saves itself through htmx (the row posts to its mark URL and swaps back, the
 // counters come out-of-band), the keyboard marks a whole class without the mouse, and a save that fails is
 // shown on its row and retried until it lands, so a mark is never silently lost.
+// Each row sends its base with every save (the hidden initial-… copies of what it showed, listed in the row's
+// hx-params): a row someone else changed meanwhile comes back refused (409) with their mark said and the
+// person's choice kept, and "Save mine" sends it again on the new base. A save that lands brings the row back
+// with its new base (also when the swap is skipped: see below), so saving a row twice is not a conflict.
 // Without this script the register is a plain form that saves with one POST (see attendance/register.html).
 
 const form = document.querySelector("form[data-register]");
@@ -162,8 +166,9 @@ function setUp(form, htmx) {
   form.addEventListener("htmx:beforeSwap", (event) => {
     const row = rowOf(event.detail.elt);
     if (!row) return;
-    if (event.detail.xhr.status === 422) {
-      // A refusal (bad input, cut-off): the row comes back with the person's choice and the message.
+    if (event.detail.xhr.status === 422 || event.detail.xhr.status === 409) {
+      // A refusal (bad input, cut-off, someone else's newer mark): the row comes back with the person's
+      // choice and the message.
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
@@ -173,9 +178,32 @@ function setUp(form, htmx) {
     const typing = row.contains(focused) && isTyping(focused) && focused.value !== focused.defaultValue;
     if (newer || typing) {
       // The person has changed the row since this request left: keep what they see (the queued request
-      // carries it); only the counters are taken from this answer.
+      // carries it); only the counters are taken from this answer, and, when it saved, the row's new base (the
+      // queued change builds on this save). A refusal leaves the base, so the queued change is checked too.
       event.detail.swapOverride = "none";
+      if (event.detail.xhr.status === 200) takeBase(row, event.detail.serverResponse);
     }
+  });
+
+  function takeBase(row, html) {
+    const template = document.createElement("template");
+    template.innerHTML = html;
+    const fresh = template.content.getElementById(row.id);
+    if (!fresh) return;
+    for (const copy of fresh.querySelectorAll('input[type=hidden][name^="initial-"]')) {
+      const mine = row.querySelector(`input[type=hidden][name="${copy.name}"]`);
+      if (mine) mine.value = copy.value;
+    }
+  }
+
+  // "Save mine" on a row someone else changed: send the person's choice again; the row's base is now the
+  // other mark, which they have seen, so it lands. (Without this script the button saves the whole form.)
+  form.addEventListener("click", (event) => {
+    const button = event.target.closest(".register-overwrite");
+    const row = rowOf(button);
+    if (!button || !row) return;
+    event.preventDefault();
+    htmx.trigger(row, "change");
   });
 
   form.addEventListener("htmx:afterSwap", (event) => {

@@ -184,3 +184,50 @@ def test_the_minutes_typed_for_a_late_student_are_saved(page, login, teacher, sc
     assert record.late_minutes == 10
     page.reload()
     expect(page.get_by_label("Minutes late (Kid08 Pupil08)")).to_have_value("10")
+
+
+@pytest.fixture
+def second_page(browser, live_server):
+    """Another person's browser (its own cookies): the office, on the same register at the same time."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
+    )
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_two_people_on_one_row_see_each_others_mark_instead_of_losing_it(
+    page, second_page, login, teacher, admin, school, pupils, weekday
+):
+    register = Register.objects.get_or_create(kind="daily", section=school.section, date=weekday)[0]
+    login(page, teacher)
+    login(second_page, admin)
+    page.goto(f"/attendance/registers/{register.pk}/")
+    second_page.goto(f"/attendance/registers/{register.pk}/")
+
+    # The teacher marks Sam absent, then late (a second save of the same row is not a conflict).
+    page.keyboard.press("a")
+    expect(counter(page, "absent")).to_have_text("1")
+    page.keyboard.press("l")
+    expect(counter(page, "late")).to_have_text("1")
+    expect(page.locator(f"#row-{school.child.pk} .register-state")).to_have_text(re.compile("Saved"))
+
+    # The office's page still shows Sam present; it marks Sam excused: refused, the teacher's mark said, the
+    # office's choice kept.
+    office_row = second_page.get_by_role("group", name="Sam Parent")
+    office_row.get_by_text("Excused", exact=True).click()
+    state = second_page.locator(f"#row-{school.child.pk} .register-state")
+    expect(state).to_contain_text("Someone else changed this row since you opened the page; it is now: Late.")
+    expect(office_row.get_by_role("radio", name="Excused")).to_be_checked()
+    expect(second_page.locator("#register-live")).to_contain_text("Someone else changed this row")
+    expect(counter(second_page, "late")).to_have_text("1")
+    assert AttendanceRecord.objects.get(register=register, student=school.child).status == "late"
+
+    # Having seen it, the office saves its choice on purpose.
+    second_page.get_by_role("button", name="Save mine (Sam Parent)").click()
+    expect(state).to_have_text(re.compile("Saved"))
+    expect(counter(second_page, "excused")).to_have_text("1")
+    expect(counter(second_page, "late")).to_have_text("0")
+    record = AttendanceRecord.objects.get(register=register, student=school.child)
+    assert (record.status, record.marked_by) == ("excused", admin)

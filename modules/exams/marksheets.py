@@ -28,7 +28,7 @@ from openpyxl.utils import get_column_letter
 from modules.academics.models import CourseOffering, Enrollment, EnrollmentStatus, Term
 from modules.accounts.models import Role, User
 from modules.core.audit import audit_log
-from modules.core.spreadsheets import safe_cell
+from modules.core.spreadsheets import SpreadsheetRefused, safe_cell, spreadsheet_check
 from modules.exams.models import Assessment, Mark
 from modules.exams.services import GradeError, mark_set, parse_mark, term_locked
 
@@ -164,8 +164,17 @@ def _text(value) -> str:
 def marksheet_read(*, upload, offering: CourseOffering, term: Term, by: User) -> Reading:
     """Every change the file would make and every error in it; nothing is written."""
     reading = Reading()
+    content = upload.read()  # at most MAX_UPLOAD_BYTES: the view checked the size
     try:
-        workbook = load_workbook(upload, data_only=True, read_only=True)
+        # Zip bombs and absurd declared sizes are refused before openpyxl unpacks anything.
+        spreadsheet_check(
+            content, file_format="xlsx", max_rows=MAX_ROWS, max_columns=MAX_COLUMNS, sheet=SHEET
+        )
+    except SpreadsheetRefused as error:
+        reading.errors.append(error.message)
+        return reading
+    try:
+        workbook = load_workbook(io.BytesIO(content), data_only=True, read_only=True)
     except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a damaged file
         reading.errors.append(_("The file could not be read as an XLSX workbook."))
         return reading

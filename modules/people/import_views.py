@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
@@ -61,10 +61,9 @@ def import_start(request):
         except ImportFileError as error:
             form.add_error("file", error.message)
         else:
-            if importing.import_runs_in_background(job):
-                job_dispatch_on_commit(job)
-            else:
-                importing.student_import_validate(job=job)
+            # Even a small file is read on the queue, never in the web worker: only parsing would meet what a
+            # workbook can hide past the cheap checks (core/spreadsheets.py); the page polls either way.
+            job_dispatch_on_commit(job)
             return redirect("people:import_detail", pk=job.pk)
     recent = Job.objects.filter(owner=request.user, kind=importing.IMPORT_KIND).order_by("-created_at")[:5]
     context = {
@@ -142,20 +141,8 @@ def import_confirm(request, pk):
         else:
             messages.error(request, _("Only a dry run without problems can be imported."))
         return redirect("people:import_detail", pk=job.pk)
-    if importing.import_runs_in_background(job):
-        importing.student_import_confirm(job=job)  # queues the write after commit
-        return redirect("people:import_detail", pk=job.pk)
-    importing.student_import_commit(job=job)
-    job.refresh_from_db()
-    if importing.import_phase(job) == Phase.IMPORTED:
-        count = job.result["imported"]["students"]
-        messages.success(
-            request,
-            ngettext("%(count)s student was imported.", "%(count)s students were imported.", count)
-            % {"count": count},
-        )
-    else:
-        messages.error(request, job.message or _("Nothing was imported."))
+    # The write reads the file again, inside its transaction: on the queue too, whatever the file's size.
+    importing.student_import_confirm(job=job)  # queues the write after commit
     return redirect("people:import_detail", pk=job.pk)
 
 

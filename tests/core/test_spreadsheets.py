@@ -202,7 +202,8 @@ def test_a_sheet_lying_about_its_size_is_stopped_while_streaming(
     """The dimension says two rows; the rows go on: the dry run stops at the limit and says why."""
     settings.STUDENTFLOW_IMPORT_MAX_ROWS = 3
     content = _rewrite_sheet(
-        _workbook(rows=6), lambda xml: re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:D2"/>', xml)
+        _workbook(rows=6),
+        lambda xml: re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:D2"/>', xml),
     )
     with django_capture_on_commit_callbacks(execute=True):
         response = office.post(
@@ -247,3 +248,31 @@ def test_a_csv_with_too_many_rows_is_counted_without_being_kept():
     assert spreadsheet_check(content, file_format="csv", max_rows=12, max_columns=5) == 12
     with pytest.raises(SpreadsheetRefused, match="The file has 12 rows; the limit is 11."):
         spreadsheet_check(content, file_format="csv", max_rows=11, max_columns=5)
+
+
+def test_the_marksheet_upload_refuses_the_same_files(as_user, teacher, school):
+    """The teachers' marksheet upload goes through the same check before openpyxl opens the file."""
+    client = as_user(teacher)
+    url = reverse("exams:marksheet_preview", kwargs={"pk": school.offering.pk})
+    exported = client.get(
+        reverse("exams:marksheet_export", kwargs={"pk": school.offering.pk}), {"term": school.term.pk}
+    ).content
+    declared = _rewrite_sheet(
+        exported,
+        lambda xml: re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:XFD1048576"/>', xml),
+    )
+    for content, message in [
+        (declared, "This file declares 1,048,576 rows; the limit is 2,000."),
+        (zip_bomb(300), "This file is compressed too much to be a real spreadsheet."),
+    ]:
+        tracemalloc.start()
+        started = time.monotonic()
+        try:
+            response = client.post(
+                url, {"term": school.term.pk, "file": SimpleUploadedFile("marks.xlsx", content)}
+            )
+            _current, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert message in _page_text(response)
+        assert time.monotonic() - started < 5 and peak < 50 * 1024 * 1024

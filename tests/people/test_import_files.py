@@ -12,6 +12,7 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 from openpyxl import Workbook
 
@@ -85,8 +86,25 @@ def page_text(response) -> str:
     return html.unescape(response.content.decode())
 
 
+def _on_the_queue(client, url: str, data: dict | None = None):
+    """POST as the office does, let the queue run what the request queued once it committed (as in
+    production: the web request never reads the file), then follow the redirect to the page."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(url, data or {})
+    if response.status_code != 302:
+        response.redirect_chain = []
+        return response
+    followed = client.get(response["Location"], follow=True)
+    followed.redirect_chain = [(response["Location"], 302), *followed.redirect_chain]
+    return followed
+
+
 def upload(client, file) -> object:
-    return client.post(reverse("people:import_start"), {"file": file}, follow=True)
+    return _on_the_queue(client, reverse("people:import_start"), {"file": file})
+
+
+def confirm(client, job) -> object:
+    return _on_the_queue(client, reverse("people:import_confirm", args=[job.pk]))
 
 
 def _assert_refused(client, file, message: str) -> None:

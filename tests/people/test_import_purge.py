@@ -6,13 +6,12 @@ import datetime
 
 import pytest
 from django.core.files.storage import default_storage
-from django.urls import reverse
 from django.utils import timezone
 
 from modules.core.models import Job
 from modules.people.importing import import_job_create, student_import_validate
 from tasks.people import purge_stale_import_uploads
-from tests.people.test_import_files import student_row, xlsx_upload
+from tests.people.test_import_files import confirm, student_row, xlsx_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +42,6 @@ def test_it_deletes_old_unconfirmed_uploads_and_keeps_recent_ones(admin, school)
 def test_it_tells_the_office_when_a_purged_dry_run_is_confirmed(as_user, admin, school):
     job = _dry_run(admin, datetime.timedelta(days=3))
     purge_stale_import_uploads.call_local()
-    response = as_user(admin).post(reverse("people:import_confirm", args=[job.pk]), follow=True)
+    response = confirm(as_user(admin), job)
     assert "The uploaded file is no longer available. Upload it again." in response.content.decode()
     assert not school.section.enrollments.exclude(student=school.child).exists()

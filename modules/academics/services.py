@@ -23,7 +23,7 @@ from modules.academics.models import (
 from modules.accounts.models import User
 from modules.core.audit import audit_log
 from modules.people.models import Student
-from modules.people.services import enrollment_set
+from modules.people.services import enrollment_set, login_role_ended
 
 
 @transaction.atomic
@@ -124,6 +124,8 @@ def enrollment_withdraw(*, enrollment: Enrollment, by: User) -> Enrollment:
         before=before,
         after={"status": enrollment.status},
     )
+    # A student who left ends their sessions and, with no other role, their login (people owns the rule).
+    login_role_ended(user=enrollment.student.user, by=by, reason="student.withdraw")
     return enrollment
 
 

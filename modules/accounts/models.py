@@ -80,6 +80,14 @@ class User(AbstractUser):
 
     def save(self, *args, **kwargs):
         self.email = (self.email or "").strip().lower()
+        if not self._state.adding and kwargs.get("update_fields") is None and not args:
+            # A full save of an instance loaded before user_sessions_end must not write the old session
+            # generation back (it would revive the ended sessions); only that service changes it.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "session_epoch"
+            ]
         super().save(*args, **kwargs)
 
     def _get_session_auth_hash(self, secret=None):

@@ -5,11 +5,13 @@ from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from modules.accounts.models import User
+from modules.core.audit import audit_log
 from modules.core.models import SchoolProfile
 
 
@@ -45,3 +47,53 @@ def invitation_send(*, user_id: int, base_url: str | None = None) -> bool:
     message.attach_alternative(html, "text/html")
     message.send()
     return True
+
+
+@transaction.atomic
+def user_sessions_end(*, user: User, by: User | None, reason: str = "") -> None:
+    """Sign a login out everywhere, now: every session, on every node, in every session store.
+
+    Sessions in the cache or Redis cannot be listed per user, so nothing is deleted: the login's
+    `session_epoch` goes up, and it is part of the session auth hash Django checks on every request
+    (`User._get_session_auth_hash`), so each old session stops verifying at its next request.
+
+    This is the one place that ends a login's access. When API tokens exist, revoke them here too, so
+    that deactivating someone ends their token access with their sessions.
+    """
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    audit_log(actor=by, action="login.sessions_end", obj=user, reason=reason)
+
+
+@transaction.atomic
+def login_deactivate(*, user: User, by: User | None, reason: str = "") -> None:
+    """The person may no longer sign in, and their open sessions end (see user_sessions_end)."""
+    if user.is_active:
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        user.is_active = False
+        audit_log(
+            actor=by,
+            action="login.deactivate",
+            obj=user,
+            before={"is_active": True},
+            after={"is_active": False},
+            reason=reason,
+        )
+    user_sessions_end(user=user, by=by, reason=reason)
+
+
+@transaction.atomic
+def login_reactivate(*, user: User, by: User | None, reason: str = "") -> None:
+    """The person may sign in again (with their password; old sessions stay ended)."""
+    if user.is_active:
+        return
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    user.is_active = True
+    audit_log(
+        actor=by,
+        action="login.reactivate",
+        obj=user,
+        before={"is_active": False},
+        after={"is_active": True},
+        reason=reason,
+    )

@@ -4,10 +4,16 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from modules.academics.models import AcademicYear, Enrollment, Section
+from modules.academics.models import AcademicYear, Enrollment, EnrollmentStatus, Section
 from modules.accounts.groups import group_for
 from modules.accounts.models import User
-from modules.accounts.services import user_create_for_person, user_invite
+from modules.accounts.services import (
+    login_deactivate,
+    login_reactivate,
+    user_create_for_person,
+    user_invite,
+    user_sessions_end,
+)
 from modules.core.audit import audit_log
 from modules.people.models import Guardian, GuardianLink, Person, Position, Staff, Student
 
@@ -56,12 +62,14 @@ def student_save(
 ) -> Student:
     """Create or update a student; optionally enrol them in a section and give them a login."""
     created = student.pk is None
+    was_active = _stored_is_active(Student, student)
     if create_login and student.user_id is None and student.email:
         student.user = _attach_login(person=student, email=student.email, invite=True)
     student.save()
     if section is not None:
         enrollment_set(student=student, section=section, by=by)
     audit_log(actor=by, action="student.create" if created else "student.update", obj=student)
+    _login_follow_active(person=student, was_active=was_active, by=by, reason="student.leave")
     return student
 
 
@@ -98,6 +106,7 @@ def guardian_save(*, guardian: Guardian, by: User, create_login: bool = False) -
 def staff_save(*, staff: Staff, by: User) -> Staff:
     """Create or update a staff member. Staff always have a login; its group follows the position."""
     created = staff.pk is None
+    was_active = _stored_is_active(Staff, staff)
     if staff.user_id is None:
         staff.user = _attach_login(person=staff, email=staff.email, invite=True)
     user = staff.user
@@ -114,6 +123,7 @@ def staff_save(*, staff: Staff, by: User) -> Staff:
     if staff.is_active:
         user.groups.add(group_for(staff.position))
     audit_log(actor=by, action="staff.create" if created else "staff.update", obj=staff)
+    _login_follow_active(person=staff, was_active=was_active, by=by, reason="staff.deactivate")
     return staff
 
 
@@ -141,6 +151,7 @@ def guardian_link_create(
         receives_notifications=receives_notifications,
     )
     audit_log(actor=by, action="guardian_link.create", obj=link)
+    login_role_started(user=guardian.user, by=by, reason="guardian_link.create")
     return link
 
 
@@ -153,6 +164,64 @@ def guardian_link_delete(*, link: GuardianLink, by: User) -> None:
         before={"guardian": link.guardian_id, "student": link.student_id},
     )
     link.delete()
+    guardian = link.guardian
+    if guardian.user_id is not None and not guardian.student_links.exists():
+        login_role_ended(user=guardian.user, by=by, reason="guardian.unlinked")
+
+
+def _stored_is_active(model: type[Staff] | type[Student], person: Staff | Student) -> bool | None:
+    """The saved value of `is_active` (the form has already changed the instance); None when new."""
+    if person.pk is None:
+        return None
+    return model.objects.filter(pk=person.pk).values_list("is_active", flat=True).first()
+
+
+def _login_follow_active(*, person: Staff | Student, was_active: bool | None, by: User, reason: str) -> None:
+    if person.user_id is None or was_active is None or was_active == person.is_active:
+        return
+    if person.is_active:
+        login_role_started(user=person.user, by=by, reason=reason.split(".")[0] + ".reactivate")
+    else:
+        login_role_ended(user=person.user, by=by, reason=reason)
+
+
+def login_holds_a_role(user: User) -> bool:
+    """Whether a login still has a reason to sign in: an active staff post, a student still at the school
+    (active, and not withdrawn from their latest year), a linked child, or superuser status."""
+    if user.is_superuser or Staff.objects.filter(user=user, is_active=True).exists():
+        return True
+    if GuardianLink.objects.filter(guardian__user=user).exists():
+        return True
+    student = Student.objects.filter(user=user, is_active=True).first()
+    if student is None:
+        return False
+    latest = (
+        Enrollment.objects.filter(student=student)
+        .order_by("-year__start_date")
+        .values_list("status", flat=True)
+        .first()
+    )
+    return latest in (None, EnrollmentStatus.ACTIVE)
+
+
+@transaction.atomic
+def login_role_ended(*, user: User | None, by: User, reason: str) -> None:
+    """One of a login's roles has ended (staff deactivated, student left or withdrawn, guardian unlinked from
+    their last child). Its sessions end now on every node; the login itself is deactivated unless it still
+    holds another role (a teacher who is also a parent keeps signing in as a parent)."""
+    if user is None:
+        return
+    if login_holds_a_role(user):
+        user_sessions_end(user=user, by=by, reason=reason)
+    else:
+        login_deactivate(user=user, by=by, reason=reason)
+
+
+@transaction.atomic
+def login_role_started(*, user: User | None, by: User, reason: str) -> None:
+    """A role came back (reactivated, linked to a child): a deactivated login may sign in again."""
+    if user is not None and not user.is_active and login_holds_a_role(user):
+        login_reactivate(user=user, by=by, reason=reason)
 
 
 def current_section_choices(year: AcademicYear | None):

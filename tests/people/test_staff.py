@@ -56,8 +56,10 @@ def test_it_deactivates_a_staff_member_who_then_loses_their_role(as_user, admin,
     staff.refresh_from_db()
     assert not staff.is_active
     assert not staff.user.groups.exists()
-    page = as_user(staff.user).get(reverse("home")).content.decode()
-    assert "Your account has no role yet" in page
+    # With no other role the login is deactivated too: it cannot open a page any more.
+    staff.user.refresh_from_db()
+    assert not staff.user.is_active
+    assert as_user(staff.user).get(reverse("home")).status_code == 302
 
 
 def test_it_requires_an_email_for_staff(as_user, admin, school):

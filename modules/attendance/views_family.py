@@ -18,6 +18,7 @@ from modules.attendance import absence_notes, family
 from modules.attendance.family_forms import AbsenceNoteForm, NoteDecisionForm
 from modules.attendance.models import AbsenceNoteStatus
 from modules.attendance.services import AttendanceError
+from modules.core.ratelimits import rate_limit_hit
 from modules.people.models import Student
 
 NOTES_SHOWN = 10
@@ -54,6 +55,10 @@ def note_create(request, pk):
     form = AbsenceNoteForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if hit := rate_limit_hit(request, action="absence_note"):
+            form.add_error(None, hit.message)
+            context = {"form": form, "student": student}
+            return render(request, "attendance/note_form.html", context, status=429)
         try:
             note = absence_notes.absence_note_create(
                 student=student,

@@ -30,6 +30,7 @@ from modules.attendance.patterns import (
     patterns_detect,
     patterns_load_start,
 )
+from modules.core.exports import export_refusal
 from modules.core.pdf import pdf_response, render_pdf
 from modules.core.spreadsheets import xlsx_response
 
@@ -193,6 +194,8 @@ def _monthly(request, pk, file_format: str):
     if month is None:
         messages.error(request, _("Choose a month as year and month, for example 2025-03."))
         return None, redirect(reverse("attendance:reports_section", kwargs={"pk": section.pk}))
+    if refusal := export_refusal(request):
+        return None, refusal
     register = register_export.monthly_register_export(
         section=section, month=month, by=request.user, file_format=file_format
     )

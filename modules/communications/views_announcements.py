@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from modules.communications import announcements as service
 from modules.communications.announcement_forms import AnnouncementForm
 from modules.communications.models import Announcement, Attachment, Thread
+from modules.core.ratelimits import rate_limit_hit
 
 PER_PAGE = 20
 
@@ -90,6 +91,16 @@ def _announcement_form(request, announcement):
     form = AnnouncementForm(
         request.POST or None, request.FILES or None, instance=announcement, user=request.user
     )
+    status = 200
+    # Only new announcements count: each one notifies a whole audience; editing one adds none.
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and is_new
+        and (hit := rate_limit_hit(request, action="announcement"))
+    ):
+        form.add_error(None, hit.message)
+        status = 429
     if request.method == "POST" and form.is_valid():
         announcement = service.announcement_save(
             announcement=form.save(commit=False),
@@ -106,7 +117,7 @@ def _announcement_form(request, announcement):
             messages.success(request, _("The announcement was saved."))
         return redirect("communications:announcement_detail", pk=announcement.pk)
     context = {"form": form, "announcement": announcement, "is_new": is_new}
-    return render(request, "communications/announcements/form.html", context)
+    return render(request, "communications/announcements/form.html", context, status=status)
 
 
 @require_POST

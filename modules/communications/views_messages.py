@@ -13,6 +13,7 @@ from django_htmx.http import reswap, retarget
 
 from modules.communications import messaging
 from modules.communications.message_forms import NewThreadForm, ReplyForm
+from modules.core.ratelimits import rate_limit_hit
 
 TEMPLATE_INBOX = "communications/messages/inbox.html"
 TEMPLATE_NEW = "communications/messages/new.html"
@@ -37,6 +38,9 @@ def message_new(request):
     form = NewThreadForm(request.POST or None, request.FILES or None, sender=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if hit := rate_limit_hit(request, action="message_thread"):
+            form.add_error(None, hit.message)
+            return render(request, TEMPLATE_NEW, {"form": form}, status=429)
         try:
             thread = messaging.thread_start(
                 sender=request.user,
@@ -54,7 +58,7 @@ def message_new(request):
     return render(request, TEMPLATE_NEW, {"form": form})
 
 
-def _thread_page(request, thread, form):
+def _thread_page(request, thread, form, status=200):
     messaging.thread_mark_read(thread=thread, user=request.user)
     context = {
         "thread": thread,
@@ -62,7 +66,7 @@ def _thread_page(request, thread, form):
         "others": [p.user for p in thread.participants.all() if p.user_id != request.user.pk],
         "form": form,
     }
-    return render(request, TEMPLATE_THREAD, context)
+    return render(request, TEMPLATE_THREAD, context, status=status)
 
 
 @require_GET
@@ -78,22 +82,28 @@ def thread_reply(request, pk):
     thread = get_object_or_404(messaging.threads_for(request.user), pk=pk)
     form = ReplyForm(request.POST, request.FILES)
     message = None
+    status = 200
     if form.is_valid():
-        try:
-            message = messaging.message_post(
-                thread=thread,
-                sender=request.user,
-                body=form.cleaned_data["body"],
-                files=form.cleaned_data["attachments"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
+        if hit := rate_limit_hit(request, action="message_reply"):
+            form.add_error(None, hit.message)
+            status = 429
+        else:
+            try:
+                message = messaging.message_post(
+                    thread=thread,
+                    sender=request.user,
+                    body=form.cleaned_data["body"],
+                    files=form.cleaned_data["attachments"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
     if not request.htmx:
         if message is None:
-            return _thread_page(request, thread, form)
+            return _thread_page(request, thread, form, status=status)
         return redirect(f"{messaging.thread_url(thread)}#message-{message.pk}")
     if message is None:
-        # The typed text comes back in the form, with the reasons; the list is left alone.
+        # The typed text comes back in the form, with the reasons; the list is left alone. A refusal
+        # (even the rate limit's) is answered 200 here: htmx does not swap a 4xx into the page.
         response = render(request, f"{TEMPLATE_THREAD}#reply_form", {"thread": thread, "form": form})
         response = reswap(retarget(response, "#reply-form"), "outerHTML")
     else:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from modules.academics.selectors import current_year
 from modules.core.audit import audit_log
+from modules.core.exports import export_refusal
 from modules.core.models import SchoolProfile
 from modules.core.pdf import pdf_response, render_pdf
 from modules.core.spreadsheets import csv_response, xlsx_response
@@ -162,7 +163,7 @@ def invoice_list(request):
     form = InvoiceFilterForm(request.GET or None, default_year=current_year())
     invoices = form.queryset()
     if request.GET.get("format") in EXPORT_FORMATS:
-        return _invoice_export(request, form, invoices)
+        return export_refusal(request) or _invoice_export(request, form, invoices)
     page = Paginator(invoices.order_by("-issued_on", "-number"), PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

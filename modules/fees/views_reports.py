@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from modules.academics.models import GradeLevel
 from modules.core.audit import audit_log
+from modules.core.exports import export_refusal
 from modules.core.pdf import pdf_response, render_pdf
 from modules.core.spreadsheets import csv_response, xlsx_response
 from modules.fees import reports
@@ -33,7 +34,9 @@ EXPORT_FORMATS = ("xlsx", "csv")
 
 
 def _export(request, *, report: str, filename: str, headers, rows, filters: dict, sheet_title: str):
-    """The spreadsheet the page's `?format=` asked for, audited."""
+    """The spreadsheet the page's `?format=` asked for, audited (after a recent re-authentication)."""
+    if refusal := export_refusal(request):
+        return refusal
     file_format = request.GET["format"]
     reports.report_export_audit(
         by=request.user, report=report, file_format=file_format, rows=len(rows), filters=filters

@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from modules.academics.selectors import current_year
 from modules.accounts.decorators import administrator_required
+from modules.core.exports import export_guarded
 from modules.core.jobs import job_dispatch_on_commit
 from modules.core.models import Job
 from modules.core.spreadsheets import xlsx_response
@@ -148,6 +149,7 @@ def import_confirm(request, pk):
 
 @require_GET
 @administrator_required
+@export_guarded
 def student_export(request):
     year = current_year()
     filterset = StudentFilter(request.GET, queryset=students_for_list(year), year=year)

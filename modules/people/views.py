@@ -17,6 +17,7 @@ from modules.academics.selectors import current_year
 from modules.accounts import rules
 from modules.accounts.decorators import administrator_required
 from modules.accounts.services import user_invite
+from modules.core.ratelimits import rate_limit_hit
 from modules.people import services
 from modules.people.filters import GuardianFilter, StaffFilter, StudentFilter
 from modules.people.forms import GuardianForm, GuardianLinkForm, StaffForm, StudentForm
@@ -294,6 +295,8 @@ def person_invite(request, kind, pk):
         )
     elif person.user.has_usable_password():
         messages.info(request, _("%(name)s has already set a password.") % {"name": person.full_name})
+    elif hit := rate_limit_hit(request, action="invitation"):
+        messages.error(request, hit.message)
     else:
         user_invite(user=person.user)
         messages.success(request, _("An invitation was sent to %(email)s.") % {"email": person.user.email})

@@ -14,6 +14,7 @@ from modules.fees import ledger
 from modules.fees.reports import cashup
 from tests import factories as f
 from tests.fees.report_data import D, days, make_books
+from tests.reauth import reauthenticate
 
 pytestmark = pytest.mark.django_db
 URL = reverse("fees:cashup")
@@ -72,7 +73,7 @@ def test_it_exports_the_day(as_user, school, bursar):
     make_books(school, bursar)
     evil = f.StudentFactory(first_name="+44 cmd", last_name="Z", admission_number="A-77")
     ledger.record_payment(student_id=evil.pk, amount=D("8"), method="cash", key="evil", by=bursar)
-    client = as_user(bursar)
+    client = reauthenticate(as_user(bursar))
     sheet = load_workbook(io.BytesIO(client.get(URL, {"format": "xlsx"}).content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 3

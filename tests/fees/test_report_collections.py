@@ -14,6 +14,7 @@ from modules.fees import ledger
 from modules.fees.reports import Period, collections
 from tests import factories as f
 from tests.fees.report_data import D, days, make_books
+from tests.reauth import reauthenticate
 
 pytestmark = pytest.mark.django_db
 URL = reverse("fees:collections")
@@ -95,7 +96,7 @@ def test_it_exports_payments_and_refunds_safely(as_user, school, bursar):
         by=bursar,
         reference="=HYPERLINK()",
     )
-    client = as_user(bursar)
+    client = reauthenticate(as_user(bursar))
     params = {"start": f"{days(-30):%Y-%m-%d}", "end": f"{days(0):%Y-%m-%d}"}
     sheet = load_workbook(io.BytesIO(client.get(URL, {**params, "format": "xlsx"}).content)).active
     rows = list(sheet.iter_rows(values_only=True))

@@ -11,11 +11,12 @@ from openpyxl import load_workbook
 
 from modules.core.models import AuditEvent
 from tests import factories as f
+from tests.reauth import reauthenticate
 
 
 @pytest.fixture
 def office(as_user, admin, school):
-    return as_user(admin)
+    return reauthenticate(as_user(admin))
 
 
 def _sheet(response) -> list[tuple]:

@@ -8,6 +8,8 @@ from tests.access.matrix import Rule, expect
 OFFICE_AND_TEACHERS = expect(403, admin=200, teacher=200, other_teacher=200)
 # One section: the office and its homeroom teacher; another teacher's section does not exist for them.
 SECTION = expect(403, admin=200, teacher=200, other_teacher=404)
+# Its register downloads: the same people, who are first sent to re-authenticate (modules.core.exports).
+SECTION_EXPORT = expect(403, admin=302, teacher=302, other_teacher=404)
 
 RULES = [
     Rule("attendance:reports_overview", expect=OFFICE_AND_TEACHERS),
@@ -22,12 +24,12 @@ RULES = [
         "attendance:reports_monthly_pdf",
         kwargs=lambda s: {"pk": s.section.pk},
         data={"month": "2024-03"},
-        expect=SECTION,
+        expect=SECTION_EXPORT,
     ),
     Rule(
         "attendance:reports_monthly_xlsx",
         kwargs=lambda s: {"pk": s.section.pk},
         data={"month": "2024-03"},
-        expect=SECTION,
+        expect=SECTION_EXPORT,
     ),
 ]

@@ -7,9 +7,14 @@ Layout of the "Marks" sheet (the sheet is protected; only the mark cells are unl
   row 4  assessment names      row 5  maxima
   row 6… one row per student: admission number, name, then the marks (scores, or ex / m / abs)
 
-Reading back never writes: `marksheet_read` returns every change (old → new) and every error. The changes are
-kept in the session (not the file) until the person confirms; `marksheet_apply` writes them all in one
-transaction through `mark_set`, or nothing.
+A very hidden "Base" sheet keeps every mark as exported (student id, assessment id, mark): the base of
+each cell (modules/core/concurrency.py). A cell left as downloaded is no change, even when someone changed the
+mark in the gradebook since; a cell changed in the file over a mark someone else changed since is not taken
+(listed as a conflict, their mark stands). A file from before the Base sheet compares with the stored marks.
+
+Reading back never writes: `marksheet_read` returns every change (old → new), every conflict and every error.
+The changes are kept in the session (not the file) until the person confirms; `marksheet_apply` writes them
+all in one transaction through `mark_set`, or nothing.
 """
 
 from __future__ import annotations
@@ -28,11 +33,13 @@ from openpyxl.utils import get_column_letter
 from modules.academics.models import CourseOffering, Enrollment, EnrollmentStatus, Term
 from modules.accounts.models import Role, User
 from modules.core.audit import audit_log
+from modules.core.concurrency import EditConflict, Verdict, edit_verdict
 from modules.core.spreadsheets import SpreadsheetRefused, safe_cell, spreadsheet_check
 from modules.exams.models import Assessment, Mark
-from modules.exams.services import GradeError, mark_set, parse_mark, term_locked
+from modules.exams.services import GradeError, mark_set, mark_text, parse_mark, term_locked
 
 SHEET = "Marks"
+BASE_SHEET = "Base"
 ID_ROW, TITLE_ROW, ASSESSMENT_ID_ROW, NAME_ROW, MAX_ROW, FIRST_STUDENT_ROW = 1, 2, 3, 4, 5, 6
 FIRST_MARK_COLUMN = 3
 ID_PATTERN = re.compile(r"^studentflow-marksheet offering=(\d+) term=(\d+)$")
@@ -109,6 +116,10 @@ def marksheet_export(*, offering: CourseOffering, term: Term, by: User) -> bytes
             cell = sheet.cell(row, FIRST_MARK_COLUMN + index, safe_cell(value) if value is not None else None)
             cell.protection = unlocked
     sheet.freeze_panes = sheet.cell(FIRST_STUDENT_ROW, FIRST_MARK_COLUMN)
+    base = workbook.create_sheet(BASE_SHEET)
+    base.sheet_state = "veryHidden"  # not in Excel's "Unhide" list: nobody edits it by mistake
+    for (assessment_id, student_id), mark in marks.items():
+        base.append([student_id, assessment_id, safe_cell(mark.display)])
     # The identification, names and maxima are locked so that a slip of the mouse cannot change them.
     sheet.protection.sheet = True
     sheet.protection.formatRows = False
@@ -142,6 +153,7 @@ class Change:
 class Reading:
     changes: list[Change] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)  # cells not taken: changed meanwhile by someone else
     rows: int = 0
 
     def payload(self) -> list[dict]:
@@ -185,6 +197,15 @@ def marksheet_read(*, upload, offering: CourseOffering, term: Term, by: User) ->
         tuple(row)
         for row in workbook[SHEET].iter_rows(max_row=MAX_ROWS, max_col=MAX_COLUMNS, values_only=True)
     ]
+    bases = None
+    if BASE_SHEET in workbook.sheetnames:
+        bases = {
+            (_text(row[0]), _text(row[1])): _text(row[2])
+            for row in workbook[BASE_SHEET].iter_rows(
+                max_row=MAX_ROWS * MAX_COLUMNS, max_col=3, values_only=True
+            )
+            if len(row) == 3
+        }
     workbook.close()
     cell = lambda r, c: rows[r - 1][c - 1] if r <= len(rows) and c <= len(rows[r - 1]) else None  # noqa: E731
     match = ID_PATTERN.match(_text(cell(ID_ROW, 1)))
@@ -267,6 +288,9 @@ def marksheet_read(*, upload, offering: CourseOffering, term: Term, by: User) ->
             if not raw:
                 # A blank cell leaves the mark as it is: clearing a mark is done in the gradebook.
                 continue
+            base = None if bases is None else bases.get((str(student.pk), str(assessment.pk)), "")
+            if base is not None and mark_text(raw) == mark_text(base):
+                continue  # as downloaded: not this person's change, whatever the mark is now
             try:
                 parsed = parse_mark(raw, max_score=assessment.max_score)
             except GradeError as error:
@@ -282,6 +306,26 @@ def marksheet_read(*, upload, offering: CourseOffering, term: Term, by: User) ->
                 continue
             new = _display(*parsed)
             old = marks.get((assessment.pk, student.pk), "")
+            if (
+                base is not None
+                and edit_verdict(base=mark_text(base), new=new, stored=old) is Verdict.CONFLICT
+            ):
+                reading.conflicts.append(
+                    _(
+                        "Row %(row)s (%(student)s), %(assessment)s: someone else changed the mark from "
+                        "“%(base)s” to “%(now)s” since the file was downloaded; the file's “%(new)s” is not "
+                        "saved."
+                    )
+                    % {
+                        "row": row_number,
+                        "student": student.full_name,
+                        "assessment": assessment.name,
+                        "base": base or "—",
+                        "now": old or "—",
+                        "new": new,
+                    }
+                )
+                continue
             if new != old:
                 reading.changes.append(
                     Change(
@@ -308,30 +352,29 @@ def marksheet_apply(
         raise GradeError(_("This term is locked. Ask the office to change a mark."))
     assessments = {a.pk: a for a in offering_assessments(offering, term)}
     student_ids = {s.pk for s in offering_students(offering)}
-    current = {
-        (mark.assessment_id, mark.student_id): mark.display
-        for mark in Mark.objects.select_for_update().filter(assessment__in=list(assessments.values()))
-    }
     for change in changes:
         assessment = assessments.get(change["assessment_id"])
         if assessment is None or change["student_id"] not in student_ids:
             raise GradeError(_("The class changed since the preview. Upload the file again."))
-        if current.get((assessment.pk, change["student_id"]), "") != change["old"]:
+        try:
+            # The preview's "now" is the base: a mark changed since the preview refuses the whole file.
+            mark_set(
+                assessment=assessment,
+                student_id=change["student_id"],
+                raw=change["new"],
+                by=by,
+                reason=reason,
+                locked=locked,
+                base=change["old"],
+            )
+        except EditConflict:
             raise GradeError(
                 _(
                     "%(student)s's mark for %(assessment)s changed since the preview. Nothing was saved: "
                     "upload the file again."
                 )
                 % {"student": change["student"], "assessment": assessment.name}
-            )
-        mark_set(
-            assessment=assessment,
-            student_id=change["student_id"],
-            raw=change["new"],
-            by=by,
-            reason=reason,
-            locked=locked,
-        )
+            ) from None
     audit_log(
         actor=by,
         action="marksheet.import",

@@ -3,6 +3,7 @@ spreadsheet), upload for a preview of every change and every error, confirm to w
 
 from __future__ import annotations
 
+import html
 import io
 from decimal import Decimal
 
@@ -223,3 +224,33 @@ def test_it_shows_the_marksheet_page_and_refuses_wrong_methods(as_user, teacher,
     assert client.post(url("marksheet", school)).status_code == 405
     assert client.get(url("marksheet_preview", school)).status_code == 405
     assert client.get(url("marksheet_confirm", school)).status_code == 405
+
+
+def test_a_file_downloaded_before_a_gradebook_change_does_not_undo_it(as_user, teacher, admin, school, grid):
+    client = as_user(teacher)
+    workbook = export(client, school)  # Sam has 12 in Quiz 1
+    sheet = workbook["Marks"]
+    assert workbook["Base"].sheet_state == "veryHidden"
+    sam, ann = find_row(sheet, "A-0001"), find_row(sheet, "A-0003")
+    # Meanwhile the office changes Sam's Quiz 1 to 15 and enters Ann's Quiz 2 as 9 in the gradebook.
+    Mark.objects.filter(assessment=grid["quiz1"], student=school.child).update(score=15)
+    f.MarkFactory(assessment=grid["quiz2"], student=grid["ann"], score=9)
+    # The teacher leaves Sam's 12 as downloaded, types 11 in Ann's Quiz 2 (empty in the file) and 16 in Sam's.
+    sheet.cell(ann, FIRST_MARK_COLUMN + 1).value = 11
+    sheet.cell(sam, FIRST_MARK_COLUMN + 1).value = 16
+    response = upload(client, school, workbook)
+    page = html.unescape(response.content.decode())
+    reading = response.context["reading"]
+    assert [(c.student, c.assessment, c.old, c.new) for c in reading.changes] == [
+        ("Sam Parent", "Quiz 2", "", "16")
+    ]
+    assert not reading.errors
+    assert "1 mark was changed by someone else since the file was downloaded" in page
+    assert (
+        f"Row {ann} (Ann Able), Quiz 2: someone else changed the mark from “—” to “9” since the file was "
+        "downloaded; the file's “11” is not saved." in page
+    )
+    token = response.context["confirm_form"].initial["token"]
+    assert client.post(url("marksheet_confirm", school), {"token": token}).status_code == 302
+    marks = {(m.assessment.name, m.student.first_name): m.display for m in Mark.objects.all()}
+    assert marks == {("Quiz 1", "Sam"): "15", ("Quiz 2", "Ann"): "9", ("Quiz 2", "Sam"): "16"}

@@ -120,13 +120,25 @@ def register_mark(bench):
     url = reverse("attendance:register_mark", args=[register.pk])
     students = list(register.section.enrollments.values_list("student_id", flat=True))
     turns = itertools.cycle((student, status) for status in ("absent", "late") for student in students)
+    from modules.attendance.models import AttendanceRecord
+
+    # Each row sends its base (the hidden initial-… copies of what it shows), as the page does; a stale base
+    # is refused (409).
+    fields = ("status", "late_minutes", "reason", "note")
+    shown = {
+        row[0]: dict(zip(fields, row[1:], strict=True))
+        for row in AttendanceRecord.objects.filter(register=register).values_list("student_id", *fields)
+    }
 
     def run():
         student, status = next(turns)
-        data = urlencode({"student": student, f"s{student}-status": status})
-        response = client.post(url, data, content_type=FORM, headers={"HX-Request": "true"})
+        base = shown.get(student, {"status": "present"})
+        data = {"student": student, f"s{student}-status": status}
+        data.update({f"initial-s{student}-{name}": base.get(name) or "" for name in fields})
+        response = client.post(url, urlencode(data), content_type=FORM, headers={"HX-Request": "true"})
         if response.status_code != 200:
             raise BenchError(f"POST {url} answered {response.status_code}")
+        shown[student] = {"status": status, "late_minutes": 0 if status == "late" else None}
 
     return run
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import logging
 import mimetypes
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count
@@ -40,11 +42,10 @@ from modules.exams.models import (
 )
 from modules.people.models import GuardianLink
 
+logger = logging.getLogger(__name__)
+
 TEMPLATE = "exams/report_card.html"
 JOB_KIND = "report_cards"
-# Cards rendered per part of a batch: a killed batch resumes after its last finished part, and each part is
-# a heartbeat of the job. Small enough to lose little, large enough that WeasyPrint's start-up is amortised.
-REPORT_CARD_PART_SIZE = 20
 # A logo larger than this is left off the card (it would bloat every page of a 200-card batch).
 MAX_LOGO_BYTES = 512 * 1024
 
@@ -356,7 +357,8 @@ def report_card_batch_start(*, term: Term, sections: Iterable[Section], duplex: 
 
 def _chunks(cards: list[Card]) -> list[tuple[int, int]]:
     """(start, end) of each part; an empty batch is one (empty) part, as it always printed a page."""
-    size = REPORT_CARD_PART_SIZE
+    # Small enough that a killed batch loses little, large enough to amortise WeasyPrint's start-up.
+    size = max(settings.STUDENTFLOW_REPORT_CARD_PART_SIZE, 1)
     return [(start, min(start + size, len(cards))) for start in range(0, len(cards), size)] or [(0, 0)]
 
 
@@ -383,7 +385,7 @@ def pdfs_merge(parts: Iterable[bytes]) -> tuple[bytes, int]:
 
 
 def report_card_batch_run(*, job: Job) -> Job:
-    """Build, render and store the batch of `job`, by parts of REPORT_CARD_PART_SIZE cards.
+    """Build, render and store the batch of `job`, by parts of STUDENTFLOW_REPORT_CARD_PART_SIZE cards.
 
     Each rendered part is stored as a file and recorded on the job with the progress (which is also the
     run's heartbeat), then the parts are merged into ONE PDF with pypdf. A run that was killed is started
@@ -420,6 +422,13 @@ def report_card_batch_run(*, job: Job) -> Job:
         _delete_files(storage, kept.get("files", {}).values())  # parts of cards that have changed since
     chunks = _chunks(batch.cards)
     done = sum(end - start for index, (start, end) in enumerate(chunks) if str(index) in files)
+    if files:
+        logger.info(
+            "Report cards %s: resuming, parts %s of %s already rendered.",
+            job.pk,
+            ", ".join(str(int(index) + 1) for index in sorted(files, key=int)),
+            len(chunks),
+        )
     job.set_progress(done, total, result={**result, "parts": {"fingerprint": fingerprint, "files": files}})
     duplex = job.payload.get("duplex", False)
     for index, (start, end) in enumerate(chunks):
@@ -427,6 +436,7 @@ def report_card_batch_run(*, job: Job) -> Job:
             continue
         part = cards_pdf(replace(batch, cards=batch.cards[start:end]), duplex=duplex)
         files[str(index)] = storage.save(_part_name(job, fingerprint, index), ContentFile(part.pdf))
+        logger.info("Report cards %s: part %s of %s rendered.", job.pk, index + 1, len(chunks))
         done += end - start
         job.set_progress(
             min(done, total), total, result={**result, "parts": {"fingerprint": fingerprint, "files": files}}

@@ -296,5 +296,7 @@ STUDENTFLOW_DELIVERY_BACKOFF = [60, 300, 1800, 7200]
 # restarts it (a killed worker), and how many runs a job gets before it is marked failed.
 STUDENTFLOW_JOB_LEASE_SECONDS = env_int("STUDENTFLOW_JOB_LEASE_SECONDS", 120)
 STUDENTFLOW_JOB_MAX_ATTEMPTS = env_int("STUDENTFLOW_JOB_MAX_ATTEMPTS", 3)
+# Report cards rendered per part of a batch: a batch whose worker was killed resumes after its last part.
+STUDENTFLOW_REPORT_CARD_PART_SIZE = env_int("STUDENTFLOW_REPORT_CARD_PART_SIZE", 20)
 # How often an open page asks whether there are new notifications (the answer is 204 when there are none).
 STUDENTFLOW_BELL_POLL_SECONDS = env_int("STUDENTFLOW_BELL_POLL_SECONDS", 15)

@@ -20,6 +20,7 @@ from modules.academics.models import CourseOffering, EnrollmentStatus, Section, 
 from modules.accounts.models import User
 from modules.accounts.rules import is_administrator
 from modules.core.audit import audit_log
+from modules.core.concurrency import EditConflict, Verdict, edit_verdict
 from modules.exams.models import CommentKind, TermComment, TermStatus
 from modules.people.models import Student
 
@@ -117,15 +118,21 @@ def term_is_locked(term: Term) -> bool:
 
 
 @transaction.atomic
-def comment_set(*, scope: CommentScope, term: Term, student: Student, text: str, by: User) -> str:
-    """Write (or, when empty, remove) one student's comment. Returns "saved", "cleared" or "unchanged"."""
+def comment_set(*, scope: CommentScope, term: Term, student: Student, text: str, base: str, by: User) -> str:
+    """Write (or, when empty, remove) one student's comment. Returns "saved", "cleared" or "unchanged".
+
+    `base` is the comment the writer's page showed: when someone else changed it since, nothing is written
+    and EditConflict carries their text (core.concurrency)."""
     locked = term_is_locked(term)
     if locked and not is_administrator(by):
         raise CommentError(_("This term is locked. Ask the office to change a comment."))
     text = text.strip()
     existing = _comments(scope, term).select_for_update().filter(student=student).first()
     before = existing.text if existing is not None else ""
-    if before == text:
+    verdict = edit_verdict(base=base.strip(), new=text, stored=before)
+    if verdict == Verdict.CONFLICT:
+        raise EditConflict(current=before)
+    if verdict != Verdict.WRITE:
         return "unchanged"
     if not text:
         existing.delete()

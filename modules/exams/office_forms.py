@@ -111,3 +111,6 @@ class CommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": COMMENT_MAX}),
         help_text=_("Leave empty to remove the comment."),
     )
+    # What the comment said when the page was drawn (core.concurrency): a save over someone else's newer
+    # comment is refused instead of silently replacing it.
+    base = forms.CharField(required=False, strip=True, max_length=COMMENT_MAX, widget=forms.HiddenInput)

@@ -18,6 +18,7 @@ from modules.academics.models import GradeLevel, Section, Term
 from modules.academics.selectors import current_term, current_year
 from modules.accounts.decorators import administrator_required
 from modules.accounts.rules import is_administrator, is_teacher
+from modules.core.concurrency import EditConflict
 from modules.exams import comments, stats
 from modules.exams.models import Assessment, CommentKind, GradingScale, TermStatus
 from modules.exams.office_forms import BandFormSet, CommentForm, GradingScaleForm, UnlockForm
@@ -207,11 +208,36 @@ def _comments_context(request, scope, term, forms=None):
         "rows": [
             (
                 student,
-                (forms or {}).get(student.pk) or CommentForm(initial={"text": text}, prefix=f"s{student.pk}"),
+                (forms or {}).get(student.pk)
+                or CommentForm(initial={"text": text, "base": text}, prefix=f"s{student.pk}"),
             )
             for student, text in rows
         ],
     }
+
+
+def _comment_form(data, prefix: str, *, base: str) -> CommentForm:
+    """The posted comment form again, with `base` as what the page now shows as stored."""
+    data = data.copy()
+    data[f"{prefix}-base"] = base
+    form = CommentForm(data, prefix=prefix)
+    form.is_valid()
+    return form
+
+
+def _comment_conflict_form(data, prefix: str, current: str) -> CommentForm:
+    """The typed comment kept, unsaved, with the other person's text shown and taken as the new base."""
+    form = _comment_form(data, prefix, base=current)
+    if current:
+        message = _("Someone else changed this comment while you were writing. It now reads: “%(text)s”.") % {
+            "text": current
+        }
+    else:
+        message = _("Someone else removed this comment while you were writing.")
+    form.add_error(
+        "text", message + " " + _("Your text is kept below, not saved: save again to replace theirs.")
+    )
+    return form
 
 
 @require_GET
@@ -226,20 +252,35 @@ def comments_class(request, kind, pk, term_pk):
 @require_POST
 @login_required
 def comment_save(request, kind, pk, term_pk, student_pk):
-    """One student's comment. htmx: the row swaps back with its result; otherwise back to the list."""
+    """One student's comment. htmx: the row swaps back with its result; otherwise back to the list.
+
+    A comment someone else changed since the page was drawn is not overwritten: the row comes back (409)
+    with their text shown, the typed text kept, and its base moved to their text so that saving again
+    replaces it on purpose."""
     _staff_writer(request.user)
     scope = comments.comment_scope(request.user, kind, pk)
     term = comments.scope_term(scope, term_pk)
     student = get_object_or_404(comments.scope_students(scope), pk=student_pk)
-    form = CommentForm(request.POST, prefix=f"s{student.pk}")
-    outcome = ""
+    prefix = f"s{student.pk}"
+    form = CommentForm(request.POST, prefix=prefix)
+    outcome, status = "", 200
     if form.is_valid():
         try:
             outcome = comments.comment_set(
-                scope=scope, term=term, student=student, text=form.cleaned_data["text"], by=request.user
+                scope=scope,
+                term=term,
+                student=student,
+                text=form.cleaned_data["text"],
+                base=form.cleaned_data["base"],
+                by=request.user,
             )
+            # The row swaps back with what is stored now as its base: saving it again is not a conflict.
+            form = _comment_form(request.POST, prefix, base=form.cleaned_data["text"])
         except comments.CommentError as refused:
             form.add_error("text", refused.message)
+        except EditConflict as conflict:
+            form = _comment_conflict_form(request.POST, prefix, conflict.current)
+            status = 409
     if request.htmx:
         locked = comments.term_is_locked(term)
         context = {
@@ -251,12 +292,12 @@ def comment_save(request, kind, pk, term_pk, student_pk):
             "outcome": outcome,
         }
         # 200 even when refused: htmx swaps the row back with its message, the typed text kept in it.
-        response = render(request, "exams/comments_class.html#row", context)
+        response = render(request, "exams/comments_class.html#row", context, status=status)
         patch_vary_headers(response, ["HX-Request"])
         return response
     if not form.is_valid():
         context = _comments_context(request, scope, term, {student.pk: form})
-        return render(request, "exams/comments_class.html", context, status=400)
+        return render(request, "exams/comments_class.html", context, status=status if status != 200 else 400)
     if outcome == "cleared":
         messages.success(request, _("The comment for %(name)s was removed.") % {"name": student.full_name})
     elif outcome == "saved":

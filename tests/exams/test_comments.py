@@ -24,8 +24,9 @@ def _save(kind, pk, term, student):
     )
 
 
-def _text(student, text):
-    return {f"s{student.pk}-text": text}
+def _text(student, text, base=""):
+    """What the page posts: the typed text and, hidden, the comment it showed when drawn."""
+    return {f"s{student.pk}-text": text, f"s{student.pk}-base": base}
 
 
 def test_it_saves_a_class_comment_without_javascript(as_user, teacher, school):
@@ -57,7 +58,10 @@ def test_it_saves_with_htmx_and_swaps_back_the_row(as_user, teacher, school):
     assert "Saved." in response.text
     assert "<html" not in response.text
     assert 'aria-live="polite"' in response.text
-    response = client.post(url, _text(school.child, ""), headers={"HX-Request": "true"})
+    assert f'name="s{school.child.pk}-base" value="Good progress."' in response.text
+    response = client.post(
+        url, _text(school.child, "", base="Good progress."), headers={"HX-Request": "true"}
+    )
     assert "Removed." in response.text
     assert not TermComment.objects.exists()
 
@@ -151,3 +155,46 @@ def test_it_shows_a_class_in_queries_that_do_not_grow_with_its_size(
     with django_assert_max_num_queries(12):
         response = client.get(url)
     assert response.text.count("<textarea") == 16
+
+
+def test_it_refuses_to_overwrite_a_comment_someone_changed_since_the_page_was_drawn(
+    as_user, teacher, admin, school
+):
+    """The teacher's page shows no comment; meanwhile the office writes one; the teacher's save must not
+    silently replace it: the row shows the office's text, keeps the teacher's, and saving again replaces."""
+    url = _save("subject", school.offering.pk, school.term, school.child)
+    teacher_client = as_user(teacher)
+    page = teacher_client.get(_page("subject", school.offering.pk, school.term))
+    assert f'name="s{school.child.pk}-base" value=""' in page.text
+    as_user(admin).post(url, _text(school.child, "Office note."))
+    assert TermComment.objects.get().text == "Office note."
+
+    response = teacher_client.post(url, _text(school.child, "Teacher note."), headers={"HX-Request": "true"})
+    assert response.status_code == 409
+    assert "It now reads: “Office note.”" in response.text
+    assert ">Teacher note.</textarea>" in response.text
+    assert f'name="s{school.child.pk}-base" value="Office note."' in response.text
+    assert TermComment.objects.get().text == "Office note."
+
+    response = teacher_client.post(
+        url, _text(school.child, "Teacher note.", base="Office note."), follow=True
+    )
+    assert "The comment for Sam Parent was saved." in response.text
+    assert TermComment.objects.get().text == "Teacher note."
+
+
+def test_it_keeps_a_stale_page_from_undoing_a_change_without_javascript(as_user, teacher, admin, school):
+    TermComment.objects.create(
+        student=school.child, term=school.term, kind="subject", offering=school.offering, text="First"
+    )
+    url = _save("subject", school.offering.pk, school.term, school.child)
+    as_user(admin).post(url, _text(school.child, "", base="First"))  # the office removes it
+    assert not TermComment.objects.exists()
+    response = as_user(teacher).post(url, _text(school.child, "Second", base="First"))
+    assert response.status_code == 409
+    assert "Someone else removed this comment" in response.text
+    assert not TermComment.objects.exists()
+    # Saving the unchanged text of a stale page writes nothing, whatever is stored now.
+    response = as_user(teacher).post(url, _text(school.child, "First", base="First"), follow=True)
+    assert response.status_code == 200
+    assert not TermComment.objects.exists()

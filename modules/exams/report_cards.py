@@ -402,7 +402,10 @@ def report_card_batch_run(*, job: Job) -> Job:
     total = max(len(batch.cards), 1)
     html = cards_html(batch)
     fingerprint = hashlib.sha256(html.encode()).hexdigest()
-    result = {**job.result, "filename": card_filename(batch), "cards": len(batch.cards)}
+    # The parts are a run's working state; the finished job keeps only what its page and download need.
+    kept = job.result.get("parts") or {}
+    result = {key: value for key, value in job.result.items() if key != "parts"}
+    result.update(filename=card_filename(batch), cards=len(batch.cards))
     storage = job.result_file.storage
     if job.result_file and job.result.get("fingerprint") == fingerprint:
         job_finish(
@@ -414,7 +417,6 @@ def report_card_batch_run(*, job: Job) -> Job:
             total=total,
         )
         return job
-    kept = job.result.get("parts") or {}
     files: dict[str, str] = {}
     if kept.get("fingerprint") == fingerprint:
         files = {index: name for index, name in kept.get("files", {}).items() if storage.exists(name)}

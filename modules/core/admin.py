@@ -32,6 +32,15 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "kind", "owner", "status", "done", "total"]
+    list_display = ["created_at", "kind", "owner", "status", "done", "total", "attempts", "leased_until"]
     list_filter = ["kind", "status"]
-    readonly_fields = ["id", "created_at", "finished_at"]
+    # The lease is the job mechanism's own bookkeeping (modules/core/jobs.py): shown, never edited by hand.
+    readonly_fields = [
+        "id",
+        "created_at",
+        "finished_at",
+        "leased_until",
+        "heartbeat_at",
+        "attempts",
+        "worker",
+    ]

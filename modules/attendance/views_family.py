@@ -14,10 +14,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from modules.academics.selectors import current_enrollment, current_year
+from modules.accounts import rules
 from modules.attendance import absence_notes, family
 from modules.attendance.family_forms import AbsenceNoteForm, NoteDecisionForm
 from modules.attendance.models import AbsenceNoteStatus
 from modules.attendance.services import AttendanceError
+from modules.core.audit import record_view_log
+from modules.core.models import RecordViewKind
 from modules.core.ratelimits import rate_limit_hit
 from modules.people.models import Student
 
@@ -29,6 +32,8 @@ NOTES_SHOWN = 10
 def family_child(request, pk):
     """A child's month calendar (?month=YYYY-MM) and this term's attendance rate."""
     student = get_object_or_404(Student.objects.records_visible_to(request.user), pk=pk)
+    if rules.is_staff_member(request.user):
+        record_view_log(actor=request.user, obj=student, kind=RecordViewKind.ATTENDANCE)
     today = timezone.localdate()
     first, understood = family.parse_month(request.GET.get("month"), today)
     context = {
@@ -151,9 +156,11 @@ def note_decide(request, pk):
 @login_required
 def note_file(request, pk):
     """The note's document, as a download, for the child's guardians, teachers and the office."""
-    note = get_object_or_404(absence_notes.notes_visible_to(request.user), pk=pk)
+    note = get_object_or_404(absence_notes.notes_visible_to(request.user).select_related("student"), pk=pk)
     if not note.file:
         raise Http404
+    if rules.is_staff_member(request.user):
+        record_view_log(actor=request.user, obj=note.student, kind=RecordViewKind.DOCUMENT)
     response = FileResponse(
         note.file.open("rb"),
         as_attachment=True,

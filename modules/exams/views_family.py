@@ -20,6 +20,8 @@ from django.views.decorators.http import require_GET
 
 from modules.academics.models import CourseOffering, Term
 from modules.academics.selectors import current_enrollment, current_term, current_year
+from modules.core.audit import record_view_log
+from modules.core.models import RecordViewKind
 from modules.exams.grading import (
     AssessmentInfo,
     Average,
@@ -115,6 +117,8 @@ def child_grades(request, pk):
     term = next((t for t in terms if str(t.pk) == request.GET.get("term", "")), None)
     term = term or current_term(year, timezone.localdate()) or (terms[-1] if terms else None)
     is_staff = request.user.is_staff_member and student.pk not in _own_family(request.user)
+    if is_staff:
+        record_view_log(actor=request.user, obj=student, kind=RecordViewKind.GRADES)
     published = bool(
         term and TermStatus.objects.filter(term=term, results_published_at__isnull=False).exists()
     )

@@ -16,7 +16,8 @@ from modules.academics.models import Enrollment, Section, Term
 from modules.accounts import rules
 from modules.accounts.decorators import administrator_required
 from modules.accounts.models import Role
-from modules.core.models import Job
+from modules.core.audit import record_view_log
+from modules.core.models import Job, RecordViewKind
 from modules.core.pdf import pdf_response
 from modules.exams import report_cards
 from modules.exams.reportcard_forms import ReportCardChoiceForm
@@ -53,6 +54,8 @@ def _card_for_user(request, student_pk: int, term_pk: int) -> tuple[Student, Ter
 @login_required
 def report_card(request, student_pk: int, term_pk: int):
     student, term, published_only = _card_for_user(request, student_pk, term_pk)
+    if not published_only:  # the office or the student's teacher, not the family
+        record_view_log(actor=request.user, obj=student, kind=RecordViewKind.REPORT_CARD)
     batch = report_cards.cards_build(term=term, student_ids=[student.pk], published_only=published_only)
     rendered = report_cards.cards_pdf(batch)
     return pdf_response(rendered.pdf, report_cards.card_filename(batch))

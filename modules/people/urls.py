@@ -27,6 +27,7 @@ urlpatterns = [
     path("staff/<int:pk>/edit/", views.staff_edit, name="staff_edit"),
     path("staff/<int:pk>/photo/", views.staff_photo, name="staff_photo"),
     path("invite/<str:kind>/<int:pk>/", views.person_invite, name="person_invite"),
+    path("audit/", views.audit_log, name="audit_log"),
     path("import/", import_views.import_start, name="import_start"),
     path("import/template.xlsx", import_views.import_template, name="import_template"),
     path("import/<uuid:pk>/", import_views.import_detail, name="import_detail"),

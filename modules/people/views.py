@@ -17,8 +17,11 @@ from modules.academics.selectors import current_year
 from modules.accounts import rules
 from modules.accounts.decorators import administrator_required
 from modules.accounts.services import user_invite
+from modules.core.audit import record_view_log
+from modules.core.models import AuditEvent, RecordView, RecordViewKind
 from modules.core.ratelimits import rate_limit_hit
 from modules.people import services
+from modules.people.audit_log import AuditEventFilter, AuditEventTable, RecordViewFilter, RecordViewTable
 from modules.people.filters import GuardianFilter, StaffFilter, StudentFilter
 from modules.people.forms import GuardianForm, GuardianLinkForm, StaffForm, StudentForm
 from modules.people.models import Guardian, GuardianLink, Staff, Student
@@ -96,6 +99,8 @@ def staff_list(request):
 @login_required
 def student_detail(request, pk):
     student = get_object_or_404(Student.objects.visible_to(request.user).select_related("user"), pk=pk)
+    if rules.is_staff_member(request.user):
+        record_view_log(actor=request.user, obj=student, kind=RecordViewKind.RECORD)
     year = current_year()
     is_admin = rules.is_administrator(request.user)
     context = {
@@ -301,6 +306,29 @@ def person_invite(request, kind, pk):
         user_invite(user=person.user)
         messages.success(request, _("An invitation was sent to %(email)s.") % {"email": person.user.email})
     return redirect(PERSON_DETAIL[kind], pk=pk)
+
+
+AUDIT_TABS = {
+    "changes": (AuditEventFilter, AuditEventTable, AuditEvent),
+    "views": (RecordViewFilter, RecordViewTable, RecordView),
+}
+
+
+@require_GET
+@administrator_required
+def audit_log(request):
+    """Changes (AuditEvent) or staff views of pupils' records (RecordView), one tab each, same filters."""
+    show = request.GET.get("show") if request.GET.get("show") in AUDIT_TABS else "changes"
+    filter_class, table_class, model = AUDIT_TABS[show]
+    filterset = filter_class(request.GET, queryset=model.objects.select_related("actor"))
+    return _list_page(
+        request,
+        filterset=filterset,
+        table_class=table_class,
+        template="people/audit_log.html",
+        title=_("Audit log"),
+        extra={"show": show},
+    )
 
 
 def _photo_response(person):

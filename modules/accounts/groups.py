@@ -12,11 +12,12 @@ GROUP_NAMES = {
     Role.BURSAR: "Bursars",
 }
 
-# Which app labels each group may manage through the Django admin.
+# Which app labels each group may manage through the Django admin. Never logins, groups, email addresses or
+# authenticators ("auth", "accounts", "account", "mfa"): with those an office administrator could set a
+# family's password and sign in as them, make themself superuser or remove a colleague's second factor.
+# ensure_groups sets these lists exactly after every migrate, so an existing install loses them too.
 GROUP_APPS = {
     Role.ADMINISTRATOR: [
-        "auth",
-        "accounts",
         "people",
         "academics",
         "attendance",
@@ -24,8 +25,6 @@ GROUP_APPS = {
         "exams",
         "fees",
         "core",
-        "account",
-        "mfa",
     ],
     Role.TEACHER: [],
     Role.BURSAR: [],

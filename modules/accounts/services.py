@@ -97,3 +97,15 @@ def login_reactivate(*, user: User, by: User | None, reason: str = "") -> None:
         after={"is_active": True},
         reason=reason,
     )
+
+
+def password_reset_send(*, user: User, by: User | None, request) -> bool:
+    """Email allauth's password reset link. The office never types a password for someone; it sends this."""
+    from allauth.account.forms import ResetPasswordForm
+
+    form = ResetPasswordForm(data={"email": user.email})
+    if not user.is_active or not form.is_valid():
+        return False
+    form.save(request)
+    audit_log(actor=by, action="login.password_reset_sent", obj=user)
+    return True

@@ -151,11 +151,19 @@ RULES = [
         kwargs=lambda args: {} if args[1].endswith("_add") else _object(args),
     ),
     Rule(r"admin:core_auditevent_delete", pattern=True, expect=expect(302, admin=403), kwargs=_object),
+    # Logins, groups and authenticators are for superusers (none of the personas): office administrators'
+    # groups carry no permission on them, so they cannot set a password or grant themselves anything.
     Rule(
-        r"admin:(auth|accounts)_user_password_change",
+        r"admin:(accounts_user|auth_group|mfa_authenticator)_(changelist|add)",
         pattern=True,
-        expect=ADMIN_PAGE,
-        kwargs=lambda args: {"id": args[0].child.user_id},
+        expect=expect(302, admin=403),
+        kwargs=lambda args: {},
+    ),
+    Rule(
+        r"admin:(accounts_user|auth_group|mfa_authenticator)_(change|delete|history)",
+        pattern=True,
+        expect=expect(302, admin=403),
+        kwargs=_object,
     ),
     Rule(r"admin:\w+_changelist", pattern=True, expect=ADMIN_PAGE, kwargs=lambda args: {}),
     Rule(r"admin:\w+_add", pattern=True, expect=ADMIN_PAGE, kwargs=lambda args: {}),

@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tables2 import RequestConfig
 
 from modules.academics.selectors import current_year
 from modules.accounts import rules
@@ -19,6 +18,7 @@ from modules.accounts.decorators import administrator_required
 from modules.accounts.services import user_invite
 from modules.core.audit import record_view_log
 from modules.core.models import AuditEvent, RecordView, RecordViewKind
+from modules.core.params import table_configure
 from modules.core.ratelimits import rate_limit_hit
 from modules.people import services
 from modules.people.audit_log import AuditEventFilter, AuditEventTable, RecordViewFilter, RecordViewTable
@@ -33,7 +33,7 @@ PER_PAGE = 25
 
 def _list_page(request, *, filterset, table_class, template, title, extra=None):
     table = table_class(filterset.qs)
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    table_configure(request, table, per_page=PER_PAGE)
     context = {"filter": filterset, "table": table, "title": title, **(extra or {})}
     if request.htmx:
         response = render(request, f"{template}#results", context)
@@ -134,6 +134,9 @@ def _student_form(request, student):
     form = StudentForm(
         request.POST or None, request.FILES or None, instance=student, year=year, initial=initial
     )
+    invites = request.method == "POST" and form.is_valid() and _sends_invitation(form, student)
+    if invites and _invitation_refused(request, form):
+        return _person_form_page(request, form, student, "student", status=429)
     if request.method == "POST" and form.is_valid():
         try:
             student = services.student_save(
@@ -147,7 +150,29 @@ def _student_form(request, student):
         else:
             messages.success(request, _("%(name)s was saved.") % {"name": student.full_name})
             return redirect("people:student_detail", pk=student.pk)
-    return render(request, "people/person_form.html", {"form": form, "object": student, "kind": "student"})
+    return _person_form_page(request, form, student, "student")
+
+
+def _sends_invitation(form, person) -> bool:
+    """Whether saving this valid form creates a login, which emails an invitation."""
+    if person.user_id is not None or not form.cleaned_data.get("email"):
+        return False
+    return isinstance(person, Staff) or bool(form.cleaned_data.get("create_login"))
+
+
+def _invitation_refused(request, form) -> bool:
+    """Every new login emails someone an invitation, so creating them counts against the invitation limit
+    (as resending does); past it the form says so and nothing is saved."""
+    hit = rate_limit_hit(request, action="invitation")
+    if hit is not None:
+        form.add_error(None, hit.message)
+    return hit is not None
+
+
+def _person_form_page(request, form, person, kind, status=200):
+    return render(
+        request, "people/person_form.html", {"form": form, "object": person, "kind": kind}, status=status
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -157,6 +182,14 @@ def guardian_link_add(request, pk):
     form = GuardianLinkForm(request.POST or None, student=student)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if (
+            form.guardian is None
+            and data["create_login"]
+            and data["email"]
+            and _invitation_refused(request, form)
+        ):
+            context = {"form": form, "student": student}
+            return render(request, "people/guardian_link_form.html", context, status=429)
         guardian = form.guardian or Guardian(
             first_name=data["first_name"],
             last_name=data["last_name"],
@@ -226,6 +259,9 @@ def guardian_edit(request, pk):
 
 def _guardian_form(request, guardian):
     form = GuardianForm(request.POST or None, instance=guardian)
+    invites = request.method == "POST" and form.is_valid() and _sends_invitation(form, guardian)
+    if invites and _invitation_refused(request, form):
+        return _person_form_page(request, form, guardian, "guardian", status=429)
     if request.method == "POST" and form.is_valid():
         try:
             guardian = services.guardian_save(
@@ -238,7 +274,7 @@ def _guardian_form(request, guardian):
         else:
             messages.success(request, _("%(name)s was saved.") % {"name": guardian.full_name})
             return redirect("people:guardian_detail", pk=guardian.pk)
-    return render(request, "people/person_form.html", {"form": form, "object": guardian, "kind": "guardian"})
+    return _person_form_page(request, form, guardian, "guardian")
 
 
 @require_GET
@@ -268,6 +304,9 @@ def staff_edit(request, pk):
 
 def _staff_form(request, staff):
     form = StaffForm(request.POST or None, request.FILES or None, instance=staff)
+    invites = request.method == "POST" and form.is_valid() and _sends_invitation(form, staff)
+    if invites and _invitation_refused(request, form):
+        return _person_form_page(request, form, staff, "staff", status=429)
     if request.method == "POST" and form.is_valid():
         try:
             staff = services.staff_save(staff=form.save(commit=False), by=request.user)
@@ -276,7 +315,7 @@ def _staff_form(request, staff):
         else:
             messages.success(request, _("%(name)s was saved.") % {"name": staff.full_name})
             return redirect("people:staff_detail", pk=staff.pk)
-    return render(request, "people/person_form.html", {"form": form, "object": staff, "kind": "staff"})
+    return _person_form_page(request, form, staff, "staff")
 
 
 PERSON_MODELS = {"student": Student, "guardian": Guardian, "staff": Staff}

@@ -11,6 +11,7 @@ from django.utils import timezone
 from modules.attendance.models import AbsenceNote
 from modules.communications.messaging import thread_start
 from modules.communications.models import Announcement, Delivery, Message, Notification, Thread
+from modules.people.models import Student
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +171,35 @@ def test_it_stops_resending_invitations_in_a_loop(
     assert REFUSED in response.content.decode()
     assert "An invitation was sent" not in response.content.decode()
     assert len(mailoutbox) == 2
+
+
+def test_creating_logins_counts_as_inviting(
+    as_user, admin, school, mailoutbox, django_capture_on_commit_callbacks
+):
+    client = as_user(admin)
+
+    def new_student(n):
+        return {
+            "first_name": "Nina",
+            "last_name": f"Newcomer {n}",
+            "admission_number": f"A-2026-{n}",
+            "date_of_birth": "2013-04-02",
+            "gender": "F",
+            "admission_date": "2026-09-01",
+            "email": f"nina{n}@school.test",
+            "create_login": "on",
+            "is_active": "on",
+        }
+
+    for n in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(reverse("people:student_create"), new_student(n)).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("people:student_create"), new_student(3))
+    assert response.status_code == 429
+    assert REFUSED in response.content.decode() and "Newcomer 3" in response.content.decode()
+    assert len(mailoutbox) == 2
+    assert not Student.objects.filter(last_name="Newcomer 3").exists()
+    # Without a login nothing is emailed, and the office can go on registering pupils.
+    without_login = {**new_student(4), "create_login": ""}
+    assert client.post(reverse("people:student_create"), without_login).status_code == 302

@@ -82,7 +82,12 @@ def delivery_send(*, delivery_id: int, sms_backend: SmsBackend | None = None) ->
     delivery = Delivery.objects.get(pk=delivery_id)
     if not delivery.address:
         # Nothing to try: no attempt is logged, only why it cannot go.
-        _store(delivery, status=DeliveryStatus.FAILED, last_error=NO_ADDRESS[delivery.channel])
+        _store(
+            delivery,
+            status=DeliveryStatus.FAILED,
+            last_error=NO_ADDRESS[delivery.channel],
+            next_attempt_at=None,
+        )
         return DeliveryStatus.FAILED
     try:
         if delivery.channel == Channel.EMAIL:

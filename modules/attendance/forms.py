@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from modules.academics.models import GradeLevel
 from modules.attendance.models import MAX_LATE_MINUTES, AttendancePolicy, AttendanceStatus, RegisterState
+from modules.core.concurrency import StaleEditCheckMixin
 
 # Lazy: translated when shown, in the language of the person who sees it.
 MINUTES_MESSAGE = format_lazy(
@@ -118,7 +119,7 @@ class RegisterListForm(forms.Form):
     )
 
 
-class AttendancePolicyForm(forms.ModelForm):
+class AttendancePolicyForm(StaleEditCheckMixin, forms.ModelForm):
     """The school's attendance rules, set by the office."""
 
     class Meta:

@@ -19,7 +19,17 @@ row's status, minutes, reason and note) and normalises them before they are comp
 
 from __future__ import annotations
 
+import datetime
+import json
+from decimal import Decimal
 from enum import StrEnum
+
+from django import forms
+from django.core import signing
+from django.core.exceptions import FieldDoesNotExist
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils.translation import gettext as _
 
 
 class Verdict(StrEnum):
@@ -48,3 +58,112 @@ class EditConflict(Exception):
     def __init__(self, *, current):
         super().__init__("stored value changed since the page was drawn")
         self.current = current
+
+
+EDIT_BASE_FIELD = "edit_base"
+
+
+def _comparable(model_field, value) -> object:
+    """A model field's value in a form that compares equal when a person would call it the same."""
+    if value is None and model_field.empty_strings_allowed:
+        return ""
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return value
+
+
+class StaleEditCheckMixin:
+    """For ModelForms that edit a stored row (a student's record, a fee structure, a policy): two people
+    editing the same row never overwrite each other silently.
+
+    The page carries, in a signed hidden field, each of the form's model fields as stored when it was drawn
+    (the base). On submit, per field (see edit_verdict): a field the person left as it was keeps whatever is
+    stored now (someone else's newer value stands); a field they changed is written when nobody else changed
+    it; a field both changed is refused, with the other person's value in the message and the typed value
+    kept. The refused field's base moves to the stored value, so saving again writes it on purpose.
+
+    File fields are left out (an upload is always a deliberate change). A post without a base (a script, a
+    page drawn before this existed) is not checked. The check reads the row when the form is cleaned, just
+    before the view's save: it closes the window of minutes a page stays open, not the milliseconds between
+    the check and the write."""
+
+    stale_edit_exclude: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._checked_fields = [
+            name
+            for name in self.fields
+            if name not in self.stale_edit_exclude and self._model_field(name) is not None
+        ]
+        if self.instance.pk is None:
+            return
+        self.fields[EDIT_BASE_FIELD] = forms.CharField(required=False, widget=forms.HiddenInput)
+        if not self.is_bound:
+            self.initial[EDIT_BASE_FIELD] = signing.dumps(self._snapshot(self.instance), compress=True)
+
+    def _model_field(self, name: str):
+        try:
+            field = self._meta.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+        if not getattr(field, "concrete", False) or field.many_to_many or isinstance(field, models.FileField):
+            return None
+        return field
+
+    def _snapshot(self, instance) -> dict[str, object]:
+        snapshot = {}
+        for name in self._checked_fields:
+            field = self._model_field(name)
+            snapshot[name] = _comparable(field, field.value_from_object(instance))
+        return json.loads(json.dumps(snapshot, cls=DjangoJSONEncoder))
+
+    def _base(self) -> dict[str, object] | None:
+        raw = self.data.get(self.add_prefix(EDIT_BASE_FIELD)) if self.is_bound else None
+        if not raw:
+            return None
+        try:
+            return signing.loads(raw)
+        except signing.BadSignature:
+            return None
+
+    def clean(self):
+        cleaned = super().clean()
+        base = self._base()
+        if base is None or self.instance.pk is None:
+            return cleaned
+        stored_row = type(self.instance)._default_manager.filter(pk=self.instance.pk).first()
+        if stored_row is None:
+            return cleaned
+        stored = self._snapshot(stored_row)
+        moved = {}
+        for name in self._checked_fields:
+            if name not in cleaned or name not in base or name in self.errors:
+                continue
+            field = self._model_field(name)
+            new = json.loads(json.dumps(_comparable(field, cleaned[name]), cls=DjangoJSONEncoder))
+            verdict = edit_verdict(base=base[name], new=new, stored=stored[name])
+            if verdict == Verdict.UNTOUCHED:
+                cleaned[name] = getattr(stored_row, name)
+            elif verdict == Verdict.CONFLICT:
+                moved[name] = stored[name]
+                self.add_error(name, self._conflict_message(name, stored_row))
+        if moved:
+            data = self.data.copy()
+            data[self.add_prefix(EDIT_BASE_FIELD)] = signing.dumps({**base, **moved}, compress=True)
+            self.data = data
+        return cleaned
+
+    def _conflict_message(self, name: str, stored_row) -> str:
+        field = self._model_field(name)
+        shown = stored_row._get_FIELD_display(field) if field.choices else getattr(stored_row, name)
+        if shown in (None, ""):
+            shown = _("(empty)")
+        return _(
+            "Someone else changed this to “%(value)s” since you opened the page. Your value is kept here, "
+            "not saved: save again to use it."
+        ) % {"value": shown}

@@ -8,12 +8,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from modules.academics.models import GradeLevel
+from modules.core.concurrency import StaleEditCheckMixin
 from modules.exams.models import GradeBand, GradingScale, TermComment
 
 COMMENT_MAX = TermComment._meta.get_field("text").max_length
 
 
-class GradingScaleForm(forms.ModelForm):
+class GradingScaleForm(StaleEditCheckMixin, forms.ModelForm):
     class Meta:
         model = GradingScale
         fields = ["name", "grade_level", "pass_mark"]
@@ -57,6 +58,16 @@ class BaseBandFormSet(forms.BaseInlineFormSet):
     """The bands of a scale: letters unique, thresholds unique, and exactly one band starting at 0%."""
 
     def clean(self):
+        # Saving replaces the bands as a whole (new rows): a page drawn before someone else saved the scale
+        # posts bands that no longer exist. Refuse it in words rather than as an invisible error on a
+        # hidden field, and write nothing.
+        if any("id" in form.errors for form in self.forms):
+            raise ValidationError(
+                _(
+                    "Someone else saved this grading scale since you opened the page, so its bands have "
+                    "changed. Nothing was saved: open the scale again to see their version."
+                )
+            )
         # Not the model formset's own uniqueness check: ours names the letter or threshold in plain words.
         if any(self.errors):
             return

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from modules.academics.models import Section
+from modules.core.concurrency import StaleEditCheckMixin
 from modules.core.uploads import PhotoField
 from modules.people.models import Guardian, GuardianLink, Relationship, Staff, Student
 from modules.people.services import login_for_email
@@ -25,7 +26,7 @@ def check_new_login(form: forms.ModelForm, cleaned: dict) -> None:
         form.add_error("email", error)
 
 
-class PortalForm(forms.ModelForm):
+class PortalForm(StaleEditCheckMixin, forms.ModelForm):
     submit_label = _("Save")
 
     def __init__(self, *args, **kwargs):

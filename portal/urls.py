@@ -11,6 +11,8 @@ admin.site.logout = account_views.admin_logout
 
 urlpatterns = [
     path("", include("modules.accounts.urls")),
+    # Before allauth's own: people see their sign-in address here but cannot add or change one.
+    path("accounts/email/", account_views.email_address, name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("people/", include("modules.people.urls")),
     path("academics/", include("modules.academics.urls")),

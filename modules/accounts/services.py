@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from modules.accounts.models import User
 from modules.core.audit import audit_log
@@ -108,4 +111,26 @@ def password_reset_send(*, user: User, by: User | None, request) -> bool:
         return False
     form.save(request)
     audit_log(actor=by, action="login.password_reset_sent", obj=user)
+    return True
+
+
+@transaction.atomic
+def login_email_change(*, user: User, email: str, by: User | None) -> bool:
+    """The office changes the address a login signs in with. Returns whether it changed.
+
+    Refused (ValidationError) when another login has the address, in any case. allauth's address rows for
+    the old address go, so a password reset sent to the old address no longer reaches this account.
+    """
+    email = email.strip().lower()
+    if email == user.email:
+        return False
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise ValidationError(_("Another login already uses %(email)s.") % {"email": email})
+    before = user.email
+    user.email = email
+    user.save(update_fields=["email"])
+    EmailAddress.objects.filter(user=user).exclude(email__iexact=email).delete()
+    audit_log(
+        actor=by, action="login.email_change", obj=user, before={"email": before}, after={"email": email}
+    )
     return True

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from modules.academics import selectors as academics
 from modules.academics.models import EnrollmentStatus, Section
@@ -171,3 +171,15 @@ def admin_login(request, extra_context=None):
 def admin_logout(request, extra_context=None):
     """The Django admin's sign-out goes through allauth's (which asks to confirm on GET)."""
     return redirect("account_logout")
+
+
+@require_GET
+@login_required
+def email_address(request):
+    """Replaces allauth's email management page: the address a person signs in with is shown, not changed.
+
+    Letting people add addresses is how one account took over another's (add their address, make it
+    primary, and their password resets came here). The office changes a login's address in the people
+    pages (accounts.services.login_email_change), where it cannot collide with another login's.
+    """
+    return render(request, "account/email.html")

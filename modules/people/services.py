@@ -9,6 +9,7 @@ from modules.accounts.groups import group_for
 from modules.accounts.models import User
 from modules.accounts.services import (
     login_deactivate,
+    login_email_change,
     login_reactivate,
     user_create_for_person,
     user_invite,
@@ -111,13 +112,9 @@ def staff_save(*, staff: Staff, by: User) -> Staff:
         staff.user = _attach_login(person=staff, email=staff.email, invite=True)
     user = staff.user
     user.first_name, user.last_name = staff.first_name, staff.last_name
-    if (
-        user.email != staff.email.lower()
-        and not User.objects.filter(email__iexact=staff.email).exclude(pk=user.pk).exists()
-    ):
-        user.email = staff.email
     user.is_staff = staff.position == Position.ADMINISTRATOR and staff.is_active
     user.save()
+    login_email_change(user=user, email=staff.email, by=by)
     staff.save()
     user.groups.remove(*[group_for(position) for position in Position.values])
     if staff.is_active:

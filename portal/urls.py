@@ -8,6 +8,7 @@ from modules.core import views as core_views
 # One way to sign in: the admin's own login form would skip allauth's MFA stage and its throttle.
 admin.site.login = account_views.admin_login
 admin.site.logout = account_views.admin_logout
+admin.site.password_change = account_views.admin_password_change
 
 urlpatterns = [
     path("", include("modules.accounts.urls")),

@@ -134,3 +134,29 @@ def login_email_change(*, user: User, email: str, by: User | None) -> bool:
         actor=by, action="login.email_change", obj=user, before={"email": before}, after={"email": email}
     )
     return True
+
+
+@transaction.atomic
+def user_superuser_set(*, user: User, is_superuser: bool) -> bool:
+    """Superuser status, granted or revoked from the command line only (`manage.py superuser_set`).
+
+    A superuser may open the Django admin, so the login is also marked staff. Revoking ends the login's
+    sessions. Audited with no actor: whoever ran the command on the server.
+    """
+    if user.is_superuser == is_superuser:
+        return False
+    before = {"is_superuser": user.is_superuser, "is_staff": user.is_staff}
+    user.is_superuser = is_superuser
+    user.is_staff = user.is_staff or is_superuser
+    user.save(update_fields=["is_superuser", "is_staff"])
+    audit_log(
+        actor=None,
+        action="login.superuser_grant" if is_superuser else "login.superuser_revoke",
+        obj=user,
+        before=before,
+        after={"is_superuser": user.is_superuser, "is_staff": user.is_staff},
+        reason="manage.py superuser_set",
+    )
+    if not is_superuser:
+        user_sessions_end(user=user, by=None, reason="login.superuser_revoke")
+    return True

@@ -173,6 +173,12 @@ def admin_logout(request, extra_context=None):
     return redirect("account_logout")
 
 
+def admin_password_change(request, extra_context=None):
+    """The Django admin's own password form would be a second, unthrottled and unaudited way to change a
+    password: it goes to allauth's."""
+    return redirect("account_change_password")
+
+
 @require_GET
 @login_required
 def email_address(request):

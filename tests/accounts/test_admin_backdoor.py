@@ -9,6 +9,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group, Permission
 from django.core import mail
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -152,3 +153,23 @@ def test_it_ends_sessions_when_the_admin_takes_rights_away(as_root, teacher, pas
     data = {"first_name": teacher.first_name, "last_name": teacher.last_name, "language": "en"}
     assert as_root.post(user_url(teacher), data).status_code == 302
     assert browser.get(reverse("home")).status_code == 302
+
+
+def test_it_grants_superuser_only_from_the_command_line_and_audits_it(as_user, admin, password):
+    call_command("superuser_set", "ADMIN@school.test")
+    admin.refresh_from_db()
+    assert admin.is_superuser
+    event = AuditEvent.objects.get(action="login.superuser_grant")
+    assert event.object_id == str(admin.pk) and event.actor is None
+    browser = Client()
+    browser.post(reverse("account_login"), {"login": admin.email, "password": password})
+    call_command("superuser_set", admin.email, "--revoke")
+    admin.refresh_from_db()
+    assert not admin.is_superuser
+    assert AuditEvent.objects.filter(action="login.superuser_revoke").exists()
+    assert browser.get(reverse("home")).status_code == 302
+
+
+def test_it_sends_the_admin_password_form_to_the_portal_one(as_user, admin):
+    response = as_user(admin).get(reverse("admin:password_change"))
+    assert response.status_code == 302 and response.url == reverse("account_change_password")

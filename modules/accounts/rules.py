@@ -18,5 +18,5 @@ def is_staff_member(user) -> bool:
 
 
 def must_enrol_mfa(user) -> bool:
-    """Staff positions and superusers must have an authenticator before using the portal."""
-    return user.is_authenticated and (user.is_superuser or is_staff_member(user))
+    """Staff positions, and anyone who may open the Django admin (is_staff, superusers), must pass MFA."""
+    return user.is_authenticated and (user.is_superuser or user.is_staff or is_staff_member(user))

@@ -108,3 +108,10 @@ def test_it_asks_again_in_a_new_session(client, teacher, password, enrol, django
     response = sign_in(client, teacher.email, password)
     assert response.url == reverse("mfa_authenticate")
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_it_asks_any_login_that_may_open_the_admin_for_mfa(as_user, guardian):
+    guardian.is_staff = True
+    guardian.save()
+    response = as_user(guardian).get("/admin/")
+    assert response.status_code == 302 and response.url.startswith(reverse("mfa_activate_totp"))

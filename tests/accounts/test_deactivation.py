@@ -113,6 +113,14 @@ def test_it_ends_a_guardians_access_once_unlinked_from_every_child(office, schoo
     assert locked_out(browser)
     assert not can_sign_in(guardian, password)
 
+    # Linked to a child again: the parent signs in again.
+    response = office.post(
+        reverse("people:guardian_link_add", args=[school.child.pk]),
+        {"email": guardian.email, "relationship": "mother", "receives_notifications": "on"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert can_sign_in(guardian, password)
+
 
 def test_it_keeps_the_login_of_a_teacher_who_is_also_a_parent(office, school, teacher, password):
     f.GuardianLinkFactory(

@@ -15,6 +15,7 @@ RULES = [
     # allauth 65.22: reauthenticating by emailed code; with login by code off here it sends everyone on.
     Rule("account_request_reauthentication_code", expect=expect(302)),
     Rule("account_confirm_reauthentication_code", expect=expect(302)),
+    # Read-only: the sign-in address is shown; the office changes it (people pages).
     Rule("account_email", expect=SIGNED_IN_OK),
     Rule("account_email_verification_sent", expect=PUBLIC),
     Rule("account_change_password", expect=SIGNED_IN_OK),

@@ -17,7 +17,6 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tables2 import RequestConfig
 
 from modules.academics import selectors, services
 from modules.academics.filters import CourseOfferingFilter
@@ -52,6 +51,7 @@ from modules.academics.models import (
 )
 from modules.academics.tables import CourseOfferingTable
 from modules.accounts.decorators import administrator_required
+from modules.core.params import query_id, table_configure
 
 PER_PAGE = 25
 SCHOOL_DAYS = [Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY]
@@ -75,9 +75,9 @@ def _posted(request):
 
 def _chosen_year(request) -> AcademicYear | None:
     """The year in ?year=, else the current one (an unknown year is a 404, not a silent switch)."""
-    value = request.GET.get("year", "")
-    if value.isdigit():
-        return get_object_or_404(AcademicYear, pk=int(value))
+    pk = query_id(request.GET.get("year"))
+    if pk is not None:
+        return get_object_or_404(AcademicYear, pk=pk)
     return selectors.current_year()
 
 
@@ -484,7 +484,7 @@ def offering_list(request):
     year = _chosen_year(request)
     filterset = CourseOfferingFilter(request.GET, queryset=selectors.offerings_for_list(year), year=year)
     table = CourseOfferingTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    table_configure(request, table, per_page=PER_PAGE)
     context = {"filter": filterset, "table": table, "year": year}
     return _render(request, "academics/offering_list.html", context, partial="results")
 
@@ -493,7 +493,7 @@ def offering_list(request):
 @administrator_required
 def offering_create(request):
     year = selectors.current_year()
-    initial = {key: request.GET[key] for key in ("section", "subject") if request.GET.get(key, "").isdigit()}
+    initial = {key: query_id(request.GET.get(key)) for key in ("section", "subject")}
     form = CourseOfferingForm(_posted(request), year=year, initial=initial)
     url = reverse("academics:offering_list")
     return _form_page(request, form, title=_("New class"), cancel_url=url, success_url=url)

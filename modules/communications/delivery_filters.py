@@ -51,11 +51,19 @@ class DeliveryFilter(django_filters.FilterSet):
         return queryset.filter(condition)
 
     # Whole days in the school's time zone, as a range on created_at (so its index is used).
+    # A date at the calendar's ends (0001-01-01, 9999-12-31) has no day before or after it in every time zone:
+    # it bounds nothing, so it is ignored rather than overflowing.
     def filter_since(self, queryset, name, value):
-        return queryset.filter(created_at__gte=_start_of(value))
+        try:
+            return queryset.filter(created_at__gte=_start_of(value))
+        except OverflowError:
+            return queryset
 
     def filter_until(self, queryset, name, value):
-        return queryset.filter(created_at__lt=_start_of(value + datetime.timedelta(days=1)))
+        try:
+            return queryset.filter(created_at__lt=_start_of(value + datetime.timedelta(days=1)))
+        except OverflowError:
+            return queryset
 
 
 # The record link leaves the list: it must not be boosted into the results region like sort and page links.

@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
-from django_tables2 import RequestConfig
 
 from modules.accounts.decorators import administrator_required
 from modules.communications.delivery import deliveries_retry, delivery_retry
 from modules.communications.delivery_filters import DeliveryFilter, DeliveryTable
 from modules.communications.models import Channel, Delivery, DeliveryStatus
+from modules.core.params import table_configure
 
 PER_PAGE = 25
 # The HTML part of an email, shown as the recipient's mail program would: no scripts, no requests out,
@@ -31,7 +31,7 @@ def _filtered(request) -> DeliveryFilter:
 def delivery_list(request):
     filterset = _filtered(request)
     table = DeliveryTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    table_configure(request, table, per_page=PER_PAGE)
     context = {
         "filter": filterset,
         "table": table,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from modules.academics.models import CourseOffering, Enrollment, EnrollmentStatus, Term
 from modules.accounts import rules as account_rules
+from modules.core.params import query_id
 from modules.exams import grading
 from modules.exams.models import Assessment, AssessmentCategory, GradeBand, GradingScale, Mark
 from modules.people.models import Student
@@ -71,9 +72,10 @@ def terms_of(offering: CourseOffering) -> list[Term]:
 
 def pick_term(terms: list[Term], wanted: str | None) -> Term | None:
     """The term asked for (?term=pk), else today's, else the last that started, else the first."""
-    if wanted and wanted.isdigit():
+    wanted_pk = query_id(wanted)
+    if wanted_pk is not None:
         for term in terms:
-            if term.pk == int(wanted):
+            if term.pk == wanted_pk:
                 return term
     today = timezone.localdate()
     for term in terms:

@@ -20,6 +20,7 @@ from modules.accounts import rules
 from modules.accounts.decorators import administrator_required, staff_required
 from modules.accounts.models import Role
 from modules.core.models import SchoolProfile
+from modules.core.params import query_id
 from modules.core.pdf import pdf_response, render_pdf
 from modules.core.spreadsheets import XLSX_CONTENT_TYPE
 from modules.core.uploads import validate_attachment
@@ -154,9 +155,7 @@ def _family_timetables(request):
         raise PermissionDenied
     students = schedule.timetable_students(request.user)
     if request.GET.get("child"):
-        students = [
-            get_object_or_404(students, pk=request.GET["child"] if request.GET["child"].isdigit() else 0)
-        ]
+        students = [get_object_or_404(students, pk=query_id(request.GET["child"]) or 0)]
     return schedule.family_timetables(students)
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from modules.academics.models import AcademicYear, GradeLevel, Section
+from modules.core.params import query_id
 from modules.fees.models import CENT, Invoice, InvoiceStatus
 
 
@@ -49,9 +50,9 @@ class InvoiceFilterForm(forms.Form):
         self.fields["year"].queryset = AcademicYear.objects.order_by("-start_date")
         self.fields["year"].empty_label = None
         self.fields["grade_level"].queryset = GradeLevel.objects.order_by("order", "name")
-        year_id = self.data.get("year") or (default_year.pk if default_year else None)
+        year_id = query_id(self.data.get("year")) or (default_year.pk if default_year else None)
         sections = Section.objects.select_related("grade_level").order_by("grade_level__order", "name")
-        if year_id and str(year_id).isdigit():
+        if year_id:
             sections = sections.filter(year_id=year_id)
         self.fields["section"].queryset = sections
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from modules.academics.models import AcademicYear, Enrollment, EnrollmentStatus, GradeLevel, Section
+from modules.core.params import query_id
 from modules.fees.models import (
     CENT,
     Discount,
@@ -256,8 +257,8 @@ class OptionalItemsForm(forms.Form):
             .order_by("grade_level__order", "name")
         )
         self.fields["item"].queryset = FeeItem.objects.filter(is_optional=True, is_active=True)
-        section_id = self.data.get("section") or self.initial.get("section")
-        if section_id and str(section_id).isdigit():
+        section_id = query_id(self.data.get("section") or self.initial.get("section"))
+        if section_id:
             self.fields["students"].queryset = Student.objects.filter(
                 enrollments__section_id=section_id, enrollments__status=EnrollmentStatus.ACTIVE
             ).order_by("last_name", "first_name")

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from modules.core.params import query_id
 from modules.core.pdf import pdf_response, render_pdf
 from modules.fees import ledger, receipts
 from modules.fees.decorators import fee_staff_required
@@ -82,9 +83,9 @@ def payment_create(request):
     student_pk = request.POST.get("student") or request.GET.get("student")
     if not student_pk:
         return _search(request)
-    if not str(student_pk).isdigit():
+    if query_id(student_pk) is None:
         raise Http404
-    student = _student(request, int(student_pk))
+    student = _student(request, query_id(student_pk))
     form = PaymentForm(request.POST or None, student=student)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

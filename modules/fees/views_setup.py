@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from modules.academics.models import AcademicYear, Section
 from modules.academics.selectors import current_year
 from modules.core.audit import snapshot
+from modules.core.params import query_id
 from modules.fees import billing, setup
 from modules.fees.decorators import fee_staff_required
 from modules.fees.forms_setup import (
@@ -117,8 +118,8 @@ def policy(request):
 
 
 def _year_from(request) -> AcademicYear | None:
-    pk = request.GET.get("year", "")
-    if pk.isdigit():
+    pk = query_id(request.GET.get("year"))
+    if pk is not None:
         return AcademicYear.objects.filter(pk=pk).first() or current_year()
     return current_year()
 
@@ -331,8 +332,8 @@ def optional_items(request):
 
 
 def _optional_initial(request, year) -> dict:
-    section = Section.objects.filter(pk=request.GET.get("section") or 0, year=year).first()
-    item = FeeItem.objects.filter(pk=request.GET.get("item") or 0, is_optional=True).first()
+    section = Section.objects.filter(pk=query_id(request.GET.get("section")) or 0, year=year).first()
+    item = FeeItem.objects.filter(pk=query_id(request.GET.get("item")) or 0, is_optional=True).first()
     initial = {"section": section.pk if section else None, "item": item}
     if section and item:
         initial["students"] = list(

@@ -79,7 +79,13 @@ RULES = [
         kwargs=lambda s: {"pk": s.section.pk, "weekday": 0, "period_pk": _period(s).pk},
         expect=ADMIN_ONLY,
     ),
-    Rule("academics:enrollment_withdraw", method="post", kwargs=_enrollment, expect=ADMIN_ONLY_POST),
+    # Withdrawing ends the student's login: withdraw the student who has none, so the personas keep theirs.
+    Rule(
+        "academics:enrollment_withdraw",
+        method="post",
+        kwargs=lambda s: {"pk": s.other_section.pk, "enrollment_pk": s.other_child.enrollments.get().pk},
+        expect=ADMIN_ONLY_POST,
+    ),
     Rule(
         "academics:enrollment_move",
         method="post",

@@ -1,5 +1,6 @@
 from django.core.files.base import ContentFile
 
+from tests import factories
 from tests.access.matrix import ADMIN_ONLY, ADMIN_ONLY_POST, Rule, expect
 from tests.images import png_bytes
 
@@ -14,6 +15,12 @@ STUDENT_SCOPE = expect(200, other_teacher=404, other_guardian=404)
 # Staff photos: colleagues only.
 STAFF_SCOPE = expect(200, guardian=404, other_guardian=404, student=404)
 
+
+def _spare_link(school):
+    guardian = factories.GuardianFactory(first_name="Spare", last_name="Guardian", user=None)
+    return factories.GuardianLinkFactory(student=school.child, guardian=guardian, is_primary=False)
+
+
 RULES = [
     Rule("people:student_list", expect=ADMIN_ONLY),
     Rule("people:student_create", expect=ADMIN_ONLY),
@@ -24,7 +31,9 @@ RULES = [
     Rule(
         "people:guardian_link_remove",
         method="post",
-        kwargs=lambda s: {"pk": s.child.pk, "link_pk": s.child.guardian_links.get().pk},
+        # Unlinking a guardian from their last child ends their login: remove a link of a guardian without
+        # one, so the guardian persona keeps theirs.
+        kwargs=lambda s: {"pk": s.child.pk, "link_pk": _spare_link(s).pk},
         expect=ADMIN_ONLY_POST,
     ),
     Rule("people:guardian_list", expect=ADMIN_ONLY),

@@ -9,10 +9,13 @@ import io
 import zipfile
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
 
+from modules.core.models import AuditEvent
 from modules.people.models import Student
 from tests.images import jpeg_bytes, png_bytes, png_declaring, webp_header_with_garbage
 
@@ -141,3 +144,26 @@ def test_it_reencodes_a_staff_photo_too(as_user, admin, school):
         data = stored.read()
     assert b"<script>" not in data
     assert Image.open(io.BytesIO(data)).format == "JPEG"
+
+
+def test_the_command_cleans_photos_stored_before_uploads_were_reencoded(
+    as_user, admin, school, django_capture_on_commit_callbacks
+):
+    school.child.photo.save("old.jpg", ContentFile(jpeg_bytes() + SCRIPT + zip_bytes()), save=True)
+    old_name = school.child.photo.name
+    staff = school.teacher_staff
+    staff.photo.save("broken.png", ContentFile(b"<html>not a picture</html>"), save=True)
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("photos_reencode", stdout=out)
+    assert "Re-encoded 1 photo(s)." in out.getvalue()
+    assert f"Removed a stored photo that is not an image: staff member {staff.pk}" in out.getvalue()
+    school.child.refresh_from_db()
+    assert school.child.photo.name != old_name
+    assert not school.child.photo.storage.exists(old_name)
+    served = as_user(admin).get(reverse("people:student_photo", args=[school.child.pk]))
+    data = b"".join(served.streaming_content)
+    assert b"<script>" not in data and Image.open(io.BytesIO(data)).format == "JPEG"
+    staff.refresh_from_db()
+    assert not staff.photo
+    assert AuditEvent.objects.filter(action="photo.remove", object_id=str(staff.pk)).exists()

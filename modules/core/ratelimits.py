@@ -10,8 +10,8 @@ nodes as soon as the cache is shared. A refused use is not counted: someone who 
 does not push their own next window further away.
 
 Views call `rate_limit_hit` once the submission is valid, just before the service writes: the refusal
-is shown in the form (for HTMX, in the swapped fragment) and nothing is written. Views without a form
-(downloads) use the `rate_limited` decorator, which answers with a page saying how long to wait.
+is shown in the form (for HTMX, in the swapped fragment) and nothing is written. Requests without a form
+(downloads, see modules.core.exports) answer with `rate_limit_response`, a page saying how long to wait.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import contextlib
 import math
 import time
 from dataclasses import dataclass
-from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
@@ -111,23 +110,6 @@ def rate_limit_response(request, hit: RateLimitHit):
     response = render(request, TEMPLATE, {"message": hit.message}, status=429)
     response.headers["Retry-After"] = str(hit.retry_after)
     return response
-
-
-def rate_limited(action: str):
-    """Decorate a view whose every request is one use of `action` (a download): refused ones get the
-    429 page and the view does not run."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            hit = rate_limit_hit(request, action=action)
-            if hit is not None:
-                return rate_limit_response(request, hit)
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _wait(seconds: int) -> str:

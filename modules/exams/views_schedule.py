@@ -19,6 +19,7 @@ from modules.academics.models import CourseOffering, Term
 from modules.accounts import rules
 from modules.accounts.decorators import administrator_required, staff_required
 from modules.accounts.models import Role
+from modules.core.exports import export_refusal
 from modules.core.models import SchoolProfile
 from modules.core.params import query_id
 from modules.core.pdf import pdf_response, render_pdf
@@ -254,6 +255,9 @@ def marksheet_export(request, pk):
     if term is None:
         messages.error(request, _("This class's year has no terms yet."))
         return redirect("exams:marksheet", pk=offering.pk)
+    # A class's names and marks in one file: a bulk export like the office's (recent re-auth, rate limit).
+    if refusal := export_refusal(request):
+        return refusal
     content = marksheets.marksheet_export(offering=offering, term=term, by=request.user)
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     name = f"marksheet-{offering.subject.name}-{offering.section.name}-{term.name}.xlsx"

@@ -17,6 +17,7 @@ from modules.core.models import AuditEvent
 from modules.exams.marksheets import FIRST_MARK_COLUMN, FIRST_STUDENT_ROW
 from modules.exams.models import Mark, TermStatus
 from tests import factories as f
+from tests.reauth import reauthenticate
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +38,7 @@ def url(name, school, offering=None) -> str:
 
 
 def export(client, school, offering=None):
+    reauthenticate(client)  # a bulk export of the class (modules.core.exports)
     response = client.get(url("marksheet_export", school, offering), {"term": school.term.pk})
     assert response.status_code == 200
     return load_workbook(io.BytesIO(response.content))

@@ -101,10 +101,13 @@ def test_exports_are_rate_limited(as_user, admin, school, settings):
         ("bursar", "fees:cashup", {"format": "csv"}),
         ("admin", "attendance:reports_monthly_xlsx", {"month": "2024-03"}),
         ("admin", "attendance:reports_monthly_pdf", {"month": "2024-03"}),
+        ("teacher", "exams:marksheet_export", {}),
     ],
 )
 def test_every_bulk_export_asks_first(request, as_user, school, persona, url, params):
     kwargs = {"pk": school.section.pk} if url.startswith("attendance:") else {}
+    if url.startswith("exams:"):
+        kwargs, params = {"pk": school.offering.pk}, {"term": school.term.pk}
     client = as_user(request.getfixturevalue(persona))
     response = client.get(reverse(url, kwargs=kwargs), params)
     assert response.status_code == 302 and response.url.startswith(PASSWORD_PROMPT)

@@ -54,7 +54,12 @@ RULES = [
     Rule("exams:exam_timetable", expect=FAMILIES),
     Rule("exams:exam_timetable_pdf", expect=FAMILIES),
     Rule("exams:marksheet", kwargs=lambda s: {"pk": s.offering.pk}, expect=CLASS_TEACHER),
-    Rule("exams:marksheet_export", kwargs=lambda s: {"pk": s.offering.pk}, expect=CLASS_TEACHER),
+    # The download: the same people, sent first to re-authenticate (modules.core.exports).
+    Rule(
+        "exams:marksheet_export",
+        kwargs=lambda s: {"pk": s.offering.pk},
+        expect=expect(404, admin=302, teacher=302),
+    ),
     # Without a file the upload form answers 400 with its message, to the people allowed to send it.
     Rule(
         "exams:marksheet_preview",

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from modules.accounts.models import Role
+from modules.core.limits import NOTES_MAX_LENGTH, text_length_check
 
 
 class AcademicYearQuerySet(models.QuerySet):
@@ -303,7 +304,7 @@ class CalendarEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=CalendarEventKind.choices)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), max_length=NOTES_MAX_LENGTH, blank=True)
 
     objects = CalendarEventQuerySet.as_manager()
 
@@ -314,7 +315,8 @@ class CalendarEvent(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")), name="event_ends_on_or_after_start"
-            )
+            ),
+            text_length_check("notes", NOTES_MAX_LENGTH),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from modules.accounts.models import Role
+from modules.core.limits import REASON_MAX_LENGTH, text_length_check
 from modules.core.uploads import private_upload_path
 
 POLICY_CACHE_KEY = "attendance:policy"
@@ -237,7 +238,7 @@ class AbsenceNote(models.Model):
     )
     date_from = models.DateField(pgettext_lazy("date range", "from"))
     date_to = models.DateField(_("to"))
-    reason = models.TextField(_("reason"), max_length=2000)
+    reason = models.TextField(_("reason"), max_length=REASON_MAX_LENGTH)
     file = models.FileField(_("document"), upload_to=absence_note_upload_to, blank=True)
     file_name = models.CharField(max_length=255, blank=True)
     status = models.CharField(
@@ -255,7 +256,10 @@ class AbsenceNote(models.Model):
         verbose_name = _("absence note")
         verbose_name_plural = _("absence notes")
         constraints = [
-            models.CheckConstraint(condition=Q(date_to__gte=models.F("date_from")), name="absence_note_dates")
+            models.CheckConstraint(
+                condition=Q(date_to__gte=models.F("date_from")), name="absence_note_dates"
+            ),
+            text_length_check("reason", REASON_MAX_LENGTH),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from modules.accounts.models import Role
+from modules.core.limits import MESSAGE_MAX_LENGTH, text_length_check
 from modules.core.uploads import private_upload_path
 
 
@@ -332,7 +333,7 @@ def _audience_condition(user) -> Q:
 
 class Announcement(models.Model):
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("text"), max_length=10_000)
+    body = models.TextField(_("text"), max_length=MESSAGE_MAX_LENGTH)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -369,6 +370,7 @@ class Announcement(models.Model):
         verbose_name = _("announcement")
         verbose_name_plural = _("announcements")
         constraints = [
+            text_length_check("body", MESSAGE_MAX_LENGTH),
             models.CheckConstraint(
                 condition=Q(expires_at__isnull=True) | Q(expires_at__gt=models.F("publish_at")),
                 name="announcement_expires_after_publish",
@@ -482,13 +484,14 @@ class Message(models.Model):
         related_name="+",
         verbose_name=pgettext_lazy("message sender", "from"),
     )
-    body = models.TextField(_("message"), max_length=10_000)
+    body = models.TextField(_("message"), max_length=MESSAGE_MAX_LENGTH)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
         verbose_name = _("message")
         verbose_name_plural = _("messages")
+        constraints = [text_length_check("body", MESSAGE_MAX_LENGTH)]
 
     def __str__(self) -> str:
         return self.body[:60]

@@ -7,13 +7,15 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from modules.core.limits import ADDRESS_MAX_LENGTH, REASON_MAX_LENGTH, text_length_check
+
 
 class SchoolProfile(models.Model):
     """The school itself: one row."""
 
     name = models.CharField(_("school name"), max_length=200, default="StudentFlow School")
     short_name = models.CharField(_("short name"), max_length=40, blank=True)
-    address = models.TextField(_("address"), blank=True)
+    address = models.TextField(_("address"), max_length=ADDRESS_MAX_LENGTH, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
     website = models.URLField(_("website"), blank=True)
@@ -25,6 +27,7 @@ class SchoolProfile(models.Model):
     class Meta:
         verbose_name = _("school profile")
         verbose_name_plural = _("school profile")
+        constraints = [text_length_check("address", ADDRESS_MAX_LENGTH)]
 
     def __str__(self) -> str:
         return self.name
@@ -53,13 +56,14 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     before = models.JSONField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(_("after"), null=True, blank=True, encoder=DjangoJSONEncoder)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), max_length=REASON_MAX_LENGTH, blank=True)
 
     class Meta:
         ordering = ["-at"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit log")
         indexes = [models.Index(fields=["object_type", "object_id"])]
+        constraints = [text_length_check("reason", REASON_MAX_LENGTH)]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from modules.accounts.models import Role
+from modules.core.limits import TERM_COMMENT_MAX_LENGTH, text_length_check
 
 
 class GradingScale(models.Model):
@@ -275,7 +276,7 @@ class TermComment(models.Model):
         blank=True,
         related_name="term_comments",
     )
-    text = models.TextField(_("comment"), max_length=1500)
+    text = models.TextField(_("comment"), max_length=TERM_COMMENT_MAX_LENGTH)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -285,6 +286,7 @@ class TermComment(models.Model):
         verbose_name = _("term comment")
         verbose_name_plural = _("term comments")
         constraints = [
+            text_length_check("text", TERM_COMMENT_MAX_LENGTH),
             models.UniqueConstraint(
                 fields=["student", "term", "offering"],
                 condition=Q(kind="subject"),

@@ -43,6 +43,7 @@ from modules.core.jobs import (
     job_lease,
     lease_duration,
 )
+from modules.core.limits import ADDRESS_MAX_LENGTH
 from modules.core.models import Job, JobStatus
 from modules.core.spreadsheets import SpreadsheetRefused, spreadsheet_check, spreadsheet_rows
 from modules.people.models import Gender, Guardian, GuardianLink, Relationship, Student
@@ -168,7 +169,14 @@ IMPORT_COLUMNS: tuple[ImportColumn, ...] = (
     ),
     ImportColumn("email", False, gettext_lazy("email"), gettext_lazy("The student's own email."), "", 254),
     ImportColumn("phone", False, gettext_lazy("phone"), gettext_lazy("Any format."), "", 40),
-    ImportColumn("address", False, gettext_lazy("address"), gettext_lazy("Home address."), "12 Oak Street"),
+    ImportColumn(
+        "address",
+        False,
+        gettext_lazy("address"),
+        gettext_lazy("Home address."),
+        "12 Oak Street",
+        ADDRESS_MAX_LENGTH,
+    ),
     *_guardian_columns(
         1,
         {

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from modules.accounts.models import Role
+from modules.core.limits import ADDRESS_MAX_LENGTH, HEALTH_NOTES_MAX_LENGTH, text_length_check
 from modules.core.uploads import private_upload_path
 
 
@@ -24,13 +25,14 @@ class Person(models.Model):
     last_name = models.CharField(_("last name"), max_length=100)
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
-    address = models.TextField(_("address"), blank=True)
+    address = models.TextField(_("address"), max_length=ADDRESS_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         abstract = True
         ordering = ["last_name", "first_name"]
+        constraints = [text_length_check("address", ADDRESS_MAX_LENGTH)]
 
     def __str__(self) -> str:
         return self.full_name
@@ -94,7 +96,10 @@ class Student(Person):
     photo = models.ImageField(_("photo"), upload_to=photo_upload_to, blank=True)
     admission_date = models.DateField(_("admission date"), null=True, blank=True)
     medical_notes = models.TextField(
-        _("health notes"), blank=True, help_text=_("Visible to administrators only.")
+        _("health notes"),
+        max_length=HEALTH_NOTES_MAX_LENGTH,
+        blank=True,
+        help_text=_("Visible to administrators only."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -104,6 +109,10 @@ class Student(Person):
         verbose_name = _("student")
         verbose_name_plural = _("students")
         indexes = [models.Index(fields=["last_name", "first_name"])]
+        constraints = [
+            *Person.Meta.constraints,
+            text_length_check("medical_notes", HEALTH_NOTES_MAX_LENGTH),
+        ]
 
 
 class GuardianQuerySet(models.QuerySet):

@@ -84,8 +84,9 @@ def test_it_pads_each_card_to_an_even_page_count_for_duplex(
 ):
     sams_term(school)
     long_one = _classmates(school, ["Abe"])[0]
+    # 90 short lines (1,440 characters, within the 1,500 a comment may hold) push the card past one page.
     TermComment.objects.create(
-        student=long_one, term=school.term, kind=CommentKind.PRINCIPAL, text="A long comment line.\n" * 120
+        student=long_one, term=school.term, kind=CommentKind.PRINCIPAL, text="A long comment.\n" * 90
     )
     job = _print(as_user(admin), school, django_capture_on_commit_callbacks, duplex="on")
     job.refresh_from_db()

@@ -133,6 +133,8 @@ class StaleEditCheckMixin:
 
     def clean(self):
         cleaned = super().clean()
+        # The base is the check's own business: views pass cleaned_data on to services as keywords.
+        cleaned.pop(EDIT_BASE_FIELD, None)
         base = self._base()
         if base is None or self.instance.pk is None:
             return cleaned

@@ -17,6 +17,7 @@ from modules.accounts import rules
 from modules.accounts.decorators import administrator_required
 from modules.accounts.models import Role
 from modules.core.audit import record_view_log
+from modules.core.exports import export_refusal
 from modules.core.models import Job, RecordViewKind
 from modules.core.pdf import pdf_response
 from modules.exams import report_cards
@@ -71,6 +72,9 @@ def report_card_batch(request):
     """Choose a term and sections (or a grade level), then print them all as one PDF on the queue."""
     form = ReportCardChoiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # A class's or a grade's cards are its pupils' marks in bulk: an export like any other.
+        if (refusal := export_refusal(request)) is not None:
+            return refusal
         job = report_cards.report_card_batch_start(
             term=form.cleaned_data["term"],
             sections=form.cleaned_data["chosen_sections"],

@@ -41,6 +41,7 @@ from tests import factories as f
 from tests.exams.test_report_card_fixtures import pdf_pages
 from tests.fakes import queue_delivery, smtp_server
 from tests.people.test_import_files import csv_upload, page_text, student_row
+from tests.reauth import reauthenticate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -140,7 +141,7 @@ def test_a_report_card_batch_killed_mid_way_resumes_and_prints_every_card_once(
             student=f.StudentFactory(first_name=name.split()[0], last_name="Class"), section=school.section
         )
     names.append("Sam Parent")  # the fixture's child, in the same section
-    office = as_user(admin)
+    office = reauthenticate(as_user(admin))
     response = office.post(
         reverse("exams:report_card_batch"), {"term": school.term.pk, "sections": [school.section.pk]}
     )

@@ -12,6 +12,7 @@ from modules.exams.models import CommentKind, Mark, TermComment
 from tests import factories as f
 from tests.exams.test_report_card_fixtures import pdf_pages, publish_term, sams_term
 from tests.images import png_bytes
+from tests.reauth import reauthenticate
 
 URL = reverse("exams:report_card_batch")
 
@@ -27,6 +28,7 @@ def _classmates(school, names):
 
 def _print(client, school, callbacks, **extra):
     data = {"term": school.term.pk, "sections": [school.section.pk], **extra}
+    reauthenticate(client)  # printing a class's cards is a bulk export: the password again
     with callbacks(execute=True):
         response = client.post(URL, data)
     assert response.status_code == 302
@@ -39,6 +41,17 @@ def test_it_shows_the_choice_to_the_office_only(school, admin, teacher, as_user,
     assert as_user(admin).get(URL).status_code == 200
     assert as_user(teacher).get(URL).status_code == 403
     assert as_user(admin).delete(URL).status_code == 405
+
+
+def test_it_asks_the_office_to_prove_who_they_are_before_printing(school, admin, as_user):
+    client = as_user(admin)  # a session that has not typed its password lately (a laptop left signed in)
+    response = client.post(URL, {"term": school.term.pk, "sections": [school.section.pk]})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate") + "?next=")
+    assert not Job.objects.exists()
+    reauthenticate(client)
+    assert client.post(URL, {"term": school.term.pk, "sections": [school.section.pk]}).status_code == 302
+    assert Job.objects.filter(kind=report_cards.JOB_KIND).exists()
 
 
 def test_it_refuses_an_empty_choice_with_a_message(school, admin, as_user):
@@ -73,7 +86,9 @@ def test_it_prints_a_whole_grade_level_sorted_by_section(
 ):
     client = as_user(admin)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(URL, {"term": school.term.pk, "grade_level": school.section.grade_level.pk})
+        reauthenticate(client).post(
+            URL, {"term": school.term.pk, "grade_level": school.section.grade_level.pk}
+        )
     job = Job.objects.get(kind=report_cards.JOB_KIND)
     pages = pdf_pages(job.result_file.read())
     assert len(pages) == 2 and "Sam Parent" in pages[0] and "Olive Elsewhere" in pages[1]
@@ -119,7 +134,9 @@ def test_it_reuses_the_file_when_nothing_changed_and_replaces_it_otherwise(
     storage = job.result_file.storage
     assert job.result_file.name == first_file or not storage.exists(first_file)  # never two files
     # Another choice (duplex) is another job.
-    _print_other = client.post(URL, {"term": school.term.pk, "sections": [school.section.pk], "duplex": "on"})
+    _print_other = reauthenticate(client).post(
+        URL, {"term": school.term.pk, "sections": [school.section.pk], "duplex": "on"}
+    )
     assert _print_other.status_code == 302
     assert Job.objects.filter(kind=report_cards.JOB_KIND).count() == 2
 

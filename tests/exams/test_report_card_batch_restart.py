@@ -16,11 +16,13 @@ from modules.core.models import Job, JobStatus
 from modules.exams import report_cards
 from tests import factories as f
 from tests.exams.test_report_card_fixtures import pdf_pages, sams_term
+from tests.reauth import reauthenticate
 
 URL = reverse("exams:report_card_batch")
 
 
 def _ask(client, school, callbacks, *, execute: bool):
+    reauthenticate(client)
     with callbacks(execute=execute) as queued:
         response = client.post(URL, {"term": school.term.pk, "sections": [school.section.pk]})
     assert response.status_code == 302

@@ -170,14 +170,27 @@ def job_finish(*, job: Job, status: str, message: str = "", **fields) -> bool:
 def job_lease(job: Job) -> Iterator[Job]:
     """Keep the run's lease alive while the block runs, also through long silent steps (one rendering, one
     big transaction), from a thread with its own database connection. When the process dies the thread
-    dies with it, and the lease runs out."""
+    dies with it, and the lease runs out.
+
+    The thread beats for at most STUDENTFLOW_JOB_SILENT_SECONDS without the run reporting progress itself
+    (Job.set_progress): a worker that is alive but stuck (a hung connection, a rendering that never ends)
+    then loses its lease like a dead one, the sweeper restarts the job, and the stuck run, if it ever
+    wakes, is fenced off (JobLost)."""
     stop = threading.Event()
     interval = max(settings.STUDENTFLOW_JOB_LEASE_SECONDS / 3, 0.2)
+    silent_limit = settings.STUDENTFLOW_JOB_SILENT_SECONDS
     run = Job(pk=job.pk, attempts=job.attempts, worker=job.worker)
 
     def beat() -> None:
         try:
             while not stop.wait(interval):
+                # `job` is the run's own object: claiming and each set_progress stamp its heartbeat_at.
+                progressed = job.heartbeat_at
+                if progressed is not None and (timezone.now() - progressed).total_seconds() > silent_limit:
+                    logger.error(
+                        "Job %s: no progress for %s s; the lease is left to run out.", run.pk, silent_limit
+                    )
+                    return
                 try:
                     job_heartbeat(job=run)
                 except JobLost:

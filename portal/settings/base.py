@@ -145,6 +145,7 @@ LOGOUT_REDIRECT_URL = "account_login"
 
 # allauth: email login, no public sign-up (the office creates accounts and sends invitations).
 ACCOUNT_ADAPTER = "modules.accounts.adapters.AccountAdapter"
+MFA_ADAPTER = "modules.accounts.adapters.MFAAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -296,6 +297,8 @@ STUDENTFLOW_DELIVERY_BACKOFF = [60, 300, 1800, 7200]
 # restarts it (a killed worker), and how many runs a job gets before it is marked failed.
 STUDENTFLOW_JOB_LEASE_SECONDS = env_int("STUDENTFLOW_JOB_LEASE_SECONDS", 120)
 STUDENTFLOW_JOB_MAX_ATTEMPTS = env_int("STUDENTFLOW_JOB_MAX_ATTEMPTS", 3)
+# A run reporting no progress for this long is taken as hung (alive but stuck) and restarted like a dead one.
+STUDENTFLOW_JOB_SILENT_SECONDS = env_int("STUDENTFLOW_JOB_SILENT_SECONDS", 900)
 # Report cards rendered per part of a batch: a batch whose worker was killed resumes after its last part.
 STUDENTFLOW_REPORT_CARD_PART_SIZE = env_int("STUDENTFLOW_REPORT_CARD_PART_SIZE", 20)
 # How often an open page asks whether there are new notifications (the answer is 204 when there are none).

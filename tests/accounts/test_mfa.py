@@ -70,3 +70,28 @@ def test_it_asks_a_session_to_enrol_again_after_its_authenticator_is_removed(as_
     authenticator = totp.TOTP.activate(teacher, totp.generate_totp_secret()).instance
     authenticator.delete()
     assert client.get(reverse("home")).url.startswith(ACTIVATE)
+
+
+def test_it_keeps_staff_from_switching_their_own_authenticator_off(client, teacher, password):
+    secret = totp.generate_totp_secret()
+    totp.TOTP.activate(teacher, secret)
+    client.post(reverse("account_login"), {"login": teacher.email, "password": password})
+    code = totp.format_hotp_value(totp.hotp_value(secret, next(totp.yield_hotp_counters_from_time())))
+    client.post(reverse("mfa_authenticate"), {"code": code})
+    assert client.get(reverse("home")).status_code == 200
+    client.post(reverse("account_reauthenticate"), {"password": password})  # allauth asks before MFA changes
+
+    response = client.post(reverse("mfa_deactivate_totp"), follow=True)
+    assert "Staff accounts must keep two-factor authentication" in response.text
+    assert Authenticator.objects.filter(user=teacher, type=Authenticator.Type.TOTP).exists()
+
+
+def test_it_lets_a_guardian_switch_their_authenticator_off(client, guardian, password):
+    secret = totp.generate_totp_secret()
+    totp.TOTP.activate(guardian, secret)
+    client.post(reverse("account_login"), {"login": guardian.email, "password": password})
+    code = totp.format_hotp_value(totp.hotp_value(secret, next(totp.yield_hotp_counters_from_time())))
+    client.post(reverse("mfa_authenticate"), {"code": code})
+    client.post(reverse("account_reauthenticate"), {"password": password})
+    assert client.post(reverse("mfa_deactivate_totp")).status_code == 302
+    assert not Authenticator.objects.filter(user=guardian, type=Authenticator.Type.TOTP).exists()

@@ -194,3 +194,31 @@ def test_a_job_from_before_leases_stuck_for_long_is_swept(admin):
     recent.refresh_from_db()
     assert old.status == JobStatus.FAILED and "cannot restart by itself" in old.message
     assert recent.status == JobStatus.RUNNING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_alive_but_stuck_loses_its_lease_and_one_that_progresses_keeps_it(settings, admin):
+    """The lease thread keeps a silent step alive, but not for ever: a worker that is alive and hung is
+    restarted like a dead one, while a run that keeps reporting progress keeps its job."""
+    import time
+
+    from modules.core.jobs import job_lease
+
+    settings.STUDENTFLOW_JOB_LEASE_SECONDS = 0.6
+    settings.STUDENTFLOW_JOB_SILENT_SECONDS = 1
+    hung = Job.objects.create(kind="report_cards", owner=admin, total=40)
+    busy = Job.objects.create(kind="report_cards", owner=admin, total=40)
+    assert job_claim(job=hung) and job_claim(job=busy)
+
+    with job_lease(hung):
+        time.sleep(2.5)  # no progress at all: the beats stop after a second, the lease runs out
+    hung.refresh_from_db()
+    assert hung.leased_until < timezone.now()
+
+    with job_lease(busy):
+        for done in range(1, 6):
+            time.sleep(0.5)
+            busy.set_progress(done)
+    busy.refresh_from_db()
+    assert busy.leased_until > timezone.now()
+    assert busy.status == JobStatus.RUNNING

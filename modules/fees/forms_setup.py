@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from modules.academics.models import AcademicYear, Enrollment, EnrollmentStatus, GradeLevel, Section
+from modules.core.concurrency import StaleEditCheckMixin
 from modules.core.params import query_id
 from modules.fees.models import (
     CENT,
@@ -37,7 +38,7 @@ def _helper() -> FormHelper:
     return helper
 
 
-class FeeItemForm(forms.ModelForm):
+class FeeItemForm(StaleEditCheckMixin, forms.ModelForm):
     class Meta:
         model = FeeItem
         fields = ["name", "category", "description", "is_optional", "sibling_discount", "is_active"]
@@ -47,7 +48,7 @@ class FeeItemForm(forms.ModelForm):
         self.helper = _helper()
 
 
-class FeePolicyForm(forms.ModelForm):
+class FeePolicyForm(StaleEditCheckMixin, forms.ModelForm):
     class Meta:
         model = FeePolicy
         fields = [
@@ -88,7 +89,7 @@ class FeePolicyForm(forms.ModelForm):
         return value
 
 
-class FeeStructureForm(forms.ModelForm):
+class FeeStructureForm(StaleEditCheckMixin, forms.ModelForm):
     class Meta:
         model = FeeStructure
         fields = ["year", "grade_level", "notes"]
@@ -119,7 +120,7 @@ class FeeStructureNotesForm(forms.ModelForm):
         fields = ["notes"]
 
 
-class InstalmentForm(forms.ModelForm):
+class InstalmentForm(StaleEditCheckMixin, forms.ModelForm):
     class Meta:
         model = Instalment
         fields = ["number", "label", "starts_on", "ends_on", "due_date"]
@@ -264,7 +265,7 @@ class OptionalItemsForm(forms.Form):
             ).order_by("last_name", "first_name")
 
 
-class DiscountForm(forms.ModelForm):
+class DiscountForm(StaleEditCheckMixin, forms.ModelForm):
     admission_number = forms.CharField(
         label=gettext_lazy("Student's admission number"),
         max_length=30,

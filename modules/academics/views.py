@@ -51,7 +51,7 @@ from modules.academics.models import (
 )
 from modules.academics.tables import CourseOfferingTable
 from modules.accounts.decorators import administrator_required
-from modules.core.params import query_id, table_configure
+from modules.core.params import query_date, query_id, table_configure
 
 PER_PAGE = 25
 SCHOOL_DAYS = [Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY]
@@ -557,10 +557,7 @@ def _event_page(request, form, *, title: str, delete_url: str = ""):
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def event_create(request):
-    try:
-        day = datetime.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        day = None
+    day = query_date(request.GET.get("date"))
     initial = {"start_date": day, "end_date": day} if day else {}
     form = CalendarEventForm(_posted(request), initial=initial)
     return _event_page(request, form, title=_("New calendar entry"))

@@ -8,8 +8,11 @@ local disk. Anything else is refused: a student's name or an uploaded value that
 
 from __future__ import annotations
 
+import errno
 import logging
 import mimetypes
+import multiprocessing
+import warnings
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -17,10 +20,14 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 # WeasyPrint logs each layout step at INFO (some when it is imported): noise in the log for every document.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+logger = logging.getLogger(__name__)
 
 from weasyprint import HTML  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
@@ -107,14 +114,119 @@ class PortalUrlFetcher(URLFetcher):
         return None
 
 
+class PdfFailed(Exception):
+    """The document could not be produced in time (or within memory); the message is for the reader."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 def render_pdf(template_name: str, context: dict, *, request: HttpRequest | None = None) -> bytes:
-    """Render a template to PDF bytes. Static files linked with {% static %} are read from disk."""
+    """Render a template to PDF bytes. Static files linked with {% static %} are read from disk.
+
+    The layout runs in a child process with a wall-clock limit (STUDENTFLOW_PDF_TIMEOUT seconds) and a
+    memory limit (STUDENTFLOW_PDF_MAX_MEMORY_MB): WeasyPrint cannot be interrupted inside a thread, and a
+    document that lays out for minutes (a pasted 300 KB address did) must not hold a web worker or the queue.
+    Raises PdfFailed when the limit is reached; `PdfFailedMiddleware` turns that into a page saying so.
+    """
     html = render_to_string(template_name, context, request=request)
     origins = set()
     if request is not None:
         origins.add(_origin(request.build_absolute_uri("/")))
+    return _layout_with_limits(html, origins)
+
+
+def _layout(html: str, origins: set[tuple[str, str]]) -> bytes:
     fetcher = PortalUrlFetcher(origins=origins)
     return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).write_pdf()
+
+
+def _layout_with_limits(html: str, origins: set[tuple[str, str]]) -> bytes:
+    timeout = settings.STUDENTFLOW_PDF_TIMEOUT
+    if "fork" not in multiprocessing.get_all_start_methods():  # not Linux/BSD/macOS: no child, no limit
+        return _layout(html, origins)
+    # fork, not spawn: the child starts in milliseconds with Django, WeasyPrint and the settings already
+    # loaded. It only lays out the HTML it was given (no database, no locks taken), and leaves by os._exit.
+    receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
+        child = multiprocessing.get_context("fork").Process(
+            target=_layout_in_child, args=(html, origins, sender), daemon=True
+        )
+        child.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            raise PdfFailed(
+                ngettext(
+                    "This document took more than %(seconds)s second to produce, so it was stopped.",
+                    "This document took more than %(seconds)s seconds to produce, so it was stopped.",
+                    timeout,
+                )
+                % {"seconds": timeout}
+            )
+        try:
+            status, payload = receiver.recv()
+        except (EOFError, OSError) as error:  # the child died: out of memory, or killed
+            raise PdfFailed(_("This document could not be produced: it needed too much memory.")) from error
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join(timeout=5)
+    if status == "error":
+        raise PdfFailed(_("This document could not be produced (%(error)s).") % {"error": payload})
+    return payload
+
+
+def _layout_in_child(html: str, origins: set[tuple[str, str]], sender) -> None:
+    _limit_memory(settings.STUDENTFLOW_PDF_MAX_MEMORY_MB * 1024 * 1024)
+    try:
+        sender.send(("ok", _layout(html, origins)))
+    except Exception as error:  # reported to the parent, which raises it as PdfFailed
+        # Out of memory shows as MemoryError from Python, or as an error from cairo/pango/harfbuzz.
+        out_of_memory = (
+            isinstance(error, MemoryError)
+            or getattr(error, "errno", None) == errno.ENOMEM
+            or "memory" in str(error).lower()
+        )
+        if out_of_memory:
+            sender.send(("error", _("it needed too much memory")))
+        else:
+            logger.exception("PDF layout failed")  # the details go to the log, not to the reader
+            sender.send(("error", _("the layout failed; the error was logged")))
+    finally:
+        sender.close()
+
+
+def _limit_memory(extra_bytes: int) -> None:
+    """Cap the child's address space at what it has now plus `extra_bytes` (Linux)."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as statm:
+            current = int(statm.read().split()[0]) * resource.getpagesize()
+        limit = current + extra_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, OSError, ValueError):
+        pass  # no /proc or no setrlimit: the time limit still holds
+
+
+class PdfFailedMiddleware:
+    """Answers a PdfFailed from any view with a page that says what happened (503), not a server error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, PdfFailed):
+            return None
+        logger.warning("PDF not produced for %s: %s", request.path, exception.message)
+        return render(request, "core/pdf_failed.html", {"message": exception.message}, status=503)
 
 
 def pdf_response(content: bytes, filename: str) -> HttpResponse:

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "modules.accounts.middleware.StaffMfaRequiredMiddleware",
+    "modules.core.pdf.PdfFailedMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -241,8 +242,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Import limits (bulk student import).
 STUDENTFLOW_IMPORT_MAX_BYTES = env_int("STUDENTFLOW_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 STUDENTFLOW_IMPORT_MAX_ROWS = env_int("STUDENTFLOW_IMPORT_MAX_ROWS", 10_000)
-# Imports above this many rows run on the queue with a progress bar.
+# Every import runs on the queue; above this many rows its dry run also reports progress as it goes.
 STUDENTFLOW_IMPORT_BACKGROUND_ROWS = env_int("STUDENTFLOW_IMPORT_BACKGROUND_ROWS", 200)
+# A PDF is laid out in a child process stopped after this many seconds, or when it needs this much more memory
+# (modules/core/pdf.py): a document that cannot be produced says so instead of holding a worker.
+STUDENTFLOW_PDF_TIMEOUT = env_int("STUDENTFLOW_PDF_TIMEOUT", 20)
+STUDENTFLOW_PDF_MAX_MEMORY_MB = env_int("STUDENTFLOW_PDF_MAX_MEMORY_MB", 1024)
 STUDENTFLOW_PHOTO_MAX_BYTES = env_int("STUDENTFLOW_PHOTO_MAX_BYTES", 2 * 1024 * 1024)
 # Photos are stored re-encoded, at most this many pixels on the longer side (a profile picture, not a print).
 STUDENTFLOW_PHOTO_MAX_SIDE = env_int("STUDENTFLOW_PHOTO_MAX_SIDE", 1024)

@@ -1,11 +1,25 @@
-"""The shared PDF helper: WeasyPrint reads only the portal's static files and data: URLs."""
+"""The shared PDF helper: WeasyPrint reads only the portal's static files and data: URLs, and a document
+that takes too long or too much memory to lay out is stopped with a clear message."""
 
 from __future__ import annotations
 
+import html
+import multiprocessing
+import time
+
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 
-from modules.core.pdf import PdfResourceRefused, PortalUrlFetcher, pdf_response, render_pdf, static_file_path
+from modules.core.pdf import (
+    PdfFailed,
+    PdfResourceRefused,
+    PortalUrlFetcher,
+    pdf_response,
+    render_pdf,
+    static_file_path,
+)
+from tests import factories as f
 
 PORTAL = "https://portal.pdf.invalid"
 
@@ -56,3 +70,41 @@ def test_it_answers_a_pdf_as_an_attachment():
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="register-7A-2024-03.pdf"'
     assert response["Cache-Control"] == "private, no-store"
+
+
+@pytest.fixture
+def heavy_template(tmp_path, settings):
+    """A template whose layout takes far longer than a real document's (thousands of pages)."""
+    (tmp_path / "pdf_heavy.html").write_text(
+        "<html><body>{% for n in rows %}<p>Line {{ n }} of a very long document</p>{% endfor %}</body></html>"
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    return "pdf_heavy.html"
+
+
+def test_a_document_that_lays_out_too_long_is_stopped_at_the_limit(heavy_template, settings):
+    settings.STUDENTFLOW_PDF_TIMEOUT = 1
+    started = time.monotonic()
+    with pytest.raises(PdfFailed, match="took more than 1 second to produce, so it was stopped"):
+        render_pdf(heavy_template, {"rows": range(60_000)})
+    assert time.monotonic() - started < 6
+    assert multiprocessing.active_children() == []  # the layout was killed, not left running
+
+
+def test_a_document_that_needs_too_much_memory_is_stopped(heavy_template, settings):
+    settings.STUDENTFLOW_PDF_MAX_MEMORY_MB = 1
+    with pytest.raises(PdfFailed, match="too much memory"):
+        render_pdf(heavy_template, {"rows": range(3000)})  # megabytes of boxes, even with warm caches
+
+
+def test_a_pdf_not_produced_is_a_clear_page_not_a_server_error(as_user, guardian, school, settings):
+    invoice = f.InvoiceFactory(year=school.year, student=school.child)
+    client = as_user(guardian)
+    url = reverse("fees:invoice_pdf", args=[invoice.pk])
+    assert client.get(url)["Content-Type"] == "application/pdf"
+    settings.STUDENTFLOW_PDF_TIMEOUT = 0  # nothing can be laid out in no time
+    response = client.get(url)
+    assert response.status_code == 503
+    text = html.unescape(response.content.decode())
+    assert "The document could not be produced" in text
+    assert "This document took more than 0 seconds to produce, so it was stopped." in text

@@ -9,6 +9,7 @@ local disk. Anything else is refused: a student's name or an uploaded value that
 from __future__ import annotations
 
 import errno
+import faulthandler
 import logging
 import mimetypes
 import multiprocessing
@@ -181,6 +182,9 @@ def _layout_with_limits(html: str, origins: set[tuple[str, str]]) -> bytes:
 
 
 def _layout_in_child(html: str, origins: set[tuple[str, str]], sender) -> None:
+    # Pango and cairo may crash rather than fail cleanly when the memory limit bites; the parent reports
+    # the child's death, so no traceback dump of the inherited fault handler is wanted.
+    faulthandler.disable()
     _limit_memory(settings.STUDENTFLOW_PDF_MAX_MEMORY_MB * 1024 * 1024)
     try:
         sender.send(("ok", _layout(html, origins)))

@@ -26,6 +26,7 @@ from modules.core.spreadsheets import (
     xlsx_bytes,
     xlsx_response,
 )
+from tests.reauth import reauthenticate
 
 
 def test_it_neutralises_text_that_a_spreadsheet_would_run():
@@ -253,6 +254,7 @@ def test_a_csv_with_too_many_rows_is_counted_without_being_kept():
 def test_the_marksheet_upload_refuses_the_same_files(as_user, teacher, school):
     """The teachers' marksheet upload goes through the same check before openpyxl opens the file."""
     client = as_user(teacher)
+    reauthenticate(client)  # the marksheet download is a bulk export
     url = reverse("exams:marksheet_preview", kwargs={"pk": school.offering.pk})
     exported = client.get(
         reverse("exams:marksheet_export", kwargs={"pk": school.offering.pk}), {"term": school.term.pk}

@@ -131,8 +131,8 @@ class Register(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    # Set when the guardians of absent students were told (the first submission); later submissions tell only
-    # what changed.
+    # When the last notice run for this register started (modules/attendance/notices.py): a register submitted
+    # again, or with a record changed, after it still owes notices (found again if its task was lost).
     notified_at = models.DateTimeField(null=True, blank=True)
 
     objects = RegisterQuerySet.as_manager()

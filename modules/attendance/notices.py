@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -45,6 +46,7 @@ from modules.communications.services import (
     users_with_profiles,
 )
 from modules.core.audit import audit_log
+from modules.core.fanout import FANOUT_BATCH, fanouts_rerun, overdue_window
 from modules.core.models import AuditEvent
 from modules.people.models import Staff
 from modules.people.selectors import notified_guardians_by_student
@@ -76,11 +78,17 @@ def _records(**filters):
 
 @transaction.atomic
 def absences_notify(*, register_id: int) -> int:
-    """Tell the guardians of each student absent without excuse on a submitted register (once per record).
+    """Tell the guardians of each student absent without excuse on a submitted register (once per record),
+    and send the corrections owed for records changed since the last run.
 
     One notify() call per absent student (the message names the child), one query for all their guardians.
-    Returns how many students' guardians were told.
+    `Register.notified_at` is set to when this run started, even when nobody had to be told (no absence, or
+    the school does not tell guardians): it is the mark that this register owes nothing, read by
+    `registers_notices_recover`. Every record changed after it is looked at again on the next run, so a
+    correction whose own task was lost is sent by whichever run comes next. Returns how many students'
+    guardians were told of an absence.
     """
+    started = timezone.now()
     register = (
         Register.objects.select_for_update(of=("self",))
         .select_related("offering__subject", "period")
@@ -89,8 +97,18 @@ def absences_notify(*, register_id: int) -> int:
     )
     if register is None or register.state != RegisterState.SUBMITTED:
         return 0
-    if not AttendancePolicy.load().notify_absences:
-        return 0
+    if register.notified_at is not None:
+        for record in _records(register=register, marked_at__gt=register.notified_at).exclude(
+            status=AttendanceStatus.ABSENT
+        ):
+            record.register = register
+            _correction_send(record)
+    told = _absences_tell(register) if AttendancePolicy.load().notify_absences else 0
+    Register.objects.filter(pk=register.pk).update(notified_at=started)
+    return told
+
+
+def _absences_tell(register: Register) -> int:
     records = list(
         _records(register=register, status=AttendanceStatus.ABSENT, absence_notified_at__isnull=True)
     )
@@ -111,11 +129,8 @@ def absences_notify(*, register_id: int) -> int:
             url=family_url(record),
         )
         told.append(record.pk)
-    now = timezone.now()
     if told:
-        AttendanceRecord.objects.filter(pk__in=told).update(absence_notified_at=now)
-    if register.notified_at is None:
-        Register.objects.filter(pk=register.pk).update(notified_at=now)
+        AttendanceRecord.objects.filter(pk__in=told).update(absence_notified_at=timezone.now())
     return len(told)
 
 
@@ -135,6 +150,10 @@ def absence_correction_notify(*, record_id: int) -> bool:
         if record.absence_notified_at is None:
             return absences_notify(register_id=record.register_id) > 0
         return False
+    return _correction_send(record)
+
+
+def _correction_send(record: AttendanceRecord) -> bool:
     if record.status == AttendanceStatus.EXCUSED or record.absence_notified_at is None:
         return False
     # A correction goes out even if the school has since stopped absence notices: it fixes a message sent.
@@ -156,6 +175,40 @@ def absence_correction_notify(*, record_id: int) -> bool:
         url=family_url(record),
     )
     return bool(result.notifications or result.deliveries)
+
+
+# Recovery of lost notice tasks (modules/core/fanout.py): run by tasks/recovery.py every minute.
+
+# A change to a register older than this many days (by its date) is not looked for: the index on
+# (date, state) keeps the sweep from reading the whole year's registers every minute.
+RECOVER_REGISTER_DAYS = 31
+
+
+def registers_notices_due(*, now: datetime.datetime | None = None) -> list[int]:
+    """Submitted registers whose notice task should have run by now and did not: submitted (or submitted
+    again) after their last notice run, or with a record changed after it, within the overdue window."""
+    window = overdue_window(now)
+    changed_since_notices = AttendanceRecord.objects.filter(
+        register=OuterRef("pk"), marked_at__gt=OuterRef("notified_at"), marked_at__range=window.as_range()
+    )
+    submitted_since_notices = Q(submitted_at__range=window.as_range()) & (
+        Q(notified_at__isnull=True) | Q(notified_at__lt=F("submitted_at"))
+    )
+    oldest_day = timezone.localtime(window.since).date() - datetime.timedelta(days=RECOVER_REGISTER_DAYS)
+    return list(
+        Register.objects.filter(state=RegisterState.SUBMITTED, date__gte=oldest_day)
+        .filter(submitted_since_notices | Exists(changed_since_notices))
+        .order_by("submitted_at", "pk")
+        .values_list("pk", flat=True)[:FANOUT_BATCH]
+    )
+
+
+def registers_notices_recover(*, now: datetime.datetime | None = None) -> int:
+    """Run the absence notices (and corrections) again for registers whose task was lost. Returns how many
+    registers were run again."""
+    return fanouts_rerun(
+        registers_notices_due(now=now), lambda pk: absences_notify(register_id=pk), what="absence notice"
+    )
 
 
 # The office's live view of today's registers, and the nudge to a teacher who has not taken one.

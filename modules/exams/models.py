@@ -166,6 +166,9 @@ class Assessment(models.Model):
     )
     date = models.DateField(_("date"), default=timezone.localdate)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    # When families were told of the publication (or it was published with the term's results, whose notice
+    # covers it); published and not notified is owed, and found again if its task was lost.
+    notified_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -243,6 +246,8 @@ class TermStatus(models.Model):
 
     term = models.OneToOneField("academics.Term", on_delete=models.CASCADE, related_name="results_status")
     results_published_at = models.DateTimeField(_("results published"), null=True, blank=True)
+    # When families were told the results are out; published and not notified is owed (see core/fanout.py).
+    results_notified_at = models.DateTimeField(null=True, blank=True)
     locked_at = models.DateTimeField(_("locked"), null=True, blank=True)
     locked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

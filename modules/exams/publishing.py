@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 
 from django.db import transaction
@@ -20,6 +21,7 @@ from modules.communications.services import (
     users_with_profiles,
 )
 from modules.core.audit import audit_log
+from modules.core.fanout import FANOUT_BATCH, fanouts_rerun, overdue_window
 from modules.exams.models import Assessment, GradeBand, GradingScale, TermStatus
 from modules.people.models import GuardianLink, Student
 
@@ -44,10 +46,14 @@ def _child_url(student: Student) -> str:
     return reverse("exams:child_grades", kwargs={"pk": student.pk})
 
 
+@transaction.atomic
 def assessment_published_notify(*, assessment_id: int) -> int:
     """Tell the students of the class and their guardians that marks were published for "Subject: name".
-    One notification per child (so each message names the child); safe to run twice. Returns the number of
-    students whose families were told."""
+    One notification per child (so each message names the child); safe to run twice (the event key names the
+    assessment and the child). Sets `notified_at`: a publication without it is owed, and
+    `assessments_notices_recover` runs it again if its task was lost. Returns the number of students whose
+    families were told."""
+    started = timezone.now()
     assessment = (
         Assessment.objects.filter(pk=assessment_id, published_at__isnull=False)
         .select_related("offering__subject", "offering__section")
@@ -78,12 +84,16 @@ def assessment_published_notify(*, assessment_id: int) -> int:
             url=_child_url(student),
         )
         told += 1
+    Assessment.objects.filter(pk=assessment.pk, notified_at__isnull=True).update(notified_at=started)
     return told
 
 
 def term_results_notify(*, term_id: int) -> int:
     """Tell each student of the term's year (and their guardians) that the term's results are published.
-    Once per term and student, however often it runs (the event key names both)."""
+    Once per term and student, however often it runs (the event key names both). Not one transaction (a
+    year's families are many; each notify() commits on its own): a run cut short is finished by the next,
+    and `results_notified_at` is set only at the end, so `terms_notices_recover` finds it until then."""
+    started = timezone.now()
     term = Term.objects.filter(pk=term_id).first()
     if term is None:
         return 0
@@ -110,6 +120,7 @@ def term_results_notify(*, term_id: int) -> int:
             url=_child_url(student),
         )
         told += 1
+    TermStatus.objects.filter(term=term, results_notified_at__isnull=True).update(results_notified_at=started)
     return told
 
 
@@ -124,7 +135,10 @@ def term_results_publish(*, term: Term, by: User) -> int:
     families (once per term). Returns the number of assessments published now."""
     status = _status(term)
     now = timezone.now()
-    published = Assessment.objects.filter(term=term, published_at__isnull=True).update(published_at=now)
+    # The term's notice tells families about these too (no notice per assessment): they owe nothing more.
+    published = Assessment.objects.filter(term=term, published_at__isnull=True).update(
+        published_at=now, notified_at=now
+    )
     first_time = status.results_published_at is None
     if first_time:
         status.results_published_at = now
@@ -223,6 +237,45 @@ def _scale_snapshot(scale: GradingScale) -> dict:
             for band in sorted(scale.bands.all(), key=lambda band: band.min_percent, reverse=True)
         ],
     }
+
+
+# Recovery of lost notice tasks (modules/core/fanout.py): run by tasks/recovery.py every minute.
+
+
+def assessments_notices_due(*, now: datetime.datetime | None = None) -> list[int]:
+    window = overdue_window(now)
+    return list(
+        Assessment.objects.filter(published_at__range=window.as_range(), notified_at__isnull=True)
+        .order_by("published_at", "pk")
+        .values_list("pk", flat=True)[:FANOUT_BATCH]
+    )
+
+
+def assessments_notices_recover(*, now: datetime.datetime | None = None) -> int:
+    """Tell families about publications whose notice task was lost. Returns how many were run again."""
+    return fanouts_rerun(
+        assessments_notices_due(now=now),
+        lambda pk: assessment_published_notify(assessment_id=pk),
+        what="marks published",
+    )
+
+
+def terms_notices_due(*, now: datetime.datetime | None = None) -> list[int]:
+    window = overdue_window(now)
+    return list(
+        TermStatus.objects.filter(
+            results_published_at__range=window.as_range(), results_notified_at__isnull=True
+        )
+        .order_by("results_published_at", "pk")
+        .values_list("term_id", flat=True)[:FANOUT_BATCH]
+    )
+
+
+def terms_notices_recover(*, now: datetime.datetime | None = None) -> int:
+    """Tell families about term results whose notice task was lost. Returns how many terms were run again."""
+    return fanouts_rerun(
+        terms_notices_due(now=now), lambda pk: term_results_notify(term_id=pk), what="term results"
+    )
 
 
 def _queue_term_notices(term_id: int) -> None:

@@ -1,0 +1,278 @@
+"""A notification fan-out whose task was lost (Huey does not acknowledge tasks: the worker died before or
+while running it) is run again by the sweep every minute, once its task should have finished, and tells each
+family exactly once; a second sweep sends nothing more.
+
+"Lost" is simulated faithfully: the action is done through the page with its on-commit callbacks NOT run,
+so the task was never executed, as when the worker holding it is killed. Time passing is the clock moving
+on: every stored moment is moved back, as if the sweep ran a few minutes later.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.db.models import F
+from django.urls import reverse
+
+from modules.attendance.models import AttendancePolicy, AttendanceRecord, Register
+from modules.communications.models import Announcement, Notification
+from modules.exams.models import Assessment, TermStatus
+from tasks.announcements import announcements_publish_due_task
+from tasks.recovery import sweep_lost_fanouts
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+STORED_MOMENTS = {
+    Register: ["submitted_at", "notified_at", "started_at"],
+    AttendanceRecord: ["marked_at", "absence_notified_at"],
+    Assessment: ["published_at", "notified_at"],
+    TermStatus: ["results_published_at", "results_notified_at"],
+    Announcement: ["publish_at", "notified_at"],
+}
+
+
+def clock_moves_on(**delta):
+    """As if the sweep ran this much later: every stored moment of the fan-outs is moved back."""
+    step = datetime.timedelta(**delta)
+    for model, fields in STORED_MOMENTS.items():
+        for field in fields:
+            model.objects.filter(**{f"{field}__isnull": False}).update(**{field: F(field) - step})
+
+
+def sweep(capture) -> int:
+    """The periodic task as the consumer runs it; the emails it queues go out when it commits."""
+    with capture(execute=True):
+        return sweep_lost_fanouts.call_local()
+
+
+def titles(user, kind):
+    return list(Notification.objects.filter(recipient=user, kind=kind).values_list("title", flat=True))
+
+
+def save_url(register) -> str:
+    return reverse("attendance:register_save", args=[register.pk])
+
+
+def page_data(client, register) -> dict:
+    """Every field of the register's plain form as the page drew it (what a browser sends untouched)."""
+    page = client.get(reverse("attendance:register_detail", args=[register.pk])).content.decode()
+    data = {}
+    for chunk in page.split("<input")[1:]:
+        tag = chunk.split(">", 1)[0]
+        if ' name="' not in tag:
+            continue
+        name = tag.split(' name="', 1)[1].split('"', 1)[0]
+        value = tag.split(' value="', 1)[1].split('"', 1)[0] if ' value="' in tag else ""
+        if ('type="radio"' in tag and " checked" not in tag) or name == "csrfmiddlewaretoken":
+            continue
+        data[name] = value
+    return data
+
+
+def choose(data: dict, student, status: str) -> dict:
+    return {**data, f"s{student.pk}-status": status}
+
+
+@pytest.fixture
+def register(school):
+    return f.RegisterFactory(section=school.section)
+
+
+def submit_with_absent_child(client, register, school, capture, *, task_runs: bool):
+    data = choose(page_data(client, register), school.child, "absent")
+    with capture(execute=task_runs):
+        response = client.post(save_url(register), {**data, "action": "submit"})
+    assert response.status_code == 302
+    assert Register.objects.get(pk=register.pk).state == "submitted"
+
+
+def test_the_sweep_runs_every_minute():
+    every_minute = sweep_lost_fanouts.task_class().validate_datetime
+    assert every_minute(datetime.datetime(2031, 5, 2, 10, 17)) and every_minute(
+        datetime.datetime(2031, 5, 2, 3, 1)
+    )
+
+
+# --- absences ----------------------------------------------------------------------------------------------
+
+
+def test_a_lost_absence_notice_is_sent_once_after_the_lease(
+    as_user, teacher, guardian, school, register, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    submit_with_absent_child(as_user(teacher), register, school, capture, task_runs=False)
+    assert titles(guardian, "absence") == [] and mail.outbox == []
+
+    sweep(capture)  # its task may still be on the queue: left alone
+    assert titles(guardian, "absence") == [] and mail.outbox == []
+
+    clock_moves_on(minutes=3)
+    assert sweep(capture) == 1
+    assert len(titles(guardian, "absence")) == 1 and titles(guardian, "absence")[0].startswith(
+        "Sam was absent"
+    )
+    assert [message.to for message in mail.outbox] == [[guardian.email]]
+    assert AttendanceRecord.objects.get(register=register).absence_notified_at is not None
+
+    assert sweep(capture) == 0
+    clock_moves_on(minutes=3)
+    assert sweep(capture) == 0
+    assert len(titles(guardian, "absence")) == 1 and len(mail.outbox) == 1
+
+
+def test_a_notice_whose_task_ran_is_not_sent_again(
+    as_user, teacher, guardian, school, register, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    submit_with_absent_child(as_user(teacher), register, school, capture, task_runs=True)
+    assert len(mail.outbox) == 1
+    clock_moves_on(minutes=3)
+    assert sweep(capture) == 0
+    assert len(titles(guardian, "absence")) == 1 and len(mail.outbox) == 1
+
+
+def test_a_lost_correction_is_sent_once(
+    as_user, teacher, guardian, school, register, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    client = as_user(teacher)
+    submit_with_absent_child(client, register, school, capture, task_runs=True)
+    clock_moves_on(minutes=10)
+    data = choose(page_data(client, register), school.child, "present")
+    with capture(execute=False):  # the correction's task is lost
+        assert client.post(save_url(register), {**data, "action": "save"}).status_code == 302
+    assert AttendanceRecord.objects.get(register=register).status == "present"
+    assert len(titles(guardian, "absence")) == 1
+
+    clock_moves_on(minutes=3)
+    assert sweep(capture) == 1
+    assert titles(guardian, "absence")[0].startswith("Correction: Sam was present")
+    assert len(titles(guardian, "absence")) == 2
+    assert [message.subject.startswith("Correction") for message in mail.outbox] == [False, True]
+
+    clock_moves_on(minutes=3)
+    assert sweep(capture) == 0
+    assert len(titles(guardian, "absence")) == 2 and len(mail.outbox) == 2
+
+
+def test_a_lost_notice_for_an_absence_marked_after_submission_is_sent_once(
+    as_user, teacher, guardian, school, register, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    client = as_user(teacher)
+    with capture(execute=True):
+        client.post(save_url(register), {**page_data(client, register), "action": "submit"})
+    clock_moves_on(minutes=10)
+    data = choose(page_data(client, register), school.child, "absent")
+    with capture(execute=False):
+        assert client.post(save_url(register), {**data, "action": "save"}).status_code == 302
+    assert titles(guardian, "absence") == []
+
+    clock_moves_on(minutes=3)
+    assert sweep(capture) == 1
+    assert len(titles(guardian, "absence")) == 1 and len(mail.outbox) == 1
+    clock_moves_on(minutes=3)
+    assert sweep(capture) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_nothing_is_owed_while_the_school_does_not_tell_guardians(
+    as_user, teacher, guardian, school, register, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    policy = AttendancePolicy.load()
+    policy.notify_absences = False
+    policy.save()
+    submit_with_absent_child(as_user(teacher), register, school, capture, task_runs=False)
+    clock_moves_on(minutes=3)
+    sweep(capture)
+    assert titles(guardian, "absence") == [] and mail.outbox == []
+
+    # Turning notices on later does not tell families about registers submitted while they were off.
+    policy.notify_absences = True
+    policy.save()
+    clock_moves_on(minutes=3)
+    assert sweep(capture) == 0
+    assert titles(guardian, "absence") == [] and mail.outbox == []
+
+
+def test_a_notice_lost_longer_ago_than_the_look_back_is_not_sent_now(
+    as_user, teacher, guardian, school, register, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    submit_with_absent_child(as_user(teacher), register, school, capture, task_runs=False)
+    clock_moves_on(days=3)  # the queue was down for three days (or this is the first sweep after upgrading)
+    assert sweep(capture) == 0
+    assert titles(guardian, "absence") == [] and mail.outbox == []
+
+
+# --- published marks and term results -------------------------------------------------------------------
+
+
+def test_a_lost_marks_published_notice_is_sent_once(
+    as_user, teacher, guardian, student, school, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    quiz = f.AssessmentFactory(offering=school.offering, term=school.term, name="Fractions test")
+    with capture(execute=False):
+        response = as_user(teacher).post(reverse("exams:gradebook_assessment_publish", args=[quiz.pk]))
+    assert response.status_code == 302 and Assessment.objects.get(pk=quiz.pk).published_at is not None
+    assert titles(guardian, "grades_published") == []
+
+    sweep(capture)
+    assert titles(guardian, "grades_published") == []
+    clock_moves_on(minutes=3)
+    assert sweep(capture) == 1
+    assert len(titles(guardian, "grades_published")) == 1 and len(titles(student, "grades_published")) == 1
+    assert sorted(message.to[0] for message in mail.outbox) == [guardian.email, student.email]
+
+    clock_moves_on(minutes=3)
+    assert sweep(capture) == 0
+    assert len(titles(guardian, "grades_published")) == 1 and len(mail.outbox) == 2
+
+
+def test_lost_term_results_notices_are_sent_once_and_not_per_assessment(
+    as_user, admin, guardian, school, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    f.AssessmentFactory(offering=school.offering, term=school.term, name="Unit test")
+    with capture(execute=False):
+        response = as_user(admin).post(reverse("exams:term_publish", args=[school.term.pk]))
+    assert response.status_code == 302
+    assert TermStatus.objects.get(term=school.term).results_published_at is not None
+    assert titles(guardian, "grades_published") == []
+
+    clock_moves_on(minutes=3)
+    assert sweep(capture) == 1
+    notices = Notification.objects.filter(recipient=guardian, kind="grades_published")
+    assert notices.count() == 1 and "Term 1" in notices.get().body
+    assert [message.to for message in mail.outbox if message.to == [guardian.email]] == [[guardian.email]]
+
+    clock_moves_on(minutes=3)
+    assert sweep(capture) == 0
+    assert notices.count() == 1
+
+
+# --- announcements: already covered by their own periodic task ------------------------------------------
+
+
+def test_a_lost_publish_now_announcement_is_published_by_the_minute_task(
+    as_user, admin, guardian, school, django_capture_on_commit_callbacks
+):
+    form = {"title": "Trip to the museum", "body": "We leave at 9.", "audience": "section"}
+    form |= {"section": school.section.pk, "publish_at": "", "expires_at": ""}
+    with django_capture_on_commit_callbacks(execute=False):
+        response = as_user(admin).post(reverse("communications:announcement_create"), form)
+    assert response.status_code == 302
+    assert titles(guardian, "announcement") == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        announcements_publish_due_task.call_local()
+    assert titles(guardian, "announcement") == ["Trip to the museum"]
+    assert [message.to for message in mail.outbox if message.to == [guardian.email]] == [[guardian.email]]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert announcements_publish_due_task.call_local() == 0
+    assert titles(guardian, "announcement") == ["Trip to the museum"]

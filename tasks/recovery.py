@@ -17,7 +17,13 @@ from huey.contrib.djhuey import db_periodic_task
 
 @db_periodic_task(crontab(minute="*"))
 def sweep_lost_fanouts() -> int:
+    from modules.accounts.services import invitations_recover
     from modules.attendance.notices import registers_notices_recover
     from modules.exams.publishing import assessments_notices_recover, terms_notices_recover
 
-    return registers_notices_recover() + assessments_notices_recover() + terms_notices_recover()
+    return (
+        invitations_recover()
+        + registers_notices_recover()
+        + assessments_notices_recover()
+        + terms_notices_recover()
+    )

@@ -59,6 +59,10 @@ class User(AbstractUser):
     # of this login, on every node and in every session store (database, cache, Redis), stops verifying at
     # its next request. It costs no query: the row is loaded on every request anyway (PortalBackend).
     session_epoch = models.PositiveIntegerField(_("session generation"), default=0, editable=False)
+    # The set-password invitation (accounts.services): when the office last asked for one, and while one is
+    # owed, when to try to send it (a lease while it is being sent). The sweep finds one whose task was lost.
+    invited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    invitation_due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import datetime
+import logging
+import smtplib
+
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
@@ -10,12 +14,15 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from modules.accounts.models import User
 from modules.core.audit import audit_log
+from modules.core.fanout import FANOUT_BATCH, fanouts_rerun, overdue_window
 from modules.core.models import SchoolProfile
+
+logger = logging.getLogger(__name__)
 
 
 def user_create_for_person(*, email: str, first_name: str, last_name: str, language: str = "en") -> User:
@@ -26,16 +33,39 @@ def user_create_for_person(*, email: str, first_name: str, last_name: str, langu
 
 
 def user_invite(*, user: User) -> None:
-    """Queue the invitation email once the surrounding transaction commits."""
+    """Owe the person an invitation email, and queue it once the surrounding transaction commits. The debt is
+    stored (`invitation_due_at`), so an invitation whose task is lost with its worker is sent by the sweep."""
     from tasks.accounts import send_invitation
 
+    now = timezone.now()
+    User.objects.filter(pk=user.pk).update(invited_at=now, invitation_due_at=now)
+    # The caller may save this instance again (roles, staff flag): it must not write the old values back.
+    user.invited_at = user.invitation_due_at = now
     transaction.on_commit(lambda: send_invitation(user.pk))
 
 
 def invitation_send(*, user_id: int, base_url: str | None = None) -> bool:
-    """Send the set-password invitation. Safe to run twice: an account that has a password is skipped."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or user.has_usable_password():
+    """Send the set-password invitation owed to a login, once per request (`user_invite`).
+
+    Safe to run twice and concurrently: the owed invitation is claimed with a conditional UPDATE that
+    leases it (`invitation_due_at` moves one lease ahead), and is cleared once the mail server took it.
+    Sending happens outside any transaction (an SMTP server may take 20 s; SQLite must not stay locked).
+    A worker killed while sending leaves the lease to run out, and `invitations_recover` sends it again.
+    An account that has a password by then is skipped. A refused address is given up (the office sees no
+    password was set and can correct the address); any other failure is retried by the task, then the sweep.
+    """
+    now = timezone.now()
+    lease_end = now + datetime.timedelta(seconds=settings.STUDENTFLOW_JOB_LEASE_SECONDS)
+    with transaction.atomic():
+        claimed = User.objects.filter(pk=user_id, is_active=True, invitation_due_at__lte=now).update(
+            invitation_due_at=lease_end
+        )
+    if not claimed:
+        return False
+    owed = User.objects.filter(pk=user_id, invitation_due_at=lease_end)
+    user = User.objects.get(pk=user_id)
+    if user.has_usable_password():
+        owed.update(invitation_due_at=None)
         return False
     key = default_token_generator.make_token(user)
     path = reverse("account_reset_password_from_key", kwargs={"uidb36": user_pk_to_url_str(user), "key": key})
@@ -48,8 +78,35 @@ def invitation_send(*, user_id: int, base_url: str | None = None) -> bool:
         html = render_to_string("accounts/email/invitation.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
     message.attach_alternative(html, "text/html")
-    message.send()
+    try:
+        message.send()
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
+        if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code < 500:
+            owed.update(invitation_due_at=now)  # a temporary refusal (4xx): try again later
+            raise
+        owed.update(invitation_due_at=None)
+        logger.warning("The mail server refused the invitation to login #%s; not retrying", user_id)
+        return False
+    except Exception:
+        owed.update(invitation_due_at=now)  # the task's own retry may claim it again at once
+        raise
+    owed.update(invitation_due_at=None)
     return True
+
+
+def invitations_due(*, now: datetime.datetime | None = None) -> list[int]:
+    """Logins owed an invitation whose task should have sent it by now (asked within the look-back)."""
+    window = overdue_window(now)
+    return list(
+        User.objects.filter(is_active=True, invitation_due_at__lte=window.until, invited_at__gte=window.since)
+        .order_by("invitation_due_at", "pk")
+        .values_list("pk", flat=True)[:FANOUT_BATCH]
+    )
+
+
+def invitations_recover(*, now: datetime.datetime | None = None) -> int:
+    """Send the invitations whose task was lost (modules/core/fanout.py). Returns how many were tried."""
+    return fanouts_rerun(invitations_due(now=now), lambda pk: invitation_send(user_id=pk), what="invitation")
 
 
 @transaction.atomic

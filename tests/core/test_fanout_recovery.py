@@ -14,18 +14,23 @@ import datetime
 import pytest
 from django.core import mail
 from django.db.models import F
+from django.test import override_settings
 from django.urls import reverse
 
+from modules.accounts.models import User
+from modules.accounts.services import invitation_send
 from modules.attendance.models import AttendancePolicy, AttendanceRecord, Register
 from modules.communications.models import Announcement, Notification
 from modules.exams.models import Assessment, TermStatus
 from tasks.announcements import announcements_publish_due_task
 from tasks.recovery import sweep_lost_fanouts
 from tests import factories as f
+from tests.fakes import RecordingSmtpHandler, RefusingSmtpHandler, free_port, smtp_mailers, smtp_server
 
 pytestmark = pytest.mark.django_db
 
 STORED_MOMENTS = {
+    User: ["invited_at", "invitation_due_at"],
     Register: ["submitted_at", "notified_at", "started_at"],
     AttendanceRecord: ["marked_at", "absence_notified_at"],
     Assessment: ["published_at", "notified_at"],
@@ -276,3 +281,90 @@ def test_a_lost_publish_now_announcement_is_published_by_the_minute_task(
     with django_capture_on_commit_callbacks(execute=True):
         assert announcements_publish_due_task.call_local() == 0
     assert titles(guardian, "announcement") == ["Trip to the museum"]
+
+
+# --- invitations ------------------------------------------------------------------------------------------
+
+
+def new_staff(client, capture, *, task_runs: bool) -> User:
+    form = {
+        "first_name": "Nora",
+        "last_name": "Newhire",
+        "email": "nora.newhire@school.test",
+        "phone": "",
+        "staff_number": "S-9001",
+        "position": "teacher",
+        "job_title": "Science teacher",
+        "hire_date": "2026-09-01",
+        "is_active": "on",
+    }
+    with capture(execute=task_runs):
+        assert client.post(reverse("people:staff_create"), form).status_code == 302
+    return User.objects.get(email="nora.newhire@school.test")
+
+
+def test_a_lost_invitation_is_sent_once_after_the_lease(
+    as_user, admin, school, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    nora = new_staff(as_user(admin), capture, task_runs=False)
+    assert mail.outbox == []
+    sweep(capture)
+    assert mail.outbox == []  # its task may still be on the queue
+
+    clock_moves_on(minutes=3)
+    assert sweep(capture) == 1
+    assert [message.to for message in mail.outbox] == [[nora.email]]
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+    clock_moves_on(minutes=3)
+    assert sweep(capture) == 0
+    assert invitation_send(user_id=nora.pk) is False  # the lost task turning up after all: nothing
+    assert len(mail.outbox) == 1
+
+
+def test_an_invitation_whose_task_ran_is_not_sent_again(
+    as_user, admin, school, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    nora = new_staff(as_user(admin), capture, task_runs=True)
+    assert len(mail.outbox) == 1
+    assert invitation_send(user_id=nora.pk) is False  # the task run twice
+    clock_moves_on(minutes=3)
+    assert sweep(capture) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_an_invitation_the_mail_server_could_not_take_is_sent_by_a_later_sweep(
+    as_user, admin, school, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    nora = new_staff(as_user(admin), capture, task_runs=False)
+    clock_moves_on(minutes=3)
+    with override_settings(MAILERS=smtp_mailers("127.0.0.1", free_port(), timeout=2)):  # nobody listening
+        assert sweep(capture) == 0
+    handler = RecordingSmtpHandler()
+    with smtp_server(handler) as (host, port), override_settings(MAILERS=smtp_mailers(host, port)):
+        assert sweep(capture) == 0  # tried a moment ago: not before the lease has passed
+        clock_moves_on(minutes=3)
+        assert sweep(capture) == 1
+        clock_moves_on(minutes=3)
+        assert sweep(capture) == 0
+    assert [to for _sender, to in handler.envelopes] == [[nora.email]]
+
+
+def test_an_invitation_refused_by_the_mail_server_is_not_retried(
+    as_user, admin, school, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    new_staff(as_user(admin), capture, task_runs=False)
+    clock_moves_on(minutes=3)
+    refusing = RefusingSmtpHandler("550 5.1.1 No such mailbox")
+    with smtp_server(refusing) as (host, port), override_settings(MAILERS=smtp_mailers(host, port)):
+        assert sweep(capture) == 1
+    assert refusing.refused == 1
+    handler = RecordingSmtpHandler()
+    with smtp_server(handler) as (host, port), override_settings(MAILERS=smtp_mailers(host, port)):
+        clock_moves_on(minutes=3)
+        assert sweep(capture) == 0
+    assert handler.envelopes == []

@@ -46,6 +46,8 @@ ID_PATTERN = re.compile(r"^studentflow-marksheet offering=(\d+) term=(\d+)$")
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
 MAX_COLUMNS = 300
+# Read in the web request, so kept small: a full 2,000 x 300 grid of marks is under 20 MB of sheet XML.
+MAX_UNPACKED_BYTES = 25 * 1024 * 1024
 
 
 def offering_students(offering: CourseOffering) -> list:
@@ -180,7 +182,12 @@ def marksheet_read(*, upload, offering: CourseOffering, term: Term, by: User) ->
     try:
         # Zip bombs and absurd declared sizes are refused before openpyxl unpacks anything.
         spreadsheet_check(
-            content, file_format="xlsx", max_rows=MAX_ROWS, max_columns=MAX_COLUMNS, sheet=SHEET
+            content,
+            file_format="xlsx",
+            max_rows=MAX_ROWS,
+            max_columns=MAX_COLUMNS,
+            sheet=SHEET,
+            max_unpacked_bytes=MAX_UNPACKED_BYTES,
         )
     except SpreadsheetRefused as error:
         reading.errors.append(error.message)

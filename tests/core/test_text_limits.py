@@ -95,3 +95,21 @@ _HEADERS = [
     "guardian1_email",
     "guardian1_relationship",
 ]
+
+
+def test_the_migration_step_cuts_only_rows_over_the_limit(admin):
+    """What each text_length_limits migration runs before adding its constraint (shown on a column that
+    has no constraint, so the long row can exist)."""
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from modules.core.limits import text_truncate
+    from modules.core.models import Job
+
+    long, short = (Job.objects.create(kind="test", owner=admin, message=text) for text in ("é" * 600, "fine"))
+    text_truncate("core.Job", "message", 500).code(apps, SimpleNamespace(connection=connection))
+    long.refresh_from_db()
+    short.refresh_from_db()
+    assert long.message == "é" * 500 and short.message == "fine"

@@ -21,6 +21,7 @@ import datetime
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -50,9 +51,10 @@ def overdue_window(now: datetime.datetime | None = None) -> OverdueWindow:
     return OverdueWindow(since=now - lookback, until=now - lease)
 
 
-def fanouts_rerun(ids: Iterable[int], run: Callable[[int], object], *, what: str) -> int:
-    """Run `run(id)` for each id; one that fails is logged and left owed for the next sweep, so a single
-    bad row (a template error, a deleted guardian) cannot stop the others. Returns how many ran."""
+def fanouts_rerun(ids: Iterable, run: Callable[[Any], object], *, what: str) -> int:
+    """Run `run(id)` for each id (or batch of ids); one that fails is logged and left owed for the next
+    sweep, so a single bad row (a template error, a deleted guardian) cannot stop the others. Returns how
+    many ran."""
     done = 0
     for pk in ids:
         try:

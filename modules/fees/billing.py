@@ -337,6 +337,7 @@ def _write(
     Once it commits, the families are told about their new invoices on the queue (`notify`)."""
     numbers = ledger.next_numbers(DocumentKind.INVOICE, year, len(drafts))
     actor = by if by is not None and by.is_authenticated else None
+    now = timezone.now()
     invoices = [
         Invoice(
             number=number,
@@ -350,6 +351,7 @@ def _write(
             # A fully waived invoice owes nothing: settled from the start.
             status=InvoiceStatus.OPEN if draft.total > 0 else InvoiceStatus.PAID,
             created_by=actor,
+            notice_due_at=now if notify and draft.total > 0 else None,
         )
         for number, draft in zip(numbers, drafts, strict=True)
     ]

@@ -393,6 +393,9 @@ class Invoice(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set while the family is still to be told of this new invoice (modules/fees/notices.py); the fan-out
+    # sweep finds one whose task was lost.
+    notice_due_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
 
     objects = InvoiceQuerySet.as_manager()
 

@@ -22,6 +22,9 @@ from modules.accounts.services import invitation_send
 from modules.attendance.models import AttendancePolicy, AttendanceRecord, Register
 from modules.communications.models import Announcement, Notification
 from modules.exams.models import Assessment, TermStatus
+from modules.fees import billing
+from modules.fees.models import Invoice
+from modules.fees.notices import notify_new_invoices
 from tasks.announcements import announcements_publish_due_task
 from tasks.recovery import sweep_lost_fanouts
 from tests import factories as f
@@ -36,6 +39,7 @@ STORED_MOMENTS = {
     Assessment: ["published_at", "notified_at"],
     TermStatus: ["results_published_at", "results_notified_at"],
     Announcement: ["publish_at", "notified_at"],
+    Invoice: ["notice_due_at"],
 }
 
 
@@ -259,6 +263,49 @@ def test_lost_term_results_notices_are_sent_once_and_not_per_assessment(
     clock_moves_on(minutes=3)
     assert sweep(capture) == 0
     assert notices.count() == 1
+
+
+# --- new invoices ---------------------------------------------------------------------------------------
+
+
+def test_lost_new_invoice_notices_are_sent_once(school, bursar, guardian, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    structure = f.FeeStructureFactory(year=school.year, grade_level=school.section.grade_level)
+    instalment = f.InstalmentFactory(structure=structure, number=1, label="Term 1")
+    f.InstalmentChargeFactory(instalment=instalment, amount="500.00")
+    with capture(execute=False):  # the generation commits; its notice tasks are lost
+        billing.generate_invoices(year=school.year, number=1, by=bursar)
+    invoice = Invoice.objects.get(student=school.child)
+    assert titles(guardian, "new_invoice") == []
+
+    sweep(capture)
+    assert titles(guardian, "new_invoice") == []
+    clock_moves_on(minutes=3)
+    sweep(capture)
+    assert titles(guardian, "new_invoice") == [f"New invoice {invoice.number} for Sam"]
+    assert [m.subject for m in mail.outbox if m.to == [guardian.email]] == [
+        f"New invoice {invoice.number} for Sam"
+    ]
+
+    clock_moves_on(minutes=3)
+    assert sweep(capture) == 0
+    with capture(execute=True):
+        notify_new_invoices([invoice.pk])  # the lost task turning up after all
+    assert len(titles(guardian, "new_invoice")) == 1
+    assert len([m for m in mail.outbox if m.to == [guardian.email]]) == 1
+
+
+def test_invoices_generated_without_notices_owe_none(
+    school, bursar, guardian, django_capture_on_commit_callbacks
+):
+    structure = f.FeeStructureFactory(year=school.year, grade_level=school.section.grade_level)
+    instalment = f.InstalmentFactory(structure=structure, number=1, label="Term 1")
+    f.InstalmentChargeFactory(instalment=instalment, amount="500.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        billing.generate_invoices(year=school.year, number=1, by=bursar, notify=False)
+    clock_moves_on(minutes=3)
+    assert sweep(django_capture_on_commit_callbacks) == 0
+    assert titles(guardian, "new_invoice") == [] and mail.outbox == []
 
 
 # --- announcements: already covered by their own periodic task ------------------------------------------

@@ -329,7 +329,7 @@ def spreadsheet_rows(
     limit = max_rows + 1 + BLANK_ROW_ALLOWANCE
     filled = 0
     for number, row in enumerate(source, start=1):
-        if number > 1 and any(value not in (None, "") for value in row):
+        if number > 1 and any(value is not None and str(value).strip() for value in row):
             filled += 1
             if filled > max_rows:
                 raise SpreadsheetRefused(

@@ -614,6 +614,10 @@ def _analyse(job: Job, *, report_progress: bool) -> dict[str, Any]:
             _("These columns are not used and were ignored: %(columns)s.") % {"columns": ", ".join(ignored)}
         )
     data = list(_data_rows(rows))
+    if job.total != len(data):
+        # The upload only knew what the file declared (blank rows included, or nothing): now it is counted.
+        job.total = len(data)
+        Job.objects.filter(pk=job.pk).update(total=job.total)
     if not data:
         file_errors.append(_("The file has no data rows below the header row."))
     if file_errors:

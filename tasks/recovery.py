@@ -11,8 +11,13 @@ notified, whether its "publish now" task ran or not.
 
 from __future__ import annotations
 
+import datetime
+
+from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
+
+from tasks import attendance_reports, fees_reminders
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -29,3 +34,48 @@ def sweep_lost_fanouts() -> int:
         + terms_notices_recover()
         + invoices_notices_recover()
     )
+
+
+# Morning runs a killed worker lost. The fee reminders (07:00) and the Monday attendance digest (07:00) are
+# periodic tasks, not fan-outs of an event: nothing in the database says "this morning's run is owed". Both
+# are safe to run again on the same day (a reminder step and a week's digest are each sent once), so they
+# are simply run again on the hour for a few hours after: a run lost at 07:00 is made up by 08:00, one that
+# succeeded costs a few idle queries. Without this, a lost reminder waits a day, and a lost digest is never
+# sent (its patterns are no longer "new" next week).
+CATCH_UP_HOURS = 4
+
+
+def _local(timestamp: datetime.datetime) -> datetime.datetime:
+    utc = timestamp.replace(tzinfo=datetime.UTC) if timezone.is_naive(timestamp) else timestamp
+    return timezone.localtime(utc)
+
+
+def _catching_up(local: datetime.datetime, *, hour: int, minute: int) -> bool:
+    return local.minute == minute and hour < local.hour <= hour + CATCH_UP_HOURS
+
+
+def reminders_catch_up_time(timestamp: datetime.datetime) -> bool:
+    return _catching_up(
+        _local(timestamp), hour=fees_reminders.REMINDER_HOUR, minute=fees_reminders.REMINDER_MINUTE
+    )
+
+
+def digest_catch_up_time(timestamp: datetime.datetime) -> bool:
+    local = _local(timestamp)
+    return local.weekday() == attendance_reports.DIGEST_WEEKDAY and _catching_up(
+        local, hour=attendance_reports.DIGEST_HOUR, minute=attendance_reports.DIGEST_MINUTE
+    )
+
+
+@db_periodic_task(reminders_catch_up_time)
+def fees_reminders_catch_up() -> int:
+    from modules.fees.reminders import send_due_reminders
+
+    return send_due_reminders()
+
+
+@db_periodic_task(digest_catch_up_time)
+def attendance_weekly_digest_catch_up() -> int:
+    from modules.attendance.patterns import weekly_digest_send
+
+    return weekly_digest_send().new

@@ -16,6 +16,7 @@ from django.core import mail
 from django.db.models import F
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from modules.accounts.models import User
 from modules.accounts.services import invitation_send
@@ -26,7 +27,12 @@ from modules.fees import billing
 from modules.fees.models import Invoice
 from modules.fees.notices import notify_new_invoices
 from tasks.announcements import announcements_publish_due_task
-from tasks.recovery import sweep_lost_fanouts
+from tasks.recovery import (
+    digest_catch_up_time,
+    fees_reminders_catch_up,
+    reminders_catch_up_time,
+    sweep_lost_fanouts,
+)
 from tests import factories as f
 from tests.fakes import RecordingSmtpHandler, RefusingSmtpHandler, free_port, smtp_mailers, smtp_server
 
@@ -415,3 +421,46 @@ def test_an_invitation_refused_by_the_mail_server_is_not_retried(
         clock_moves_on(minutes=3)
         assert sweep(capture) == 0
     assert handler.envelopes == []
+
+
+# --- morning runs: fee reminders and the weekly digest -----------------------------------------------------
+
+
+def test_the_morning_runs_are_made_up_on_the_hour_for_four_hours(settings):
+    settings.TIME_ZONE = "UTC"
+    friday, monday = datetime.date(2026, 12, 4), datetime.date(2026, 12, 7)
+
+    def at(day, hour, minute=0):
+        return datetime.datetime.combine(day, datetime.time(hour, minute))  # naive UTC, as Huey passes it
+
+    assert [reminders_catch_up_time(at(friday, hour)) for hour in (7, 8, 9, 10, 11, 12)] == [
+        False,  # the run itself (tasks/fees_reminders.py)
+        True,
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert not reminders_catch_up_time(at(friday, 8, 1))
+    assert digest_catch_up_time(at(monday, 8)) and digest_catch_up_time(at(monday, 11))
+    assert not digest_catch_up_time(at(monday, 7)) and not digest_catch_up_time(at(friday, 8))
+
+
+def test_a_lost_morning_reminder_run_is_made_up_once(school, guardian, django_capture_on_commit_callbacks):
+    due = timezone.localdate() + datetime.timedelta(days=7)  # the "due in a week" step is reached today
+    f.InvoiceFactory(
+        year=school.year,
+        student=school.child,
+        total="250.00",
+        due_date=due,
+        section=school.section,
+        issued_on=timezone.localdate() - datetime.timedelta(days=30),
+    )
+    # The 07:00 run was lost with its worker: nobody was reminded. The catch-up an hour later reminds once.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert fees_reminders_catch_up.call_local() == 1
+    assert len(titles(guardian, "fee_reminder")) == 1
+    assert [m.to for m in mail.outbox if m.to == [guardian.email]] == [[guardian.email]]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert fees_reminders_catch_up.call_local() == 0
+    assert len(titles(guardian, "fee_reminder")) == 1

@@ -1356,6 +1356,7 @@ def _seed_assessments(
                         max_score=Decimal(max_score),
                         date=day,
                         published_at=published,
+                        notified_at=published,  # history: its families were told then
                         created_by_id=offering.teacher.user_id,
                     )
                 )
@@ -1524,6 +1525,7 @@ def _seed_term_results(
             TermStatus(
                 term=term,
                 results_published_at=_at(min(term.end_date + datetime.timedelta(days=5), last_day), 15),
+                results_notified_at=_at(min(term.end_date + datetime.timedelta(days=5), last_day), 15),
                 locked_at=_at(min(term.end_date + datetime.timedelta(days=12), last_day), 17),
                 locked_by_id=principal,
             )

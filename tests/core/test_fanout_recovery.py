@@ -10,9 +10,11 @@ on: every stored moment is moved back, as if the sweep ran a few minutes later.
 from __future__ import annotations
 
 import datetime
+from io import StringIO
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.db.models import F
 from django.test import override_settings
 from django.urls import reverse
@@ -21,7 +23,7 @@ from django.utils import timezone
 from modules.accounts.models import User
 from modules.accounts.services import invitation_send
 from modules.attendance.models import AttendancePolicy, AttendanceRecord, Register
-from modules.communications.models import Announcement, Notification
+from modules.communications.models import Announcement, Delivery, Notification
 from modules.exams.models import Assessment, TermStatus
 from modules.fees import billing
 from modules.fees.models import Invoice
@@ -464,3 +466,13 @@ def test_a_lost_morning_reminder_run_is_made_up_once(school, guardian, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         assert fees_reminders_catch_up.call_local() == 0
     assert len(titles(guardian, "fee_reminder")) == 1
+
+
+def test_the_demo_school_owes_no_fan_out(db, settings, tmp_path, django_capture_on_commit_callbacks):
+    """Its history (registers, publications, term results) was told when it happened: the sweep after
+    `seed_demo` sends nothing."""
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", "--size", "small", stdout=StringIO())
+    notifications, deliveries = Notification.objects.count(), Delivery.objects.count()
+    assert sweep(django_capture_on_commit_callbacks) == 0
+    assert (Notification.objects.count(), Delivery.objects.count()) == (notifications, deliveries)

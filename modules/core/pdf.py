@@ -14,6 +14,7 @@ import logging
 import mimetypes
 import multiprocessing
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -144,16 +145,26 @@ def _layout(html: str, origins: set[tuple[str, str]]) -> bytes:
 
 
 def _layout_with_limits(html: str, origins: set[tuple[str, str]]) -> bytes:
+    return run_with_limits(_layout, html, origins)
+
+
+def run_with_limits[T](layout: Callable[..., T], *args) -> T:
+    """`layout(*args)` in a child process under the PDF limits (STUDENTFLOW_PDF_TIMEOUT seconds,
+    STUDENTFLOW_PDF_MAX_MEMORY_MB more memory); its result comes back through a pipe, so it must pickle.
+
+    Every WeasyPrint layout of the portal runs this way (documents here, report cards in exams): none in
+    the web or queue process itself, which also keeps Pango's and fontconfig's locks out of the processes
+    that fork. Raises PdfFailed when a limit is reached or the layout fails."""
     timeout = settings.STUDENTFLOW_PDF_TIMEOUT
     if "fork" not in multiprocessing.get_all_start_methods():  # not Linux/BSD/macOS: no child, no limit
-        return _layout(html, origins)
+        return layout(*args)
     # fork, not spawn: the child starts in milliseconds with Django, WeasyPrint and the settings already
-    # loaded. It only lays out the HTML it was given (no database, no locks taken), and leaves by os._exit.
+    # loaded. It only lays out what it was given (no database, no locks taken), and leaves by os._exit.
     receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
         child = multiprocessing.get_context("fork").Process(
-            target=_layout_in_child, args=(html, origins, sender), daemon=True
+            target=_layout_in_child, args=(layout, args, sender), daemon=True
         )
         child.start()
     sender.close()
@@ -181,13 +192,13 @@ def _layout_with_limits(html: str, origins: set[tuple[str, str]]) -> bytes:
     return payload
 
 
-def _layout_in_child(html: str, origins: set[tuple[str, str]], sender) -> None:
+def _layout_in_child(layout: Callable, args: tuple, sender) -> None:
     # Pango and cairo may crash rather than fail cleanly when the memory limit bites; the parent reports
     # the child's death, so no traceback dump of the inherited fault handler is wanted.
     faulthandler.disable()
     _limit_memory(settings.STUDENTFLOW_PDF_MAX_MEMORY_MB * 1024 * 1024)
     try:
-        sender.send(("ok", _layout(html, origins)))
+        sender.send(("ok", layout(*args)))
     except Exception as error:  # reported to the parent, which raises it as PdfFailed
         # Out of memory shows as MemoryError from Python, or as an error from cairo/pango/harfbuzz.
         out_of_memory = (

@@ -28,7 +28,7 @@ from modules.academics.models import CourseOffering, Enrollment, EnrollmentStatu
 from modules.attendance.models import AttendanceRecord, AttendanceStatus
 from modules.core.jobs import job_enqueue, job_finish, job_lease_expired, job_recover
 from modules.core.models import Job, JobStatus, SchoolProfile
-from modules.core.pdf import PDF_BASE_URL, PortalUrlFetcher
+from modules.core.pdf import PDF_BASE_URL, PortalUrlFetcher, run_with_limits
 from modules.exams import grading
 from modules.exams.models import (
     Assessment,
@@ -297,18 +297,28 @@ class RenderedCards:
     passes: int
 
 
-def cards_pdf(batch: CardBatch, *, duplex: bool = False, html: str | None = None) -> RenderedCards:
-    """ONE document for the whole batch. With `duplex`, cards of an odd page count get a blank page after
-    them: one render to learn the page counts, a second only when some card needs padding."""
-    html = html if html is not None else cards_html(batch)
+def _cards_layout(html: str, cards: int, duplex: bool) -> tuple[bytes | None, int, frozenset[int]]:
+    """One layout (in the limited child process): the PDF and its page count, or, for duplex printing when
+    some cards have an odd page count, no PDF and the indexes of those cards (they need a blank page)."""
     document = _document(html)
-    passes = 1
-    if duplex and batch.cards:
-        odd = frozenset(i for i, n in enumerate(card_page_counts(document, len(batch.cards))) if n % 2)
+    if duplex and cards:
+        odd = frozenset(i for i, n in enumerate(card_page_counts(document, cards)) if n % 2)
         if odd:
-            document = _document(cards_html(batch, blank_after=odd))
-            passes = 2
-    return RenderedCards(pdf=document.write_pdf(), pages=len(document.pages), passes=passes)
+            return None, len(document.pages), odd
+    return document.write_pdf(), len(document.pages), frozenset()
+
+
+def cards_pdf(batch: CardBatch, *, duplex: bool = False, html: str | None = None) -> RenderedCards:
+    """ONE document for the whole batch, laid out under the PDF time and memory limits (core.pdf). With
+    `duplex`, cards of an odd page count get a blank page after them: one layout to learn the page counts,
+    a second only when some card needs padding."""
+    html = html if html is not None else cards_html(batch)
+    cards = len(batch.cards)
+    pdf, pages, odd = run_with_limits(_cards_layout, html, cards, duplex)
+    if pdf is not None:
+        return RenderedCards(pdf=pdf, pages=pages, passes=1)
+    pdf, pages, _odd = run_with_limits(_cards_layout, cards_html(batch, blank_after=odd), cards, False)
+    return RenderedCards(pdf=pdf, pages=pages, passes=2)
 
 
 def card_filename(batch: CardBatch) -> str:

@@ -133,3 +133,15 @@ def test_it_embeds_the_school_logo_as_a_data_url(school):
     assert '<img src="data:image/png;base64,' in html
     assert "Hilltop &lt;School&gt;" in html
     assert len(report_cards.cards_pdf(batch).pdf) > 1000
+
+
+def test_it_says_so_when_a_card_takes_longer_than_the_pdf_time_limit(school, admin, as_user, settings):
+    """Report cards are laid out under the same limit as every other PDF (core.pdf.run_with_limits): past
+    it the office reads why, instead of a worker held for as long as the layout takes."""
+    sams_term(school)
+    settings.STUDENTFLOW_PDF_TIMEOUT = 0
+    response = as_user(admin).get(_url(school))
+    assert response.status_code == 503
+    assert "This document took more than 0 seconds to produce, so it was stopped." in response.text
+    settings.STUDENTFLOW_PDF_TIMEOUT = 20
+    assert as_user(admin).get(_url(school)).status_code == 200

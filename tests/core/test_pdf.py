@@ -87,7 +87,7 @@ def test_a_document_that_lays_out_too_long_is_stopped_at_the_limit(heavy_templat
     started = time.monotonic()
     with pytest.raises(PdfFailed, match="took more than 1 second to produce, so it was stopped"):
         render_pdf(heavy_template, {"rows": range(60_000)})
-    assert time.monotonic() - started < 6
+    assert time.monotonic() - started < 15  # stopped: laid out in full it takes far longer
     assert multiprocessing.active_children() == []  # the layout was killed, not left running
 
 

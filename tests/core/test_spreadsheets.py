@@ -7,7 +7,6 @@ import html
 import io
 import re
 import struct
-import time
 import tracemalloc
 import zipfile
 
@@ -131,15 +130,14 @@ def office(as_user, admin, school):
 
 
 def _upload_bounded(client, name: str, content: bytes):
-    """Post the file to the student import; the response, the seconds it took and the peak MB allocated."""
+    """Post the file to the student import; the response and the peak MB allocated meanwhile."""
     tracemalloc.start()
-    started = time.monotonic()
     try:
         response = client.post(reverse("people:import_start"), {"file": SimpleUploadedFile(name, content)})
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    return response, time.monotonic() - started, peak / 1024 / 1024
+    return response, peak / 1024 / 1024
 
 
 def _page_text(response) -> str:
@@ -149,11 +147,11 @@ def _page_text(response) -> str:
 def test_an_upload_declaring_a_million_rows_is_refused_at_once(office):
     content = dimension_bomb()
     assert len(content) < 10_000
-    response, seconds, peak_mb = _upload_bounded(office, "students.xlsx", content)
+    response, peak_mb = _upload_bounded(office, "students.xlsx", content)
     assert response.status_code == 200  # the form again, with the message on the file field
     assert "This file declares 1,048,576 rows; the limit is 10,000." in _page_text(response)
     assert Job.objects.count() == 0
-    assert seconds < 5 and peak_mb < 50, (seconds, peak_mb)
+    assert peak_mb < 50, peak_mb  # bounded memory: refused before anything parses the rows
 
 
 def test_an_upload_declaring_sixteen_thousand_columns_is_refused(office):
@@ -168,11 +166,11 @@ def test_an_upload_declaring_sixteen_thousand_columns_is_refused(office):
 def test_a_zip_bomb_is_refused_without_unpacking_it(office):
     content = zip_bomb(300)
     assert len(content) < 2 * 1024 * 1024  # under the upload limit: only the zip's numbers give it away
-    response, seconds, peak_mb = _upload_bounded(office, "students.xlsx", content)
+    response, peak_mb = _upload_bounded(office, "students.xlsx", content)
     assert response.status_code == 200
     assert "This file is compressed too much to be a real spreadsheet." in _page_text(response)
     assert Job.objects.count() == 0
-    assert seconds < 5 and peak_mb < 50, (seconds, peak_mb)
+    assert peak_mb < 50, peak_mb  # bounded memory: refused before anything parses the rows
 
 
 def test_a_file_unpacking_beyond_the_limit_is_refused_even_when_it_compresses_like_a_real_one():
@@ -226,7 +224,6 @@ def test_a_cell_far_below_the_data_is_not_padded_row_by_row(office, django_captu
 
     with django_capture_on_commit_callbacks(execute=True):
         tracemalloc.start()
-        started = time.monotonic()
         try:
             response = office.post(
                 reverse("people:import_start"),
@@ -235,7 +232,7 @@ def test_a_cell_far_below_the_data_is_not_padded_row_by_row(office, django_captu
         finally:
             _current, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-    assert time.monotonic() - started < 5 and peak < 50 * 1024 * 1024
+    assert peak < 50 * 1024 * 1024
     text = _page_text(office.get(response["Location"]))
     assert "This file goes on down to row 11,002; the limit is 10,000 rows." in text
 
@@ -268,7 +265,6 @@ def test_the_marksheet_upload_refuses_the_same_files(as_user, teacher, school):
         (zip_bomb(300), "This file is compressed too much to be a real spreadsheet."),
     ]:
         tracemalloc.start()
-        started = time.monotonic()
         try:
             response = client.post(
                 url, {"term": school.term.pk, "file": SimpleUploadedFile("marks.xlsx", content)}
@@ -277,4 +273,4 @@ def test_the_marksheet_upload_refuses_the_same_files(as_user, teacher, school):
         finally:
             tracemalloc.stop()
         assert message in _page_text(response)
-        assert time.monotonic() - started < 5 and peak < 50 * 1024 * 1024
+        assert peak < 50 * 1024 * 1024

@@ -30,7 +30,6 @@ logger = logging.getLogger(__name__)
 
 # At most this many fan-outs of one kind are run again per sweep (the sweep runs every minute).
 FANOUT_BATCH = 50
-DEFAULT_LOOKBACK_HOURS = 48
 
 
 @dataclass(frozen=True)
@@ -45,9 +44,7 @@ class OverdueWindow:
 def overdue_window(now: datetime.datetime | None = None) -> OverdueWindow:
     now = now or timezone.now()
     lease = datetime.timedelta(seconds=settings.STUDENTFLOW_JOB_LEASE_SECONDS)
-    lookback = datetime.timedelta(
-        hours=getattr(settings, "STUDENTFLOW_FANOUT_LOOKBACK_HOURS", DEFAULT_LOOKBACK_HOURS)
-    )
+    lookback = datetime.timedelta(hours=settings.STUDENTFLOW_FANOUT_LOOKBACK_HOURS)
     return OverdueWindow(since=now - lookback, until=now - lease)
 
 

@@ -50,6 +50,17 @@ class Bench:
             self._clients[email] = client
         return self._clients[email]
 
+    def reauthenticated(self, client):
+        """The client after typing its password again (allauth's page): bulk exports ask for a recent
+        re-authentication (modules/core/exports.py). Valid for ACCOUNT_REAUTHENTICATION_TIMEOUT, longer than
+        a measure runs."""
+        from modules.core.demo import DEMO_PASSWORD
+
+        response = client.post("/accounts/reauthenticate/", {"password": DEMO_PASSWORD})
+        if response.status_code != 302:
+            raise BenchError(f"re-authentication answered {response.status_code}")
+        return client
+
     def get(self, client, url: str, expect: int = 200, **extra):
         response = client.get(url, **extra)
         if response.status_code != expect:

@@ -1,6 +1,14 @@
-"""Grades on the queue: telling families about published marks (report-card batches join it)."""
+"""Grades on the queue: telling families about published marks (report-card batches join it), and reading
+the offline marksheets teachers upload (never parsed in a web request)."""
 
-from huey.contrib.djhuey import db_task
+import datetime
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from modules.core.jobs import job_kind_register
+from modules.core.models import Job
+from modules.exams import marksheets
 
 
 @db_task(retries=3, retry_delay=30)
@@ -15,3 +23,21 @@ def notify_term_results(term_id: int) -> None:
     from modules.exams.publishing import term_results_notify
 
     term_results_notify(term_id=term_id)
+
+
+@db_task()
+def marksheet_read_task(job_id: str) -> None:
+    # Claimed under a lease in the uploader's language (modules/core/jobs.py); the sweeper requeues it.
+    marksheets.marksheet_job_read(job_id=job_id)
+
+
+def _queue_marksheet_read(job: Job) -> None:
+    marksheet_read_task(str(job.pk))
+
+
+job_kind_register(marksheets.READ_KIND, _queue_marksheet_read)
+
+
+@db_periodic_task(crontab(hour="3", minute="23"))
+def purge_stale_marksheet_uploads() -> int:
+    return marksheets.marksheet_uploads_purge(older_than=datetime.timedelta(days=1))

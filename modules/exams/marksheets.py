@@ -13,18 +13,27 @@ mark in the gradebook since; a cell changed in the file over a mark someone else
 (listed as a conflict, their mark stands). A file from before the Base sheet compares with the stored marks.
 
 Reading back never writes: `marksheet_read` returns every change (old → new), every conflict and every error.
-The changes are kept in the session (not the file) until the person confirms; `marksheet_apply` writes them
-all in one transaction through `mark_set`, or nothing.
+It runs on the queue, never in a web request: the request only makes the cheap bounded check
+(`marksheet_check`), stores the file privately and creates a "marksheet_read" Job (`marksheet_job_create`);
+the job reads the file (`marksheet_job_read`), keeps the reading in job.result and deletes the file. The
+teacher confirms the job: `marksheet_confirm` consumes it once and writes every change in one transaction
+through `mark_set`, or nothing.
 """
 
 from __future__ import annotations
 
+import datetime
 import io
+import logging
 import re
+import uuid
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill, Protection
@@ -34,6 +43,8 @@ from modules.academics.models import CourseOffering, Enrollment, EnrollmentStatu
 from modules.accounts.models import Role, User
 from modules.core.audit import audit_log
 from modules.core.concurrency import EditConflict, Verdict, edit_verdict
+from modules.core.jobs import job_enqueue, job_finish, job_run
+from modules.core.models import Job, JobStatus
 from modules.core.spreadsheets import SpreadsheetRefused, safe_cell, spreadsheet_check
 from modules.exams.models import Assessment, Mark
 from modules.exams.services import GradeError, mark_set, mark_text, parse_mark, term_locked
@@ -46,8 +57,11 @@ ID_PATTERN = re.compile(r"^studentflow-marksheet offering=(\d+) term=(\d+)$")
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
 MAX_COLUMNS = 300
-# Read in the web request, so kept small: a full 2,000 x 300 grid of marks is under 20 MB of sheet XML.
+# Kept small although it is read on the queue: a full 2,000 x 300 grid of marks is under 20 MB of sheet XML.
 MAX_UNPACKED_BYTES = 25 * 1024 * 1024
+READ_KIND = "marksheet_read"
+
+logger = logging.getLogger(__name__)
 
 
 def offering_students(offering: CourseOffering) -> list:
@@ -161,6 +175,25 @@ class Reading:
     def payload(self) -> list[dict]:
         return [asdict(change) for change in self.changes]
 
+    def as_result(self) -> dict:
+        """What the job keeps (job.result): the whole reading, and whether it was applied (one-time)."""
+        return {
+            "changes": self.payload(),
+            "errors": self.errors,
+            "conflicts": self.conflicts,
+            "rows": self.rows,
+            "applied": False,
+        }
+
+    @classmethod
+    def from_result(cls, result: dict) -> Reading:
+        return cls(
+            changes=[Change(**change) for change in result.get("changes", [])],
+            errors=list(result.get("errors", [])),
+            conflicts=list(result.get("conflicts", [])),
+            rows=result.get("rows", 0),
+        )
+
 
 def _text(value) -> str:
     """A cell as the text a person typed: 7.0 → "7", 7.5 → "7.5", text stripped of a protecting quote."""
@@ -175,20 +208,25 @@ def _text(value) -> str:
     return text
 
 
-def marksheet_read(*, upload, offering: CourseOffering, term: Term, by: User) -> Reading:
-    """Every change the file would make and every error in it; nothing is written."""
+def marksheet_check(content: bytes) -> None:
+    """The cheap bounded check (zip directory, declared extent), made in the request before the file is
+    stored: zip bombs and absurd declared sizes are refused before anything unpacks them.
+    Raises SpreadsheetRefused."""
+    spreadsheet_check(
+        content,
+        file_format="xlsx",
+        max_rows=MAX_ROWS,
+        max_columns=MAX_COLUMNS,
+        sheet=SHEET,
+        max_unpacked_bytes=MAX_UNPACKED_BYTES,
+    )
+
+
+def marksheet_read(*, content: bytes, offering: CourseOffering, term: Term, by: User) -> Reading:
+    """Every change the file would make and every error in it; nothing is written. Runs on the queue."""
     reading = Reading()
-    content = upload.read()  # at most MAX_UPLOAD_BYTES: the view checked the size
     try:
-        # Zip bombs and absurd declared sizes are refused before openpyxl unpacks anything.
-        spreadsheet_check(
-            content,
-            file_format="xlsx",
-            max_rows=MAX_ROWS,
-            max_columns=MAX_COLUMNS,
-            sheet=SHEET,
-            max_unpacked_bytes=MAX_UNPACKED_BYTES,
-        )
+        marksheet_check(content)  # again: the stored file is only trusted as far as it is checked
     except SpreadsheetRefused as error:
         reading.errors.append(error.message)
         return reading
@@ -346,6 +384,110 @@ def marksheet_read(*, upload, offering: CourseOffering, term: Term, by: User) ->
                     )
                 )
     return reading
+
+
+# ---------------------------------------------------------------------------------------------- the queue
+
+
+@transaction.atomic
+def marksheet_job_create(*, owner: User, offering: CourseOffering, term: Term, content: bytes) -> Job:
+    """Check an uploaded marksheet cheaply, store it privately and queue its reading (after commit).
+
+    Raises SpreadsheetRefused (nothing stored, no job) when the cheap check refuses the file. The caller
+    bounded its size (MAX_UPLOAD_BYTES)."""
+    marksheet_check(content)
+    path = default_storage.save(f"marksheets/{uuid.uuid4().hex}.xlsx", ContentFile(content))
+    job = Job.objects.create(
+        kind=READ_KIND,
+        owner=owner,
+        payload={"offering": offering.pk, "term": term.pk, "path": path},
+    )
+    return job_enqueue(job=job)
+
+
+def _delete_upload(job: Job) -> None:
+    path = job.payload.get("path")
+    if path and default_storage.exists(path):
+        default_storage.delete(path)
+    Job.objects.filter(pk=job.pk).update(payload={**job.payload, "path": ""})
+
+
+def _read(job: Job) -> None:
+    offering = (
+        CourseOffering.objects.select_related("subject", "section").filter(pk=job.payload["offering"]).first()
+    )
+    term = Term.objects.filter(pk=job.payload["term"]).first()
+    path = job.payload.get("path")
+    if offering is None or term is None or not path or not default_storage.exists(path):
+        message = _("The uploaded file is no longer available. Upload it again.")
+        if job_finish(job=job, status=JobStatus.FAILED, message=message):
+            _delete_upload(job)
+        return
+    with default_storage.open(path, "rb") as handle:
+        content = handle.read()
+    reading = marksheet_read(content=content, offering=offering, term=term, by=job.owner)
+    # Fenced: a run that was taken over writes nothing and leaves the file to its successor.
+    if job_finish(job=job, status=JobStatus.SUCCEEDED, result=reading.as_result()):
+        _delete_upload(job)  # the marks of a whole class: not kept once read
+
+
+def _failed(job: Job, error: Exception) -> None:
+    message = _("The file could not be read because of an unexpected error. Nothing was saved.")
+    if job_finish(job=job, status=JobStatus.FAILED, message=message):
+        _delete_upload(job)
+
+
+def marksheet_job_read(*, job_id) -> bool:
+    """What the queue runs: read the stored file under the job's lease (a killed read is queued again by the
+    sweeper and reads the file again: reading writes nothing but the job)."""
+    return job_run(job_id=job_id, kind=READ_KIND, run=_read, fail=_failed)
+
+
+def marksheet_uploads_purge(*, older_than: datetime.timedelta) -> int:
+    """Delete the stored files of readings that never finished (given up, lost) older than `older_than`:
+    they hold a class's marks. A reading still running then says the file is no longer available."""
+    cutoff = timezone.now() - older_than
+    stale = Job.objects.filter(kind=READ_KIND, created_at__lt=cutoff).exclude(payload__path="")
+    purged = 0
+    for job in stale.only("pk", "payload"):
+        if job.payload.get("path"):
+            _delete_upload(job)
+            purged += 1
+    return purged
+
+
+def marksheet_reading(job: Job) -> Reading | None:
+    """The job's reading once it is ready, else None."""
+    return Reading.from_result(job.result) if job.status == JobStatus.SUCCEEDED else None
+
+
+def marksheet_can_confirm(job: Job) -> bool:
+    result = job.result or {}
+    return (
+        job.status == JobStatus.SUCCEEDED
+        and not result.get("applied")
+        and not result.get("errors")
+        and bool(result.get("changes"))
+    )
+
+
+class MarksheetAlreadyApplied(Exception):
+    """The reading was confirmed already (a double click, the back button) or has nothing to save."""
+
+
+@transaction.atomic
+def marksheet_confirm(*, job: Job, offering: CourseOffering, term: Term, by: User, reason: str = "") -> int:
+    """Write a reading's changes once: the job is consumed by one conditional UPDATE (a second confirm,
+    even a concurrent one, finds it consumed: MarksheetAlreadyApplied), in the same transaction as the
+    write, so a refused write (GradeError) leaves the reading as it was."""
+    if not marksheet_can_confirm(job):
+        raise MarksheetAlreadyApplied
+    consumed = Job.objects.filter(pk=job.pk, status=JobStatus.SUCCEEDED, result__applied=False).update(
+        result={**job.result, "applied": True}
+    )
+    if not consumed:
+        raise MarksheetAlreadyApplied
+    return marksheet_apply(offering=offering, term=term, changes=job.result["changes"], by=by, reason=reason)
 
 
 @transaction.atomic

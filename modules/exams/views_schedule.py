@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,10 +20,10 @@ from modules.accounts import rules
 from modules.accounts.decorators import administrator_required, staff_required
 from modules.accounts.models import Role
 from modules.core.exports import export_refusal
-from modules.core.models import SchoolProfile
+from modules.core.models import Job, SchoolProfile
 from modules.core.params import query_id
 from modules.core.pdf import pdf_response, render_pdf
-from modules.core.spreadsheets import XLSX_CONTENT_TYPE
+from modules.core.spreadsheets import XLSX_CONTENT_TYPE, SpreadsheetRefused
 from modules.core.uploads import validate_attachment
 from modules.exams import marksheets, schedule
 from modules.exams.models import ExamPeriod, ExamSlot
@@ -200,8 +200,6 @@ def exam_timetable_pdf(request):
 
 # ---------------------------------------------------------------------------------------------- marksheets
 
-SESSION_PREFIX = "marksheet:"
-
 
 def _marksheet_offering(request, pk) -> CourseOffering:
     """The teacher of the class or the office; everyone else is told nothing (404)."""
@@ -222,7 +220,24 @@ def _term(request, offering) -> tuple[Term | None, list[Term]]:
     return current or (terms[0] if terms else None), terms
 
 
-def _marksheet_page(request, offering, term, terms, *, reading=None, token="", form=None, status=200):
+def _marksheet_job(request, offering, job_id) -> Job:
+    """A marksheet reading of this user's for this class; anyone else's, or another class's, is a 404."""
+    try:
+        pk = uuid.UUID(str(job_id))
+    except ValueError:
+        raise Http404 from None
+    job = Job.objects.filter(pk=pk, owner=request.user, kind=marksheets.READ_KIND).first()
+    if job is None or job.payload.get("offering") != offering.pk:
+        raise Http404
+    return job
+
+
+def _marksheet_page(request, offering, term, terms, *, job=None, form=None, status=200):
+    reading_url = ""
+    if job is not None:
+        reading_url = reverse("exams:marksheet", kwargs={"pk": offering.pk})
+        reading_url += f"?term={job.payload.get('term')}&reading={job.pk}"
+    can_confirm = job is not None and marksheets.marksheet_can_confirm(job)
     context = {
         "offering": offering,
         "term": term,
@@ -230,10 +245,14 @@ def _marksheet_page(request, offering, term, terms, *, reading=None, token="", f
         "locked": term_locked(term.pk) if term else False,
         "is_office": rules.is_administrator(request.user),
         "upload_form": form or MarksheetUploadForm(),
-        "reading": reading,
-        "confirm_form": MarksheetConfirmForm(initial={"token": token}) if token else None,
+        "job": job,
+        "reading_url": reading_url,
+        "reading_pending": job is not None and not job.is_finished,
+        "reading": marksheets.marksheet_reading(job) if job is not None else None,
+        "applied": job is not None and bool((job.result or {}).get("applied")),
+        "confirm_form": MarksheetConfirmForm(initial={"token": job.pk}) if can_confirm else None,
     }
-    template = "exams/marksheet.html#preview" if request.htmx and reading else "exams/marksheet.html"
+    template = "exams/marksheet.html#preview" if request.htmx and job else "exams/marksheet.html"
     response = render(request, template, context, status=status)
     response.headers["Vary"] = "HX-Request"
     return response
@@ -242,9 +261,14 @@ def _marksheet_page(request, offering, term, terms, *, reading=None, token="", f
 @require_GET
 @login_required
 def marksheet(request, pk):
+    """The marksheet page; with `reading`, the state of an upload: being read (polled), or its preview."""
     offering = _marksheet_offering(request, pk)
     term, terms = _term(request, offering)
-    return _marksheet_page(request, offering, term, terms)
+    job = None
+    if request.GET.get("reading"):
+        job = _marksheet_job(request, offering, request.GET["reading"])
+        term = next((t for t in terms if t.pk == job.payload.get("term")), None) or term
+    return _marksheet_page(request, offering, term, terms, job=job)
 
 
 @require_GET
@@ -271,10 +295,10 @@ def marksheet_export(request, pk):
 @require_POST
 @login_required
 def marksheet_preview(request, pk):
-    """Read an uploaded marksheet and show every change and every error; nothing is written yet.
+    """Check an uploaded marksheet cheaply and queue its reading; the page then polls the reading.
 
-    The parsed changes (not the file) wait in the session under a one-time token: small, private to this
-    login, gone after the confirm, and nothing to clean up on disk."""
+    The file is parsed on the queue, never here: only the bounded checks (size, signature, zip directory)
+    run in the request. The reading (every change and every error) is kept in the job, not the session."""
     offering = _marksheet_offering(request, pk)
     term, terms = _term(request, offering)
     form = MarksheetUploadForm(request.POST, request.FILES)
@@ -285,19 +309,18 @@ def marksheet_preview(request, pk):
         if not upload.name.lower().endswith(".xlsx"):
             raise ValidationError(_("Upload the .xlsx file downloaded from this page."))
         validate_attachment(upload, max_bytes=marksheets.MAX_UPLOAD_BYTES)
+        upload.seek(0)
+        job = marksheets.marksheet_job_create(
+            owner=request.user, offering=offering, term=term, content=upload.read()
+        )
     except ValidationError as error:
         form.add_error("file", error)
         return _marksheet_page(request, offering, term, terms, form=form, status=400)
-    reading = marksheets.marksheet_read(upload=upload, offering=offering, term=term, by=request.user)
-    token = ""
-    if not reading.errors and reading.changes:
-        token = secrets.token_urlsafe(16)
-        request.session[SESSION_PREFIX + token] = {
-            "offering": offering.pk,
-            "term": term.pk,
-            "changes": reading.payload(),
-        }
-    return _marksheet_page(request, offering, term, terms, reading=reading, token=token)
+    except SpreadsheetRefused as error:
+        form.add_error("file", error.message)
+        return _marksheet_page(request, offering, term, terms, form=form, status=400)
+    back = reverse("exams:marksheet", kwargs={"pk": offering.pk})
+    return redirect(f"{back}?term={term.pk}&reading={job.pk}")
 
 
 @require_POST
@@ -306,25 +329,26 @@ def marksheet_confirm(request, pk):
     offering = _marksheet_offering(request, pk)
     form = MarksheetConfirmForm(request.POST)
     back = reverse("exams:marksheet", kwargs={"pk": offering.pk})
-    pending = None
-    if form.is_valid():
-        pending = request.session.pop(SESSION_PREFIX + form.cleaned_data["token"], None)
-    if not pending or pending["offering"] != offering.pk:
-        messages.info(
-            request, _("There is nothing to save: these marks were saved already, or the preview expired.")
-        )
+    nothing = _("There is nothing to save: these marks were saved already, or the preview expired.")
+    if not form.is_valid():
+        messages.info(request, nothing)
         return redirect(back)
-    term = get_object_or_404(Term, pk=pending["term"])
+    job = _marksheet_job(request, offering, form.cleaned_data["token"])
+    term = get_object_or_404(Term, pk=job.payload.get("term"))
+    if not marksheets.marksheet_can_confirm(job):
+        messages.info(request, nothing)
+        return redirect(f"{back}?term={term.pk}")
     reason = form.cleaned_data["reason"]
     if term_locked(term.pk) and not reason.strip():
-        # Keep the preview so the office can give the reason and confirm again.
-        request.session[SESSION_PREFIX + form.cleaned_data["token"]] = pending
+        # Back to the preview so the office can give the reason and confirm again.
         messages.error(request, _("The term is locked: give a reason for the change."))
-        return redirect(f"{back}?term={term.pk}")
+        return redirect(f"{back}?term={term.pk}&reading={job.pk}")
     try:
-        count = marksheets.marksheet_apply(
-            offering=offering, term=term, changes=pending["changes"], by=request.user, reason=reason
+        count = marksheets.marksheet_confirm(
+            job=job, offering=offering, term=term, by=request.user, reason=reason
         )
+    except marksheets.MarksheetAlreadyApplied:
+        messages.info(request, nothing)
     except GradeError as error:
         messages.error(request, error.message)
     else:

@@ -249,7 +249,8 @@ def test_a_csv_with_too_many_rows_is_counted_without_being_kept():
 
 
 def test_the_marksheet_upload_refuses_the_same_files(as_user, teacher, school):
-    """The teachers' marksheet upload goes through the same check before openpyxl opens the file."""
+    """The teachers' marksheet upload goes through the same check, in the request, before the file is stored
+    and queued for reading."""
     client = as_user(teacher)
     reauthenticate(client)  # the marksheet download is a bulk export
     url = reverse("exams:marksheet_preview", kwargs={"pk": school.offering.pk})
@@ -272,5 +273,7 @@ def test_the_marksheet_upload_refuses_the_same_files(as_user, teacher, school):
             _current, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
+        assert response.status_code == 400  # refused in the request, before anything is stored or queued
         assert message in _page_text(response)
         assert peak < 50 * 1024 * 1024
+    assert not Job.objects.filter(kind="marksheet_read").exists()

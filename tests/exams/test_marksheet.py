@@ -1,21 +1,27 @@
 """Offline marksheets: export an offering's grid, fill it in with openpyxl (as a teacher would in a
-spreadsheet), upload for a preview of every change and every error, confirm to write them all at once."""
+spreadsheet), upload for a preview of every change and every error (read on the queue, after commit, as in
+production), confirm to write them all at once."""
 
 from __future__ import annotations
 
+import datetime
 import html
 import io
 from decimal import Decimal
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from modules.core.models import AuditEvent
-from modules.exams.marksheets import FIRST_MARK_COLUMN, FIRST_STUDENT_ROW
+from modules.core.jobs import jobs_sweep
+from modules.core.models import AuditEvent, Job, JobStatus
+from modules.exams.marksheets import FIRST_MARK_COLUMN, FIRST_STUDENT_ROW, READ_KIND
 from modules.exams.models import Mark, TermStatus
+from tasks.exams import purge_stale_marksheet_uploads
 from tests import factories as f
 from tests.reauth import reauthenticate
 
@@ -51,11 +57,20 @@ def find_row(sheet, admission) -> int:
     raise AssertionError(admission)
 
 
-def upload(client, school, workbook, offering=None):
+def post_file(client, school, workbook, offering=None):
     buffer = io.BytesIO()
     workbook.save(buffer)
     file = SimpleUploadedFile("marks.xlsx", buffer.getvalue())
     return client.post(url("marksheet_preview", school, offering), {"term": school.term.pk, "file": file})
+
+
+def upload(client, school, workbook, offering=None):
+    """Post the file, let the queue read it after commit (as in production), and open the page the
+    teacher is sent to: the preview of the reading."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = post_file(client, school, workbook, offering)
+    assert response.status_code == 302
+    return client.get(response["Location"])
 
 
 def test_it_exports_the_grid_with_ids_maxima_and_marks(as_user, teacher, school, grid):
@@ -256,3 +271,133 @@ def test_a_file_downloaded_before_a_gradebook_change_does_not_undo_it(as_user, t
     assert client.post(url("marksheet_confirm", school), {"token": token}).status_code == 302
     marks = {(m.assessment.name, m.student.first_name): m.display for m in Mark.objects.all()}
     assert marks == {("Quiz 1", "Sam"): "15", ("Quiz 2", "Ann"): "9", ("Quiz 2", "Sam"): "16"}
+
+
+def changed_workbook(client, school):
+    workbook = export(client, school)
+    workbook["Marks"].cell(find_row(workbook["Marks"], "A-0001"), FIRST_MARK_COLUMN).value = 17
+    return workbook
+
+
+def test_the_request_stores_the_file_and_queues_the_reading_without_parsing_it(
+    as_user, teacher, school, grid, django_capture_on_commit_callbacks
+):
+    client = as_user(teacher)
+    workbook = changed_workbook(client, school)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = post_file(client, school, workbook)
+    job = Job.objects.get(kind=READ_KIND)
+    page = url("marksheet", school) + f"?term={school.term.pk}&reading={job.pk}"
+    assert response.status_code == 302 and response["Location"] == page
+    assert len(callbacks) == 1  # the reading waits for the queue
+    assert job.status == JobStatus.QUEUED and job.owner == teacher and job.result == {}
+    assert job.payload["offering"] == school.offering.pk and job.payload["term"] == school.term.pk
+    assert default_storage.exists(job.payload["path"])  # stored privately until read
+
+    response = client.get(page)
+    text = response.content.decode()
+    assert "Reading your file…" in text and response.context["reading"] is None
+    assert f'hx-get="{html.escape(page)}"' in text and 'hx-trigger="every 1s"' in text
+    assert response.context["confirm_form"] is None
+
+    callbacks[0]()  # the queue runs
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and not job.payload["path"]
+    assert not default_storage.exists(response.context["job"].payload["path"])  # deleted once read
+    response = client.get(page, HTTP_HX_REQUEST="true")
+    text = response.content.decode()
+    assert "<html" not in text and "Reading your file…" not in text and "hx-trigger" not in text
+    assert [(c.student, c.old, c.new) for c in response.context["reading"].changes] == [
+        ("Sam Parent", "12", "17")
+    ]
+    assert "Save 1 change" in text
+    assert Mark.objects.get().score == 12
+
+
+def test_another_user_can_neither_see_nor_confirm_someone_elses_reading(
+    as_user, teacher, admin, school, grid
+):
+    teacher_client = as_user(teacher)
+    response = upload(teacher_client, school, changed_workbook(teacher_client, school))
+    token = response.context["confirm_form"].initial["token"]
+    page = url("marksheet", school) + f"?reading={token}"
+    office = as_user(admin)  # allowed on the class, but the reading is the teacher's
+    assert office.get(page).status_code == 404
+    assert office.post(url("marksheet_confirm", school), {"token": token}).status_code == 404
+    assert office.post(url("marksheet_confirm", school), {"token": "not-a-job"}).status_code == 404
+    # Nor through another class of the teacher's own.
+    teacher_client = as_user(teacher)
+    other = f.CourseOfferingFactory(section=school.section, teacher=school.offering.teacher)
+    assert teacher_client.get(url("marksheet", school, other) + f"?reading={token}").status_code == 404
+    assert teacher_client.post(url("marksheet_confirm", school, other), {"token": token}).status_code == 404
+    assert Mark.objects.get().score == 12
+    assert teacher_client.post(url("marksheet_confirm", school), {"token": token}).status_code == 302
+    assert Mark.objects.get().score == 17
+
+
+def test_a_reading_is_confirmed_once(as_user, teacher, school, grid):
+    client = as_user(teacher)
+    response = upload(client, school, changed_workbook(client, school))
+    token = response.context["confirm_form"].initial["token"]
+    client.post(url("marksheet_confirm", school), {"token": token})
+    Mark.objects.update(score=3)  # changed again in the gradebook afterwards
+    response = client.post(url("marksheet_confirm", school), {"token": token}, follow=True)
+    assert "There is nothing to save" in response.content.decode()
+    assert Mark.objects.get().score == 3
+    assert Job.objects.get(pk=token).result["applied"] is True
+    assert AuditEvent.objects.filter(action="marksheet.import").count() == 1
+    page = client.get(url("marksheet", school) + f"?reading={token}")
+    assert "These changes were saved." in page.content.decode() and page.context["confirm_form"] is None
+
+
+def test_a_reading_lost_with_its_worker_is_queued_again_by_the_sweeper(
+    as_user, teacher, school, grid, django_capture_on_commit_callbacks
+):
+    client = as_user(teacher)
+    with django_capture_on_commit_callbacks() as callbacks:
+        post_file(client, school, changed_workbook(client, school))
+    assert len(callbacks) == 1  # the worker holding this task is killed: it never runs
+    job = Job.objects.get(kind=READ_KIND)
+    Job.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, attempts=1, leased_until=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    page = url("marksheet", school) + f"?reading={job.pk}"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs_sweep().restarted == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and job.attempts == 2
+    response = client.get(page)
+    assert [(c.student, c.new) for c in response.context["reading"].changes] == [("Sam Parent", "17")]
+    assert "Finished after a restart" in response.content.decode()
+    client.post(url("marksheet_confirm", school), {"token": str(job.pk)})
+    assert Mark.objects.get().score == 17
+
+
+def test_a_reading_whose_file_is_gone_says_so(
+    as_user, teacher, school, grid, django_capture_on_commit_callbacks
+):
+    client = as_user(teacher)
+    with django_capture_on_commit_callbacks() as callbacks:
+        post_file(client, school, changed_workbook(client, school))
+    job = Job.objects.get(kind=READ_KIND)
+    default_storage.delete(job.payload["path"])  # purged (tasks.exams) before a worker got to it
+    callbacks[0]()
+    response = client.get(url("marksheet", school) + f"?reading={job.pk}")
+    assert "The uploaded file is no longer available. Upload it again." in response.content.decode()
+    assert response.context["confirm_form"] is None
+
+
+def test_an_upload_never_read_is_purged_after_a_day(
+    as_user, teacher, school, grid, django_capture_on_commit_callbacks
+):
+    client = as_user(teacher)
+    with django_capture_on_commit_callbacks():  # the task is lost: nothing reads the file
+        post_file(client, school, changed_workbook(client, school))
+    job = Job.objects.get(kind=READ_KIND)
+    path = job.payload["path"]
+    assert purge_stale_marksheet_uploads.call_local() == 0  # a fresh upload is kept for its reading
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(days=2))
+    assert purge_stale_marksheet_uploads.call_local() == 1
+    assert not default_storage.exists(path)
+    job.refresh_from_db()
+    assert job.payload["path"] == ""

@@ -80,3 +80,25 @@ def test_it_refuses_a_grading_scale_saved_by_a_colleague_since_the_page_was_draw
     assert "Someone else saved this grading scale since you opened the page" in response.text
     scale.refresh_from_db()
     assert (scale.name, scale.pass_mark, scale.bands.count()) == ("Letters A–F", 50, 2)
+
+
+def test_it_keeps_both_editors_changes_to_an_announcement(as_user, admin, other_admin, school):
+    import datetime
+
+    from django.utils import timezone
+
+    from modules.communications.models import Announcement
+
+    item = Announcement.objects.create(
+        title="Sports day",
+        body="On Friday.",
+        author=admin,
+        publish_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    url = reverse("communications:announcement_edit", kwargs={"pk": item.pk})
+    first, second, drawn_first, drawn_second = _both_open(as_user, admin, other_admin, url)
+    assert "edit_base" in drawn_first
+    assert first.post(url, {**drawn_first, "title": "Sports day moved"}).status_code == 302
+    assert second.post(url, {**drawn_second, "body": "On Friday, bring water."}).status_code == 302
+    item.refresh_from_db()
+    assert (item.title, item.body) == ("Sports day moved", "On Friday, bring water.")

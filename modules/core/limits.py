@@ -40,11 +40,27 @@ def text_truncate(model: str, field: str, limit: int) -> migrations.RunPython:
     """A migration step cutting existing values of `model` ("app.Model") `field` to `limit` characters.
 
     Runs before the migration adds `text_length_check`, which an existing longer row would otherwise make
-    fail. Only text no form could have accepted since is cut (an oversized address pasted in by a script).
-    """
+    fail. Nothing typed is lost: each cut value is kept whole in an audit event ("text.truncated", the
+    full text in `before`), which the office finds in the audit log. Expected to touch no row on a real
+    school's data (the limits are far above real addresses and notes); it exists for pasted-in junk.
+    The migration using it depends on core's first migration (the audit log)."""
 
     def cut(apps, schema_editor) -> None:
-        rows = apps.get_model(model)._default_manager.using(schema_editor.connection.alias)
-        rows.annotate(chars=Length(field)).filter(chars__gt=limit).update(**{field: Substr(field, 1, limit)})
+        alias = schema_editor.connection.alias
+        rows = apps.get_model(model)._default_manager.using(alias)
+        audit = apps.get_model("core", "AuditEvent")._default_manager.using(alias)
+        too_long = rows.annotate(chars=Length(field)).filter(chars__gt=limit)
+        for pk, text in too_long.values_list("pk", field).iterator():
+            audit.create(
+                action="text.truncated",
+                object_type=model.lower(),
+                object_id=str(pk),
+                object_repr=f"{model} {pk}: {field}",
+                before={field: text},
+                after={field: text[:limit]},
+                reason=f"Cut to {limit} characters when the length limit was introduced; the whole text "
+                "is kept in this event.",
+            )
+        too_long.update(**{field: Substr(field, 1, limit)})
 
     return migrations.RunPython(cut, migrations.RunPython.noop, elidable=True)

@@ -7,6 +7,7 @@ from modules.core.limits import text_truncate
 
 class Migration(migrations.Migration):
     dependencies = [
+        ("core", "0001_initial"),  # text_truncate keeps cut text in the audit log
         ("academics", "0002_initial"),
     ]
 

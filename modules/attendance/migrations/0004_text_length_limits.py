@@ -8,6 +8,7 @@ from modules.core.limits import text_truncate
 
 class Migration(migrations.Migration):
     dependencies = [
+        ("core", "0001_initial"),  # text_truncate keeps cut text in the audit log
         ("attendance", "0003_record_index_covers_analytics"),
         ("people", "0002_text_length_limits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -8,6 +8,7 @@ from modules.core.limits import text_truncate
 
 class Migration(migrations.Migration):
     dependencies = [
+        ("core", "0001_initial"),  # text_truncate keeps cut text in the audit log
         ("academics", "0003_text_length_limits"),
         ("communications", "0004_fee_notification_kinds"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

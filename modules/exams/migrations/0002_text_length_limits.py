@@ -8,6 +8,7 @@ from modules.core.limits import text_truncate
 
 class Migration(migrations.Migration):
     dependencies = [
+        ("core", "0001_initial"),  # text_truncate keeps cut text in the audit log
         ("academics", "0003_text_length_limits"),
         ("exams", "0001_initial"),
         ("people", "0002_text_length_limits"),

@@ -8,6 +8,7 @@ from modules.core.limits import text_truncate
 
 class Migration(migrations.Migration):
     dependencies = [
+        ("core", "0001_initial"),  # text_truncate keeps cut text in the audit log
         ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -4,6 +4,29 @@ import django.db.models.functions.text
 from django.db import migrations, models
 
 
+def refuse_case_duplicates(apps, schema_editor):
+    """The constraint below would fail with a bare IntegrityError on two logins whose addresses differ only
+    in case; say which, so the office can merge or change them before upgrading."""
+    from django.db.models import Count
+    from django.db.models.functions import Lower
+
+    User = apps.get_model("accounts", "User")
+    clashes = (
+        User.objects.using(schema_editor.connection.alias)
+        .annotate(address=Lower("email"))
+        .values("address")
+        .annotate(logins=Count("pk"))
+        .filter(logins__gt=1)
+        .values_list("address", flat=True)
+    )
+    if clashes:
+        raise RuntimeError(
+            "These addresses belong to more than one login (differing only in upper/lower case): "
+            + ", ".join(sorted(clashes)[:20])
+            + ". Give each login its own address, then migrate again."
+        )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -17,6 +40,7 @@ class Migration(migrations.Migration):
             name='session_epoch',
             field=models.PositiveIntegerField(default=0, editable=False, verbose_name='session generation'),
         ),
+        migrations.RunPython(refuse_case_duplicates, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='user',
             constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('email'), name='user_email_unique_ci'),

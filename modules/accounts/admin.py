@@ -156,6 +156,9 @@ class AuditedAuthenticatorAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         audit_log(actor=request.user, action="authenticator.remove", obj=obj.user, before={"type": obj.type})
         super().delete_model(request, obj)
+        # Their open sessions passed MFA with the removed authenticator: MFA follows the account, so they
+        # are signed out now and enrol again at their next sign-in.
+        user_sessions_end(user=obj.user, by=request.user, reason="authenticator.remove")
 
     def delete_queryset(self, request, queryset):
         for authenticator in queryset.select_related("user"):

@@ -124,14 +124,19 @@ def test_it_sends_a_reset_link_instead_of_a_typed_password(as_root, root, guardi
     assert AuditEvent.objects.filter(action="login.password_reset_sent", actor=root).exists()
 
 
-def test_it_audits_a_superuser_removing_an_authenticator(as_root, root, teacher, enrol):
+def test_it_audits_a_superuser_removing_an_authenticator(as_root, root, teacher, enrol, as_user):
     enrol(teacher)
+    teachers_session = as_user(teacher)
+    assert teachers_session.get(reverse("home")).status_code == 200
     authenticator = Authenticator.objects.get(user=teacher)
     url = reverse("admin:mfa_authenticator_delete", args=[authenticator.pk])
     assert as_root.post(url, {"post": "yes"}).status_code == 302
     assert not Authenticator.objects.filter(pk=authenticator.pk).exists()
     event = AuditEvent.objects.get(action="authenticator.remove")
     assert event.actor == root and event.object_id == str(teacher.pk)
+    # MFA follows the account: the session that passed it with the removed authenticator is over.
+    response = teachers_session.get(reverse("home"))
+    assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
 
 
 def test_it_audits_a_change_to_a_groups_permissions(as_root, root):

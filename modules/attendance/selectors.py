@@ -50,6 +50,8 @@ def register_rows(register: Register) -> list[RegisterRow]:
 
 @dataclass(frozen=True)
 class RegisterCounts:
+    """A register's counters: present, absent, late, excused and unmarked add up to `total`."""
+
     total: int
     present: int
     absent: int
@@ -59,11 +61,15 @@ class RegisterCounts:
 
 
 def register_counts(rows: list[RegisterRow]) -> RegisterCounts:
+    """Each student counted once: by their mark, or as unmarked (an unmarked row is drawn "present", the
+    status it is saved with on submission, but it is not counted present until then)."""
     counts = dict.fromkeys(AttendanceStatus.values, 0)
     unmarked = 0
     for row in rows:
-        counts[row.status] += 1
-        unmarked += 0 if row.is_marked else 1
+        if row.is_marked:
+            counts[row.status] += 1
+        else:
+            unmarked += 1
     return RegisterCounts(
         total=len(rows),
         present=counts[AttendanceStatus.PRESENT],
@@ -93,7 +99,7 @@ def register_tally(register: Register) -> RegisterCounts:
     unmarked = by_mark.pop(None, 0)
     return RegisterCounts(
         total=unmarked + sum(by_mark.values()),
-        present=by_mark.get(AttendanceStatus.PRESENT, 0) + unmarked,
+        present=by_mark.get(AttendanceStatus.PRESENT, 0),
         absent=by_mark.get(AttendanceStatus.ABSENT, 0),
         late=by_mark.get(AttendanceStatus.LATE, 0),
         excused=by_mark.get(AttendanceStatus.EXCUSED, 0),

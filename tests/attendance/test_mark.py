@@ -289,5 +289,5 @@ def test_it_keeps_a_mark_within_a_fixed_number_of_queries(
         f.EnrollmentFactory(student=f.StudentFactory(), section=school.section)
     with django_assert_max_num_queries(12):
         response = client.post(mark_url(register), row_data(school.child, "late"), headers=HTMX)
-    assert 'data-count="present">30<' in response.content.decode()
+    assert 'data-count="unmarked">30<' in response.content.decode()
     assert Register.objects.get(pk=register.pk).state == "in_progress"

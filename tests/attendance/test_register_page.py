@@ -4,6 +4,7 @@ budget, and what it says when it can no longer be changed."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -53,7 +54,8 @@ def test_it_shows_every_student_present_by_default(as_user, teacher, school):
     for student in [school.child, *classmates]:
         assert student.full_name in page
         assert checked(page, student, "present")
-    assert 'data-count="present">4<' in page
+    # Drawn present, counted unmarked until marked or submitted: the counters add up to the class.
+    assert 'data-count="present">0<' in page
     assert 'data-count="unmarked">4<' in page
     assert "Submit register" in page
     # The other section's student is not on this register.
@@ -192,3 +194,19 @@ def test_it_keeps_the_page_within_eight_queries_whatever_the_class_size(
     with CaptureQueriesContext(connection) as forty:
         client.get(page_url(register))
     assert len(forty) == len(ten) <= 8
+
+
+def test_its_counters_add_up_to_the_class_before_during_and_after_marking(as_user, teacher, school):
+    enrol(school.section, 24)
+    register = f.RegisterFactory(section=school.section)
+    client = as_user(teacher)
+
+    def counters() -> dict[str, int]:
+        page = client.get(page_url(register)).content.decode()
+        return {name: int(n) for name, n in re.findall(r'data-count="(\w+)">(\d+)<', page)}
+
+    assert counters() == {"present": 0, "absent": 0, "late": 0, "excused": 0, "unmarked": 25}
+    f.AttendanceRecordFactory(register=register, student=school.child, status="absent")
+    shown = counters()
+    assert shown["absent"] == 1 and shown["unmarked"] == 24
+    assert sum(shown.values()) == 25

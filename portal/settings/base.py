@@ -148,6 +148,7 @@ LOGOUT_REDIRECT_URL = "account_login"
 # allauth: email login, no public sign-up (the office creates accounts and sends invitations).
 ACCOUNT_ADAPTER = "modules.accounts.adapters.AccountAdapter"
 MFA_ADAPTER = "modules.accounts.adapters.MFAAdapter"
+ACCOUNT_FORMS = {"login": "modules.accounts.forms.PortalLoginForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -78,3 +78,12 @@ def test_it_signs_out_on_post(client, teacher, password):
     response = client.post(reverse("account_logout"))
     assert response.status_code == 302
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_the_sign_in_page_offers_no_sign_up_and_puts_the_cursor_in_the_email_field(client, db):
+    """Accounts come from the office's invitations: a "sign up first" link led to "Sign Up Closed"."""
+    page = client.get(reverse("account_login")).content.decode()
+    assert "sign up" not in page.lower()
+    assert reverse("account_signup") not in page
+    email_input = page.split('name="login"', 1)[1].split(">", 1)[0]
+    assert "autofocus" in email_input

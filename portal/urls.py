@@ -29,6 +29,8 @@ urlpatterns = [
                 "health_check.checks.Database",
                 "health_check.checks.Cache",
                 "modules.core.health.QueueCheck",
+                "modules.core.health.WorkerCheck",
+                "modules.core.health.MailerCheck",
             ]
         ),
         name="health",

@@ -7,7 +7,9 @@ Huey does not acknowledge tasks, so a task lost with its worker is found from th
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import HUEY, db_periodic_task
+
+from modules.core.health import worker_heartbeat_record
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -16,3 +18,15 @@ def sweep_jobs() -> int:
 
     result = jobs_sweep()
     return result.restarted + result.failed
+
+
+@db_periodic_task(crontab(minute="*"))
+def worker_heartbeat() -> float:
+    """Every minute: a worker is alive and runs tasks (/health/ reports it down otherwise)."""
+    return worker_heartbeat_record()
+
+
+@HUEY.on_startup()
+def worker_heartbeat_at_startup() -> None:
+    # So that /health/ is green as soon as the worker is up, not a minute later.
+    worker_heartbeat_record()

@@ -308,6 +308,8 @@ STUDENTFLOW_JOB_MAX_ATTEMPTS = env_int("STUDENTFLOW_JOB_MAX_ATTEMPTS", 3)
 STUDENTFLOW_JOB_SILENT_SECONDS = env_int("STUDENTFLOW_JOB_SILENT_SECONDS", 900)
 # Notices whose task a killed worker lost are sent by the sweeper, looking back at most this many hours.
 STUDENTFLOW_FANOUT_LOOKBACK_HOURS = env_int("STUDENTFLOW_FANOUT_LOOKBACK_HOURS", 48)
+# /health/ reports the worker down when none has run its minute heartbeat for this many seconds.
+STUDENTFLOW_WORKER_HEARTBEAT_MAX_AGE = env_int("STUDENTFLOW_WORKER_HEARTBEAT_MAX_AGE", 180)
 # Report cards rendered per part of a batch: a batch whose worker was killed resumes after its last part.
 STUDENTFLOW_REPORT_CARD_PART_SIZE = env_int("STUDENTFLOW_REPORT_CARD_PART_SIZE", 20)
 # How often an open page asks whether there are new notifications (the answer is 204 when there are none).

@@ -15,11 +15,19 @@ def _admins_job(with_file: bool = False) -> dict:
     return {"pk": job.pk}
 
 
+def _worker_alive() -> dict:
+    """/health/ is green only with a live worker: as if one had just run its heartbeat."""
+    from modules.core.health import worker_heartbeat_record
+
+    worker_heartbeat_record()
+    return {}
+
+
 # A job's pages belong to whoever started it; anyone else gets a 404.
 OWNER_ONLY = expect(404, admin=200)
 
 RULES = [
     Rule("job_progress", kwargs=lambda s: _admins_job(), expect=OWNER_ONLY),
     Rule("job_download", kwargs=lambda s: _admins_job(with_file=True), expect=OWNER_ONLY),
-    Rule("health", expect=PUBLIC),
+    Rule("health", kwargs=lambda s: _worker_alive(), expect=PUBLIC),
 ]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime
 
-from django.utils import timezone
 from huey.contrib.djhuey import db_periodic_task
+
+from tasks.clock import school_time
 
 # When the digest goes out, in the school's time zone (settings.TIME_ZONE): Monday 07:00.
 DIGEST_WEEKDAY, DIGEST_HOUR, DIGEST_MINUTE = 0, 7, 0
@@ -14,8 +15,7 @@ DIGEST_WEEKDAY, DIGEST_HOUR, DIGEST_MINUTE = 0, 7, 0
 
 def monday_morning(timestamp: datetime.datetime) -> bool:
     """Huey hands periodic checks a naive UTC time; the digest hour is read in the school's time zone."""
-    utc = timestamp.replace(tzinfo=datetime.UTC) if timezone.is_naive(timestamp) else timestamp
-    local = timezone.localtime(utc)
+    local = school_time(timestamp)
     return (local.weekday(), local.hour, local.minute) == (DIGEST_WEEKDAY, DIGEST_HOUR, DIGEST_MINUTE)
 
 

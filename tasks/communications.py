@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
+
+from tasks.clock import school_time
 
 # When the daily digest goes out, in the school's time zone (settings.TIME_ZONE).
 DIGEST_HOUR, DIGEST_MINUTE = 17, 30
@@ -22,8 +23,7 @@ def local_crontab(*, hour: int, minute: int):
     matches = crontab(hour=str(hour), minute=str(minute))
 
     def validate(timestamp: datetime.datetime) -> bool:
-        utc = timestamp.replace(tzinfo=datetime.UTC) if timezone.is_naive(timestamp) else timestamp
-        return matches(timezone.localtime(utc).replace(tzinfo=None))
+        return matches(school_time(timestamp).replace(tzinfo=None))
 
     return validate
 

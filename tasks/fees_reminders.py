@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime
 
-from django.utils import timezone
 from huey.contrib.djhuey import db_periodic_task
+
+from tasks.clock import school_time
 
 # When reminders go out, in the school's time zone (settings.TIME_ZONE): every day at 07:00.
 REMINDER_HOUR, REMINDER_MINUTE = 7, 0
@@ -14,8 +15,7 @@ REMINDER_HOUR, REMINDER_MINUTE = 7, 0
 
 def every_morning(timestamp: datetime.datetime) -> bool:
     """Huey hands periodic checks a naive UTC time; the hour is read in the school's time zone."""
-    utc = timestamp.replace(tzinfo=datetime.UTC) if timezone.is_naive(timestamp) else timestamp
-    local = timezone.localtime(utc)
+    local = school_time(timestamp)
     return (local.hour, local.minute) == (REMINDER_HOUR, REMINDER_MINUTE)
 
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime
 
-from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from tasks import attendance_reports, fees_reminders
+from tasks.clock import school_time
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -45,23 +45,18 @@ def sweep_lost_fanouts() -> int:
 CATCH_UP_HOURS = 4
 
 
-def _local(timestamp: datetime.datetime) -> datetime.datetime:
-    utc = timestamp.replace(tzinfo=datetime.UTC) if timezone.is_naive(timestamp) else timestamp
-    return timezone.localtime(utc)
-
-
 def _catching_up(local: datetime.datetime, *, hour: int, minute: int) -> bool:
     return local.minute == minute and hour < local.hour <= hour + CATCH_UP_HOURS
 
 
 def reminders_catch_up_time(timestamp: datetime.datetime) -> bool:
     return _catching_up(
-        _local(timestamp), hour=fees_reminders.REMINDER_HOUR, minute=fees_reminders.REMINDER_MINUTE
+        school_time(timestamp), hour=fees_reminders.REMINDER_HOUR, minute=fees_reminders.REMINDER_MINUTE
     )
 
 
 def digest_catch_up_time(timestamp: datetime.datetime) -> bool:
-    local = _local(timestamp)
+    local = school_time(timestamp)
     return local.weekday() == attendance_reports.DIGEST_WEEKDAY and _catching_up(
         local, hour=attendance_reports.DIGEST_HOUR, minute=attendance_reports.DIGEST_MINUTE
     )

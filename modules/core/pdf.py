@@ -136,16 +136,12 @@ def render_pdf(template_name: str, context: dict, *, request: HttpRequest | None
     origins = set()
     if request is not None:
         origins.add(_origin(request.build_absolute_uri("/")))
-    return _layout_with_limits(html, origins)
+    return run_with_limits(_layout, html, origins)
 
 
 def _layout(html: str, origins: set[tuple[str, str]]) -> bytes:
     fetcher = PortalUrlFetcher(origins=origins)
     return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).write_pdf()
-
-
-def _layout_with_limits(html: str, origins: set[tuple[str, str]]) -> bytes:
-    return run_with_limits(_layout, html, origins)
 
 
 def run_with_limits[T](layout: Callable[..., T], *args) -> T:

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from modules.accounts.models import Role
 from modules.core.limits import NOTES_MAX_LENGTH, text_length_check
@@ -348,13 +349,13 @@ class Period(models.Model):
 
 
 class Weekday(models.IntegerChoices):
-    MONDAY = 0, _("Monday")
-    TUESDAY = 1, _("Tuesday")
-    WEDNESDAY = 2, _("Wednesday")
-    THURSDAY = 3, _("Thursday")
-    FRIDAY = 4, _("Friday")
-    SATURDAY = 5, _("Saturday")
-    SUNDAY = 6, _("Sunday")
+    MONDAY = 0, pgettext_lazy("weekday as a label", "Monday")
+    TUESDAY = 1, pgettext_lazy("weekday as a label", "Tuesday")
+    WEDNESDAY = 2, pgettext_lazy("weekday as a label", "Wednesday")
+    THURSDAY = 3, pgettext_lazy("weekday as a label", "Thursday")
+    FRIDAY = 4, pgettext_lazy("weekday as a label", "Friday")
+    SATURDAY = 5, pgettext_lazy("weekday as a label", "Saturday")
+    SUNDAY = 6, pgettext_lazy("weekday as a label", "Sunday")
 
 
 class TimetableEntry(models.Model):

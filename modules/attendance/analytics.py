@@ -207,7 +207,7 @@ def weekday_label(weekday: int) -> str:
 def month_label(year: int, month: int) -> str:
     from django.utils.formats import date_format
 
-    return date_format(datetime.date(year, month, 1), "F Y")
+    return date_format(datetime.date(year, month, 1), "YEAR_MONTH_FORMAT")
 
 
 def _row(rows: dict, key, make) -> Row:

@@ -67,10 +67,10 @@ WEEKDAYS_PLURAL = {
 def day_span(first: datetime.date, last: datetime.date) -> str:
     """ "10–13 March", or "28 February – 3 March" across months (in the active language)."""
     if first == last:
-        return date_format(first, "j F")
+        return date_format(first, "MONTH_DAY_FORMAT")
     if (first.year, first.month) == (last.year, last.month):
-        return f"{date_format(first, 'j')}–{date_format(last, 'j F')}"
-    return f"{date_format(first, 'j F')} – {date_format(last, 'j F')}"
+        return f"{first.day}–{date_format(last, 'MONTH_DAY_FORMAT')}"
+    return f"{date_format(first, 'MONTH_DAY_FORMAT')} – {date_format(last, 'MONTH_DAY_FORMAT')}"
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ class MonthlyRegister:
     def title(self) -> str:
         return _("Attendance register · %(section)s · %(month)s") % {
             "section": self.section.name,
-            "month": date_format(self.month, "F Y"),
+            "month": date_format(self.month, "YEAR_MONTH_FORMAT"),
         }
 
     @property

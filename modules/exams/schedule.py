@@ -48,7 +48,7 @@ def _when(slot: ExamSlot) -> dict[str, str]:
     return {
         "start": f"{slot.start_time:%H:%M}",
         "end": f"{slot_end(slot.date, slot.start_time, slot.duration_minutes):%H:%M}",
-        "date": date_format(slot.date, "j F"),
+        "date": date_format(slot.date, "MONTH_DAY_FORMAT"),
     }
 
 
@@ -94,7 +94,7 @@ def exam_period_save(
         if outside is not None:
             raise ScheduleError(
                 _("%(subject)s on %(date)s would fall outside the new dates: move or delete it first.")
-                % {"subject": outside.subject.name, "date": date_format(outside.date, "j F")}
+                % {"subject": outside.subject.name, "date": date_format(outside.date, "MONTH_DAY_FORMAT")}
             )
         if term.pk != period.term_id and period.slots.exclude(sections__year=term.year_id).exists():
             raise ScheduleError(_("Some exams are for sections of another year: the term cannot change."))

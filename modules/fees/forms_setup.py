@@ -9,6 +9,7 @@ from decimal import Decimal
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -145,7 +146,10 @@ class InstalmentForm(StaleEditCheckMixin, forms.ModelForm):
             self.add_error(
                 "starts_on",
                 _("The instalment must start within the academic year (%(start)s to %(end)s).")
-                % {"start": year.start_date, "end": year.end_date},
+                % {
+                    "start": date_format(year.start_date, "SHORT_DATE_FORMAT"),
+                    "end": date_format(year.end_date, "SHORT_DATE_FORMAT"),
+                },
             )
         if due and ends and due > ends:
             self.add_error("due_date", _("The due date must be on or before the end of what it pays for."))

@@ -173,6 +173,7 @@ STUDENTFLOW_REQUIRE_STAFF_MFA = env_bool("STUDENTFLOW_REQUIRE_STAFF_MFA", True)
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("fr", _("French"))]
 LOCALE_PATHS = [Path(env_str("STUDENTFLOW_LOCALE_DIR", str(BASE_DIR / "locale")))]
+FORMAT_MODULE_PATH = "portal.formats"  # the house date forms: one long and one short per language
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

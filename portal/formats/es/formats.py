@@ -1,0 +1,23 @@
+"""Spanish: day, month, year everywhere, so the short date can be numeric."""
+
+DATE_FORMAT = r"l j \d\e F \d\e Y"  # viernes 4 de diciembre de 2026
+SHORT_DATE_FORMAT = "d/m/Y"  # 04/12/2026
+DATETIME_FORMAT = r"l j \d\e F \d\e Y, H:i"  # viernes 4 de diciembre de 2026, 14:30
+SHORT_DATETIME_FORMAT = "d/m/Y H:i"  # 04/12/2026 14:30
+MONTH_DAY_FORMAT = r"j \d\e F"  # 4 de diciembre
+YEAR_MONTH_FORMAT = r"F \d\e Y"  # diciembre de 2026
+TIME_FORMAT = "H:i"  # 14:30
+FIRST_DAY_OF_WEEK = 1  # lunes
+
+DATE_INPUT_FORMATS = [
+    "%Y-%m-%d",  # 2026-12-04, what <input type="date"> sends
+    "%d/%m/%Y",  # 04/12/2026
+    "%d/%m/%y",  # 04/12/26
+]
+DATETIME_INPUT_FORMATS = [
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%y %H:%M",
+]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from modules.academics.models import GradeLevel
 from modules.core.concurrency import StaleEditCheckMixin
+from modules.core.numbers import number_text
 from modules.exams.models import GradeBand, GradingScale, TermComment
 
 COMMENT_MAX = TermComment._meta.get_field("text").max_length
@@ -84,7 +85,7 @@ class BaseBandFormSet(forms.BaseInlineFormSet):
             if threshold in thresholds:
                 raise ValidationError(
                     _("Two bands start at %(percent)s%%: each band needs its own threshold.")
-                    % {"percent": f"{threshold.normalize():f}"}
+                    % {"percent": number_text(threshold)}
                 )
             letters.add(letter)
             thresholds.add(threshold)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from modules.accounts.models import Role, User
 from modules.core.audit import audit_log
 from modules.core.concurrency import EditConflict, Verdict, edit_verdict
+from modules.core.numbers import number_text
 from modules.exams.models import Assessment, Mark, MarkCode, TermStatus
 
 CODES = {code.value: code for code in MarkCode}
@@ -41,7 +42,7 @@ def parse_mark(raw: str, *, max_score: Decimal) -> tuple[Decimal | None, str] | 
     except InvalidOperation:
         raise GradeError(
             _("“%(value)s” is not a score. Type a number from 0 to %(max)s, or ex, m or abs.")
-            % {"value": raw.strip()[:20], "max": f"{max_score.normalize():f}"}
+            % {"value": raw.strip()[:20], "max": number_text(max_score)}
         ) from None
     if not score.is_finite():
         raise GradeError(_("“%(value)s” is not a score.") % {"value": raw.strip()[:20]})
@@ -50,7 +51,7 @@ def parse_mark(raw: str, *, max_score: Decimal) -> tuple[Decimal | None, str] | 
     if score > max_score:
         raise GradeError(
             _("%(value)s is above the maximum of %(max)s.")
-            % {"value": f"{score.normalize():f}", "max": f"{max_score.normalize():f}"}
+            % {"value": number_text(score), "max": number_text(max_score)}
         )
     if score.as_tuple().exponent < -2:
         raise GradeError(_("Use at most two decimals."))
@@ -199,7 +200,7 @@ def assessment_save(*, assessment: Assessment, by: User) -> Assessment:
         if highest is not None and highest > assessment.max_score:
             raise GradeError(
                 _("A student already has %(score)s: the maximum cannot be lower than that.")
-                % {"score": f"{highest.normalize():f}"}
+                % {"score": number_text(highest)}
             )
         before = Assessment.objects.filter(pk=assessment.pk).values("name", "max_score").first() or {}
         assessment.save()
@@ -240,8 +241,7 @@ def categories_save(*, offering, keep: list, delete: list, by: User) -> None:
     total = sum((category.weight for category in keep), Decimal(0))
     if keep and total != 100:
         raise GradeError(
-            _("The weights add up to %(total)s%%; they must total 100%%.")
-            % {"total": f"{total.normalize():f}"}
+            _("The weights add up to %(total)s%%; they must total 100%%.") % {"total": number_text(total)}
         )
     for category in delete:
         if category.pk and category.assessments.exists():

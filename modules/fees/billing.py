@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from modules.academics.models import AcademicYear, Enrollment, EnrollmentStatus
 from modules.core.jobs import job_enqueue
 from modules.core.models import AuditEvent, Job, JobStatus
+from modules.core.numbers import number_text
 from modules.fees import ledger
 from modules.fees.models import (
     ZERO,
@@ -181,7 +182,7 @@ def _discount_text(discount: Discount, item_name: str | None) -> str:
             return _("Waiver of %(item)s: %(reason)s") % {"item": item_name, "reason": discount.reason}
         return _("Waiver: %(reason)s") % {"reason": discount.reason}
     if discount.kind == DiscountKind.PERCENT:
-        percent = f"{discount.value.normalize():f}"
+        percent = number_text(discount.value)
         if item_name:
             return _("Discount %(percent)s%% on %(item)s: %(reason)s") % {
                 "percent": percent,
@@ -263,7 +264,7 @@ def _lines(
         for charge in charges:
             if charge.item.sibling_discount and charge.item_id in charged:
                 text = _("Sibling discount %(percent)s%% on %(item)s") % {
-                    "percent": f"{sibling_percent.normalize():f}",
+                    "percent": number_text(sibling_percent),
                     "item": names[charge.item_id],
                 }
                 take(charge.item_id, text, charged[charge.item_id] * sibling_percent / HUNDRED)

@@ -108,12 +108,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
+# Sessions are saved per key, so that no request undoes another's write (modules/core/sessions).
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    SESSION_ENGINE = "modules.core.sessions.cache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Not cached_db: the local-memory cache is private to each gunicorn worker, and a worker serving its
+    # cached copy of a session would not see what another worker wrote (a role switched on one worker, the
+    # next page on the other: the old role). One read of the session row by its key instead.
+    SESSION_ENGINE = "modules.core.sessions.db"
 
 HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", False)
 if REDIS_URL:

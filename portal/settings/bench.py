@@ -8,7 +8,7 @@ themselves, not the enrolment redirect.
 import os
 
 from portal.settings.base import *  # noqa: F403
-from portal.settings.base import DATABASES, HUEY, STUDENTFLOW_RATE_LIMITS, VAR_DIR
+from portal.settings.base import DATABASES, HUEY, REDIS_URL, STUDENTFLOW_RATE_LIMITS, VAR_DIR
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or "bench-only-secret-key-not-for-production-use-0123456789"
 DEBUG = False
@@ -21,6 +21,11 @@ if "filename" in HUEY:
     HUEY["filename"] = str(VAR_DIR / "bench-huey.sqlite3")
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 MEDIA_ROOT = VAR_DIR / "bench-media"
+if not REDIS_URL:
+    # The benchmark runs in one process, where the local-memory copy of a session is coherent. A deployment
+    # without Redis reads the session row instead (one query by primary key per signed-in request, not
+    # counted in the budgets below; portal/settings/base.py says why).
+    SESSION_ENGINE = "modules.core.sessions.cached_db"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # No collectstatic needed to render pages; the manifest lookup it skips is a dictionary read.

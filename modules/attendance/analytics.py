@@ -5,10 +5,12 @@ of students: the records of a period are counted per register (one row per regis
 give the section, grade, weekday and month figures) and per student (only the students over the chronic
 threshold come back). Nothing is counted per student in a loop.
 
-Definitions (shown on the pages): a student *attended* a register when marked present or late, and
-*missed* it when marked absent or excused. The attendance rate is attended / marked. Chronic absence is
-missing at least the school's threshold (AttendancePolicy.chronic_absence_percent) of the days (or lessons,
-in per-lesson mode) marked so far in the period.
+Definitions (shown on the pages): the one of selectors.ATTENDANCE_DEFINITION, shared with the family page,
+the report card and the exports: only submitted registers of the school's mode count; a student *attended* a
+register when marked present or late, and *missed* it when marked absent or excused. The attendance rate is
+attended / possible (marked) sessions. Chronic absence is missing at least the school's threshold
+(AttendancePolicy.chronic_absence_percent) of the days (or lessons, in per-lesson mode) so far in the
+period.
 """
 
 from __future__ import annotations
@@ -29,72 +31,21 @@ from django.utils.translation import gettext as _
 
 from modules.academics.models import AcademicYear, Enrollment, GradeLevel, Section, Term
 from modules.accounts import rules as account_rules
-from modules.attendance.models import AttendanceRecord, AttendanceStatus, Register
-
-STATUSES = (
-    AttendanceStatus.PRESENT,
-    AttendanceStatus.LATE,
-    AttendanceStatus.ABSENT,
-    AttendanceStatus.EXCUSED,
+from modules.attendance.models import AttendanceRecord, AttendanceStatus, Register, RegisterState
+from modules.attendance.selectors import (
+    STATUS_FIELDS,
+    AttendanceSummary,
+    attendance_summary,
+    session_records,
+    status_counts,
 )
-MISSED = (AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED)
+
 # A report longer than this is refused (a year and a few weeks is the most anyone needs).
 MAX_PERIOD_DAYS = 400
 
-
-def status_counts() -> dict:
-    """Aggregations counting each status: {"present": Count(..., filter=...), ...}."""
-    return {status.value: Count("pk", filter=Q(status=status)) for status in STATUSES}
-
-
-@dataclass
-class Tally:
-    """How many registers were marked with each status."""
-
-    present: int = 0
-    late: int = 0
-    absent: int = 0
-    excused: int = 0
-
-    @classmethod
-    def from_row(cls, row: dict) -> Tally:
-        return cls(
-            present=row.get("present", 0) or 0,
-            late=row.get("late", 0) or 0,
-            absent=row.get("absent", 0) or 0,
-            excused=row.get("excused", 0) or 0,
-        )
-
-    def add(self, other: Tally) -> None:
-        self.present += other.present
-        self.late += other.late
-        self.absent += other.absent
-        self.excused += other.excused
-
-    @property
-    def marked(self) -> int:
-        return self.present + self.late + self.absent + self.excused
-
-    @property
-    def attended(self) -> int:
-        return self.present + self.late
-
-    @property
-    def missed(self) -> int:
-        return self.absent + self.excused
-
-    @property
-    def rate(self) -> Decimal | None:
-        """Attended as a percentage of marked, one decimal (None when nothing was marked)."""
-        if not self.marked:
-            return None
-        return (Decimal(self.attended * 100) / Decimal(self.marked)).quantize(Decimal("0.1"))
-
-    @property
-    def missed_percent(self) -> Decimal | None:
-        if not self.marked:
-            return None
-        return (Decimal(self.missed * 100) / Decimal(self.marked)).quantize(Decimal("0.1"))
+# The counts of a period, and the rate: the one definition (selectors.AttendanceSummary), under the name the
+# report pages use.
+Tally = AttendanceSummary
 
 
 @dataclass
@@ -224,7 +175,8 @@ def _add_day(weekdays: dict, months: dict, day: datetime.date, tally: Tally) -> 
     _row(months, month, lambda: Row(label=month_label(*month))).tally.add(tally)
 
 
-RegisterRow = tuple[int, int, datetime.date, str, int | None]  # pk, section, date, kind, offering
+# pk, section, date, kind, offering, state
+RegisterRow = tuple[int, int, datetime.date, str, int | None, str]
 
 
 @contextlib.contextmanager
@@ -263,39 +215,39 @@ def registers_between(
     if section_ids is not None:
         registers = registers.filter(section_id__in=section_ids)
     rows = registers.annotate(day=as_text("date")).values_list(
-        "pk", "section_id", "day", "kind", "offering_id"
+        "pk", "section_id", "day", "kind", "offering_id", "state"
     )
     return [
-        (pk, section_id, day_from_text(day), kind, offering_id)
-        for pk, section_id, day, kind, offering_id in rows.order_by()
+        (pk, section_id, day_from_text(day), kind, offering_id, state)
+        for pk, section_id, day, kind, offering_id, state in rows.order_by()
     ]
 
 
 def _register_tallies(
     period: ReportPeriod, mode: str, section_ids: list[int] | None, registers: list[RegisterRow]
 ) -> tuple[list[tuple[int, datetime.date, Tally]], bool]:
-    """(section id, day, tally) for each register of the period in the school's mode; and whether
-    registers of the other mode exist in the period (then per-student counts must filter by kind).
+    """(section id, day, tally) for each submitted register of the period in the school's mode (the
+    possible sessions of selectors.session_records); and whether registers of the other mode exist in the
+    period (then per-student counts must filter by kind).
 
     The counts are grouped by register alone: the query reads the (date, status, register, student) index
-    without touching the table; the register's section and day come from `registers`, in Python."""
+    without touching the table; the register's section, day, mode and state come from `registers`, in
+    Python."""
     where = {}
     mixed = False
-    for pk, section_id, day, kind, _offering in registers:
+    for pk, section_id, day, kind, _offering, state in registers:
         if not period.start <= day <= period.end:
             continue
-        if kind == mode:
-            where[pk] = (section_id, day)
-        else:
+        if kind != mode:
             mixed = True
+        elif state == RegisterState.SUBMITTED:
+            where[pk] = (section_id, day)
     records = AttendanceRecord.objects.filter(date__range=(period.start, period.end))
     if section_ids is not None:
         records = records.filter(register__section_id__in=section_ids)
     counted = records.values_list("register_id").annotate(**status_counts()).order_by()
     result = []
-    for register_id, present, late, absent, excused in counted.values_list(
-        "register_id", *[status.value for status in STATUSES]
-    ):
+    for register_id, present, late, absent, excused in counted.values_list("register_id", *STATUS_FIELDS):
         found = where.get(register_id)
         if found is not None:
             result.append((found[0], found[1], Tally(present, late, absent, excused)))
@@ -314,14 +266,25 @@ def _chronic_lines(
     *,
     mixed: bool,
     sections: dict[int, Section],
+    registers: list[RegisterRow],
 ) -> tuple[list[StudentLine], int]:
-    """The students who missed at least `threshold` % of what was marked, worst first (at most
-    CHRONIC_SHOWN of them, with their names), and how many there are in all. Two queries."""
+    """The students who missed at least `threshold` % of their possible sessions (AttendanceSummary.
+    is_chronic, in SQL), worst first (at most CHRONIC_SHOWN of them, with their names), and how many there
+    are in all. Two queries."""
     records = AttendanceRecord.objects.filter(date__range=(period.start, period.end))
     if section_ids is not None:
         records = records.filter(register__section_id__in=section_ids)
     if mixed:
         records = records.filter(register__kind=mode)
+    # Registers still being taken are not possible sessions (selectors.session_records): they are few (a
+    # register is submitted the day it is taken), so they are left out by id rather than by a join.
+    being_taken = [
+        row[0]
+        for row in registers
+        if row[5] == RegisterState.IN_PROGRESS and period.start <= row[2] <= period.end
+    ]
+    if being_taken:
+        records = records.exclude(register_id__in=being_taken)
     # missed / marked >= threshold %, in whole numbers: missed * 1000 >= marked * (threshold * 10).
     tenths = int(threshold * 10)
     rows = list(
@@ -427,7 +390,7 @@ def attendance_overview(
     chronic, chronic_count = [], 0
     if total.marked:
         chronic, chronic_count = _chronic_lines(
-            period, mode, threshold, section_ids, mixed=mixed, sections=by_id
+            period, mode, threshold, section_ids, mixed=mixed, sections=by_id, registers=registers
         )
     order = {section.pk: index for index, section in enumerate(sections)}
     grade_order = {
@@ -483,15 +446,12 @@ def section_students(section: Section, period: ReportPeriod):
 
 
 def section_report(*, section: Section, period: ReportPeriod, mode: str, threshold: Decimal) -> SectionReport:
-    """A section's students, each with their tally for the period (one grouped query), plus its rates by
-    weekday and month. Constant queries whatever the class size."""
-    records = AttendanceRecord.objects.filter(
-        register__section=section, register__kind=mode, date__range=(period.start, period.end)
-    )
-    per_student = {
-        row["student_id"]: Tally.from_row(row)
-        for row in records.values("student_id").annotate(**status_counts()).order_by()
-    }
+    """A section's students, each with their attendance summary for the period (selectors.
+    attendance_summary: the same figure as on the family page and the report card), plus the section's
+    rates by weekday and month. Constant queries whatever the class size."""
+    students_query = section_students(section, period)
+    per_student = attendance_summary(students_query.values("pk"), period.start, period.end, mode=mode)
+    records = session_records(period.start, period.end, mode=mode).filter(register__section=section)
     per_day = records.values("date").annotate(**status_counts()).order_by("date")
     total = Tally()
     weekdays: dict[int, Row] = {}
@@ -503,16 +463,10 @@ def section_report(*, section: Section, period: ReportPeriod, mode: str, thresho
         total.add(tally)
         _add_day(weekdays, months, day, tally)
     students = []
-    for student in section_students(section, period).order_by("last_name", "first_name"):
-        tally = per_student.get(student.pk, Tally())
-        missed = tally.missed_percent
+    for student in students_query.order_by("last_name", "first_name"):
+        tally = per_student[student.pk]
         students.append(
-            StudentLine(
-                student=student,
-                section=section,
-                tally=tally,
-                chronic=missed is not None and missed >= threshold,
-            )
+            StudentLine(student=student, section=section, tally=tally, chronic=tally.is_chronic(threshold))
         )
     return SectionReport(
         section=section,

@@ -1,19 +1,20 @@
 """What families (and the child's teachers and the office) see of a child's attendance: a month calendar and
-the term's rate. Reads only; every figure comes from one ORM aggregation, never a query per day."""
+the term's rate (selectors.attendance_summary, the one definition). Reads only; every figure comes from one
+ORM aggregation, never a query per day."""
 
 from __future__ import annotations
 
 import calendar
 import datetime
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, When
+from django.db.models import Case, Count, IntegerField, Max, QuerySet, When
 from django.utils.translation import gettext as _
 
 from modules.academics.models import CalendarEvent, Term
 from modules.accounts.models import Role
 from modules.attendance.models import AttendanceRecord, AttendanceStatus, RegisterState
+from modules.attendance.selectors import AttendanceSummary, student_attendance
 from modules.people.models import Student
 
 # Which status a day shows when it had several lessons with different marks (the most serious first).
@@ -142,22 +143,11 @@ def month_calendar(
 
 @dataclass(frozen=True)
 class TermRate:
-    term: Term | None
-    recorded: int = 0
-    attended: int = 0
-    present: int = 0
-    late: int = 0
-    excused: int = 0
-    unexcused: int = 0
+    """This term's attendance so far (selectors.attendance_summary: the figure the report card, the reports
+    and the exports show too)."""
 
-    @property
-    def percent(self) -> Decimal | None:
-        """Present, late or excused over everything recorded; None before anything was recorded."""
-        if not self.recorded:
-            return None
-        return (Decimal(self.attended) * 100 / Decimal(self.recorded)).quantize(
-            Decimal("0.1"), rounding=ROUND_HALF_UP
-        )
+    term: Term | None
+    summary: AttendanceSummary = field(default_factory=AttendanceSummary)
 
 
 def rate_term(today: datetime.date) -> Term | None:
@@ -171,27 +161,10 @@ def rate_term(today: datetime.date) -> Term | None:
 
 
 def term_rate(student: Student, today: datetime.date) -> TermRate:
-    """The attendance rate for the current term so far. Two queries (the term, one aggregation)."""
+    """The attendance summary for the current term so far. Three queries (the term, the school's register
+    mode, one aggregation)."""
     term = rate_term(today)
     if term is None:
         return TermRate(term=None)
-    totals = (
-        submitted_records(student)
-        .filter(date__range=(term.start_date, min(term.end_date, today)))
-        .aggregate(
-            recorded=Count("pk"),
-            present=Count("pk", filter=Q(status=AttendanceStatus.PRESENT)),
-            late=Count("pk", filter=Q(status=AttendanceStatus.LATE)),
-            excused=Count("pk", filter=Q(status=AttendanceStatus.EXCUSED)),
-            unexcused=Count("pk", filter=Q(status=AttendanceStatus.ABSENT)),
-        )
-    )
-    return TermRate(
-        term=term,
-        recorded=totals["recorded"],
-        attended=totals["present"] + totals["late"] + totals["excused"],
-        present=totals["present"],
-        late=totals["late"],
-        excused=totals["excused"],
-        unexcused=totals["unexcused"],
-    )
+    summary = student_attendance(student.pk, term.start_date, min(term.end_date, today))
+    return TermRate(term=term, summary=summary)

@@ -30,6 +30,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from modules.academics.models import CourseOffering, Section
 from modules.attendance.analytics import as_text, day_from_text, registers_between
+from modules.attendance.family import rate_term
 from modules.attendance.models import (
     AttendancePolicy,
     AttendanceRecord,
@@ -38,6 +39,7 @@ from modules.attendance.models import (
     PatternKind,
     RegisterMode,
 )
+from modules.attendance.selectors import AttendanceSummary, attendance_summary
 
 LOOKBACK_DAYS = 42
 CONSECUTIVE_MIN = 3
@@ -163,7 +165,7 @@ def patterns_detect(
     # student) index alone, without a join. Registers of the other mode are not in `where`.
     lessons: dict[int, Counter] = defaultdict(Counter)
     where: dict[int, tuple[int, int | None]] = {}
-    for pk, section_id, day, kind, offering_id in registers:
+    for pk, section_id, day, kind, offering_id, _state in registers:
         if kind != mode or not load_start <= day <= end:
             continue
         lessons[section_id][day] += 1
@@ -307,6 +309,8 @@ class StudentPatterns:
     student: object
     section: Section | None
     patterns: list[Pattern]
+    # This term's attendance (selectors.attendance_summary), where a message shows it (the weekly digest).
+    attendance: AttendanceSummary | None = None
 
 
 def patterns_by_student(patterns: list[Pattern], sections: dict[int, Section]) -> list[StudentPatterns]:
@@ -429,7 +433,15 @@ def weekly_digest_send(*, today: datetime.date | None = None) -> DigestResult:
     by_section = {section.pk: section for section in sections.order_by("grade_level__order", "name")}
     grouped = patterns_by_student(new, by_section)
     week = week_start_of(today)
-    context = {"week": week}
+    term = rate_term(end)
+    context = {"week": week, "term": term}
+    if term is not None:
+        # The term's rate as of yesterday: the figure the family page and the report card give.
+        summaries = attendance_summary(
+            [item.student.pk for item in grouped], term.start_date, min(term.end_date, end), mode=policy.mode
+        )
+        for item in grouped:
+            item.attendance = summaries[item.student.pk]
 
     teacher_users = {
         section.homeroom_teacher.user_id

@@ -1,9 +1,11 @@
 """The classic monthly register of a section: students × the days of a month, with the codes and totals,
 as a PDF (A4 landscape, for the printer and the file) or an XLSX workbook.
 
-Codes: P present, L late, A absent, E excused; blank when nothing was recorded; "—" on weekends and days
-the school was closed. In per-lesson mode one code sums up the day: A (or E) only when every lesson was
-missed, else L when late to any, else P; single missed lessons are on the reports page as patterns.
+Codes: P present, L late, A absent, E excused; blank when nothing was recorded (or the register is still
+being taken); "—" on weekends and days the school was closed. Each student's rate for the month is the one
+definition (selectors.attendance_summary): present or late, out of the registers taken. In per-lesson mode
+one code sums up the day: A (or E) only when every lesson was missed, else L when late to any, else P; single
+missed lessons are on the reports page as patterns.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from modules.academics.models import CalendarEvent, Section
-from modules.attendance.models import AttendancePolicy, AttendanceRecord, AttendanceStatus
+from modules.attendance.models import AttendancePolicy, AttendanceStatus
+from modules.attendance.selectors import AttendanceSummary, attendance_summary, session_records
 from modules.core.audit import audit_log
 from modules.core.models import SchoolProfile
 
@@ -50,6 +53,9 @@ class Line:
     student: object
     codes: list[str]
     totals: dict[str, int] = field(default_factory=dict)
+    # The month's attendance (selectors.attendance_summary): the rate the family page and the report card
+    # give for the same days. In per-lesson mode it counts lessons, the codes count days.
+    summary: AttendanceSummary = field(default_factory=AttendanceSummary)
 
     @property
     def present(self) -> int:
@@ -121,7 +127,7 @@ def _day_code(statuses: list[str]) -> str:
 
 
 def monthly_register(*, section: Section, month: datetime.date, mode: str | None = None) -> MonthlyRegister:
-    """The register of a section for a month. Four queries whatever the class size."""
+    """The register of a section for a month. Five queries whatever the class size."""
     mode = mode or AttendancePolicy.load().mode
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     closures: dict[datetime.date, str] = {}
@@ -141,21 +147,21 @@ def monthly_register(*, section: Section, month: datetime.date, mode: str | None
     ]
 
     statuses: dict[int, dict[datetime.date, list[str]]] = defaultdict(lambda: defaultdict(list))
-    records = AttendanceRecord.objects.filter(
-        register__section=section, register__kind=mode, date__range=(month, last)
-    )
+    # Only the marks that count (submitted registers of the school's mode), as for the rate.
+    records = session_records(month, last, mode=mode).filter(register__section=section)
     for student_id, day, status in records.values_list("student_id", "date", "status").order_by():
         statuses[student_id][day].append(status)
 
     from modules.people.models import Student
 
-    students = (
+    students = list(
         Student.objects.filter(
             Q(enrollments__section=section, enrollments__status="active") | Q(pk__in=list(statuses))
         )
         .distinct()
         .order_by("last_name", "first_name")
     )
+    summaries = attendance_summary([student.pk for student in students], month, last, mode=mode)
     lines = []
     for student in students:
         codes, totals = [], defaultdict(int)
@@ -171,7 +177,7 @@ def monthly_register(*, section: Section, month: datetime.date, mode: str | None
             else:
                 code = "" if day.open else NO_SCHOOL
             codes.append(code)
-        lines.append(Line(student=student, codes=codes, totals=dict(totals)))
+        lines.append(Line(student=student, codes=codes, totals=dict(totals), summary=summaries[student.pk]))
     return MonthlyRegister(
         school=SchoolProfile.load(),
         section=section,
@@ -206,6 +212,7 @@ def register_sheet(register: MonthlyRegister) -> tuple[list[str], list[list]]:
         "L",
         "A",
         "E",
+        _("Attendance rate (%)"),
     ]
     rows: list[list] = [
         [
@@ -216,6 +223,7 @@ def register_sheet(register: MonthlyRegister) -> tuple[list[str], list[list]]:
             line.late,
             line.absent,
             line.excused,
+            line.summary.rate if line.summary.rate is not None else "",
         ]
         for line in register.lines
     ]
@@ -229,6 +237,7 @@ def register_sheet(register: MonthlyRegister) -> tuple[list[str], list[list]]:
             totals.get("L", 0),
             "",
             "",
+            "",
         ]
     )
     rows.append(
@@ -240,6 +249,7 @@ def register_sheet(register: MonthlyRegister) -> tuple[list[str], list[list]]:
             "",
             totals.get("A", 0),
             totals.get("E", 0),
+            "",
         ]
     )
     return headers, rows

@@ -1,13 +1,158 @@
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from modules.academics.models import Enrollment, EnrollmentStatus
-from modules.attendance.models import AttendanceRecord, AttendanceStatus, Register
+from modules.attendance.models import (
+    AttendancePolicy,
+    AttendanceRecord,
+    AttendanceStatus,
+    Register,
+    RegisterState,
+)
 from modules.people.models import Student
+
+# --- the attendance rate: one definition for every page, PDF, message and export ---------------------------
+
+ATTENDANCE_DEFINITION = """\
+A *possible session* is a register of the school's register mode (a day in daily mode, a lesson in per-lesson
+mode) that was submitted and on which the student has a mark. A register not taken, or still being taken, is
+not a possible session (nothing is final yet).
+
+- attended: marked present or late (a late arrival is attended);
+- authorised absence: marked excused (an accepted reason; still a session missed);
+- unauthorised absence: marked absent.
+
+attendance rate = attended / possible sessions, in percent, one decimal, rounded half up; none when there is
+no possible session. Missed = 100 - rate. Chronic absence: missed at least the school's threshold.
+"""
+
+HUNDRED = Decimal(100)
+ONE_DECIMAL = Decimal("0.1")
+
+
+@dataclass
+class AttendanceSummary:
+    """A student's (or a group's) marks over a period, counted by `session_records`, and the rate.
+
+    Definition (the same everywhere; see ATTENDANCE_DEFINITION): rate = attended / possible, where attended
+    is present or late, and an excused (authorised) absence is not attended."""
+
+    present: int = 0  # present on time
+    late: int = 0
+    absent: int = 0  # unauthorised absence
+    excused: int = 0  # authorised absence
+
+    @classmethod
+    def from_row(cls, row: dict) -> AttendanceSummary:
+        return cls(**{status: row.get(status) or 0 for status in STATUS_FIELDS})
+
+    def add(self, other: AttendanceSummary) -> None:
+        self.present += other.present
+        self.late += other.late
+        self.absent += other.absent
+        self.excused += other.excused
+
+    @property
+    def possible(self) -> int:
+        return self.present + self.late + self.absent + self.excused
+
+    # Older name of `possible`, kept for templates written against it.
+    marked = possible
+
+    @property
+    def attended(self) -> int:
+        """Present, on time or late."""
+        return self.present + self.late
+
+    @property
+    def authorised(self) -> int:
+        return self.excused
+
+    @property
+    def unauthorised(self) -> int:
+        return self.absent
+
+    @property
+    def missed(self) -> int:
+        return self.absent + self.excused
+
+    @property
+    def rate(self) -> Decimal | None:
+        """Attended as a percentage of possible sessions, one decimal, half up (None: nothing possible)."""
+        if not self.possible:
+            return None
+        return (Decimal(self.attended) * HUNDRED / Decimal(self.possible)).quantize(
+            ONE_DECIMAL, rounding=ROUND_HALF_UP
+        )
+
+    @property
+    def missed_percent(self) -> Decimal | None:
+        """100 - rate (so that the two always add up to 100 on a page)."""
+        rate = self.rate
+        return None if rate is None else HUNDRED - rate
+
+    def is_chronic(self, threshold: Decimal) -> bool:
+        """Missed at least `threshold` % of the possible sessions (exactly, before rounding)."""
+        return bool(self.possible) and self.missed * HUNDRED >= threshold * self.possible
+
+
+STATUS_FIELDS = ("present", "late", "absent", "excused")
+
+
+def status_counts() -> dict:
+    """The aggregations of AttendanceSummary's fields: {"present": Count(..., filter=...), ...}."""
+    return {status: Count("pk", filter=Q(status=status)) for status in STATUS_FIELDS}
+
+
+def session_records(start: datetime.date, end: datetime.date, *, mode: str | None = None):
+    """The marks that count as possible sessions between two days (both included): on submitted registers
+    of the school's register mode (`mode`, else the policy's)."""
+    mode = mode or AttendancePolicy.load().mode
+    return AttendanceRecord.objects.filter(
+        date__range=(start, end), register__state=RegisterState.SUBMITTED, register__kind=mode
+    )
+
+
+def attendance_summary(
+    students: Iterable[int] | QuerySet,
+    start: datetime.date,
+    end: datetime.date,
+    *,
+    mode: str | None = None,
+) -> dict[int, AttendanceSummary]:
+    """Each student's AttendanceSummary between two days (both included), by student id; a student with no
+    possible session gets an empty summary (rate None), also when looked up by a key not asked for. One query
+    whatever the number of students.
+
+    `students`: ids, or a queryset of students (used as a subquery)."""
+    if not isinstance(students, QuerySet):
+        students = list(students)
+    rows = (
+        session_records(start, end, mode=mode)
+        .filter(student_id__in=students)
+        .values_list("student_id")
+        .annotate(**status_counts())
+        .order_by()
+        .values_list("student_id", *STATUS_FIELDS)
+    )
+    found: dict[int, AttendanceSummary] = defaultdict(AttendanceSummary)
+    for row in rows:
+        found[row[0]] = AttendanceSummary(*row[1:])
+    return found
+
+
+def student_attendance(
+    student_id: int, start: datetime.date, end: datetime.date, *, mode: str | None = None
+) -> AttendanceSummary:
+    """One student's summary (see attendance_summary)."""
+    return attendance_summary([student_id], start, end, mode=mode)[student_id]
 
 
 @dataclass

@@ -193,6 +193,9 @@ class Assessment(models.Model):
 
 
 class MarkCode(models.TextChoices):
+    """What a mark says instead of a score. Staff type the short code in the gradebook; families and
+    students read the label, in their language (Mark.label)."""
+
     EXCUSED = "ex", _("Excused")
     MISSING = "m", _("Missing")
     ABSENT = "abs", _("Absent")
@@ -236,9 +239,23 @@ class Mark(models.Model):
 
     @property
     def display(self) -> str:
+        """The mark as staff type it in the gradebook: the score, or the short code ("ex")."""
         if self.code:
             return self.code
         return f"{self.score.normalize():f}" if self.score is not None else ""
+
+    @property
+    def label(self) -> str:
+        """The mark as families and students read it: the score, or the code's word in the reader's
+        language ("Excused"). Pages and PDFs for families use this, never `display`."""
+        if self.code:
+            return str(MarkCode(self.code).label)
+        return self.display
+
+    @property
+    def is_scored(self) -> bool:
+        """A score (printed "7 / 10"), not a code (printed as its word alone)."""
+        return self.score is not None and not self.code
 
 
 class TermStatus(models.Model):

@@ -11,21 +11,25 @@ import hashlib
 import io
 import logging
 import mimetypes
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
+from math import ceil
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from modules.academics.models import CourseOffering, Enrollment, EnrollmentStatus, Section, Term
-from modules.attendance.models import AttendanceRecord, AttendanceStatus
+from modules.attendance.selectors import AttendanceSummary, attendance_summary
 from modules.core.jobs import job_enqueue, job_finish, job_lease_expired, job_recover
 from modules.core.models import Job, JobStatus, SchoolProfile
 from modules.core.pdf import PDF_BASE_URL, PortalUrlFetcher, run_with_limits
@@ -53,8 +57,9 @@ MAX_LOGO_BYTES = 512 * 1024
 @dataclass
 class MarkCell:
     name: str
-    display: str
+    display: str  # Mark.label (the score, or the code's word, "Excused"); "–" when there is no mark
     max_score: Decimal
+    scored: bool = False  # printed "7/10"; a code or no mark prints alone
 
 
 @dataclass
@@ -64,25 +69,6 @@ class SubjectLine:
     marks: list[MarkCell]
     average: grading.Average
     comment: str = ""
-
-
-@dataclass
-class AttendanceSummary:
-    present: int = 0
-    late: int = 0
-    absent: int = 0
-    excused: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.present + self.late + self.absent + self.excused
-
-    @property
-    def rate(self) -> Decimal | None:
-        """Share of recorded sessions attended (present or late), in percent."""
-        if not self.total:
-            return None
-        return grading.percent(Decimal(self.present + self.late), Decimal(self.total))
 
 
 @dataclass
@@ -192,18 +178,8 @@ def cards_build(
         "student_id", "kind", "offering_id", "text"
     ):
         comments[(comment.student_id, comment.kind, comment.offering_id)] = comment.text
-    attendance: dict[int, AttendanceSummary] = defaultdict(AttendanceSummary)
-    counts = (
-        AttendanceRecord.objects.filter(
-            student_id__in=students, date__gte=term.start_date, date__lte=term.end_date
-        )
-        .values("student_id", "status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in counts:
-        if row["status"] in AttendanceStatus.values:
-            setattr(attendance[row["student_id"]], row["status"], row["n"])
+    # The one definition of the rate (the family page and the reports show the same figure).
+    attendance = attendance_summary(students, term.start_date, term.end_date)
     scales, bands = _scales()
     school = SchoolProfile.load()
 
@@ -229,7 +205,14 @@ def cards_build(
                 mark = marks.get((student.pk, assessment.pk))
                 if mark is not None:
                     values.append(grading.MarkValue(assessment.pk, mark.score, mark.code))
-                cells.append(MarkCell(assessment.name, mark.display if mark else "–", assessment.max_score))
+                cells.append(
+                    MarkCell(
+                        assessment.name,
+                        mark.label if mark else "–",
+                        assessment.max_score,
+                        scored=mark is not None and mark.is_scored,
+                    )
+                )
             value = grading.weighted_percent(values, infos, weights.get(offering.pk))
             lines.append(
                 SubjectLine(
@@ -321,11 +304,56 @@ def cards_pdf(batch: CardBatch, *, duplex: bool = False, html: str | None = None
     return RenderedCards(pdf=pdf, pages=pages, passes=2)
 
 
-def card_filename(batch: CardBatch) -> str:
-    if len(batch.cards) == 1:
+def _slug(text: str) -> str:
+    """Lower case, words joined by hyphens, nothing a file system or a header minds ("2026/27" → "2026-27").
+    Letters of any script are kept; the download header gives an ASCII fallback (see card_disposition)."""
+    return slugify(re.sub(r"[/\\.:]+", "-", str(text)), allow_unicode=True)
+
+
+def _term_slug(term: Term) -> str:
+    term_part, year_part = _slug(term.name), _slug(term.year.name)
+    return term_part if year_part and year_part in term_part else f"{term_part}-{year_part}".strip("-")
+
+
+def batch_label(term: Term, sections: Iterable[Section]) -> str:
+    """What the batch covers, for its file name: the grade level when every section of one grade level in
+    the term's year was chosen (and there are several), else the sections' names (up to three), else how
+    many sections."""
+    sections = sorted(
+        set(sections), key=lambda section: (section.grade_level.order, section.grade_level.name, section.name)
+    )
+    grades = {section.grade_level_id for section in sections}
+    if len(sections) > 1 and len(grades) == 1:
+        grade = sections[0].grade_level
+        in_grade = Section.objects.filter(year_id=term.year_id, grade_level_id=grade.pk).count()
+        if in_grade == len(sections):
+            return grade.name
+    if len(sections) <= 3:
+        return " ".join(section.name for section in sections)
+    return _("%(count)s sections") % {"count": len(sections)}
+
+
+def card_filename(batch: CardBatch, sections: Iterable[Section] | None = None) -> str:
+    """report-card-a-0001-sam-parent-term-1-2026-27.pdf for one card; report-cards-term-1-2026-27-7a.pdf
+    (or -grade-7.pdf for a whole grade) for a batch of `sections` (by default, the cards' sections)."""
+    term = _term_slug(batch.term)
+    if len(batch.cards) == 1 and sections is None:
         student = batch.cards[0].student
-        return f"report-card-{student.admission_number}-{batch.term.name}.pdf".replace(" ", "-")
-    return f"report-cards-{batch.term.name}.pdf".replace(" ", "-")
+        who = "-".join(part for part in (_slug(student.admission_number), _slug(student.full_name)) if part)
+        return f"report-card-{who}-{term}.pdf"
+    chosen = sections if sections is not None else {card.section for card in batch.cards}
+    label = _slug(batch_label(batch.term, chosen)) if chosen else ""
+    return "-".join(part for part in ("report-cards", term, label) if part) + ".pdf"
+
+
+def card_disposition(filename: str) -> str:
+    """Content-Disposition of a card download: an ASCII name every browser takes, and the name itself in
+    RFC 6266's filename* when it has other letters."""
+    ascii_name = slugify(filename.removesuffix(".pdf")) or "report-cards"
+    header = f'attachment; filename="{ascii_name}.pdf"'
+    if not filename.isascii():
+        header += f"; filename*=UTF-8''{quote(filename)}"
+    return header
 
 
 # --- the batch job -----------------------------------------------------------------------------------
@@ -365,10 +393,19 @@ def report_card_batch_start(*, term: Term, sections: Iterable[Section], duplex: 
     return job_enqueue(job=job)
 
 
+# Progress is reported after each part: a batch is cut into about this many parts (each of at least
+# PART_MIN cards, at most STUDENTFLOW_REPORT_CARD_PART_SIZE), so the bar moves every tenth of the way.
+PROGRESS_STEPS = 10
+PART_MIN = 5
+
+
 def _chunks(cards: list[Card]) -> list[tuple[int, int]]:
     """(start, end) of each part; an empty batch is one (empty) part, as it always printed a page."""
-    # Small enough that a killed batch loses little, large enough to amortise WeasyPrint's start-up.
-    size = max(settings.STUDENTFLOW_REPORT_CARD_PART_SIZE, 1)
+    # Small enough that a killed batch loses little and the progress moves (one step per part), large
+    # enough to amortise WeasyPrint's start-up. The same cards always give the same parts (a resumed run
+    # finds its finished parts again).
+    largest = max(settings.STUDENTFLOW_REPORT_CARD_PART_SIZE, 1)
+    size = min(largest, max(PART_MIN, ceil(len(cards) / PROGRESS_STEPS)))
     return [(start, min(start + size, len(cards))) for start in range(0, len(cards), size)] or [(0, 0)]
 
 
@@ -403,7 +440,10 @@ def report_card_batch_run(*, job: Job) -> Job:
     fingerprint); otherwise it renders them all again, so the file never mixes two states of the marks.
     Duplex padding is per card, so rendering by parts prints exactly what one document would. When nothing
     changed since the file was made, the file is kept. Safe to run twice."""
-    term = Term.objects.get(pk=job.payload["term"])
+    term = Term.objects.select_related("year").get(pk=job.payload["term"])
+    # Stages, each shown on the job's page as it starts: gathering the data, laying out the cards part by
+    # part (the count moves after each part), then putting the parts into one PDF.
+    job.set_progress(0, message=_("Gathering the marks, comments and attendance…"))
     # Before the term's results are published the office prints a preview (every mark, marked as such);
     # afterwards exactly what families see.
     batch = cards_build(
@@ -415,7 +455,8 @@ def report_card_batch_run(*, job: Job) -> Job:
     # The parts are a run's working state; the finished job keeps only what its page and download need.
     kept = job.result.get("parts") or {}
     result = {key: value for key, value in job.result.items() if key != "parts"}
-    result.update(filename=card_filename(batch), cards=len(batch.cards))
+    sections = Section.objects.filter(pk__in=job.payload["sections"]).select_related("grade_level")
+    result.update(filename=card_filename(batch, sections=list(sections)), cards=len(batch.cards))
     storage = job.result_file.storage
     if job.result_file and job.result.get("fingerprint") == fingerprint:
         job_finish(
@@ -441,7 +482,13 @@ def report_card_batch_run(*, job: Job) -> Job:
             ", ".join(str(int(index) + 1) for index in sorted(files, key=int)),
             len(chunks),
         )
-    job.set_progress(done, total, result={**result, "parts": {"fingerprint": fingerprint, "files": files}})
+    laying_out = _("Laying out the cards…")
+    job.set_progress(
+        done,
+        total,
+        message=laying_out,
+        result={**result, "parts": {"fingerprint": fingerprint, "files": files}},
+    )
     duplex = job.payload.get("duplex", False)
     for index, (start, end) in enumerate(chunks):
         if str(index) in files:
@@ -451,8 +498,21 @@ def report_card_batch_run(*, job: Job) -> Job:
         logger.info("Report cards %s: part %s of %s rendered.", job.pk, index + 1, len(chunks))
         done += end - start
         job.set_progress(
-            min(done, total), total, result={**result, "parts": {"fingerprint": fingerprint, "files": files}}
+            min(done, total),
+            total,
+            message=laying_out,
+            result={**result, "parts": {"fingerprint": fingerprint, "files": files}},
         )
+    job.set_progress(
+        total,
+        total,
+        message=ngettext(
+            "%(count)s card laid out; putting it into one PDF…",
+            "%(count)s cards laid out; putting them into one PDF…",
+            len(batch.cards),
+        )
+        % {"count": len(batch.cards)},
+    )
     ordered = [files[str(index)] for index in range(len(chunks))]
     contents = []
     for name in ordered:

@@ -39,7 +39,8 @@ TEMPLATE = "exams/family_child.html"
 @dataclass
 class MarkRow:
     assessment: Assessment
-    display: str
+    display: str  # Mark.label: the score, or the code's word ("Excused"); "" when there is no mark
+    scored: bool = False  # a score out of the maximum (a code is not "out of" anything)
 
 
 @dataclass
@@ -91,7 +92,10 @@ def _subject_rows(user, section, student, terms: list[Term], term: Term | None) 
             row.trend.append(result)
             if term is not None and each_term.pk == term.pk:
                 row.average = result
-                row.marks = [MarkRow(a, marks[a.pk].display if a.pk in marks else "") for a in taken]
+                row.marks = [
+                    MarkRow(a, marks[a.pk].label, marks[a.pk].is_scored) if a.pk in marks else MarkRow(a, "")
+                    for a in taken
+                ]
         rows.append(row)
     return rows
 

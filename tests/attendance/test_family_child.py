@@ -100,16 +100,19 @@ def test_it_gives_the_rate_for_the_current_term(as_user, guardian, school):
     response = as_user(guardian).get(page_url(child))
     rate = response.context["rate"]
     assert rate.term == term
-    assert (rate.recorded, rate.attended, rate.unexcused) == (7, 5, 2)
-    assert str(rate.percent) == "71.4"
+    summary = rate.summary
+    assert (summary.possible, summary.attended, summary.unauthorised, summary.authorised) == (7, 4, 2, 1)
+    # The excused absence is time missed: 4 of 7 attended (present or late), as on the report card.
+    assert str(summary.rate) == "57.1"
     text = response.content.decode()
-    assert "71.4%" in text and "Attendance this term (Autumn)" in text
-    assert "present, late or excused in 5 of 7 recorded registers" in text
+    assert "57.1%" in text and "Attendance this term (Autumn)" in text
+    assert "present or late in 4 of 7 registers taken" in text
+    assert "an excused absence has a reason the school accepted but is still time missed" in text
 
 
 def test_it_says_when_nothing_was_recorded_this_term(as_user, guardian, school):
     response = as_user(guardian).get(page_url(school.child))
-    assert response.context["rate"].percent is None
+    assert response.context["rate"].summary.rate is None
     assert "Nothing has been recorded this term yet." in response.content.decode()
 
 
@@ -164,5 +167,6 @@ def test_it_does_not_query_per_day_or_record(as_user, guardian, school, django_a
     assert sum(1 for day in days_of(response).values() if day.status == "late") == len(weekdays(first)) - 1
 
 
-# Session, user, the child, year, enrollment, marks by day, closures, term, rate, notes, note permission.
-QUERIES = 11
+# Session, user, the child, year, enrollment, marks by day, closures, term, the school's register mode (which
+# registers count for the rate), rate, notes, note permission, the bell's unread count.
+QUERIES = 13

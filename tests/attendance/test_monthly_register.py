@@ -108,13 +108,14 @@ def test_it_downloads_the_xlsx_with_codes_and_totals(march, teacher, as_user):
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     header, amy, bob, present, absent = rows
     assert header[:4] == ["Student", "Admission number", "1 Fr", "2 Sa"]
-    assert header[-4:] == ["P", "L", "A", "E"]
+    assert header[-5:] == ["P", "L", "A", "E", "Attendance rate (%)"]
     assert amy[0] == "Able, Amy" and bob[0] == "Brook, Bob"
     assert bob[2 + 10 : 2 + 13] == ["A", "E", "L"]
     assert bob[2 + 8] == "—" and bob[2 + 27] in ("", None)
-    assert bob[-4:] == [16, 1, 1, 1] and amy[-4:] == [19, 0, 0, 0]
+    # The rate counts the excused day as missed: 17 of 19 attended.
+    assert bob[-5:] == [16, 1, 1, 1, 89.5] and amy[-5:] == [19, 0, 0, 0, 100]
     assert present[0] == "Present (P + L)" and present[2 + 10] == 1 and present[2 + 8] == "—"
-    assert absent[0] == "Absent (A + E)" and absent[2 + 10] == 1 and absent[-2:] == [1, 1]
+    assert absent[0] == "Absent (A + E)" and absent[2 + 10] == 1 and absent[-3:-1] == [1, 1]
     assert AuditEvent.objects.filter(action="attendance.register_export", actor=teacher).count() == 1
 
 

@@ -41,8 +41,9 @@ def test_it_prints_subjects_averages_letters_comments_attendance_and_the_key(sch
         "Staff preview",
     ]:
         assert expected in text, expected
-    # Attendance: 3 present, 1 late, 1 absent, 0 excused → 80.0 %.
-    assert "3 1 1 0 80.0%" in " ".join(text.split())
+    # Attendance: 3 present, 1 late, 1 absent, 0 excused of 5 registers taken → 80.0 % (the register still
+    # being taken does not count).
+    assert "3 1 1 0 5 80.0%" in " ".join(text.split())
 
 
 def test_it_shows_the_family_only_published_marks_once_the_term_is_published(

@@ -61,6 +61,11 @@ def sams_term(school):
     statuses = ["present", "present", "present", "late", "absent"]
     for offset, status in enumerate(statuses):
         day = school.term.start_date + datetime.timedelta(days=offset)
-        register = f.RegisterFactory(section=school.section, date=day)
+        register = f.RegisterFactory(section=school.section, date=day, state="submitted")
         f.AttendanceRecordFactory(register=register, student=school.child, status=status)
+    # A register still being taken is not a possible session yet (selectors.session_records).
+    register = f.RegisterFactory(
+        section=school.section, date=school.term.start_date + datetime.timedelta(days=6), state="in_progress"
+    )
+    f.AttendanceRecordFactory(register=register, student=school.child, status="absent")
     return published, hidden

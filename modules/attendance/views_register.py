@@ -269,10 +269,12 @@ def _render_page(request, register, policy, rows, *, save_form=None, page_error=
 @require_POST
 @login_required
 def register_mark(request, pk):
-    """One change from a row (HTMX): answers the row and, out-of-band, the counters. A refusal answers 422
-    with the row as the person left it and the message in it (register.js swaps 422s, retries 5xx). A row
-    someone else changed since the page was drawn answers 409: the person's choice kept, theirs in the
-    message and as the row's new base, with a button to save the choice over it."""
+    """One change from a row (HTMX): answers the row and, out-of-band, the counters. A refusal answers the row
+    as the person left it, marked refused (has-error, data-unsaved) with the message in it; a row someone else
+    changed since the page was drawn answers the person's choice kept, theirs in the message and as the row's
+    new base, with a button to save the choice over it. Both are 200, like a Django form re-shown with its
+    errors: the answer is the row to show, and a 4xx would put an error in the browser's console on every
+    refused mark. register.js retries what did not arrive (5xx, no connection)."""
     register = get_register_for_user(request, pk)
     target = MarkRequestForm(request.POST)
     if not target.is_valid():
@@ -309,10 +311,10 @@ def register_mark(request, pk):
                 can_edit=not refusal,
                 counts=selectors.register_tally(register),
             )
-            return render(request, f"{TEMPLATE}#mark_response", context, status=409)
+            return render(request, f"{TEMPLATE}#mark_response", context)
         saved = AttendanceRecord.objects.filter(register=register, student=student).first()
         context.update(row=RowView.refused(student, saved, form), can_edit=not refusal)
-        return render(request, f"{TEMPLATE}#row", context, status=422)
+        return render(request, f"{TEMPLATE}#row", context)
     context.update(
         row=RowView.of(record.student, record, just_saved=True),
         can_edit=True,
@@ -322,9 +324,7 @@ def register_mark(request, pk):
 
 
 def _refused_fragment(request, student_id, message):
-    return render(
-        request, f"{TEMPLATE}#row_refused", {"student_id": student_id, "message": message}, status=422
-    )
+    return render(request, f"{TEMPLATE}#row_refused", {"student_id": student_id, "message": message})
 
 
 @require_POST

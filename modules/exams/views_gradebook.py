@@ -36,14 +36,22 @@ TEMPLATE = "exams/gradebook.html"
 
 # `b-…` is the cell's base: what it showed when the page was drawn, sent with every save so that a mark
 # someone else changed meanwhile is refused rather than overwritten (modules/core/concurrency.py).
+# An editable cell selects its content on focus (data-select-on-focus, portal.js): typing replaces the mark
+# shown. A refused cell is data-unsaved: leaving the page asks first (data-leave-guard on the form).
 CELL = (
-    '<td class="gb-cell{cls}" id="c-{a}-{s}" data-saved="{saved}">'
+    '<td class="gb-cell{cls}" id="c-{a}-{s}" data-saved="{saved}"{unsaved}>'
     '<input type="text" class="form-control form-control-sm gb-input{inv}" name="m-{s}-{a}" id="m-{s}-{a}" '
     'value="{value}" autocomplete="off" spellcheck="false" maxlength="20" aria-labelledby="st-{s} as-{a}" '
     'data-a="{a}" data-s="{s}"{extra}><input type="hidden" class="gb-base" name="b-{s}-{a}" value="{base}">'
-    "{error}</td>"
+    "{error}{status}</td>"
 )
-ERROR = '<div class="gb-error" id="e-{a}-{s}" role="alert">{message}{button}</div>'
+# The message is tied to its field (aria-describedby); gradebook.js also says it in the page's polite live
+# region, so it is not an alert of its own (a column of refusals would interrupt the person at every cell).
+ERROR = (
+    '<div class="gb-error" id="e-{a}-{s}"><i class="bi bi-exclamation-triangle-fill" aria-hidden="true"></i> '
+    "{message}{button}</div>"
+)
+SAVED = '<div class="gb-status gb-saved"><i class="bi bi-check2" aria-hidden="true"></i> {label}</div>'
 INVALID = ' aria-invalid="true" aria-describedby="e-{a}-{s}"'
 # A submit button: without JavaScript it saves the grid again (the cell's base is now the other person's
 # value, so this cell is overwritten on purpose); gradebook.js saves just this cell instead.
@@ -71,6 +79,7 @@ class Cell:
     can_edit: bool = True
     base: str | None = None  # None: what is saved
     conflict: bool = False  # refused: someone else changed it (`saved` is their value, also the new base)
+    just_saved: bool = False  # the answer to a live save that landed: says "Saved" in the cell
 
     @property
     def html(self) -> str:
@@ -79,13 +88,13 @@ class Cell:
         included); the ids are integers."""
         a, s = int(self.assessment_id), int(self.student_id)
         extra = INVALID.format(a=a, s=s) if self.error else ""
-        if not self.can_edit:
-            extra += " readonly"
+        extra += " data-select-on-focus" if self.can_edit else " readonly"
         button = OVERWRITE.format(a=a, s=s, label=escape(_("Save mine"))) if self.conflict else ""
         error = ERROR.format(a=a, s=s, message=escape(str(self.error)), button=button) if self.error else ""
         return mark_safe(
             CELL.format(
                 cls=(" has-error has-conflict" if self.conflict else " has-error") if self.error else "",
+                unsaved=" data-unsaved" if self.error else "",
                 a=a,
                 s=s,
                 saved=escape(self.saved),
@@ -94,6 +103,7 @@ class Cell:
                 extra=extra,
                 base=escape(self.saved if self.base is None else self.base),
                 error=error,
+                status=SAVED.format(label=escape(_("Saved"))) if self.just_saved and not self.error else "",
             )
         )
 
@@ -225,22 +235,22 @@ def gradebook(request, pk):
 @require_POST
 @marker_required
 def gradebook_cell(request, pk):
-    """One cell (HTMX): answers the cell and, out-of-band, the student's average. A refusal answers 422 with
-    the typed value kept and the message in the cell; a mark someone else changed since the page was drawn
-    answers 409 with their value shown, the typed one kept unsaved, and a button to save it over theirs."""
+    """One cell (HTMX): answers the cell and, out-of-band, the student's average. A refusal answers the typed
+    value kept and the message in the cell, marked refused (has-error, data-unsaved); a mark someone else
+    changed since the page was drawn answers their value shown, the typed one kept unsaved, and a button to
+    save it over theirs. Both are 200, like a Django form re-shown with its errors: the answer is the cell to
+    show, and a 4xx would put an error in the browser's console on every refused mark."""
     offering = selectors.get_offering_for_marking(request, pk, light=True)
     form = CellForm(request.POST)
     if not form.is_valid():
-        return render(request, f"{TEMPLATE}#refused", {"message": _("Say which cell to save.")}, status=422)
+        return render(request, f"{TEMPLATE}#refused", {"message": _("Say which cell to save.")})
     data = form.cleaned_data
     assessment = get_object_or_404(
         Assessment.objects.select_related("term__results_status"), pk=data["assessment"], offering=offering
     )
     if not selectors.in_class(offering, data["student"]):
-        return render(
-            request, f"{TEMPLATE}#refused", {"message": _("That student is not in this class.")}, status=422
-        )
-    raw, student_id, status = data["value"], data["student"], 200
+        return render(request, f"{TEMPLATE}#refused", {"message": _("That student is not in this class.")})
+    raw, student_id = data["value"], data["student"]
     try:
         mark = services.mark_set(
             assessment=assessment,
@@ -252,19 +262,17 @@ def gradebook_cell(request, pk):
             base=data["base"],
         )
         saved = mark.display if mark else ""
-        cell = Cell(assessment.pk, student_id, saved, saved)
+        cell = Cell(assessment.pk, student_id, saved, saved, just_saved=True)
     except EditConflict as clash:
-        status = 409
         message = conflict_message(clash.current)
         cell = Cell(assessment.pk, student_id, clash.current, raw.strip(), message, conflict=True)
     except GradeError as refusal:
-        status = 422
         mark = Mark.objects.filter(assessment=assessment, student_id=student_id).first()
         saved = mark.display if mark else ""
         cell = Cell(assessment.pk, student_id, saved, raw.strip(), refusal.message, base=data["base"])
     average = selectors.student_average(offering, assessment.term_id, student_id)
     context = {"cell": cell, "student": {"pk": student_id}, "average": average}
-    return render(request, f"{TEMPLATE}#cell_response", context, status=status)
+    return render(request, f"{TEMPLATE}#cell_response", context)
 
 
 class _Refused(Exception):

@@ -5,6 +5,11 @@
 // Every save sends the cell's base (the hidden b-… input: what it showed when the page was drawn, then what the
 // last save stored), so a mark someone else changed meanwhile is refused (409) instead of overwritten: the cell
 // comes back with their value shown and the typed one kept, and "Save mine" saves it over theirs on purpose.
+// Every cell says where it stands, in words and an icon as well as colour: "Saving…", "Saved", its refusal, or
+// "Not saved — retrying"; the page's polite live region says the same. A refusal answers 200 with the cell as
+// typed and the message in it (has-error, data-unsaved). Shared with the register through portal.js: a cell
+// selects its content on focus (typing replaces the mark shown), and leaving the page while a cell is saving,
+// waiting for a retry, refused or typed but not yet sent asks first (data-leave-guard on the form).
 // Without this script the grid is a plain form saved with one POST (see exams/gradebook.html).
 
 const form = document.querySelector("form[data-gradebook]");
@@ -40,6 +45,35 @@ function setUp(form) {
     window.setTimeout(() => (live.textContent = message), 50);
   }
 
+  // "Stud, Sam · Quiz A": who and what a cell is, for what the live region says.
+  function nameOf(cell) {
+    const input = cell.querySelector(".gb-input");
+    const student = input && document.getElementById(`st-${input.dataset.s}`);
+    const head = input && document.getElementById(`as-${input.dataset.a}`);
+    const assessment = head && head.querySelector(".gb-head-name");
+    return [student, assessment].map((node) => (node ? node.textContent.trim() : "")).join(" · ");
+  }
+
+  const ICONS = { saving: "bi-hourglass-split", retrying: "bi-arrow-repeat", failed: "bi-x-octagon-fill" };
+
+  // The cell's state while its save is on its way (saving), waiting for a retry, or failed for good. Any of
+  // them, or a refusal, is work not saved: data-unsaved (portal.js asks before the page is left).
+  function showState(cell, kind, message) {
+    for (const old of cell.querySelectorAll(".gb-status")) old.remove();
+    cell.classList.remove("is-saving", "is-retrying");
+    if (kind === "saving") cell.classList.add("is-saving");
+    if (kind === "retrying" || kind === "failed") cell.classList.add("is-retrying");
+    cell.toggleAttribute("data-unsaved", Boolean(kind) || cell.classList.contains("has-error"));
+    if (!kind) return;
+    const status = document.createElement("div");
+    status.className = `gb-status gb-${kind}`;
+    const icon = document.createElement("i");
+    icon.className = `bi ${ICONS[kind]}`;
+    icon.setAttribute("aria-hidden", "true");
+    status.append(icon, ` ${message}`);
+    cell.append(status);
+  }
+
   function moveTo(input) {
     if (!input) return;
     input.focus();
@@ -55,7 +89,7 @@ function setUp(form) {
     if (!editable(input)) return;
     const id = cellOf(input).id;
     latest.set(id, input.value);
-    cellOf(input).classList.add("is-saving");
+    showState(cellOf(input), "saving", text.msgSaving);
     queue.push({ id, a: input.dataset.a, s: input.dataset.s, value: input.value, tries: 0 });
     pump();
   }
@@ -91,8 +125,8 @@ function setUp(form) {
     } catch (error) {
       response = null;
     }
-    if (response && (response.ok || response.status === 422 || response.status === 409)) {
-      swap(job, await response.text(), response.ok);
+    if (response && response.ok) {
+      swap(job, await response.text());
       return;
     }
     retryLater(job, response);
@@ -101,16 +135,11 @@ function setUp(form) {
   function retryLater(job, response) {
     const cell = document.getElementById(job.id);
     if (!cell) return;
-    cell.classList.add("is-retrying");
-    let status = cell.querySelector(".gb-status");
-    if (!status) {
-      status = document.createElement("div");
-      status.className = "gb-status";
-      status.setAttribute("role", "status");
-      cell.append(status);
-    }
-    status.textContent = response && response.status < 500 ? text.msgFailed : text.msgRetrying;
-    if (response && response.status < 500) return; // refused for good (403/404): no retry
+    const final = response && response.status < 500; // refused for good (403/404): no retry
+    const message = final ? text.msgFailed : text.msgRetrying;
+    if (!cell.classList.contains("is-retrying")) announce(`${nameOf(cell)}: ${message}`);
+    showState(cell, final ? "failed" : "retrying", message);
+    if (final) return;
     job.tries += 1;
     const delay = Math.min(30000, 1000 * 2 ** Math.min(job.tries, 5));
     window.setTimeout(() => {
@@ -120,7 +149,7 @@ function setUp(form) {
     }, delay);
   }
 
-  function swap(job, html, saved) {
+  function swap(job, html) {
     const template = document.createElement("template");
     template.innerHTML = `<table><tr>${html}</tr></table>`;
     const fresh = template.content.querySelector("td.gb-cell");
@@ -133,20 +162,29 @@ function setUp(form) {
     if (!cell || !fresh) return;
     if (fresh.id !== job.id) {
       // A refusal that is not about the value (the student left the class): say so on the cell.
-      cell.classList.remove("is-saving");
       const error = fresh.querySelector(".gb-error");
-      if (error) cell.append(error);
+      for (const old of cell.querySelectorAll(".gb-error")) old.remove();
+      cell.classList.add("has-error");
+      showState(cell, null);
+      if (error) {
+        cell.append(error);
+        announce(`${nameOf(cell)}: ${error.textContent.trim()}`);
+      }
       return;
     }
+    const saved = !fresh.classList.contains("has-error");
     const input = cell.querySelector(".gb-input");
     if (latest.get(job.id) !== job.value || (input && input.value !== job.value)) {
-      // The person typed again meanwhile: keep what is on screen; that change is queued already. A save that
-      // landed moves the base (the next save builds on it, not on the page's old value); a refusal does not,
-      // so the queued change is checked against the other person's value too.
+      // The person typed again meanwhile: keep what is on screen; that change is queued already (or is sent
+      // when they leave the cell). A save that landed moves the base (the next save builds on it, not on the
+      // page's old value); a refusal does not, so the queued change is checked against the other person's
+      // value too.
       if (saved) {
         cell.querySelector(".gb-base").value = fresh.querySelector(".gb-base").value;
         cell.dataset.saved = fresh.dataset.saved;
+        if (input) input.defaultValue = fresh.dataset.saved; // what is typed over it is still unsaved work
       }
+      if (latest.get(job.id) === job.value) showState(cell, null); // nothing queued: the typing is not sent yet
       return;
     }
     const hadFocus = document.activeElement === input;
@@ -154,7 +192,7 @@ function setUp(form) {
     const next = fresh.querySelector(".gb-input");
     if (hadFocus && next) moveTo(next);
     const error = fresh.querySelector(".gb-error");
-    if (error) announce(error.textContent);
+    announce(`${nameOf(fresh)}: ${error ? error.textContent.trim() : text.msgSaved}`);
   }
 
   form.addEventListener("change", (event) => {
@@ -192,11 +230,22 @@ function setUp(form) {
         if (!atEnd) return;
         target = inputAt(row, col + 1);
         break;
-      case "Escape":
-        input.value = cellOf(input).dataset.saved || "";
+      case "Escape": {
+        // Back to the saved mark: a refusal shown on the cell goes with what was typed.
+        const cell = cellOf(input);
+        input.value = input.defaultValue = cell.dataset.saved || "";
+        if (cell.classList.contains("has-error") && !cell.classList.contains("is-saving")) {
+          for (const error of cell.querySelectorAll(".gb-error")) error.remove();
+          cell.classList.remove("has-error", "has-conflict");
+          input.classList.remove("is-invalid");
+          input.removeAttribute("aria-invalid");
+          input.removeAttribute("aria-describedby");
+          showState(cell, null);
+        }
         input.select();
         event.preventDefault();
         return;
+      }
       default:
         return;
     }

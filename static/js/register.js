@@ -5,6 +5,10 @@
 // hx-params): a row someone else changed meanwhile comes back refused (409) with their mark said and the
 // person's choice kept, and "Save mine" sends it again on the new base. A save that lands brings the row back
 // with its new base (also when the swap is skipped: see below), so saving a row twice is not a conflict.
+// A refusal (bad input, cut-off, someone else's newer mark) answers 200 with the row as the person left it and
+// the message in it (the row carries has-error and data-unsaved): it is what the page shows, not a failure.
+// Shared with the gradebook through portal.js: the minutes field selects its content on focus (typing replaces
+// it), and leaving the page with a row saving, waiting for a retry or refused asks first (data-leave-guard).
 // Without this script the register is a plain form that saves with one POST (see attendance/register.html).
 
 const form = document.querySelector("form[data-register]");
@@ -17,12 +21,11 @@ function setUp(form, htmx) {
   if (keysHelp) keysHelp.hidden = false;
   form.classList.add("is-live");
 
-  const edits = new Map(); // row id → how many changes the person made on it
+  const edits = new Map(); // row id → how many changes the person made on it (and resends asked for)
   const sent = new Map(); // row id → how many of them the request in flight carries
   const failures = new Map(); // row id → failed attempts in a row
   const retries = new Map(); // row id → the pending retry's timer
   let activeId = null;
-  let submitting = false;
 
   const rowOf = (node) => (node instanceof Element ? node.closest(".register-row[id]") : null);
   const rows = () => Array.from(form.querySelectorAll(".register-row[id]"));
@@ -45,6 +48,20 @@ function setUp(form, htmx) {
     span.className = `text-${tone}`;
     span.textContent = message;
     state.replaceChildren(span);
+  }
+
+  // A row with work not saved yet (in flight, waiting for a retry): the page asks before it is left.
+  function setPending(row, pending) {
+    row.toggleAttribute("data-unsaved", pending || row.classList.contains("has-error"));
+  }
+
+  // Send a row again without the person changing it ("Save mine", a retry). Counted like a change: a request
+  // already in flight for the row then leaves it in place when it answers, so the queued one is sent from
+  // the row on the page (a row swapped out from under a queued request would send it from a detached row,
+  // whose answer could reach neither the row nor the counters).
+  function resend(row) {
+    edits.set(row.id, (edits.get(row.id) || 0) + 1);
+    htmx.trigger(row, "change");
   }
 
   function markActive(row) {
@@ -85,8 +102,8 @@ function setUp(form, htmx) {
     if (!field || field.matches(":disabled")) return;
     const details = field.closest("details");
     if (details) details.open = true;
-    field.focus();
-    field.select(); // typing replaces what is there (a late mark starts at 0 minutes)
+    field.focus(); // data-select-on-focus (portal.js): typing replaces what is there (a late mark starts at 0)
+    field.select();
   }
 
   const first = rows()[0];
@@ -160,18 +177,13 @@ function setUp(form, htmx) {
     window.clearTimeout(retries.get(row.id));
     retries.delete(row.id);
     row.classList.add("is-saving");
+    setPending(row, true);
     if (!row.classList.contains("is-unsaved")) showState(row, text.msgSaving, "body-secondary");
   });
 
   form.addEventListener("htmx:beforeSwap", (event) => {
     const row = rowOf(event.detail.elt);
     if (!row) return;
-    if (event.detail.xhr.status === 422 || event.detail.xhr.status === 409) {
-      // A refusal (bad input, cut-off, someone else's newer mark): the row comes back with the person's
-      // choice and the message.
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
     if (!event.detail.shouldSwap) return;
     const newer = (edits.get(row.id) || 0) > (sent.get(row.id) || 0);
     const focused = document.activeElement;
@@ -181,7 +193,7 @@ function setUp(form, htmx) {
       // carries it); only the counters are taken from this answer, and, when it saved, the row's new base (the
       // queued change builds on this save). A refusal leaves the base, so the queued change is checked too.
       event.detail.swapOverride = "none";
-      if (event.detail.xhr.status === 200) takeBase(row, event.detail.serverResponse);
+      takeBase(row, event.detail.serverResponse);
     }
   });
 
@@ -189,7 +201,7 @@ function setUp(form, htmx) {
     const template = document.createElement("template");
     template.innerHTML = html;
     const fresh = template.content.getElementById(row.id);
-    if (!fresh) return;
+    if (!fresh || fresh.classList.contains("has-error")) return;
     for (const copy of fresh.querySelectorAll('input[type=hidden][name^="initial-"]')) {
       const mine = row.querySelector(`input[type=hidden][name="${copy.name}"]`);
       if (mine) mine.value = copy.value;
@@ -203,7 +215,7 @@ function setUp(form, htmx) {
     const row = rowOf(button);
     if (!button || !row) return;
     event.preventDefault();
-    htmx.trigger(row, "change");
+    resend(row);
   });
 
   form.addEventListener("htmx:afterSwap", (event) => {
@@ -220,6 +232,7 @@ function setUp(form, htmx) {
     failures.delete(row.id);
     const wasUnsaved = row.classList.contains("is-unsaved");
     row.classList.remove("is-unsaved");
+    setPending(row, false);
     const error = row.querySelector(".register-state [role=alert]");
     if (error) {
       announce(`${row.dataset.name}: ${error.textContent.trim()}`);
@@ -240,6 +253,7 @@ function setUp(form, htmx) {
     failures.set(id, attempts);
     row.classList.remove("is-saving");
     row.classList.add("is-unsaved");
+    setPending(row, true);
     showState(row, text.msgRetrying, "danger");
     if (attempts === 1) announce(`${row.dataset.name}: ${text.msgRetrying}`);
     window.clearTimeout(retries.get(id));
@@ -248,21 +262,11 @@ function setUp(form, htmx) {
       id,
       window.setTimeout(() => {
         const current = document.getElementById(id);
-        if (current) htmx.trigger(current, "change");
+        if (current) resend(current);
       }, delay),
     );
   }
   for (const name of ["htmx:responseError", "htmx:sendError", "htmx:timeout"]) {
     form.addEventListener(name, failed);
   }
-
-  // The submit button posts the whole form, which also writes any row still waiting for its retry.
-  form.addEventListener("submit", () => {
-    submitting = true;
-  });
-  window.addEventListener("beforeunload", (event) => {
-    if (submitting || !form.querySelector(".register-row.is-saving, .register-row.is-unsaved")) return;
-    event.preventDefault();
-    event.returnValue = "";
-  });
 }

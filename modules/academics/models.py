@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -83,8 +84,8 @@ class Term(models.Model):
                 errors["start_date"] = _(
                     "The term must lie within the academic year (%(start)s – %(end)s)."
                 ) % {
-                    "start": year.start_date,
-                    "end": year.end_date,
+                    "start": date_format(year.start_date, "SHORT_DATE_FORMAT"),
+                    "end": date_format(year.end_date, "SHORT_DATE_FORMAT"),
                 }
             overlapping = Term.objects.filter(
                 year=year, start_date__lte=self.end_date, end_date__gte=self.start_date

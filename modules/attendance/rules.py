@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from modules.accounts.models import Role
@@ -30,7 +31,9 @@ def edit_refusal(
     """
     today = today or timezone.localdate()
     if register.date > today:
-        return _("This register is for %(date)s, which has not come yet.") % {"date": register.date}
+        return _("This register is for %(date)s, which has not come yet.") % {
+            "date": date_format(register.date, "DATE_FORMAT")
+        }
     if Role.ADMINISTRATOR in user.roles:
         return ""
     if not takes_register(user, register):

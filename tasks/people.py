@@ -1,4 +1,4 @@
-"""Bulk student import on the queue: the dry run and the write of files too large to handle in a request.
+"""Bulk student import on the queue (the dry run and the write), and bulk invitations of guardians.
 
 The services claim the job and hold its lease (modules/core/jobs.py); a job whose worker was killed is
 queued again by the sweeper (tasks/jobs.py) and restarts its phase from the stored file.
@@ -12,9 +12,9 @@ from django.utils import translation
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from modules.core.jobs import job_kind_register
+from modules.core.jobs import job_kind_register, job_run
 from modules.core.models import Job
-from modules.people import importing
+from modules.people import importing, invites
 
 
 def _import_job(job_id: str) -> Job | None:
@@ -49,6 +49,21 @@ def _queue(job: Job) -> None:
 
 
 job_kind_register(importing.IMPORT_KIND, _queue)
+
+
+@db_task()
+def guardian_invite_task(job_id: str) -> None:
+    # The job's messages are in the office's language (job_run sets it); each invitation is rendered in the
+    # guardian's own (accounts.services.invitation_send). A restarted run carries on from its progress.
+    job_run(
+        job_id=job_id,
+        kind=invites.INVITE_KIND,
+        run=lambda job: invites.guardian_invite_run(job=job),
+        fail=lambda job, error: invites.guardian_invite_fail(job=job, error=error),
+    )
+
+
+job_kind_register(invites.INVITE_KIND, lambda job: guardian_invite_task(str(job.pk)))
 
 
 @db_periodic_task(crontab(hour="3", minute="17"))

@@ -32,16 +32,18 @@ def user_create_for_person(*, email: str, first_name: str, last_name: str, langu
     )
 
 
-def user_invite(*, user: User) -> None:
+def user_invite(*, user: User, queue: bool = True) -> None:
     """Owe the person an invitation email, and queue it once the surrounding transaction commits. The debt is
-    stored (`invitation_due_at`), so an invitation whose task is lost with its worker is sent by the sweep."""
+    stored (`invitation_due_at`), so an invitation whose task is lost with its worker is sent by the sweep.
+    `queue` False: the caller sends it itself with `invitation_send` (a bulk job counting what it sent)."""
     from tasks.accounts import send_invitation
 
     now = timezone.now()
     User.objects.filter(pk=user.pk).update(invited_at=now, invitation_due_at=now)
     # The caller may save this instance again (roles, staff flag): it must not write the old values back.
     user.invited_at = user.invitation_due_at = now
-    transaction.on_commit(lambda: send_invitation(user.pk))
+    if queue:
+        transaction.on_commit(lambda: send_invitation(user.pk))
 
 
 def invitation_send(*, user_id: int, base_url: str | None = None) -> bool:

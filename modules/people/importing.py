@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
+import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,12 +27,13 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower, Upper
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
+from modules.academics.events import enrollments_created
 from modules.academics.models import Enrollment, Section
 from modules.academics.selectors import current_year
 from modules.core.audit import audit_log
@@ -45,7 +48,14 @@ from modules.core.jobs import (
 )
 from modules.core.limits import ADDRESS_MAX_LENGTH
 from modules.core.models import Job, JobStatus
-from modules.core.spreadsheets import SpreadsheetRefused, spreadsheet_check, spreadsheet_rows
+from modules.core.spreadsheets import (
+    FORMULA_TRIGGERS,
+    SpreadsheetRefused,
+    csv_bytes,
+    spreadsheet_check,
+    spreadsheet_rows,
+    xlsx_bytes,
+)
 from modules.people.models import Gender, Guardian, GuardianLink, Relationship, Student
 
 IMPORT_KIND = "student_import"
@@ -206,7 +216,12 @@ def _cell_text(value: Any) -> str:
         return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return str(value).strip()
+    text = str(value).strip()
+    if text[:1] == "'" and text[1:2] in FORMULA_TRIGGERS:
+        # The quote our own spreadsheets put before text a spreadsheet would run as a formula
+        # (modules/core/spreadsheets.py safe_cell): a downloaded file of rejected rows is re-imported as is.
+        return text[1:]
+    return text
 
 
 def _read_rows(content: bytes, file_format: str) -> list[list[Any]]:
@@ -341,6 +356,18 @@ def import_can_confirm(job: Job) -> bool:
     )
 
 
+def import_can_confirm_valid(job: Job) -> bool:
+    """Whether the office may import the valid rows of a dry run that rejected some (and not all)."""
+    result = job.result or {}
+    return (
+        import_phase(job) == Phase.PREVIEW
+        and job.status == JobStatus.SUCCEEDED
+        and not result.get("file_errors")
+        and result.get("valid_count", 0) > 0
+        and result.get("rejected_count", 0) > 0
+    )
+
+
 # ----------------------------------------------------------------------------------------------------
 # The dry run
 
@@ -424,9 +451,14 @@ class _RowChecker:
         self.lookups = lookups
         self.today = today
         self.numbers_seen: dict[str, int] = {}
-        self.guardian_rows: dict[str, int] = {}  # email -> the row that brings this new guardian in
+        # email -> (the row that brings this new guardian in, their full name). Only a row without problems
+        # brings a guardian in: a rejected row is not written, so a later row cannot lean on its guardian.
+        self.guardian_rows: dict[str, tuple[int, str]] = {}
+        self.rejected_guardian_rows: dict[str, int] = {}  # email -> a rejected row that names the guardian
 
-    def check(self, number: int, values: dict[str, Any]) -> dict[str, Any]:
+    def check(self, number: int, values: dict[str, Any], *, approved: bool = True) -> dict[str, Any]:
+        """One row's findings. `approved` False: the office did not confirm this row (it had problems at
+        the dry run), so it is not written even if it has none now."""
         errors: list[str] = []
         text = {name: _cell_text(values.get(name)) for name in COLUMNS_BY_NAME}
 
@@ -496,7 +528,14 @@ class _RowChecker:
         if email and not _valid_email(email):
             problem(_("email '%(value)s' is not a valid email address."), value=text["email"])
 
-        guardians = self._guardians(number, text, problem)
+        guardians, introduced = self._guardians(number, text, problem)
+        if not errors and not approved:
+            problem(_("this row had problems at the dry run you confirmed, so it was not imported."))
+        for email, name in introduced.items():
+            if errors:
+                self.rejected_guardian_rows.setdefault(email, number)
+            else:
+                self.guardian_rows[email] = (number, name)
         return {
             "row": number,
             "admission_number": admission_number,
@@ -516,8 +555,10 @@ class _RowChecker:
 
     def _guardians(
         self, number: int, text: dict[str, str], problem: Callable[..., None]
-    ) -> list[dict[str, Any]]:
+    ) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        """The row's guardians, and the new ones it brings in (email -> full name) should it be valid."""
         guardians: list[dict[str, Any]] = []
+        introduced: dict[str, str] = {}
         emails_in_row: set[str] = set()
         for slot in GUARDIAN_SLOTS:
             prefix = f"guardian{slot}_"
@@ -543,6 +584,9 @@ class _RowChecker:
                 "existing_id": None,
                 "existing_name": "",
                 "same_as_row": None,
+                # The name the preview shows, in full: the portal's for an existing guardian, the first
+                # row's for one met earlier in the file (a sibling's row may give only the email).
+                "name": f"{fields['first_name']} {fields['last_name']}".strip(),
             }
             if email and not _valid_email(email):
                 problem(
@@ -556,16 +600,27 @@ class _RowChecker:
                 continue
             if email and email in self.lookups.guardians:
                 guardian["existing_id"], guardian["existing_name"] = self.lookups.guardians[email]
+                guardian["name"] = guardian["existing_name"]
             elif email and email in self.guardian_rows:
-                guardian["same_as_row"] = self.guardian_rows[email]
+                guardian["same_as_row"], guardian["name"] = self.guardian_rows[email]
             elif not (fields["first_name"] and fields["last_name"]):
-                problem(_("guardian %(slot)s has no first and last name."), slot=slot)
+                if email in self.rejected_guardian_rows:
+                    problem(
+                        _(
+                            "guardian %(slot)s has no first and last name here, and row %(first)s, which "
+                            "names them, has problems."
+                        ),
+                        slot=slot,
+                        first=self.rejected_guardian_rows[email],
+                    )
+                else:
+                    problem(_("guardian %(slot)s has no first and last name."), slot=slot)
             elif email:
-                self.guardian_rows[email] = number
+                introduced[email] = guardian["name"]
             if email:
                 emails_in_row.add(email)
             guardians.append(guardian)
-        return guardians
+        return guardians, introduced
 
 
 def _valid_email(value: str) -> bool:
@@ -589,12 +644,81 @@ def _relationship(value: str) -> str | None:
     return labels.get(key)
 
 
-def _analyse(job: Job, *, report_progress: bool) -> dict[str, Any]:
-    """The dry run's findings for the job's file: every row with its problems, plus file-level problems."""
+@dataclass
+class _Analysis:
+    result: dict[str, Any]  # what job.result keeps: rows with their problems, counts, file problems
+    rejected: _RejectedSheet | None  # the rejected rows as uploaded, with their reason (None: none)
+
+
+@dataclass
+class _RejectedSheet:
+    headers: list[str]
+    rows: list[list[Any]]
+
+
+def _reason_keys() -> set[str]:
+    """The header of the Reason column in every language the portal speaks: a file of rejected rows is
+    uploaded again with it, perhaps after the office switched language."""
+    keys = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            keys.add(_header_key(_("Reason")))
+    return keys
+
+
+def _reason(number: int, errors: list[str]) -> str:
+    """One message per row for the Reason column: the problems without the row number they repeat
+    (the row moves in the new file), several joined with "; "."""
+    prefix = _("Row %(row)s: ") % {"row": number}
+    messages = [error.removeprefix(prefix) for error in errors]
+    return "; ".join(message[:1].upper() + message[1:] for message in messages)
+
+
+def _rejected_sheet(
+    header: list[Any], data: list[tuple[int, list[Any]]], rows: list[dict[str, Any]], reason_keys: set[str]
+) -> _RejectedSheet | None:
+    """The rejected rows exactly as uploaded (their columns, in their order, with their values), a Reason
+    column last. A Reason column from an earlier round is replaced, not repeated."""
+    rejected = [(cells, row) for (_number, cells), row in zip(data, rows, strict=True) if row["errors"]]
+    if not rejected:
+        return None
+
+    def blank(values: list[Any], index: int) -> bool:
+        return index >= len(values) or _cell_text(values[index]) == ""
+
+    # Every column that holds something, in the file's order; the empty ones a spreadsheet pads rows with
+    # at the right are left out.
+    width = max([len(header), *(len(cells) for cells, _row in rejected)])
+    while width and blank(header, width - 1) and all(blank(cells, width - 1) for cells, _row in rejected):
+        width -= 1
+    kept = [
+        index
+        for index in range(width)
+        if blank(header, index) or _header_key(header[index]) not in reason_keys
+    ]
+
+    def cell(values: list[Any], index: int) -> Any:
+        value = values[index] if index < len(values) else None
+        return "" if value is None else value
+
+    return _RejectedSheet(
+        headers=[str(cell(header, index)) for index in kept] + [_("Reason")],
+        rows=[
+            [cell(cells, index) for index in kept] + [_reason(row["row"], row["errors"])]
+            for cells, row in rejected
+        ],
+    )
+
+
+def _analyse(job: Job, *, report_progress: bool, approved: set[int] | None = None) -> _Analysis:
+    """The dry run's findings for the job's file: every row with its problems, plus file-level problems.
+
+    `approved`: the rows the office confirmed (the others are rejected whatever they hold now)."""
     content = _stored_content(job)
     rows = _read_rows(content, job.payload.get("format", "xlsx"))
     result: dict[str, Any] = {"rows": [], "file_errors": [], "warnings": [], "error_count": 0}
     headers = [_header_key(value) for value in rows[0]] if rows else []
+    reason_keys = _reason_keys()
     file_errors: list[str] = result["file_errors"]
     positions: dict[str, int] = {}
     for index, key in enumerate(headers):
@@ -608,7 +732,7 @@ def _analyse(job: Job, *, report_progress: bool) -> dict[str, Any]:
             file_errors.append(
                 _("The file has no “%(column)s” column, which is required.") % {"column": name}
             )
-    ignored = [key for key in positions if key not in COLUMNS_BY_NAME]
+    ignored = [key for key in positions if key not in COLUMNS_BY_NAME and key not in reason_keys]
     if ignored:
         result["warnings"].append(
             _("These columns are not used and were ignored: %(columns)s.") % {"columns": ", ".join(ignored)}
@@ -622,7 +746,7 @@ def _analyse(job: Job, *, report_progress: bool) -> dict[str, Any]:
         file_errors.append(_("The file has no data rows below the header row."))
     if file_errors:
         result["error_count"] = len(file_errors)
-        return result
+        return _Analysis(result=result, rejected=None)
 
     def value_of(row: list[Any], name: str) -> Any:
         position = positions.get(name)
@@ -638,12 +762,22 @@ def _analyse(job: Job, *, report_progress: bool) -> dict[str, Any]:
     checker = _RowChecker(_load_lookups(admission_numbers - {""}, emails - {""}), timezone.localdate())
     step = max(1, len(records) // PROGRESS_STEPS)
     for index, (number, values) in enumerate(records, start=1):
-        result["rows"].append(checker.check(number, values))
+        result["rows"].append(checker.check(number, values, approved=approved is None or number in approved))
         if report_progress and index % step == 0 and index < len(records):
             job.set_progress(min(index, job.total) if job.total else 0)
+    valid = [row for row in result["rows"] if not row["errors"]]
     result["error_count"] = sum(len(row["errors"]) for row in result["rows"])
-    result["summary"] = _summary(result["rows"])
-    return result
+    result["valid_count"] = len(valid)
+    result["rejected_count"] = len(result["rows"]) - len(valid)
+    result["valid_digest"] = _digest([row["row"] for row in valid])
+    # What an import of the valid rows writes (all of them when the file is clean).
+    result["summary"] = _summary(valid)
+    return _Analysis(result=result, rejected=_rejected_sheet(rows[0], data, result["rows"], reason_keys))
+
+
+def _digest(numbers: list[int]) -> str:
+    """Names one set of valid rows: the office confirms the set it saw, not whatever the job holds later."""
+    return hashlib.sha256(json.dumps(sorted(numbers)).encode()).hexdigest()[:16]
 
 
 def _summary(rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -655,6 +789,48 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, int]:
         "existing_guardians": len({g["existing_id"] for g in guardians if g["existing_id"]}),
         "links": len(guardians),
     }
+
+
+def _rejected_store(job: Job, sheet: _RejectedSheet | None) -> dict[str, str] | None:
+    """Store the file(s) of rejected rows for the office to download (an .xlsx, and a CSV like the upload
+    when it was one), replacing the job's earlier ones. Written by the worker that read the file, never
+    in a web request; kept no longer than the upload (import_uploads_purge)."""
+    _rejected_delete(job.payload.get("rejected"))
+    if sheet is None:
+        return None
+    stem = uuid.uuid4().hex
+    stored = {
+        "xlsx": default_storage.save(
+            f"imports/{stem}-rejected.xlsx",
+            ContentFile(xlsx_bytes(sheet.headers, sheet.rows, sheet_title=_("Rejected rows"))),
+        )
+    }
+    if job.payload.get("format") == "csv":
+        first_line = _stored_content(job).decode("utf-8-sig", "replace").split("\n", 1)[0]
+        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+        stored["csv"] = default_storage.save(
+            f"imports/{stem}-rejected.csv",
+            ContentFile(csv_bytes(sheet.headers, sheet.rows, delimiter=delimiter)),
+        )
+    return stored
+
+
+def _rejected_delete(stored: dict[str, str] | None) -> None:
+    for path in (stored or {}).values():
+        if path and default_storage.exists(path):
+            default_storage.delete(path)
+
+
+def import_rejected_file(job: Job, file_format: str) -> tuple[str, bytes] | None:
+    """(download name, content) of the job's rejected rows in `file_format`, or None when there is none
+    (no rejected rows, or the file was purged)."""
+    path = (job.payload.get("rejected") or {}).get(file_format)
+    if not path or not default_storage.exists(path):
+        return None
+    with default_storage.open(path, "rb") as handle:
+        content = handle.read()
+    stem = (job.payload.get("filename") or "students").rsplit(".", 1)[0]
+    return f"{stem}-rejected.{file_format}", content
 
 
 def _stored_content(job: Job) -> bytes:
@@ -708,23 +884,36 @@ def student_import_validate(*, job: Job) -> None:
     job_heartbeat(job=job, payload={**job.payload, "phase": Phase.VALIDATING})
     with job_lease(job), _failing(job):
         # Only a queued dry run has a page polling its progress; an inline one spares the updates.
-        result = _analyse(job, report_progress=import_runs_in_background(job))
-        _finish(job, phase=Phase.PREVIEW, status=JobStatus.SUCCEEDED, result=result)
+        analysis = _analyse(job, report_progress=import_runs_in_background(job))
+        rejected = _rejected_store(job, analysis.rejected)
+        _finish(
+            job, phase=Phase.PREVIEW, status=JobStatus.SUCCEEDED, result=analysis.result, rejected=rejected
+        )
 
 
 # ----------------------------------------------------------------------------------------------------
 # The write
 
 
-def student_import_confirm(*, job: Job, queue: bool = True) -> bool:
-    """Take a clean dry run to the write (a new request of the job: fresh attempts). With `queue`, the
-    write runs on the queue after commit. False when not confirmable or already confirmed."""
+def student_import_confirm(*, job: Job, queue: bool = True, valid_digest: str | None = None) -> bool:
+    """Take a dry run to the write (a new request of the job: fresh attempts). With `queue`, the write runs
+    on the queue after commit. False when not confirmable, already confirmed, or stale.
+
+    Without `valid_digest` the dry run must be clean: every row is written. With it, the office chose to
+    import the valid rows of a dry run that rejected some; it names the set of valid rows the office saw
+    (result["valid_digest"]), and a dry run that changed since (it was run again) is not confirmed.
+    Either way the write checks the approved rows again and writes them all, or nothing."""
     job.refresh_from_db()
-    if not import_can_confirm(job):
+    result = job.result or {}
+    if valid_digest is None:
+        if not import_can_confirm(job):
+            return False
+    elif not import_can_confirm_valid(job) or valid_digest != result.get("valid_digest"):
         return False
+    approved = [row["row"] for row in result.get("rows", []) if not row["errors"]]
     claimed = Job.objects.filter(pk=job.pk, status=JobStatus.SUCCEEDED, payload__phase=Phase.PREVIEW).update(
         status=JobStatus.QUEUED,
-        payload={**job.payload, "phase": Phase.CONFIRMED},
+        payload={**job.payload, "phase": Phase.CONFIRMED, "approved": approved},
         finished_at=None,
         attempts=0,
         leased_until=timezone.now() + lease_duration(),
@@ -742,8 +931,11 @@ class _Imported:
 
 
 class _DataChanged(Exception):
-    def __init__(self, result: dict[str, Any]):
-        self.result = result
+    """Rows the office confirmed have problems now: nothing is written, the dry run is shown again."""
+
+    def __init__(self, analysis: _Analysis, newly_rejected: list[int]):
+        self.analysis = analysis
+        self.newly_rejected = newly_rejected
 
 
 def student_import_commit(*, job: Job) -> None:
@@ -768,11 +960,10 @@ def student_import_commit(*, job: Job) -> None:
                 job,
                 phase=Phase.PREVIEW,
                 status=JobStatus.SUCCEEDED,
-                result=changed.result,
-                message=_(
-                    "Nothing was imported: students or guardians in the portal changed since the dry run. "
-                    "The problems are listed below."
-                ),
+                result=changed.analysis.result,
+                message=_changed_message(changed.newly_rejected),
+                approved=None,
+                rejected=_rejected_store(job, changed.analysis.rejected),
             )
             return
         except DatabaseError as error:
@@ -785,13 +976,36 @@ def student_import_commit(*, job: Job) -> None:
             default_storage.delete(imported.path)
 
 
+def _changed_message(newly_rejected: list[int]) -> str:
+    if not newly_rejected:
+        return _(
+            "Nothing was imported: students or guardians in the portal changed since the dry run. "
+            "The problems are listed below."
+        )
+    return ngettext(
+        "Nothing was imported: row %(rows)s was valid in the dry run but has a problem now (students or "
+        "guardians in the portal changed). The list below is up to date: check it and choose again.",
+        "Nothing was imported: rows %(rows)s were valid in the dry run but have problems now (students or "
+        "guardians in the portal changed). The list below is up to date: check it and choose again.",
+        len(newly_rejected),
+    ) % {"rows": ", ".join(str(number) for number in newly_rejected)}
+
+
 @transaction.atomic
 def _write(job: Job) -> _Imported:
     # Checked again inside the transaction: another admission or guardian may have arrived since the dry run.
-    result = _analyse(job, report_progress=False)
-    if result["error_count"] or not result["rows"]:
-        raise _DataChanged(result)
-    rows = result["rows"]
+    # Only the rows the office confirmed may be written, and all of them or none.
+    approved = job.payload.get("approved")
+    analysis = _analyse(job, report_progress=False, approved=None if approved is None else set(approved))
+    result = analysis.result
+    rows = [row for row in result["rows"] if not row["errors"]]
+    if result["file_errors"] or not rows:
+        raise _DataChanged(analysis, [])
+    if approved is None:  # a job confirmed before rows could be chosen: the whole file, clean
+        if result["error_count"]:
+            raise _DataChanged(analysis, [])
+    elif newly_rejected := sorted(set(approved) - {row["row"] for row in rows}):
+        raise _DataChanged(analysis, newly_rejected)
     year = current_year()
     students = Student.objects.bulk_create(
         [
@@ -845,9 +1059,7 @@ def _write(job: Job) -> _Imported:
     ]
     Enrollment.objects.bulk_create(enrollments)
     if enrollments:
-        from modules.fees.billing import bill_late_enrolments  # fees builds on people, not the reverse
-
-        bill_late_enrolments(year_id=year.pk, student_ids=[e.student_id for e in enrollments], by=job.owner)
+        enrollments_created.send_on_commit(enrollment_ids=[e.pk for e in enrollments], by=job.owner)
     imported = {
         "students": len(students),
         "guardians_created": len(new_guardians),
@@ -862,6 +1074,8 @@ def _write(job: Job) -> _Imported:
         after={**imported, "filename": job.payload.get("filename", "")},
     )
     path = job.payload.get("path") or ""
+    # The rows left out, for the office to correct and upload again (read from the upload, deleted next).
+    rejected = _rejected_store(job, analysis.rejected)
     # In the same transaction as the rows: a run that lost the job (its lease ran out and another run took
     # over) rolls its rows back here, so the students are written once.
     if not _finish(
@@ -870,27 +1084,35 @@ def _write(job: Job) -> _Imported:
         status=JobStatus.SUCCEEDED,
         result={**result, "imported": imported},
         path="",
+        rejected=rejected,
     ):
+        _rejected_delete(rejected)
         raise JobLost(f"Import {job.pk}: attempt {job.attempts} was taken over; its write is rolled back.")
     return _Imported(path=path)
 
 
 def import_uploads_purge(*, older_than: datetime.timedelta) -> int:
-    """Delete the stored files of imports never confirmed (or failed) that are older than `older_than`.
+    """Delete the stored files of imports older than `older_than`: the upload of one never confirmed (or
+    failed), and the rejected rows offered for download.
 
-    Uploads hold personal data; a dry run left behind must not keep it on disk. Returns how many were deleted.
-    Confirming such a job afterwards says the file is no longer available.
+    Uploads hold personal data; a dry run left behind must not keep it on disk. Returns how many jobs had
+    files deleted. Confirming such a job afterwards says the file is no longer available.
     """
     cutoff = timezone.now() - older_than
-    stale = Job.objects.filter(kind=IMPORT_KIND, created_at__lt=cutoff).exclude(payload__path=None)
+    stale = Job.objects.filter(kind=IMPORT_KIND, created_at__lt=cutoff).filter(
+        (~Q(payload__path=None) & ~Q(payload__path=""))
+        | (Q(payload__has_key="rejected") & ~Q(payload__rejected=None))
+    )
     purged = 0
-    for job in stale.only("pk", "payload"):
+    for job in stale.only("pk", "payload", "status"):
         phase = import_phase(job)
         path = job.payload.get("path")
-        if phase in (Phase.VALIDATING, Phase.CONFIRMED, Phase.COMMITTING) or not path:
+        rejected = job.payload.get("rejected")
+        if phase in (Phase.VALIDATING, Phase.CONFIRMED, Phase.COMMITTING) or not (path or rejected):
             continue
-        if default_storage.exists(path):
+        if path and default_storage.exists(path):
             default_storage.delete(path)
-        Job.objects.filter(pk=job.pk).update(payload={**job.payload, "path": None})
+        _rejected_delete(rejected)
+        Job.objects.filter(pk=job.pk).update(payload={**job.payload, "path": None, "rejected": None})
         purged += 1
     return purged

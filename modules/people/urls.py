@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("guardians/", views.guardian_list, name="guardian_list"),
     path("guardians/new/", views.guardian_create, name="guardian_create"),
+    path("guardians/invite/", import_views.guardian_invite, name="guardian_invite"),
     path("guardians/<int:pk>/", views.guardian_detail, name="guardian_detail"),
     path("guardians/<int:pk>/edit/", views.guardian_edit, name="guardian_edit"),
     path("staff/", views.staff_list, name="staff_list"),
@@ -32,4 +33,9 @@ urlpatterns = [
     path("import/template.xlsx", import_views.import_template, name="import_template"),
     path("import/<uuid:pk>/", import_views.import_detail, name="import_detail"),
     path("import/<uuid:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
+    path(
+        "import/<uuid:pk>/rejected.<str:file_format>",
+        import_views.import_rejected,
+        name="import_rejected",
+    ),
 ]

@@ -77,7 +77,11 @@ def guardian_list(request):
         table_class=GuardianTable,
         template="people/person_list.html",
         title=_("Guardians"),
-        extra={"create_url": reverse("people:guardian_create"), "create_label": _("Add a guardian")},
+        extra={
+            "create_url": reverse("people:guardian_create"),
+            "create_label": _("Add a guardian"),
+            "invite_url": reverse("people:guardian_invite"),
+        },
     )
 
 

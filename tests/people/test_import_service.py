@@ -178,7 +178,7 @@ def test_it_leaves_nothing_when_the_data_changed_since_the_dry_run(admin, school
     job.refresh_from_db()
     assert counts() == before
     assert job.payload["phase"] == "preview"
-    assert "changed since the dry run" in job.message
+    assert "row 3 was valid in the dry run but has a problem now" in job.message
     assert "Row 3: admission number N0002 is already used by Late Comer." in errors_of(job)
 
 

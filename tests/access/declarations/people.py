@@ -38,6 +38,7 @@ RULES = [
     ),
     Rule("people:guardian_list", expect=ADMIN_ONLY),
     Rule("people:guardian_create", expect=ADMIN_ONLY),
+    Rule("people:guardian_invite", expect=ADMIN_ONLY),
     Rule("people:guardian_detail", kwargs=lambda s: {"pk": s.guardian_profile.pk}, expect=ADMIN_ONLY),
     Rule("people:guardian_edit", kwargs=lambda s: {"pk": s.guardian_profile.pk}, expect=ADMIN_ONLY),
     Rule("people:staff_list", expect=ADMIN_ONLY),

@@ -13,6 +13,7 @@ from modules.academics.models import (
     Term,
     TimetableEntry,
 )
+from modules.academics.services import enrollment_save
 
 
 class TermInline(admin.TabularInline):
@@ -72,6 +73,12 @@ class EnrollmentAdmin(admin.ModelAdmin):
     list_filter = ["year", "status", "section__grade_level"]
     search_fields = ["student__first_name", "student__last_name", "student__admission_number"]
     autocomplete_fields = ["student", "section"]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, as on the section page: audited, and announced (fees bills a late enrolment,
+        # a withdrawal ends the student's login role). Enrollments are created here only: no other admin has
+        # an inline for them.
+        enrollment_save(enrollment=obj, by=request.user)
 
 
 @admin.register(CalendarEvent)

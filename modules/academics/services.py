@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Model, ProtectedError
 from django.utils.translation import gettext as _
 
+from modules.academics.events import enrollment_ended, enrollments_created
 from modules.academics.models import (
     AcademicYear,
     CourseOffering,
@@ -21,9 +22,9 @@ from modules.academics.models import (
     Weekday,
 )
 from modules.accounts.models import User
-from modules.core.audit import audit_log
+from modules.core.audit import audit_log, snapshot
 from modules.people.models import Student
-from modules.people.services import enrollment_set, login_role_ended
+from modules.people.services import enrollment_set, login_role_ended, login_role_started
 
 
 @transaction.atomic
@@ -102,9 +103,7 @@ def enrollments_create(*, section: Section, students: Iterable[Student], by: Use
     )
     for enrollment in enrollments:
         audit_log(actor=by, action="enrollment.create", obj=enrollment, after={"section": section.pk})
-    from modules.fees.billing import bill_late_enrolments  # fees builds on academics, not the reverse
-
-    bill_late_enrolments(year_id=section.year_id, student_ids=[s.pk for s in students], by=by)
+    enrollments_created.send_on_commit(enrollment_ids=[e.pk for e in enrollments], by=by)
     return enrollments
 
 
@@ -124,8 +123,48 @@ def enrollment_withdraw(*, enrollment: Enrollment, by: User) -> Enrollment:
         before=before,
         after={"status": enrollment.status},
     )
+    _ended(enrollment, by=by)
+    return enrollment
+
+
+def _ended(enrollment: Enrollment, *, by: User) -> None:
     # A student who left ends their sessions and, with no other role, their login (people owns the rule).
     login_role_ended(user=enrollment.student.user, by=by, reason="student.withdraw")
+    enrollment_ended.send_on_commit(enrollment_id=enrollment.pk, status=enrollment.status, by=by)
+
+
+ENROLLMENT_AUDITED = ["student", "section", "year", "status", "enrolled_on"]
+
+
+def _enrollment_values(enrollment: Enrollment) -> dict:
+    values = snapshot(enrollment, ENROLLMENT_AUDITED)
+    values["enrolled_on"] = values["enrolled_on"].isoformat() if values["enrolled_on"] else None
+    return values
+
+
+@transaction.atomic
+def enrollment_save(*, enrollment: Enrollment, by: User) -> Enrollment:
+    """Save one enrolment as given, any field (the Django admin's add and change forms), with what the
+    other paths do: the audit event, and the domain events (an enrolment that becomes active, new or
+    made active again, announces enrollments_created, so fees bills it; one that stops being active ends
+    the student's login role and announces enrollment_ended)."""
+    stored = Enrollment.objects.filter(pk=enrollment.pk).first() if enrollment.pk else None
+    enrollment.save()
+    audit_log(
+        actor=by,
+        action="enrollment.create" if stored is None else "enrollment.update",
+        obj=enrollment,
+        before=_enrollment_values(stored) if stored is not None else None,
+        after=_enrollment_values(enrollment),
+    )
+    was_active = stored is not None and stored.status == EnrollmentStatus.ACTIVE
+    is_active = enrollment.status == EnrollmentStatus.ACTIVE
+    if is_active and not was_active:
+        if stored is not None:  # back from withdrawn: the login may sign in again
+            login_role_started(user=enrollment.student.user, by=by, reason="student.reactivate")
+        enrollments_created.send_on_commit(enrollment_ids=[enrollment.pk], by=by)
+    elif was_active and not is_active:
+        _ended(enrollment, by=by)
     return enrollment
 
 

@@ -1,8 +1,9 @@
 """Billing: turning fee structures into invoices.
 
 `generate_invoices` bills one instalment (by number: "instalment 1 for the whole school") to every actively
-enrolled student of a year whose grade level's structure has it. `bill_late_enrolment` bills a student who
-enrols after an instalment was already generated for their year, in full or prorated (FeePolicy).
+enrolled student of a year whose grade level's structure has it. `bill_enrolments` bills students who
+enrol after an instalment was already generated for their year, in full or prorated (FeePolicy): fees
+subscribes to academics' `enrollments_created` event for it (modules/fees/receivers.py).
 
 How an invoice is built (`_lines`), in this order, each discount a negative line with its reason:
 1. the instalment's charges (optional items only for students they are assigned to), prorated when asked;
@@ -434,8 +435,9 @@ def generate_invoices(
 def bill_late_enrolments(*, year_id: int, student_ids: Iterable[int], by=None) -> list[Invoice]:
     """Bill students enrolled after some instalments of their year were generated (invoices exist for
     that instalment number in that year): in full, or prorated by the days left between the enrolment
-    date and the instalment's end (FeePolicy). Called by every place that enrols students, after the
-    enrolment is written, in the same transaction. Students already billed are skipped."""
+    date and the instalment's end (FeePolicy). Students already billed for an instalment are skipped, so
+    billing the same students twice (or concurrently: the number sequence is locked before reading, and
+    the database refuses a second invoice per student and instalment) writes nothing the second time."""
     ids = list(student_ids)
     if not ids:
         return []
@@ -462,11 +464,18 @@ def bill_late_enrolments(*, year_id: int, student_ids: Iterable[int], by=None) -
     return written
 
 
-def bill_late_enrolment(*, enrollment: Enrollment, by=None) -> list[Invoice]:
-    """`bill_late_enrolments` for one enrolment (nothing for one that is not active)."""
-    if enrollment.status != EnrollmentStatus.ACTIVE:
-        return []
-    return bill_late_enrolments(year_id=enrollment.year_id, student_ids=[enrollment.student_id], by=by)
+def bill_enrolments(*, enrollment_ids: Iterable[int], by=None) -> list[Invoice]:
+    """`bill_late_enrolments` for these enrolments, year by year; ones no longer active (withdrawn before
+    the bill was written) are not billed. Fees calls it when academics announces new enrolments
+    (modules/fees/receivers.py), after they are committed."""
+    students: dict[int, list[int]] = defaultdict(list)
+    rows = Enrollment.objects.filter(pk__in=list(enrollment_ids), status=EnrollmentStatus.ACTIVE)
+    for year_id, student_id in rows.values_list("year_id", "student_id").order_by("year_id", "pk"):
+        students[year_id].append(student_id)
+    written: list[Invoice] = []
+    for year_id, student_ids in students.items():
+        written += bill_late_enrolments(year_id=year_id, student_ids=student_ids, by=by)
+    return written
 
 
 # --- generating on the queue -------------------------------------------------------------------------

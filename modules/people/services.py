@@ -4,6 +4,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from modules.academics.events import enrollments_created
 from modules.academics.models import AcademicYear, Enrollment, EnrollmentStatus, Section
 from modules.accounts.groups import group_for
 from modules.accounts.models import User
@@ -80,9 +81,7 @@ def enrollment_set(*, student: Student, section: Section, by: User) -> Enrollmen
         student=student, year=section.year, defaults={"section": section}
     )
     if created:
-        from modules.fees.billing import bill_late_enrolment  # fees builds on people, not the reverse
-
-        bill_late_enrolment(enrollment=enrollment, by=by)
+        enrollments_created.send_on_commit(enrollment_ids=[enrollment.pk], by=by)
     if not created and enrollment.section_id != section.pk:
         before = {"section": enrollment.section_id}
         enrollment.section = section

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
 from django.urls import reverse
 
+from modules.academics.events import enrollment_ended, enrollments_created
 from modules.academics.models import Enrollment, EnrollmentStatus
 from modules.core.models import AuditEvent
 from tests import factories as f
@@ -183,3 +185,61 @@ def test_it_does_not_move_a_withdrawn_student(office, school):
     assert "Only active students can be moved." in response.content.decode()
     enrollment.refresh_from_db()
     assert enrollment.section == school.section
+
+
+@pytest.fixture
+def announced():
+    """The enrolment events academics sent, in order: (event name, arguments)."""
+    heard: list[tuple[str, dict]] = []
+
+    def listen(sender, signal, **arguments):
+        heard.append((signal.name, arguments))
+
+    for event in (enrollments_created, enrollment_ended):
+        event.connect(listen, dispatch_uid="tests.announced")
+    yield heard
+    for event in (enrollments_created, enrollment_ended):
+        event.disconnect(dispatch_uid="tests.announced")
+
+
+def test_it_announces_students_added_together_in_one_event_after_commit(
+    office, school, admin, announced, django_capture_on_commit_callbacks
+):
+    first, second = f.StudentFactory.create_batch(2)
+    with django_capture_on_commit_callbacks(execute=True):
+        office.post(_roster(school), {"students": [first.pk, second.pk]})
+        assert announced == []  # not before the request's transaction commits
+    ids = set(Enrollment.objects.filter(student__in=[first, second]).values_list("pk", flat=True))
+    assert [(name, set(args["enrollment_ids"]), args["by"]) for name, args in announced] == [
+        ("academics.enrollments_created", ids, admin)
+    ]
+
+
+def test_it_announces_nothing_when_the_section_refuses_the_students(
+    office, school, announced, django_capture_on_commit_callbacks
+):
+    school.section.capacity = 1
+    school.section.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        office.post(_roster(school), {"students": [s.pk for s in f.StudentFactory.create_batch(2)]})
+    assert announced == []
+
+
+def test_it_announces_a_withdrawal_and_not_a_move(
+    office, school, admin, announced, django_capture_on_commit_callbacks
+):
+    enrollment = school.child.enrollments.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        office.post(
+            reverse("academics:enrollment_move", args=[school.section.pk, enrollment.pk]),
+            {"section": school.other_section.pk},
+        )
+    assert announced == []
+    with django_capture_on_commit_callbacks(execute=True):
+        office.post(reverse("academics:enrollment_withdraw", args=[school.other_section.pk, enrollment.pk]))
+    assert announced == [
+        (
+            "academics.enrollment_ended",
+            {"enrollment_id": enrollment.pk, "status": EnrollmentStatus.WITHDRAWN, "by": admin},
+        )
+    ]

@@ -1,5 +1,7 @@
 """A student who enrols after an instalment was generated is billed for it at once: in full, or for the
-days left in the instalment (the school's choice), wherever the enrolment is written."""
+days left in the instalment (the school's choice), wherever the enrolment is written. Billing follows the
+enrolment's commit (academics' enrollments_created event), so each enrolment runs its on-commit callbacks;
+tests/fees/test_enrolment_billing.py drives every enrolment path through HTTP."""
 
 from __future__ import annotations
 
@@ -36,30 +38,42 @@ def instalment(school):
     return instalment
 
 
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run what the enrolment's transaction queued for its commit (the billing), as production does."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 def _policy(late_enrolment):
     FeePolicy.objects.update_or_create(pk=FeePolicy.load().pk, defaults={"late_enrolment": late_enrolment})
 
 
-def test_a_student_enrolled_in_a_section_later_is_billed_in_full(school, admin, bursar, instalment):
+def test_a_student_enrolled_in_a_section_later_is_billed_in_full(
+    school, admin, bursar, instalment, committed
+):
     billing.generate_invoices(year=school.year, number=1, by=bursar)
     newcomer = f.StudentFactory()
-    academics.enrollments_create(section=school.section, students=[newcomer], by=admin)
+    with committed():
+        academics.enrollments_create(section=school.section, students=[newcomer], by=admin)
     invoice = Invoice.objects.get(student=newcomer)
     assert (invoice.total, invoice.instalment, invoice.section) == (D("500.00"), instalment, school.section)
     assert invoice.number.endswith("00003")
 
 
-def test_prorated_by_the_days_left_in_the_instalment(school, admin, bursar, instalment):
+def test_prorated_by_the_days_left_in_the_instalment(school, admin, bursar, instalment, committed):
     _policy(LateEnrolment.PRORATED)
     billing.generate_invoices(year=school.year, number=1, by=bursar)
     newcomer = f.StudentFactory()
-    people.student_save(student=newcomer, section=school.other_section, by=admin)
+    with committed():
+        people.student_save(student=newcomer, section=school.other_section, by=admin)
     invoice = Invoice.objects.get(student=newcomer)
     assert invoice.total == D("300.00")  # 60 of 100 days
     assert invoice.lines.get().description == "Tuition — Term 1 (prorated: 60 of 100 days)"
 
 
-def test_students_imported_in_bulk_are_billed_with_the_sibling_rule(school, admin, bursar, instalment):
+def test_students_imported_in_bulk_are_billed_with_the_sibling_rule(
+    school, admin, bursar, instalment, committed
+):
     from modules.people.importing import import_job_create, student_import_commit, student_import_validate
     from tests.people.test_import_files import student_row, xlsx_upload
 
@@ -74,7 +88,8 @@ def test_students_imported_in_bulk_are_billed_with_the_sibling_rule(school, admi
     job = import_job_create(owner=admin, upload=xlsx_upload(rows))
     student_import_validate(job=job)
     job.refresh_from_db()
-    student_import_commit(job=job)
+    with committed():
+        student_import_commit(job=job)
     totals = dict(
         Invoice.objects.filter(student__admission_number__startswith="N").values_list(
             "student__admission_number", "total"
@@ -89,12 +104,13 @@ def test_nothing_is_billed_before_the_instalment_is_generated(school, admin, ins
     assert not Invoice.objects.exists()
 
 
-def test_a_late_bill_past_its_due_date_gives_time_to_pay(school, admin, bursar, instalment):
+def test_a_late_bill_past_its_due_date_gives_time_to_pay(school, admin, bursar, instalment, committed):
     instalment.due_date = timezone.localdate() - datetime.timedelta(days=5)
     instalment.save()
     billing.generate_invoices(year=school.year, number=1, by=bursar)
     newcomer = f.StudentFactory()
-    academics.enrollments_create(section=school.section, students=[newcomer], by=admin)
+    with committed():
+        academics.enrollments_create(section=school.section, students=[newcomer], by=admin)
     due = Invoice.objects.get(student=newcomer).due_date
     assert due == timezone.localdate() + datetime.timedelta(days=billing.LATE_BILL_DAYS_TO_PAY)
 

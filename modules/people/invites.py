@@ -223,7 +223,9 @@ def guardian_invite_run(*, job: Job) -> None:
         now = timezone.now()
         ids = list(_to_invite(audience, now).values_list("pk", flat=True)[:INVITE_MAX])
         payload = {**payload, "ids": ids, "started_at": now.isoformat()}
-        job.set_progress(0, total=len(ids), payload=payload)
+        # Said in the result: the audience's guardians left out because their invitation still holds.
+        counts = {"recent": invite_plan(audience, now=now).recently_invited}
+        job.set_progress(0, total=len(ids), payload=payload, result={**job.result, "counts": counts})
     ids = payload["ids"]
     started_at = datetime.datetime.fromisoformat(payload["started_at"])
     counts = Counter(job.result.get("counts") or {})

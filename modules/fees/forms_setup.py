@@ -29,6 +29,10 @@ from modules.fees.models import (
 from modules.people.models import Student
 
 DAYS_LIST = re.compile(r"^\s*(\d{1,3}\s*(,\s*\d{1,3}\s*)*)?$")
+PHONE = re.compile(r"^\+?[0-9 ()./-]+$")
+ACCOUNT_NUMBER = re.compile(r"^[A-Z0-9 -]+$")
+IBAN_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$")
+BANK_CODE = re.compile(r"^[A-Z0-9 -]+$")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -88,6 +92,84 @@ class FeePolicyForm(StaleEditCheckMixin, forms.ModelForm):
         if value is not None and value > 100:
             raise ValidationError(_("A percentage is at most 100."))
         return value
+
+
+def iban_is_valid(iban: str) -> bool:
+    """ISO 13616 check digits: the IBAN, its first four characters moved to the end and letters turned
+    into numbers (A = 10 … Z = 35), leaves 1 when divided by 97."""
+    moved = iban[4:] + iban[:4]
+    return int("".join(str(int(char, 36)) for char in moved)) % 97 == 1
+
+
+class PaymentInstructionsForm(StaleEditCheckMixin, forms.ModelForm):
+    """How families pay other than online: free text, the fees office's phone and hours, the bank account
+    and the reference to quote."""
+
+    class Meta:
+        model = FeePolicy
+        fields = [
+            "payment_instructions",
+            "office_phone",
+            "office_hours",
+            "bank_account_name",
+            "bank_account_number",
+            "bank_code",
+            "payment_reference",
+        ]
+        widgets = {
+            "payment_instructions": forms.Textarea(attrs={"rows": 5}),
+            "payment_reference": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["office_phone"].widget.attrs.update(type="tel", autocomplete="tel")
+        self.fields["bank_account_number"].widget.attrs.update(
+            spellcheck="false", autocapitalize="characters"
+        )
+        self.fields["bank_code"].widget.attrs.update(spellcheck="false", autocapitalize="characters")
+        self.helper = _helper()
+
+    def clean_office_phone(self) -> str:
+        phone = " ".join(self.cleaned_data["office_phone"].split())
+        if phone and (not PHONE.match(phone) or sum(char.isdigit() for char in phone) < 6):
+            raise ValidationError(_("Write a phone number with at least 6 digits, e.g. +44 20 7946 0000."))
+        return phone
+
+    def clean_bank_account_number(self) -> str:
+        number = " ".join(self.cleaned_data["bank_account_number"].upper().split())
+        if not number:
+            return number
+        if not ACCOUNT_NUMBER.match(number):
+            raise ValidationError(
+                _("An account number or IBAN has only letters, digits, spaces and hyphens.")
+            )
+        compact = number.replace(" ", "").replace("-", "")
+        if IBAN_SHAPE.match(compact) and not iban_is_valid(compact):
+            raise ValidationError(
+                _("This IBAN's check digits do not match: compare it with the bank's statement.")
+            )
+        return number
+
+    def clean_bank_code(self) -> str:
+        code = " ".join(self.cleaned_data["bank_code"].upper().split())
+        if code and not BANK_CODE.match(code):
+            raise ValidationError(
+                _("A sort code, BIC or routing number has only letters, digits and hyphens.")
+            )
+        return code
+
+    def clean(self):
+        data = super().clean()
+        number, name = data.get("bank_account_number"), data.get("bank_account_name")
+        if number and not name and "bank_account_name" not in self.errors:
+            self.add_error("bank_account_name", _("Give the account holder's name: banks check it."))
+        if not number and (name or data.get("bank_code")) and "bank_account_number" not in self.errors:
+            self.add_error("bank_account_number", _("Give the account number (or IBAN) too."))
+        return data
+
+    def validate_constraints(self):
+        """The lengths are checked by the fields in words; the database's constraints stay as a backstop."""
 
 
 class FeeStructureForm(StaleEditCheckMixin, forms.ModelForm):

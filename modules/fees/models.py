@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from modules.accounts.models import Role
+from modules.core.limits import NOTES_MAX_LENGTH, text_length_check
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -43,8 +44,26 @@ class LateEnrolment(models.TextChoices):
     PRORATED = "prorated", _("Charge the days left in the instalment (prorated)")
 
 
+class PaymentReference(models.TextChoices):
+    INVOICE = "invoice", _("The invoice number")
+    ADMISSION = "admission", _("The student's admission number")
+
+
+# Free-text columns of the payment instructions and their limits (the CHECK constraints hold them too).
+PAYMENT_TEXT_LIMITS = {
+    "payment_instructions": NOTES_MAX_LENGTH,
+    "office_phone": 40,
+    "office_hours": 200,
+    "bank_account_name": 140,
+    "bank_account_number": 42,
+    "bank_code": 20,
+}
+
+
 class FeePolicy(models.Model):
-    """The school's fee rules (one row)."""
+    """The school's fee rules (one row), and how families pay other than online: the instructions, the fees
+    office's phone and hours, the bank account and the reference to quote (shown on the family fees page,
+    invoices and statements)."""
 
     late_enrolment = models.CharField(
         _("students who enrol after an instalment was billed"),
@@ -77,6 +96,40 @@ class FeePolicy(models.Model):
         default=False,
         help_text=_("Students never see invoices or payments; with this on, their home shows what is owed."),
     )
+    payment_instructions = models.TextField(
+        _("how to pay"),
+        max_length=PAYMENT_TEXT_LIMITS["payment_instructions"],
+        blank=True,
+        help_text=_("Shown on the family fees page, invoices and statements. Line breaks are kept."),
+    )
+    office_phone = models.CharField(
+        _("fees office phone"),
+        max_length=PAYMENT_TEXT_LIMITS["office_phone"],
+        blank=True,
+        help_text=_("Leave empty to show the school's phone number."),
+    )
+    office_hours = models.CharField(
+        _("fees office hours"),
+        max_length=PAYMENT_TEXT_LIMITS["office_hours"],
+        blank=True,
+        help_text=_("For example: Monday to Friday, 8:00 to 15:30."),
+    )
+    bank_account_name = models.CharField(
+        _("account holder"), max_length=PAYMENT_TEXT_LIMITS["bank_account_name"], blank=True
+    )
+    bank_account_number = models.CharField(
+        _("IBAN or account number"), max_length=PAYMENT_TEXT_LIMITS["bank_account_number"], blank=True
+    )
+    bank_code = models.CharField(
+        _("sort code, BIC or routing number"), max_length=PAYMENT_TEXT_LIMITS["bank_code"], blank=True
+    )
+    payment_reference = models.CharField(
+        _("reference families quote"),
+        max_length=10,
+        choices=PaymentReference.choices,
+        default=PaymentReference.INVOICE,
+        help_text=_("Shown with each invoice, so that the office knows what a transfer pays."),
+    )
 
     class Meta:
         verbose_name = _("fee rules")
@@ -85,7 +138,8 @@ class FeePolicy(models.Model):
             models.CheckConstraint(
                 condition=Q(sibling_discount_percent__gte=0, sibling_discount_percent__lte=100),
                 name="fee_policy_sibling_percent_range",
-            )
+            ),
+            *(text_length_check(name, limit) for name, limit in PAYMENT_TEXT_LIMITS.items()),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.urls import reverse
 
@@ -11,6 +12,7 @@ from modules.communications.services import NotifyResult, notify, recipients_for
 from modules.core.models import SchoolProfile
 from modules.fees import ledger
 from modules.fees.models import Payment, PaymentMethod
+from modules.fees.statement import statement
 from modules.people.models import Guardian, GuardianLink
 
 
@@ -23,13 +25,36 @@ def payment_for_receipt(queryset, pk: int) -> Payment:
     )
 
 
+def owed_after(payment: Payment) -> tuple[Decimal, Decimal]:
+    """What the student's account owed just after this payment was recorded, and what it owes today
+    (negative: credit).
+
+    Both come from the statement's entries (the ledger's definition: every invoice issued less every credit
+    note and payment, plus refunds): today's is its closing balance; "after this payment" sums the entries
+    recorded up to the payment itself (by when they were recorded, not by their date, so an invoice issued
+    later the same day does not count). A receipt printed again months later still says what was owed
+    when the money came in, with today's figure beside it."""
+    account = statement(payment.student)
+    after = sum(
+        (entry.debit - entry.credit for entry in account.entries if entry.created_at <= payment.created_at),
+        Decimal("0.00"),
+    )
+    return after, account.closing_balance
+
+
 def receipt_context(payment: Payment) -> dict:
+    after, today = owed_after(payment)
     return {
         "payment": payment,
         "school": SchoolProfile.load(),
         "allocations": list(payment.allocations.all()),
         "refunds": list(payment.refunds.all()),
         "balance": ledger.balances([payment.student_id])[payment.student_id],
+        # Negative balances are the family's credit, printed as a positive amount under that name.
+        "owed_after": after,
+        "credit_after": -after,
+        "owed_today": today,
+        "credit_today": -today,
     }
 
 

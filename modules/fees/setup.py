@@ -35,6 +35,15 @@ POLICY_FIELDS = [
     "sibling_discount_percent",
     "students_see_balance",
 ]
+PAYMENT_FIELDS = [
+    "payment_instructions",
+    "office_phone",
+    "office_hours",
+    "bank_account_name",
+    "bank_account_number",
+    "bank_code",
+    "payment_reference",
+]
 INSTALMENT_FIELDS = ["number", "label", "starts_on", "due_date", "ends_on"]
 
 
@@ -70,6 +79,20 @@ def fee_policy_save(*, form, before: dict, by) -> FeePolicy:
     policy = form.save()
     audit_log(
         actor=by, action="fees.policy", obj=policy, before=before, after=snapshot(policy, POLICY_FIELDS)
+    )
+    return policy
+
+
+@transaction.atomic
+def payment_instructions_save(*, form, before: dict, by) -> FeePolicy:
+    """How families pay (the payment-instructions form on the fee policy row), with its audit event."""
+    policy = form.save()
+    audit_log(
+        actor=by,
+        action="fees.payment_instructions",
+        obj=policy,
+        before=before,
+        after=snapshot(policy, PAYMENT_FIELDS),
     )
     return policy
 

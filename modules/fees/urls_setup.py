@@ -9,6 +9,7 @@ urlpatterns: list = [
     path("setup/items/<int:pk>/", views.item_form, name="item_edit"),
     path("setup/items/<int:pk>/delete/", views.item_delete, name="item_delete"),
     path("setup/rules/", views.policy, name="policy"),
+    path("setup/payment-instructions/", views.payment_instructions, name="payment_instructions"),
     path("setup/structures/", views.structure_list, name="structure_list"),
     path("setup/structures/new/", views.structure_create, name="structure_create"),
     path("setup/structures/copy/", views.structure_copy, name="structure_copy"),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from modules.fees import family, stripe_gateway
 from modules.fees.decorators import guardian_required
 from modules.fees.forms_payments import CheckoutForm
+from modules.fees.instructions import how_to_pay
 from modules.fees.models import CheckoutSession, CheckoutStatus, Invoice
 from modules.fees.money import ZERO_DECIMAL, school_currency
 
@@ -24,6 +25,8 @@ def family_fees(request):
     context = {
         "fees": fees,
         "can_pay": stripe_gateway.is_enabled() and fees.open_count > 0,
+        # Paying at the office or by transfer: the only way without online payment, else the other way.
+        "pay": how_to_pay(),
         "currency": currency,
         "currency_places": 0 if currency in ZERO_DECIMAL else 2,
     }

@@ -29,6 +29,7 @@ from modules.fees.forms_setup import (
     GenerateForm,
     InstalmentForm,
     OptionalItemsForm,
+    PaymentInstructionsForm,
     RevokeForm,
 )
 from modules.fees.ledger import LedgerError
@@ -112,6 +113,20 @@ def policy(request):
         messages.success(request, _("The fee rules were saved."))
         return redirect("fees:policy")
     return render(request, "fees/setup_policy.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@fee_staff_required
+def payment_instructions(request):
+    """How families pay other than online (shown on their fees page, invoices and statements)."""
+    instance = FeePolicy.objects.get(pk=FeePolicy.load().pk)
+    before = snapshot(instance, setup.PAYMENT_FIELDS)  # validation writes the submitted values onto it
+    form = PaymentInstructionsForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        setup.payment_instructions_save(form=form, before=before, by=request.user)
+        messages.success(request, _("The payment instructions were saved."))
+        return redirect("fees:payment_instructions")
+    return render(request, "fees/setup_payment.html", {"form": form})
 
 
 # --- structures --------------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ RULES = [
     # An item in use is not deleted: a message and a redirect back to it, for every persona alike.
     Rule("fees:item_delete", method="post", kwargs=_used_item, expect=FEE_STAFF_POST),
     Rule("fees:policy", expect=FEE_STAFF),
+    Rule("fees:payment_instructions", expect=FEE_STAFF),
     Rule("fees:structure_list", expect=FEE_STAFF),
     Rule("fees:structure_create", expect=FEE_STAFF),
     # An empty choice is refused with a message and a redirect back to the list.

@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.cache import patch_cache_control
 from health_check.views import HealthCheckView
 
 from modules.accounts import views as account_views
@@ -10,7 +13,18 @@ admin.site.login = account_views.admin_login
 admin.site.logout = account_views.admin_logout
 admin.site.password_change = account_views.admin_password_change
 
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: send them to the icon (no 404 on every page).
+
+    Not a permanent redirect: the icon's address changes with its content (hashed static files)."""
+    response = HttpResponseRedirect(static("favicon.svg"))
+    patch_cache_control(response, public=True, max_age=86400)
+    return response
+
+
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("", include("modules.accounts.urls")),
     # Before allauth's own: people see their sign-in address here but cannot add or change one.
     path("accounts/email/", account_views.email_address, name="account_email"),

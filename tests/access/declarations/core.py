@@ -30,4 +30,6 @@ RULES = [
     Rule("job_progress", kwargs=lambda s: _admins_job(), expect=OWNER_ONLY),
     Rule("job_download", kwargs=lambda s: _admins_job(with_file=True), expect=OWNER_ONLY),
     Rule("health", kwargs=lambda s: _worker_alive(), expect=PUBLIC),
+    # Browsers ask for it on every page, signed in or not: a redirect to the static icon.
+    Rule("favicon", expect=expect(302, anonymous=302)),
 ]

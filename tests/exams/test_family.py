@@ -3,6 +3,7 @@ link once the term is published; the child's teachers and the office see more; n
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -118,3 +119,43 @@ def test_it_shows_the_page_in_queries_that_do_not_grow_with_subjects_and_marks(
     with django_assert_max_num_queries(16):
         response = client.get(_url(school))
     assert "Subject 3" in response.text
+
+
+@pytest.fixture
+def coded(school):
+    """Three published marks that are codes, not scores: excused, missing and absent."""
+    for name, code in (("Essay", "ex"), ("Project", "m"), ("Oral", "abs")):
+        assessment = f.AssessmentFactory(
+            offering=school.offering, term=school.term, name=name, max_score=10, published_at=timezone.now()
+        )
+        f.MarkFactory(assessment=assessment, student=school.child, score=None, code=code)
+
+
+def mark_cells(text: str) -> list[str]:
+    """The "Mark" cell of the rows of Essay, Project and Oral."""
+    return [
+        re.search(rf"<td>{name}</td>\s*<td>[^<]*</td>\s*<td class=\"text-end\">(.*?)</td>", text, re.S)
+        .group(1)
+        .strip()
+        for name in ("Essay", "Project", "Oral")
+    ]
+
+
+@pytest.mark.parametrize("persona", ["guardian", "student"])
+def test_it_shows_families_words_not_the_gradebooks_codes(as_user, school, coded, persona, request):
+    text = as_user(request.getfixturevalue(persona)).get(_url(school)).text
+    assert mark_cells(text) == ["Excused", "Missing", "Absent"]
+    assert "/ 10" not in text  # a code is not "out of" anything
+
+
+def test_it_shows_the_words_in_the_familys_language(as_user, guardian, school, coded):
+    guardian.language = "fr"
+    guardian.save(update_fields=["language"])
+    text = as_user(guardian).get(_url(school)).text
+    assert mark_cells(text) == ["Excusé", "Non rendu", "Absent"]
+
+
+def test_it_keeps_the_short_codes_in_the_teachers_gradebook(as_user, teacher, school, coded):
+    response = as_user(teacher).get(reverse("exams:gradebook", args=[school.offering.pk]))
+    assert response.status_code == 200
+    assert re.search(r'value="ex"', response.text) and re.search(r'value="abs"', response.text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from modules.exams import report_cards
 from tests import factories as f
@@ -146,3 +147,30 @@ def test_it_says_so_when_a_card_takes_longer_than_the_pdf_time_limit(school, adm
     assert "This document took more than 0 seconds to produce, so it was stopped." in response.text
     settings.STUDENTFLOW_PDF_TIMEOUT = 20
     assert as_user(admin).get(_url(school)).status_code == 200
+
+
+def test_it_prints_words_for_mark_codes_in_the_readers_language(school, guardian, as_user):
+    """Families read "Excused", "Missing", "Absent" (never the gradebook's "ex", "m", "abs", nor "abs/20")."""
+    sams_term(school)
+    for name, code in (("Essay", "ex"), ("Project", "m"), ("Oral", "abs")):
+        assessment = f.AssessmentFactory(
+            offering=school.offering,
+            term=school.term,
+            name=name,
+            max_score=20,
+            published_at=timezone.now(),
+        )
+        f.MarkFactory(assessment=assessment, student=school.child, score=None, code=code)
+    publish_term(school.term)
+    text = " ".join(pdf_pages(as_user(guardian).get(_url(school)).content)[0].split())
+    assert "Quiz A 18/20" in text
+    for printed in ("Essay Excused", "Project Missing", "Oral Absent"):
+        assert printed in text, printed
+    for code in ("ex/20", "m/20", "abs/20", "Excused/20"):
+        assert code not in text, code
+
+    guardian.language = "es"
+    guardian.save(update_fields=["language"])
+    text = " ".join(pdf_pages(as_user(guardian).get(_url(school)).content)[0].split())
+    for printed in ("Essay Justificado", "Project No entregado", "Oral Ausente"):
+        assert printed in text, printed

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from modules.accounts.models import Role
 from modules.core.limits import TERM_COMMENT_MAX_LENGTH, text_length_check
+from modules.core.numbers import number_text
 
 
 class GradingScale(models.Model):
@@ -78,7 +79,7 @@ class GradeBand(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.letter} (≥ {self.min_percent}%)"
+        return f"{self.letter} (≥ {number_text(self.min_percent)}%)"
 
 
 class AssessmentCategory(models.Model):
@@ -105,7 +106,7 @@ class AssessmentCategory(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.weight}%)"
+        return f"{self.name} ({number_text(self.weight)}%)"
 
 
 class AssessmentKind(models.TextChoices):

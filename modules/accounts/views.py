@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from modules.academics import selectors as academics
-from modules.academics.models import EnrollmentStatus, Section
+from modules.academics.models import CourseOffering, EnrollmentStatus, Section
 from modules.accounts.models import Role
 from modules.accounts.roles import active_role, set_active_role
 from modules.attendance import services as attendance_services
@@ -79,12 +79,23 @@ def _teacher_home(request, context):
         registers = attendance_services.registers_expected(
             day=today, policy=policy, teacher=request.user, closed=today.weekday() >= 5
         )
-    context.update(
-        closure=closure,
-        registers=registers,
-        lessons=[] if closure else list(academics.teacher_lessons_on(request.user, today)),
-        sections=list(academics.teacher_sections(request.user, year)),
-    )
+    lessons = [] if closure else list(academics.teacher_lessons_on(request.user, today))
+    # Each lesson opens its register (per-lesson registers) or else its class's gradebook.
+    lesson_registers = {(r.offering_id, r.period_id): r for r in registers if r.offering_id}
+    for lesson in lessons:
+        lesson.register = lesson_registers.get((lesson.offering_id, lesson.period_id))
+    sections = list(academics.teacher_sections(request.user, year))
+    # Each section lists what the teacher can open there: its attendance (homeroom) and their classes.
+    classes = {}
+    for offering in CourseOffering.objects.filter(
+        teacher__user=request.user, section__in=[s.pk for s in sections]
+    ).select_related("subject"):
+        classes.setdefault(offering.section_id, []).append(offering)
+    for section in sections:
+        section.my_classes = sorted(classes.get(section.pk, []), key=lambda o: o.subject.name)
+        homeroom = section.homeroom_teacher
+        section.is_homeroom = bool(homeroom and homeroom.user_id == request.user.pk)
+    context.update(closure=closure, registers=registers, lessons=lessons, sections=sections)
     return render(request, "accounts/home_teacher.html", context)
 
 

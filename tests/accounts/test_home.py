@@ -41,6 +41,10 @@ def test_it_shows_the_teacher_todays_classes_and_sections(as_user, teacher, scho
     assert "1 student" in page
     # The other teacher's class is not on this teacher's home.
     assert "History" not in page
+    # Each lesson and section opens something: the class's gradebook (daily registers: a lesson has
+    # none) and the homeroom section's attendance.
+    assert f'href="{reverse("exams:gradebook", args=[school.offering.pk])}"' in page
+    assert f'href="{reverse("attendance:reports_section", args=[school.section.pk])}"' in page
 
 
 def test_it_tells_the_teacher_the_school_is_closed_today(as_user, teacher, school):
@@ -49,7 +53,8 @@ def test_it_tells_the_teacher_the_school_is_closed_today(as_user, teacher, schoo
     page = as_user(teacher).get(reverse("home")).content.decode()
     assert "No classes today" in page
     assert "Snow day" in page
-    assert "Mathematics" not in page
+    todays_classes = page.split('id="sections-heading"')[0]
+    assert "Mathematics" not in todays_classes
 
 
 def test_it_shows_one_card_per_child_to_a_guardian(as_user, guardian, school):

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
+
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from modules.academics.models import GradeLevel, Section, Term
+
+
+def current_or_latest_term(day: datetime.date) -> Term | None:
+    """The term `day` falls in; between terms (or after the last), the latest that has started; before any
+    has started, the first."""
+    terms = Term.objects.order_by("start_date", "pk")
+    return (
+        terms.filter(start_date__lte=day, end_date__gte=day).first()
+        or terms.filter(start_date__lte=day).last()
+        or terms.first()
+    )
 
 
 class ReportCardChoiceForm(forms.Form):
@@ -27,7 +41,10 @@ class ReportCardChoiceForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["term"].queryset = Term.objects.select_related("year").order_by("-start_date")
+        # Calendar order, the term under way chosen (a person reads the list top to bottom as the year goes).
+        self.fields["term"].queryset = Term.objects.select_related("year").order_by("start_date", "pk")
+        if not self.is_bound and "term" not in self.initial:
+            self.initial["term"] = current_or_latest_term(timezone.localdate())
         self.fields["sections"].queryset = Section.objects.select_related("year", "grade_level").order_by(
             "-year__start_date", "grade_level__order", "name"
         )

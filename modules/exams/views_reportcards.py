@@ -59,7 +59,11 @@ def report_card(request, student_pk: int, term_pk: int):
         record_view_log(actor=request.user, obj=student, kind=RecordViewKind.REPORT_CARD)
     batch = report_cards.cards_build(term=term, student_ids=[student.pk], published_only=published_only)
     rendered = report_cards.cards_pdf(batch)
-    return pdf_response(rendered.pdf, report_cards.card_filename(batch))
+    filename = report_cards.card_filename(batch)
+    response = pdf_response(rendered.pdf, filename)
+    # The student's and the term's names in their own letters (filename*), with an ASCII fallback.
+    response.headers["Content-Disposition"] = report_cards.card_disposition(filename)
+    return response
 
 
 def _recent_jobs():

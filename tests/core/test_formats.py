@@ -16,8 +16,10 @@ from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.formats import date_format, get_format
 
 from modules.exams import report_cards
+from modules.exams.models import AssessmentCategory, GradeBand
 from modules.fees import ledger
 from tests import factories as f
+from tests.exams.test_report_card_fixtures import grading_scale
 
 pytestmark = pytest.mark.django_db
 
@@ -134,6 +136,21 @@ def test_a_table_pager_is_in_the_readers_language(school, admin, as_user):
     assert "Table navigation" not in text  # tables2's own label, in no catalogue
     assert '<nav aria-label="Páginas"' in text and "Siguiente" in text
     assert 'aria-current="page"' in text
+
+
+def test_number_inputs_keep_the_dot_in_spanish(school, teacher, admin, as_user):
+    """<input type="number"> drops "25,5": the value a browser reads back stays machine-readable."""
+    AssessmentCategory.objects.create(offering=school.offering, name="Homework", weight=D("25.5"))
+    AssessmentCategory.objects.create(offering=school.offering, name="Exam", weight=D("74.5"))
+    page = as_user(speaking(teacher, "es")).get(
+        reverse("exams:gradebook_categories", args=[school.offering.pk])
+    )
+    text = page.content.decode()
+    assert 'value="25.50"' in text and 'value="74.50"' in text
+    scale = grading_scale()
+    GradeBand.objects.filter(scale=scale, letter="B").update(min_percent=D("72.5"))
+    text = as_user(speaking(admin, "es")).get(reverse("exams:scale_edit", args=[scale.pk])).content.decode()
+    assert 'value="72.50"' in text and "72,50" not in text
 
 
 # --------------------------------------------------------------------------------------------- the sources

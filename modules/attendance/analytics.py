@@ -146,7 +146,7 @@ class Overview:
 
     @property
     def has_data(self) -> bool:
-        return self.total.marked > 0
+        return self.total.possible > 0
 
 
 def weekday_label(weekday: int) -> str:
@@ -388,7 +388,7 @@ def attendance_overview(
         _add_day(weekdays, months, day, Tally(*sums))
 
     chronic, chronic_count = [], 0
-    if total.marked:
+    if total.possible:
         chronic, chronic_count = _chronic_lines(
             period, mode, threshold, section_ids, mixed=mixed, sections=by_id, registers=registers
         )
@@ -426,7 +426,7 @@ class SectionReport:
 
     @property
     def has_data(self) -> bool:
-        return self.total.marked > 0
+        return self.total.possible > 0
 
     @property
     def chronic_count(self) -> int:

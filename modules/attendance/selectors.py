@@ -63,9 +63,6 @@ class AttendanceSummary:
     def possible(self) -> int:
         return self.present + self.late + self.absent + self.excused
 
-    # Older name of `possible`, kept for templates written against it.
-    marked = possible
-
     @property
     def attended(self) -> int:
         """Present, on time or late."""

@@ -54,14 +54,14 @@ def _overview(week, threshold="10"):
 def test_it_computes_rates_by_section_grade_weekday_and_month(week):
     overview = _overview(week)
 
-    assert (overview.total.marked, overview.total.attended, overview.total.rate) == (12, 8, Decimal("66.7"))
+    assert (overview.total.possible, overview.total.attended, overview.total.rate) == (12, 8, Decimal("66.7"))
     assert overview.school_days == 3  # Thursday's register has no records
     assert [(r.label, r.tally.rate, r.days) for r in overview.by_section] == [
         ("P7A", Decimal("66.7"), 3),
         ("P7B", Decimal("50.0"), 2),
         ("P8A", Decimal("100.0"), 1),
     ]
-    assert [(r.label, r.tally.marked, r.tally.rate) for r in overview.by_grade] == [
+    assert [(r.label, r.tally.possible, r.tally.rate) for r in overview.by_grade] == [
         ("Grade 7", 11, Decimal("63.6")),
         ("Grade 8", 1, Decimal("100.0")),
     ]

@@ -5,7 +5,7 @@ of students: the records of a period are counted per register (one row per regis
 give the section, grade, weekday and month figures) and per student (only the students over the chronic
 threshold come back). Nothing is counted per student in a loop.
 
-Definitions (shown on the pages): the one of selectors.ATTENDANCE_DEFINITION, shared with the family page,
+Definitions (shown on the pages): the one of selectors.AttendanceSummary, shared with the family page,
 the report card and the exports: only submitted registers of the school's mode count; a student *attended* a
 register when marked present or late, and *missed* it when marked absent or excused. The attendance rate is
 attended / possible (marked) sessions. Chronic absence is missing at least the school's threshold

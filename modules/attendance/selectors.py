@@ -20,29 +20,26 @@ from modules.people.models import Student
 
 # --- the attendance rate: one definition for every page, PDF, message and export ---------------------------
 
-ATTENDANCE_DEFINITION = """\
-A *possible session* is a register of the school's register mode (a day in daily mode, a lesson in per-lesson
-mode) that was submitted and on which the student has a mark. A register not taken, or still being taken, is
-not a possible session (nothing is final yet).
-
-- attended: marked present or late (a late arrival is attended);
-- authorised absence: marked excused (an accepted reason; still a session missed);
-- unauthorised absence: marked absent.
-
-attendance rate = attended / possible sessions, in percent, one decimal, rounded half up; none when there is
-no possible session. Missed = 100 - rate. Chronic absence: missed at least the school's threshold.
-"""
-
 HUNDRED = Decimal(100)
 ONE_DECIMAL = Decimal("0.1")
 
 
 @dataclass
 class AttendanceSummary:
-    """A student's (or a group's) marks over a period, counted by `session_records`, and the rate.
+    """A student's (or a group's) marks over a period, counted by `session_records`, and the rate. The
+    definition, the same on every page, PDF, message and export (the family page, the report card, the
+    office's reports and chronic absence, the weekly digest, the monthly register):
 
-    Definition (the same everywhere; see ATTENDANCE_DEFINITION): rate = attended / possible, where attended
-    is present or late, and an excused (authorised) absence is not attended."""
+    - a *possible session* is a register of the school's register mode (a day in daily mode, a lesson in
+      per-lesson mode) that was submitted and on which the student has a mark. A register not taken, or
+      still being taken, is not a possible session (nothing is final yet);
+    - attended: marked present or late (a late arrival is attended);
+    - authorised absence: marked excused (an accepted reason, but still a session missed);
+    - unauthorised absence: marked absent;
+    - attendance rate = attended / possible sessions, in percent, one decimal, rounded half up; None when
+      there is no possible session. Missed = 100 - rate. Chronic absence: missed at least the school's
+      threshold (AttendancePolicy.chronic_absence_percent) of the possible sessions.
+    """
 
     present: int = 0  # present on time
     late: int = 0
@@ -124,9 +121,10 @@ def attendance_summary(
     *,
     mode: str | None = None,
 ) -> dict[int, AttendanceSummary]:
-    """Each student's AttendanceSummary between two days (both included), by student id; a student with no
-    possible session gets an empty summary (rate None), also when looked up by a key not asked for. One query
-    whatever the number of students.
+    """Each student's AttendanceSummary (the one definition of the attendance rate: see its docstring)
+    between two days (both included), by student id; a student with no possible session gets an empty
+    summary (rate None), also when looked up by a key not asked for. One query whatever the number of
+    students (plus the school's register mode, cached, when `mode` is not given).
 
     `students`: ids, or a queryset of students (used as a subquery)."""
     if not isinstance(students, QuerySet):

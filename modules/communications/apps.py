@@ -5,3 +5,6 @@ class CommunicationsConfig(AppConfig):
     name = "modules.communications"
     label = "communications"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from modules.communications import checks  # noqa: F401  (registers the deploy checks)

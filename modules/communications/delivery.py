@@ -37,7 +37,8 @@ from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
 from modules.communications.models import Channel, Delivery, DeliveryAttempt, DeliveryStatus
-from modules.communications.sms import SmsBackend, SmsError, get_sms_backend
+from modules.communications.sms import NOT_CONFIGURED as SMS_NOT_CONFIGURED
+from modules.communications.sms import SmsBackend, SmsError, get_sms_backend, sms_enabled
 from modules.core.models import SchoolProfile
 
 logger = logging.getLogger(__name__)
@@ -80,14 +81,15 @@ def delivery_send(*, delivery_id: int, sms_backend: SmsBackend | None = None) ->
         logger.info("Delivery %s not sent: already sent, in progress, not due or unknown.", delivery_id)
         return None
     delivery = Delivery.objects.get(pk=delivery_id)
-    if not delivery.address:
+    cannot_go = ""
+    if delivery.channel == Channel.SMS and sms_backend is None and not sms_enabled():
+        # SMS is off (no provider configured): recorded as not sent, never as sent.
+        cannot_go = SMS_NOT_CONFIGURED
+    elif not delivery.address:
+        cannot_go = NO_ADDRESS[delivery.channel]
+    if cannot_go:
         # Nothing to try: no attempt is logged, only why it cannot go.
-        _store(
-            delivery,
-            status=DeliveryStatus.FAILED,
-            last_error=NO_ADDRESS[delivery.channel],
-            next_attempt_at=None,
-        )
+        _store(delivery, status=DeliveryStatus.FAILED, last_error=cannot_go, next_attempt_at=None)
         return DeliveryStatus.FAILED
     try:
         if delivery.channel == Channel.EMAIL:

@@ -74,7 +74,7 @@ CONTENT_TEMPLATE = """{% if record.subject %}{{ record.subject|truncatechars:70 
 
 STATUS_TEMPLATE = """{% load i18n %}<span class="badge {% if record.status == "sent" %}text-bg-success{% elif record.status == "failed" %}text-bg-danger{% elif record.status == "retrying" %}text-bg-warning{% else %}text-bg-secondary{% endif %}">{{ record.get_status_display }}</span>
 {% if record.status == "retrying" and record.next_attempt_at %}<div class="small text-body-secondary">{% blocktranslate with when=record.next_attempt_at|date:"SHORT_DATETIME_FORMAT" %}next try {{ when }}{% endblocktranslate %}</div>{% endif %}
-{% if record.last_error %}<div class="small text-danger text-break">{{ record.last_error|truncatechars:120 }}</div>{% endif %}"""  # noqa: E501
+{% if record.last_error %}{% translate record.last_error as error %}<div class="small text-danger text-break">{{ error|truncatechars:120 }}</div>{% endif %}"""  # noqa: E501
 
 ACTIONS_TEMPLATE = """{% load i18n %}{% if record.status == "failed" %}<form method="post" action="{% url 'communications:delivery_retry' record.pk %}" hx-boost="false">{% csrf_token %}
 <button type="submit" class="btn btn-outline-primary btn-sm">{% translate "Retry" %}<span class="visually-hidden"> {{ record.recipient_name }}</span></button></form>{% endif %}"""  # noqa: E501

@@ -71,20 +71,29 @@ def preference_rows(user: User) -> list[PreferenceRow]:
 
 
 @transaction.atomic
-def preferences_save(*, user: User, choices: dict[str, dict[str, bool]]) -> None:
-    """Store the person's channels for the kinds that can reach them (kind -> channel -> on/off)."""
+def preferences_save(*, user: User, choices: dict[str, dict[str, bool]], sms_offered: bool = True) -> None:
+    """Store the person's channels for the kinds that can reach them (kind -> channel -> on/off).
+
+    With SMS off (`sms_offered` False) the page did not ask about text messages: each kind keeps the choice
+    it had (or its default), ready for the day the school configures a provider."""
     roles = set(user.roles)
+    stored = {p.kind: p.sms for p in NotificationPreference.objects.filter(user=user)}
     for kind in NotificationKind.values:
         if not roles & KIND_ROLES[kind]:
             continue
         chosen = choices.get(kind, {})
+        sms = (
+            chosen.get("sms", False)
+            if sms_offered
+            else stored.get(kind, Channel.SMS in DEFAULT_CHANNELS[kind])
+        )
         NotificationPreference.objects.update_or_create(
             user=user,
             kind=kind,
             defaults={
                 "in_app": chosen.get("in_app", False),
                 "email": chosen.get("email", False),
-                "sms": chosen.get("sms", False),
+                "sms": sms,
                 "email_digest": chosen.get("email", False) and chosen.get("email_digest", False),
             },
         )

@@ -1,8 +1,11 @@
 """SMS backends: `send(to, body) -> provider_id`, raising SmsError with a message the office can read.
 
-settings.STUDENTFLOW_SMS["BACKEND"] names the class: ConsoleSmsBackend (the default, for development: it only
-logs) or TwilioSmsBackend (the twilio package; credentials from the environment). Tests give the Twilio
-backend a fake `twilio.http.HttpClient` (tests/fakes.py), so nothing reaches the network.
+settings.STUDENTFLOW_SMS["BACKEND"] names the class: TwilioSmsBackend (the twilio package; credentials from
+the environment) sends; ConsoleSmsBackend only logs (development and tests). Empty, as production has it
+until a provider is configured, means SMS is off: families are not offered text messages, a delivery that
+would go by SMS is recorded as not sent ("SMS not configured"), and `check --deploy` warns
+(modules/communications/checks.py). Tests give the Twilio backend a fake `twilio.http.HttpClient`
+(tests/fakes.py), so nothing reaches the network.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import uuid
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_noop
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +25,8 @@ logger = logging.getLogger(__name__)
 BAD_NUMBER_CODES = {21211, 21212, 21214, 21217, 21219, 21401, 21408, 21421, 21610, 21612, 21614}
 BAD_CREDENTIAL_CODES = {20003, 20404}
 TWILIO_TIMEOUT = 20  # seconds
+# Stored in the delivery log in English and translated where the log is shown.
+NOT_CONFIGURED = gettext_noop("SMS not configured")
 
 
 class SmsError(Exception):
@@ -33,12 +39,24 @@ class SmsError(Exception):
 
 
 class SmsBackend:
+    # False for a backend that reaches no phone: the deploy check refuses it (it would report texts as sent).
+    reaches_phones = True
+
+    @classmethod
+    def missing_settings(cls) -> list[str]:
+        """The settings this backend needs that are not set (the deploy check lists them)."""
+        return []
+
     def send(self, to: str, body: str) -> str:
         raise NotImplementedError
 
 
 class ConsoleSmsBackend(SmsBackend):
-    """Development: the text goes to the log instead of a phone."""
+    """Development and tests only: the text goes to the log instead of a phone, and the delivery is recorded
+    as sent with a `console-` reference. Honest there, where the log is what the developer reads; under
+    production settings `check --deploy` fails with it (communications.E001)."""
+
+    reaches_phones = False
 
     def __init__(self, **options):
         pass
@@ -71,6 +89,15 @@ class TwilioSmsBackend(SmsBackend):
         self.from_number = from_number if from_number is not None else config.get("TWILIO_FROM", "")
         self.http_client = http_client
         self.timeout = timeout
+
+    @classmethod
+    def missing_settings(cls) -> list[str]:
+        config = settings.STUDENTFLOW_SMS
+        return [
+            name
+            for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM")
+            if not config.get(name)
+        ]
 
     def _client(self):
         from twilio.http.http_client import TwilioHttpClient
@@ -126,13 +153,24 @@ def _refusal(error, number: str) -> SmsError:
     return SmsError(f"Twilio refused the message to {number}: {text}{reference}")
 
 
-def get_sms_backend(**options) -> SmsBackend:
-    """The configured backend; `options` (e.g. http_client) go to its constructor."""
-    path = settings.STUDENTFLOW_SMS.get("BACKEND") or "modules.communications.sms.ConsoleSmsBackend"
+def sms_enabled() -> bool:
+    """Whether the school sends text messages at all: an SMS backend is configured."""
+    return bool(settings.STUDENTFLOW_SMS.get("BACKEND"))
+
+
+def sms_backend_class() -> type[SmsBackend]:
+    """The configured backend's class; SmsError when SMS is off or the class cannot be loaded."""
+    path = settings.STUDENTFLOW_SMS.get("BACKEND")
+    if not path:
+        raise SmsError(NOT_CONFIGURED, permanent=True)
     try:
-        backend_class = import_string(path)
+        return import_string(path)
     except ImportError as error:
         message = f"The SMS backend {path!r} in STUDENTFLOW_SMS cannot be loaded: {error}"
         logger.error(message)
         raise SmsError(message) from error
-    return backend_class(**options)
+
+
+def get_sms_backend(**options) -> SmsBackend:
+    """The configured backend; `options` (e.g. http_client) go to its constructor."""
+    return sms_backend_class()(**options)

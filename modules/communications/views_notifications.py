@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from modules.communications.models import Notification, NotificationKind
 from modules.communications.notifications import bell_state, preference_rows, preferences_save
 from modules.communications.services import notifications_mark_read
+from modules.communications.sms import sms_enabled
 
 PER_PAGE = 25
 
@@ -92,9 +93,8 @@ def notification_preferences(request):
             }
             for kind in NotificationKind.values
         }
-        preferences_save(user=request.user, choices=choices)
+        preferences_save(user=request.user, choices=choices, sms_offered=sms_enabled())
         messages.success(request, _("Your notification settings were saved."))
         return redirect("communications:notification_preferences")
-    return render(
-        request, "communications/notifications/preferences.html", {"rows": preference_rows(request.user)}
-    )
+    context = {"rows": preference_rows(request.user), "sms_offered": sms_enabled()}
+    return render(request, "communications/notifications/preferences.html", context)

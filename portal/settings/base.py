@@ -295,9 +295,12 @@ STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
 STUDENTFLOW_ATTACHMENT_MAX_BYTES = env_int("STUDENTFLOW_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 STUDENTFLOW_MESSAGE_MAX_CHARS = env_int("STUDENTFLOW_MESSAGE_MAX_CHARS", 10_000)
 
-# SMS: the console backend prints messages (development); Twilio sends them (credentials from the env).
+# SMS: off unless a provider is configured (SMS_BACKEND=modules.communications.sms.TwilioSmsBackend and the
+# Twilio credentials). Off, families are not offered text messages and SMS deliveries are recorded as "SMS not
+# configured"; `check --deploy` warns. The console backend (logs, development and tests only) fails it.
+CONSOLE_SMS_BACKEND = "modules.communications.sms.ConsoleSmsBackend"
 STUDENTFLOW_SMS = {
-    "BACKEND": env_str("SMS_BACKEND", "modules.communications.sms.ConsoleSmsBackend"),
+    "BACKEND": env_str("SMS_BACKEND", ""),
     "TWILIO_ACCOUNT_SID": env_str("TWILIO_ACCOUNT_SID"),
     "TWILIO_AUTH_TOKEN": env_str("TWILIO_AUTH_TOKEN"),
     "TWILIO_FROM": env_str("TWILIO_FROM"),

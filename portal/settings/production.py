@@ -21,3 +21,6 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 MAILERS = {"default": mailer(env_str("EMAIL_BACKEND", SMTP_BACKEND))}
+# A deploy-check warning the school has decided to live with is silenced here (one that sends no SMS:
+# SILENCED_SYSTEM_CHECKS=communications.W001).
+SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS")

@@ -3,13 +3,15 @@
 import os
 
 from portal.settings.base import *  # noqa: F403
-from portal.settings.base import HUEY, REDIS_URL, VAR_DIR
+from portal.settings.base import CONSOLE_SMS_BACKEND, HUEY, REDIS_URL, STUDENTFLOW_SMS, VAR_DIR
 
 SECRET_KEY = "testing-only-secret-key-not-for-production-use-0123456789"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# Texts go to the log; tests of the Twilio backend give it a fake HTTP client (tests/fakes.py).
+STUDENTFLOW_SMS = {**STUDENTFLOW_SMS, "BACKEND": CONSOLE_SMS_BACKEND}
 HUEY = {**HUEY, "immediate": True}
 if not os.environ.get("DATABASE_URL"):
     # A file, not memory: the browser tests' live server answers from its own threads, and an in-memory

@@ -1,4 +1,5 @@
-"""SMS delivery: the Twilio backend through a fake HTTP client (never the network), and the console one."""
+"""SMS delivery: the Twilio backend through a fake HTTP client (never the network), the console one
+(development and tests), and SMS off: with no provider configured nothing is offered or reported sent."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import logging
 
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 
 from modules.communications.delivery import delivery_send
-from modules.communications.models import Delivery, DeliveryStatus
+from modules.communications.models import Delivery, DeliveryStatus, NotificationPreference
+from modules.communications.services import notify, recipients_for_guardians
 from modules.communications.sms import ConsoleSmsBackend, SmsError, TwilioSmsBackend, get_sms_backend
 from tests.fakes import (
     TWILIO_ACCOUNT_SID,
@@ -114,7 +117,7 @@ def test_it_logs_missing_twilio_credentials_instead_of_crashing(caplog):
     assert delivery.last_error == message
 
 
-def test_it_uses_the_console_backend_by_default(caplog):
+def test_it_uses_the_console_backend_in_development_and_tests(caplog):
     delivery = queue_sms()
     assert isinstance(get_sms_backend(), ConsoleSmsBackend)
 
@@ -148,3 +151,68 @@ def test_it_fails_an_sms_without_a_phone_number_without_trying():
     assert http.requests == []
     assert delivery.last_error == "No phone number on file."
     assert not delivery.attempt_log.exists()
+
+
+# ------------------------------------------------------------------------------------------------- SMS off
+
+SMS_OFF = override_settings(STUDENTFLOW_SMS={"BACKEND": ""})
+
+
+@SMS_OFF
+def test_it_records_an_sms_as_not_configured_when_sms_is_off(
+    admin, guardian, school, as_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the queue sends what notify() queued
+        notify(
+            recipients_for_guardians([school.guardian_profile]),
+            "absence",
+            {"student": school.child, "date": "2026-03-11"},
+            event="absence:sms-off",
+        )
+    sms = Delivery.objects.get(channel="sms")
+    assert sms.address  # the guardian has a phone: only the provider is missing
+    assert sms.status == DeliveryStatus.FAILED and sms.status != DeliveryStatus.SENT
+    assert sms.last_error == "SMS not configured"
+    assert sms.provider_id == "" and sms.sent_at is None
+    assert not sms.attempt_log.exists()  # nothing was tried
+    assert Delivery.objects.get(channel="email").status == DeliveryStatus.SENT  # email still goes
+
+    office = as_user(admin)
+    log = office.get(reverse("communications:delivery_list"), {"channel": "sms"}).content.decode()
+    assert "SMS not configured" in log and ">Failed<" in log
+    detail = office.get(reverse("communications:delivery_detail", args=[sms.pk])).content.decode()
+    assert "SMS not configured" in detail
+
+
+@SMS_OFF
+def test_it_does_not_use_the_console_backend_when_no_backend_is_configured():
+    with pytest.raises(SmsError, match="SMS not configured"):
+        get_sms_backend()
+    delivery = queue_sms()
+    assert delivery_send(delivery_id=delivery.pk) == DeliveryStatus.FAILED
+    delivery.refresh_from_db()
+    assert delivery.last_error == "SMS not configured" and delivery.attempts == 0
+
+
+@SMS_OFF
+def test_it_does_not_offer_text_messages_when_sms_is_off(guardian, school, as_user):
+    client = as_user(guardian)
+    page = client.get(reverse("communications:notification_preferences")).content.decode()
+    assert "Text message (SMS)" not in page
+    assert "-sms" not in page
+    assert 'name="absence-email"' in page  # the other channels are still there
+
+    # Saving the page keeps each kind's text-message choice for the day SMS is configured.
+    NotificationPreference.objects.create(user=guardian, kind="grades_published", sms=True)
+    client.post(
+        reverse("communications:notification_preferences"),
+        {"absence-in_app": "on", "absence-email": "on", "grades_published-email": "on"},
+    )
+    assert NotificationPreference.objects.get(user=guardian, kind="absence").sms is True  # the default
+    grades = NotificationPreference.objects.get(user=guardian, kind="grades_published")
+    assert (grades.in_app, grades.email, grades.sms) == (False, True, True)
+
+
+def test_it_offers_text_messages_when_a_provider_is_configured(guardian, school, as_user):
+    page = as_user(guardian).get(reverse("communications:notification_preferences")).content.decode()
+    assert "Text message (SMS)" in page and 'name="absence-sms"' in page

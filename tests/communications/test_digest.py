@@ -108,8 +108,8 @@ def test_it_collects_emails_of_people_who_chose_the_digest(
     digest_send()
 
     [digest] = mail.outbox
-    assert "Sam was absent on Nov. 3, 2025" in digest.body
-    assert "Sam was absent on Nov. 4, 2025" in digest.body
+    assert "Sam was absent on Monday 3 November 2025" in digest.body  # the house long date (portal/formats)
+    assert "Sam was absent on Tuesday 4 November 2025" in digest.body
     assert set(Delivery.objects.filter(channel="email").values_list("status", flat=True)) == {"sent"}
 
 

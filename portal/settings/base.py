@@ -276,13 +276,23 @@ STUDENTFLOW_RATE_LIMITS = {
     }.items()
 }
 
+# Every record is written once, by the root's handler, in one format. Two loggers would otherwise print their
+# records a second time: Django's own "django" logger has a console handler while DEBUG is on, and run_huey
+# gives the "huey" logger a handler of its own when it has none; both also pass records up to the root.
+# So "django" is configured here with no handler (records go up to the root), and "huey" with the root's
+# handler and no propagation (having a handler, run_huey leaves it alone). tests/core/test_logging.py.
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+        "huey": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+    },
 }
 
 # Absolute links in emails (invitations, password resets sent from the queue).

@@ -161,8 +161,7 @@ def rate_term(today: datetime.date) -> Term | None:
 
 
 def term_rate(student: Student, today: datetime.date) -> TermRate:
-    """The attendance summary for the current term so far. Three queries (the term, the school's register
-    mode, one aggregation)."""
+    """The attendance summary for the current term so far. Two queries (the term, one aggregation)."""
     term = rate_term(today)
     if term is None:
         return TermRate(term=None)

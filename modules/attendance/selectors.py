@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from modules.academics.models import Enrollment, EnrollmentStatus
 from modules.attendance.models import (
@@ -108,7 +109,12 @@ def status_counts() -> dict:
 def session_records(start: datetime.date, end: datetime.date, *, mode: str | None = None):
     """The marks that count as possible sessions between two days (both included): on submitted registers
     of the school's register mode (`mode`, else the policy's)."""
-    mode = mode or AttendancePolicy.load().mode
+    if mode is None:
+        # Read inside the same query (no query of its own); the policy's default when it was never saved.
+        mode = Coalesce(
+            Subquery(AttendancePolicy.objects.order_by("pk").values("mode")[:1]),
+            Value(AttendancePolicy._meta.get_field("mode").default),
+        )
     return AttendanceRecord.objects.filter(
         date__range=(start, end), register__state=RegisterState.SUBMITTED, register__kind=mode
     )
@@ -124,7 +130,7 @@ def attendance_summary(
     """Each student's AttendanceSummary (the one definition of the attendance rate: see its docstring)
     between two days (both included), by student id; a student with no possible session gets an empty
     summary (rate None), also when looked up by a key not asked for. One query whatever the number of
-    students (plus the school's register mode, cached, when `mode` is not given).
+    students (the school's register mode, when `mode` is not given, is read in the same query).
 
     `students`: ids, or a queryset of students (used as a subquery)."""
     if not isinstance(students, QuerySet):

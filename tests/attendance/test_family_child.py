@@ -167,6 +167,6 @@ def test_it_does_not_query_per_day_or_record(as_user, guardian, school, django_a
     assert sum(1 for day in days_of(response).values() if day.status == "late") == len(weekdays(first)) - 1
 
 
-# Session, user, the child, year, enrollment, marks by day, closures, term, the school's register mode (which
-# registers count for the rate), rate, notes, note permission, the bell's unread count.
-QUERIES = 13
+# Session, user, the child, year, enrollment, marks by day, closures, term, rate, notes, note permission, the
+# bell's unread count.
+QUERIES = 12

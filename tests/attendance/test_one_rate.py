@@ -125,10 +125,8 @@ def test_it_counts_an_excused_absence_as_missed_and_a_late_arrival_as_attended(z
 def test_it_gives_no_rate_before_anything_counts_and_one_query_for_many_students(
     zed, django_assert_num_queries
 ):
-    from modules.attendance.models import AttendancePolicy
     from modules.attendance.selectors import attendance_summary
 
-    AttendancePolicy.load()
     (ann,) = pupils(zed.enrollments.get().section, "Ann Other")
     nobody_yet = attendance_summary([ann.pk], d(25), d(31))[ann.pk]
     assert nobody_yet.possible == 0 and nobody_yet.rate is None
@@ -136,5 +134,5 @@ def test_it_gives_no_rate_before_anything_counts_and_one_query_for_many_students
         student.pk for student in pupils(zed.enrollments.get().section, *[f"Kid K{n}" for n in range(20)])
     ]
     with django_assert_num_queries(1):
-        summaries = attendance_summary([zed.pk, *others], d(1), d(31), mode="daily")
+        summaries = attendance_summary([zed.pk, *others], d(1), d(31))  # the school's mode read in it
     assert str(summaries[zed.pk].rate) == EXPECTED_RATE and summaries[others[0]].rate is None

@@ -136,3 +136,23 @@ def test_it_gives_no_rate_before_anything_counts_and_one_query_for_many_students
     with django_assert_num_queries(1):
         summaries = attendance_summary([zed.pk, *others], d(1), d(31))  # the school's mode read in it
     assert str(summaries[zed.pk].rate) == EXPECTED_RATE and summaries[others[0]].rate is None
+
+
+def test_it_counts_the_lessons_of_a_per_lesson_school(zed):
+    """A school taking a register per lesson counts lessons: its old daily registers are not sessions."""
+    from modules.attendance.models import AttendancePolicy
+    from modules.attendance.selectors import attendance_summary
+
+    policy = AttendancePolicy.load()
+    policy.mode = "lesson"
+    policy.save()
+    section = zed.enrollments.get().section
+    offering = f.CourseOfferingFactory(section=section)
+    for period, status in zip(f.PeriodFactory.create_batch(3), ["present", "excused", "late"], strict=True):
+        register = Register.objects.create(
+            kind="lesson", date=d(28), section=section, offering=offering, period=period, state="submitted"
+        )
+        AttendanceRecord.objects.create(register=register, student=zed, status=status, date=d(28))
+    summary = attendance_summary([zed.pk], d(1), d(31))[zed.pk]
+    assert (summary.possible, summary.attended, summary.authorised) == (3, 2, 1)
+    assert str(summary.rate) == "66.7"

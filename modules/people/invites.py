@@ -186,7 +186,11 @@ def guardian_invite_start(*, audience: Audience, by: User, expected: int) -> Job
             raise InviteRefused(_("There is nobody to invite."))
         if plan.too_many:
             raise InviteRefused(
-                _("At most %(limit)s guardians can be invited at once. Invite one grade level at a time.")
+                ngettext(
+                    "At most %(limit)s guardian can be invited at once. Invite one grade level at a time.",
+                    "At most %(limit)s guardians can be invited at once. Invite one grade level at a time.",
+                    INVITE_MAX,
+                )
                 % {"limit": INVITE_MAX}
             )
         job = Job.objects.create(

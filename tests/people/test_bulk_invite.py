@@ -187,3 +187,23 @@ def test_other_roles_are_refused(request, as_user, school, families, persona):
 
 def test_wrong_methods_are_refused(office, school):
     assert office.put(reverse("people:guardian_invite")).status_code == 405
+
+
+def test_a_run_larger_than_the_limit_is_refused(office, school, families, monkeypatch):
+    monkeypatch.setattr(invites, "INVITE_MAX", 1)
+    text = page_text(_page(office, f"section:{school.section.pk}"))
+    assert "That is more than can be invited at once. Invite one grade level at a time." in text
+    assert "Invite 2 guardians" not in text
+    response = _invite(office, f"section:{school.section.pk}", 2)
+    assert "At most 1 guardian can be invited at once." in page_text(response)
+    assert not Job.objects.exists() and not mail.outbox
+
+
+def test_starting_bulk_invitations_is_rate_limited(office, school, families, settings):
+    settings.STUDENTFLOW_RATE_LIMITS = {**settings.STUDENTFLOW_RATE_LIMITS, "bulk_invitation": "1/h"}
+    _invite(office, f"section:{school.section.pk}", 2)
+    response = _invite(office, f"section:{school.other_section.pk}", 1)
+    assert response.status_code == 429
+    assert "You have done this too many times in a short while." in page_text(response)
+    assert Guardian.objects.get(pk=families["eve"].pk).user is None
+    assert len(mail.outbox) == 2

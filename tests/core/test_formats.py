@@ -9,6 +9,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from django import forms
 from django.urls import reverse
 from django.utils import translation
 from django.utils.dateformat import format as date_pattern
@@ -58,6 +59,21 @@ def test_it_defines_one_long_and_one_short_form_per_language():
         assert date_format(FRIDAY, "YEAR_MONTH_FORMAT") == "diciembre de 2026"
     with translation.override("fr"):
         assert date_format(FRIDAY, "YEAR_MONTH_FORMAT") == "décembre 2026"
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_a_date_field_renders_and_reads_what_a_date_input_sends(language):
+    """A date widget without its own format renders the first input format: ISO, or the browser shows an
+    empty <input type="date">. Typed day-first dates are read too."""
+
+    class Period(forms.Form):
+        start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    with translation.override(language):
+        assert 'value="2026-12-04"' in str(Period(initial={"start": FRIDAY})["start"])
+        for typed in ("2026-12-04", "04/12/2026"):
+            form = Period(data={"start": typed})
+            assert form.is_valid() and form.cleaned_data["start"] == FRIDAY
 
 
 @pytest.mark.parametrize("language", ["en", "es", "fr"])

@@ -66,6 +66,8 @@ SAME_IN = {
         "conversations",
         "section %(section)s",
         "sections %(sections)s",
+        "%(count)s sections",
+        "page",
     },
 }
 

@@ -43,15 +43,20 @@ document.addEventListener("mousedown", (event) => {
 
 // Leaving a page with work not saved asks first. An area marked data-leave-guard="<the question>" holds live
 // fields: anything in it marked data-unsaved (a row or cell being saved, waiting for a retry, or refused) or a
-// text field whose value differs from what the page drew is work that leaving would lose. Full navigation asks
-// through beforeunload (the browser's own dialog); an htmx request that would replace the page (a boosted link,
-// a pushed URL, or a target holding the area) asks with window.confirm. Submitting the area's own form leaves
-// on purpose (it saves everything).
+// text field whose value differs from what the page drew is work that leaving would lose (a field marked
+// data-leave-guard-ignore is not: the office's reason for a change, which goes with each save). Full
+// navigation asks through beforeunload (the browser's own dialog); an htmx request that would replace the page
+// (a boosted link, a pushed URL, or a target holding the area) asks with window.confirm. Submitting the area's
+// own form leaves on purpose (it saves everything).
 let leavingOnPurpose = false;
+window.addEventListener("pageshow", () => {
+  leavingOnPurpose = false; // back on the page from the browser's cache: guarded again
+});
 function unsavedWorkQuestion() {
   if (leavingOnPurpose) return "";
   for (const area of document.querySelectorAll("[data-leave-guard]")) {
-    const edited = Array.from(area.querySelectorAll("input[type=text], textarea")).some(
+    const fields = area.querySelectorAll("input[type=text]:not([data-leave-guard-ignore]), textarea");
+    const edited = Array.from(fields).some(
       (field) => !field.readOnly && !field.disabled && field.value !== field.defaultValue,
     );
     if (edited || area.querySelector("[data-unsaved]")) return area.dataset.leaveGuard;

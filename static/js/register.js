@@ -25,6 +25,7 @@ function setUp(form, htmx) {
   const sent = new Map(); // row id → how many of them the request in flight carries
   const failures = new Map(); // row id → failed attempts in a row
   const retries = new Map(); // row id → the pending retry's timer
+  const keptRefused = new Set(); // rows whose refused answer was kept off the row (a newer change follows)
   let activeId = null;
 
   const rowOf = (node) => (node instanceof Element ? node.closest(".register-row[id]") : null);
@@ -193,7 +194,7 @@ function setUp(form, htmx) {
       // carries it); only the counters are taken from this answer, and, when it saved, the row's new base (the
       // queued change builds on this save). A refusal leaves the base, so the queued change is checked too.
       event.detail.swapOverride = "none";
-      takeBase(row, event.detail.serverResponse);
+      if (!takeBase(row, event.detail.serverResponse)) keptRefused.add(row.id);
     }
   });
 
@@ -201,11 +202,12 @@ function setUp(form, htmx) {
     const template = document.createElement("template");
     template.innerHTML = html;
     const fresh = template.content.getElementById(row.id);
-    if (!fresh || fresh.classList.contains("has-error")) return;
+    if (!fresh || fresh.classList.contains("has-error")) return false;
     for (const copy of fresh.querySelectorAll('input[type=hidden][name^="initial-"]')) {
       const mine = row.querySelector(`input[type=hidden][name="${copy.name}"]`);
       if (mine) mine.value = copy.value;
     }
+    return true;
   }
 
   // "Save mine" on a row someone else changed: send the person's choice again; the row's base is now the
@@ -230,6 +232,7 @@ function setUp(form, htmx) {
     row.classList.remove("is-saving");
     if (!event.detail.successful) return;
     failures.delete(row.id);
+    if (keptRefused.delete(row.id)) return; // refused, but the person's newer change is on its way: it will say
     const wasUnsaved = row.classList.contains("is-unsaved");
     row.classList.remove("is-unsaved");
     setPending(row, false);

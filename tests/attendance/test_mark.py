@@ -121,7 +121,12 @@ def test_it_refuses_absurd_late_minutes_keeping_the_choice_visible(
     page = response.content.decode()
     assert "Minutes late must be a whole number between 0 and 240." in page
     assert " checked" in radio(page, school.child, "late")
-    assert f'value="{minutes}"' in page
+    # What was typed stays, in a text field (a number field would have turned "lots" into nothing, saved as 0)
+    # that selects its content on focus so that typing replaces it (portal.js).
+    assert (
+        f'<input type="text" class="form-control form-control-sm" name="s{school.child.pk}-late_minutes" '
+        f'id="s{school.child.pk}-late_minutes" inputmode="numeric" data-select-on-focus value="{minutes}">'
+    ) in page
     assert not AttendanceRecord.objects.exists()
 
 

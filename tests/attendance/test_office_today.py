@@ -47,6 +47,10 @@ def test_it_lists_todays_registers_not_yet_taken_with_their_teachers(as_user, ad
     assert 'hx-trigger="every 30s"' in text  # refreshes itself
     assert f'href="{PAGE}"' in text  # and a refresh link without JavaScript
     assert page.context["board"].total == 2 and page.context["board"].not_started == 2
+    # Each row opens its register.
+    for section in (school.section, school.other_section):
+        register = todays(section, school_day)
+        assert f'href="{reverse("attendance:register_detail", kwargs={"pk": register.pk})}"' in text
 
 
 def test_it_drops_submitted_registers_and_counts_them(as_user, admin, teacher, school, school_day):

@@ -3,7 +3,7 @@
 // spreadsheet fills the cells right and down, "Fill down" copies a value down a column, and a save that
 // fails on the network is shown on the cell and retried until it lands.
 // Every save sends the cell's base (the hidden b-… input: what it showed when the page was drawn, then what the
-// last save stored), so a mark someone else changed meanwhile is refused (409) instead of overwritten: the cell
+// last save stored), so a mark someone else changed meanwhile is refused instead of overwritten: the cell
 // comes back with their value shown and the typed one kept, and "Save mine" saves it over theirs on purpose.
 // Every cell says where it stands, in words and an icon as well as colour: "Saving…", "Saved", its refusal, or
 // "Not saved — retrying"; the page's polite live region says the same. A refusal answers 200 with the cell as
@@ -45,7 +45,7 @@ function setUp(form) {
     window.setTimeout(() => (live.textContent = message), 50);
   }
 
-  // "Stud, Sam · Quiz A": who and what a cell is, for what the live region says.
+  // "Parent, Sam · Quiz A": who and what a cell is, for what the live region says.
   function nameOf(cell) {
     const input = cell.querySelector(".gb-input");
     const student = input && document.getElementById(`st-${input.dataset.s}`);
@@ -234,7 +234,10 @@ function setUp(form) {
         // Back to the saved mark: a refusal shown on the cell goes with what was typed.
         const cell = cellOf(input);
         input.value = input.defaultValue = cell.dataset.saved || "";
-        if (cell.classList.contains("has-error") && !cell.classList.contains("is-saving")) {
+        // Pressed while the typed mark is on its way: it may land, so the mark shown is saved again after it.
+        if (cell.classList.contains("is-saving")) {
+          save(input);
+        } else if (cell.classList.contains("has-error")) {
           for (const error of cell.querySelectorAll(".gb-error")) error.remove();
           cell.classList.remove("has-error", "has-conflict");
           input.classList.remove("is-invalid");

@@ -471,3 +471,26 @@ def test_a_cell_saved_again_leaves_without_a_question(page, login, teacher, scho
     page.wait_for_url(f"**{reverse('exams:gradebook_list')}")
     assert dialogs == []
     assert score_of(quiz, school.child) == Decimal(18)
+
+
+def test_escape_on_a_refused_cell_brings_back_the_saved_mark(page, login, teacher, school, quiz):
+    login(page, teacher)
+    page.goto(reverse("exams:gradebook", args=[school.offering.pk]))
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    field = page.locator(f"#m-{school.child.pk}-{quiz.pk}")
+    field.click()
+    field.press_sequentially("25", delay=80)
+    page.keyboard.press("Enter")
+    cell = page.locator(f"#c-{quiz.pk}-{school.child.pk}")
+    expect(cell.locator(".gb-error")).to_be_visible()
+    field = page.locator(f"#m-{school.child.pk}-{quiz.pk}")
+    field.click()
+    page.keyboard.press("Escape")
+    expect(field).to_have_value("11")
+    expect(cell.locator(".gb-error")).to_have_count(0)
+    expect(field).not_to_have_attribute("aria-invalid", "true")
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Gradebook").click()
+    page.wait_for_url(f"**{reverse('exams:gradebook_list')}")
+    assert dialogs == []
+    assert score_of(quiz, school.child) == Decimal(11)

@@ -2,7 +2,7 @@
 // counters come out-of-band), the keyboard marks a whole class without the mouse, and a save that fails is
 // shown on its row and retried until it lands, so a mark is never silently lost.
 // Each row sends its base with every save (the hidden initial-… copies of what it showed, listed in the row's
-// hx-params): a row someone else changed meanwhile comes back refused (409) with their mark said and the
+// hx-params): a row someone else changed meanwhile comes back refused with their mark said and the
 // person's choice kept, and "Save mine" sends it again on the new base. A save that lands brings the row back
 // with its new base (also when the swap is skipped: see below), so saving a row twice is not a conflict.
 // A refusal (bad input, cut-off, someone else's newer mark) answers 200 with the row as the person left it and

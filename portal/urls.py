@@ -25,6 +25,7 @@ def favicon(request):
 
 urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
+    path("", include("modules.home.urls")),
     path("", include("modules.accounts.urls")),
     # Before allauth's own: people see their sign-in address here but cannot add or change one.
     path("accounts/email/", account_views.email_address, name="account_email"),

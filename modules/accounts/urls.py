@@ -3,7 +3,6 @@ from django.urls import path
 from modules.accounts import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("role/", views.switch_role, name="switch_role"),
     path("language/", views.set_language, name="set_language"),
 ]

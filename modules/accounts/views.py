@@ -7,115 +7,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from modules.academics import selectors as academics
-from modules.academics.models import CourseOffering, EnrollmentStatus, Section
 from modules.accounts.models import Role
-from modules.accounts.roles import active_role, set_active_role
-from modules.attendance import services as attendance_services
-from modules.attendance.models import AttendancePolicy
-from modules.communications.announcements import announcements_for_home
-from modules.fees import reports as fees_reports
-from modules.fees.ledger import balances as fee_balances
-from modules.fees.models import FeePolicy
-from modules.people.models import Staff, Student
-from modules.people.selectors import guardian_children
-
-
-@login_required
-def home(request):
-    role = active_role(request)
-    today = timezone.localdate()
-    year = academics.current_year()
-    context = {
-        "today": today,
-        "year": year,
-        "role": role,
-        "home_announcements": announcements_for_home(request.user),
-    }
-    if role == Role.ADMINISTRATOR:
-        return _administrator_home(request, context)
-    if role == Role.TEACHER:
-        return _teacher_home(request, context)
-    if role == Role.GUARDIAN:
-        children = list(guardian_children(request.user, year))
-        balances = fee_balances([child.pk for child in children])
-        for child in children:
-            child.fee_due = balances[child.pk].due
-        context["children"] = children
-        return render(request, "accounts/home_guardian.html", context)
-    if role == Role.STUDENT:
-        return _student_home(request, context)
-    if role == Role.BURSAR:
-        context["fees"] = fees_reports.dashboard(today)
-        return render(request, "accounts/home_bursar.html", context)
-    return render(request, "accounts/home_no_role.html", context)
-
-
-def _administrator_home(request, context):
-    year = context["year"]
-    context.update(
-        term=academics.current_term(year, context["today"]),
-        student_count=Student.objects.active().count(),
-        section_count=Section.objects.filter(year=year).count() if year else 0,
-        staff_count=Staff.objects.filter(is_active=True).count(),
-        unenrolled_count=Student.objects.active().exclude(enrollments__year=year).count() if year else 0,
-        closure=academics.closure_on(context["today"]),
-    )
-    return render(request, "accounts/home_administrator.html", context)
-
-
-def _teacher_home(request, context):
-    today, year = context["today"], context["year"]
-    closure = academics.closure_on(today)
-    registers = []
-    if not closure:
-        # Today's registers exist from the first time their teacher looks (none on weekends and closures).
-        policy = AttendancePolicy.load()
-        registers = attendance_services.registers_expected(
-            day=today, policy=policy, teacher=request.user, closed=today.weekday() >= 5
-        )
-    lessons = [] if closure else list(academics.teacher_lessons_on(request.user, today))
-    # Each lesson opens its register (per-lesson registers) or else its class's gradebook.
-    lesson_registers = {(r.offering_id, r.period_id): r for r in registers if r.offering_id}
-    for lesson in lessons:
-        lesson.register = lesson_registers.get((lesson.offering_id, lesson.period_id))
-    sections = list(academics.teacher_sections(request.user, year))
-    # Each section lists what the teacher can open there: its attendance (homeroom) and their classes.
-    classes = {}
-    for offering in CourseOffering.objects.filter(
-        teacher__user=request.user, section__in=[s.pk for s in sections]
-    ).select_related("subject"):
-        classes.setdefault(offering.section_id, []).append(offering)
-    for section in sections:
-        section.my_classes = sorted(classes.get(section.pk, []), key=lambda o: o.subject.name)
-        homeroom = section.homeroom_teacher
-        section.is_homeroom = bool(homeroom and homeroom.user_id == request.user.pk)
-    context.update(closure=closure, registers=registers, lessons=lessons, sections=sections)
-    return render(request, "accounts/home_teacher.html", context)
-
-
-def _student_home(request, context):
-    student = request.user.student_profile
-    year = context["year"]
-    enrollment = academics.current_enrollment(student, year)
-    context.update(
-        student=student,
-        enrollment=enrollment,
-        offerings=list(academics.student_offerings(student, year)) if enrollment else [],
-        classmates=(
-            enrollment.section.enrollments.filter(status=EnrollmentStatus.ACTIVE).count() if enrollment else 0
-        ),
-        # Students see no invoices or payments; only what is owed, and only if the school allows it.
-        fee_balance=(
-            fee_balances([student.pk])[student.pk] if FeePolicy.load().students_see_balance else None
-        ),
-    )
-    return render(request, "accounts/home_student.html", context)
+from modules.accounts.roles import set_active_role
 
 
 @require_POST

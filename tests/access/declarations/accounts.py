@@ -1,7 +1,6 @@
 from tests.access.matrix import PUBLIC, SIGNED_IN_OK, Rule, expect
 
 RULES = [
-    Rule("home", expect=SIGNED_IN_OK),
     Rule("switch_role", method="post", data={"role": "teacher"}, expect=expect(302)),
     Rule(
         "set_language", method="post", data={"language": "fr", "next": "/"}, expect=expect(302, anonymous=302)

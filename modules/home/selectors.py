@@ -1,0 +1,79 @@
+"""What each role's home page reads from the modules below: each read here is more than one queryset."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from modules.academics import selectors as academics
+from modules.academics.models import AcademicYear, CourseOffering, EnrollmentStatus, Section, TimetableEntry
+from modules.accounts.models import User
+from modules.attendance.models import Register
+from modules.fees.ledger import balances as fee_balances
+from modules.fees.models import FeePolicy
+from modules.people.models import Staff, Student
+from modules.people.selectors import guardian_children
+
+
+def administrator_overview(*, today: datetime.date, year: AcademicYear | None) -> dict[str, Any]:
+    """The office's counts for the year, the current term and today's closure, if any."""
+    return {
+        "term": academics.current_term(year, today),
+        "student_count": Student.objects.active().count(),
+        "section_count": Section.objects.filter(year=year).count() if year else 0,
+        "staff_count": Staff.objects.filter(is_active=True).count(),
+        "unenrolled_count": Student.objects.active().exclude(enrollments__year=year).count() if year else 0,
+        "closure": academics.closure_on(today),
+    }
+
+
+def teacher_lessons(*, user: User, day: datetime.date, registers: list[Register]) -> list[TimetableEntry]:
+    """The teacher's lessons on a day, each with its register when registers are taken per lesson
+    (`lesson.register`; None: the lesson opens its class's gradebook instead)."""
+    lessons = list(academics.teacher_lessons_on(user, day))
+    lesson_registers = {(r.offering_id, r.period_id): r for r in registers if r.offering_id}
+    for lesson in lessons:
+        lesson.register = lesson_registers.get((lesson.offering_id, lesson.period_id))
+    return lessons
+
+
+def teacher_sections_with_classes(*, user: User, year: AcademicYear | None) -> list[Section]:
+    """The teacher's sections, each listing what the teacher can open there: its attendance when they lead
+    it (`section.is_homeroom`) and the classes they teach in it (`section.my_classes`, by subject)."""
+    sections = list(academics.teacher_sections(user, year))
+    classes: dict[int, list[CourseOffering]] = {}
+    for offering in CourseOffering.objects.filter(
+        teacher__user=user, section__in=[s.pk for s in sections]
+    ).select_related("subject"):
+        classes.setdefault(offering.section_id, []).append(offering)
+    for section in sections:
+        section.my_classes = sorted(classes.get(section.pk, []), key=lambda o: o.subject.name)
+        homeroom = section.homeroom_teacher
+        section.is_homeroom = bool(homeroom and homeroom.user_id == user.pk)
+    return sections
+
+
+def guardian_children_with_balances(*, user: User, year: AcademicYear | None) -> list[Student]:
+    """A guardian's children with what each owes (`child.fee_due`), in a fixed number of queries."""
+    children = list(guardian_children(user, year))
+    balances = fee_balances([child.pk for child in children])
+    for child in children:
+        child.fee_due = balances[child.pk].due
+    return children
+
+
+def student_overview(*, student: Student, year: AcademicYear | None) -> dict[str, Any]:
+    """A student's section, subjects and class size this year, and what they owe if the school shows it."""
+    enrollment = academics.current_enrollment(student, year)
+    return {
+        "student": student,
+        "enrollment": enrollment,
+        "offerings": list(academics.student_offerings(student, year)) if enrollment else [],
+        "classmates": (
+            enrollment.section.enrollments.filter(status=EnrollmentStatus.ACTIVE).count() if enrollment else 0
+        ),
+        # Students see no invoices or payments; only what is owed, and only if the school allows it.
+        "fee_balance": (
+            fee_balances([student.pk])[student.pk] if FeePolicy.load().students_see_balance else None
+        ),
+    }

@@ -72,7 +72,8 @@ def check_deploy(*args: str, **env: str) -> subprocess.CompletedProcess:
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("EMAIL_", "SMS_", "TWILIO_", "SILENCED_"))
-        and k not in {"DATABASE_URL", "REDIS_URL"}
+        # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE (tests/browser/conftest.py) is no deployment's.
+        and k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     clean.update(
         DJANGO_SETTINGS_MODULE="portal.settings.production",

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.views.decorators.http import require_GET
 
+from modules.core.htmx import render_page
 from modules.core.models import Job
 
 
@@ -27,10 +28,7 @@ def server_error(request):
 def job_progress(request, pk):
     """A long job's progress; the page polls the `progress` fragment until it is finished."""
     job = get_object_or_404(Job, pk=pk, owner=request.user)
-    template = "core/job.html#progress" if request.htmx else "core/job.html"
-    response = render(request, template, {"job": job})
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return render_page(request, "core/job.html", {"job": job}, partial="progress")
 
 
 @require_GET

@@ -13,6 +13,10 @@ def is_teacher(user) -> bool:
     return user.is_authenticated and Role.TEACHER in user.roles
 
 
+def is_guardian(user) -> bool:
+    return user.is_authenticated and Role.GUARDIAN in user.roles
+
+
 def is_staff_member(user) -> bool:
     return user.is_authenticated and any(role in STAFF_ROLES for role in user.roles)
 

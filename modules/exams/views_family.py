@@ -12,15 +12,15 @@ from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from modules.academics.models import CourseOffering, Term
 from modules.academics.selectors import current_enrollment, current_term, current_year
 from modules.core.audit import record_view_log
+from modules.core.htmx import render_page
 from modules.core.models import RecordViewKind
 from modules.exams.grading import (
     AssessmentInfo,
@@ -135,9 +135,7 @@ def child_grades(request, pk):
         "is_staff_view": is_staff,
         "report_card_url": _report_card_url(student, term) if term and (published or is_staff) else "",
     }
-    response = render(request, f"{TEMPLATE}#results" if request.htmx else TEMPLATE, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page(request, TEMPLATE, context, partial="results")
 
 
 def _own_family(user) -> set[int]:

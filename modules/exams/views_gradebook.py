@@ -8,11 +8,9 @@ Everyone else signed in gets 403. Every write goes through services.py (audited)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import wraps
 from html import escape
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
@@ -25,11 +23,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from modules.academics.selectors import current_year
 from modules.accounts import rules as account_rules
+from modules.core.access import role_required
 from modules.core.concurrency import EditConflict
 from modules.exams import gradebook as selectors
 from modules.exams import services
 from modules.exams.forms import AssessmentForm, CategoryFormSet, CellForm, OfferingFilterForm, ReasonForm
 from modules.exams.models import Assessment, AssessmentCategory, Mark
+from modules.exams.rules import can_mark
 from modules.exams.services import GradeError
 
 TEMPLATE = "exams/gradebook.html"
@@ -108,19 +108,6 @@ class Cell:
         )
 
 
-def marker_required(view):
-    """Gradebook pages: teachers and the office (403 for everyone else signed in)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not (account_rules.is_teacher(request.user) or account_rules.is_administrator(request.user)):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _edit_state(request, term) -> tuple[bool, bool]:
     """(can_edit, needs_reason): a locked term is read-only for teachers; the office edits with a reason."""
     if not selectors.is_locked(term):
@@ -130,7 +117,7 @@ def _edit_state(request, term) -> tuple[bool, bool]:
 
 
 @require_GET
-@marker_required
+@role_required(can_mark)
 def gradebook_list(request):
     office = account_rules.is_administrator(request.user)
     form = OfferingFilterForm(request.GET or None) if office else None
@@ -224,7 +211,7 @@ def _offering_and_term(request, pk, wanted):
 
 
 @require_GET
-@marker_required
+@role_required(can_mark)
 def gradebook(request, pk):
     offering, term, terms = _offering_and_term(request, pk, request.GET.get("term"))
     if term is None:
@@ -233,7 +220,7 @@ def gradebook(request, pk):
 
 
 @require_POST
-@marker_required
+@role_required(can_mark)
 def gradebook_cell(request, pk):
     """One cell (HTMX): answers the cell and, out-of-band, the student's average. A refusal answers the typed
     value kept and the message in the cell, marked refused (has-error, data-unsaved); a mark someone else
@@ -280,7 +267,7 @@ class _Refused(Exception):
 
 
 @require_POST
-@marker_required
+@role_required(can_mark)
 def gradebook_save(request, pk):
     """The whole grid as one form (no JavaScript). Only the cells the person changed (typed value ≠ the
     cell's base, what it showed when the page was drawn) are written. An invalid cell saves nothing. A cell
@@ -361,7 +348,7 @@ def gradebook_save(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-@marker_required
+@role_required(can_mark)
 def gradebook_categories(request, pk):
     offering = selectors.get_offering_for_marking(request, pk)
     queryset = AssessmentCategory.objects.filter(offering=offering)
@@ -385,7 +372,7 @@ def _back_to_grid(assessment) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-@marker_required
+@role_required(can_mark)
 def gradebook_assessment_create(request, pk):
     offering = selectors.get_offering_for_marking(request, pk)
     term = selectors.pick_term(selectors.terms_of(offering), request.GET.get("term"))
@@ -401,7 +388,7 @@ def gradebook_assessment_create(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-@marker_required
+@role_required(can_mark)
 def gradebook_assessment_edit(request, pk):
     assessment = selectors.get_assessment_for_marking(request, pk)
     offering = selectors.get_offering_for_marking(request, assessment.offering_id)
@@ -424,7 +411,7 @@ def gradebook_assessment_edit(request, pk):
 
 
 @require_POST
-@marker_required
+@role_required(can_mark)
 def gradebook_assessment_delete(request, pk):
     assessment = selectors.get_assessment_for_marking(request, pk)
     back = _back_to_grid(assessment)
@@ -435,7 +422,7 @@ def gradebook_assessment_delete(request, pk):
 
 
 @require_POST
-@marker_required
+@role_required(can_mark)
 def gradebook_assessment_publish(request, pk):
     assessment = selectors.get_assessment_for_marking(request, pk)
     if services.assessment_publish(assessment=assessment, by=request.user):

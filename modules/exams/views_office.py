@@ -4,12 +4,9 @@ results, lock, unlock), term comments (class teachers, homeroom teachers, the pr
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,8 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from modules.academics.models import GradeLevel, Section, Term
 from modules.academics.selectors import current_term, current_year
 from modules.accounts.decorators import administrator_required
-from modules.accounts.rules import is_administrator, is_teacher
+from modules.accounts.rules import is_administrator
+from modules.core.access import role_required
 from modules.core.concurrency import EditConflict
+from modules.core.htmx import render_page
 from modules.exams import comments, stats
 from modules.exams.models import Assessment, CommentKind, GradingScale, TermStatus
 from modules.exams.office_forms import BandFormSet, CommentForm, GradingScaleForm, UnlockForm
@@ -29,6 +28,7 @@ from modules.exams.publishing import (
     term_results_publish,
     term_unlock,
 )
+from modules.exams.rules import can_mark
 
 # Grading scales (office)
 
@@ -162,11 +162,6 @@ def term_unlock_view(request, pk):
 # Term comments (class teachers, homeroom teachers, the principal)
 
 
-def _staff_writer(user) -> None:
-    if not (is_teacher(user) or is_administrator(user)):
-        raise PermissionDenied
-
-
 def _year_terms(request):
     year = current_year()
     terms = list(Term.objects.filter(year=year).order_by("start_date")) if year else []
@@ -175,10 +170,9 @@ def _year_terms(request):
 
 
 @require_GET
-@login_required
+@role_required(can_mark)
 def comments_index(request):
     """What this login writes comments for: their classes, their homeroom, and (office) every section."""
-    _staff_writer(request.user)
     terms, term = _year_terms(request)
     year = current_year()
     office = is_administrator(request.user)
@@ -241,23 +235,21 @@ def _comment_conflict_form(data, prefix: str, current: str) -> CommentForm:
 
 
 @require_GET
-@login_required
+@role_required(can_mark)
 def comments_class(request, kind, pk, term_pk):
-    _staff_writer(request.user)
     scope = comments.comment_scope(request.user, kind, pk)
     term = comments.scope_term(scope, term_pk)
     return render(request, "exams/comments_class.html", _comments_context(request, scope, term))
 
 
 @require_POST
-@login_required
+@role_required(can_mark)
 def comment_save(request, kind, pk, term_pk, student_pk):
     """One student's comment. htmx: the row swaps back with its result; otherwise back to the list.
 
     A comment someone else changed since the page was drawn is not overwritten: the row comes back (409)
     with their text shown, the typed text kept, and its base moved to their text so that saving again
     replaces it on purpose."""
-    _staff_writer(request.user)
     scope = comments.comment_scope(request.user, kind, pk)
     term = comments.scope_term(scope, term_pk)
     student = get_object_or_404(comments.scope_students(scope), pk=student_pk)
@@ -292,9 +284,7 @@ def comment_save(request, kind, pk, term_pk, student_pk):
             "outcome": outcome,
         }
         # 200 even when refused: htmx swaps the row back with its message, the typed text kept in it.
-        response = render(request, "exams/comments_class.html#row", context, status=status)
-        patch_vary_headers(response, ["HX-Request"])
-        return response
+        return render_page(request, "exams/comments_class.html", context, partial="row", status=status)
     if not form.is_valid():
         context = _comments_context(request, scope, term, {student.pk: form})
         return render(request, "exams/comments_class.html", context, status=status if status != 200 else 400)
@@ -309,9 +299,8 @@ def comment_save(request, kind, pk, term_pk, student_pk):
 
 
 @require_GET
-@login_required
+@role_required(can_mark)
 def stats_index(request):
-    _staff_writer(request.user)
     terms, term = _year_terms(request)
     year = current_year()
     offerings = list(stats.stats_offerings(request.user).filter(section__year=year)) if year else []
@@ -319,10 +308,9 @@ def stats_index(request):
 
 
 @require_GET
-@login_required
+@role_required(can_mark)
 def stats_class(request, pk, term_pk):
     """A class in a term: its assessments, its sections compared, its students below the pass mark."""
-    _staff_writer(request.user)
     offering = get_object_or_404(stats.stats_offerings(request.user), pk=pk)
     term = get_object_or_404(Term, pk=term_pk, year_id=offering.section.year_id)
     pass_mark, below = stats.below_pass(offering, term)
@@ -338,9 +326,8 @@ def stats_class(request, pk, term_pk):
 
 
 @require_GET
-@login_required
+@role_required(can_mark)
 def stats_assessment(request, pk):
-    _staff_writer(request.user)
     assessment = get_object_or_404(
         Assessment.objects.select_related("offering__subject", "offering__section", "term"),
         pk=pk,

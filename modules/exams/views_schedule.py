@@ -6,7 +6,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from modules.academics.models import CourseOffering, Term
 from modules.accounts import rules
-from modules.accounts.decorators import administrator_required, staff_required
-from modules.accounts.models import Role
+from modules.accounts.decorators import administrator_required
+from modules.core.access import role_required
 from modules.core.exports import export_refusal
+from modules.core.htmx import render_page
 from modules.core.models import Job, SchoolProfile
 from modules.core.params import query_id
 from modules.core.pdf import pdf_response, render_pdf
@@ -27,6 +28,7 @@ from modules.core.spreadsheets import XLSX_CONTENT_TYPE, SpreadsheetRefused
 from modules.core.uploads import validate_attachment
 from modules.exams import marksheets, schedule
 from modules.exams.models import ExamPeriod, ExamSlot
+from modules.exams.rules import sees_exam_timetable
 from modules.exams.schedule_forms import (
     ExamPeriodForm,
     ExamSlotForm,
@@ -40,7 +42,7 @@ from modules.exams.services import GradeError, term_locked
 
 
 @require_GET
-@staff_required
+@role_required(rules.is_staff_member)
 def schedule_periods(request):
     periods = schedule.periods_visible_to(request.user)
     return render(
@@ -74,7 +76,7 @@ def _timetable(request, period):
 
 
 @require_GET
-@staff_required
+@role_required(rules.is_staff_member)
 def schedule_period(request, pk):
     """A period's full timetable for staff, filtered by section, room or invigilator; the office edits it."""
     period = get_object_or_404(schedule.periods_visible_to(request.user), pk=pk)
@@ -86,14 +88,11 @@ def schedule_period(request, pk):
         "can_edit": rules.is_administrator(request.user),
         "query": request.GET.urlencode(),
     }
-    template = "exams/schedule_period.html#timetable" if request.htmx else "exams/schedule_period.html"
-    response = render(request, template, context)
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return render_page(request, "exams/schedule_period.html", context, partial="timetable")
 
 
 @require_GET
-@staff_required
+@role_required(rules.is_staff_member)
 def schedule_period_pdf(request, pk):
     period = get_object_or_404(schedule.periods_visible_to(request.user), pk=pk)
     form, slots = _timetable(request, period)
@@ -151,9 +150,6 @@ def schedule_slot_delete(request, pk):
 
 
 def _family_timetables(request):
-    roles = request.user.roles
-    if Role.STUDENT not in roles and Role.GUARDIAN not in roles:
-        raise PermissionDenied
     students = schedule.timetable_students(request.user)
     if request.GET.get("child"):
         students = [get_object_or_404(students, pk=query_id(request.GET["child"]) or 0)]
@@ -161,7 +157,7 @@ def _family_timetables(request):
 
 
 @require_GET
-@login_required
+@role_required(sees_exam_timetable)
 def exam_timetable(request):
     """A student's exams, or each of a guardian's children's (published periods only)."""
     timetables = _family_timetables(request)
@@ -173,7 +169,7 @@ def exam_timetable(request):
 
 
 @require_GET
-@login_required
+@role_required(sees_exam_timetable)
 def exam_timetable_pdf(request):
     timetables = _family_timetables(request)
     groups = [
@@ -252,10 +248,8 @@ def _marksheet_page(request, offering, term, terms, *, job=None, form=None, stat
         "applied": job is not None and bool((job.result or {}).get("applied")),
         "confirm_form": MarksheetConfirmForm(initial={"token": job.pk}) if can_confirm else None,
     }
-    template = "exams/marksheet.html#preview" if request.htmx and job else "exams/marksheet.html"
-    response = render(request, template, context, status=status)
-    response.headers["Vary"] = "HX-Request"
-    return response
+    partial = "preview" if job else None
+    return render_page(request, "exams/marksheet.html", context, partial=partial, status=status)
 
 
 @require_GET

@@ -19,8 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from modules.accounts.rules import is_guardian
 from modules.fees import ledger, stripe_gateway
-from modules.fees.decorators import is_guardian
 from modules.fees.models import (
     ZERO,
     CheckoutItem,

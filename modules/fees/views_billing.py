@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from modules.academics.selectors import current_year
 from modules.core.audit import audit_log
 from modules.core.exports import export_refusal
+from modules.core.htmx import render_page
 from modules.core.models import SchoolProfile
 from modules.core.pdf import pdf_response, render_pdf
 from modules.core.spreadsheets import csv_response, xlsx_response
@@ -175,10 +176,7 @@ def invoice_list(request):
         "today": timezone.localdate(),
         "query": query.urlencode(),
     }
-    template = "fees/invoice_list.html#results" if request.htmx else "fees/invoice_list.html"
-    response = render(request, template, context)
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return render_page(request, "fees/invoice_list.html", context, partial="results")
 
 
 # --- invoice detail and credit notes -----------------------------------------------------------------

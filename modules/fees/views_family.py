@@ -9,8 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from modules.accounts.rules import is_guardian
+from modules.core.access import role_required
+from modules.core.htmx import render_page
 from modules.fees import family, stripe_gateway
-from modules.fees.decorators import guardian_required
 from modules.fees.forms_payments import CheckoutForm
 from modules.fees.instructions import how_to_pay
 from modules.fees.models import CheckoutSession, CheckoutStatus, Invoice
@@ -18,7 +20,7 @@ from modules.fees.money import ZERO_DECIMAL, school_currency
 
 
 @require_GET
-@guardian_required
+@role_required(is_guardian)
 def family_fees(request):
     fees = family.family_fees(request.user)
     currency = school_currency()
@@ -34,7 +36,7 @@ def family_fees(request):
 
 
 @require_POST
-@guardian_required
+@role_required(is_guardian)
 def checkout_start(request):
     """One Stripe Checkout for the ticked invoices; amounts are what the server says is owed on them."""
     form = CheckoutForm(request.POST)
@@ -63,7 +65,7 @@ def checkout_start(request):
 
 
 @require_GET
-@guardian_required
+@role_required(is_guardian)
 def checkout_return(request, pk):
     """Back from Stripe. Says what the guardian did there and what we know so far; changes nothing."""
     checkout = get_object_or_404(
@@ -80,7 +82,4 @@ def checkout_return(request, pk):
         # Back from a payment the webhook has not confirmed yet: the status refreshes itself until it does.
         "waiting": result == "paid" and checkout.status == CheckoutStatus.OPEN,
     }
-    template = "fees/family_checkout_return.html"
-    response = render(request, f"{template}#status" if request.htmx else template, context)
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return render_page(request, "fees/family_checkout_return.html", context, partial="status")

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from modules.core.htmx import render_page
 from modules.core.params import query_id
 from modules.core.pdf import pdf_response, render_pdf
 from modules.fees import ledger, receipts
@@ -70,10 +71,7 @@ def _search(request):
         "results": [(student, balances[student.pk]) for student in students],
         "limit": SEARCH_RESULTS,
     }
-    template = "fees/payment_search.html"
-    response = render(request, f"{template}#results" if request.htmx else template, context)
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return render_page(request, "fees/payment_search.html", context, partial="results")
 
 
 @require_http_methods(["GET", "POST"])

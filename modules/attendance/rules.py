@@ -8,8 +8,15 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from modules.accounts import rules as account_rules
 from modules.accounts.models import Role
 from modules.attendance.models import AttendancePolicy, Register, RegisterMode
+
+
+def can_take_registers(user) -> bool:
+    """Who may open the list of registers: teachers (their own) and the office (all). Each register is then
+    fetched through `Register.objects.visible_to`, so someone else's is a 404."""
+    return account_rules.is_teacher(user) or account_rules.is_administrator(user)
 
 
 def takes_register(user, register: Register) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,6 +18,7 @@ from modules.attendance import absence_notes, family
 from modules.attendance.family_forms import AbsenceNoteForm, NoteDecisionForm
 from modules.attendance.models import AbsenceNoteStatus
 from modules.attendance.services import AttendanceError
+from modules.core.access import role_required
 from modules.core.audit import record_view_log
 from modules.core.models import RecordViewKind
 from modules.core.ratelimits import rate_limit_hit
@@ -84,11 +84,9 @@ def note_create(request, pk):
 
 
 @require_GET
-@login_required
+@role_required(absence_notes.can_decide)
 def note_list(request):
     """Notes waiting for an answer (and the latest answered) for a teacher of the children or the office."""
-    if not absence_notes.can_decide(request.user):
-        raise PermissionDenied
     notes = absence_notes.notes_decidable_by(request.user).select_related("student", "decided_by")
     context = {
         "pending": list(notes.filter(status=AbsenceNoteStatus.PENDING).order_by("created_at")),

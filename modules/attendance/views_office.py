@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,6 +15,7 @@ from modules.attendance.models import AttendancePolicy, Register
 from modules.attendance.notices import office_board, register_label, register_nudge
 from modules.attendance.services import AttendanceError
 from modules.core.audit import audit_log, snapshot
+from modules.core.htmx import render_page
 
 TEMPLATE = "attendance/office_today.html"
 REFRESH_SECONDS = 30
@@ -24,7 +24,7 @@ REFRESH_SECONDS = 30
 POLICY_FIELDS = ["mode", "teacher_edit_days", "chronic_absence_percent", "notify_absences"]
 
 
-def _board_response(request, *, fragment: bool):
+def _board_response(request):
     policy = AttendancePolicy.load()
     context = {
         "board": office_board(day=timezone.localdate(), policy=policy),
@@ -32,10 +32,9 @@ def _board_response(request, *, fragment: bool):
         "refresh_seconds": REFRESH_SECONDS,
         "checked_at": timezone.now(),
         # A swapped-in board carries the flash messages itself (the page's message area is not swapped).
-        "is_fragment": fragment,
+        "is_fragment": bool(request.htmx),
     }
-    response = render(request, f"{TEMPLATE}#board" if fragment else TEMPLATE, context)
-    patch_vary_headers(response, ["HX-Request"])
+    response = render_page(request, TEMPLATE, context, partial="board")
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -44,7 +43,7 @@ def _board_response(request, *, fragment: bool):
 @administrator_required
 def office_today(request):
     """Today's registers not yet submitted; the board fragment is polled every 30 s (htmx)."""
-    return _board_response(request, fragment=bool(request.htmx))
+    return _board_response(request)
 
 
 @require_POST
@@ -64,7 +63,7 @@ def office_nudge(request, pk):
                 request, _("The teacher of %(register)s was already reminded at %(time)s.") % values
             )
     if request.htmx:
-        return _board_response(request, fragment=True)
+        return _board_response(request)
     return redirect("attendance:office_today")
 
 

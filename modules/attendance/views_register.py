@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,13 +23,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from modules.accounts import rules as account_rules
 from modules.accounts.models import Role
 from modules.accounts.roles import active_role
 from modules.attendance import rules, selectors, services
 from modules.attendance.forms import MarkForm, MarkRequestForm, RegisterListForm, RegisterSaveForm, row_prefix
 from modules.attendance.models import AttendancePolicy, AttendanceRecord, AttendanceStatus, Register
 from modules.attendance.services import AttendanceError
+from modules.core.access import role_required
 from modules.core.concurrency import EditConflict
 from modules.people.models import Student
 
@@ -182,19 +180,6 @@ def _describe(record: AttendanceRecord | None) -> str:
     return ", ".join(parts)
 
 
-def register_taker_required(view):
-    """The register pages: teachers and the office (403 for everyone else signed in)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not (account_rules.is_teacher(request.user) or account_rules.is_administrator(request.user)):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def get_register_for_user(request, pk: int) -> Register:
     """The register if this user may see it (its teacher, or the office); 404 otherwise."""
     queryset = Register.objects.visible_to(request.user).select_related(
@@ -209,7 +194,7 @@ def get_register_for_user(request, pk: int) -> Register:
 
 
 @require_GET
-@register_taker_required
+@role_required(rules.can_take_registers)
 def register_list(request):
     office = active_role(request) == Role.ADMINISTRATOR
     form = RegisterListForm(request.GET or None)

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from functools import wraps
 
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
@@ -30,22 +26,11 @@ from modules.attendance.patterns import (
     patterns_detect,
     patterns_load_start,
 )
+from modules.core.access import role_required
 from modules.core.exports import export_refusal
+from modules.core.htmx import render_page
 from modules.core.pdf import pdf_response, render_pdf
 from modules.core.spreadsheets import xlsx_response
-
-
-def reports_required(view):
-    """The office and teachers (403 for anyone else signed in; visitors go to log in)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not analytics.may_see_reports(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 class ReportPeriodForm(forms.Form):
@@ -113,19 +98,13 @@ class ReportPeriodForm(forms.Form):
         return data.get("threshold") or self.policy.chronic_absence_percent
 
 
-def _page(request, template: str, context: dict):
-    response = render(request, f"{template}#report" if request.htmx else template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
 def _form(request, policy: AttendancePolicy) -> ReportPeriodForm:
     params = {key: value for key, value in request.GET.items() if key in ReportPeriodForm.base_fields}
     return ReportPeriodForm(params or None, policy=policy)
 
 
 @require_GET
-@reports_required
+@role_required(analytics.may_see_reports)
 def reports_overview(request):
     policy = AttendancePolicy.load()
     form = _form(request, policy)
@@ -160,11 +139,11 @@ def reports_overview(request):
             "sections": sections,
             "patterns": patterns_by_student(found, {section.pk: section for section in sections}),
         }
-    return _page(request, "attendance/reports_overview.html", context)
+    return render_page(request, "attendance/reports_overview.html", context, partial="report")
 
 
 @require_GET
-@reports_required
+@role_required(analytics.may_see_reports)
 def reports_section(request, pk):
     section = analytics.section_for_reports(request.user, pk)
     policy = AttendancePolicy.load()
@@ -185,7 +164,7 @@ def reports_section(request, pk):
             end=period.end, mode=policy.mode, section_ids=[section.pk], start=period.start
         )
         context |= {"report": report, "patterns": patterns_by_student(found, {section.pk: section})}
-    return _page(request, "attendance/reports_section.html", context)
+    return render_page(request, "attendance/reports_section.html", context, partial="report")
 
 
 def _monthly(request, pk, file_format: str):
@@ -203,7 +182,7 @@ def _monthly(request, pk, file_format: str):
 
 
 @require_GET
-@reports_required
+@role_required(analytics.may_see_reports)
 def reports_monthly_pdf(request, pk):
     register, refused = _monthly(request, pk, "pdf")
     if refused:
@@ -213,7 +192,7 @@ def reports_monthly_pdf(request, pk):
 
 
 @require_GET
-@reports_required
+@role_required(analytics.may_see_reports)
 def reports_monthly_xlsx(request, pk):
     register, refused = _monthly(request, pk, "xlsx")
     if refused:

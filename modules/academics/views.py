@@ -13,7 +13,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -51,21 +50,12 @@ from modules.academics.models import (
 )
 from modules.academics.tables import CourseOfferingTable
 from modules.accounts.decorators import administrator_required
+from modules.core.htmx import render_page
 from modules.core.params import query_date, query_id, table_configure
 
 PER_PAGE = 25
 SCHOOL_DAYS = [Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY]
 CANDIDATES_SHOWN = 200
-
-
-def _render(request, template: str, context: dict, partial: str | None = None):
-    """Render the page, or only its `partial` fragment for an htmx request."""
-    if partial and request.htmx:
-        response = render(request, f"{template}#{partial}", context)
-    else:
-        response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def _posted(request):
@@ -336,7 +326,7 @@ def section_list(request):
         "years": AcademicYear.objects.all(),
         "sections": selectors.sections_with_counts(year),
     }
-    return _render(request, "academics/section_list.html", context, partial="results")
+    return render_page(request, "academics/section_list.html", context, partial="results")
 
 
 @require_http_methods(["GET", "POST"])
@@ -371,7 +361,7 @@ def enrollment_list(request):
         "unenrolled": unenrolled[:CANDIDATES_SHOWN],
         "unenrolled_count": unenrolled.count(),
     }
-    return _render(request, "academics/enrollment_list.html", context, partial="results")
+    return render_page(request, "academics/enrollment_list.html", context, partial="results")
 
 
 @require_http_methods(["GET", "POST"])
@@ -424,7 +414,7 @@ def section_roster(request, pk):
         "query": query,
         "ticked": {str(v) for v in request.POST.getlist("students")},
     }
-    return _render(request, "academics/section_roster.html", context, partial="candidates")
+    return render_page(request, "academics/section_roster.html", context, partial="candidates")
 
 
 def _roster_enrollment(pk, enrollment_pk) -> Enrollment:
@@ -486,7 +476,7 @@ def offering_list(request):
     table = CourseOfferingTable(filterset.qs)
     table_configure(request, table, per_page=PER_PAGE)
     context = {"filter": filterset, "table": table, "year": year}
-    return _render(request, "academics/offering_list.html", context, partial="results")
+    return render_page(request, "academics/offering_list.html", context, partial="results")
 
 
 @require_http_methods(["GET", "POST"])
@@ -537,7 +527,7 @@ def calendar(request):
         "days": days,
         "closed_count": sum(1 for day in days if day["is_closed"]),
     }
-    return _render(request, "academics/calendar.html", context, partial="month")
+    return render_page(request, "academics/calendar.html", context, partial="month")
 
 
 def _calendar_url(day: datetime.date) -> str:
@@ -631,4 +621,4 @@ def timetable_slot(request, pk, weekday, period_pk):
         "form": form,
         "weekday": weekday,
     }
-    return _render(request, "academics/timetable_slot.html", context, partial="slot_form")
+    return render_page(request, "academics/timetable_slot.html", context, partial="slot_form")

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse
@@ -14,6 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from modules.communications import announcements as service
 from modules.communications.announcement_forms import AnnouncementForm
 from modules.communications.models import Announcement, Attachment, Thread
+from modules.core.access import role_required
+from modules.core.htmx import render_page
 from modules.core.ratelimits import rate_limit_hit
 
 PER_PAGE = 20
@@ -23,13 +24,6 @@ def _paged(request, queryset):
     return Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
 
 
-def _page(request, template, context):
-    """Full page, or its `results` fragment for an HTMX request (the pager swaps only the list)."""
-    response = render(request, f"{template}#results" if request.htmx else template, context)
-    response.headers["Vary"] = "HX-Request"
-    return response
-
-
 @require_GET
 @login_required
 def announcement_list(request):
@@ -37,19 +31,18 @@ def announcement_list(request):
         "page_obj": _paged(request, service.announcements_for_list(request.user)),
         "can_post": service.can_post_announcements(request.user),
     }
-    return _page(request, "communications/announcements/list.html", context)
+    # The pager swaps only the list.
+    return render_page(request, "communications/announcements/list.html", context, partial="results")
 
 
 @require_GET
-@login_required
+@role_required(service.can_post_announcements)
 def announcement_manage(request):
-    if not service.can_post_announcements(request.user):
-        raise PermissionDenied
     context = {
         "page_obj": _paged(request, service.announcements_for_manage(request.user)),
         "now": timezone.now(),
     }
-    return _page(request, "communications/announcements/manage.html", context)
+    return render_page(request, "communications/announcements/manage.html", context, partial="results")
 
 
 @require_GET
@@ -71,10 +64,8 @@ def announcement_detail(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@role_required(service.can_post_announcements)
 def announcement_create(request):
-    if not service.can_post_announcements(request.user):
-        raise PermissionDenied
     return _announcement_form(request, Announcement())
 
 

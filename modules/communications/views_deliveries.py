@@ -14,6 +14,7 @@ from modules.accounts.decorators import administrator_required
 from modules.communications.delivery import deliveries_retry, delivery_retry
 from modules.communications.delivery_filters import DeliveryFilter, DeliveryTable
 from modules.communications.models import Channel, Delivery, DeliveryStatus
+from modules.core.htmx import render_page
 from modules.core.params import table_configure
 
 PER_PAGE = 25
@@ -37,10 +38,7 @@ def delivery_list(request):
         "table": table,
         "retry_failed_url": reverse("communications:delivery_retry_failed") + _query(request),
     }
-    template = "communications/deliveries/delivery_list.html"
-    response = render(request, f"{template}#results" if request.htmx else template, context)
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return render_page(request, "communications/deliveries/delivery_list.html", context, partial="results")
 
 
 def _query(request) -> str:

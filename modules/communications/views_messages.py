@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +13,8 @@ from django_htmx.http import reswap, retarget
 
 from modules.communications import messaging
 from modules.communications.message_forms import NewThreadForm, ReplyForm
+from modules.core.access import role_required
+from modules.core.htmx import render_page
 from modules.core.ratelimits import rate_limit_hit
 
 TEMPLATE_INBOX = "communications/messages/inbox.html"
@@ -30,10 +32,8 @@ def message_inbox(request):
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@role_required(messaging.can_use_messaging)
 def message_new(request):
-    if not messaging.can_use_messaging(request.user):
-        raise PermissionDenied
     initial = {"recipient": request.GET.get("to"), "student": request.GET.get("student")}
     form = NewThreadForm(request.POST or None, request.FILES or None, sender=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -104,10 +104,8 @@ def thread_reply(request, pk):
     if message is None:
         # The typed text comes back in the form, with the reasons; the list is left alone. A refusal
         # (even the rate limit's) is answered 200 here: htmx does not swap a 4xx into the page.
-        response = render(request, f"{TEMPLATE_THREAD}#reply_form", {"thread": thread, "form": form})
-        response = reswap(retarget(response, "#reply-form"), "outerHTML")
-    else:
-        context = {"thread": thread, "msg": message, "form": ReplyForm(), "oob": True}
-        response = render(request, f"{TEMPLATE_THREAD}#reply_sent", context)
-    response.headers["Vary"] = "HX-Request"
-    return response
+        context = {"thread": thread, "form": form}
+        response = render_page(request, TEMPLATE_THREAD, context, partial="reply_form")
+        return reswap(retarget(response, "#reply-form"), "outerHTML")
+    context = {"thread": thread, "msg": message, "form": ReplyForm(), "oob": True}
+    return render_page(request, TEMPLATE_THREAD, context, partial="reply_sent")

@@ -22,6 +22,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from modules.academics.selectors import current_year
 from modules.accounts.decorators import administrator_required
 from modules.core.exports import export_guarded
+from modules.core.htmx import render_page
 from modules.core.jobs import job_dispatch_on_commit
 from modules.core.models import Job
 from modules.core.ratelimits import rate_limit_hit
@@ -135,10 +136,7 @@ def import_detail(request, pk):
         ],
         "runs_in_background": importing.import_runs_in_background(job),
     }
-    template = "people/import_detail.html#progress" if request.htmx else "people/import_detail.html"
-    response = render(request, template, context)
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return render_page(request, "people/import_detail.html", context, partial="progress")
 
 
 @require_POST

@@ -17,6 +17,7 @@ from modules.accounts import rules
 from modules.accounts.decorators import administrator_required
 from modules.accounts.services import user_invite
 from modules.core.audit import record_view_log
+from modules.core.htmx import render_page
 from modules.core.models import AuditEvent, RecordView, RecordViewKind
 from modules.core.params import table_configure
 from modules.core.ratelimits import rate_limit_hit
@@ -35,12 +36,7 @@ def _list_page(request, *, filterset, table_class, template, title, extra=None):
     table = table_class(filterset.qs)
     table_configure(request, table, per_page=PER_PAGE)
     context = {"filter": filterset, "table": table, "title": title, **(extra or {})}
-    if request.htmx:
-        response = render(request, f"{template}#results", context)
-    else:
-        response = render(request, template, context)
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return render_page(request, template, context, partial="results")
 
 
 @require_GET

@@ -7,7 +7,6 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,6 +15,7 @@ from modules.communications.models import Notification, NotificationKind
 from modules.communications.notifications import bell_state, preference_rows, preferences_save
 from modules.communications.services import notifications_mark_read
 from modules.communications.sms import sms_enabled
+from modules.core.htmx import render_page
 
 PER_PAGE = 25
 
@@ -42,15 +42,8 @@ def notification_list(request):
     )
     page = Paginator(notifications, PER_PAGE).get_page(request.GET.get("page"))
     state = bell_state(request.user)
-    response = render(
-        request,
-        "communications/notifications/list.html#items"
-        if request.htmx
-        else "communications/notifications/list.html",
-        {"page": page, "state": state},
-    )
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    context = {"page": page, "state": state}
+    return render_page(request, "communications/notifications/list.html", context, partial="items")
 
 
 @require_POST

@@ -74,7 +74,7 @@ def prepare_targets() -> list[Target]:
     from django.urls import reverse
 
     from bench.measures.attendance_register import BENCH_TEACHER_EMAIL, bench_register
-    from modules.core import demo
+    from modules.accounts import demo
 
     register = bench_register()
     return [

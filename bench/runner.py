@@ -54,7 +54,7 @@ class Bench:
         """The client after typing its password again (allauth's page): bulk exports ask for a recent
         re-authentication (modules/core/exports.py). Valid for ACCOUNT_REAUTHENTICATION_TIMEOUT, longer than
         a measure runs."""
-        from modules.core.demo import DEMO_PASSWORD
+        from modules.accounts.demo import DEMO_PASSWORD
 
         response = client.post("/accounts/reauthenticate/", {"password": DEMO_PASSWORD})
         if response.status_code != 302:
@@ -233,7 +233,7 @@ def write_results(results: list[Result], env: dict[str, str], out_dir: Path) -> 
 def prepare_database(stdout) -> None:
     from django.core.management import call_command
 
-    from modules.core.demo import demo_school_exists
+    from modules.accounts.demo import demo_school_exists
     from modules.people.models import Student
 
     call_command("migrate", interactive=False, verbosity=0)

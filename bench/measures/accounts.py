@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.registry import measure
-from modules.core import demo
+from modules.accounts import demo
 
 HOME_BUDGET_MS = 40
 HOME_BUDGET_QUERIES = 12

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bench.registry import measure
-from modules.core import demo
+from modules.accounts import demo
 
 OVERVIEW_BUDGET_MS = 300
 PDF_BUDGET_MS = 2000

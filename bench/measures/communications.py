@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from bench.registry import measure
-from modules.core import demo
+from modules.accounts import demo
 
 
 class _Rollback(Exception):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from bench.registry import measure
-from modules.core import demo
+from modules.accounts import demo
 
 BENCH_LABEL = "Bench instalment"
 

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 
 from bench.registry import measure
-from modules.core import demo
+from modules.accounts import demo
 
 WEBHOOK_STUDENT = "BENCH-WEBHOOK-1"
 WEBHOOK_SECRET = "whsec_bench_only"

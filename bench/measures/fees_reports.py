@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bench.registry import measure
-from modules.core import demo
+from modules.accounts import demo
 
 DASHBOARD_BUDGET_MS = 150
 AGING_BUDGET_MS = 300

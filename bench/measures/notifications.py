@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.utils import timezone
 
 from bench.registry import measure
+from modules.accounts import demo
 from modules.accounts.models import User
 from modules.communications.models import Notification
 from modules.communications.notifications import bell_state
-from modules.core import demo
 
 NOTIFICATIONS_FOR_PARENT = 60
 

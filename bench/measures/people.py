@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.urls import reverse
 
 from bench.registry import measure
-from modules.core import demo
+from modules.accounts import demo
 
 LIST_BUDGET_MS = 60
 IMPORT_ROWS = 3000

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "modules.exams",
     "modules.fees",
     "modules.home",
+    "modules.demo",
     "tasks",
 ]
 

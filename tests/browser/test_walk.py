@@ -34,7 +34,8 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from pytest_django.live_server_helper import LiveServer
 
-from modules.core import demo
+from modules.accounts import demo
+from modules.demo.seed import demo_school_seed
 
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 SIZES = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
@@ -292,7 +293,7 @@ def demo_server(django_db_setup, django_db_blocker, tmp_path_factory):
             "localdate",
             lambda value=None, tz=None: day if value is None else real_localdate(value),
         )
-        demo.demo_school_seed(size="small", today=day)
+        demo_school_seed(size="small", today=day)
         server = LiveServer("localhost")
         try:
             yield server.url

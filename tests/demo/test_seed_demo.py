@@ -29,11 +29,22 @@ from modules.academics.models import (
     Term,
     TimetableEntry,
 )
+from modules.accounts.demo import (
+    ADMIN_EMAIL,
+    BURSAR_EMAIL,
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    PARENT_EMAIL,
+    STUDENT_EMAIL,
+    TEACHER_EMAIL,
+)
 from modules.accounts.models import Role, User
 from modules.attendance.models import AttendanceRecord, AttendanceStatus, Register, RegisterState
 from modules.attendance.services import is_school_day
-from modules.core import demo
+from modules.core.demo import SIZES, DemoSize
 from modules.core.models import SchoolProfile
+from modules.demo import seed as demo_seed
+from modules.exams.demo import EXAM_SUBJECTS, seed_grades
 from modules.exams.models import (
     Assessment,
     ExamPeriod,
@@ -123,7 +134,7 @@ def test_it_loads_the_small_school(seeded):
     assert Guardian.objects.filter(preferred_language="es").exists()
     assert Guardian.objects.filter(preferred_language="fr").exists()
     assert "The demo school is loaded" in seeded
-    for email, _role in demo.DEMO_LOGINS:
+    for email, _role in DEMO_LOGINS:
         assert email in seeded
 
 
@@ -137,17 +148,17 @@ def test_it_balances_teacher_loads(seeded):
 
 def test_it_creates_the_demo_logins_with_their_roles(seeded):
     users = {u.email: u for u in User.objects.filter(email__endswith="@demo.school")}
-    for email, _role in demo.DEMO_LOGINS:
-        assert users[email].check_password(demo.DEMO_PASSWORD)
-    admin = users[demo.ADMIN_EMAIL]
+    for email, _role in DEMO_LOGINS:
+        assert users[email].check_password(DEMO_PASSWORD)
+    admin = users[ADMIN_EMAIL]
     assert admin.roles == [Role.ADMINISTRATOR]
     assert admin.is_staff
     assert list(admin.groups.values_list("name", flat=True)) == ["Administrators"]
-    assert users[demo.BURSAR_EMAIL].roles == [Role.BURSAR]
-    assert users[demo.PARENT_EMAIL].roles == [Role.GUARDIAN]
-    assert users[demo.STUDENT_EMAIL].roles == [Role.STUDENT]
+    assert users[BURSAR_EMAIL].roles == [Role.BURSAR]
+    assert users[PARENT_EMAIL].roles == [Role.GUARDIAN]
+    assert users[STUDENT_EMAIL].roles == [Role.STUDENT]
 
-    teacher = users[demo.TEACHER_EMAIL]
+    teacher = users[TEACHER_EMAIL]
     assert teacher.roles == [Role.TEACHER, Role.GUARDIAN]
     weekdays = set(
         TimetableEntry.objects.filter(offering__teacher__user=teacher).values_list("weekday", flat=True)
@@ -156,11 +167,11 @@ def test_it_creates_the_demo_logins_with_their_roles(seeded):
     assert Section.objects.filter(homeroom_teacher__user=teacher).count() == 1
     assert Student.objects.filter(guardian_links__guardian__user=teacher).count() == 1
 
-    children = Student.objects.filter(guardian_links__guardian__user=users[demo.PARENT_EMAIL])
+    children = Student.objects.filter(guardian_links__guardian__user=users[PARENT_EMAIL])
     assert 2 <= children.count() <= 3
     sections = Enrollment.objects.filter(student__in=children).values_list("section", flat=True)
     assert len(set(sections)) == children.count()
-    assert children.filter(user=users[demo.STUDENT_EMAIL]).exists()
+    assert children.filter(user=users[STUDENT_EMAIL]).exists()
 
 
 def test_it_makes_families_with_children_in_different_sections(seeded):
@@ -200,7 +211,7 @@ def test_it_builds_a_timetable_without_clashes(seeded):
 
 
 def test_it_gives_the_demo_children_photos(seeded, media):
-    children = Student.objects.filter(guardian_links__guardian__user__email=demo.PARENT_EMAIL)
+    children = Student.objects.filter(guardian_links__guardian__user__email=PARENT_EMAIL)
     for child in children:
         assert child.photo.name
         with default_storage.open(child.photo.name) as photo:
@@ -209,14 +220,14 @@ def test_it_gives_the_demo_children_photos(seeded, media):
 
 
 def test_it_lets_the_demo_teacher_sign_in_and_see_today(seeded, client):
-    assert client.login(email=demo.TEACHER_EMAIL, password=demo.DEMO_PASSWORD)
+    assert client.login(email=TEACHER_EMAIL, password=DEMO_PASSWORD)
     page = client.get("/").content.decode()
-    homeroom = Section.objects.get(homeroom_teacher__user__email=demo.TEACHER_EMAIL)
+    homeroom = Section.objects.get(homeroom_teacher__user__email=TEACHER_EMAIL)
     assert homeroom.name in page
     assert "Acting as" in page  # the role switcher: teacher and parent
     if timezone.localdate().weekday() < 5:
         lesson = TimetableEntry.objects.filter(
-            offering__teacher__user__email=demo.TEACHER_EMAIL, weekday=timezone.localdate().weekday()
+            offering__teacher__user__email=TEACHER_EMAIL, weekday=timezone.localdate().weekday()
         ).first()
         assert lesson.offering.subject.name in page
         assert lesson.period.name in page
@@ -303,7 +314,7 @@ def test_it_refuses_a_database_that_already_holds_a_school(db, media):
     with pytest.raises(CommandError, match="already holds a school"):
         seed()
     assert Student.objects.count() == 1
-    assert not User.objects.filter(email=demo.ADMIN_EMAIL).exists()
+    assert not User.objects.filter(email=ADMIN_EMAIL).exists()
 
 
 def test_it_rejects_an_unknown_size(db):
@@ -324,7 +335,7 @@ def history(django_db_setup, django_db_blocker, tmp_path_factory):
     (seeding takes seconds); rolled back after the last of them."""
     media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
     with django_db_blocker.unblock(), media, transaction.atomic():
-        demo.demo_school_seed(size="small", today=TODAY)
+        demo_seed.demo_school_seed(size="small", today=TODAY)
         yield
         transaction.set_rollback(True)
 
@@ -384,7 +395,7 @@ class TestAttendanceHistory:
         registers = Register.objects.filter(date=today)
         assert registers.count() == Section.objects.filter(year__is_current=True).count()
         assert not registers.filter(state=RegisterState.SUBMITTED).exists()
-        mine = registers.get(section__homeroom_teacher__user__email=demo.TEACHER_EMAIL)
+        mine = registers.get(section__homeroom_teacher__user__email=TEACHER_EMAIL)
         assert mine.state == RegisterState.NOT_TAKEN
         assert not mine.records.exists()
         states = Counter(registers.values_list("state", flat=True))
@@ -422,9 +433,7 @@ class TestAttendanceHistory:
     def test_it_gives_the_demo_teachers_homeroom_explainable_patterns(self):
         _term, days = term_so_far()
         index = {day: n for n, day in enumerate(days)}
-        homeroom = Section.objects.get(
-            year__is_current=True, homeroom_teacher__user__email=demo.TEACHER_EMAIL
-        )
+        homeroom = Section.objects.get(year__is_current=True, homeroom_teacher__user__email=TEACHER_EMAIL)
         marks: dict[int, list[tuple[datetime.date, str]]] = defaultdict(list)
         records = AttendanceRecord.objects.filter(
             register__section=homeroom, register__state=RegisterState.SUBMITTED
@@ -462,7 +471,7 @@ class TestAttendanceHistory:
 
 def test_it_adds_last_year_when_the_large_school_has_too_short_a_history(db, media, monkeypatch):
     # The large school's path on a school small enough for a test: this year so far is under the minimum.
-    tiny = demo.DemoSize(
+    tiny = DemoSize(
         name="large",
         grades=(6, 7, 8),
         section_letters="AB",
@@ -473,8 +482,8 @@ def test_it_adds_last_year_when_the_large_school_has_too_short_a_history(db, med
         guardian_login_share=0.5,
         photos_for_all=False,
     )
-    monkeypatch.setitem(demo.SIZES, "large", tiny)
-    demo.demo_school_seed(size="large", today=TODAY)
+    monkeypatch.setitem(SIZES, "large", tiny)
+    demo_seed.demo_school_seed(size="large", today=TODAY)
 
     this_year, last_year = AcademicYear.objects.order_by("-start_date")
     assert this_year.is_current and not last_year.is_current
@@ -530,11 +539,11 @@ def grades_school(django_db_setup, django_db_blocker, tmp_path_factory):
     its queries; shared by the read-only checks below and rolled back after the last of them."""
     media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
     with django_db_blocker.unblock(), media, transaction.atomic():
-        with patch.object(demo, "SEED_STEPS", [s for s in demo.SEED_STEPS if s is not demo.seed_grades]):
-            ctx = demo.demo_school_seed(size="small", today=SPRING_DAY)
+        with patch.object(demo_seed, "SEED_STEPS", [s for s in demo_seed.SEED_STEPS if s is not seed_grades]):
+            ctx = demo_seed.demo_school_seed(size="small", today=SPRING_DAY)
         started = time.perf_counter()
         with CaptureQueriesContext(connection) as queries:
-            demo.seed_grades(ctx)
+            seed_grades(ctx)
         yield {"seconds": time.perf_counter() - started, "queries": len(queries)}
         transaction.set_rollback(True)
 
@@ -705,7 +714,7 @@ class TestGrades:
             ExamSlot.objects.filter(period=period).select_related("subject").prefetch_related("sections")
         )
         sections = Section.objects.filter(year__is_current=True)
-        assert len(slots) == sections.count() * len(demo.EXAM_SUBJECTS)
+        assert len(slots) == sections.count() * len(EXAM_SUBJECTS)
         taught = set(
             CourseOffering.objects.filter(section__year__is_current=True).values_list(
                 "section_id", "subject_id", "teacher_id"
@@ -719,7 +728,7 @@ class TestGrades:
                 subjects_of[section.pk].add(slot.subject.code)
                 assert (section.pk, slot.subject_id, slot.invigilator_id) not in taught
                 assert any(s == section.pk and subj == slot.subject_id for s, subj, _t in taught)
-        assert all(codes == set(demo.EXAM_SUBJECTS) for codes in subjects_of.values())
+        assert all(codes == set(EXAM_SUBJECTS) for codes in subjects_of.values())
         assert len(subjects_of) == sections.count()
 
         def interval(slot):

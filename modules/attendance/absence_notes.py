@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from modules.accounts.models import Role, User
 from modules.attendance.models import AbsenceNote, AbsenceNoteStatus, AttendanceRecord, AttendanceStatus
+from modules.attendance.notifications import ABSENCE_NOTE
 from modules.attendance.services import AUDITED_FIELDS, AttendanceError
-from modules.communications.models import NotificationKind
 from modules.communications.services import notify, recipients_for_users, users_with_profiles
 from modules.core.audit import audit_log, snapshot
 from modules.core.uploads import SIGNATURES
@@ -166,7 +166,7 @@ def absence_note_decide(*, note: AbsenceNote, by: User, accept: bool, decision_n
     if note.submitted_by_id:
         notify(
             recipients_for_users(users_with_profiles().filter(pk=note.submitted_by_id, is_active=True)),
-            NotificationKind.ABSENCE_NOTE,
+            ABSENCE_NOTE,
             {
                 "note": note,
                 "student": note.student,

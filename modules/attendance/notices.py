@@ -37,8 +37,9 @@ from modules.attendance.models import (
     RegisterMode,
     RegisterState,
 )
+from modules.attendance.notifications import ABSENCE, REGISTER_REMINDER
 from modules.attendance.services import AttendanceError, registers_expected
-from modules.communications.models import Channel, NotificationKind
+from modules.communications.models import Channel
 from modules.communications.services import (
     notify,
     recipients_for_guardians,
@@ -123,7 +124,7 @@ def _absences_tell(register: Register) -> int:
             continue
         notify(
             people,
-            NotificationKind.ABSENCE,
+            ABSENCE,
             {"student": record.student, "date": register.date, "period": period},
             obj=record,
             url=family_url(record),
@@ -164,7 +165,7 @@ def _correction_send(record: AttendanceRecord) -> bool:
         return False
     result = notify(
         people,
-        NotificationKind.ABSENCE,
+        ABSENCE,
         {
             "student": record.student,
             "date": record.date,
@@ -322,7 +323,7 @@ def register_nudge(*, register: Register, by: User) -> tuple[datetime.datetime, 
         raise AttendanceError(_("No teacher is assigned to this register. Assign one, or take it yourself."))
     notify(
         recipients_for_users(users_with_profiles().filter(pk=teacher.user_id, is_active=True)),
-        NotificationKind.REGISTER_REMINDER,
+        REGISTER_REMINDER,
         {
             "register_name": register_label(register),
             "date": register.date,

@@ -415,7 +415,7 @@ def weekly_digest_send(*, today: datetime.date | None = None) -> DigestResult:
     this week. Patterns are judged as of yesterday. Safe to run twice in a week: nothing is sent twice."""
     from modules.accounts.models import User
     from modules.attendance.analytics import default_period
-    from modules.communications.models import NotificationKind
+    from modules.attendance.notifications import ATTENDANCE_DIGEST
     from modules.communications.services import notify, recipients_for_users, users_with_profiles
     from modules.people.models import Position
 
@@ -462,7 +462,7 @@ def weekly_digest_send(*, today: datetime.date | None = None) -> DigestResult:
         ]
         sent = notify(
             recipients_for_users([user]),
-            NotificationKind.ATTENDANCE_DIGEST,
+            ATTENDANCE_DIGEST,
             {**context, **_digest_items(mine)},
             event=f"week:{week.isoformat()}:homeroom",
             url=reverse("attendance:reports_overview"),
@@ -476,7 +476,7 @@ def weekly_digest_send(*, today: datetime.date | None = None) -> DigestResult:
     )
     sent = notify(
         recipients_for_users(office),
-        NotificationKind.ATTENDANCE_DIGEST,
+        ATTENDANCE_DIGEST,
         {**context, **_digest_items(grouped)},
         event=f"week:{week.isoformat()}:office",
         url=reverse("attendance:reports_overview"),

@@ -20,7 +20,8 @@ from django.utils import timezone
 from modules.academics.models import EnrollmentStatus
 from modules.academics.selectors import current_year
 from modules.accounts.models import STAFF_ROLES, Role, User
-from modules.communications.models import Announcement, Attachment, AudienceKind, NotificationKind
+from modules.communications.models import Announcement, Attachment, AudienceKind
+from modules.communications.notifications import ANNOUNCEMENT
 from modules.communications.services import (
     NotifyResult,
     Recipient,
@@ -217,7 +218,7 @@ def announcement_publish(
             return None
         return notify(
             announcement_recipients(announcement),
-            NotificationKind.ANNOUNCEMENT,
+            ANNOUNCEMENT,
             {"announcement": announcement},
             obj=announcement,
             url=announcement_detail_url(announcement),

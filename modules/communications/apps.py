@@ -8,3 +8,8 @@ class CommunicationsConfig(AppConfig):
 
     def ready(self):
         from modules.communications import checks  # noqa: F401  (registers the deploy checks)
+        from modules.communications.kinds import kind_register
+        from modules.communications.notifications import KINDS
+
+        for kind in KINDS:
+            kind_register(kind)

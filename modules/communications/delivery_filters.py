@@ -11,7 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from modules.communications.models import Delivery, DeliveryStatus, NotificationKind
+from modules.communications.kinds import kind_choices, kind_label
+from modules.communications.models import Delivery, DeliveryStatus
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -35,7 +36,8 @@ class DeliveryFilter(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(
         label=_("Channel"), choices=Delivery._meta.get_field("channel").choices
     )
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=NotificationKind.choices)
+    # Read from the registry when the form is built (every module has registered its kinds by then).
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=kind_choices)
     since = django_filters.DateFilter(label=_("Queued from"), method="filter_since", widget=DATE_INPUT)
     until = django_filters.DateFilter(label=_("Queued to"), method="filter_until", widget=DATE_INPUT)
 
@@ -99,3 +101,6 @@ class DeliveryTable(tables.Table):
         fields = ["created_at", "recipient", "channel", "kind", "content", "status", "attempts", "actions"]
         sequence = fields
         empty_text = _("No deliveries match these filters.")
+
+    def render_kind(self, value: str) -> str:
+        return kind_label(value)

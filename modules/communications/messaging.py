@@ -36,10 +36,10 @@ from modules.communications.models import (
     Attachment,
     Message,
     Notification,
-    NotificationKind,
     Thread,
     ThreadParticipant,
 )
+from modules.communications.notifications import NEW_MESSAGE
 from modules.communications.services import notify, recipients_for_users, users_with_profiles
 from modules.core.uploads import validate_attachment
 from modules.people.models import Guardian, GuardianLink, Position, Staff, Student
@@ -294,7 +294,7 @@ def _notify_others(*, thread: Thread, message: Message, sender: User) -> None:
     )
     notify(
         recipients_for_users(others),
-        NotificationKind.NEW_MESSAGE,
+        NEW_MESSAGE,
         {
             "thread": thread,
             "sender_name": sender.get_full_name() or sender.email,
@@ -355,6 +355,6 @@ def thread_mark_read(*, thread: Thread, user: User) -> None:
     """Opening a thread reads it: its unread count drops to zero and its bell notifications are read."""
     now = timezone.now()
     ThreadParticipant.objects.filter(thread=thread, user=user).update(last_read_at=now)
-    Notification.objects.for_user(user).unread().filter(
-        kind=NotificationKind.NEW_MESSAGE, url=thread_url(thread)
-    ).update(read_at=now)
+    Notification.objects.for_user(user).unread().filter(kind=NEW_MESSAGE.key, url=thread_url(thread)).update(
+        read_at=now
+    )

@@ -15,58 +15,10 @@ from modules.core.limits import MESSAGE_MAX_LENGTH, text_length_check
 from modules.core.uploads import private_upload_path
 
 
-class NotificationKind(models.TextChoices):
-    ABSENCE = "absence", _("Absence")
-    GRADES_PUBLISHED = "grades_published", _("Grades published")
-    FEE_REMINDER = "fee_reminder", _("Fee reminder")
-    REPORT_CARD_READY = "report_card_ready", _("Report card ready")
-    NEW_MESSAGE = "new_message", _("New message")
-    ANNOUNCEMENT = "announcement", _("Announcement")
-    REGISTER_REMINDER = "register_reminder", _("Register reminder")
-    ABSENCE_NOTE = "absence_note", _("Absence note answered")
-    ATTENDANCE_DIGEST = "attendance_digest", _("Weekly attendance digest")
-    PAYMENT_RECEIPT = "payment_receipt", _("Payment receipt")
-    NEW_INVOICE = "new_invoice", _("New invoice")
-
-
 class Channel(models.TextChoices):
     IN_APP = "in_app", _("In the portal")
     EMAIL = "email", _("Email")
     SMS = "sms", _("Text message (SMS)")
-
-
-# Without a choice: in-app and email for everything; SMS only where speed matters.
-DEFAULT_CHANNELS: dict[str, set[str]] = {
-    NotificationKind.ABSENCE: {Channel.IN_APP, Channel.EMAIL, Channel.SMS},
-    NotificationKind.GRADES_PUBLISHED: {Channel.IN_APP, Channel.EMAIL},
-    NotificationKind.FEE_REMINDER: {Channel.IN_APP, Channel.EMAIL},
-    NotificationKind.REPORT_CARD_READY: {Channel.IN_APP, Channel.EMAIL},
-    NotificationKind.NEW_MESSAGE: {Channel.IN_APP, Channel.EMAIL},
-    NotificationKind.ANNOUNCEMENT: {Channel.IN_APP, Channel.EMAIL},
-    NotificationKind.ATTENDANCE_DIGEST: {Channel.IN_APP, Channel.EMAIL},
-    NotificationKind.REGISTER_REMINDER: {Channel.IN_APP, Channel.EMAIL},
-    NotificationKind.ABSENCE_NOTE: {Channel.IN_APP, Channel.EMAIL},
-    NotificationKind.PAYMENT_RECEIPT: {Channel.IN_APP, Channel.EMAIL},
-    NotificationKind.NEW_INVOICE: {Channel.IN_APP, Channel.EMAIL},
-}
-
-
-_FAMILY = frozenset({Role.GUARDIAN, Role.STUDENT})
-_STAFF = frozenset({Role.ADMINISTRATOR, Role.TEACHER, Role.BURSAR})
-# Who can receive each kind: the settings page shows a person only the kinds that can reach them.
-KIND_ROLES: dict[str, frozenset[str]] = {
-    NotificationKind.ABSENCE: _FAMILY,
-    NotificationKind.GRADES_PUBLISHED: _FAMILY,
-    NotificationKind.FEE_REMINDER: _FAMILY,
-    NotificationKind.REPORT_CARD_READY: _FAMILY,
-    NotificationKind.NEW_MESSAGE: _FAMILY | _STAFF,
-    NotificationKind.ANNOUNCEMENT: _FAMILY | _STAFF,
-    NotificationKind.ATTENDANCE_DIGEST: frozenset({Role.ADMINISTRATOR, Role.TEACHER}),
-    NotificationKind.REGISTER_REMINDER: frozenset({Role.TEACHER}),
-    NotificationKind.ABSENCE_NOTE: frozenset({Role.GUARDIAN}),
-    NotificationKind.PAYMENT_RECEIPT: frozenset({Role.GUARDIAN}),
-    NotificationKind.NEW_INVOICE: frozenset({Role.GUARDIAN}),
-}
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -86,7 +38,9 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("recipient"),
     )
-    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+    # A registered kind's key (modules.communications.kinds): checked when sent, not by choices, so that a
+    # module adding a kind needs no migration here.
+    kind = models.CharField(_("kind"), max_length=30)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
@@ -115,12 +69,12 @@ class Notification(models.Model):
 
 
 class NotificationPreference(models.Model):
-    """A person's choice of channels for one kind of notification (no row: DEFAULT_CHANNELS)."""
+    """A person's choice of channels for one kind of notification (no row: the kind's default channels)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
     )
-    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+    kind = models.CharField(_("kind"), max_length=30)  # a registered kind (kinds.py)
     in_app = models.BooleanField(_("in the portal"), default=True)
     email = models.BooleanField(_("email"), default=True)
     sms = models.BooleanField(_("SMS"), default=False)
@@ -134,7 +88,7 @@ class NotificationPreference(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notifpref_one_per_kind")]
 
     def __str__(self) -> str:
-        return f"{self.user} · {self.get_kind_display()}"
+        return f"{self.user} · {self.kind}"
 
     @property
     def channels(self) -> set[str]:
@@ -163,7 +117,7 @@ class Delivery(models.Model):
     channel = models.CharField(
         _("channel"), max_length=10, choices=[c for c in Channel.choices if c[0] != "in_app"]
     )
-    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+    kind = models.CharField(_("kind"), max_length=30)  # a registered kind (kinds.py)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

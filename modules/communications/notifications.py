@@ -1,4 +1,5 @@
-"""In-app notifications: the bell's state, the list, and each person's channel preferences."""
+"""In-app notifications: the bell's state, the list, and each person's channel preferences; and the kinds of
+notification communications itself owns (messages and announcements), registered by CommunicationsConfig."""
 
 from __future__ import annotations
 
@@ -6,16 +7,29 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Count, Max
+from django.utils.translation import gettext_lazy as _
 
-from modules.accounts.models import User
-from modules.communications.models import (
-    DEFAULT_CHANNELS,
-    KIND_ROLES,
-    Channel,
-    Notification,
-    NotificationKind,
-    NotificationPreference,
+from modules.accounts.models import Role, User
+from modules.communications.kinds import NotificationKind, kinds_all
+from modules.communications.models import Channel, Notification, NotificationPreference
+
+_EVERYONE = frozenset(Role.values)
+
+NEW_MESSAGE = NotificationKind(
+    key="new_message",
+    label=_("New message"),
+    roles=_EVERYONE,
+    template="communications/notifications/new_message.txt",
+    icon="chat-left-text",
 )
+ANNOUNCEMENT = NotificationKind(
+    key="announcement",
+    label=_("Announcement"),
+    roles=_EVERYONE,
+    template="communications/notifications/announcement.txt",
+    icon="megaphone",
+)
+KINDS = (NEW_MESSAGE, ANNOUNCEMENT)
 
 
 @dataclass(frozen=True)
@@ -52,15 +66,15 @@ def preference_rows(user: User) -> list[PreferenceRow]:
     chosen = {p.kind: p for p in NotificationPreference.objects.filter(user=user)}
     roles = set(user.roles)
     rows = []
-    for kind, label in NotificationKind.choices:
-        if not roles & KIND_ROLES[kind]:
+    for kind in kinds_all():
+        if not roles & kind.roles:
             continue
-        preference = chosen.get(kind)
-        channels = preference.channels if preference else DEFAULT_CHANNELS[kind]
+        preference = chosen.get(kind.key)
+        channels = preference.channels if preference else kind.channels
         rows.append(
             PreferenceRow(
-                kind=kind,
-                label=str(label),
+                kind=kind.key,
+                label=str(kind.label),
                 in_app=Channel.IN_APP in channels,
                 email=Channel.EMAIL in channels,
                 sms=Channel.SMS in channels,
@@ -78,18 +92,14 @@ def preferences_save(*, user: User, choices: dict[str, dict[str, bool]], sms_off
     it had (or its default), ready for the day the school configures a provider."""
     roles = set(user.roles)
     stored = {p.kind: p.sms for p in NotificationPreference.objects.filter(user=user)}
-    for kind in NotificationKind.values:
-        if not roles & KIND_ROLES[kind]:
+    for kind in kinds_all():
+        if not roles & kind.roles:
             continue
-        chosen = choices.get(kind, {})
-        sms = (
-            chosen.get("sms", False)
-            if sms_offered
-            else stored.get(kind, Channel.SMS in DEFAULT_CHANNELS[kind])
-        )
+        chosen = choices.get(kind.key, {})
+        sms = chosen.get("sms", False) if sms_offered else stored.get(kind.key, Channel.SMS in kind.channels)
         NotificationPreference.objects.update_or_create(
             user=user,
-            kind=kind,
+            kind=kind.key,
             defaults={
                 "in_app": chosen.get("in_app", False),
                 "email": chosen.get("email", False),

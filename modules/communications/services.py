@@ -18,13 +18,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from modules.accounts.models import User
+from modules.communications.kinds import NotificationKind, kind_get
 from modules.communications.models import (
-    DEFAULT_CHANNELS,
     Channel,
     Delivery,
     DeliveryStatus,
     Notification,
-    NotificationKind,
     NotificationPreference,
 )
 from modules.core.models import SchoolProfile
@@ -135,8 +134,8 @@ class _Rendered:
     sms: str
 
 
-def _render(kind: str, context: dict, language: str, url: str) -> _Rendered:
-    template = f"communications/kinds/{kind}.txt"
+def _render(kind: NotificationKind, context: dict, language: str, url: str) -> _Rendered:
+    template = kind.template
     school = context.get("school")
     with translation.override(language):
         title = render_to_string(f"{template}#title", context).strip()
@@ -179,7 +178,7 @@ def _absolute(url: str) -> str:
 
 def notify(
     recipients: Iterable[Recipient],
-    kind: str,
+    kind: NotificationKind | str,
     context: dict,
     *,
     obj: models.Model | None = None,
@@ -189,30 +188,33 @@ def notify(
 ) -> NotifyResult:
     """Tell people about one event.
 
-    `kind` is a NotificationKind; `context` feeds templates/communications/kinds/<kind>.txt (partials title,
-    body, sms); `obj` (or `event`, a string) names the event for idempotency; `url` is where the
-    notification leads. `channels` narrows what may be used (e.g. {in_app} for a quiet update); within it,
-    each person's preferences decide. Emails and SMS are queued on Huey when the transaction commits.
+    `kind` is a registered NotificationKind (modules/communications/kinds.py) or its key; `context` feeds
+    its template (partials title, body, sms); `obj` (or `event`, a string) names the event for idempotency;
+    `url` is where the notification leads. `channels` narrows what may be used (e.g. {in_app} for a quiet
+    update); within it, each person's preferences decide.
+    Emails and SMS are queued on Huey when the transaction commits.
     """
-    if kind not in NotificationKind.values:
-        raise ValueError(f"Unknown notification kind {kind!r}")
+    kind = kind_get(kind)  # an unregistered kind raises UnknownNotificationKind, naming what is registered
     if obj is None and not event:
         raise ValueError("notify() needs the object or an event name, for idempotency")
-    event_key = f"{kind}:{obj._meta.label_lower}:{obj.pk}" if obj is not None else f"{kind}:{event}"
+    event_key = f"{kind.key}:{obj._meta.label_lower}:{obj.pk}" if obj is not None else f"{kind.key}:{event}"
     object_type = obj._meta.label_lower if obj is not None else ""
     object_id = str(obj.pk) if obj is not None else ""
     allowed = channels if channels is not None else {Channel.IN_APP, Channel.EMAIL, Channel.SMS}
     context = {"school": SchoolProfile.load(), **context}
 
     people = list({recipient.key: recipient for recipient in recipients}.values())
-    preferences = _preferences([p.user_id for p in people if p.user_id], kind)
+    preferences = _preferences([p.user_id for p in people if p.user_id], kind.key)
     rendered: dict[str, _Rendered] = {}
     absolute_url = _absolute(url)
 
     def rendering(language: str) -> _Rendered:
         if language not in LANGUAGES:
             logger.warning(
-                "Unknown language %r for a %s notification; using %s", language, kind, settings.LANGUAGE_CODE
+                "Unknown language %r for a %s notification; using %s",
+                language,
+                kind.key,
+                settings.LANGUAGE_CODE,
             )
             language = settings.LANGUAGE_CODE
         if language not in rendered:
@@ -225,7 +227,7 @@ def notify(
     now = timezone.now()
     for person in people:
         preference = preferences.get(person.user_id) if person.user_id else None
-        wanted = (preference.channels if preference else set(DEFAULT_CHANNELS[kind])) & allowed
+        wanted = (preference.channels if preference else set(kind.channels)) & allowed
         digest = bool(preference and preference.email_digest)
         language = person.language if person.language in LANGUAGES else settings.LANGUAGE_CODE
         text = rendering(person.language)
@@ -233,7 +235,7 @@ def notify(
             notifications.append(
                 Notification(
                     recipient_id=person.user_id,
-                    kind=kind,
+                    kind=kind.key,
                     title=text.title[:200],
                     body=text.body,
                     url=url,
@@ -248,7 +250,7 @@ def notify(
                 continue
             delivery = Delivery(
                 channel=channel,
-                kind=kind,
+                kind=kind.key,
                 recipient_id=person.user_id,
                 guardian_id=person.guardian_id,
                 recipient_name=person.name[:200],

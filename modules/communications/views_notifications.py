@@ -11,7 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from modules.communications.models import Notification, NotificationKind
+from modules.communications.kinds import kinds_all
+from modules.communications.models import Notification
 from modules.communications.notifications import bell_state, preference_rows, preferences_save
 from modules.communications.services import notifications_mark_read
 from modules.communications.sms import sms_enabled
@@ -80,11 +81,11 @@ def notification_open(request, pk):
 def notification_preferences(request):
     if request.method == "POST":
         choices = {
-            kind: {
-                channel: request.POST.get(f"{kind}-{channel}") == "on"
+            kind.key: {
+                channel: request.POST.get(f"{kind.key}-{channel}") == "on"
                 for channel in ("in_app", "email", "sms", "email_digest")
             }
-            for kind in NotificationKind.values
+            for kind in kinds_all()
         }
         preferences_save(user=request.user, choices=choices, sms_offered=sms_enabled())
         messages.success(request, _("Your notification settings were saved."))

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from modules.academics.models import EnrollmentStatus, Term
 from modules.accounts.models import User
-from modules.communications.models import NotificationKind
 from modules.communications.services import (
     notify,
     recipients_for_guardians,
@@ -23,6 +22,7 @@ from modules.communications.services import (
 from modules.core.audit import audit_log
 from modules.core.fanout import FANOUT_BATCH, fanouts_rerun, overdue_window
 from modules.exams.models import Assessment, GradeBand, GradingScale, TermStatus
+from modules.exams.notifications import GRADES_PUBLISHED
 from modules.people.models import GuardianLink, Student
 
 
@@ -78,7 +78,7 @@ def assessment_published_notify(*, assessment_id: int) -> int:
             continue
         notify(
             people,
-            NotificationKind.GRADES_PUBLISHED,
+            GRADES_PUBLISHED,
             {"student": student, "what": what},
             event=f"assessment:{assessment.pk}:{student.pk}",
             url=_child_url(student),
@@ -114,7 +114,7 @@ def term_results_notify(*, term_id: int) -> int:
             continue
         notify(
             people,
-            NotificationKind.GRADES_PUBLISHED,
+            GRADES_PUBLISHED,
             {"student": student, "what": term.name},
             event=f"term-results:{term.pk}:{student.pk}",
             url=_child_url(student),

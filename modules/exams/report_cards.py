@@ -565,6 +565,7 @@ def report_cards_email(
     """Tell each family (guardians who receive notifications) that their child's card is ready, in their own
     language, with a link to the card. Guardians without a login cannot open the portal: counted, skipped."""
     from modules.communications.services import notify, recipients_for_guardians
+    from modules.exams.notifications import REPORT_CARD_READY
 
     students = list(
         Enrollment.objects.filter(
@@ -585,7 +586,7 @@ def report_cards_email(
         student = student_links[0].student
         sent = notify(
             recipients_for_guardians([link.guardian for link in student_links]),
-            "report_card_ready",
+            REPORT_CARD_READY,
             {"student": student, "term": term},
             event=f"term{term.pk}:student{student_id}",
             url=card_url(student_id, term.pk),

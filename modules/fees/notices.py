@@ -8,11 +8,11 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.urls import reverse
 
-from modules.communications.models import NotificationKind
 from modules.communications.services import notify, recipients_for_guardians
 from modules.core.fanout import FANOUT_BATCH, fanouts_rerun, overdue_window
 from modules.fees.models import Invoice, InvoiceStatus
 from modules.fees.money import lazy_money
+from modules.fees.notifications import NEW_INVOICE
 from modules.people.selectors import notified_guardians_by_student
 
 
@@ -41,7 +41,7 @@ def notify_new_invoices(invoice_ids: Iterable[int]) -> int:
             continue
         notify(
             recipients,
-            NotificationKind.NEW_INVOICE,
+            NEW_INVOICE,
             {
                 "student": invoice.student,
                 "invoice": invoice,

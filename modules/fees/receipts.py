@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from django.urls import reverse
 
-from modules.communications.models import NotificationKind
 from modules.communications.services import NotifyResult, notify, recipients_for_guardians
 from modules.core.models import SchoolProfile
 from modules.fees import ledger
 from modules.fees.models import Payment, PaymentMethod
+from modules.fees.notifications import PAYMENT_RECEIPT
 from modules.fees.statement import statement
 from modules.people.models import Guardian, GuardianLink
 
@@ -86,7 +86,7 @@ def receipt_notify(payments: Iterable[Payment]) -> NotifyResult:
         credit = payment.unallocated
         result = notify(
             people,
-            NotificationKind.PAYMENT_RECEIPT,
+            PAYMENT_RECEIPT,
             {
                 "student": students[payment.student_id],
                 # Decimals: the template formats them in each reader's language.

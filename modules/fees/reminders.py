@@ -28,10 +28,10 @@ from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
 
-from modules.communications.models import NotificationKind
 from modules.communications.services import notify, recipients_for_guardians
 from modules.fees.models import FeePolicy, Invoice, InvoiceStatus, ReminderStep
 from modules.fees.money import lazy_money
+from modules.fees.notifications import FEE_REMINDER
 from modules.people.selectors import notified_guardians_by_student
 
 # Invoices per transaction: each costs notify's few queries (~13 ms on SQLite), so a chunk holds the write
@@ -98,7 +98,7 @@ def send_due_reminders(*, today: datetime.date | None = None) -> int:
                     continue
                 result = notify(
                     recipients,
-                    NotificationKind.FEE_REMINDER,
+                    FEE_REMINDER,
                     {
                         "student": invoice.student,
                         "amount": lazy_money(invoice.balance),

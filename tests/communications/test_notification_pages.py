@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from modules.communications.models import KIND_ROLES, Notification, NotificationPreference
+from modules.communications.kinds import kinds_all
+from modules.communications.models import Notification, NotificationPreference
 
 pytestmark = pytest.mark.django_db
 BELL = reverse("communications:notification_bell")
@@ -115,7 +116,7 @@ def test_it_saves_each_kinds_channels(as_user, guardian, school):
     assert (announcement.in_app, announcement.email, announcement.email_digest) == (False, True, True)
     # A guardian sets only the kinds that can reach a guardian (not register reminders, for instance).
     stored = set(NotificationPreference.objects.filter(user=guardian).values_list("kind", flat=True))
-    assert stored == {kind for kind, roles in KIND_ROLES.items() if "guardian" in roles}
+    assert stored == {kind.key for kind in kinds_all() if "guardian" in kind.roles}
     assert "register_reminder" not in stored and "Register reminder" not in page
 
 

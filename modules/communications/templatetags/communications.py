@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import template
 from django.conf import settings
 
+from modules.communications import kinds
 from modules.communications.notifications import bell_state
 
 register = template.Library()
@@ -17,3 +18,15 @@ def notification_bell(context):
         "request": request,
         "poll_seconds": settings.STUDENTFLOW_BELL_POLL_SECONDS,
     }
+
+
+@register.filter
+def kind_label(key: str) -> str:
+    """A stored notification kind's label, in the reader's language: `{{ notification.kind|kind_label }}`."""
+    return kinds.kind_label(key)
+
+
+@register.filter
+def kind_icon(key: str) -> str:
+    """The Bootstrap icon name of a stored notification kind."""
+    return kinds.kind_icon(key)

@@ -1,25 +1,26 @@
-// The gradebook grid: every cell saves itself (one POST per cell to the cell URL; the answer replaces the
-// cell and, out-of-band, the student's average), the keyboard moves like a spreadsheet, a block pasted from a
-// spreadsheet fills the cells right and down, "Fill down" copies a value down a column, and a save that
-// fails on the network is shown on the cell and retried until it lands.
-// Every save sends the cell's base (the hidden b-… input: what it showed when the page was drawn, then what the
-// last save stored), so a mark someone else changed meanwhile is refused instead of overwritten: the cell
-// comes back with their value shown and the typed one kept, and "Save mine" saves it over theirs on purpose.
-// Every cell says where it stands, in words and an icon as well as colour: "Saving…", "Saved", its refusal, or
-// "Not saved — retrying"; the page's polite live region says the same. A refusal answers 200 with the cell as
-// typed and the message in it (has-error, data-unsaved). Shared with the register through portal.js: a cell
-// selects its content on focus (typing replaces the mark shown), and leaving the page while a cell is saving,
-// waiting for a retry, refused or typed but not yet sent asks first (data-leave-guard on the form).
+// The gradebook grid: every cell saves itself through htmx (the cell posts to the cell URL and swaps back; the
+// student's average comes out-of-band), the keyboard moves like a spreadsheet, a block pasted from a spreadsheet
+// fills the cells right and down, and "Fill down" copies a value down a column.
+// How a cell is saved, queued, retried, said ("Saving…", "Saved", its refusal, "Not saved — retrying") and kept
+// while it is being typed in is the live grids' one mechanism, shared with the register: live_grid.js. Every
+// save sends the cell's base (the hidden b-… input: what it showed when the page was drawn, then what the last
+// save stored), so a mark someone else changed meanwhile is refused instead of overwritten: the cell comes back
+// with their value shown and the typed one kept, and "Save mine" saves it over theirs on purpose. A refusal
+// answers 200 with the cell as typed and the message in it (has-error, data-unsaved).
+// The cells' htmx attributes are given here, when a cell is first changed, rather than drawn on each of the
+// 1,200 cells of a large grid; what they share (target, swap, one queue for the grid, in order, the timeout)
+// is on the table body (exams/gradebook.html). Shared with the register through portal.js: a cell selects its
+// content on focus (typing replaces the mark shown), and leaving the page while a cell is saving, waiting for a
+// retry, refused or typed but not yet sent asks first (data-leave-guard on the form).
 // Without this script the grid is a plain form saved with one POST (see exams/gradebook.html).
 
-const form = document.querySelector("form[data-gradebook]");
-if (form) setUp(form);
+import { liveGrid } from "./live_grid.js";
 
-function setUp(form) {
+const form = document.querySelector("form[data-gradebook]");
+if (form && window.htmx) setUp(form, window.htmx);
+
+function setUp(form, htmx) {
   const text = form.dataset;
-  const cellUrl = text.cellUrl;
-  const live = document.getElementById("gb-live");
-  const token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   const reason = form.querySelector("#gb-reason");
   const help = document.getElementById("gb-keys");
   if (help) help.hidden = false;
@@ -39,12 +40,6 @@ function setUp(form) {
   };
   const editable = (input) => input && !input.readOnly;
 
-  function announce(message) {
-    if (!live) return;
-    live.textContent = "";
-    window.setTimeout(() => (live.textContent = message), 50);
-  }
-
   // "Parent, Sam · Quiz A": who and what a cell is, for what the live region says.
   function nameOf(cell) {
     const input = cell.querySelector(".gb-input");
@@ -54,24 +49,47 @@ function setUp(form) {
     return [student, assessment].map((node) => (node ? node.textContent.trim() : "")).join(" · ");
   }
 
-  const ICONS = { saving: "bi-hourglass-split", retrying: "bi-arrow-repeat", failed: "bi-x-octagon-fill" };
+  const grid = liveGrid(form, htmx, {
+    unit: "td.gb-cell[id]",
+    live: document.getElementById("gb-live"),
+    stateSlot(cell) {
+      let status = cell.querySelector(".gb-status");
+      if (!status) {
+        status = document.createElement("div");
+        status.className = "gb-status";
+        cell.append(status);
+      }
+      return status;
+    },
+    error: ".gb-error",
+    resend: ".gb-overwrite",
+    nameOf,
+    savedMessage: (cell) => `${nameOf(cell)}: ${text.msgSaved}`,
+    prepare(cell) {
+      if (cell.hasAttribute("hx-post") || !editable(cell.querySelector(".gb-input"))) return;
+      cell.setAttribute("hx-post", text.cellUrl);
+      cell.setAttribute("hx-trigger", "change");
+    },
+  });
 
-  // The cell's state while its save is on its way (saving), waiting for a retry, or failed for good. Any of
-  // them, or a refusal, is work not saved: data-unsaved (portal.js asks before the page is left).
-  function showState(cell, kind, message) {
-    for (const old of cell.querySelectorAll(".gb-status")) old.remove();
-    cell.classList.remove("is-saving", "is-retrying");
-    if (kind === "saving") cell.classList.add("is-saving");
-    if (kind === "retrying" || kind === "failed") cell.classList.add("is-retrying");
-    cell.toggleAttribute("data-unsaved", Boolean(kind) || cell.classList.contains("has-error"));
-    if (!kind) return;
-    const status = document.createElement("div");
-    status.className = `gb-status gb-${kind}`;
-    const icon = document.createElement("i");
-    icon.className = `bi ${ICONS[kind]}`;
-    icon.setAttribute("aria-hidden", "true");
-    status.append(icon, ` ${message}`);
-    cell.append(status);
+  // What a cell sends (the cell endpoint's fields), read when the request leaves, not when it was queued: the
+  // save before it may have moved the base.
+  form.addEventListener("htmx:configRequest", (event) => {
+    const cell = event.detail.elt;
+    const input = cell instanceof Element && cell.matches("td.gb-cell") ? cell.querySelector(".gb-input") : null;
+    if (!input) return;
+    const params = event.detail.parameters;
+    params.assessment = input.dataset.a;
+    params.student = input.dataset.s;
+    params.value = input.value;
+    params.base = cell.querySelector(".gb-base").value;
+    if (reason) params.reason = reason.value;
+  });
+
+  // A value put in a cell by the grid itself (paste, fill down, Escape) is saved like one typed.
+  function save(input) {
+    if (!editable(input)) return;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
   function moveTo(input) {
@@ -80,129 +98,10 @@ function setUp(form) {
     input.select();
   }
 
-  // --- saving ---------------------------------------------------------------------------------------------
-  const queue = []; // cells waiting to be sent, one request at a time (in order, so nothing overtakes)
-  const latest = new Map(); // cell id → the value last asked to be saved
-  let busy = false;
-
-  function save(input) {
-    if (!editable(input)) return;
-    const id = cellOf(input).id;
-    latest.set(id, input.value);
-    showState(cellOf(input), "saving", text.msgSaving);
-    queue.push({ id, a: input.dataset.a, s: input.dataset.s, value: input.value, tries: 0 });
-    pump();
-  }
-
-  async function pump() {
-    if (busy) return;
-    const job = queue.shift();
-    if (!job) return;
-    busy = true;
-    try {
-      if (latest.get(job.id) === job.value) await send(job);
-    } finally {
-      busy = false;
-      pump();
-    }
-  }
-
-  async function send(job) {
-    // The base is read when the request leaves, not when it was queued: the save before it may have moved it.
-    const current = document.getElementById(job.id);
-    const base = current ? current.querySelector(".gb-base") : null;
-    const body = new URLSearchParams({ assessment: job.a, student: job.s, value: job.value });
-    body.set("base", base ? base.value : "");
-    if (reason) body.set("reason", reason.value);
-    let response = null;
-    try {
-      response = await fetch(cellUrl, {
-        method: "POST",
-        body,
-        headers: { "HX-Request": "true", "X-CSRFToken": token },
-        credentials: "same-origin",
-      });
-    } catch (error) {
-      response = null;
-    }
-    if (response && response.ok) {
-      swap(job, await response.text());
-      return;
-    }
-    retryLater(job, response);
-  }
-
-  function retryLater(job, response) {
-    const cell = document.getElementById(job.id);
-    if (!cell) return;
-    const final = response && response.status < 500; // refused for good (403/404): no retry
-    const message = final ? text.msgFailed : text.msgRetrying;
-    if (!cell.classList.contains("is-retrying")) announce(`${nameOf(cell)}: ${message}`);
-    showState(cell, final ? "failed" : "retrying", message);
-    if (final) return;
-    job.tries += 1;
-    const delay = Math.min(30000, 1000 * 2 ** Math.min(job.tries, 5));
-    window.setTimeout(() => {
-      if (latest.get(job.id) !== job.value) return;
-      queue.push(job);
-      pump();
-    }, delay);
-  }
-
-  function swap(job, html) {
-    const template = document.createElement("template");
-    template.innerHTML = `<table><tr>${html}</tr></table>`;
-    const fresh = template.content.querySelector("td.gb-cell");
-    for (const oob of template.content.querySelectorAll("[hx-swap-oob]")) {
-      oob.removeAttribute("hx-swap-oob");
-      const old = document.getElementById(oob.id);
-      if (old) old.replaceWith(oob);
-    }
-    const cell = document.getElementById(job.id);
-    if (!cell || !fresh) return;
-    if (fresh.id !== job.id) {
-      // A refusal that is not about the value (the student left the class): say so on the cell.
-      const error = fresh.querySelector(".gb-error");
-      for (const old of cell.querySelectorAll(".gb-error")) old.remove();
-      cell.classList.add("has-error");
-      showState(cell, null);
-      if (error) {
-        cell.append(error);
-        announce(`${nameOf(cell)}: ${error.textContent.trim()}`);
-      }
-      return;
-    }
-    const saved = !fresh.classList.contains("has-error");
-    const input = cell.querySelector(".gb-input");
-    if (latest.get(job.id) !== job.value || (input && input.value !== job.value)) {
-      // The person typed again meanwhile: keep what is on screen; that change is queued already (or is sent
-      // when they leave the cell). A save that landed moves the base (the next save builds on it, not on the
-      // page's old value); a refusal does not, so the queued change is checked against the other person's
-      // value too.
-      if (saved) {
-        cell.querySelector(".gb-base").value = fresh.querySelector(".gb-base").value;
-        cell.dataset.saved = fresh.dataset.saved;
-        if (input) input.defaultValue = fresh.dataset.saved; // what is typed over it is still unsaved work
-      }
-      if (latest.get(job.id) === job.value) showState(cell, null); // nothing queued: the typing is not sent yet
-      return;
-    }
-    const hadFocus = document.activeElement === input;
-    cell.replaceWith(fresh);
-    const next = fresh.querySelector(".gb-input");
-    if (hadFocus && next) moveTo(next);
-    const error = fresh.querySelector(".gb-error");
-    announce(`${nameOf(fresh)}: ${error ? error.textContent.trim() : text.msgSaved}`);
-  }
-
-  form.addEventListener("change", (event) => {
-    if (event.target.matches(".gb-input")) save(event.target);
-  });
-
   // The plain-form submit (Enter in a cell) must never post the whole grid while the live grid is on.
   form.addEventListener("submit", (event) => event.preventDefault());
 
-  // --- keyboard -------------------------------------------------------------------------------------------
+// --- keyboard -------------------------------------------------------------------------------------------
   form.addEventListener("keydown", (event) => {
     const input = event.target;
     if (!input.matches(".gb-input") || event.ctrlKey || event.metaKey || event.altKey) return;
@@ -243,7 +142,8 @@ function setUp(form) {
           input.classList.remove("is-invalid");
           input.removeAttribute("aria-invalid");
           input.removeAttribute("aria-describedby");
-          showState(cell, null);
+          grid.showState(cell, null);
+          grid.settle(cell);
         }
         input.select();
         event.preventDefault();
@@ -284,15 +184,10 @@ function setUp(form) {
   form.addEventListener("focusin", (event) => {
     if (event.target.matches(".gb-input")) lastFocused = event.target;
   });
-  // "Save mine" on a cell someone else changed: save what is typed over their value (the cell's base is now
-  // their value, so this save is on purpose and lands). Without this script it submits the whole grid.
+  // "Save mine" (live_grid.js resends the cell): the person goes on typing where they were.
   form.addEventListener("click", (event) => {
     const button = event.target.closest(".gb-overwrite");
-    if (!button) return;
-    event.preventDefault();
-    const input = cellOf(button).querySelector(".gb-input");
-    save(input);
-    input.focus();
+    if (button) cellOf(button).querySelector(".gb-input").focus();
   });
 
   form.addEventListener("click", (event) => {

@@ -1,11 +1,14 @@
-"""Announcements on the queue: publish one now (after it is saved), and publish scheduled ones when due."""
+"""Announcements on the queue: publish one now (after it is saved: `announcement_published`, sent by
+communications after commit), and publish scheduled ones when due."""
 
 from __future__ import annotations
 
+from django.dispatch import receiver
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from modules.communications.announcements import announcement_publish, announcements_publish_due
+from modules.communications.events import announcement_published
 
 
 @db_task()
@@ -16,3 +19,8 @@ def announcement_publish_task(announcement_id: int) -> None:
 @db_periodic_task(crontab(minute="*"))
 def announcements_publish_due_task() -> int:
     return announcements_publish_due()
+
+
+@receiver(announcement_published, dispatch_uid="tasks.announcement_publish_task")
+def queue_publication(sender, *, announcement_id: int, **kwargs) -> None:
+    announcement_publish_task(announcement_id)

@@ -1,28 +1,40 @@
-"""Grades on the queue: telling families about published marks (report-card batches join it), and reading
-the offline marksheets teachers upload (never parsed in a web request)."""
+"""Grades on the queue: telling families about published marks once exams announces them (`marks_published`,
+`term_results_published`: modules/exams/events.py; report-card batches join it), and reading the offline
+marksheets teachers upload (never parsed in a web request)."""
+
+from __future__ import annotations
 
 import datetime
 
+from django.dispatch import receiver
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from modules.core.jobs import job_kind_register
 from modules.core.models import Job
 from modules.exams import marksheets
+from modules.exams.events import marks_published, term_results_published
+from modules.exams.publishing import assessment_published_notify, term_results_notify
 
 
 @db_task(retries=3, retry_delay=30)
 def notify_assessment_published(assessment_id: int) -> None:
-    from modules.exams.publishing import assessment_published_notify
-
     assessment_published_notify(assessment_id=assessment_id)
 
 
 @db_task(retries=3, retry_delay=30)
 def notify_term_results(term_id: int) -> None:
-    from modules.exams.publishing import term_results_notify
-
     term_results_notify(term_id=term_id)
+
+
+@receiver(marks_published, dispatch_uid="tasks.notify_assessment_published")
+def queue_marks_notice(sender, *, assessment_id: int, **kwargs) -> None:
+    notify_assessment_published(assessment_id)
+
+
+@receiver(term_results_published, dispatch_uid="tasks.notify_term_results")
+def queue_term_results_notice(sender, *, term_id: int, **kwargs) -> None:
+    notify_term_results(term_id)
 
 
 @db_task()

@@ -1,11 +1,18 @@
-"""Generating an instalment's invoices for a large school on the queue (the bursar follows a job page)."""
+"""Generating an instalment's invoices for a large school on the queue (the bursar follows a job page), and
+telling families about new invoices once fees announces them (`invoices_issued`, modules/fees/events.py)."""
 
 from __future__ import annotations
 
+from django.dispatch import receiver
 from huey.contrib.djhuey import db_task
 
 from modules.core.jobs import job_kind_register, job_run
 from modules.fees.billing import JOB_KIND, generation_fail, generation_run
+from modules.fees.events import invoices_issued
+from modules.fees.notices import notify_new_invoices
+
+# New-invoice notices per queue task (each invoice is one notify() call, ~13 ms).
+NOTICE_BATCH = 200
 
 
 @db_task()
@@ -25,6 +32,10 @@ job_kind_register(JOB_KIND, lambda job: generate_invoices_task(str(job.pk)))
 
 @db_task()
 def notify_new_invoices_task(invoice_ids: list[int]) -> None:
-    from modules.fees.notices import notify_new_invoices
-
     notify_new_invoices(invoice_ids)
+
+
+@receiver(invoices_issued, dispatch_uid="tasks.notify_new_invoices_task")
+def queue_invoice_notices(sender, *, invoice_ids: list[int], **kwargs) -> None:
+    for start in range(0, len(invoice_ids), NOTICE_BATCH):
+        notify_new_invoices_task(invoice_ids[start : start + NOTICE_BATCH])

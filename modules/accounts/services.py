@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from modules.accounts.events import user_invited
 from modules.accounts.models import User
 from modules.core.audit import audit_log
 from modules.core.fanout import FANOUT_BATCH, fanouts_rerun, overdue_window
@@ -33,17 +34,15 @@ def user_create_for_person(*, email: str, first_name: str, last_name: str, langu
 
 
 def user_invite(*, user: User, queue: bool = True) -> None:
-    """Owe the person an invitation email, and queue it once the surrounding transaction commits. The debt is
-    stored (`invitation_due_at`), so an invitation whose task is lost with its worker is sent by the sweep.
-    `queue` False: the caller sends it itself with `invitation_send` (a bulk job counting what it sent)."""
-    from tasks.accounts import send_invitation
-
+    """Owe the person an invitation email, and announce it once the surrounding transaction commits
+    (`user_invited`: the email is queued). The debt is stored (`invitation_due_at`), so an invitation whose
+    task is lost with its worker is sent by the sweep. `queue` False: the caller sends it itself with
+    `invitation_send` (a bulk job counting what it sent)."""
     now = timezone.now()
     User.objects.filter(pk=user.pk).update(invited_at=now, invitation_due_at=now)
     # The caller may save this instance again (roles, staff flag): it must not write the old values back.
     user.invited_at = user.invitation_due_at = now
-    if queue:
-        transaction.on_commit(lambda: send_invitation(user.pk))
+    user_invited.send_on_commit(user_id=user.pk, sent_by_caller=not queue)
 
 
 def invitation_send(*, user_id: int, base_url: str | None = None) -> bool:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from modules.academics.models import CalendarEvent, Section, TimetableEntry
 from modules.accounts.models import User
 from modules.attendance import rules
+from modules.attendance.events import record_corrected, register_submitted
 from modules.attendance.models import (
     MAX_LATE_MINUTES,
     AttendancePolicy,
@@ -151,7 +152,8 @@ def record_mark(
     at once both land, nothing is duplicated. `base` is what the row showed when the person's page was drawn
     (status, late_minutes, reason, note): a row someone else changed since is not overwritten (EditConflict
     with the stored record, or None when it was never marked), and an unchanged row leaves theirs as it is
-    (core.concurrency). Changes after submission are audited with the reason.
+    (core.concurrency). Changes after submission are audited with the reason and announced after commit
+    (`record_corrected`: guardians may be owed a correction).
     """
     policy = policy or AttendancePolicy.load()
     refusal = rules.edit_refusal(by, register, policy=policy)
@@ -213,7 +215,7 @@ def record_mark(
             after=snapshot(record, AUDITED_FIELDS),
             reason=change_reason.strip(),
         )
-        transaction.on_commit(lambda: _after_change(record.pk))
+        record_corrected.send_on_commit(record_id=record.pk, by=by)
     return record
 
 
@@ -222,16 +224,11 @@ def _check_base(base: dict, new: tuple, record: AttendanceRecord | None) -> None
         raise EditConflict(current=record)
 
 
-def _after_change(record_id: int) -> None:
-    from tasks.attendance import attendance_record_changed
-
-    attendance_record_changed(record_id)
-
-
 @transaction.atomic
 def register_submit(*, register: Register, by: User, policy: AttendancePolicy | None = None) -> int:
-    """Finalise a register: unmarked students are saved present. Guardians of students absent without an
-    excuse are told on the queue once the transaction commits. Returns how many were saved present."""
+    """Finalise a register: unmarked students are saved present. Announced once the transaction commits
+    (`register_submitted`): guardians of students absent without an excuse are told on the queue. Returns
+    how many were saved present."""
     policy = policy or AttendancePolicy.load()
     refusal = rules.edit_refusal(by, register, policy=policy)
     if refusal:
@@ -264,11 +261,5 @@ def register_submit(*, register: Register, by: User, policy: AttendancePolicy | 
         obj=register,
         after={"saved_present": len(present)},
     )
-    transaction.on_commit(lambda: _after_submit(register.pk))
+    register_submitted.send_on_commit(register_id=register.pk, by=by)
     return len(present)
-
-
-def _after_submit(register_id: int) -> None:
-    from tasks.attendance import attendance_register_submitted
-
-    attendance_register_submitted(register_id)

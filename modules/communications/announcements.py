@@ -20,6 +20,7 @@ from django.utils import timezone
 from modules.academics.models import EnrollmentStatus
 from modules.academics.selectors import current_year
 from modules.accounts.models import STAFF_ROLES, Role, User
+from modules.communications.events import announcement_published
 from modules.communications.models import Announcement, Attachment, AudienceKind
 from modules.communications.notifications import ANNOUNCEMENT
 from modules.communications.services import (
@@ -160,7 +161,8 @@ def announcement_save(
     remove_attachments: Iterable[Attachment] = (),
 ) -> Announcement:
     """Create or update an announcement with its files, all or nothing. When it is due and its audience
-    was not notified yet, publication is queued for when the transaction commits."""
+    was not notified yet, it is announced once the transaction commits (`announcement_published`: the
+    publication is queued)."""
     if announcement.pk is None:
         announcement.author = by
     stored: list[str] = []
@@ -187,8 +189,7 @@ def announcement_save(
         Attachment.objects.filter(pk__in=[a.pk for a in removed]).delete()
         transaction.on_commit(lambda: _delete_files(names))
     if announcement.notified_at is None and announcement.publish_at <= timezone.now():
-        pk = announcement.pk
-        transaction.on_commit(lambda: _enqueue_publish(pk))
+        announcement_published.send_on_commit(announcement_id=announcement.pk, by=by)
     return announcement
 
 
@@ -238,12 +239,6 @@ def announcements_publish_due(*, now: datetime.datetime | None = None) -> int:
         if announcement_publish(announcement_id=pk, now=now) is not None:
             published += 1
     return published
-
-
-def _enqueue_publish(announcement_id: int) -> None:
-    from tasks.announcements import announcement_publish_task
-
-    announcement_publish_task(announcement_id)
 
 
 def _delete_files(names: Iterable[str]) -> None:

@@ -36,6 +36,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
+from modules.communications.events import deliveries_queued, delivery_deferred
 from modules.communications.models import Channel, Delivery, DeliveryAttempt, DeliveryStatus
 from modules.communications.sms import NOT_CONFIGURED as SMS_NOT_CONFIGURED
 from modules.communications.sms import SmsBackend, SmsError, get_sms_backend, sms_enabled
@@ -153,8 +154,7 @@ def _record_failure(delivery: Delivery, error: str, *, permanent: bool = False) 
         last_error=error,
         next_attempt_at=now + datetime.timedelta(seconds=delay),
     )
-    delivery_id = delivery.pk
-    transaction.on_commit(lambda: _schedule_retry(delivery_id, delay))
+    delivery_deferred.send_on_commit(delivery_id=delivery.pk, delay=delay)
     return DeliveryStatus.RETRYING
 
 
@@ -162,15 +162,6 @@ def backoff_seconds(attempts: int) -> int:
     """The wait before the next try after `attempts` failed ones (the last step repeats)."""
     steps = settings.STUDENTFLOW_DELIVERY_BACKOFF or [60]
     return int(steps[min(attempts, len(steps)) - 1])
-
-
-def _schedule_retry(delivery_id: int, delay: int) -> None:
-    from tasks.communications import send_deliveries
-
-    try:
-        send_deliveries.schedule(args=([delivery_id],), delay=delay)
-    except Exception:  # the queue is down: the periodic sweep (deliveries_due) picks the row up later
-        logger.exception("Could not schedule the retry of delivery %s", delivery_id)
 
 
 # --------------------------------------------------------------------------------------------------- email
@@ -314,20 +305,13 @@ def deliveries_retry(*, deliveries: models.QuerySet[Delivery]) -> int:
     )
     ids = [delivery.pk for delivery in requeued]
     if ids:
-        transaction.on_commit(lambda: enqueue(ids))
+        deliveries_queued.send_on_commit(delivery_ids=ids)
     return len(ids)
 
 
 def delivery_retry(*, delivery: Delivery) -> bool:
     """Queue one failed delivery again. False (and nothing changes) when it has not failed."""
     return deliveries_retry(deliveries=Delivery.objects.filter(pk=delivery.pk)) == 1
-
-
-def enqueue(delivery_ids: list[int]) -> None:
-    from tasks.communications import send_deliveries
-
-    for start in range(0, len(delivery_ids), SEND_BATCH):
-        send_deliveries(delivery_ids[start : start + SEND_BATCH])
 
 
 def deliveries_due(*, now: datetime.datetime | None = None) -> list[int]:
@@ -528,7 +512,7 @@ def deliveries_recover(*, now: datetime.datetime | None = None) -> int:
         else:
             retry_ids.append(delivery.pk)
     if retry_ids:
-        enqueue(retry_ids)
+        deliveries_queued.send_on_commit(delivery_ids=retry_ids)
     if digest_mailboxes:
         digest_send(now=now, mailboxes=digest_mailboxes)
     return recovered

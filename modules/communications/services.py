@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from modules.accounts.models import User
+from modules.communications.events import deliveries_queued
 from modules.communications.kinds import NotificationKind, kind_get
 from modules.communications.models import (
     Channel,
@@ -33,7 +34,6 @@ logger = logging.getLogger(__name__)
 
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 CHUNK = 500
-SEND_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -285,7 +285,7 @@ def notify(
     )
     to_send = [d.pk for d in created_deliveries if d.status == DeliveryStatus.QUEUED]
     if to_send:
-        transaction.on_commit(lambda: _enqueue(to_send))
+        deliveries_queued.send_on_commit(delivery_ids=to_send)
     return result
 
 
@@ -309,13 +309,6 @@ def _insert_new(model: type[models.Model], rows: list) -> list:
             except IntegrityError:
                 continue
         return created
-
-
-def _enqueue(delivery_ids: list[int]) -> None:
-    from tasks.communications import send_deliveries
-
-    for start in range(0, len(delivery_ids), SEND_BATCH):
-        send_deliveries(delivery_ids[start : start + SEND_BATCH])
 
 
 @transaction.atomic

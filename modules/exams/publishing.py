@@ -21,6 +21,7 @@ from modules.communications.services import (
 )
 from modules.core.audit import audit_log
 from modules.core.fanout import FANOUT_BATCH, fanouts_rerun, overdue_window
+from modules.exams.events import term_results_published
 from modules.exams.models import Assessment, GradeBand, GradingScale, TermStatus
 from modules.exams.notifications import GRADES_PUBLISHED
 from modules.people.models import GuardianLink, Student
@@ -150,9 +151,8 @@ def term_results_publish(*, term: Term, by: User) -> int:
         before={"results_published": not first_time},
         after={"results_published": True, "assessments_published": published},
     )
-    term_id = term.pk
-    # The lead may move this onto the queue (tasks/exams.py); it is idempotent either way.
-    transaction.on_commit(lambda: _queue_term_notices(term_id))
+    # Families are told on the queue (tasks/exams.py subscribes); the notice is idempotent either way.
+    term_results_published.send_on_commit(term_id=term.pk, by=by)
     return published
 
 
@@ -276,9 +276,3 @@ def terms_notices_recover(*, now: datetime.datetime | None = None) -> int:
     return fanouts_rerun(
         terms_notices_due(now=now), lambda pk: term_results_notify(term_id=pk), what="term results"
     )
-
-
-def _queue_term_notices(term_id: int) -> None:
-    from tasks.exams import notify_term_results
-
-    notify_term_results(term_id)

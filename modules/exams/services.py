@@ -13,6 +13,7 @@ from modules.accounts.models import Role, User
 from modules.core.audit import audit_log
 from modules.core.concurrency import EditConflict, Verdict, edit_verdict
 from modules.core.numbers import number_text
+from modules.exams.events import marks_published
 from modules.exams.models import Assessment, Mark, MarkCode, TermStatus
 
 CODES = {code.value: code for code in MarkCode}
@@ -175,14 +176,8 @@ def assessment_publish(*, assessment: Assessment, by: User) -> bool:
         return False
     assessment.refresh_from_db()
     audit_log(actor=by, action="assessment.publish", obj=assessment)
-    transaction.on_commit(lambda: _notify_published(assessment.pk))
+    marks_published.send_on_commit(assessment_id=assessment.pk, by=by)
     return True
-
-
-def _notify_published(assessment_id: int) -> None:
-    from tasks.exams import notify_assessment_published
-
-    notify_assessment_published(assessment_id)
 
 
 @transaction.atomic

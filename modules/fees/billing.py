@@ -37,6 +37,7 @@ from modules.core.jobs import job_enqueue
 from modules.core.models import AuditEvent, Job, JobStatus
 from modules.core.numbers import number_text
 from modules.fees import ledger
+from modules.fees.events import invoices_issued
 from modules.fees.models import (
     ZERO,
     Discount,
@@ -58,8 +59,6 @@ from modules.people.models import GuardianLink
 HUNDRED = Decimal(100)
 # A student billed late for an instalment whose due date has passed gets this many days to pay.
 LATE_BILL_DAYS_TO_PAY = 14
-# New-invoice notices per queue task (each invoice is one notify() call, ~13 ms).
-NOTICE_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -336,7 +335,8 @@ def _write(
     year: AcademicYear, drafts: list[Draft], *, by, issued_on: datetime.date, notify: bool = True
 ) -> list[Invoice]:
     """Number and write the drafts with their lines and audit events. Inside the caller's transaction.
-    Once it commits, the families are told about their new invoices on the queue (`notify`)."""
+    Once it commits, the new invoices are announced (`invoices_issued`, unless `notify` is False) and the
+    families are told about them on the queue."""
     numbers = ledger.next_numbers(DocumentKind.INVOICE, year, len(drafts))
     actor = by if by is not None and by.is_authenticated else None
     now = timezone.now()
@@ -393,17 +393,10 @@ def _write(
     )
     if with_credit:
         ledger.apply_credit(with_credit, by=by)
-    if notify:
-        ids = [invoice.pk for invoice in invoices if invoice.total > 0]
-        transaction.on_commit(lambda: _enqueue_notices(ids))
+    owed_notice = [invoice.pk for invoice in invoices if invoice.notice_due_at is not None]
+    if owed_notice:
+        invoices_issued.send_on_commit(invoice_ids=owed_notice, by=actor)
     return invoices
-
-
-def _enqueue_notices(invoice_ids: list[int]) -> None:
-    from tasks.fees_billing import notify_new_invoices_task
-
-    for start in range(0, len(invoice_ids), NOTICE_BATCH):
-        notify_new_invoices_task(invoice_ids[start : start + NOTICE_BATCH])
 
 
 def generate_invoices(

@@ -30,13 +30,14 @@ from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 from huey.storage import SqliteStorage
 
-from modules.communications.delivery import deliveries_recover, delivery_message_id, enqueue
+from modules.communications.delivery import deliveries_recover, delivery_message_id
 from modules.communications.models import DeliveryStatus
 from modules.core.jobs import jobs_sweep
 from modules.core.models import Job, JobStatus
 from modules.exams import report_cards
 from modules.people.importing import IMPORT_KIND, Phase
 from modules.people.models import Student
+from tasks.communications import queue_deliveries
 from tests import factories as f
 from tests.exams.test_report_card_fixtures import pdf_pages
 from tests.fakes import queue_delivery, smtp_server
@@ -279,7 +280,7 @@ def test_an_email_whose_worker_was_killed_while_sending_is_sent_again_once(consu
     handler = StallingSmtpHandler()
     delivery = queue_delivery()
     with smtp_server(handler) as (host, port):
-        enqueue([delivery.pk])
+        queue_deliveries([delivery.pk])
         first = consumers(STUDENTFLOW_TEST_SMTP=f"{host}:{port}")
         wait_for(handler.arrived.is_set, "the message to reach the server", consumer=first)
         first.kill()

@@ -22,7 +22,9 @@ document.addEventListener("submit", (event) => {
 
 // ---- Live grids (register, gradebook): what is typed is what is saved -------------------------------------
 // Shared by static/js/register.js and static/js/gradebook.js; both work through the markup below, so neither
-// imports this file (a second import would run it twice under hashed static names).
+// imports this file (a second import would run it twice under hashed static names). How they save (send, queue,
+// retry, say, keep what is typed) is their one module, static/js/live_grid.js, which marks work not saved yet
+// data-unsaved for the leave guard below.
 
 // A field marked data-select-on-focus (a prefilled number in a grid: minutes late, a mark) has its content
 // selected whenever it gains focus (a click, a tap, Tab, a keyboard shortcut, or htmx moving focus into a row it

@@ -1,7 +1,9 @@
 """The live grids (the register and the gradebook) keep what a person types: a prefilled number is replaced by
 what is typed whichever way the field got focus, a save that lands late does not overwrite the field, every
 row and cell says saving / saved / refused, leaving with work not saved asks first (full and htmx navigation),
-and marking a register or having a mark refused logs nothing in the browser's console."""
+marking a register or having a mark refused logs nothing in the browser's console, and (one mechanism for
+both grids, static/js/live_grid.js) a save that does not arrive is retried until it lands while one refused
+for good (403) is said and not retried."""
 
 from __future__ import annotations
 
@@ -494,3 +496,72 @@ def test_escape_on_a_refused_cell_brings_back_the_saved_mark(page, login, teache
     page.wait_for_url(f"**{reverse('exams:gradebook_list')}")
     assert dialogs == []
     assert score_of(quiz, school.child) == Decimal(11)
+
+
+def test_a_cell_whose_save_does_not_arrive_is_said_and_retried_until_it_lands(
+    page, login, teacher, school, quiz
+):
+    login(page, teacher)
+    page.goto(reverse("exams:gradebook", args=[school.offering.pk]))
+    calls = {"count": 0}
+
+    def first_lost(route):
+        calls["count"] += 1
+        if calls["count"] == 1:
+            route.abort("internetdisconnected")  # the connection drops
+        else:
+            route.continue_()
+
+    page.route("**/cell/", first_lost)
+    field = page.locator(f"#m-{school.child.pk}-{quiz.pk}")
+    cell = page.locator(f"#c-{quiz.pk}-{school.child.pk}")
+    field.click()
+    field.press_sequentially("17", delay=80)
+    page.keyboard.press("Enter")
+    expect(cell.locator(".gb-status")).to_have_text("Not saved (no connection) — retrying")
+    expect(cell).to_have_attribute("data-unsaved", "")
+    expect(page.locator("#gb-live")).to_contain_text("Parent, Sam · Quiz A: Not saved (no connection)")
+    expect(field).to_have_value("17")  # what was typed stays while it is retried
+    # It lands without the person doing anything.
+    expect(cell.locator(".gb-status")).to_have_text("Saved")
+    expect(page.locator(f"#avg-{school.child.pk}")).to_contain_text("85.0%")
+    expect(cell).not_to_have_attribute("data-unsaved", "")
+    assert score_of(quiz, school.child) == Decimal(17)
+    assert calls["count"] == 2
+    page.reload()
+    expect(page.locator(f"#m-{school.child.pk}-{quiz.pk}")).to_have_value("17")
+
+
+def test_a_save_refused_for_good_is_said_not_retried_and_leaving_asks(
+    page,
+    login,
+    teacher,
+    school,
+    register,
+):
+    login(page, teacher)
+    page.goto(f"/attendance/registers/{register.pk}/")
+    calls = {"count": 0}
+
+    def forbidden(route):
+        calls["count"] += 1
+        route.fulfill(status=403, body="Forbidden")  # the session ended elsewhere, say
+
+    page.route("**/mark/", forbidden)
+    page.keyboard.press("a")  # Sam absent
+    row = page.locator(f"#row-{school.child.pk}")
+    expect(row.locator(".register-state")).to_have_text("Not saved.")
+    expect(page.locator("#register-live")).to_contain_text("Sam Parent: Not saved.")
+    expect(row).to_have_attribute("data-unsaved", "")
+    expect(page.get_by_role("group", name="Sam Parent").get_by_role("radio", name="Absent")).to_be_checked()
+    page.wait_for_timeout(2500)  # longer than the first retry's wait: none comes
+    assert calls["count"] == 1
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Registers").click()
+    for _attempt in range(20):
+        if dialogs:
+            break
+        page.wait_for_timeout(100)
+    assert dialogs == ["beforeunload"]
+    assert not AttendanceRecord.objects.filter(register=register, student=school.child).exists()

@@ -7,6 +7,7 @@ import datetime
 
 from huey.contrib.djhuey import db_periodic_task
 
+from modules.attendance.patterns import weekly_digest_send
 from tasks.clock import school_time
 
 # When the digest goes out, in the school's time zone (settings.TIME_ZONE): Monday 07:00.
@@ -21,6 +22,4 @@ def monday_morning(timestamp: datetime.datetime) -> bool:
 
 @db_periodic_task(monday_morning)
 def attendance_weekly_digest() -> int:
-    from modules.attendance.patterns import weekly_digest_send
-
     return weekly_digest_send().new

@@ -7,6 +7,7 @@ import datetime
 
 from huey.contrib.djhuey import db_periodic_task
 
+from modules.fees.reminders import send_due_reminders
 from tasks.clock import school_time
 
 # When reminders go out, in the school's time zone (settings.TIME_ZONE): every day at 07:00.
@@ -21,6 +22,4 @@ def every_morning(timestamp: datetime.datetime) -> bool:
 
 @db_periodic_task(every_morning)
 def fees_send_reminders() -> int:
-    from modules.fees.reminders import send_due_reminders
-
     return send_due_reminders()

@@ -10,12 +10,11 @@ from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task
 
 from modules.core.health import worker_heartbeat_record
+from modules.core.jobs import jobs_sweep
 
 
 @db_periodic_task(crontab(minute="*"))
 def sweep_jobs() -> int:
-    from modules.core.jobs import jobs_sweep
-
     result = jobs_sweep()
     return result.restarted + result.failed
 

@@ -16,17 +16,18 @@ import datetime
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from modules.accounts.services import invitations_recover
+from modules.attendance.notices import registers_notices_recover
+from modules.attendance.patterns import weekly_digest_send
+from modules.exams.publishing import assessments_notices_recover, terms_notices_recover
+from modules.fees.notices import invoices_notices_recover
+from modules.fees.reminders import send_due_reminders
 from tasks import attendance_reports, fees_reminders
 from tasks.clock import school_time
 
 
 @db_periodic_task(crontab(minute="*"))
 def sweep_lost_fanouts() -> int:
-    from modules.accounts.services import invitations_recover
-    from modules.attendance.notices import registers_notices_recover
-    from modules.exams.publishing import assessments_notices_recover, terms_notices_recover
-    from modules.fees.notices import invoices_notices_recover
-
     return (
         invitations_recover()
         + registers_notices_recover()
@@ -64,13 +65,9 @@ def digest_catch_up_time(timestamp: datetime.datetime) -> bool:
 
 @db_periodic_task(reminders_catch_up_time)
 def fees_reminders_catch_up() -> int:
-    from modules.fees.reminders import send_due_reminders
-
     return send_due_reminders()
 
 
 @db_periodic_task(digest_catch_up_time)
 def attendance_weekly_digest_catch_up() -> int:
-    from modules.attendance.patterns import weekly_digest_send
-
     return weekly_digest_send().new

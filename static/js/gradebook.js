@@ -101,7 +101,7 @@ function setUp(form, htmx) {
   // The plain-form submit (Enter in a cell) must never post the whole grid while the live grid is on.
   form.addEventListener("submit", (event) => event.preventDefault());
 
-// --- keyboard -------------------------------------------------------------------------------------------
+  // --- keyboard -----------------------------------------------------------------------------------------
   form.addEventListener("keydown", (event) => {
     const input = event.target;
     if (!input.matches(".gb-input") || event.ctrlKey || event.metaKey || event.altKey) return;
@@ -177,6 +177,12 @@ function setUp(form, htmx) {
     });
   });
 
+  // "Save mine" (live_grid.js resends the cell): the person goes on typing where they were.
+  form.addEventListener("click", (event) => {
+    const button = event.target.closest(".gb-overwrite");
+    if (button) cellOf(button).querySelector(".gb-input").focus();
+  });
+
   // --- fill down ------------------------------------------------------------------------------------------
   // Copies the value of the column's selected cell (or its first filled cell) to the empty cells below it;
   // with Shift held, to every cell below it.
@@ -184,12 +190,6 @@ function setUp(form, htmx) {
   form.addEventListener("focusin", (event) => {
     if (event.target.matches(".gb-input")) lastFocused = event.target;
   });
-  // "Save mine" (live_grid.js resends the cell): the person goes on typing where they were.
-  form.addEventListener("click", (event) => {
-    const button = event.target.closest(".gb-overwrite");
-    if (button) cellOf(button).querySelector(".gb-input").focus();
-  });
-
   form.addEventListener("click", (event) => {
     const button = event.target.closest(".gb-fill");
     if (!button) return;

@@ -81,7 +81,8 @@ export function liveGrid(form, htmx, grid) {
     const icon = document.createElement("i");
     icon.className = `bi ${iconName}`;
     icon.setAttribute("aria-hidden", "true");
-    span.append(icon, ` ${message || words[`msg${kind[0].toUpperCase()}${kind.slice(1)}`]}`);
+    const said = message || words[`msg${kind[0].toUpperCase()}${kind.slice(1)}`] || "";
+    span.append(icon, ` ${said}`);
     slot.replaceChildren(span);
   }
 

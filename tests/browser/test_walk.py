@@ -37,6 +37,10 @@ from pytest_django.live_server_helper import LiveServer
 from modules.accounts import demo
 from modules.demo.seed import demo_school_seed
 
+# Marked so that pytest-django creates the test database even when the walk runs alone; each role's walk runs
+# inside a rolled-back transaction on top of the school that demo_server committed once for the module.
+pytestmark = pytest.mark.django_db
+
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 SIZES = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 MAX_DEPTH = 2

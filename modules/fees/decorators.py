@@ -7,5 +7,5 @@ from modules.fees.models import fee_staff
 
 # Fee pages of the office: the bursar and administrators (403 for anyone else signed in; visitors go to log
 # in). Kept as a name because some thirty views carry it; the family's pages use
-# `@role_required(rules.is_guardian)`.
+# `@role_required(accounts.rules.is_guardian)`.
 fee_staff_required = role_required(fee_staff)

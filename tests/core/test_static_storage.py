@@ -1,4 +1,4 @@
-"""Production's static files: a JavaScript module imports its neighbour by the hashed name collectstatic gave it."""
+"""Production's static files: a JavaScript module imports its neighbour by the name collectstatic gave it."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_collectstatic_rewrites_module_imports_to_hashed_names(tmp_path):
     env = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings.production",
@@ -29,7 +31,7 @@ def test_collectstatic_rewrites_module_imports_to_hashed_names(tmp_path):
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    registers = [p for p in (tmp_path / "js").glob("register.*.js")]
+    registers = list((tmp_path / "js").glob("register.*.js"))
     assert registers, sorted(p.name for p in (tmp_path / "js").iterdir())
     imported = re.findall(r'from\s+"\./(live_grid[^"]*)"', registers[0].read_text())
     assert imported and re.fullmatch(r"live_grid\.[0-9a-f]{12}\.js", imported[0]), imported

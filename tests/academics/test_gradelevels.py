@@ -11,7 +11,8 @@ def test_it_lists_grade_levels_with_their_use(office, school):
     f.GradeLevelFactory(name="Grade 8", order=8)
     response = office.get(reverse("academics:gradelevel_list"))
     page = response.content.decode()
-    assert "Grade 7" in page and "Grade 8" in page
+    assert "Grade 7" in page
+    assert "Grade 8" in page
     unused = GradeLevel.objects.get(name="Grade 8")
     used = school.section.grade_level
     assert reverse("academics:gradelevel_delete", args=[unused.pk]) in page

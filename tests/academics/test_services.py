@@ -110,4 +110,5 @@ def test_the_teacher_home_shows_a_lesson_the_office_timetabled(school, admin, te
         section=school.section, weekday=today, period=period, offering=school.offering, room=None, by=admin
     )
     page = as_user(teacher).get(reverse("home")).content.decode()
-    assert "Mathematics" in page and "Period 1" in page
+    assert "Mathematics" in page
+    assert "Period 1" in page

@@ -105,7 +105,8 @@ def test_it_answers_htmx_with_the_slot_form(office, school):
     period = f.PeriodFactory()
     response = office.get(_slot(school.section, 0, period), headers={"HX-Request": "true"})
     page = response.content.decode()
-    assert 'name="offering"' in page and "<html" not in page
+    assert 'name="offering"' in page
+    assert "<html" not in page
 
 
 def test_it_answers_404_outside_the_school_week_or_for_unknown_rows(office, school):

@@ -42,7 +42,8 @@ def test_it_refuses_the_admin_login_to_a_signed_in_family_member(as_user, guardi
 def test_it_sends_the_admin_logout_to_the_portal_sign_out(as_user, admin, settings):
     settings.STUDENTFLOW_REQUIRE_STAFF_MFA = False
     response = as_user(admin).post("/admin/logout/")
-    assert response.status_code == 302 and response.url == reverse("account_logout")
+    assert response.status_code == 302
+    assert response.url == reverse("account_logout")
 
 
 def test_it_asks_an_enrolled_administrator_for_the_code_after_the_password(client, admin, password, enrol):
@@ -56,7 +57,8 @@ def test_it_asks_an_enrolled_administrator_for_the_code_after_the_password(clien
     assert response.status_code == 200
     assert "Incorrect code." in response.content.decode()
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
-    assert response.status_code == 302 and response.url == "/admin/"
+    assert response.status_code == 302
+    assert response.url == "/admin/"
     assert client.get("/admin/").status_code == 200
     export = client.get(EXPORT)
     assert export.status_code == 200
@@ -77,7 +79,8 @@ def test_it_sends_a_session_that_skipped_mfa_to_type_the_code(as_user, admin, en
     page = client.get(response.url)
     assert page.status_code == 200
     response = client.post(f"{REAUTH}?next=/admin/", {"code": totp_code(secret)})
-    assert response.status_code == 302 and response.url == "/admin/"
+    assert response.status_code == 302
+    assert response.url == "/admin/"
     assert client.get("/admin/").status_code == 200
     assert client.get(EXPORT).status_code == 200
 
@@ -114,4 +117,5 @@ def test_it_asks_any_login_that_may_open_the_admin_for_mfa(as_user, guardian):
     guardian.is_staff = True
     guardian.save()
     response = as_user(guardian).get("/admin/")
-    assert response.status_code == 302 and response.url.startswith(reverse("mfa_activate_totp"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("mfa_activate_totp"))

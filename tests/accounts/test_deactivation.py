@@ -21,7 +21,8 @@ def signed_in(user, password) -> Client:
     """A browser of its own, signed in through the portal's sign-in form."""
     browser = Client()
     response = browser.post(reverse("account_login"), {"login": user.email, "password": password})
-    assert response.status_code == 302 and response.url == HOME
+    assert response.status_code == 302
+    assert response.url == HOME
     assert browser.get(INBOX).status_code == 200
     return browser
 
@@ -134,7 +135,8 @@ def test_it_keeps_the_login_of_a_teacher_who_is_also_a_parent(office, school, te
     assert locked_out(browser)
     browser = signed_in(teacher, password)
     teacher.refresh_from_db()
-    assert teacher.is_active and teacher.roles == ["guardian"]
+    assert teacher.is_active
+    assert teacher.roles == ["guardian"]
     assert "My sections" not in browser.get(HOME).content.decode()
 
 
@@ -149,7 +151,8 @@ def test_it_ends_sessions_kept_in_the_cache(settings, office, school, admin, tea
     assert other_node.get(INBOX).status_code == 200
     assert not Session.objects.exists()  # nothing in the database to delete
     office_edit(office, reverse("people:staff_edit", args=[school.teacher_staff.pk]), is_active=None)
-    assert locked_out(browser) and locked_out(other_node)
+    assert locked_out(browser)
+    assert locked_out(other_node)
 
 
 def test_it_does_not_end_sessions_when_nothing_about_access_changed(office, school, teacher, password):

@@ -34,7 +34,8 @@ def test_it_invites_new_staff_by_email_with_a_set_password_link(
     with django_capture_on_commit_callbacks(execute=True):
         response = as_user(admin).post(reverse("people:staff_create"), staff_form())
     staff = Staff.objects.get(staff_number="S-9001")
-    assert response.status_code == 302 and response.url == reverse("people:staff_detail", args=[staff.pk])
+    assert response.status_code == 302
+    assert response.url == reverse("people:staff_detail", args=[staff.pk])
     assert not staff.user.has_usable_password()
     assert staff.user.groups.filter(name="Teachers").exists()
     assert len(mail.outbox) == 1
@@ -54,7 +55,8 @@ def test_it_invites_new_staff_by_email_with_a_set_password_link(
     response = client.post(
         reverse("account_login"), {"login": "nora.newhire@school.test", "password": "nora-chooses-this-1"}
     )
-    assert response.status_code == 302 and response.url == reverse("home")
+    assert response.status_code == 302
+    assert response.url == reverse("home")
 
 
 def test_it_invites_in_the_persons_language(as_user, admin, school, django_capture_on_commit_callbacks):

@@ -9,7 +9,8 @@ pytestmark = pytest.mark.django_db
 def test_it_saves_a_signed_in_users_language(as_user, guardian, school):
     client = as_user(guardian)
     response = client.post(reverse("set_language"), {"language": "es", "next": reverse("home")})
-    assert response.status_code == 302 and response.url == reverse("home")
+    assert response.status_code == 302
+    assert response.url == reverse("home")
     guardian.refresh_from_db()
     assert guardian.language == "es"
     page = client.get(reverse("home"))

@@ -49,7 +49,8 @@ def test_it_walks_a_teacher_through_enrolment_after_signing_in(client, teacher, 
     # Sign in, confirm the password, scan the secret, type the current code: then every page opens.
     response = client.post(reverse("account_login"), {"login": teacher.email, "password": password})
     response = client.get(response.url)
-    assert response.status_code == 302 and response.url.startswith(ACTIVATE)
+    assert response.status_code == 302
+    assert response.url.startswith(ACTIVATE)
     # allauth asks for the password again before adding an authenticator.
     response = client.get(ACTIVATE)
     assert response.url.startswith(reverse("account_reauthenticate"))

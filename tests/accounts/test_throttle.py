@@ -28,7 +28,8 @@ def test_it_takes_no_password_at_the_admin_login(client, admin, password):
     for _ in range(30):
         client.post("/admin/login/", {"username": admin.email, "password": "wrong-password-x"})
     response = client.post("/admin/login/", {"username": admin.email, "password": password})
-    assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
     assert "_auth_user_id" not in client.session
     assert client.get("/admin/").status_code == 302
 
@@ -50,7 +51,8 @@ def test_it_locks_an_address_that_tries_many_accounts(client, teacher, other_tea
     assert "_auth_user_id" not in client.session
     # Another address is not held up by this one.
     response = portal_login(client, other_teacher.email, password, ip="10.9.9.9")
-    assert response.status_code == 302 and "_auth_user_id" in client.session
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
 
 
 def test_it_says_the_same_for_an_account_that_does_not_exist(client, teacher):

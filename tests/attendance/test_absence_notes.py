@@ -64,7 +64,8 @@ def note_for(student, by, *, start=3, end=2, with_file=False) -> AbsenceNote:
 
 def test_it_lets_a_guardian_send_a_note_with_a_document(as_user, guardian, school, media):
     page = as_user(guardian).get(create_url(school.child))
-    assert page.status_code == 200 and "Absence note for Sam Parent" in page.content.decode()
+    assert page.status_code == 200
+    assert "Absence note for Sam Parent" in page.content.decode()
     response = as_user(guardian).post(
         create_url(school.child),
         {
@@ -85,7 +86,8 @@ def test_it_lets_a_guardian_send_a_note_with_a_document(as_user, guardian, schoo
         "doctor.pdf",
     )
     # Stored privately under a random name, not the one the family gave it.
-    assert note.file.name.startswith("absence-notes/") and "doctor" not in note.file.name
+    assert note.file.name.startswith("absence-notes/")
+    assert "doctor" not in note.file.name
     assert (media / note.file.name).read_bytes() == PDF
 
 
@@ -144,7 +146,8 @@ def test_it_lists_pending_notes_for_the_childs_teachers_and_the_office(
     note_for(school.child, guardian)
     for user in (teacher, admin):
         text = as_user(user).get(NOTES).content.decode()
-        assert "1 note waiting for an answer" in text and "Sam Parent" in text
+        assert "1 note waiting for an answer" in text
+        assert "Sam Parent" in text
     assert "Sam Parent" not in as_user(other_teacher).get(NOTES).content.decode()
     for user in (guardian, other_guardian):
         assert as_user(user).get(NOTES).status_code == 403
@@ -173,7 +176,8 @@ def test_it_excuses_the_absences_when_the_teacher_accepts(
     assert AttendanceRecord.objects.get(pk=late.pk).status == "late"
     events = AuditEvent.objects.filter(action="attendance.excuse").order_by("object_id")
     assert [event.object_id for event in events] == [str(covered.pk), str(also.pk)]
-    assert events[0].before["status"] == "absent" and events[0].after["status"] == "excused"
+    assert events[0].before["status"] == "absent"
+    assert events[0].after["status"] == "excused"
     assert events[0].actor == teacher
     note.refresh_from_db()
     assert (note.status, note.decided_by, note.decision_note) == ("accepted", teacher, "Get well soon.")

@@ -59,7 +59,8 @@ def test_it_saves_an_absence_and_answers_the_row_and_the_counters(as_user, teach
     response = as_user(teacher).post(mark_url(register), row_data(school.child, "absent"), headers=HTMX)
     assert response.status_code == 200
     record = AttendanceRecord.objects.get(register=register, student=school.child)
-    assert record.status == "absent" and record.marked_by == teacher
+    assert record.status == "absent"
+    assert record.marked_by == teacher
     register.refresh_from_db()
     assert register.state == "in_progress"
     page = response.content.decode()
@@ -67,7 +68,8 @@ def test_it_saves_an_absence_and_answers_the_row_and_the_counters(as_user, teach
     assert " checked" in radio(page, school.child, "absent")
     assert "Saved" in page
     assert 'id="register-counters" hx-swap-oob="innerHTML"' in page
-    assert 'data-count="absent">1<' in page and 'data-count="present">0<' in page
+    assert 'data-count="absent">1<' in page
+    assert 'data-count="present">0<' in page
     assert 'data-count="unmarked">0<' in page
     # The saved values travel with the row, so that a whole-page save does not write it again.
     assert f'name="initial-s{school.child.pk}-status" value="absent"' in page
@@ -194,7 +196,8 @@ def test_it_lets_the_office_correct_after_the_cut_off_only_with_a_reason(as_user
     assert AttendanceRecord.objects.get(register=old).status == "excused"
     event = AuditEvent.objects.get(action="attendance.change")
     assert event.reason == "Parent phoned"
-    assert event.before["status"] == "absent" and event.after["status"] == "excused"
+    assert event.before["status"] == "absent"
+    assert event.after["status"] == "excused"
 
 
 @pytest.mark.parametrize("persona", ["other_teacher", "guardian", "student", "bursar"])

@@ -43,16 +43,20 @@ def march(school, teacher):
 
 def test_it_builds_codes_and_totals(march):
     register = monthly_register(section=march, month=d(1), mode="daily")
-    assert len(register.days) == 31 and register.school_days == 20  # 21 weekdays less the holiday
+    assert len(register.days) == 31
+    assert register.school_days == 20
     amy, bob = register.lines
     assert bob.codes[10:13] == ["A", "E", "L"]  # 11–13 March
-    assert bob.codes[8] == "—" and bob.codes[9] == "—"  # the weekend of 9–10 March
-    assert bob.codes[27] == "" and bob.codes[28] == "—"  # nothing recorded on the 28th; the holiday
+    assert bob.codes[8] == "—"
+    assert bob.codes[9] == "—"
+    assert bob.codes[27] == ""
+    assert bob.codes[28] == "—"
     assert (bob.present, bob.late, bob.absent, bob.excused) == (16, 1, 1, 1)
     assert (amy.present, amy.absent) == (19, 0)
     day_11 = register.days[10]
     assert (day_11.present, day_11.absent) == (1, 1)
-    assert register.days[28].closure == "Spring holiday" and not register.days[28].open
+    assert register.days[28].closure == "Spring holiday"
+    assert not register.days[28].open
 
 
 def test_it_downloads_the_pdf(march, admin, as_user):
@@ -62,9 +66,11 @@ def test_it_downloads_the_pdf(march, admin, as_user):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="register-P7A-2024-03.pdf"'
-    assert response.content.startswith(b"%PDF-") and len(response.content) > 5000
+    assert response.content.startswith(b"%PDF-")
+    assert len(response.content) > 5000
     event = AuditEvent.objects.get(action="attendance.register_export")
-    assert event.actor == admin and event.object_id == str(march.pk)
+    assert event.actor == admin
+    assert event.object_id == str(march.pk)
     assert event.after == {"month": "2024-03", "format": "pdf", "students": 2}
 
 
@@ -109,13 +115,20 @@ def test_it_downloads_the_xlsx_with_codes_and_totals(march, teacher, as_user):
     header, amy, bob, present, absent = rows
     assert header[:4] == ["Student", "Admission number", "1 Fr", "2 Sa"]
     assert header[-5:] == ["P", "L", "A", "E", "Attendance rate (%)"]
-    assert amy[0] == "Able, Amy" and bob[0] == "Brook, Bob"
+    assert amy[0] == "Able, Amy"
+    assert bob[0] == "Brook, Bob"
     assert bob[2 + 10 : 2 + 13] == ["A", "E", "L"]
-    assert bob[2 + 8] == "—" and bob[2 + 27] in ("", None)
+    assert bob[2 + 8] == "—"
+    assert bob[2 + 27] in ("", None)
     # The rate counts the excused day as missed: 17 of 19 attended.
-    assert bob[-5:] == [16, 1, 1, 1, 89.5] and amy[-5:] == [19, 0, 0, 0, 100]
-    assert present[0] == "Present (P + L)" and present[2 + 10] == 1 and present[2 + 8] == "—"
-    assert absent[0] == "Absent (A + E)" and absent[2 + 10] == 1 and absent[-3:-1] == [1, 1]
+    assert bob[-5:] == [16, 1, 1, 1, 89.5]
+    assert amy[-5:] == [19, 0, 0, 0, 100]
+    assert present[0] == "Present (P + L)"
+    assert present[2 + 10] == 1
+    assert present[2 + 8] == "—"
+    assert absent[0] == "Absent (A + E)"
+    assert absent[2 + 10] == 1
+    assert absent[-3:-1] == [1, 1]
     assert AuditEvent.objects.filter(action="attendance.register_export", actor=teacher).count() == 1
 
 

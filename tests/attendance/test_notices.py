@@ -59,14 +59,16 @@ def test_it_tells_the_guardians_of_absent_students_only(
     submit(register, teacher, django_capture_on_commit_callbacks)
 
     titles = absence_titles(guardian)
-    assert len(titles) == 1 and titles[0].startswith("Sam was absent on")
+    assert len(titles) == 1
+    assert titles[0].startswith("Sam was absent on")
     for _kid, user in classmates.values():
         assert absence_titles(user) == []
     assert [message.to for message in mailoutbox] == [["parent@school.test"]]
     assert "Sam Parent was marked absent without an excuse" in mailoutbox[0].body
     assert f"/attendance/children/{school.child.pk}/" in mailoutbox[0].body
     sms = Delivery.objects.get(channel="sms")
-    assert sms.address == "+1 555 0100" and "Sam was absent" in sms.body_text
+    assert sms.address == "+1 555 0100"
+    assert "Sam was absent" in sms.body_text
     record = AttendanceRecord.objects.get(register=register, student=school.child)
     assert record.absence_notified_at is not None
     assert Register.objects.get(pk=register.pk).notified_at is not None
@@ -80,7 +82,8 @@ def test_it_sends_nothing_for_marks_toggled_before_submitting(
     assert absence_titles(guardian) == []  # marking alone tells nobody
     mark(register, school.child, "present", teacher)
     submit(register, teacher, django_capture_on_commit_callbacks)
-    assert absence_titles(guardian) == [] and mailoutbox == []
+    assert absence_titles(guardian) == []
+    assert mailoutbox == []
     assert not Delivery.objects.exists()
 
 
@@ -123,7 +126,8 @@ def test_it_sends_nothing_when_a_notified_absence_becomes_excused(
     submit(register, teacher, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         mark(register, school.child, "excused", teacher, reason="Fever")
-    assert len(absence_titles(guardian)) == 1 and len(mailoutbox) == 1
+    assert len(absence_titles(guardian)) == 1
+    assert len(mailoutbox) == 1
 
 
 def test_it_does_not_correct_an_absence_nobody_was_told_about(
@@ -171,7 +175,8 @@ def test_it_follows_the_schools_choice_not_to_tell_guardians(
     policy.save()
     mark(register, school.child, "absent", teacher)
     submit(register, teacher, django_capture_on_commit_callbacks)
-    assert absence_titles(guardian) == [] and mailoutbox == []
+    assert absence_titles(guardian) == []
+    assert mailoutbox == []
     assert AttendanceRecord.objects.get(student=school.child).absence_notified_at is None
 
 

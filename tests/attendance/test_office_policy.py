@@ -31,7 +31,8 @@ def test_it_switches_the_school_to_per_lesson_registers_and_audits_it(as_user, a
         "12.5",
     )
     event = AuditEvent.objects.get(action="attendance.policy")
-    assert event.before["mode"] == "daily" and event.after["mode"] == "lesson"
+    assert event.before["mode"] == "daily"
+    assert event.after["mode"] == "lesson"
 
 
 def test_it_refuses_an_absurd_threshold_and_keeps_the_rules(as_user, admin, school):

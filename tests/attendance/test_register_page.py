@@ -72,8 +72,11 @@ def test_it_shows_the_saved_marks(as_user, teacher, school):
     assert checked(page, school.child, "absent")
     assert checked(page, late, "late")
     assert checked(page, excused, "excused")
-    assert 'value="12"' in page and 'value="Sports day"' in page and 'value="Dentist?"' in page
-    assert 'data-count="absent">1<' in page and 'data-count="late">1<' in page
+    assert 'value="12"' in page
+    assert 'value="Sports day"' in page
+    assert 'value="Dentist?"' in page
+    assert 'data-count="absent">1<' in page
+    assert 'data-count="late">1<' in page
     assert 'data-count="unmarked">0<' in page
     assert "In progress" in page
 
@@ -93,7 +96,8 @@ def test_it_loads_the_script_with_the_nonce_and_has_no_inline_script(as_user, te
     page = response.content.decode()
     assert "js/register.js" in page
     assert 'nonce="' in page.split("js/register.js")[1][:40]
-    assert " onclick=" not in page and " onchange=" not in page
+    assert " onclick=" not in page
+    assert " onchange=" not in page
     # Without JavaScript it is a plain form with a real action and a save button.
     assert f'action="{reverse("attendance:register_save", args=[register.pk])}"' in page
     assert 'name="action" value="save"' in page
@@ -162,7 +166,8 @@ def test_it_asks_the_office_for_a_reason_on_a_submitted_register_after_the_cut_o
     )
     page = as_user(admin).get(page_url(register)).content.decode()
     assert "Reason for the change" in page
-    assert 'name="change_reason"' in page and "required" in page
+    assert 'name="change_reason"' in page
+    assert "required" in page
     assert "Submit changes" in page
 
 
@@ -208,5 +213,6 @@ def test_its_counters_add_up_to_the_class_before_during_and_after_marking(as_use
     assert counters() == {"present": 0, "absent": 0, "late": 0, "excused": 0, "unmarked": 25}
     f.AttendanceRecordFactory(register=register, student=school.child, status="absent")
     shown = counters()
-    assert shown["absent"] == 1 and shown["unmarked"] == 24
+    assert shown["absent"] == 1
+    assert shown["unmarked"] == 24
     assert sum(shown.values()) == 25

@@ -90,7 +90,8 @@ def test_it_submits_saving_unmarked_students_present_and_tells_the_guardians(
     assert "The register is submitted: 1 present, 1 absent, 0 late, 0 excused." in page
     assert "Submitted by Tom Teach" in page
     register.refresh_from_db()
-    assert register.state == "submitted" and register.submitted_by == teacher
+    assert register.state == "submitted"
+    assert register.submitted_by == teacher
     marks = dict(
         AttendanceRecord.objects.filter(register=register).values_list("student__first_name", "status")
     )
@@ -248,7 +249,8 @@ def test_a_stale_page_does_not_submit_over_a_colleagues_mark(teacher, admin, sch
     )
     page = response.content.decode()
     assert response.status_code == 409
-    assert "No row was saved." in page and "The register is not submitted yet." in page
+    assert "No row was saved." in page
+    assert "The register is not submitted yet." in page
     assert AttendanceRecord.objects.get(register=register, student=school.child).status == "absent"
     assert Register.objects.get(pk=register.pk).state == "in_progress"
     assert not mail.outbox

@@ -58,7 +58,8 @@ def test_a_guardian_pays_two_childrens_invoices_in_one_checkout(
     # Back from "Stripe": the return page says the payment will show soon, and records nothing itself.
     expect(page.get_by_role("status")).to_contain_text("It will appear on the fees page in a moment")
     checkout = CheckoutSession.objects.get()
-    assert checkout.amount == 800 and checkout.status == CheckoutStatus.OPEN
+    assert checkout.amount == 800
+    assert checkout.status == CheckoutStatus.OPEN
     assert not Payment.objects.exists()
 
     # Stripe's signed webhook arrives.

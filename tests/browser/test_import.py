@@ -94,7 +94,8 @@ def test_the_office_imports_the_valid_rows_then_the_corrected_rejected_ones(
     workbook = load_workbook(rejected)
     sheet = workbook.worksheets[0]
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert values[0][-1] == "Reason" and len(values) == 3
+    assert values[0][-1] == "Reason"
+    assert len(values) == 3
     reasons = {row[1]: row[-1] for row in values[1:]}
     assert reasons == {
         "Bart": "Date of birth '31/02/2010' is not a valid date (write it as YYYY-MM-DD or DD/MM/YYYY).",

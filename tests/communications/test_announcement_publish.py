@@ -43,7 +43,8 @@ def test_it_notifies_a_sections_students_and_guardians_in_app_and_by_email(
         "student@school.test",
     }
     notification = Notification.objects.get(recipient=guardian)
-    assert notification.title == "Sports day" and notification.url == f"/announcements/{item.pk}/"
+    assert notification.title == "Sports day"
+    assert notification.url == f"/announcements/{item.pk}/"
     emails = Delivery.objects.filter(channel="email", status=DeliveryStatus.QUEUED)
     assert set(emails.values_list("address", flat=True)) == {"parent@school.test", "student@school.test"}
     assert (result.notifications, result.deliveries) == (2, 2)
@@ -56,7 +57,8 @@ def test_it_reaches_a_guardian_without_a_login_by_email(admin, school):
     item = post(admin, audience=AudienceKind.OFFERING, offering=school.offering)
     announcement_publish(announcement_id=item.pk)
     delivery = Delivery.objects.get(guardian=parent)
-    assert delivery.address == "family1@example.test" and delivery.recipient_id is None
+    assert delivery.address == "family1@example.test"
+    assert delivery.recipient_id is None
 
 
 def test_it_skips_guardians_who_opted_out_of_notifications(admin, school, guardian):
@@ -99,15 +101,15 @@ def test_the_periodic_task_publishes_due_announcements_once(admin, school, guard
     due = post(admin, "Due", audience=AudienceKind.SECTION, section=school.section)
     later = post(admin, "Later", publish_at=timezone.now() + HOUR)
     every_minute = announcements_publish_due_task.task_class().validate_datetime
-    assert every_minute(datetime.datetime(2031, 5, 2, 10, 17)) and every_minute(
-        datetime.datetime(2031, 5, 2, 3, 1)
-    )
+    assert every_minute(datetime.datetime(2031, 5, 2, 10, 17))
+    assert every_minute(datetime.datetime(2031, 5, 2, 3, 1))
     announcements_publish_due_task()  # through the (immediate) queue, as the consumer runs it each minute
     assert announcements_publish_due_task.call_local() == 0  # nothing left to publish
     assert list(Notification.objects.filter(recipient=guardian).values_list("title", flat=True)) == ["Due"]
     due.refresh_from_db()
     later.refresh_from_db()
-    assert due.notified_at is not None and later.notified_at is None
+    assert due.notified_at is not None
+    assert later.notified_at is None
 
 
 def test_it_does_not_announce_what_expired_before_it_was_published(admin, school, guardian):

@@ -38,7 +38,8 @@ def test_it_shows_a_class_announcement_to_its_students_guardians_and_teacher(
     admin, school, guardian, other_guardian, student, teacher, other_teacher, bursar
 ):
     post(admin, "Maths test", audience=AudienceKind.OFFERING, offering=school.offering)
-    assert "Maths test" in titles(guardian) and "Maths test" in titles(student)
+    assert "Maths test" in titles(guardian)
+    assert "Maths test" in titles(student)
     assert "Maths test" in titles(teacher)
     assert titles(other_guardian) == titles(other_teacher) == titles(bursar) == set()
 
@@ -155,7 +156,8 @@ def test_the_home_card_lists_the_latest_with_a_link_to_all(admin, school, guardi
         {"home_announcements": announcements_for_home(guardian)},
     )
     assert html.index("Uniform rules") < html.index("Snow day")
-    assert f"/announcements/{pinned.pk}/" in html and 'href="/announcements/"' in html
+    assert f"/announcements/{pinned.pk}/" in html
+    assert 'href="/announcements/"' in html
     assert "Pinned" in html
     empty = render_to_string("communications/announcements/_home_card.html", {"home_announcements": []})
     assert "No announcements at the moment." in empty

@@ -87,7 +87,8 @@ def test_it_stores_valid_files_under_random_names(as_user, school, teacher):
     first, second = Announcement.objects.get().attachments.all()
     assert (first.filename, first.content_type, first.size) == ("Trip form.pdf", "application/pdf", len(PDF))
     assert (second.filename, second.content_type) == ("list.txt", "text/plain")
-    assert first.file.name.startswith("attachments/attachment/") and first.file.name.endswith(".pdf")
+    assert first.file.name.startswith("attachments/attachment/")
+    assert first.file.name.endswith(".pdf")
     assert "Trip" not in first.file.name
     with first.file.open("rb") as stored:
         assert stored.read() == PDF
@@ -120,7 +121,8 @@ def test_it_refuses_a_bad_file_and_creates_nothing(as_user, school, teacher, upl
     response = as_user(teacher).post(CREATE, form_data(school.section, attachments=[pdf(), upload]))
     assert response.status_code == 200
     assert message in response.content.decode()
-    assert not Announcement.objects.exists() and not Attachment.objects.exists()
+    assert not Announcement.objects.exists()
+    assert not Attachment.objects.exists()
 
 
 def test_it_refuses_a_file_over_the_size_limit(as_user, school, teacher, settings):
@@ -128,7 +130,8 @@ def test_it_refuses_a_file_over_the_size_limit(as_user, school, teacher, setting
     response = as_user(teacher).post(CREATE, form_data(school.section, attachments=[pdf()]))
     assert "Trip form.pdf is too large (" in response.content.decode()
     assert "The limit is 50" in response.content.decode()
-    assert not Announcement.objects.exists() and not Attachment.objects.exists()
+    assert not Announcement.objects.exists()
+    assert not Attachment.objects.exists()
 
 
 def test_it_adds_and_removes_files_when_editing(as_user, school, teacher):
@@ -205,7 +208,8 @@ def test_it_serves_a_message_file_to_the_threads_participants_only(
 ):
     attachment = message_with_file(teacher, guardian)
     response = as_user(guardian).get(download(attachment))
-    assert response.status_code == 200 and 'filename="Signed form.pdf"' in response["Content-Disposition"]
+    assert response.status_code == 200
+    assert 'filename="Signed form.pdf"' in response["Content-Disposition"]
     assert as_user(teacher).get(download(attachment)).status_code == 200
     assert as_user(other_guardian).get(download(attachment)).status_code == 404
     assert as_user(admin).get(download(attachment)).status_code == 404  # not a participant

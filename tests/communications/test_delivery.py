@@ -50,7 +50,8 @@ def test_it_sends_once_when_the_task_runs_twice():
 
     assert len(mail.outbox) == 1
     delivery.refresh_from_db()
-    assert delivery.attempts == 1 and delivery.attempt_log.count() == 1
+    assert delivery.attempts == 1
+    assert delivery.attempt_log.count() == 1
 
 
 def test_it_leaves_a_delivery_another_worker_is_sending_alone():
@@ -92,7 +93,8 @@ def test_it_fails_an_email_without_an_address_without_trying():
     assert mail.outbox == []
     delivery.refresh_from_db()
     assert delivery.last_error == "No email address on file."
-    assert delivery.attempts == 0 and not delivery.attempt_log.exists()
+    assert delivery.attempts == 0
+    assert not delivery.attempt_log.exists()
 
 
 def test_it_fails_an_invalid_address_at_once():

@@ -33,11 +33,13 @@ def test_an_email_left_sending_is_sent_again_once_with_the_same_message_id(
     with django_capture_on_commit_callbacks(execute=True):
         send_overdue_deliveries.call_local()
     delivery.refresh_from_db()
-    assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 2
+    assert delivery.status == DeliveryStatus.SENT
+    assert delivery.attempts == 2
     assert len(mail.outbox) == 1
     assert mail.outbox[0].extra_headers["Message-ID"] == delivery_message_id(delivery) == delivery.provider_id
     lost, sent = delivery.attempt_log.order_by("pk")
-    assert not lost.succeeded and "stopped before the provider confirmed it" in lost.error
+    assert not lost.succeeded
+    assert "stopped before the provider confirmed it" in lost.error
     assert sent.succeeded
     # Run again: nothing more goes out.
     with django_capture_on_commit_callbacks(execute=True):
@@ -54,7 +56,8 @@ def test_a_send_still_within_its_lease_or_confirmed_is_left_alone(django_capture
         assert send_overdue_deliveries.call_local() == 0
     sending.refresh_from_db()
     confirmed.refresh_from_db()
-    assert sending.status == DeliveryStatus.SENDING and confirmed.status == DeliveryStatus.SENT
+    assert sending.status == DeliveryStatus.SENDING
+    assert confirmed.status == DeliveryStatus.SENT
     assert not mail.outbox
 
 
@@ -65,7 +68,8 @@ def test_a_delivery_left_sending_before_leases_existed_is_recovered(django_captu
     with django_capture_on_commit_callbacks(execute=True):
         send_overdue_deliveries.call_local()
     delivery.refresh_from_db()
-    assert delivery.status == DeliveryStatus.SENT and len(mail.outbox) == 1
+    assert delivery.status == DeliveryStatus.SENT
+    assert len(mail.outbox) == 1
 
 
 def test_the_last_attempt_lost_fails_the_delivery(settings, django_capture_on_commit_callbacks):
@@ -90,4 +94,5 @@ def test_a_digest_left_sending_goes_out_again_as_one_digest(django_capture_on_co
     assert first.status == second.status == DeliveryStatus.SENT
     assert first.attempts == second.attempts == 2
     assert len(mail.outbox) == 1
-    assert "Sam was absent" in mail.outbox[0].body and "Fees due" in mail.outbox[0].body
+    assert "Sam was absent" in mail.outbox[0].body
+    assert "Fees due" in mail.outbox[0].body

@@ -37,7 +37,8 @@ def test_it_answers_204_while_nothing_changed_and_the_new_bell_when_something_di
     assert client.get(BELL, {"seen": f"{first.pk}-1"}).status_code == 204
     second = note(guardian, "Grades published")
     response = client.get(BELL, {"seen": f"{first.pk}-1"})
-    assert response.status_code == 200 and 'data-unread="2"' in response.content.decode()
+    assert response.status_code == 200
+    assert 'data-unread="2"' in response.content.decode()
     assert f"seen={second.pk}-2" in response.content.decode()
 
 
@@ -73,7 +74,8 @@ def test_it_lists_notifications_newest_first_and_marks_them_read(as_user, guardi
 def test_it_opens_a_notification_where_it_leads_and_marks_it_read(as_user, guardian, school):
     item = note(guardian, url=reverse("people:student_detail", args=[school.child.pk]))
     response = as_user(guardian).get(reverse("communications:notification_open", args=[item.pk]))
-    assert response.status_code == 302 and response.url == item.url
+    assert response.status_code == 302
+    assert response.url == item.url
     item.refresh_from_db()
     assert item.read_at is not None
 
@@ -117,7 +119,8 @@ def test_it_saves_each_kinds_channels(as_user, guardian, school):
     # A guardian sets only the kinds that can reach a guardian (not register reminders, for instance).
     stored = set(NotificationPreference.objects.filter(user=guardian).values_list("kind", flat=True))
     assert stored == {kind.key for kind in kinds_all() if "guardian" in kind.roles}
-    assert "register_reminder" not in stored and "Register reminder" not in page
+    assert "register_reminder" not in stored
+    assert "Register reminder" not in page
 
 
 def test_it_sends_visitors_to_sign_in(client, db):

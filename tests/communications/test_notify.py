@@ -40,7 +40,8 @@ def test_it_records_an_in_app_notification_and_queues_an_email_by_default(admin,
     email = Delivery.objects.get(recipient=guardian, channel="email")
     assert email.address == "parent@school.test"
     assert email.subject == "Sports day moved to Friday"
-    assert "Bring water and a hat." in email.body_text and "Bring water and a hat." in email.body_html
+    assert "Bring water and a hat." in email.body_text
+    assert "Bring water and a hat." in email.body_html
     assert "http://localhost:8000/announcements/1/" in email.body_text
     assert not Delivery.objects.filter(channel="sms").exists()  # announcements: no SMS unless chosen
     assert (result.notifications, result.deliveries) == (1, 1)
@@ -52,7 +53,8 @@ def test_it_never_notifies_the_same_event_twice(admin, guardian, school):
     notify(people, "announcement", {"announcement": item}, obj=item)
     again = notify(people, "announcement", {"announcement": item}, obj=item)
     assert (again.notifications, again.deliveries, again.skipped_duplicates) == (0, 0, 2)
-    assert Notification.objects.count() == 1 and Delivery.objects.count() == 1
+    assert Notification.objects.count() == 1
+    assert Delivery.objects.count() == 1
 
 
 def test_it_follows_each_persons_channel_choices(admin, guardian, school):
@@ -69,8 +71,10 @@ def test_it_follows_each_persons_channel_choices(admin, guardian, school):
     assert not Notification.objects.exists()
     assert Delivery.objects.get(channel="email").status == DeliveryStatus.DIGEST
     sms = Delivery.objects.get(channel="sms")
-    assert sms.address == "+1 555 0100" and sms.status == DeliveryStatus.QUEUED
-    assert "Sports day moved to Friday" in sms.body_text and len(sms.body_text) < 160
+    assert sms.address == "+1 555 0100"
+    assert sms.status == DeliveryStatus.QUEUED
+    assert "Sports day moved to Friday" in sms.body_text
+    assert len(sms.body_text) < 160
 
 
 def test_it_writes_in_each_recipients_language(admin, guardian, other_guardian, school):
@@ -102,7 +106,8 @@ def test_it_falls_back_to_english_for_an_unknown_language(admin, guardian, schoo
         url="/announcements/",
     )
     delivery = Delivery.objects.get(recipient=guardian)
-    assert delivery.language == "en" and "Open in the portal" in delivery.body_text
+    assert delivery.language == "en"
+    assert "Open in the portal" in delivery.body_text
 
 
 def test_it_reaches_a_guardian_without_a_login_by_email_and_logs_a_missing_phone(admin, school):
@@ -116,9 +121,11 @@ def test_it_reaches_a_guardian_without_a_login_by_email_and_logs_a_missing_phone
     )
     assert not Notification.objects.exists()  # no login, nothing in-app
     email = Delivery.objects.get(channel="email")
-    assert email.guardian == contact and email.status == DeliveryStatus.QUEUED
+    assert email.guardian == contact
+    assert email.status == DeliveryStatus.QUEUED
     sms = Delivery.objects.get(channel="sms")
-    assert sms.status == DeliveryStatus.FAILED and sms.last_error == "No phone number on file."
+    assert sms.status == DeliveryStatus.FAILED
+    assert sms.last_error == "No phone number on file."
     assert result.unreachable == ["Nora Nologin: No phone number on file."]
 
 

@@ -62,7 +62,8 @@ def test_it_sends_an_sms_through_twilio_and_keeps_the_sid():
     assert request["data"]["Body"] == delivery.body_text
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT
-    assert delivery.provider_id.startswith("SM") and len(delivery.provider_id) == 34
+    assert delivery.provider_id.startswith("SM")
+    assert len(delivery.provider_id) == 34
     assert delivery.attempt_log.get().succeeded
 
 
@@ -74,7 +75,8 @@ def test_it_fails_at_once_when_twilio_refuses_the_number():
 
     delivery.refresh_from_db()
     assert len(http.requests) == 1
-    assert delivery.attempts == 1 and delivery.next_attempt_at is None  # retrying cannot fix a bad number
+    assert delivery.attempts == 1
+    assert delivery.next_attempt_at is None
     assert delivery.last_error == (
         "Twilio refused the number +15550100: "
         "The 'To' number +15550100 is not a valid phone number. (Twilio error 21211)"
@@ -126,7 +128,8 @@ def test_it_uses_the_console_backend_in_development_and_tests(caplog):
 
     delivery.refresh_from_db()
     assert delivery.provider_id.startswith("console-")
-    assert "SMS to +1 (555) 010-0100" in caplog.text and delivery.body_text in caplog.text
+    assert "SMS to +1 (555) 010-0100" in caplog.text
+    assert delivery.body_text in caplog.text
 
 
 @override_settings(STUDENTFLOW_SMS={"BACKEND": "modules.communications.sms.NoSuchBackend"})
@@ -171,15 +174,18 @@ def test_it_records_an_sms_as_not_configured_when_sms_is_off(
         )
     sms = Delivery.objects.get(channel="sms")
     assert sms.address  # the guardian has a phone: only the provider is missing
-    assert sms.status == DeliveryStatus.FAILED and sms.status != DeliveryStatus.SENT
+    assert sms.status == DeliveryStatus.FAILED
+    assert sms.status != DeliveryStatus.SENT
     assert sms.last_error == "SMS not configured"
-    assert sms.provider_id == "" and sms.sent_at is None
+    assert sms.provider_id == ""
+    assert sms.sent_at is None
     assert not sms.attempt_log.exists()  # nothing was tried
     assert Delivery.objects.get(channel="email").status == DeliveryStatus.SENT  # email still goes
 
     office = as_user(admin)
     log = office.get(reverse("communications:delivery_list"), {"channel": "sms"}).content.decode()
-    assert "SMS not configured" in log and ">Failed<" in log
+    assert "SMS not configured" in log
+    assert ">Failed<" in log
     detail = office.get(reverse("communications:delivery_detail", args=[sms.pk])).content.decode()
     assert "SMS not configured" in detail
 
@@ -191,7 +197,8 @@ def test_it_does_not_use_the_console_backend_when_no_backend_is_configured():
     delivery = queue_sms()
     assert delivery_send(delivery_id=delivery.pk) == DeliveryStatus.FAILED
     delivery.refresh_from_db()
-    assert delivery.last_error == "SMS not configured" and delivery.attempts == 0
+    assert delivery.last_error == "SMS not configured"
+    assert delivery.attempts == 0
 
 
 @SMS_OFF
@@ -215,4 +222,5 @@ def test_it_does_not_offer_text_messages_when_sms_is_off(guardian, school, as_us
 
 def test_it_offers_text_messages_when_a_provider_is_configured(guardian, school, as_user):
     page = as_user(guardian).get(reverse("communications:notification_preferences")).content.decode()
-    assert "Text message (SMS)" in page and 'name="absence-sms"' in page
+    assert "Text message (SMS)" in page
+    assert 'name="absence-sms"' in page

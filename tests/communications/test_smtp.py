@@ -65,11 +65,14 @@ def test_it_sends_the_queued_email_through_smtp_with_both_parts_and_headers(
     assert message.get_content_type() == "multipart/alternative"
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
-    assert "Bring water." in text and "http://localhost:8000/announcements/" in text
-    assert "<h1" in html and "Bring water." in html
+    assert "Bring water." in text
+    assert "http://localhost:8000/announcements/" in text
+    assert "<h1" in html
+    assert "Bring water." in html
     assert delivery.sent_at is not None
     attempt = delivery.attempt_log.get()
-    assert attempt.succeeded and attempt.error == ""
+    assert attempt.succeeded
+    assert attempt.error == ""
 
 
 def test_it_retries_a_refused_message_then_gives_up_with_the_servers_words(
@@ -89,7 +92,8 @@ def test_it_retries_a_refused_message_then_gives_up_with_the_servers_words(
         )
         assert delivery.next_attempt_at is not None
         [retry] = HUEY.scheduled()  # the retry waits on the queue, 60 s away
-        assert retry.name.endswith("send_deliveries") and retry.args == ([delivery.pk],)
+        assert retry.name.endswith("send_deliveries")
+        assert retry.args == ([delivery.pk],)
 
         # Not due yet: running the task again early sends nothing.
         assert delivery_send(delivery_id=delivery.pk) is None

@@ -51,7 +51,8 @@ def test_it_notifies_the_other_participant_in_app_and_by_email(as_user, thread, 
     assert (notification.object_type, notification.object_id) == ("communications.message", str(message.pk))
     assert notification.url == reverse("communications:thread_detail", args=[thread.pk])
     email = Delivery.objects.get(recipient=teacher, channel="email", object_id=str(message.pk))
-    assert email.status == DeliveryStatus.QUEUED and email.address == teacher.email
+    assert email.status == DeliveryStatus.QUEUED
+    assert email.address == teacher.email
     # The writer is not told about their own message.
     assert not Notification.objects.filter(recipient=guardian, object_id=str(message.pk)).exists()
 
@@ -61,7 +62,8 @@ def test_it_sends_the_queued_email_once_the_reply_is_saved(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         as_user(guardian).post(reply_url(thread), {"body": "Signed, it is in the bag."})
-    assert len(mailoutbox) == 1 and teacher.email in mailoutbox[0].to[0]
+    assert len(mailoutbox) == 1
+    assert teacher.email in mailoutbox[0].to[0]
     assert mailoutbox[0].subject == "New message from Pat Parent: Trip form"
 
 
@@ -69,11 +71,15 @@ def test_it_swaps_in_only_the_new_message_for_htmx(as_user, thread, guardian):
     response = as_user(guardian).post(reply_url(thread), {"body": "Thank you!"}, headers=HTMX)
     page = response.content.decode()
     message = Message.objects.get(sender=guardian)
-    assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
-    assert "<html" not in page and "<nav" not in page
-    assert f'<li id="message-{message.pk}">' in page and "Thank you!" in page
+    assert response.status_code == 200
+    assert "HX-Request" in response.headers["Vary"]
+    assert "<html" not in page
+    assert "<nav" not in page
+    assert f'<li id="message-{message.pk}">' in page
+    assert "Thank you!" in page
     # A fresh, empty reply form replaces the old one out of band.
-    assert 'id="reply-form"' in page and 'hx-swap-oob="outerHTML"' in page
+    assert 'id="reply-form"' in page
+    assert 'hx-swap-oob="outerHTML"' in page
     assert page.count("Thank you!") == 1
 
 
@@ -84,8 +90,10 @@ def test_it_keeps_the_typed_text_and_explains_for_htmx(as_user, thread, guardian
     )
     page = response.content.decode()
     assert response.status_code == 200
-    assert response.headers["HX-Retarget"] == "#reply-form" and response.headers["HX-Reswap"] == "outerHTML"
-    assert "The limit is 20." in page and "This reply is far too long." in page
+    assert response.headers["HX-Retarget"] == "#reply-form"
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    assert "The limit is 20." in page
+    assert "This reply is far too long." in page
     assert "<html" not in page
     assert not Message.objects.filter(sender=guardian).exists()
 
@@ -95,10 +103,12 @@ def test_it_keeps_the_typed_text_and_explains_without_javascript(as_user, thread
     response = as_user(guardian).post(reply_url(thread), {"body": "See the photo", "attachments": [upload]})
     page = response.content.decode()
     assert response.status_code == 200
-    assert "photo.png is not really a .png file." in page and "See the photo" in page
+    assert "photo.png is not really a .png file." in page
+    assert "See the photo" in page
     assert "Please sign the form." in page  # the whole page, conversation included
     assert "if you attached any, choose them again" in page
-    assert not Message.objects.filter(sender=guardian).exists() and not Attachment.objects.exists()
+    assert not Message.objects.filter(sender=guardian).exists()
+    assert not Attachment.objects.exists()
     assert not [path for path in media.rglob("*") if path.is_file()]
 
 
@@ -112,8 +122,10 @@ def test_it_attaches_files_to_a_reply(as_user, thread, guardian):
     upload = SimpleUploadedFile("form.pdf", PDF)
     as_user(guardian).post(reply_url(thread), {"body": "Scanned form attached.", "attachments": [upload]})
     attachment = Attachment.objects.get()
-    assert attachment.message.sender == guardian and attachment.filename == "form.pdf"
-    assert attachment.uploaded_by == guardian and attachment.size == len(PDF)
+    assert attachment.message.sender == guardian
+    assert attachment.filename == "form.pdf"
+    assert attachment.uploaded_by == guardian
+    assert attachment.size == len(PDF)
 
 
 def test_it_refuses_another_family_with_a_404_and_writes_nothing(as_user, thread, other_guardian, admin):
@@ -134,5 +146,6 @@ def test_it_answers_405_to_a_get(as_user, thread, guardian):
 
 def test_it_sends_visitors_to_log_in(client, thread):
     response = client.post(reply_url(thread), {"body": "Hello"})
-    assert response.status_code == 302 and "/login" in response.url
+    assert response.status_code == 302
+    assert "/login" in response.url
     assert thread.messages.count() == 1

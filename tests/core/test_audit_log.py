@@ -51,24 +51,29 @@ def rows(response) -> str:
 
 def test_it_lists_changes_and_exports_with_who_and_when(history, school):
     page = rows(history.get(URL))
-    assert "Audit log" in page and "3 results" in page
-    assert "student.update" in page and "student.export" in page
+    assert "Audit log" in page
+    assert "3 results" in page
+    assert "student.update" in page
+    assert "student.export" in page
     assert "Ada Office" in page
-    assert str(school.child) in page and str(school.other_child) in page
+    assert str(school.child) in page
+    assert str(school.other_child) in page
 
 
 def test_it_finds_one_students_entries_by_name_or_admission_number(history, school):
     for term in (school.child.last_name, school.child.admission_number.lower()):
         page = rows(history.get(URL, {"student": term}))
         assert "1 result" in page, term
-        assert str(school.child) in page and str(school.other_child) not in page
+        assert str(school.child) in page
+        assert str(school.other_child) not in page
 
 
 def test_it_filters_by_person_action_and_dates(history, school):
     assert "0 results" in rows(history.get(URL, {"actor": "teacher@school.test"}))
     assert "3 results" in rows(history.get(URL, {"actor": "Ada"}))
     page = rows(history.get(URL, {"action": "student.export"}))
-    assert "1 result" in page and "student.update" not in page
+    assert "1 result" in page
+    assert "student.update" not in page
     today = timezone.localdate()
     assert "3 results" in rows(history.get(URL, {"start": f"{today}", "end": f"{today}"}))
     tomorrow = today + datetime.timedelta(days=1)
@@ -79,7 +84,9 @@ def test_it_filters_by_person_action_and_dates(history, school):
 def test_it_shows_who_looked_at_a_pupils_records(history, school):
     page = rows(history.get(URL, {"show": "views"}))
     assert "1 result" in page
-    assert "Tom Teach" in page and str(school.child) in page and "Student record" in page
+    assert "Tom Teach" in page
+    assert str(school.child) in page
+    assert "Student record" in page
     cells = re.findall(r"<td >([^<]*)</td>", page)
     assert cells[:5] == [
         f"{timezone.localdate():%Y-%m-%d}",
@@ -100,10 +107,12 @@ def test_it_pages_a_long_log_and_answers_htmx_with_the_results_only(as_user, adm
     )
     client = as_user(admin)
     page = rows(client.get(URL))
-    assert "30 results" in page and "page=2" in page
+    assert "30 results" in page
+    assert "page=2" in page
     fragment = client.get(URL, {"page": 2}, headers={"HX-Request": "true"})
     assert "HX-Request" in fragment["Vary"]
-    assert "<form" not in rows(fragment) and "30 results" in rows(fragment)
+    assert "<form" not in rows(fragment)
+    assert "30 results" in rows(fragment)
 
 
 def test_it_is_for_administrators_only(as_user, teacher, bursar, guardian, school, client):

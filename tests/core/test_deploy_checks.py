@@ -111,8 +111,10 @@ def test_production_settings_say_sms_is_off_until_a_provider_is_configured():
 
 def test_production_settings_fail_with_the_console_sms_backend_or_mailer():
     sms = check_deploy(SMS_BACKEND=CONSOLE_SMS)
-    assert sms.returncode != 0 and "(communications.E001)" in sms.stderr
+    assert sms.returncode != 0
+    assert "(communications.E001)" in sms.stderr
     mail = check_deploy(
         SMS_BACKEND=TWILIO, EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend", **CREDENTIALS
     )
-    assert mail.returncode != 0 and "(mail.E001)" in mail.stderr
+    assert mail.returncode != 0
+    assert "(mail.E001)" in mail.stderr

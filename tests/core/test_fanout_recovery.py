@@ -108,9 +108,8 @@ def submit_with_absent_child(client, register, school, capture, *, task_runs: bo
 
 def test_the_sweep_runs_every_minute():
     every_minute = sweep_lost_fanouts.task_class().validate_datetime
-    assert every_minute(datetime.datetime(2031, 5, 2, 10, 17)) and every_minute(
-        datetime.datetime(2031, 5, 2, 3, 1)
-    )
+    assert every_minute(datetime.datetime(2031, 5, 2, 10, 17))
+    assert every_minute(datetime.datetime(2031, 5, 2, 3, 1))
 
 
 # --- absences ----------------------------------------------------------------------------------------------
@@ -121,23 +120,25 @@ def test_a_lost_absence_notice_is_sent_once_after_the_lease(
 ):
     capture = django_capture_on_commit_callbacks
     submit_with_absent_child(as_user(teacher), register, school, capture, task_runs=False)
-    assert titles(guardian, "absence") == [] and mail.outbox == []
+    assert titles(guardian, "absence") == []
+    assert mail.outbox == []
 
     sweep(capture)  # its task may still be on the queue: left alone
-    assert titles(guardian, "absence") == [] and mail.outbox == []
+    assert titles(guardian, "absence") == []
+    assert mail.outbox == []
 
     clock_moves_on(minutes=3)
     assert sweep(capture) == 1
-    assert len(titles(guardian, "absence")) == 1 and titles(guardian, "absence")[0].startswith(
-        "Sam was absent"
-    )
+    assert len(titles(guardian, "absence")) == 1
+    assert titles(guardian, "absence")[0].startswith("Sam was absent")
     assert [message.to for message in mail.outbox] == [[guardian.email]]
     assert AttendanceRecord.objects.get(register=register).absence_notified_at is not None
 
     assert sweep(capture) == 0
     clock_moves_on(minutes=3)
     assert sweep(capture) == 0
-    assert len(titles(guardian, "absence")) == 1 and len(mail.outbox) == 1
+    assert len(titles(guardian, "absence")) == 1
+    assert len(mail.outbox) == 1
 
 
 def test_a_notice_whose_task_ran_is_not_sent_again(
@@ -148,7 +149,8 @@ def test_a_notice_whose_task_ran_is_not_sent_again(
     assert len(mail.outbox) == 1
     clock_moves_on(minutes=3)
     assert sweep(capture) == 0
-    assert len(titles(guardian, "absence")) == 1 and len(mail.outbox) == 1
+    assert len(titles(guardian, "absence")) == 1
+    assert len(mail.outbox) == 1
 
 
 def test_a_lost_correction_is_sent_once(
@@ -172,7 +174,8 @@ def test_a_lost_correction_is_sent_once(
 
     clock_moves_on(minutes=3)
     assert sweep(capture) == 0
-    assert len(titles(guardian, "absence")) == 2 and len(mail.outbox) == 2
+    assert len(titles(guardian, "absence")) == 2
+    assert len(mail.outbox) == 2
 
 
 def test_a_lost_notice_for_an_absence_marked_after_submission_is_sent_once(
@@ -190,7 +193,8 @@ def test_a_lost_notice_for_an_absence_marked_after_submission_is_sent_once(
 
     clock_moves_on(minutes=3)
     assert sweep(capture) == 1
-    assert len(titles(guardian, "absence")) == 1 and len(mail.outbox) == 1
+    assert len(titles(guardian, "absence")) == 1
+    assert len(mail.outbox) == 1
     clock_moves_on(minutes=3)
     assert sweep(capture) == 0
     assert len(mail.outbox) == 1
@@ -206,14 +210,16 @@ def test_nothing_is_owed_while_the_school_does_not_tell_guardians(
     submit_with_absent_child(as_user(teacher), register, school, capture, task_runs=False)
     clock_moves_on(minutes=3)
     sweep(capture)
-    assert titles(guardian, "absence") == [] and mail.outbox == []
+    assert titles(guardian, "absence") == []
+    assert mail.outbox == []
 
     # Turning notices on later does not tell families about registers submitted while they were off.
     policy.notify_absences = True
     policy.save()
     clock_moves_on(minutes=3)
     assert sweep(capture) == 0
-    assert titles(guardian, "absence") == [] and mail.outbox == []
+    assert titles(guardian, "absence") == []
+    assert mail.outbox == []
 
 
 def test_a_notice_lost_longer_ago_than_the_look_back_is_not_sent_now(
@@ -223,7 +229,8 @@ def test_a_notice_lost_longer_ago_than_the_look_back_is_not_sent_now(
     submit_with_absent_child(as_user(teacher), register, school, capture, task_runs=False)
     clock_moves_on(days=3)  # the queue was down for three days (or this is the first sweep after upgrading)
     assert sweep(capture) == 0
-    assert titles(guardian, "absence") == [] and mail.outbox == []
+    assert titles(guardian, "absence") == []
+    assert mail.outbox == []
 
 
 # --- published marks and term results -------------------------------------------------------------------
@@ -236,19 +243,22 @@ def test_a_lost_marks_published_notice_is_sent_once(
     quiz = f.AssessmentFactory(offering=school.offering, term=school.term, name="Fractions test")
     with capture(execute=False):
         response = as_user(teacher).post(reverse("exams:gradebook_assessment_publish", args=[quiz.pk]))
-    assert response.status_code == 302 and Assessment.objects.get(pk=quiz.pk).published_at is not None
+    assert response.status_code == 302
+    assert Assessment.objects.get(pk=quiz.pk).published_at is not None
     assert titles(guardian, "grades_published") == []
 
     sweep(capture)
     assert titles(guardian, "grades_published") == []
     clock_moves_on(minutes=3)
     assert sweep(capture) == 1
-    assert len(titles(guardian, "grades_published")) == 1 and len(titles(student, "grades_published")) == 1
+    assert len(titles(guardian, "grades_published")) == 1
+    assert len(titles(student, "grades_published")) == 1
     assert sorted(message.to[0] for message in mail.outbox) == [guardian.email, student.email]
 
     clock_moves_on(minutes=3)
     assert sweep(capture) == 0
-    assert len(titles(guardian, "grades_published")) == 1 and len(mail.outbox) == 2
+    assert len(titles(guardian, "grades_published")) == 1
+    assert len(mail.outbox) == 2
 
 
 def test_lost_term_results_notices_are_sent_once_and_not_per_assessment(
@@ -265,7 +275,8 @@ def test_lost_term_results_notices_are_sent_once_and_not_per_assessment(
     clock_moves_on(minutes=3)
     assert sweep(capture) == 1
     notices = Notification.objects.filter(recipient=guardian, kind="grades_published")
-    assert notices.count() == 1 and "Term 1" in notices.get().body
+    assert notices.count() == 1
+    assert "Term 1" in notices.get().body
     assert [message.to for message in mail.outbox if message.to == [guardian.email]] == [[guardian.email]]
 
     clock_moves_on(minutes=3)
@@ -313,7 +324,8 @@ def test_invoices_generated_without_notices_owe_none(
         billing.generate_invoices(year=school.year, number=1, by=bursar, notify=False)
     clock_moves_on(minutes=3)
     assert sweep(django_capture_on_commit_callbacks) == 0
-    assert titles(guardian, "new_invoice") == [] and mail.outbox == []
+    assert titles(guardian, "new_invoice") == []
+    assert mail.outbox == []
 
 
 # --- announcements: already covered by their own periodic task ------------------------------------------
@@ -444,8 +456,10 @@ def test_the_morning_runs_are_made_up_on_the_hour_for_four_hours(settings):
         False,
     ]
     assert not reminders_catch_up_time(at(friday, 8, 1))
-    assert digest_catch_up_time(at(monday, 8)) and digest_catch_up_time(at(monday, 11))
-    assert not digest_catch_up_time(at(monday, 7)) and not digest_catch_up_time(at(friday, 8))
+    assert digest_catch_up_time(at(monday, 8))
+    assert digest_catch_up_time(at(monday, 11))
+    assert not digest_catch_up_time(at(monday, 7))
+    assert not digest_catch_up_time(at(friday, 8))
 
 
 def test_a_lost_morning_reminder_run_is_made_up_once(school, guardian, django_capture_on_commit_callbacks):

@@ -23,7 +23,9 @@ def test_it_reports_database_cache_and_queue(client, worker_alive):
     assert response.status_code == 200
     body = response.json()
     names = " ".join(body.keys()) if isinstance(body, dict) else str(body)
-    assert "Database" in names and "Cache" in names and "QueueCheck" in names
+    assert "Database" in names
+    assert "Cache" in names
+    assert "QueueCheck" in names
     assert all(value == "OK" for value in body.values())
 
 
@@ -50,15 +52,19 @@ def test_it_reports_the_worker_down_when_none_has_run_lately(client, settings):
 
     HUEY.delete(WORKER_HEARTBEAT_KEY)
     status, body = _health(client)
-    assert status == 500 and body["WorkerCheck()"] != "OK" and body["QueueCheck()"] == "OK"
+    assert status == 500
+    assert body["WorkerCheck()"] != "OK"
+    assert body["QueueCheck()"] == "OK"
 
     HUEY.put(WORKER_HEARTBEAT_KEY, time.time() - settings.STUDENTFLOW_WORKER_HEARTBEAT_MAX_AGE - 60)
     status, body = _health(client)
-    assert status == 500 and "No worker has run for" in body["WorkerCheck()"]
+    assert status == 500
+    assert "No worker has run for" in body["WorkerCheck()"]
 
     worker_heartbeat.call_local()  # what the worker runs every minute
     status, body = _health(client)
-    assert status == 200 and body["WorkerCheck()"] == "OK"
+    assert status == 200
+    assert body["WorkerCheck()"] == "OK"
 
 
 def test_it_reports_whether_the_mail_server_answers_without_sending(client, worker_alive):
@@ -70,11 +76,14 @@ def test_it_reports_whether_the_mail_server_answers_without_sending(client, work
     handler = RecordingSmtpHandler()
     with smtp_server(handler) as (host, port), override_settings(MAILERS=smtp_mailers(host, port)):
         status, body = _health(client)
-    assert status == 200 and body["MailerCheck()"] == "OK"
-    assert handler.messages == [] and mail.outbox == []
+    assert status == 200
+    assert body["MailerCheck()"] == "OK"
+    assert handler.messages == []
+    assert mail.outbox == []
 
     with silent_server() as (host, port):
         pass  # closed again: nothing listens there now
     with override_settings(MAILERS=smtp_mailers(host, port)):
         status, body = _health(client)
-    assert status == 500 and body["MailerCheck()"] != "OK"
+    assert status == 500
+    assert body["MailerCheck()"] != "OK"

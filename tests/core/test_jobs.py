@@ -32,14 +32,16 @@ def test_it_shows_progress_and_polls_while_running(as_user, admin, job):
     assert response.status_code == 200
     assert '<progress class="w-100 job-progress" max="40" value="10"' in text
     assert "10 of 40 done (25%)." in text
-    assert f'hx-get="{reverse("job_progress", args=[job.pk])}"' in text and 'hx-trigger="every 1s"' in text
+    assert f'hx-get="{reverse("job_progress", args=[job.pk])}"' in text
+    assert 'hx-trigger="every 1s"' in text
     assert 'aria-live="polite"' in text
 
 
 def test_the_fragment_alone_answers_htmx(as_user, admin, job):
     response = as_user(admin).get(reverse("job_progress", args=[job.pk]), **HTMX)
     text = response.content.decode()
-    assert "<html" not in text and 'id="job-progress"' in text
+    assert "<html" not in text
+    assert 'id="job-progress"' in text
     assert "HX-Request" in response["Vary"]
 
 
@@ -84,7 +86,8 @@ def test_a_job_without_a_file_has_no_download(as_user, admin, job):
 
 def test_visitors_are_sent_to_log_in(client, job):
     response = client.get(reverse("job_progress", args=[job.pk]))
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
 
 
 def test_it_refuses_post(as_user, admin, job):
@@ -160,7 +163,8 @@ def test_the_sweeper_queues_a_killed_workers_job_again_and_its_page_says_so(
         assert sweep_jobs.call_local() == 1
     assert queued == [str(job.pk)]  # the live one is left alone
     job.refresh_from_db()
-    assert job.status == JobStatus.QUEUED and job.done == 10  # it resumes from what it kept
+    assert job.status == JobStatus.QUEUED
+    assert job.done == 10
     page = reverse("job_progress", args=[job.pk])
     text = as_user(admin).get(page).content.decode()
     assert "Interrupted: the worker running this job stopped. It restarts by itself (attempt 2 of 3)." in text
@@ -179,10 +183,12 @@ def test_a_job_is_given_up_after_its_attempts_with_a_clear_message(as_user, admi
     _stuck(job, attempts=3)
     assert jobs_sweep().failed == 1
     job.refresh_from_db()
-    assert job.status == JobStatus.FAILED and job.finished_at is not None
+    assert job.status == JobStatus.FAILED
+    assert job.finished_at is not None
     text = html.unescape(as_user(admin).get(reverse("job_progress", args=[job.pk])).content.decode())
     assert "The job stopped 3 times before it finished (the worker running it was stopped)" in text
-    assert "Start it again" in text and f'hx-get="{reverse("job_progress", args=[job.pk])}"' not in text
+    assert "Start it again" in text
+    assert f'hx-get="{reverse("job_progress", args=[job.pk])}"' not in text
 
 
 def test_a_job_from_before_leases_stuck_for_long_is_swept(admin):
@@ -192,7 +198,8 @@ def test_a_job_from_before_leases_stuck_for_long_is_swept(admin):
     assert jobs_sweep().failed == 1
     old.refresh_from_db()
     recent.refresh_from_db()
-    assert old.status == JobStatus.FAILED and "cannot restart by itself" in old.message
+    assert old.status == JobStatus.FAILED
+    assert "cannot restart by itself" in old.message
     assert recent.status == JobStatus.RUNNING
 
 
@@ -208,7 +215,8 @@ def test_a_run_alive_but_stuck_loses_its_lease_and_one_that_progresses_keeps_it(
     settings.STUDENTFLOW_JOB_SILENT_SECONDS = 1
     hung = Job.objects.create(kind="report_cards", owner=admin, total=40)
     busy = Job.objects.create(kind="report_cards", owner=admin, total=40)
-    assert job_claim(job=hung) and job_claim(job=busy)
+    assert job_claim(job=hung)
+    assert job_claim(job=busy)
 
     with job_lease(hung):
         time.sleep(2.5)  # no progress at all: the beats stop after a second, the lease runs out

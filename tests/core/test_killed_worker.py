@@ -174,7 +174,8 @@ def test_a_report_card_batch_killed_mid_way_resumes_and_prints_every_card_once(
     assert job.status == JobStatus.SUCCEEDED, job.message
     assert job.attempts == 2
     text = page_text(office.get(page))
-    assert "Finished after a restart" in text and reverse("job_download", args=[job.pk]) in text
+    assert "Finished after a restart" in text
+    assert reverse("job_download", args=[job.pk]) in text
 
     download = office.get(reverse("job_download", args=[job.pk]))
     pages = pdf_pages(b"".join(download.streaming_content))

@@ -61,7 +61,8 @@ def test_it_renders_a_template_to_pdf_without_fetching_outside(tmp_path, setting
     templates = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
     with override_settings(TEMPLATES=templates):
         content = render_pdf("pdf_test.html", {"number": 42})
-    assert content.startswith(b"%PDF-") and content.rstrip().endswith(b"%%EOF")
+    assert content.startswith(b"%PDF-")
+    assert content.rstrip().endswith(b"%%EOF")
     assert len(content) > 1000
 
 

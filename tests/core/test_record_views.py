@@ -39,7 +39,8 @@ def test_it_rolls_up_an_office_days_views_of_a_record_into_one_row(as_user, admi
     today = timezone.localdate()
     assert views() == [("admin@school.test", str(school.child.pk), "record", 3, today)]
     row = RecordView.objects.get()
-    assert row.object_type == "people.student" and row.object_repr == str(school.child)
+    assert row.object_type == "people.student"
+    assert row.object_repr == str(school.child)
     assert row.first_at <= row.last_at
 
 
@@ -50,7 +51,8 @@ def test_it_is_written_in_one_query(as_user, admin, school):
     with CaptureQueriesContext(connection) as first:
         client.get(url)
     touching = [q["sql"] for q in first.captured_queries if "core_recordview" in q["sql"]]
-    assert len(touching) == 1 and touching[0].startswith("INSERT")
+    assert len(touching) == 1
+    assert touching[0].startswith("INSERT")
     assert RecordView.objects.get().count == 2
 
 

@@ -41,7 +41,8 @@ def test_it_writes_xlsx_with_text_cells_only_for_text():
     content = xlsx_bytes(["Name", "Born"], [["=cmd|' /C calc'!A0", datetime.date(2012, 5, 17)]])
     sheet = load_workbook(io.BytesIO(content)).worksheets[0]
     name, born = next(sheet.iter_rows(min_row=2))
-    assert name.value == "'=cmd|' /C calc'!A0" and name.data_type == "s"
+    assert name.value == "'=cmd|' /C calc'!A0"
+    assert name.data_type == "s"
     assert born.value == datetime.datetime(2012, 5, 17)
     assert sheet.freeze_panes == "A2"
 

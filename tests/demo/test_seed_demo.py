@@ -486,7 +486,8 @@ def test_it_adds_last_year_when_the_large_school_has_too_short_a_history(db, med
     demo_seed.demo_school_seed(size="large", today=TODAY)
 
     this_year, last_year = AcademicYear.objects.order_by("-start_date")
-    assert this_year.is_current and not last_year.is_current
+    assert this_year.is_current
+    assert not last_year.is_current
     assert (last_year.start_date, last_year.end_date) == (
         datetime.date(2025, 8, 15),
         datetime.date(2026, 7, 15),
@@ -576,7 +577,8 @@ class TestGrades:
         assert default.bands.get(letter="D").descriptor == "Needs improvement"
         own = GradingScale.objects.get(grade_level__isnull=False)
         assert own.grade_level.name == "Grade 6"
-        assert own.bands.count() == 4 and own.bands.filter(min_percent=0).exists()
+        assert own.bands.count() == 4
+        assert own.bands.filter(min_percent=0).exists()
 
     def test_it_weights_most_classes_and_grades_a_few_in_plain_points(self, grades_school):
         offerings = CourseOffering.objects.filter(section__year__is_current=True)
@@ -696,7 +698,8 @@ class TestGrades:
 
         status = TermStatus.objects.get()
         assert status.term == autumn
-        assert status.results_published_at is not None and status.locked_at is not None
+        assert status.results_published_at is not None
+        assert status.locked_at is not None
         assert (
             autumn.end_date
             < timezone.localdate(status.results_published_at)
@@ -708,7 +711,8 @@ class TestGrades:
     def test_it_publishes_a_clash_free_exam_timetable(self, grades_school):
         _autumn, spring = autumn_and_spring()
         period = ExamPeriod.objects.get()
-        assert period.term == spring and period.is_published
+        assert period.term == spring
+        assert period.is_published
         assert SPRING_DAY < period.start_date <= period.end_date <= spring.end_date
         slots = list(
             ExamSlot.objects.filter(period=period).select_related("subject").prefetch_related("sections")
@@ -723,7 +727,8 @@ class TestGrades:
         subjects_of = defaultdict(set)
         for slot in slots:
             assert period.start_date <= slot.date <= period.end_date
-            assert slot.room_id and slot.invigilator_id
+            assert slot.room_id
+            assert slot.invigilator_id
             for section in slot.sections.all():
                 subjects_of[section.pk].add(slot.subject.code)
                 assert (section.pk, slot.subject_id, slot.invigilator_id) not in taught
@@ -755,7 +760,9 @@ class TestGradesInTheFirstTerm:
         assert not TermComment.objects.exists()
         assert not TermStatus.objects.exists()
         period = ExamPeriod.objects.get()
-        assert period.term == term and period.is_published and period.start_date > TODAY
+        assert period.term == term
+        assert period.is_published
+        assert period.start_date > TODAY
 
 
 def test_it_bills_the_started_instalments_and_records_a_payment_history(seeded, client):

@@ -70,11 +70,13 @@ def test_it_deletes_an_assessment_with_its_marks_after_confirmation(as_user, tea
     f.MarkFactory(assessment=quiz, student=school.child, score=18)
     client = as_user(teacher)
     page = client.get(reverse("exams:gradebook_assessment_edit", args=[quiz.pk])).content.decode()
-    assert "data-confirm=" in page and "and its 1 mark?" in page
+    assert "data-confirm=" in page
+    assert "and its 1 mark?" in page
     url = reverse("exams:gradebook_assessment_delete", args=[quiz.pk])
     assert client.get(url).status_code == 405
     assert client.post(url).status_code == 302
-    assert not Assessment.objects.exists() and not Mark.objects.exists()
+    assert not Assessment.objects.exists()
+    assert not Mark.objects.exists()
 
 
 def test_it_publishes_an_assessment(as_user, teacher, school):
@@ -96,4 +98,5 @@ def test_it_hides_other_teachers_assessments(as_user, other_teacher, guardian, s
         assert as_user(guardian).post(reverse(f"exams:{name}", args=[quiz.pk])).status_code == 403
     url = reverse("exams:gradebook_assessment_create", args=[school.offering.pk])
     assert as_user(other_teacher).post(url, form_data(school)).status_code == 404
-    assert Assessment.objects.count() == 1 and Assessment.objects.get().published_at is None
+    assert Assessment.objects.count() == 1
+    assert Assessment.objects.get().published_at is None

@@ -101,14 +101,16 @@ def test_it_leaves_a_locked_term_to_the_office_and_audits_the_change(as_user, te
     assert response.status_code == 400
     assert "This term is locked. Ask the office to change a comment." in response.text
     response = as_user(teacher).post(url, _text(school.child, "Late comment"), headers={"HX-Request": "true"})
-    assert "This term is locked" in response.text and "Late comment" in response.text
+    assert "This term is locked" in response.text
+    assert "Late comment" in response.text
     assert not TermComment.objects.exists()
     assert "disabled" in as_user(teacher).get(_page("subject", school.offering.pk, school.term)).text
 
     assert as_user(admin).post(url, _text(school.child, "Corrected by the office")).status_code == 302
     assert TermComment.objects.get().text == "Corrected by the office"
     event = AuditEvent.objects.get(action="term_comment.change")
-    assert event.before["text"] == "" and event.after["text"] == "Corrected by the office"
+    assert event.before["text"] == ""
+    assert event.after["text"] == "Corrected by the office"
 
 
 def test_it_hides_other_classes_and_refuses_families(as_user, teacher, other_teacher, guardian, school):

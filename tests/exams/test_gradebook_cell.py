@@ -28,7 +28,9 @@ def refused(response) -> str:
     left)."""
     assert response.status_code == 200
     page = response.content.decode()
-    assert "has-error" in page and "data-unsaved" in page and "gb-error" in page
+    assert "has-error" in page
+    assert "data-unsaved" in page
+    assert "gb-error" in page
     assert "gb-saved" not in page  # no "Saved" on a refusal
     return page
 
@@ -44,11 +46,15 @@ def test_it_saves_a_score_and_answers_the_cell_and_the_average(as_user, teacher,
     page = response.content.decode()
     assert response.status_code == 200
     assert stored(quiz, school.child).score == 13
-    assert f'id="c-{quiz.pk}-{school.child.pk}"' in page and 'value="13"' in page
+    assert f'id="c-{quiz.pk}-{school.child.pk}"' in page
+    assert 'value="13"' in page
     assert f'id="avg-{school.child.pk}" hx-swap-oob="true"' in page
-    assert 'class="gb-status gb-saved"' in page and "Saved" in page and "data-unsaved" not in page
+    assert 'class="gb-status gb-saved"' in page
+    assert "Saved" in page
+    assert "data-unsaved" not in page
     assert "data-select-on-focus" in page  # typing into it replaces the mark shown (portal.js)
-    assert "65.0%" in page and ">B</span>" in page
+    assert "65.0%" in page
+    assert ">B</span>" in page
     assert AuditEvent.objects.filter(action="mark.set").count() == 1
 
 
@@ -86,7 +92,8 @@ def test_it_keeps_the_typed_value_and_shows_the_error_in_the_cell(as_user, teach
     assert message in page
     assert f'value="{typed}"' in page
     assert 'data-saved="11"' in page
-    assert 'aria-invalid="true"' in page and f'aria-describedby="e-{quiz.pk}-{school.child.pk}"' in page
+    assert 'aria-invalid="true"' in page
+    assert f'aria-describedby="e-{quiz.pk}-{school.child.pk}"' in page
     assert stored(quiz, school.child).score == 11
 
 
@@ -144,8 +151,10 @@ def test_it_refuses_a_mark_someone_else_changed_since_the_page_was_drawn(teacher
     assert stored(quiz, school.child).score == 14
     assert "Someone else changed this mark to “14” since you opened the page. Yours is not saved yet." in page
     assert 'value="9"' in page  # what the office typed, kept for them to decide
-    assert 'data-saved="14"' in page and f'name="b-{school.child.pk}-{quiz.pk}" value="14"' in page
-    assert "Save mine" in page and "has-conflict" in page
+    assert 'data-saved="14"' in page
+    assert f'name="b-{school.child.pk}-{quiz.pk}" value="14"' in page
+    assert "Save mine" in page
+    assert "has-conflict" in page
     assert AuditEvent.objects.filter(action="mark.set").count() == 1
 
 
@@ -160,7 +169,8 @@ def test_it_overwrites_on_purpose_once_the_other_value_was_shown(teacher, admin,
     assert response.status_code == 200
     assert stored(quiz, school.child).score == 9
     event = AuditEvent.objects.filter(action="mark.set").latest("pk")
-    assert event.before["mark"] == "14" and event.after["mark"] == "9"
+    assert event.before["mark"] == "14"
+    assert event.after["mark"] == "9"
 
 
 def test_it_refuses_a_mark_cleared_by_someone_else_and_a_first_mark_entered_meanwhile(teacher, admin, school):
@@ -187,6 +197,7 @@ def test_it_writes_nothing_when_the_value_is_the_base_or_already_stored(teacher,
     assert post_cell(in_office, school, quiz, "14,0", base="11").status_code == 200
     # The value the page showed: not this person's change; the newer mark stands.
     response = post_cell(in_office, school, quiz, "11", base="11")
-    assert response.status_code == 200 and 'value="14"' in response.content.decode()
+    assert response.status_code == 200
+    assert 'value="14"' in response.content.decode()
     assert stored(quiz, school.child).score == 14
     assert AuditEvent.objects.filter(action="mark.set").count() == 1

@@ -76,7 +76,8 @@ def upload(client, school, workbook, offering=None):
 def test_it_exports_the_grid_with_ids_maxima_and_marks(as_user, teacher, school, grid):
     sheet = export(as_user(teacher), school)["Marks"]
     assert sheet["A1"].value == f"studentflow-marksheet offering={school.offering.pk} term={school.term.pk}"
-    assert sheet.row_dimensions[1].hidden and sheet.protection.sheet
+    assert sheet.row_dimensions[1].hidden
+    assert sheet.protection.sheet
     assert sheet.cell(3, FIRST_MARK_COLUMN).value == grid["quiz1"].pk
     assert sheet.cell(4, FIRST_MARK_COLUMN).value == "Quiz 1"
     assert sheet.cell(5, FIRST_MARK_COLUMN).value == 20
@@ -92,7 +93,8 @@ def test_it_neutralises_formulas_in_names(as_user, admin, school, grid):
     grid["ann"].save()
     sheet = export(as_user(admin), school)["Marks"]
     name = sheet.cell(find_row(sheet, "A-0003"), 2)
-    assert name.data_type == "s" and name.value.startswith("'=")
+    assert name.data_type == "s"
+    assert name.value.startswith("'=")
 
 
 def test_it_round_trips_preview_then_confirm_in_one_go(as_user, teacher, school, grid):
@@ -288,25 +290,34 @@ def test_the_request_stores_the_file_and_queues_the_reading_without_parsing_it(
         response = post_file(client, school, workbook)
     job = Job.objects.get(kind=READ_KIND)
     page = url("marksheet", school) + f"?term={school.term.pk}&reading={job.pk}"
-    assert response.status_code == 302 and response["Location"] == page
+    assert response.status_code == 302
+    assert response["Location"] == page
     assert len(callbacks) == 1  # the reading waits for the queue
-    assert job.status == JobStatus.QUEUED and job.owner == teacher and job.result == {}
-    assert job.payload["offering"] == school.offering.pk and job.payload["term"] == school.term.pk
+    assert job.status == JobStatus.QUEUED
+    assert job.owner == teacher
+    assert job.result == {}
+    assert job.payload["offering"] == school.offering.pk
+    assert job.payload["term"] == school.term.pk
     assert default_storage.exists(job.payload["path"])  # stored privately until read
 
     response = client.get(page)
     text = response.content.decode()
-    assert "Reading your file…" in text and response.context["reading"] is None
-    assert f'hx-get="{html.escape(page)}"' in text and 'hx-trigger="every 1s"' in text
+    assert "Reading your file…" in text
+    assert response.context["reading"] is None
+    assert f'hx-get="{html.escape(page)}"' in text
+    assert 'hx-trigger="every 1s"' in text
     assert response.context["confirm_form"] is None
 
     callbacks[0]()  # the queue runs
     job.refresh_from_db()
-    assert job.status == JobStatus.SUCCEEDED and not job.payload["path"]
+    assert job.status == JobStatus.SUCCEEDED
+    assert not job.payload["path"]
     assert not default_storage.exists(response.context["job"].payload["path"])  # deleted once read
     response = client.get(page, HTTP_HX_REQUEST="true")
     text = response.content.decode()
-    assert "<html" not in text and "Reading your file…" not in text and "hx-trigger" not in text
+    assert "<html" not in text
+    assert "Reading your file…" not in text
+    assert "hx-trigger" not in text
     assert [(c.student, c.old, c.new) for c in response.context["reading"].changes] == [
         ("Sam Parent", "12", "17")
     ]
@@ -347,7 +358,8 @@ def test_a_reading_is_confirmed_once(as_user, teacher, school, grid):
     assert Job.objects.get(pk=token).result["applied"] is True
     assert AuditEvent.objects.filter(action="marksheet.import").count() == 1
     page = client.get(url("marksheet", school) + f"?reading={token}")
-    assert "These changes were saved." in page.content.decode() and page.context["confirm_form"] is None
+    assert "These changes were saved." in page.content.decode()
+    assert page.context["confirm_form"] is None
 
 
 def test_a_reading_lost_with_its_worker_is_queued_again_by_the_sweeper(
@@ -365,7 +377,8 @@ def test_a_reading_lost_with_its_worker_is_queued_again_by_the_sweeper(
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs_sweep().restarted == 1
     job.refresh_from_db()
-    assert job.status == JobStatus.SUCCEEDED and job.attempts == 2
+    assert job.status == JobStatus.SUCCEEDED
+    assert job.attempts == 2
     response = client.get(page)
     assert [(c.student, c.new) for c in response.context["reading"].changes] == [("Sam Parent", "17")]
     assert "Finished after a restart" in response.content.decode()

@@ -53,7 +53,8 @@ def test_it_names_each_child_for_a_guardian_of_two_in_the_class(guardian, school
     assert assessment_published_notify(assessment_id=assessment.pk) == 2
     bodies = sorted(_notices(recipient=guardian).values_list("body", flat=True))
     assert len(bodies) == 2
-    assert any("Ruby" in body for body in bodies) and any("Sam" in body for body in bodies)
+    assert any("Ruby" in body for body in bodies)
+    assert any("Sam" in body for body in bodies)
 
 
 def test_it_does_nothing_for_an_unpublished_assessment(guardian, school):

@@ -62,10 +62,13 @@ def test_it_moves_the_progress_with_the_cards_and_shows_the_merge_last(
     assert {message for _done, _total, message in seen[1:5]} == {"Laying out the cards…"}
     assert seen[-1][2] == "6 cards laid out; putting them into one PDF…"
     assert "Gathering the marks" in pages[0]
-    assert "2 of 6 done (33%)" in pages[2] and "4 of 6 done (66%)" in pages[3]
-    assert "putting them into one PDF" in pages[-1] and "Download" not in pages[-1]
+    assert "2 of 6 done (33%)" in pages[2]
+    assert "4 of 6 done (66%)" in pages[3]
+    assert "putting them into one PDF" in pages[-1]
+    assert "Download" not in pages[-1]
     job.refresh_from_db()
-    assert job.status == JobStatus.SUCCEEDED and job.message == "6 report cards in one PDF."
+    assert job.status == JobStatus.SUCCEEDED
+    assert job.message == "6 report cards in one PDF."
     finished = client.get(reverse("job_progress", args=[job.pk])).text
     assert reverse("job_download", args=[job.pk]) in finished
     assert len(pdf_pages(job.result_file.read())) == 6
@@ -74,7 +77,9 @@ def test_it_moves_the_progress_with_the_cards_and_shows_the_merge_last(
 def test_a_big_batch_reports_about_ten_steps(settings):
     settings.STUDENTFLOW_REPORT_CARD_PART_SIZE = 20
     chunks = report_cards._chunks([object()] * 75)
-    assert len(chunks) == 10 and chunks[0] == (0, 8) and chunks[-1] == (72, 75)
+    assert len(chunks) == 10
+    assert chunks[0] == (0, 8)
+    assert chunks[-1] == (72, 75)
     assert report_cards._chunks([object()] * 400)[0] == (0, 20)  # never more than the part size
     assert report_cards._chunks([object()] * 3) == [(0, 3)]
 

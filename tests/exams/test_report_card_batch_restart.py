@@ -54,7 +54,9 @@ def test_asking_again_for_a_batch_whose_worker_was_killed_restarts_it(
     assert job.status == JobStatus.SUCCEEDED, job.message
     assert job.attempts == 2
     pages = pdf_pages(job.result_file.read())
-    assert len(pages) == 2 and "Abe Class" in pages[0] and "Sam Parent" in pages[1]
+    assert len(pages) == 2
+    assert "Abe Class" in pages[0]
+    assert "Sam Parent" in pages[1]
     assert "Finished after a restart" in client.get(reverse("job_progress", args=[job.pk])).text
 
 
@@ -65,7 +67,8 @@ def test_asking_again_while_the_batch_is_running_follows_it(
     job, _queued = _ask(client, school, django_capture_on_commit_callbacks, execute=False)
     _killed(job, seconds_ago=-60)  # its lease is alive: a worker is on it
     again, queued = _ask(client, school, django_capture_on_commit_callbacks, execute=False)
-    assert again.pk == job.pk and not queued  # no second run
+    assert again.pk == job.pk
+    assert not queued
     job.refresh_from_db()
     assert (job.status, job.attempts) == (JobStatus.RUNNING, 1)
 
@@ -87,6 +90,8 @@ def test_a_restarted_batch_renders_again_the_parts_of_cards_that_changed_meanwhi
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, job.message
     pages = pdf_pages(job.result_file.read())
-    assert len(pages) == 1 and "Sam Parent" in pages[0] and "Quiz A 18/20" in pages[0]
+    assert len(pages) == 1
+    assert "Sam Parent" in pages[0]
+    assert "Quiz A 18/20" in pages[0]
     assert not default_storage.exists(stale)
     assert "parts" not in job.result

@@ -41,7 +41,8 @@ def test_it_publishes_every_assessment_of_the_term_and_tells_each_family_once(
     assert Assessment.objects.get(pk=already.pk).published_at == already.published_at
     assert Assessment.objects.get(pk=untouched.pk).published_at is None
     notice = _grades_notices(guardian).get()
-    assert "Sam" in notice.title and "Term 1" in notice.body
+    assert "Sam" in notice.title
+    assert "Term 1" in notice.body
     assert notice.url == reverse("exams:child_grades", args=[school.child.pk])
     assert _grades_notices(student).count() == 1
     assert _grades_notices(other_guardian).count() == 1
@@ -62,7 +63,8 @@ def test_it_locks_and_unlocks_a_term_with_a_reason_audited(as_user, admin, schoo
     response = client.post(reverse("exams:term_lock", args=[school.term.pk]), follow=True)
     assert "Term 1 is locked" in response.text
     status = TermStatus.objects.get(term=school.term)
-    assert status.locked_at is not None and status.locked_by == admin
+    assert status.locked_at is not None
+    assert status.locked_by == admin
     assert AuditEvent.objects.get(action="term.lock").after == {"locked": True}
     assert "Unlock the term" in client.get(reverse("exams:term_list")).text
 

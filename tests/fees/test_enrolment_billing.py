@@ -72,9 +72,11 @@ def test_the_section_page_bills_a_student_it_enrols_once(
     assert response.status_code == 302
     assert _bills(newcomer) == [(D("500.00"), 1)]
     invoice = Invoice.objects.get(student=newcomer)
-    assert invoice.created_by == admin and invoice.section == school.section
+    assert invoice.created_by == admin
+    assert invoice.section == school.section
     page = as_user(bursar).get(reverse("fees:student_account", args=[newcomer.pk])).content.decode()
-    assert invoice.number in page and "500.00" in page
+    assert invoice.number in page
+    assert "500.00" in page
 
 
 def test_the_student_form_bills_a_student_it_enrols_once(as_user, admin, school, billed_year, committed):
@@ -121,7 +123,8 @@ def test_the_django_admin_bills_a_student_it_enrols_once(
     secret = totp.generate_totp_secret()
     totp.TOTP.activate(root, secret)
     response = sign_in(client, root.email, password, secret, next_url="/admin/")
-    assert response.status_code == 302 and response.url == "/admin/"
+    assert response.status_code == 302
+    assert response.url == "/admin/"
     add = reverse("admin:academics_enrollment_add")
     assert client.get(add).status_code == 200
     newcomer = f.StudentFactory(first_name="Adam", last_name="Admin")

@@ -72,10 +72,13 @@ def test_the_page_shows_the_table_and_drills_down_to_a_bucket(as_user, school, b
     books = make_books(school, bursar)
     client = as_user(bursar)
     page = client.get(URL).content.decode()
-    assert "Over 90 days" in page and "USD 600.00" in page
-    assert books.a.number in page and books.b.number in page
+    assert "Over 90 days" in page
+    assert "USD 600.00" in page
+    assert books.a.number in page
+    assert books.b.number in page
     drilled = client.get(URL, {"bucket": "31-60", "grade": school.section.grade_level_id}).content.decode()
-    assert books.b.number in drilled and books.a.number not in drilled
+    assert books.b.number in drilled
+    assert books.a.number not in drilled
     assert "USD 100.00" in drilled
     assert "1 invoice" in drilled
     nothing = client.get(URL, {"bucket": "90+"}).content.decode()

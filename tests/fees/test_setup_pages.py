@@ -50,7 +50,8 @@ def test_the_bursar_adds_and_edits_a_fee_item(as_user, bursar, db):
     data = {"name": "Transport", "category": "transport", "is_optional": "on", "is_active": "on"}
     assert client.post(reverse("fees:item_create"), data).status_code == 302
     item = FeeItem.objects.get(name="Transport")
-    assert item.is_optional and item.is_active
+    assert item.is_optional
+    assert item.is_active
     response = client.post(reverse("fees:item_edit", args=[item.pk]), {**data, "is_active": ""}, follow=True)
     assert "The fee item Transport was saved." in response.text
     item.refresh_from_db()
@@ -97,7 +98,8 @@ def test_the_fee_rules_are_saved_and_day_lists_normalised(as_user, bursar, db):
         "14,7,1",
         "3,30",
     )
-    assert policy.sibling_discount_percent == D("10") and policy.students_see_balance
+    assert policy.sibling_discount_percent == D("10")
+    assert policy.students_see_balance
     assert AuditEvent.objects.filter(action="fees.policy").exists()
 
 
@@ -171,7 +173,8 @@ def test_the_charge_grid_sets_changes_and_removes_charges(as_user, bursar, schoo
     InstalmentCharge.objects.create(instalment=two, item=lab, amount=D("30"))
     client = as_user(bursar)
     page = client.get(reverse("fees:structure_detail", args=[structure.pk]))
-    assert page.status_code == 200 and "Tuition, Term 1" in page.text  # each cell has a label
+    assert page.status_code == 200
+    assert "Tuition, Term 1" in page.text
     data = {
         f"charge_{one.pk}_{tuition.pk}": "500",
         f"charge_{two.pk}_{tuition.pk}": "450.50",
@@ -237,7 +240,8 @@ def test_an_optional_item_is_assigned_to_ticked_students_and_removed(as_user, bu
     f.EnrollmentFactory(student=classmate, section=school.section)
     client = as_user(bursar)
     page = client.get(reverse("fees:optional_items"), {"section": school.section.pk, "item": bus.pk})
-    assert "Cleo" in page.text and "Sam" in page.text
+    assert "Cleo" in page.text
+    assert "Sam" in page.text
     data = {"section": school.section.pk, "item": bus.pk, "students": [school.child.pk, classmate.pk]}
     assert client.post(reverse("fees:optional_items"), data).status_code == 302
     assert OptionalItemAssignment.objects.filter(item=bus, year=school.year).count() == 2
@@ -340,7 +344,8 @@ def test_the_structure_and_discount_lists_do_not_grow_in_queries(
 def test_the_invoice_list_answers_htmx_with_the_results_only(as_user, bursar, school):
     response = as_user(bursar).get(reverse("fees:invoice_list"), headers={"HX-Request": "true"})
     assert response.status_code == 200
-    assert "<html" not in response.text and "No invoices match" in response.text
+    assert "<html" not in response.text
+    assert "No invoices match" in response.text
     assert "HX-Request" in response["Vary"]
 
 
@@ -371,7 +376,8 @@ def test_an_instalment_not_yet_invoiced_is_edited_and_deleted(as_user, bursar, s
     assert AuditEvent.objects.get(action="fees.instalment").before["label"] == "Term 1"
     response = client.post(reverse("fees:instalment_delete", args=[instalment.pk]), follow=True)
     assert "Instalment deleted." in response.text
-    assert not Instalment.objects.exists() and not InstalmentCharge.objects.exists()
+    assert not Instalment.objects.exists()
+    assert not InstalmentCharge.objects.exists()
 
 
 def test_a_structures_notes_are_edited(as_user, bursar, school, structure):
@@ -379,6 +385,7 @@ def test_a_structures_notes_are_edited(as_user, bursar, school, structure):
     response = client.post(
         reverse("fees:structure_notes", args=[structure.pk]), {"notes": "Three terms"}, follow=True
     )
-    assert "Notes saved." in response.text and 'value="Three terms"' in response.text
+    assert "Notes saved." in response.text
+    assert 'value="Three terms"' in response.text
     structure.refresh_from_db()
     assert structure.notes == "Three terms"

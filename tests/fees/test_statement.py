@@ -36,7 +36,8 @@ def test_the_running_balance_ends_at_what_is_due(school, bursar):
     sam = statement(school.child)
     kinds = [entry.kind for entry in sam.entries]
     assert kinds == ["Invoice", "Invoice", "Invoice", "Credit note", "Payment"]
-    assert sam.total_debit == D("1000.00") and sam.total_credit == D("400.00")
+    assert sam.total_debit == D("1000.00")
+    assert sam.total_credit == D("400.00")
     assert sam.closing_balance == sam.balance.due == D("600.00")
 
 

@@ -36,7 +36,8 @@ def test_it_shows_the_teacher_todays_classes_and_sections(as_user, teacher, scho
     response = as_user(teacher).get(reverse("home"))
     page = response.content.decode()
     assert "Today's classes" in page
-    assert "Mathematics" in page and "Period 1" in page
+    assert "Mathematics" in page
+    assert "Period 1" in page
     assert "7A" in page
     assert "1 student" in page
     # The other teacher's class is not on this teacher's home.
@@ -62,8 +63,10 @@ def test_it_shows_one_card_per_child_to_a_guardian(as_user, guardian, school):
     f.EnrollmentFactory(student=sibling, section=school.other_section)
     f.GuardianLinkFactory(student=sibling, guardian=school.guardian_profile, is_primary=True)
     page = as_user(guardian).get(reverse("home")).content.decode()
-    assert "Sam Parent" in page and "Sibyl Parent" in page
-    assert "Section 7A" in page and "Section 7B" in page
+    assert "Sam Parent" in page
+    assert "Sibyl Parent" in page
+    assert "Section 7A" in page
+    assert "Section 7B" in page
     assert school.teacher_staff.full_name in page  # 7A's homeroom teacher
     assert school.other_teacher_staff.full_name in page  # 7B's homeroom teacher
     assert "Olive" not in page  # another family's child
@@ -72,7 +75,8 @@ def test_it_shows_one_card_per_child_to_a_guardian(as_user, guardian, school):
 def test_it_shows_the_student_section_subjects_and_teachers(as_user, student, school):
     page = as_user(student).get(reverse("home")).content.decode()
     assert "Section 7A" in page
-    assert "Mathematics" in page and school.teacher_staff.full_name in page
+    assert "Mathematics" in page
+    assert school.teacher_staff.full_name in page
     assert "History" not in page
 
 
@@ -122,10 +126,12 @@ def test_it_lets_a_teacher_who_is_a_parent_switch_role(as_user, teacher, school)
     teacher.guardian_profile.student_links.create(student=school.other_child, relationship="father")
     client = as_user(teacher)
     page = client.get(reverse("home")).content.decode()
-    assert "Acting as" in page and "Today's classes" in page
+    assert "Acting as" in page
+    assert "Today's classes" in page
     response = client.post(reverse("switch_role"), {"role": "guardian"}, follow=True)
     page = response.content.decode()
-    assert "My children" in page and "Olive Elsewhere" in page
+    assert "My children" in page
+    assert "Olive Elsewhere" in page
     client.post(reverse("switch_role"), {"role": "teacher"})
     assert "My sections" in client.get(reverse("home")).content.decode()
 

@@ -62,7 +62,8 @@ def _invite(client, audience: str, expected: int):
 
 def test_the_guardian_list_leads_to_the_bulk_invitation(office, school):
     text = page_text(office.get(reverse("people:guardian_list")))
-    assert reverse("people:guardian_invite") in text and "Invite guardians without a login" in text
+    assert reverse("people:guardian_invite") in text
+    assert "Invite guardians without a login" in text
 
 
 def test_it_shows_who_will_be_invited_and_who_has_no_email(office, school, families):
@@ -72,9 +73,11 @@ def test_it_shows_who_will_be_invited_and_who_has_no_email(office, school, famil
     assert "Guardians of 7A" in text
     assert "2 guardians without a login will be invited." in text
     assert "1 guardian has no email address and cannot be invited." in text
-    assert "Nadia Family" in text and reverse("people:guardian_edit", args=[families["nadia"].pk]) in text
+    assert "Nadia Family" in text
+    assert reverse("people:guardian_edit", args=[families["nadia"].pk]) in text
     assert "Invite 2 guardians" in text
-    assert not Job.objects.exists() and not mail.outbox  # looking sends nothing
+    assert not Job.objects.exists()
+    assert not mail.outbox
 
 
 def test_it_invites_each_guardian_in_their_language_on_the_queue(office, admin, school, families):
@@ -83,7 +86,8 @@ def test_it_invites_each_guardian_in_their_language_on_the_queue(office, admin, 
     assert response.redirect_chain[0] == (reverse("job_progress", args=[job.pk]), 302)
     text = page_text(response)
     assert "Invitations to guardians · 7A" in text
-    assert "Finished" in text and "2 of 2 done (100%)." in text
+    assert "Finished" in text
+    assert "2 of 2 done (100%)." in text
     assert "2 invitations sent." in text
 
     subjects = {message.to[0]: message.subject for message in mail.outbox}
@@ -91,8 +95,10 @@ def test_it_invites_each_guardian_in_their_language_on_the_queue(office, admin, 
     assert "Su cuenta en el portal de" in subjects["gina@family.test"]
     assert "Votre compte sur le portail de" in subjects["felix@family.test"]
     gina = Guardian.objects.select_related("user").get(pk=families["gina"].pk)
-    assert gina.user.language == "es" and not gina.user.has_usable_password()
-    assert gina.user.invited_at is not None and gina.user.invitation_due_at is None  # sent, nothing owed
+    assert gina.user.language == "es"
+    assert not gina.user.has_usable_password()
+    assert gina.user.invited_at is not None
+    assert gina.user.invitation_due_at is None
     assert AuditEvent.objects.filter(action="guardian.invite", actor=admin).count() == 2
     assert AuditEvent.objects.get(action="guardian.bulk_invite").after["guardians"] == 2
     assert Guardian.objects.get(pk=families["eve"].pk).user is None  # another section
@@ -140,7 +146,8 @@ def test_numbers_that_changed_since_the_page_are_refused(office, school, familie
     assert response.status_code == 200
     assert "The numbers changed since this page was shown." in page_text(response)
     assert "2 guardians without a login will be invited." in page_text(response)
-    assert not Job.objects.exists() and not mail.outbox
+    assert not Job.objects.exists()
+    assert not mail.outbox
 
 
 def test_an_unknown_audience_is_refused_in_the_form(office, school, families):
@@ -164,7 +171,8 @@ def test_a_restarted_run_does_not_invite_twice(office, school, families):
     )
     guardian_invite_task(str(job.pk))
     job.refresh_from_db()
-    assert job.status == JobStatus.SUCCEEDED and job.done == 2
+    assert job.status == JobStatus.SUCCEEDED
+    assert job.done == 2
     assert job.message == "2 invitations sent."
     assert len(mail.outbox) == 2
 
@@ -182,7 +190,8 @@ def test_other_roles_are_refused(request, as_user, school, families, persona):
     assert client.get(reverse("people:guardian_invite")).status_code == 403
     response = client.post(reverse("people:guardian_invite"), {"audience": "school", "expected": 4})
     assert response.status_code == 403
-    assert not Job.objects.exists() and not mail.outbox
+    assert not Job.objects.exists()
+    assert not mail.outbox
 
 
 def test_wrong_methods_are_refused(office, school):
@@ -196,7 +205,8 @@ def test_a_run_larger_than_the_limit_is_refused(office, school, families, monkey
     assert "Invite 2 guardians" not in text
     response = _invite(office, f"section:{school.section.pk}", 2)
     assert "At most 1 guardian can be invited at once." in page_text(response)
-    assert not Job.objects.exists() and not mail.outbox
+    assert not Job.objects.exists()
+    assert not mail.outbox
 
 
 def test_starting_bulk_invitations_is_rate_limited(office, school, families, settings):

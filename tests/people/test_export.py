@@ -87,7 +87,8 @@ def test_other_roles_are_refused(request, as_user, school, persona):
 
 def test_visitors_are_sent_to_log_in(client, school):
     response = client.get(reverse("people:student_export"))
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
 
 
 def test_it_refuses_post(office):

@@ -31,11 +31,14 @@ def test_it_asks_for_the_password_before_exporting_and_comes_back(as_user, admin
     assert response.url == f"{PASSWORD_PROMPT}?next=%2Fpeople%2Fstudents%2Fexport.xlsx%3Fq%3DSam"
     assert exports() == 0
     prompt = client.get(response.url)
-    assert prompt.status_code == 200 and 'name="password"' in prompt.content.decode()
+    assert prompt.status_code == 200
+    assert 'name="password"' in prompt.content.decode()
     back = client.post(response.url, {"password": PASSWORD})
-    assert back.status_code == 302 and back.url == f"{EXPORT}?q=Sam"
+    assert back.status_code == 302
+    assert back.url == f"{EXPORT}?q=Sam"
     download = client.get(back.url)
-    assert download.status_code == 200 and download["Content-Type"] == XLSX
+    assert download.status_code == 200
+    assert download["Content-Type"] == XLSX
     assert AuditEvent.objects.get(action="student.export").after["filters"] == {"q": "Sam"}
 
 
@@ -57,7 +60,8 @@ def test_it_asks_again_once_the_reauthentication_is_old(as_user, admin, school, 
     assert client.get(EXPORT).status_code == 200
     settings.ACCOUNT_REAUTHENTICATION_TIMEOUT = 0
     response = client.get(EXPORT)
-    assert response.status_code == 302 and response.url.startswith(PASSWORD_PROMPT)
+    assert response.status_code == 302
+    assert response.url.startswith(PASSWORD_PROMPT)
     assert exports() == 1
 
 
@@ -73,7 +77,8 @@ def test_with_an_authenticator_only_its_code_will_do(as_user, admin, school):
     assert client.get(EXPORT).url.startswith(CODE_PROMPT)
     assert exports() == 0
     back = client.post(response.url, {"code": totp_code(secret)})
-    assert back.status_code == 302 and back.url == EXPORT
+    assert back.status_code == 302
+    assert back.url == EXPORT
     assert client.get(EXPORT)["Content-Type"] == XLSX
     assert exports() == 1
 
@@ -110,7 +115,8 @@ def test_every_bulk_export_asks_first(request, as_user, school, persona, url, pa
         kwargs, params = {"pk": school.offering.pk}, {"term": school.term.pk}
     client = as_user(request.getfixturevalue(persona))
     response = client.get(reverse(url, kwargs=kwargs), params)
-    assert response.status_code == 302 and response.url.startswith(PASSWORD_PROMPT)
+    assert response.status_code == 302
+    assert response.url.startswith(PASSWORD_PROMPT)
     assert exports() == 0
     reauthenticate(client)
     response = client.get(reverse(url, kwargs=kwargs), params)

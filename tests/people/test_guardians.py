@@ -11,9 +11,11 @@ pytestmark = pytest.mark.django_db
 def test_it_lists_and_searches_guardians_with_their_children_count(as_user, admin, school):
     client = as_user(admin)
     page = client.get(reverse("people:guardian_list")).content.decode()
-    assert "Pat Parent" in page and "Otto Elsewhere" in page
+    assert "Pat Parent" in page
+    assert "Otto Elsewhere" in page
     page = client.get(reverse("people:guardian_list"), {"q": "otto"}).content.decode()
-    assert "Otto Elsewhere" in page and "Pat Parent" not in page
+    assert "Otto Elsewhere" in page
+    assert "Pat Parent" not in page
 
 
 def test_it_shows_a_guardians_children(as_user, admin, school):
@@ -22,7 +24,8 @@ def test_it_shows_a_guardians_children(as_user, admin, school):
         .get(reverse("people:guardian_detail", args=[school.guardian_profile.pk]))
         .content.decode()
     )
-    assert "Sam Parent" in page and "Mother" in page
+    assert "Sam Parent" in page
+    assert "Mother" in page
 
 
 def test_it_links_an_existing_guardian_found_by_email(as_user, admin, school):
@@ -32,7 +35,9 @@ def test_it_links_an_existing_guardian_found_by_email(as_user, admin, school):
     )
     assert response.status_code == 302
     link = GuardianLink.objects.get(student=school.other_child, guardian=school.guardian_profile)
-    assert link.relationship == "guardian" and link.receives_notifications and not link.is_primary
+    assert link.relationship == "guardian"
+    assert link.receives_notifications
+    assert not link.is_primary
 
 
 def test_it_registers_a_new_guardian_and_makes_them_primary(as_user, admin, school):

@@ -30,17 +30,20 @@ def test_a_large_file_is_checked_on_the_queue_with_a_progress_bar(office, django
         response = office.post(reverse("people:import_start"), {"file": xlsx_upload(_rows(60))})
     job = Job.objects.get()
     url = reverse("people:import_detail", args=[job.pk])
-    assert response.status_code == 302 and response["Location"] == url
+    assert response.status_code == 302
+    assert response["Location"] == url
     assert len(callbacks) == 1  # the dry run waits for the queue
 
     text = page_text(office.get(url))
     assert "Checking your file (dry run)…" in text
     assert '<progress class="w-100 job-progress" max="60" value="0"' in text
-    assert f'hx-get="{url}"' in text and 'hx-trigger="every 1s"' in text
+    assert f'hx-get="{url}"' in text
+    assert 'hx-trigger="every 1s"' in text
     assert "0 of 60 rows checked." in text
 
     partial = office.get(url, **HTMX)
-    assert partial.status_code == 200 and "<html" not in partial.content.decode()
+    assert partial.status_code == 200
+    assert "<html" not in partial.content.decode()
     assert 'hx-trigger="every 1s"' in partial.content.decode()
     assert "HX-Request" in partial["Vary"]
 
@@ -48,7 +51,8 @@ def test_a_large_file_is_checked_on_the_queue_with_a_progress_bar(office, django
     finished = office.get(url, **HTMX)
     assert finished["HX-Refresh"] == "true"  # polling stops: the page reloads with the results
     text = page_text(office.get(url))
-    assert "No problems found" in text and f'hx-get="{url}"' not in text
+    assert "No problems found" in text
+    assert f'hx-get="{url}"' not in text
 
 
 def test_a_large_import_is_written_on_the_queue_once(office, admin, django_capture_on_commit_callbacks):
@@ -60,12 +64,14 @@ def test_a_large_import_is_written_on_the_queue_once(office, admin, django_captu
         office.post(url)  # a second click before the queue ran
     assert len(callbacks) == 1
     text = page_text(office.get(reverse("people:import_detail", args=[job.pk])))
-    assert "Importing 60 students…" in text and "<progress" in text
+    assert "Importing 60 students…" in text
+    assert "<progress" in text
     assert not Student.objects.filter(admission_number__startswith="N").exists()
 
     callbacks[0]()
     job.refresh_from_db()
-    assert job.status == JobStatus.SUCCEEDED and job.payload["phase"] == "imported"
+    assert job.status == JobStatus.SUCCEEDED
+    assert job.payload["phase"] == "imported"
     assert Student.objects.filter(admission_number__startswith="N").count() == 60
     text = page_text(office.get(reverse("people:import_detail", args=[job.pk])))
     assert "60 students imported" in text

@@ -50,7 +50,8 @@ def test_a_write_killed_midway_restarts_from_the_file_and_imports_everyone_once(
     assert (job.status, job.payload["phase"], job.attempts) == (JobStatus.SUCCEEDED, Phase.IMPORTED, 2)
     assert Student.objects.filter(admission_number__startswith="N").count() == 60
     text = page_text(office.get(url))
-    assert "60 students imported" in text and "Finished after a restart" in text
+    assert "60 students imported" in text
+    assert "Finished after a restart" in text
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs_sweep().restarted == 0  # finished: nothing more to do
     assert Student.objects.filter(admission_number__startswith="N").count() == 60
@@ -75,6 +76,7 @@ def test_an_import_killed_on_its_last_attempt_says_it_failed_and_stops_polling(o
     url = reverse("people:import_detail", args=[job.pk])
     assert office.get(url, **HTMX)["HX-Refresh"] == "true"  # the polling page reloads once
     text = page_text(office.get(url))
-    assert "The job stopped 3 times before it finished" in text and "Upload a file again" in text
+    assert "The job stopped 3 times before it finished" in text
+    assert "Upload a file again" in text
     assert f'hx-get="{url}"' not in text
     assert not Student.objects.filter(admission_number__startswith="N").exists()

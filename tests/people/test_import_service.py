@@ -48,7 +48,8 @@ def test_it_documents_the_columns_with_required_flags():
     required = [column.name for column in IMPORT_COLUMNS if column.required]
     assert required == ["admission_number", "first_name", "last_name", "date_of_birth"]
     names = [column.name for column in IMPORT_COLUMNS]
-    assert "guardian2_relationship" in names and "section" in names
+    assert "guardian2_relationship" in names
+    assert "section" in names
 
 
 def test_it_reports_each_row_problem_in_plain_words(admin, school, counts):
@@ -88,7 +89,8 @@ def test_it_reports_each_row_problem_in_plain_words(admin, school, counts):
     assert "Row 11: date of birth 2999-01-01 is in the future." in errors
     assert "Row 12: guardian 1 and guardian 2 have the same email parent11@family.test." in errors
     assert job.result["error_count"] == len(errors) == 12
-    assert job.status == JobStatus.SUCCEEDED and job.payload["phase"] == "preview"
+    assert job.status == JobStatus.SUCCEEDED
+    assert job.payload["phase"] == "preview"
     assert counts() == before
 
 
@@ -101,9 +103,11 @@ def test_it_reuses_guardians_by_email_within_the_file_and_from_the_portal(admin,
     job = dry_run(admin, rows)
     assert errors_of(job) == []
     first, second, third = (row["guardians"][0] for row in job.result["rows"])
-    assert first["existing_id"] is None and first["same_as_row"] is None
+    assert first["existing_id"] is None
+    assert first["same_as_row"] is None
     assert second["same_as_row"] == 2
-    assert third["existing_id"] == school.guardian_profile.pk and third["existing_name"] == "Pat Parent"
+    assert third["existing_id"] == school.guardian_profile.pk
+    assert third["existing_name"] == "Pat Parent"
     assert job.result["summary"] == {
         "students": 3,
         "enrollments": 3,
@@ -124,7 +128,8 @@ def test_it_commits_everything_with_links_enrollments_and_one_audit_event(admin,
     job = dry_run(admin, rows)
     student_import_commit(job=job)
     job.refresh_from_db()
-    assert job.payload["phase"] == "imported" and job.status == JobStatus.SUCCEEDED
+    assert job.payload["phase"] == "imported"
+    assert job.status == JobStatus.SUCCEEDED
     first = Student.objects.get(admission_number="N0001")
     assert first.enrollments.get().section == school.section
     links = list(first.guardian_links.select_related("guardian").order_by("-is_primary"))
@@ -136,12 +141,15 @@ def test_it_commits_everything_with_links_enrollments_and_one_audit_event(admin,
     assert second.enrollments.get().section == school.other_section
     assert second.guardian_links.get().guardian == links[0].guardian  # siblings share one guardian
     third = Student.objects.get(admission_number="N0003")
-    assert third.gender == "X" and not third.enrollments.exists()
+    assert third.gender == "X"
+    assert not third.enrollments.exists()
     assert third.guardian_links.get().guardian == school.guardian_profile
     assert Guardian.objects.filter(email="parent1@family.test").count() == 1
     event = AuditEvent.objects.get(action="student.import")
-    assert event.actor == admin and event.object_id == str(job.pk)
-    assert event.after["students"] == 3 and event.after["guardians_created"] == 2
+    assert event.actor == admin
+    assert event.object_id == str(job.pk)
+    assert event.after["students"] == 3
+    assert event.after["guardians_created"] == 2
     assert job.result["imported"]["guardians_reused"] == 1
     assert job.payload["path"] == ""  # the uploaded copy is not kept once imported
 

@@ -76,7 +76,8 @@ def test_it_imports_the_valid_rows_and_offers_the_rejected_ones(office, school):
     job = Job.objects.get()
     text = page_text(response)
     assert "The dry run found 3 problems." in text
-    assert "2 rows have problems and cannot be imported." in text and "3 rows are valid." in text
+    assert "2 rows have problems and cannot be imported." in text
+    assert "3 rows are valid." in text
     assert "Import the 3 valid rows" in text
     assert "Download rejected rows (.xlsx)" in text
     assert "Download rejected rows (.csv)" not in text  # the upload was a workbook
@@ -85,7 +86,8 @@ def test_it_imports_the_valid_rows_and_offers_the_rejected_ones(office, school):
     response = choose_valid_rows(office, job)
     text = page_text(response)
     assert "Import finished" in text
-    assert "3 students imported" in text and "2 rows were not imported." in text
+    assert "3 students imported" in text
+    assert "2 rows were not imported." in text
     assert _imported() == ["N0001", "N0003", "N0005"]
     # A rejected row's student, guardian and enrolment are written together or not at all: not at all.
     assert not Guardian.objects.filter(email__in=["parent2@family.test", "parent4@family.test"]).exists()
@@ -135,7 +137,8 @@ def test_a_csv_upload_gets_its_rejected_rows_as_csv_too(office, school):
     assert "Download rejected rows (.csv)" in page_text(response)
     rejected = rejected_rows(office, job, "csv")
     assert rejected[0] == [*HEADERS, "Reason"]
-    assert rejected[1][0] == "N0002" and rejected[1][-1] == "Section '9Z' does not exist this year."
+    assert rejected[1][0] == "N0002"
+    assert rejected[1][-1] == "Section '9Z' does not exist this year."
     assert rejected_rows(office, job, "xlsx")[1][0] == "N0002"
 
     rejected[1][HEADERS.index("section")] = "7A"
@@ -161,7 +164,8 @@ def test_the_reason_column_is_in_the_office_language_and_ignored_in_any(as_user,
     fixed = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     response = upload(office, SimpleUploadedFile("fixed.xlsx", xlsx_bytes(fixed, rows[0])))
     text = page_text(response)
-    assert "No problems found" in text and "not used and were ignored" not in text
+    assert "No problems found" in text
+    assert "not used and were ignored" not in text
 
 
 def test_a_row_that_became_invalid_refuses_the_import_and_is_reported(office, school):

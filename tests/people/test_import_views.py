@@ -45,7 +45,8 @@ def test_it_downloads_a_template_with_headers_and_an_example_row(office):
     workbook = load_workbook(io.BytesIO(response.content))
     rows = list(workbook.worksheets[0].iter_rows(values_only=True))
     assert list(rows[0]) == [column.name for column in IMPORT_COLUMNS]
-    assert rows[1][0] == "A1023" and len(rows) == 2
+    assert rows[1][0] == "A1023"
+    assert len(rows) == 2
     assert workbook.sheetnames[1] == "Help"
 
 
@@ -66,8 +67,10 @@ def test_it_uploads_shows_the_dry_run_and_imports_on_confirm(office, school):
     assert response.redirect_chain == [(reverse("people:import_detail", args=[job.pk]), 302)]
     text = page_text(response)
     assert "No problems found" in text
-    assert "existing guardian" in text and "Pat Parent" in text
-    assert "First1 Last1" in text and "new guardian" in text
+    assert "existing guardian" in text
+    assert "Pat Parent" in text
+    assert "First1 Last1" in text
+    assert "new guardian" in text
     assert Student.objects.filter(admission_number__startswith="N").count() == 0
 
     response = confirm(office, job)
@@ -112,11 +115,14 @@ def test_it_filters_rows_with_problems_and_paginates(office, admin, school):
     job = _job(admin, rows)
     url = reverse("people:import_detail", args=[job.pk])
     text = page_text(office.get(url))
-    assert "Page 1 of 2" in text and "First1 Last1" in text and "First125 Last125" not in text
+    assert "Page 1 of 2" in text
+    assert "First1 Last1" in text
+    assert "First125 Last125" not in text
     text = page_text(office.get(url, {"page": 2}))
     assert "First125 Last125" in text
     text = page_text(office.get(url, {"problems": 1}))
-    assert "First121 Last121" in text and "First1 Last1" not in text
+    assert "First121 Last121" in text
+    assert "First1 Last1" not in text
 
 
 def test_the_office_sees_only_its_own_imports(as_user, admin, school):
@@ -149,7 +155,8 @@ def test_other_roles_are_refused(request, as_user, admin, school, persona):
 
 def test_visitors_are_sent_to_log_in(client, school):
     response = client.get(reverse("people:import_start"))
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
 
 
 def test_wrong_methods_are_refused(office, admin, school):

@@ -14,6 +14,7 @@ from modules.accounts.models import User
 from modules.people.models import Guardian, Position, Staff, Student
 from tests import factories as f
 from tests.factories import PASSWORD
+from tests.queries import queries_exactly as _queries_exactly
 
 
 @dataclass
@@ -148,3 +149,9 @@ def as_user(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def queries_exactly():
+    """``with queries_exactly(n):`` exactly n queries or a failure listing them (tests/queries.py)."""
+    return _queries_exactly

@@ -4,6 +4,7 @@ services.py."""
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -505,7 +506,7 @@ def offering_edit(request, pk):
 def _month_start(value: str) -> datetime.date:
     """The first day of ?month=YYYY-MM; this month when it is missing, malformed or absurdly far away."""
     try:
-        first = datetime.datetime.strptime(value, "%Y-%m").date()
+        first = datetime.date(*time.strptime(value, "%Y-%m")[:3])  # a calendar month: no instant, no zone
     except ValueError:
         first = None
     if first is None or not 1900 <= first.year <= 2999:

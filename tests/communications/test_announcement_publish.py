@@ -14,6 +14,7 @@ from modules.communications.models import Announcement, AudienceKind, Delivery, 
 from modules.people.models import Guardian
 from tasks.announcements import announcement_publish_task, announcements_publish_due_task
 from tests import factories as f
+from tests.clock import huey_time
 
 pytestmark = pytest.mark.django_db
 HOUR = datetime.timedelta(hours=1)
@@ -101,8 +102,8 @@ def test_the_periodic_task_publishes_due_announcements_once(admin, school, guard
     due = post(admin, "Due", audience=AudienceKind.SECTION, section=school.section)
     later = post(admin, "Later", publish_at=timezone.now() + HOUR)
     every_minute = announcements_publish_due_task.task_class().validate_datetime
-    assert every_minute(datetime.datetime(2031, 5, 2, 10, 17))
-    assert every_minute(datetime.datetime(2031, 5, 2, 3, 1))
+    assert every_minute(huey_time(2031, 5, 2, 10, 17))
+    assert every_minute(huey_time(2031, 5, 2, 3, 1))
     announcements_publish_due_task()  # through the (immediate) queue, as the consumer runs it each minute
     assert announcements_publish_due_task.call_local() == 0  # nothing left to publish
     assert list(Notification.objects.filter(recipient=guardian).values_list("title", flat=True)) == ["Due"]

@@ -12,6 +12,7 @@ from modules.communications.delivery import digest_send
 from modules.communications.models import Delivery, DeliveryStatus, NotificationPreference
 from modules.communications.services import notify, recipients_for_users, users_with_profiles
 from tasks.communications import local_crontab, send_daily_digest
+from tests.clock import huey_time
 from tests.fakes import RefusingSmtpHandler, queue_delivery, smtp_mailers, smtp_server
 
 pytestmark = pytest.mark.django_db
@@ -139,6 +140,6 @@ def test_it_keeps_a_refused_digest_for_the_next_run(settings):
 def test_it_goes_out_at_half_past_five_in_the_schools_time_zone():
     at_half_past_five = local_crontab(hour=17, minute=30)
     # Huey checks periodic tasks with naive UTC times; New York is UTC-5 in winter, UTC-4 in summer.
-    assert at_half_past_five(datetime.datetime(2025, 1, 15, 22, 30))
-    assert at_half_past_five(datetime.datetime(2025, 7, 15, 21, 30))
-    assert not at_half_past_five(datetime.datetime(2025, 1, 15, 17, 30))
+    assert at_half_past_five(huey_time(2025, 1, 15, 22, 30))
+    assert at_half_past_five(huey_time(2025, 7, 15, 21, 30))
+    assert not at_half_past_five(huey_time(2025, 1, 15, 17, 30))

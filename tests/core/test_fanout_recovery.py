@@ -36,6 +36,7 @@ from tasks.recovery import (
     sweep_lost_fanouts,
 )
 from tests import factories as f
+from tests.clock import huey_time
 from tests.fakes import RecordingSmtpHandler, RefusingSmtpHandler, free_port, smtp_mailers, smtp_server
 
 pytestmark = pytest.mark.django_db
@@ -108,8 +109,8 @@ def submit_with_absent_child(client, register, school, capture, *, task_runs: bo
 
 def test_the_sweep_runs_every_minute():
     every_minute = sweep_lost_fanouts.task_class().validate_datetime
-    assert every_minute(datetime.datetime(2031, 5, 2, 10, 17))
-    assert every_minute(datetime.datetime(2031, 5, 2, 3, 1))
+    assert every_minute(huey_time(2031, 5, 2, 10, 17))
+    assert every_minute(huey_time(2031, 5, 2, 3, 1))
 
 
 # --- absences ----------------------------------------------------------------------------------------------

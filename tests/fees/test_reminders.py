@@ -13,6 +13,7 @@ from modules.fees.models import FeePolicy, ReminderStep
 from modules.fees.reminders import schedule, send_due_reminders, step_reached
 from tasks.fees_reminders import every_morning
 from tests import factories as f
+from tests.clock import huey_time
 from tests.fees.report_data import D, invoice
 
 pytestmark = pytest.mark.django_db
@@ -160,9 +161,9 @@ def test_its_queries_grow_only_with_notify_per__invoice(school, guardian, django
 
 
 def test_the_task_runs_every_morning_in_the_schools_time_zone():
-    assert every_morning(datetime.datetime(2026, 3, 18, 7, 0))  # naive UTC, as Huey passes it (TZ=UTC)
-    assert not every_morning(datetime.datetime(2026, 3, 18, 7, 1))
-    assert not every_morning(datetime.datetime(2026, 3, 18, 19, 0))
+    assert every_morning(huey_time(2026, 3, 18, 7, 0))  # naive UTC, as Huey passes it (TZ=UTC)
+    assert not every_morning(huey_time(2026, 3, 18, 7, 1))
+    assert not every_morning(huey_time(2026, 3, 18, 19, 0))
 
 
 def test_invoices_beyond_one_transaction_chunk_are_all_reminded_once(school, monkeypatch):

@@ -81,7 +81,8 @@ def _kinds_sent_by_notify() -> list[tuple[str, object]]:
             if isinstance(arg, ast.Constant):
                 found.append((where, arg.value))
             else:
-                assert isinstance(arg, ast.Name) and arg.id in imported, f"{where}: name the kind plainly"
+                assert isinstance(arg, ast.Name), f"{where}: name the kind plainly"
+                assert arg.id in imported, f"{where}: name the kind plainly"
                 module, name = imported[arg.id]
                 found.append((where, getattr(importlib.import_module(module), name)))
     return found

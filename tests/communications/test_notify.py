@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from modules.communications.kinds import UnknownNotificationKind
 from modules.communications.models import Delivery, DeliveryStatus, Notification, NotificationPreference
 from modules.communications.services import (
     notify,
@@ -173,9 +174,9 @@ def test_it_sends_the_queued_email_when_the_transaction_commits(
 
 def test_it_refuses_an_unknown_kind_or_an_event_without_a_name(guardian, school):
     people = recipients_for_users([guardian])
-    with pytest.raises(ValueError):
+    with pytest.raises(UnknownNotificationKind, match="'gossip'"):
         notify(people, "gossip", {}, event="x")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs the object or an event name"):
         notify(people, "announcement", {})
 
 

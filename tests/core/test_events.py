@@ -43,10 +43,14 @@ def test_it_is_delivered_after_the_commit_not_before(heard, django_capture_on_co
 
 
 def test_it_sends_nothing_for_a_change_rolled_back(heard, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
+    def change_that_fails():
+        with transaction.atomic():
             thing_done.send_on_commit(thing_id=1, by="ada")
             raise RuntimeError("the change failed")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError, match="the change failed"):
+            change_that_fails()
         with transaction.atomic():
             thing_done.send_on_commit(thing_id=2, by="ada")
     assert [call["thing_id"] for call in heard] == [2]

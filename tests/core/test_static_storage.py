@@ -34,5 +34,6 @@ def test_collectstatic_rewrites_module_imports_to_hashed_names(tmp_path):
     registers = list((tmp_path / "js").glob("register.*.js"))
     assert registers, sorted(p.name for p in (tmp_path / "js").iterdir())
     imported = re.findall(r'from\s+"\./(live_grid[^"]*)"', registers[0].read_text())
-    assert imported and re.fullmatch(r"live_grid\.[0-9a-f]{12}\.js", imported[0]), imported
+    assert imported, imported
+    assert re.fullmatch(r"live_grid\.[0-9a-f]{12}\.js", imported[0]), imported
     assert (tmp_path / "js" / imported[0]).exists()

@@ -228,10 +228,10 @@ def test_it_hides_another_teachers_section(week, other_teacher, as_user):
     )
 
 
-def test_it_pins_the_queries_of_the_pages(week, admin, as_user, django_assert_max_num_queries):
+def test_it_pins_the_queries_of_the_pages(week, admin, as_user, queries_exactly):
     client = as_user(admin)
-    with django_assert_max_num_queries(16):
+    with queries_exactly(11):
         assert client.get(reverse("attendance:reports_overview"), PERIOD).status_code == 200
-    with django_assert_max_num_queries(14):
+    with queries_exactly(9):
         url = reverse("attendance:reports_section", kwargs={"pk": week["a"].pk})
         assert client.get(url, PERIOD).status_code == 200

@@ -42,11 +42,11 @@ def test_it_answers_204_while_nothing_changed_and_the_new_bell_when_something_di
     assert f"seen={second.pk}-2" in response.content.decode()
 
 
-def test_it_keeps_the_bell_poll_within_two_queries(as_user, guardian, school, django_assert_max_num_queries):
+def test_it_keeps_the_bell_poll_within_two_queries(as_user, guardian, school, queries_exactly):
     client = as_user(guardian)
     notification = note(guardian)
     client.get(BELL)
-    with django_assert_max_num_queries(2):
+    with queries_exactly(2):
         assert client.get(BELL, {"seen": f"{notification.pk}-1"}).status_code == 204
 
 

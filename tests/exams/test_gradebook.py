@@ -117,9 +117,7 @@ def count_queries(client, url) -> int:
     return len(queries)
 
 
-def test_it_keeps_the_same_query_count_for_bigger_classes(
-    as_user, teacher, school, django_assert_max_num_queries
-):
+def test_it_keeps_the_same_query_count_for_bigger_classes(as_user, teacher, school, queries_exactly):
     scale_for(school.section.grade_level)
     client = as_user(teacher)
     category = AssessmentCategory.objects.create(offering=school.offering, name="Quizzes", weight=100)
@@ -137,5 +135,5 @@ def test_it_keeps_the_same_query_count_for_bigger_classes(
             f.MarkFactory(assessment=quiz, student=pupil, score=9)
     large = count_queries(client, grid_url(school.offering))
     assert small == large
-    with django_assert_max_num_queries(10):
+    with queries_exactly(9):
         client.get(grid_url(school.offering))

@@ -77,7 +77,7 @@ def _grow_family(school, bursar, children: int, invoices_each: int, start: int =
 
 
 def test_the_query_count_does_not_grow_with_children_or_invoices(
-    school, guardian, bursar, as_user, django_assert_max_num_queries, settings
+    school, guardian, bursar, as_user, queries_exactly, settings
 ):
     settings.STRIPE_SECRET_KEY = "sk_test_x"
     settings.STRIPE_WEBHOOK_SECRET = "whsec_test_x"
@@ -85,10 +85,10 @@ def test_the_query_count_does_not_grow_with_children_or_invoices(
     _grow_family(school, bursar, children=1, invoices_each=1)
     client.get(URL)  # warm caches (fee policy, currency, session)
     # 8: one of them reads the school's phone and email, shown in "how to pay" when the office gave none.
-    with django_assert_max_num_queries(8) as small:
+    with queries_exactly(8) as small:
         client.get(URL)
     _grow_family(school, bursar, children=6, invoices_each=4, start=1)
-    with django_assert_max_num_queries(8) as large:
+    with queries_exactly(8) as large:
         page = client.get(URL).content.decode()
     assert len(large.captured_queries) == len(small.captured_queries), [
         q["sql"] for q in large.captured_queries

@@ -36,11 +36,9 @@ def test_the_student_sees_their_balance_only_when_the_school_allows_it(school, s
     assert reverse("fees:family") not in page  # no invoices or payments for students
 
 
-def test_the_guardian_home_stays_within_its_query_budget(
-    school, guardian, as_user, django_assert_max_num_queries
-):
+def test_the_guardian_home_stays_within_its_query_budget(school, guardian, as_user, queries_exactly):
     """bench/measures/accounts.py allows the homes 12 queries; the balances add two, for all children."""
     client = as_user(guardian)
     client.get("/")
-    with django_assert_max_num_queries(12):
+    with queries_exactly(8):
         client.get("/")

@@ -254,3 +254,13 @@ def test_a_stale_page_does_not_submit_over_a_colleagues_mark(teacher, admin, sch
     assert AttendanceRecord.objects.get(register=register, student=school.child).status == "absent"
     assert Register.objects.get(pk=register.pk).state == "in_progress"
     assert not mail.outbox
+
+
+def test_it_pins_the_queries_of_a_submission(as_user, teacher, school, classmate, register, queries_exactly):
+    """The submission itself; the guardians' message runs after commit, in its task."""
+    client = as_user(teacher)
+    data = choose(page_data(client, register), school.child, "absent")
+    with queries_exactly(24):
+        response = client.post(save_url(register), {**data, "action": "submit"})
+    assert response.status_code == 302
+    assert Register.objects.get(pk=register.pk).state == "submitted"

@@ -130,3 +130,13 @@ def test_it_sends_visitors_to_sign_in(client, db):
 
 def test_it_refuses_get_on_mark_read(as_user, guardian, school):
     assert as_user(guardian).get(reverse("communications:notification_mark_read")).status_code == 405
+
+
+def test_it_pins_the_queries_of_the_list(as_user, guardian, school, queries_exactly):
+    client = as_user(guardian)
+    for n in range(3):
+        note(guardian, f"Note {n}")
+    client.get(LIST)  # warm the session
+    with queries_exactly(5):
+        response = client.get(LIST)
+    assert "Note 2" in response.content.decode()

@@ -201,3 +201,14 @@ def test_it_writes_nothing_when_the_value_is_the_base_or_already_stored(teacher,
     assert 'value="14"' in response.content.decode()
     assert stored(quiz, school.child).score == 14
     assert AuditEvent.objects.filter(action="mark.set").count() == 1
+
+
+def test_it_pins_the_queries_of_one_cell_save(as_user, teacher, school, queries_exactly):
+    scale_for(school.section.grade_level)
+    client = as_user(teacher)
+    post_cell(client, school, assessment(school, max_score=20), "12")  # warm the session and caches
+    quiz = assessment(school, max_score=20)
+    with queries_exactly(15):
+        response = post_cell(client, school, quiz, "13")
+    assert 'class="gb-status gb-saved"' in response.content.decode()
+    assert stored(quiz, school.child).score == 13

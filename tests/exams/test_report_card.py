@@ -176,3 +176,12 @@ def test_it_prints_words_for_mark_codes_in_the_readers_language(school, guardian
     text = " ".join(pdf_pages(as_user(guardian).get(_url(school)).content)[0].split())
     for printed in ("Essay Justificado", "Project No entregado", "Oral Ausente"):
         assert printed in text, printed
+
+
+def test_it_pins_the_queries_of_one_card(school, admin, as_user, queries_exactly):
+    sams_term(school)
+    client = as_user(admin)
+    client.get(_url(school))  # warm the session; the school profile row is created on first use
+    with queries_exactly(16):
+        response = client.get(_url(school))
+    assert response.status_code == 200

@@ -154,7 +154,8 @@ def test_a_report_card_batch_killed_mid_way_resumes_and_prints_every_card_once(
     wait_for(lambda: Job.objects.get(pk=job.pk).done > 0, "the first part", consumer=first)
     first.kill()
     job.refresh_from_db()
-    assert job.status == JobStatus.RUNNING and 0 < job.done < job.total == 12, first.log()
+    assert job.status == JobStatus.RUNNING, first.log()
+    assert 0 < job.done < job.total == 12, first.log()
     rendered_before = sorted(int(index) for index in job.result["parts"]["files"])
     # Stuck: the page says running, and nothing moves any more.
     assert f"{job.done} of 12 done" in office.get(page).text

@@ -222,6 +222,77 @@ def marksheet_check(content: bytes) -> None:
     )
 
 
+def _refusal(offering_id: int, term_id: int, *, offering: CourseOffering, term: Term, by: User) -> str:
+    """Why this file may not be read for this class and term by this person; "" when it may."""
+    if offering_id != offering.pk:
+        other = CourseOffering.objects.select_related("subject", "section").filter(pk=offering_id).first()
+        return (
+            _("This file is for %(other)s, not for this class.") % {"other": other}
+            if other is not None
+            else _("This file is for another class, not for this one.")
+        )
+    if term_id != term.pk:
+        other_term = Term.objects.filter(pk=term_id).first()
+        return _("This file is for %(other)s, not for %(term)s.") % {
+            "other": other_term.name if other_term else _("another term"),
+            "term": term.name,
+        }
+    if term_locked(term.pk) and Role.ADMINISTRATOR not in by.roles:
+        return _("This term is locked. Ask the office to change a mark.")
+    return ""
+
+
+def _mark_columns(
+    cell, width: int, assessments: dict[int, Assessment], reading: Reading
+) -> dict[int, Assessment]:
+    """The file's mark columns that name an assessment of this class; the others are errors in the reading."""
+    columns: dict[int, Assessment] = {}
+    for column in range(FIRST_MARK_COLUMN, width + 1):
+        raw_id, name = cell(ASSESSMENT_ID_ROW, column), _text(cell(NAME_ROW, column))
+        if raw_id is None and not name:
+            continue
+        assessment = None
+        if isinstance(raw_id, int | float) and not isinstance(raw_id, bool) and float(raw_id).is_integer():
+            assessment = assessments.get(int(raw_id))
+        if assessment is None:
+            reading.errors.append(
+                _("Assessment “%(name)s” is not in this class.") % {"name": name or _("(no name)")}
+            )
+            continue
+        columns[column] = assessment
+    return columns
+
+
+def _student_rows(rows: list[tuple], students: dict, reading: Reading) -> list[tuple[int, object, tuple]]:
+    """(row number, student, values) for each row of a student of this class, once; a row naming no
+    student of the class, or one seen before, is an error in the reading."""
+    seen: set[str] = set()
+    student_rows: list[tuple[int, object, tuple]] = []
+    for row_number in range(FIRST_STUDENT_ROW, len(rows) + 1):
+        values = rows[row_number - 1]
+        if all(_text(value) == "" for value in values):
+            continue
+        admission = _text(values[0] if values else None)
+        student = students.get(admission)
+        if student is None:
+            if admission:
+                message = _("The student rows changed: %(number)s is not in this class.")
+                message %= {"number": admission}
+            else:
+                message = _("The student rows changed: row %(row)s has no admission number.")
+                message %= {"row": row_number}
+            reading.errors.append(message)
+            continue
+        if admission in seen:
+            reading.errors.append(
+                _("The student rows changed: %(number)s appears twice.") % {"number": admission}
+            )
+            continue
+        seen.add(admission)
+        student_rows.append((row_number, student, values))
+    return student_rows
+
+
 def marksheet_read(*, content: bytes, offering: CourseOffering, term: Term, by: User) -> Reading:
     """Every change the file would make and every error in it; nothing is written. Runs on the queue."""
     reading = Reading()
@@ -257,68 +328,17 @@ def marksheet_read(*, content: bytes, offering: CourseOffering, term: Term, by: 
     if match is None:
         reading.errors.append(_("This is not a StudentFlow marksheet (its identification is missing)."))
         return reading
-    offering_id, term_id = int(match[1]), int(match[2])
-    if offering_id != offering.pk:
-        other = CourseOffering.objects.select_related("subject", "section").filter(pk=offering_id).first()
-        reading.errors.append(
-            _("This file is for %(other)s, not for this class.") % {"other": other}
-            if other is not None
-            else _("This file is for another class, not for this one.")
-        )
-        return reading
-    if term_id != term.pk:
-        other_term = Term.objects.filter(pk=term_id).first()
-        reading.errors.append(
-            _("This file is for %(other)s, not for %(term)s.")
-            % {"other": other_term.name if other_term else _("another term"), "term": term.name}
-        )
-        return reading
-    if term_locked(term.pk) and Role.ADMINISTRATOR not in by.roles:
-        reading.errors.append(_("This term is locked. Ask the office to change a mark."))
+    refusal = _refusal(int(match[1]), int(match[2]), offering=offering, term=term, by=by)
+    if refusal:
+        reading.errors.append(refusal)
         return reading
 
     assessments = {a.pk: a for a in offering_assessments(offering, term)}
-    columns: dict[int, Assessment] = {}
     width = max((len(row) for row in rows), default=0)
-    for column in range(FIRST_MARK_COLUMN, width + 1):
-        raw_id, name = cell(ASSESSMENT_ID_ROW, column), _text(cell(NAME_ROW, column))
-        if raw_id is None and not name:
-            continue
-        assessment = None
-        if isinstance(raw_id, int | float) and not isinstance(raw_id, bool) and float(raw_id).is_integer():
-            assessment = assessments.get(int(raw_id))
-        if assessment is None:
-            reading.errors.append(
-                _("Assessment “%(name)s” is not in this class.") % {"name": name or _("(no name)")}
-            )
-            continue
-        columns[column] = assessment
+    columns = _mark_columns(cell, width, assessments, reading)
 
     students = {s.admission_number: s for s in offering_students(offering)}
-    seen: set[str] = set()
-    student_rows: list[tuple[int, object, tuple]] = []
-    for row_number in range(FIRST_STUDENT_ROW, len(rows) + 1):
-        values = rows[row_number - 1]
-        if all(_text(value) == "" for value in values):
-            continue
-        admission = _text(values[0] if values else None)
-        student = students.get(admission)
-        if student is None:
-            if admission:
-                message = _("The student rows changed: %(number)s is not in this class.")
-                message %= {"number": admission}
-            else:
-                message = _("The student rows changed: row %(row)s has no admission number.")
-                message %= {"row": row_number}
-            reading.errors.append(message)
-            continue
-        if admission in seen:
-            reading.errors.append(
-                _("The student rows changed: %(number)s appears twice.") % {"number": admission}
-            )
-            continue
-        seen.add(admission)
-        student_rows.append((row_number, student, values))
+    student_rows = _student_rows(rows, students, reading)
     reading.rows = len(student_rows)
 
     marks = {

@@ -202,6 +202,26 @@ def proration(instalment: Instalment, enrolled_on: datetime.date) -> tuple[int, 
     return max(0, min(left, covered)), covered
 
 
+class _Discounting:
+    """Discount lines taken off an instalment's charges: never more than what is left of the item's charge,
+    nor of the whole."""
+
+    def __init__(self, lines: list[tuple[int | None, str, Decimal]], charged: dict[int, Decimal]):
+        self.lines = lines
+        self.left = dict(charged)  # item id -> what discounts may still take off it
+        self.total_left = sum(charged.values(), ZERO)
+
+    def take(self, item_id: int | None, text: str, wanted: Decimal) -> None:
+        cap = self.total_left if item_id is None else min(self.left[item_id], self.total_left)
+        amount = min(quantize(wanted), cap)
+        if amount <= 0:
+            return
+        if item_id is not None:
+            self.left[item_id] -= amount
+        self.total_left -= amount
+        self.lines.append((item_id, text, -amount))
+
+
 def _lines(
     instalment: Instalment,
     *,
@@ -214,7 +234,6 @@ def _lines(
     factor = Decimal(days[0]) / Decimal(days[1]) if days else Decimal(1)
     lines: list[tuple[int | None, str, Decimal]] = []
     charged: dict[int, Decimal] = {}  # item id -> charge
-    left: dict[int, Decimal] = {}  # item id -> what discounts may still take off it
     names: dict[int, str] = {}
     charges = instalment.charges.all()
     for charge in charges:
@@ -234,23 +253,12 @@ def _lines(
         else:
             text = f"{item.name} — {instalment.label}"
         lines.append((item.pk, text, amount))
-        charged[item.pk] = left[item.pk] = amount
+        charged[item.pk] = amount
         names[item.pk] = item.name
     if not lines:
         return lines
 
-    def take(item_id: int | None, text: str, wanted: Decimal) -> None:
-        nonlocal total_left
-        cap = total_left if item_id is None else min(left[item_id], total_left)
-        amount = min(quantize(wanted), cap)
-        if amount <= 0:
-            return
-        if item_id is not None:
-            left[item_id] -= amount
-        total_left -= amount
-        lines.append((item_id, text, -amount))
-
-    total_left = sum(charged.values(), ZERO)
+    take = _Discounting(lines, charged).take
     for discount in discounts:
         if discount.item_id is None or discount.item_id not in charged:
             continue

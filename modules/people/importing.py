@@ -18,6 +18,7 @@ import datetime
 import hashlib
 import json
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -432,7 +433,7 @@ def _parse_date(value: Any) -> datetime.date | None:
     text = _cell_text(value)
     for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
         try:
-            return datetime.datetime.strptime(text, pattern).date()
+            return datetime.date(*time.strptime(text, pattern)[:3])  # a calendar date: no instant, no zone
         except ValueError:
             continue
     return None
@@ -461,6 +462,40 @@ class _RowChecker:
         self.guardian_rows: dict[str, tuple[int, str]] = {}
         self.rejected_guardian_rows: dict[str, int] = {}  # email -> a rejected row that names the guardian
 
+    def _admission_number(self, number: int, admission_number: str, problem, errors: list[str]) -> None:
+        """A number already in the school, or earlier in the file, is a problem; a new one is remembered."""
+        if admission_number in self.lookups.students:
+            problem(
+                _("admission number %(number)s is already used by %(name)s."),
+                number=admission_number,
+                name=self.lookups.students[admission_number],
+            )
+        elif admission_number in self.numbers_seen:
+            errors.append(
+                _("Row %(first)s and row %(row)s have the same admission number %(number)s.")
+                % {
+                    "first": self.numbers_seen[admission_number],
+                    "row": number,
+                    "number": admission_number,
+                }
+            )
+        else:
+            self.numbers_seen[admission_number] = number
+
+    def _birth(self, values: dict[str, Any], text: dict[str, str], problem) -> datetime.date | None:
+        """The date of birth typed in the row; None (and a problem) when it is no date or in the future."""
+        birth = _parse_date(values.get("date_of_birth"))
+        if birth is None or birth.year < 1900:
+            problem(
+                _("date of birth '%(value)s' is not a valid date (write it as YYYY-MM-DD or DD/MM/YYYY)."),
+                value=text["date_of_birth"],
+            )
+            return None
+        if birth > self.today:
+            problem(_("date of birth %(value)s is in the future."), value=birth.isoformat())
+            return None
+        return birth
+
     def check(self, number: int, values: dict[str, Any], *, approved: bool = True) -> dict[str, Any]:
         """One row's findings. `approved` False: the office did not confirm this row (it had problems at
         the dry run), so it is not written even if it has none now."""
@@ -483,39 +518,8 @@ class _RowChecker:
 
         admission_number = text["admission_number"].upper()
         if admission_number:
-            if admission_number in self.lookups.students:
-                problem(
-                    _("admission number %(number)s is already used by %(name)s."),
-                    number=admission_number,
-                    name=self.lookups.students[admission_number],
-                )
-            elif admission_number in self.numbers_seen:
-                errors.append(
-                    _("Row %(first)s and row %(row)s have the same admission number %(number)s.")
-                    % {
-                        "first": self.numbers_seen[admission_number],
-                        "row": number,
-                        "number": admission_number,
-                    }
-                )
-            else:
-                self.numbers_seen[admission_number] = number
-
-        birth = None
-        if text["date_of_birth"]:
-            birth = _parse_date(values.get("date_of_birth"))
-            if birth is None or birth.year < 1900:
-                problem(
-                    _(
-                        "date of birth '%(value)s' is not a valid date "
-                        "(write it as YYYY-MM-DD or DD/MM/YYYY)."
-                    ),
-                    value=text["date_of_birth"],
-                )
-                birth = None
-            elif birth > self.today:
-                problem(_("date of birth %(value)s is in the future."), value=birth.isoformat())
-                birth = None
+            self._admission_number(number, admission_number, problem, errors)
+        birth = self._birth(values, text, problem) if text["date_of_birth"] else None
 
         gender = GENDER_WORDS.get(text["gender"].lower())
         if gender is None:

@@ -54,6 +54,7 @@ demo: install
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-logo
 
 format: $(STAMP)
@@ -87,4 +88,4 @@ load: install
 	DATABASE_URL=$(LOAD_DATABASE_URL) $(PY) -m bench.load --skip-unreachable
 
 clean:
-	rm -rf $(VENV) staticfiles var/*.sqlite3* var/test-media .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles var/*.sqlite3* var/test-media .pytest_cache .ruff_cache .mypy_cache

@@ -135,7 +135,7 @@ class Room(models.Model):
         return self.name
 
 
-class SectionQuerySet(models.QuerySet):
+class SectionQuerySet(models.QuerySet["Section"]):
     def visible_to(self, user) -> SectionQuerySet:
         if not user.is_authenticated:
             return self.none()

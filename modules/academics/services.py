@@ -224,7 +224,7 @@ def timetable_slot_set(
     )
     if offering.teacher_id:
         clash = elsewhere.filter(offering__teacher_id=offering.teacher_id).first()
-        if clash:
+        if clash and offering.teacher is not None:  # not None: it has a teacher_id
             raise ValidationError(
                 _("%(teacher)s already teaches %(subject)s to %(section)s on %(slot)s.")
                 % {

@@ -106,17 +106,22 @@ def status_counts() -> dict:
     return {status: Count("pk", filter=Q(status=status)) for status in STATUS_FIELDS}
 
 
-def session_records(start: datetime.date, end: datetime.date, *, mode: str | None = None):
+def session_records(
+    start: datetime.date, end: datetime.date, *, mode: str | None = None
+) -> QuerySet[AttendanceRecord]:
     """The marks that count as possible sessions between two days (both included): on submitted registers
     of the school's register mode (`mode`, else the policy's)."""
+    kind: str | Coalesce
     if mode is None:
         # Read inside the same query (no query of its own); the policy's default when it was never saved.
-        mode = Coalesce(
+        kind = Coalesce(
             Subquery(AttendancePolicy.objects.order_by("pk").values("mode")[:1]),
             Value(AttendancePolicy._meta.get_field("mode").default),
         )
+    else:
+        kind = mode
     return AttendanceRecord.objects.filter(
-        date__range=(start, end), register__state=RegisterState.SUBMITTED, register__kind=mode
+        date__range=(start, end), register__state=RegisterState.SUBMITTED, register__kind=kind
     )
 
 

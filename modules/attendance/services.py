@@ -80,13 +80,13 @@ def registers_expected(
         existing = Register.objects.filter(
             kind=RegisterMode.LESSON, date=day, offering_id__in=[offering for offering, _s, _p in slots]
         )
-        have = set(existing.values_list("offering_id", "period_id"))
+        have_slots = set(existing.values_list("offering_id", "period_id"))
         missing = [
             Register(
                 kind=RegisterMode.LESSON, date=day, offering_id=offering, section_id=section, period_id=period
             )
             for offering, section, period in slots
-            if (offering, period) not in have
+            if (offering, period) not in have_slots
         ]
     if missing:
         Register.objects.bulk_create(missing, ignore_conflicts=True)

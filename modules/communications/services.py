@@ -163,7 +163,7 @@ def _preferences(user_ids: Sequence[int], kind: str) -> dict[int, NotificationPr
     return found
 
 
-def _existing_keys(model: type[models.Model], keys: list[str]) -> set[str]:
+def _existing_keys(model: type[Notification] | type[Delivery], keys: list[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(keys), CHUNK):
         found.update(model.objects.filter(key__in=keys[start : start + CHUNK]).values_list("key", flat=True))
@@ -289,7 +289,7 @@ def notify(
     return result
 
 
-def _insert_new(model: type[models.Model], rows: list) -> list:
+def _insert_new[Row: (Notification, Delivery)](model: type[Row], rows: list[Row]) -> list[Row]:
     """Insert the rows whose key is not stored yet; a concurrent insert of the same key is skipped too."""
     if not rows:
         return []
@@ -300,7 +300,7 @@ def _insert_new(model: type[models.Model], rows: list) -> list:
             return model.objects.bulk_create(fresh, batch_size=CHUNK)
     except IntegrityError:
         # Another process notified the same event meanwhile: keep only what is still new, one by one.
-        created = []
+        created: list[Row] = []
         for row in fresh:
             try:
                 with transaction.atomic():

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
+from django.db.models.options import Options
 from django.utils import timezone
 
 from modules.core.models import AuditEvent, RecordView
@@ -23,12 +25,13 @@ def audit_log(
 ) -> AuditEvent:
     """Record one change. `obj` names the row; for an action on a set of rows (an export) pass `model`
     and a `description` instead, and the event's object id is "list"."""
-    if obj is None and model is None:
+    named = obj if obj is not None else model
+    if named is None:
         raise ValueError("audit_log needs obj or model")
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
-        object_type=(obj or model)._meta.label_lower,
+        object_type=named._meta.label_lower,
         object_id=str(obj.pk) if obj is not None else "list",
         object_repr=(str(obj) if obj is not None else description)[:200],
         before=before,
@@ -39,7 +42,15 @@ def audit_log(
 
 def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
     """The audited values of a row, by field name (foreign keys as ids)."""
-    return {name: getattr(obj, obj._meta.get_field(name).attname) for name in fields}
+    return {name: getattr(obj, _column_field(obj._meta, name)[0].attname) for name in fields}
+
+
+def _column_field(meta: Options, name: str) -> tuple[models.Field, str]:
+    """A model's field that is a column of its table, and the column's name."""
+    field = meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise FieldDoesNotExist(f"{meta.label}.{name} is not a column")
+    return field, field.column
 
 
 def record_view_log(*, actor, obj: models.Model, kind: str) -> None:
@@ -65,8 +76,10 @@ def record_view_log(*, actor, obj: models.Model, kind: str) -> None:
     }
     meta = RecordView._meta
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in values)
-    params = [meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()]
+    columns = ", ".join(quote(_column_field(meta, name)[1]) for name in values)
+    params = [
+        _column_field(meta, name)[0].get_db_prep_save(value, connection) for name, value in values.items()
+    ]
     table, count = quote(meta.db_table), quote("count")
     key = ", ".join(quote(name) for name in ("actor_id", "object_type", "object_id", "kind", "day"))
     sql = (

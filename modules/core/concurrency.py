@@ -23,6 +23,7 @@ import datetime
 import json
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.core import signing
@@ -76,7 +77,14 @@ def _comparable(model_field, value) -> object:
     return value
 
 
-class StaleEditCheckMixin:
+if TYPE_CHECKING:
+    # The mixin is always mixed into a ModelForm: the type checker reads it as one.
+    _ModelFormBase = forms.ModelForm
+else:
+    _ModelFormBase = object
+
+
+class StaleEditCheckMixin(_ModelFormBase):
     """For ModelForms that edit a stored row (a student's record, a fee structure, a policy): two people
     editing the same row never overwrite each other silently.
 
@@ -133,6 +141,8 @@ class StaleEditCheckMixin:
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned is None:  # a clean() that returns None leaves cleaned_data as it is
+            cleaned = self.cleaned_data
         # The base is the check's own business: views pass cleaned_data on to services as keywords.
         cleaned.pop(EDIT_BASE_FIELD, None)
         base = self._base()
@@ -155,7 +165,7 @@ class StaleEditCheckMixin:
                 moved[name] = stored[name]
                 self.add_error(name, self._conflict_message(name, stored_row))
         if moved:
-            data = self.data.copy()
+            data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict or a dict; the stubs say Mapping
             data[self.add_prefix(EDIT_BASE_FIELD)] = signing.dumps({**base, **moved}, compress=True)
             self.data = data
         return cleaned

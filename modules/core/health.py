@@ -74,7 +74,7 @@ def _smtp_reachable(options: dict) -> None:
     client_class = smtplib.SMTP_SSL if options.get("use_ssl") else smtplib.SMTP
     try:
         with client_class(
-            options.get("host"), options.get("port"), timeout=min(options.get("timeout") or 5, 5)
+            options.get("host") or "", options.get("port") or 0, timeout=min(options.get("timeout") or 5, 5)
         ) as client:
             code, _message = client.noop()
     except (OSError, smtplib.SMTPException) as exc:

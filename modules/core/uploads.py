@@ -185,7 +185,7 @@ def image_reencode(upload, *, label: str, max_side: int, formats: set[str]) -> S
         extension, content_type = "jpg", "image/jpeg"
     stem = Path(upload.name or "photo").stem or "photo"
     result = SimpleUploadedFile(f"{stem}.{extension}", buffer.getvalue(), content_type=content_type)
-    result.image = clean
+    result.image = clean  # type: ignore[attr-defined]  # as Django's ImageField.to_python does
     return result
 
 
@@ -207,7 +207,8 @@ class PhotoField(forms.ImageField):
                 _("The photo is too large (%(size)s). The limit is %(limit)s.")
                 % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
             )
-        extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        name = upload.name or ""
+        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if extension not in self.extensions:
             raise ValidationError(_("The photo must be a JPEG, PNG or WebP image."))
         return image_reencode(

@@ -3,6 +3,7 @@ a reason."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -54,7 +55,8 @@ def parse_mark(raw: str, *, max_score: Decimal) -> tuple[Decimal | None, str] | 
             _("%(value)s is above the maximum of %(max)s.")
             % {"value": number_text(score), "max": number_text(max_score)}
         )
-    if score.as_tuple().exponent < -2:
+    exponent = score.as_tuple().exponent  # an int: the score is finite (checked above)
+    if isinstance(exponent, int) and exponent < -2:
         raise GradeError(_("Use at most two decimals."))
     return score, ""
 
@@ -197,7 +199,9 @@ def assessment_save(*, assessment: Assessment, by: User) -> Assessment:
                 _("A student already has %(score)s: the maximum cannot be lower than that.")
                 % {"score": number_text(highest)}
             )
-        before = Assessment.objects.filter(pk=assessment.pk).values("name", "max_score").first() or {}
+        before: Mapping[str, object] = (
+            Assessment.objects.filter(pk=assessment.pk).values("name", "max_score").first() or {}
+        )
         assessment.save()
         Mark.objects.filter(assessment_id=assessment.pk).update(max_score=assessment.max_score)
         audit_log(

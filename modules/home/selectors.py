@@ -33,7 +33,8 @@ def teacher_lessons(*, user: User, day: datetime.date, registers: list[Register]
     lessons = list(academics.teacher_lessons_on(user, day))
     lesson_registers = {(r.offering_id, r.period_id): r for r in registers if r.offering_id}
     for lesson in lessons:
-        lesson.register = lesson_registers.get((lesson.offering_id, lesson.period_id))
+        register = lesson_registers.get((lesson.offering_id, lesson.period_id))
+        lesson.register = register  # type: ignore[attr-defined]  # a display attribute (see the docstring)
     return lessons
 
 
@@ -47,9 +48,11 @@ def teacher_sections_with_classes(*, user: User, year: AcademicYear | None) -> l
     ).select_related("subject"):
         classes.setdefault(offering.section_id, []).append(offering)
     for section in sections:
-        section.my_classes = sorted(classes.get(section.pk, []), key=lambda o: o.subject.name)
+        my_classes = sorted(classes.get(section.pk, []), key=lambda o: o.subject.name)
+        section.my_classes = my_classes  # type: ignore[attr-defined]  # a display attribute (see the docstring)
         homeroom = section.homeroom_teacher
-        section.is_homeroom = bool(homeroom and homeroom.user_id == user.pk)
+        is_homeroom = bool(homeroom and homeroom.user_id == user.pk)
+        section.is_homeroom = is_homeroom  # type: ignore[attr-defined]  # a display attribute
     return sections
 
 
@@ -58,7 +61,7 @@ def guardian_children_with_balances(*, user: User, year: AcademicYear | None) ->
     children = list(guardian_children(user, year))
     balances = fee_balances([child.pk for child in children])
     for child in children:
-        child.fee_due = balances[child.pk].due
+        child.fee_due = balances[child.pk].due  # type: ignore[attr-defined]  # a display attribute
     return children
 
 

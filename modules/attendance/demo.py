@@ -138,13 +138,12 @@ def _year_plan(sections: list[Section], days: list[datetime.date]) -> RegisterPl
     )
 
 
-def _seed_registers(ctx: DemoContext, plan: RegisterPlan, habits: dict[int, AttendanceHabit]) -> int:
-    """Submitted daily registers for every day of the plan, with one record per enrolled student, written in
-    batches. Returns how many records were written."""
+def _absence_runs(
+    ctx: DemoContext, plan: RegisterPlan, habits: dict[int, AttendanceHabit]
+) -> tuple[dict[int, set], dict[int, set]]:
+    """Runs of absences (truancy, illness): the "streak" students' unexcused ones, and an occasional illness
+    for anyone else."""
     rng, days = ctx.rng, plan.days
-    if not days:
-        return 0
-    # Runs of absences: the "streak" students' unexcused ones, and an occasional illness for anyone else.
     truancy: dict[int, set] = {}
     illness: dict[int, set] = {}
     for students in plan.roster.values():
@@ -154,6 +153,16 @@ def _seed_registers(ctx: DemoContext, plan: RegisterPlan, habits: dict[int, Atte
                 truancy[student_id] = _runs(rng, attending, 1 + len(days) // 120, (3, 5))
             if rng.random() < 0.15:
                 illness[student_id] = _runs(rng, attending, 1, (2, 3))
+    return truancy, illness
+
+
+def _seed_registers(ctx: DemoContext, plan: RegisterPlan, habits: dict[int, AttendanceHabit]) -> int:
+    """Submitted daily registers for every day of the plan, with one record per enrolled student, written in
+    batches. Returns how many records were written."""
+    rng, days = ctx.rng, plan.days
+    if not days:
+        return 0
+    truancy, illness = _absence_runs(ctx, plan, habits)
     zone = timezone.get_current_timezone()
     registers, when = [], []
     for day in days:

@@ -139,6 +139,25 @@ def _guardian_plan(ctx: DemoContext) -> list[tuple[str, str]]:
     return plan
 
 
+def _guardian_links(families: list[Family]) -> list[GuardianLink]:
+    """Each child linked to each guardian of the family: the first is the primary contact, grandparents get
+    no notifications."""
+    links = []
+    for family in families:
+        for child in family.children:
+            for position, (guardian, relationship) in enumerate(family.guardians):
+                links.append(
+                    GuardianLink(
+                        student=child,
+                        guardian=guardian,
+                        relationship=relationship,
+                        is_primary=position == 0,
+                        receives_notifications=relationship != Relationship.GRANDPARENT,
+                    )
+                )
+    return links
+
+
 def seed_people_families(ctx: DemoContext) -> None:
     """Students in families of one to three children, siblings in different sections; their guardians
     (most with logins) and guardian links with one primary contact. Which section each child joins is left
@@ -240,19 +259,7 @@ def seed_people_families(ctx: DemoContext) -> None:
     ctx.students = Student.objects.bulk_create(students)
     ctx.guardians = Guardian.objects.bulk_create([g for family in families for g, _r in family.guardians])
 
-    links = []
-    for family in families:
-        for child in family.children:
-            for position, (guardian, relationship) in enumerate(family.guardians):
-                links.append(
-                    GuardianLink(
-                        student=child,
-                        guardian=guardian,
-                        relationship=relationship,
-                        is_primary=position == 0,
-                        receives_notifications=relationship != Relationship.GRANDPARENT,
-                    )
-                )
+    links = _guardian_links(families)
     GuardianLink.objects.bulk_create(links)
     ctx.families = families
     ctx.placements = list(zip(students, placements, strict=True))

@@ -282,10 +282,14 @@ def test_it_is_deterministic(db, media):
             ),
         )
 
-    with pytest.raises(Rollback), transaction.atomic():
-        seed()
-        first = snapshot()
-        raise Rollback
+    def seed_and_roll_back():
+        with transaction.atomic():
+            seed()
+            raise Rollback(snapshot())
+
+    with pytest.raises(Rollback) as rolled_back:
+        seed_and_roll_back()
+    first = rolled_back.value.args[0]
     assert not Student.objects.exists()
     seed()
     assert snapshot() == first

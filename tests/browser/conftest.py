@@ -89,7 +89,15 @@ def login(password):
     return sign_in
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
+    """Browser tests are marked, and run after every other test (after pytest-django's ordering by database
+    use): the session's Playwright keeps an event loop running in the main thread from its first test on,
+    and the test client cannot call an async view (/health/) from a thread with a running loop."""
+    browser = []
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            browser.append(item)
+    marked = set(browser)
+    items[:] = [item for item in items if item not in marked] + browser

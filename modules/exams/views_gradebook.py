@@ -25,9 +25,19 @@ from modules.academics.selectors import current_year
 from modules.accounts import rules as account_rules
 from modules.core.access import role_required
 from modules.core.concurrency import EditConflict
-from modules.exams import gradebook as selectors
 from modules.exams import services
 from modules.exams.forms import AssessmentForm, CategoryFormSet, CellForm, OfferingFilterForm, ReasonForm
+from modules.exams.gradebook import (
+    get_assessment_for_marking,
+    get_offering_for_marking,
+    gradebook_load,
+    in_class,
+    is_locked,
+    offerings_for,
+    pick_term,
+    student_average,
+    terms_of,
+)
 from modules.exams.models import Assessment, AssessmentCategory, Mark
 from modules.exams.rules import can_mark
 from modules.exams.services import GradeError
@@ -110,7 +120,7 @@ class Cell:
 
 def _edit_state(request, term) -> tuple[bool, bool]:
     """(can_edit, needs_reason): a locked term is read-only for teachers; the office edits with a reason."""
-    if not selectors.is_locked(term):
+    if not is_locked(term):
         return True, False
     office = account_rules.is_administrator(request.user)
     return office, office
@@ -121,7 +131,7 @@ def _edit_state(request, term) -> tuple[bool, bool]:
 def gradebook_list(request):
     office = account_rules.is_administrator(request.user)
     form = OfferingFilterForm(request.GET or None) if office else None
-    offerings = selectors.offerings_for(request.user, office=office)
+    offerings = offerings_for(request.user, office=office)
     year = current_year()
     if year is not None:
         offerings = offerings.filter(section__year=year)
@@ -183,7 +193,7 @@ def _rows(book, can_edit: bool, kept: dict[str, Kept] | None = None) -> list:
 
 
 def _render_grid(request, offering, term, terms, *, kept=None, page_error="", reason=None, status=200):
-    book = selectors.gradebook_load(offering, term)
+    book = gradebook_load(offering, term)
     can_edit, needs_reason = _edit_state(request, term)
     context = {
         "offering": offering,
@@ -193,7 +203,7 @@ def _render_grid(request, offering, term, terms, *, kept=None, page_error="", re
         "rows": _rows(book, can_edit, kept),
         "can_edit": can_edit,
         "needs_reason": needs_reason,
-        "locked": selectors.is_locked(term),
+        "locked": is_locked(term),
         "reason_form": reason or ReasonForm(),
         "page_error": page_error,
         "cell_url": reverse("exams:gradebook_cell", args=[offering.pk]),
@@ -204,9 +214,9 @@ def _render_grid(request, offering, term, terms, *, kept=None, page_error="", re
 
 
 def _offering_and_term(request, pk, wanted):
-    offering = selectors.get_offering_for_marking(request, pk)
-    terms = selectors.terms_of(offering)
-    term = selectors.pick_term(terms, wanted)
+    offering = get_offering_for_marking(request, pk)
+    terms = terms_of(offering)
+    term = pick_term(terms, wanted)
     return offering, term, terms
 
 
@@ -227,7 +237,7 @@ def gradebook_cell(request, pk):
     changed since the page was drawn answers their value shown, the typed one kept unsaved, and a button to
     save it over theirs. Both are 200, like a Django form re-shown with its errors: the answer is the cell to
     show, and a 4xx would put an error in the browser's console on every refused mark."""
-    offering = selectors.get_offering_for_marking(request, pk, light=True)
+    offering = get_offering_for_marking(request, pk, light=True)
     form = CellForm(request.POST)
     if not form.is_valid():
         return render(request, f"{TEMPLATE}#refused", {"message": _("Say which cell to save.")})
@@ -235,7 +245,7 @@ def gradebook_cell(request, pk):
     assessment = get_object_or_404(
         Assessment.objects.select_related("term__results_status"), pk=data["assessment"], offering=offering
     )
-    if not selectors.in_class(offering, data["student"]):
+    if not in_class(offering, data["student"]):
         return render(request, f"{TEMPLATE}#refused", {"message": _("That student is not in this class.")})
     raw, student_id = data["value"], data["student"]
     try:
@@ -245,7 +255,7 @@ def gradebook_cell(request, pk):
             raw=raw,
             by=request.user,
             reason=data["reason"],
-            locked=selectors.is_locked(assessment.term),
+            locked=is_locked(assessment.term),
             base=data["base"],
         )
         saved = mark.display if mark else ""
@@ -257,7 +267,7 @@ def gradebook_cell(request, pk):
         mark = Mark.objects.filter(assessment=assessment, student_id=student_id).first()
         saved = mark.display if mark else ""
         cell = Cell(assessment.pk, student_id, saved, raw.strip(), refusal.message, base=data["base"])
-    average = selectors.student_average(offering, assessment.term_id, student_id)
+    average = student_average(offering, assessment.term_id, student_id)
     context = {"cell": cell, "student": {"pk": student_id}, "average": average}
     return render(request, f"{TEMPLATE}#cell_response", context)
 
@@ -278,8 +288,8 @@ def gradebook_save(request, pk):
         raise PermissionDenied
     reason_form = ReasonForm(request.POST)
     reason = reason_form.cleaned_data["reason"] if reason_form.is_valid() else ""
-    book = selectors.gradebook_load(offering, term)
-    locked = selectors.is_locked(term)
+    book = gradebook_load(offering, term)
+    locked = is_locked(term)
     changed: list[tuple[str, Assessment, int, str, str]] = []
     for student in book.students:
         for assessment in book.assessments:
@@ -350,7 +360,7 @@ def gradebook_save(request, pk):
 @require_http_methods(["GET", "POST"])
 @role_required(can_mark)
 def gradebook_categories(request, pk):
-    offering = selectors.get_offering_for_marking(request, pk)
+    offering = get_offering_for_marking(request, pk)
     queryset = AssessmentCategory.objects.filter(offering=offering)
     formset = CategoryFormSet(request.POST or None, queryset=queryset, prefix="cat")
     error = ""
@@ -374,8 +384,8 @@ def _back_to_grid(assessment) -> str:
 @require_http_methods(["GET", "POST"])
 @role_required(can_mark)
 def gradebook_assessment_create(request, pk):
-    offering = selectors.get_offering_for_marking(request, pk)
-    term = selectors.pick_term(selectors.terms_of(offering), request.GET.get("term"))
+    offering = get_offering_for_marking(request, pk)
+    term = pick_term(terms_of(offering), request.GET.get("term"))
     form = AssessmentForm(request.POST or None, offering=offering, initial={"term": term})
     if request.method == "POST" and form.is_valid():
         assessment = form.save(commit=False)
@@ -390,8 +400,8 @@ def gradebook_assessment_create(request, pk):
 @require_http_methods(["GET", "POST"])
 @role_required(can_mark)
 def gradebook_assessment_edit(request, pk):
-    assessment = selectors.get_assessment_for_marking(request, pk)
-    offering = selectors.get_offering_for_marking(request, assessment.offering_id)
+    assessment = get_assessment_for_marking(request, pk)
+    offering = get_offering_for_marking(request, assessment.offering_id)
     form = AssessmentForm(request.POST or None, instance=assessment, offering=offering)
     if request.method == "POST" and form.is_valid():
         try:
@@ -413,7 +423,7 @@ def gradebook_assessment_edit(request, pk):
 @require_POST
 @role_required(can_mark)
 def gradebook_assessment_delete(request, pk):
-    assessment = selectors.get_assessment_for_marking(request, pk)
+    assessment = get_assessment_for_marking(request, pk)
     back = _back_to_grid(assessment)
     name = assessment.name
     services.assessment_delete(assessment=assessment, by=request.user)
@@ -424,7 +434,7 @@ def gradebook_assessment_delete(request, pk):
 @require_POST
 @role_required(can_mark)
 def gradebook_assessment_publish(request, pk):
-    assessment = selectors.get_assessment_for_marking(request, pk)
+    assessment = get_assessment_for_marking(request, pk)
     if services.assessment_publish(assessment=assessment, by=request.user):
         messages.success(
             request, _("“%(name)s” is published to students and families.") % {"name": assessment.name}

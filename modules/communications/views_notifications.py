@@ -43,7 +43,8 @@ def notification_list(request):
     )
     page = Paginator(notifications, PER_PAGE).get_page(request.GET.get("page"))
     state = bell_state(request.user)
-    context = {"page": page, "state": state}
+    # The navigation's bell reads the same state (`bell_state` in the context) instead of asking again.
+    context = {"page": page, "state": state, "bell_state": state}
     return render_page(request, "communications/notifications/list.html", context, partial="items")
 
 

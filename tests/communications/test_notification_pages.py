@@ -137,6 +137,6 @@ def test_it_pins_the_queries_of_the_list(as_user, guardian, school, queries_exac
     for n in range(3):
         note(guardian, f"Note {n}")
     client.get(LIST)  # warm the session
-    with queries_exactly(5):
+    with queries_exactly(4):
         response = client.get(LIST)
     assert "Note 2" in response.content.decode()

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from modules.academics.selectors import current_enrollment, current_year
 from modules.accounts import rules
 from modules.attendance import absence_notes, family
-from modules.attendance.family_forms import AbsenceNoteForm, NoteDecisionForm
+from modules.attendance.forms_family import AbsenceNoteForm, NoteDecisionForm
 from modules.attendance.models import AbsenceNoteStatus
 from modules.attendance.services import AttendanceError
 from modules.core.access import role_required

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from modules.communications import announcements as service
-from modules.communications.announcement_forms import AnnouncementForm
+from modules.communications.forms_announcements import AnnouncementForm
 from modules.communications.models import Announcement, Attachment, Thread
 from modules.core.access import role_required
 from modules.core.htmx import render_page

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from modules.communications import messaging
-from modules.communications.message_forms import NewThreadForm, ReplyForm
+from modules.communications.forms_messages import NewThreadForm, ReplyForm
 from modules.core.access import role_required
 from modules.core.htmx import render_page
 from modules.core.ratelimits import rate_limit_hit

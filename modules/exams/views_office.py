@@ -19,8 +19,8 @@ from modules.core.access import role_required
 from modules.core.concurrency import EditConflict
 from modules.core.htmx import render_page
 from modules.exams import comments, stats
+from modules.exams.forms_office import BandFormSet, CommentForm, GradingScaleForm, UnlockForm
 from modules.exams.models import Assessment, CommentKind, GradingScale, TermStatus
-from modules.exams.office_forms import BandFormSet, CommentForm, GradingScaleForm, UnlockForm
 from modules.exams.publishing import (
     TermError,
     grading_scale_save,

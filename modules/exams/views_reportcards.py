@@ -21,7 +21,7 @@ from modules.core.exports import export_refusal
 from modules.core.models import Job, RecordViewKind
 from modules.core.pdf import pdf_response
 from modules.exams import report_cards
-from modules.exams.reportcard_forms import ReportCardChoiceForm
+from modules.exams.forms_reportcards import ReportCardChoiceForm
 from modules.people.models import Student
 
 

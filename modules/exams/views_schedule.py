@@ -27,15 +27,15 @@ from modules.core.pdf import pdf_response, render_pdf
 from modules.core.spreadsheets import XLSX_CONTENT_TYPE, SpreadsheetRefused
 from modules.core.uploads import validate_attachment
 from modules.exams import marksheets, schedule
-from modules.exams.models import ExamPeriod, ExamSlot
-from modules.exams.rules import sees_exam_timetable
-from modules.exams.schedule_forms import (
+from modules.exams.forms_schedule import (
     ExamPeriodForm,
     ExamSlotForm,
     MarksheetConfirmForm,
     MarksheetUploadForm,
     TimetableFilterForm,
 )
+from modules.exams.models import ExamPeriod, ExamSlot
+from modules.exams.rules import sees_exam_timetable
 from modules.exams.services import GradeError, term_locked
 
 # ---------------------------------------------------------------------------------------------- office

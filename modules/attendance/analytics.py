@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import CharField, Count, F, Q, QuerySet, Value
+from django.db.models import CharField, Count, Q, QuerySet
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
@@ -245,17 +245,32 @@ def _register_tallies(
     records = AttendanceRecord.objects.filter(date__range=(period.start, period.end))
     if section_ids is not None:
         records = records.filter(register__section_id__in=section_ids)
-    counted = records.values_list("register_id").annotate(**status_counts()).order_by()
-    result = []
-    for register_id, present, late, absent, excused in counted.values_list("register_id", *STATUS_FIELDS):
-        found = where.get(register_id)
-        if found is not None:
-            result.append((found[0], found[1], Tally(present, late, absent, excused)))
+    # Grouped in the index's own order (day, status, register): no sorting; a register's four counts come
+    # back as up to four rows, added up here.
+    counted = (
+        records.values("date", "status", "register_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list("register_id", "status", "count")
+    )
+    column = {status: index for index, status in enumerate(STATUS_FIELDS)}
+    sums: dict[int, list[int]] = {}
+    for register_id, status, count in counted:
+        if register_id in where:
+            counts = sums.get(register_id)
+            if counts is None:
+                counts = sums[register_id] = [0, 0, 0, 0]
+            index = column.get(status)
+            if index is not None:  # (any other status is counted nowhere, as by status_counts)
+                counts[index] += count
+    result = [(*where[register_id], Tally(*counts)) for register_id, counts in sums.items()]
     return result, mixed
 
 
 # The overview names this many of the chronically absent (the worst first); each section's page lists all.
 CHRONIC_SHOWN = 100
+# The students whose marked sessions one query counts (their ids are bound parameters).
+CHRONIC_BATCH = 5000
 
 
 def _chronic_lines(
@@ -269,38 +284,76 @@ def _chronic_lines(
     registers: list[RegisterRow],
 ) -> tuple[list[StudentLine], int]:
     """The students who missed at least `threshold` % of their possible sessions (AttendanceSummary.
-    is_chronic, in SQL), worst first (at most CHRONIC_SHOWN of them, with their names), and how many there
-    are in all. Two queries."""
+    is_chronic), worst first (at most CHRONIC_SHOWN of them, with their names), and how many there are in
+    all. Three queries, four when registers are still being taken (and one more per CHRONIC_BATCH students
+    with an absence, past the first).
+
+    No query counts every record per student (a scan of the term grouped by student, the dearest query of
+    the page): the absences come from the (date, status, ...) index restricted to the two missed statuses;
+    the marked sessions are counted only for the students with an absence (nobody else can be chronic),
+    through the (student, date) index; and the registers still being taken, which are not possible
+    sessions (selectors.session_records), are subtracted afterwards from their own few records."""
     records = AttendanceRecord.objects.filter(date__range=(period.start, period.end))
     if section_ids is not None:
         records = records.filter(register__section_id__in=section_ids)
     if mixed:
         records = records.filter(register__kind=mode)
-    # Registers still being taken are not possible sessions (selectors.session_records): they are few (a
-    # register is submitted the day it is taken), so they are left out by id rather than by a join.
+    absent_q, excused_q = Q(status=AttendanceStatus.ABSENT), Q(status=AttendanceStatus.EXCUSED)
+    counts: dict[int, list[int]] = {
+        student_id: [absent, excused, 0]
+        for student_id, absent, excused in records.filter(
+            status__in=(AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED)
+        )
+        .values_list("student_id")
+        .annotate(absent=Count("pk", filter=absent_q), excused=Count("pk", filter=excused_q))
+        .order_by()
+        .values_list("student_id", "absent", "excused")
+    }
+    if not counts:
+        return [], 0
+    students = list(counts)
+    for start in range(0, len(students), CHRONIC_BATCH):
+        batch = students[start : start + CHRONIC_BATCH]
+        marked_rows = (
+            records.filter(student_id__in=batch)
+            .values_list("student_id")
+            .annotate(marked=Count("pk"))
+            .order_by()
+            .values_list("student_id", "marked")
+        )
+        for student_id, marked in marked_rows:
+            counts[student_id][2] = marked
+    # Registers still being taken are few (a register is submitted the day it is taken): their records are
+    # read by register and taken off.
     being_taken = [
         row[0]
         for row in registers
         if row[5] == RegisterState.IN_PROGRESS and period.start <= row[2] <= period.end
     ]
     if being_taken:
-        records = records.exclude(register_id__in=being_taken)
+        taken_off = (
+            records.filter(register_id__in=being_taken)
+            .values_list("student_id")
+            .annotate(
+                absent=Count("pk", filter=absent_q), excused=Count("pk", filter=excused_q), marked=Count("pk")
+            )
+            .order_by()
+            .values_list("student_id", "absent", "excused", "marked")
+        )
+        for student_id, absent, excused, marked in taken_off:
+            sums = counts.get(student_id)
+            if sums is None:  # no absence: not chronic, whatever is taken off
+                continue
+            sums[0] -= absent
+            sums[1] -= excused
+            sums[2] -= marked
     # missed / marked >= threshold %, in whole numbers: missed * 1000 >= marked * (threshold * 10).
-    tenths = int(threshold * 10)
-    rows = list(
-        records.values_list("student_id")
-        .annotate(
-            absent=Count("pk", filter=Q(status=AttendanceStatus.ABSENT)),
-            excused=Count("pk", filter=Q(status=AttendanceStatus.EXCUSED)),
-            marked=Count("pk"),
-        )
-        .filter(
-            marked__gt=0,
-            marked__lte=(F("absent") + F("excused")) * Value(1000) / Value(max(tenths, 1)),
-        )
-        .order_by()
-        .values_list("student_id", "absent", "excused", "marked")
-    )
+    tenths = max(int(threshold * 10), 1)
+    rows = [
+        (student_id, absent, excused, marked)
+        for student_id, (absent, excused, marked) in counts.items()
+        if marked > 0 and marked * tenths <= (absent + excused) * 1000
+    ]
     rows.sort(key=lambda row: (-(row[1] + row[2]) / row[3], row[0]))
     shown = {row[0]: row for row in rows[:CHRONIC_SHOWN]}
     if not shown:

@@ -264,7 +264,12 @@ def guardian_invite(*, guardian_id: int, by: User, started_at: datetime.datetime
     later), "refused" (the mail server refused the address), "recent" (invited within the invitation's
     validity before this job), "has_login", "email_taken", "no_email" or "gone"."""
     with transaction.atomic():
-        guardian = Guardian.objects.select_for_update().select_related("user").filter(pk=guardian_id).first()
+        guardian = (
+            Guardian.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(pk=guardian_id)
+            .first()
+        )
         if guardian is None:
             return "gone"
         if not guardian.email:

@@ -204,4 +204,7 @@ function setUp(form, htmx) {
       save(input);
     }
   });
+
+  // Every listener is bound: keys typed from now on are handled (browser tests wait for this mark).
+  form.dataset.ready = "true";
 }

@@ -135,4 +135,7 @@ function setUp(form, htmx) {
     const row = rowOf(event.target);
     if (row && row.id === activeId) markActive(row);
   });
+
+  // Every listener is bound: keys typed from now on are handled (browser tests wait for this mark).
+  form.dataset.ready = "true";
 }

@@ -34,6 +34,7 @@ def test_a_teacher_enters_and_pastes_marks(page, login, teacher, school, pupils)
     expect(page.get_by_role("heading", level=1)).to_have_text("Mathematics · 7A")
     expect(page.locator("#gb-keys")).to_be_visible()
     expect(page.locator("tbody tr")).to_have_count(30)
+    expect(page.locator("form[data-gradebook]")).to_have_attribute("data-ready", "true")  # keys are heard
 
     # A column typed with the keyboard: value, Enter (moves down).
     page.locator(f"#m-{pupils[0].pk}-{quiz.pk}").click()

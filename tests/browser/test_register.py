@@ -56,6 +56,7 @@ def test_a_teacher_takes_the_register_with_the_keyboard(
     expect(page.locator("#register-keys")).to_be_visible()
     rows = page.locator("li.register-row")
     expect(rows).to_have_count(30)
+    expect(page.locator("form[data-register]")).to_have_attribute("data-ready", "true")  # keys are heard
     expect(counter(page, "unmarked")).to_have_text("30")
 
     # The first row is the active one: "a" marks Sam absent.
@@ -166,6 +167,7 @@ def test_the_minutes_typed_for_a_late_student_are_saved(page, login, teacher, sc
     page.get_by_role("link", name="Register 7A").click()
     rows = page.locator("li.register-row")
     expect(rows).to_have_count(30)
+    expect(page.locator("form[data-register]")).to_have_attribute("data-ready", "true")  # keys are heard
     # A slow settle (a busy phone) widens the moment after a row is swapped back in; a change typed then
     # must still be sent (it once was not: the new row's triggers were bound only when it settled).
     page.evaluate("htmx.config.defaultSettleDelay = 1500")

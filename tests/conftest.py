@@ -4,9 +4,11 @@ other teacher teaches 7B (other_child). The guardian is child's parent; other_gu
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 import pytest
+from django.utils import timezone
 
 from modules.academics.models import AcademicYear, CourseOffering, Section, Term
 from modules.accounts.groups import group_for
@@ -154,3 +156,14 @@ def as_user(client):
 def queries_exactly():
     """``with queries_exactly(n):`` exactly n queries or a failure listing them (tests/queries.py)."""
     return _queries_exactly
+
+
+@pytest.fixture
+def weekday(monkeypatch) -> datetime.date:
+    """Pin "today" to the latest weekday, so that the school is open whatever day the tests run (ask for it
+    before the fixtures that build the school, so they are built on that day)."""
+    day = timezone.localdate()
+    while day.weekday() >= 5:
+        day -= datetime.timedelta(days=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *args: day)
+    return day

@@ -162,8 +162,12 @@ def queries_exactly():
 def weekday(monkeypatch) -> datetime.date:
     """Pin "today" to the latest weekday, so that the school is open whatever day the tests run (ask for it
     before the fixtures that build the school, so they are built on that day)."""
-    day = timezone.localdate()
+    real = timezone.localdate
+    day = real()
     while day.weekday() >= 5:
         day -= datetime.timedelta(days=1)
-    monkeypatch.setattr(timezone, "localdate", lambda *args: day)
+    # A date asked for a given moment is still computed (the live server's thread sees the pinned day too).
+    monkeypatch.setattr(
+        timezone, "localdate", lambda value=None, tz=None: day if value is None else real(value)
+    )
     return day

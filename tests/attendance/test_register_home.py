@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from modules.attendance.models import AttendancePolicy, Register
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def weekday(monkeypatch) -> datetime.date:
-    """Pin "today" to the latest weekday, so that the school is open whatever day the tests run."""
-    day = timezone.localdate()
-    while day.weekday() >= 5:
-        day -= datetime.timedelta(days=1)
-    monkeypatch.setattr(timezone, "localdate", lambda *args: day)
-    return day
 
 
 def test_it_lists_todays_register_with_its_state(as_user, teacher, school, weekday):

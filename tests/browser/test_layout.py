@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.test_walk import OVERFLOW_JS
-
-
-@pytest.fixture
-def weekday(monkeypatch) -> datetime.date:
-    """Pin "today" to the latest weekday (in the live server's thread too): registers exist on school days."""
-    real = timezone.localdate
-    day = real()
-    while day.weekday() >= 5:
-        day -= datetime.timedelta(days=1)
-    monkeypatch.setattr(
-        timezone, "localdate", lambda value=None, tz=None: day if value is None else real(value)
-    )
-    return day
 
 
 def test_it_keeps_a_register_row_whole_on_a_phone_while_the_minutes_are_typed(

@@ -3,29 +3,14 @@ a reload shows the same marks, and after submission the absent students' guardia
 
 from __future__ import annotations
 
-import datetime
 import re
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from modules.attendance.models import AttendanceRecord, Register
 from tests import factories as f
-
-
-@pytest.fixture
-def weekday(monkeypatch) -> datetime.date:
-    """Pin "today" to the latest weekday (in the live server's thread too): registers exist on school days."""
-    real = timezone.localdate
-    day = real()
-    while day.weekday() >= 5:
-        day -= datetime.timedelta(days=1)
-    monkeypatch.setattr(
-        timezone, "localdate", lambda value=None, tz=None: day if value is None else real(value)
-    )
-    return day
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from modules.attendance.models import AttendanceRecord, Register
 from modules.exams.models import Mark
 from tests import factories as f
-from tests.browser.test_register import counter, pupils, weekday  # noqa: F401 (fixtures)
+from tests.browser.test_register import counter, pupils  # noqa: F401 (fixtures)
 from tests.exams.test_gradebook import scale_for
 
 # Every content-security-policy refusal (an inline style, a script) is kept where the test can read it.
@@ -80,7 +80,7 @@ class Held:
 
 
 @pytest.fixture
-def register(school, weekday):  # noqa: F811
+def register(school, weekday):
     return Register.objects.get_or_create(kind="daily", section=school.section, date=weekday)[0]
 
 

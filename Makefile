@@ -62,12 +62,14 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 # The tests need a few system packages: Chromium for the browser tests (Playwright's own browser download is
-# not used), GNU gettext to check that every string is translated, and Pango for WeasyPrint's PDFs.
+# not used), GNU gettext to check that every string is translated, Pango for WeasyPrint's PDFs, and nginx
+# (`nginx -t` checks deploy/nginx.conf; `make cluster` runs it in front of the web nodes).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$CHROMIUM_PATH" ] || missing="$$missing chromium"; \
 	command -v xgettext >/dev/null 2>&1 || missing="$$missing gettext"; \
 	ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	[ -z "$$missing" ] && exit 0; \
 	echo "Installing:$$missing (Debian packages)"; \
 	if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \

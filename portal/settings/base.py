@@ -122,13 +122,28 @@ else:
     SESSION_ENGINE = "modules.core.sessions.db"
 
 HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", False)
+# A worker must pick a job up within 100 ms of it being queued (issue 15), where Huey's defaults let an idle
+# consumer poll only every 10 s. Redis: each worker blocks on the queue (BRPOP), so it wakes the moment a
+# task arrives; read_timeout only bounds how long it waits before checking for shutdown. SQLite cannot
+# block: each worker polls every HUEY_POLL_MS ms without backing off (the poll is one indexed read of the
+# small queue file, not a write). Threads, not processes: every WeasyPrint layout already runs in a forked
+# child (modules/core/pdf.py run_with_limits), so two thread workers render on two cores.
+HUEY_CONSUMER = {
+    "workers": env_int("HUEY_WORKERS", 2),
+    "worker_type": env_str("HUEY_WORKER_TYPE", "thread"),
+    "initial_delay": env_int("HUEY_POLL_MS", 50) / 1000,
+    "backoff": 1.0,
+    "max_delay": env_int("HUEY_POLL_MS", 50) / 1000,
+}
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
         "name": env_str("HUEY_NAME", "studentflow"),
         "url": REDIS_URL,
         "immediate": HUEY_IMMEDIATE,
-        "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread"},
+        "blocking": True,
+        "read_timeout": 1,
+        "consumer": HUEY_CONSUMER,
     }
 else:
     HUEY = {
@@ -136,7 +151,7 @@ else:
         "name": "studentflow",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": HUEY_IMMEDIATE,
-        "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread"},
+        "consumer": HUEY_CONSUMER,
     }
 
 AUTH_USER_MODEL = "accounts.User"

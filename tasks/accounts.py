@@ -15,7 +15,7 @@ def send_invitation(user_id: int) -> bool:
     return invitation_send(user_id=user_id)
 
 
-@receiver(user_invited, dispatch_uid="tasks.send_invitation")
-def queue_invitation(sender, *, user_id: int, sent_by_caller: bool, **kwargs) -> None:
+@receiver(user_invited, dispatch_uid="tasks.accounts.on_user_invited")
+def on_user_invited(sender, *, user_id: int, sent_by_caller: bool, **kwargs) -> None:
     if not sent_by_caller:
         send_invitation(user_id)

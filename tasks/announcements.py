@@ -12,15 +12,15 @@ from modules.communications.events import announcement_published
 
 
 @db_task()
-def announcement_publish_task(announcement_id: int) -> None:
+def publish_announcement(announcement_id: int) -> None:
     announcement_publish(announcement_id=announcement_id)
 
 
 @db_periodic_task(crontab(minute="*"))
-def announcements_publish_due_task() -> int:
+def publish_due_announcements() -> int:
     return announcements_publish_due()
 
 
-@receiver(announcement_published, dispatch_uid="tasks.announcement_publish_task")
-def queue_publication(sender, *, announcement_id: int, **kwargs) -> None:
-    announcement_publish_task(announcement_id)
+@receiver(announcement_published, dispatch_uid="tasks.announcements.on_announcement_published")
+def on_announcement_published(sender, *, announcement_id: int, **kwargs) -> None:
+    publish_announcement(announcement_id)

@@ -13,20 +13,20 @@ from modules.attendance.notices import absence_correction_notify, absences_notif
 
 
 @db_task(retries=3, retry_delay=30)
-def attendance_register_submitted(register_id: int) -> None:
+def send_absence_notices(register_id: int) -> None:
     absences_notify(register_id=register_id)
 
 
 @db_task(retries=3, retry_delay=30)
-def attendance_record_changed(record_id: int) -> None:
+def send_absence_correction(record_id: int) -> None:
     absence_correction_notify(record_id=record_id)
 
 
-@receiver(register_submitted, dispatch_uid="tasks.attendance_register_submitted")
-def queue_absence_notices(sender, *, register_id: int, **kwargs) -> None:
-    attendance_register_submitted(register_id)
+@receiver(register_submitted, dispatch_uid="tasks.attendance.on_register_submitted")
+def on_register_submitted(sender, *, register_id: int, **kwargs) -> None:
+    send_absence_notices(register_id)
 
 
-@receiver(record_corrected, dispatch_uid="tasks.attendance_record_changed")
-def queue_absence_correction(sender, *, record_id: int, **kwargs) -> None:
-    attendance_record_changed(record_id)
+@receiver(record_corrected, dispatch_uid="tasks.attendance.on_record_corrected")
+def on_record_corrected(sender, *, record_id: int, **kwargs) -> None:
+    send_absence_correction(record_id)

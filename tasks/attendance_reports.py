@@ -3,23 +3,15 @@ were newly flagged with an absence pattern. Safe to run twice in a week (nothing
 
 from __future__ import annotations
 
-import datetime
-
 from huey.contrib.djhuey import db_periodic_task
 
 from modules.attendance.patterns import weekly_digest_send
-from tasks.clock import school_time
+from modules.core.clock import MONDAY, SchoolTime
 
 # When the digest goes out, in the school's time zone (settings.TIME_ZONE): Monday 07:00.
-DIGEST_WEEKDAY, DIGEST_HOUR, DIGEST_MINUTE = 0, 7, 0
+WEEKLY_DIGEST = SchoolTime(hour=7, weekday=MONDAY)
 
 
-def monday_morning(timestamp: datetime.datetime) -> bool:
-    """Huey hands periodic checks a naive UTC time; the digest hour is read in the school's time zone."""
-    local = school_time(timestamp)
-    return (local.weekday(), local.hour, local.minute) == (DIGEST_WEEKDAY, DIGEST_HOUR, DIGEST_MINUTE)
-
-
-@db_periodic_task(monday_morning)
-def attendance_weekly_digest() -> int:
+@db_periodic_task(WEEKLY_DIGEST)
+def send_attendance_digest() -> int:
     return weekly_digest_send().new

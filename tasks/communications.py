@@ -9,7 +9,6 @@ modules/communications/events.py, sent after commit.
 
 from __future__ import annotations
 
-import datetime
 import logging
 
 from django.dispatch import receiver
@@ -24,22 +23,12 @@ from modules.communications.delivery import (
     digest_send,
 )
 from modules.communications.events import deliveries_queued, delivery_deferred
-from tasks.clock import school_time
+from modules.core.clock import SchoolTime
 
 logger = logging.getLogger(__name__)
 
 # When the daily digest goes out, in the school's time zone (settings.TIME_ZONE).
-DIGEST_HOUR, DIGEST_MINUTE = 17, 30
-
-
-def local_crontab(*, hour: int, minute: int):
-    """A crontab read in the school's time zone: Huey hands periodic checks a naive UTC time."""
-    matches = crontab(hour=str(hour), minute=str(minute))
-
-    def validate(timestamp: datetime.datetime) -> bool:
-        return matches(school_time(timestamp).replace(tzinfo=None))
-
-    return validate
+DAILY_DIGEST = SchoolTime(hour=17, minute=30)
 
 
 @db_task()
@@ -54,20 +43,20 @@ def queue_deliveries(delivery_ids: list[int]) -> None:
         send_deliveries(delivery_ids[start : start + SEND_BATCH])
 
 
-@receiver(deliveries_queued, dispatch_uid="tasks.send_deliveries")
-def queue_waiting_deliveries(sender, *, delivery_ids: list[int], **kwargs) -> None:
+@receiver(deliveries_queued, dispatch_uid="tasks.communications.on_deliveries_queued")
+def on_deliveries_queued(sender, *, delivery_ids: list[int], **kwargs) -> None:
     queue_deliveries(delivery_ids)
 
 
-@receiver(delivery_deferred, dispatch_uid="tasks.send_deliveries_later")
-def schedule_next_attempt(sender, *, delivery_id: int, delay: int, **kwargs) -> None:
+@receiver(delivery_deferred, dispatch_uid="tasks.communications.on_delivery_deferred")
+def on_delivery_deferred(sender, *, delivery_id: int, delay: int, **kwargs) -> None:
     try:
         send_deliveries.schedule(args=([delivery_id],), delay=delay)
     except Exception:  # the queue is down: the periodic sweep (deliveries_due) picks the row up later
         logger.exception("Could not schedule the retry of delivery %s", delivery_id)
 
 
-@db_periodic_task(local_crontab(hour=DIGEST_HOUR, minute=DIGEST_MINUTE))
+@db_periodic_task(DAILY_DIGEST)
 def send_daily_digest() -> int:
     return digest_send().emails
 

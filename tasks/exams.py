@@ -18,33 +18,33 @@ from modules.exams.publishing import assessment_published_notify, term_results_n
 
 
 @db_task(retries=3, retry_delay=30)
-def notify_assessment_published(assessment_id: int) -> None:
+def send_marks_published_notices(assessment_id: int) -> None:
     assessment_published_notify(assessment_id=assessment_id)
 
 
 @db_task(retries=3, retry_delay=30)
-def notify_term_results(term_id: int) -> None:
+def send_term_results_notices(term_id: int) -> None:
     term_results_notify(term_id=term_id)
 
 
-@receiver(marks_published, dispatch_uid="tasks.notify_assessment_published")
-def queue_marks_notice(sender, *, assessment_id: int, **kwargs) -> None:
-    notify_assessment_published(assessment_id)
+@receiver(marks_published, dispatch_uid="tasks.exams.on_marks_published")
+def on_marks_published(sender, *, assessment_id: int, **kwargs) -> None:
+    send_marks_published_notices(assessment_id)
 
 
-@receiver(term_results_published, dispatch_uid="tasks.notify_term_results")
-def queue_term_results_notice(sender, *, term_id: int, **kwargs) -> None:
-    notify_term_results(term_id)
+@receiver(term_results_published, dispatch_uid="tasks.exams.on_term_results_published")
+def on_term_results_published(sender, *, term_id: int, **kwargs) -> None:
+    send_term_results_notices(term_id)
 
 
 @db_task()
-def marksheet_read_task(job_id: str) -> None:
+def read_marksheet(job_id: str) -> None:
     # Claimed under a lease in the uploader's language (modules/core/jobs.py); the sweeper requeues it.
     marksheets.marksheet_job_read(job_id=job_id)
 
 
 def _queue_marksheet_read(job: Job) -> None:
-    marksheet_read_task(str(job.pk))
+    read_marksheet(str(job.pk))
 
 
 job_kind_register(marksheets.READ_KIND, _queue_marksheet_read)

@@ -16,7 +16,7 @@ NOTICE_BATCH = 200
 
 
 @db_task()
-def generate_invoices_task(job_id: str) -> None:
+def issue_instalment_invoices(job_id: str) -> None:
     # Invoice lines and the job's message are written in the language of the person who asked (job_run
     # sets it); a run whose worker was killed is safe to repeat: the second run finds everyone billed.
     job_run(
@@ -27,15 +27,15 @@ def generate_invoices_task(job_id: str) -> None:
     )
 
 
-job_kind_register(JOB_KIND, lambda job: generate_invoices_task(str(job.pk)))
+job_kind_register(JOB_KIND, lambda job: issue_instalment_invoices(str(job.pk)))
 
 
 @db_task()
-def notify_new_invoices_task(invoice_ids: list[int]) -> None:
+def send_invoice_notices(invoice_ids: list[int]) -> None:
     notify_new_invoices(invoice_ids)
 
 
-@receiver(invoices_issued, dispatch_uid="tasks.notify_new_invoices_task")
-def queue_invoice_notices(sender, *, invoice_ids: list[int], **kwargs) -> None:
+@receiver(invoices_issued, dispatch_uid="tasks.fees_billing.on_invoices_issued")
+def on_invoices_issued(sender, *, invoice_ids: list[int], **kwargs) -> None:
     for start in range(0, len(invoice_ids), NOTICE_BATCH):
-        notify_new_invoices_task(invoice_ids[start : start + NOTICE_BATCH])
+        send_invoice_notices(invoice_ids[start : start + NOTICE_BATCH])

@@ -20,12 +20,12 @@ def sweep_jobs() -> int:
 
 
 @db_periodic_task(crontab(minute="*"))
-def worker_heartbeat() -> float:
+def record_worker_heartbeat() -> float:
     """Every minute: a worker is alive and runs tasks (/health/ reports it down otherwise)."""
     return worker_heartbeat_record()
 
 
 @HUEY.on_startup()
-def worker_heartbeat_at_startup() -> None:
+def record_worker_heartbeat_at_startup() -> None:
     # So that /health/ is green as soon as the worker is up, not a minute later.
     worker_heartbeat_record()

@@ -22,7 +22,7 @@ def _import_job(job_id: str) -> Job | None:
 
 
 @db_task()
-def student_import_validate_task(job_id: str) -> None:
+def validate_student_import(job_id: str) -> None:
     job = _import_job(job_id)
     if job is None:
         return
@@ -32,7 +32,7 @@ def student_import_validate_task(job_id: str) -> None:
 
 
 @db_task()
-def student_import_commit_task(job_id: str) -> None:
+def commit_student_import(job_id: str) -> None:
     job = _import_job(job_id)
     if job is None:
         return
@@ -43,16 +43,16 @@ def student_import_commit_task(job_id: str) -> None:
 def _queue(job: Job) -> None:
     """The task for the phase the job stands in: the dry run until it is done, then the write."""
     if importing.import_phase(job) in (importing.Phase.UPLOADED, importing.Phase.VALIDATING):
-        student_import_validate_task(str(job.pk))
+        validate_student_import(str(job.pk))
     else:
-        student_import_commit_task(str(job.pk))
+        commit_student_import(str(job.pk))
 
 
 job_kind_register(importing.IMPORT_KIND, _queue)
 
 
 @db_task()
-def guardian_invite_task(job_id: str) -> None:
+def invite_guardians(job_id: str) -> None:
     # The job's messages are in the office's language (job_run sets it); each invitation is rendered in the
     # guardian's own (accounts.services.invitation_send). A restarted run carries on from its progress.
     job_run(
@@ -63,7 +63,7 @@ def guardian_invite_task(job_id: str) -> None:
     )
 
 
-job_kind_register(invites.INVITE_KIND, lambda job: guardian_invite_task(str(job.pk)))
+job_kind_register(invites.INVITE_KIND, lambda job: invite_guardians(str(job.pk)))
 
 
 @db_periodic_task(crontab(hour="3", minute="17"))

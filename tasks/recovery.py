@@ -5,13 +5,11 @@ after a register is submitted, "marks published", term results, new invoices, an
 service's transaction rolls back. What is still owed stays in the database (modules/core/fanout.py); each
 owning module finds its own, inside a bounded window, and runs its service again, which is safe to run twice
 (nobody is told twice). Jobs and deliveries have their own sweeps (tasks/jobs.py, tasks/communications.py);
-announcements need none: `announcements_publish_due_task` already publishes every due announcement not yet
+announcements need none: `publish_due_announcements` already publishes every due announcement not yet
 notified, whether its "publish now" task ran or not.
 """
 
 from __future__ import annotations
-
-import datetime
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
@@ -23,7 +21,6 @@ from modules.exams.publishing import assessments_notices_recover, terms_notices_
 from modules.fees.notices import invoices_notices_recover
 from modules.fees.reminders import send_due_reminders
 from tasks import attendance_reports, fees_reminders
-from tasks.clock import school_time
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -46,28 +43,11 @@ def sweep_lost_fanouts() -> int:
 CATCH_UP_HOURS = 4
 
 
-def _catching_up(local: datetime.datetime, *, hour: int, minute: int) -> bool:
-    return local.minute == minute and hour < local.hour <= hour + CATCH_UP_HOURS
-
-
-def reminders_catch_up_time(timestamp: datetime.datetime) -> bool:
-    return _catching_up(
-        school_time(timestamp), hour=fees_reminders.REMINDER_HOUR, minute=fees_reminders.REMINDER_MINUTE
-    )
-
-
-def digest_catch_up_time(timestamp: datetime.datetime) -> bool:
-    local = school_time(timestamp)
-    return local.weekday() == attendance_reports.DIGEST_WEEKDAY and _catching_up(
-        local, hour=attendance_reports.DIGEST_HOUR, minute=attendance_reports.DIGEST_MINUTE
-    )
-
-
-@db_periodic_task(reminders_catch_up_time)
-def fees_reminders_catch_up() -> int:
+@db_periodic_task(fees_reminders.REMINDERS.catch_up(hours=CATCH_UP_HOURS))
+def catch_up_fee_reminders() -> int:
     return send_due_reminders()
 
 
-@db_periodic_task(digest_catch_up_time)
-def attendance_weekly_digest_catch_up() -> int:
+@db_periodic_task(attendance_reports.WEEKLY_DIGEST.catch_up(hours=CATCH_UP_HOURS))
+def catch_up_attendance_digest() -> int:
     return weekly_digest_send().new

@@ -1,7 +1,7 @@
 """Telling guardians about unexcused absences once a register is submitted, and correcting a wrong notice.
 
 Timing (the "within five minutes" promise): `register_submit` enqueues `tasks.attendance.
-attendance_register_submitted` with `transaction.on_commit`, so the task is on the queue the moment the
+send_absence_notices` with `transaction.on_commit`, so the task is on the queue the moment the
 submission is saved and a worker picks it up within seconds; `notify()` then queues each email/SMS on
 commit as well. Nothing here waits for a schedule. Failures are retried by the task (3 times, 30 s apart)
 and by the delivery queue, and every step is idempotent, so running a task twice tells nobody twice:

@@ -14,7 +14,7 @@ announcement_published = DomainEvent(
     doc="""An announcement was saved whose publication time has come and whose audience was not told yet
     (`announcements.announcement_save`: created to go out now, or edited or brought forward before its
     audience was told). An announcement scheduled for later sends nothing when its time comes: the
-    periodic `announcements_publish_due_task` publishes it. Receivers: tasks/announcements.py queues
+    periodic `publish_due_announcements` publishes it. Receivers: tasks/announcements.py queues
     `announcements.announcement_publish`, which tells the audience once.""",
 )
 

@@ -10,7 +10,7 @@ import pytest
 from modules.attendance.models import FlaggedPattern
 from modules.attendance.patterns import weekly_digest_send
 from modules.communications.models import Delivery, Notification
-from tasks.attendance_reports import monday_morning
+from tasks.attendance_reports import send_attendance_digest
 from tests.attendance.reports_helpers import daily_registers, mark, past_section, pupils, school_days
 from tests.clock import huey_time
 
@@ -134,6 +134,7 @@ def test_it_flags_a_pattern_again_when_it_comes_back_after_a_lapse(flagged):
 
 
 def test_it_runs_on_monday_morning_in_the_schools_time_zone(settings):
+    monday_morning = send_attendance_digest.task_class().validate_datetime
     assert monday_morning(huey_time(2024, 3, 18, 7, 0))  # naive UTC, as Huey passes it (TZ=UTC)
     assert not monday_morning(huey_time(2024, 3, 18, 8, 0))
     assert not monday_morning(huey_time(2024, 3, 19, 7, 0))

@@ -12,7 +12,7 @@ from django.utils import timezone
 from modules.communications.announcements import announcement_publish, announcement_recipients
 from modules.communications.models import Announcement, AudienceKind, Delivery, DeliveryStatus, Notification
 from modules.people.models import Guardian
-from tasks.announcements import announcement_publish_task, announcements_publish_due_task
+from tasks.announcements import publish_announcement, publish_due_announcements
 from tests import factories as f
 from tests.clock import huey_time
 
@@ -87,7 +87,7 @@ def test_it_notifies_only_once_however_often_it_runs(admin, school, guardian):
     item = post(admin, audience=AudienceKind.SECTION, section=school.section)
     assert announcement_publish(announcement_id=item.pk) is not None
     assert announcement_publish(announcement_id=item.pk) is None
-    announcement_publish_task(item.pk)
+    publish_announcement(item.pk)
     assert Notification.objects.filter(recipient=guardian).count() == 1
     assert Delivery.objects.filter(recipient=guardian).count() == 1
 
@@ -101,11 +101,11 @@ def test_it_does_not_publish_before_the_time(admin, school, guardian):
 def test_the_periodic_task_publishes_due_announcements_once(admin, school, guardian):
     due = post(admin, "Due", audience=AudienceKind.SECTION, section=school.section)
     later = post(admin, "Later", publish_at=timezone.now() + HOUR)
-    every_minute = announcements_publish_due_task.task_class().validate_datetime
+    every_minute = publish_due_announcements.task_class().validate_datetime
     assert every_minute(huey_time(2031, 5, 2, 10, 17))
     assert every_minute(huey_time(2031, 5, 2, 3, 1))
-    announcements_publish_due_task()  # through the (immediate) queue, as the consumer runs it each minute
-    assert announcements_publish_due_task.call_local() == 0  # nothing left to publish
+    publish_due_announcements()  # through the (immediate) queue, as the consumer runs it each minute
+    assert publish_due_announcements.call_local() == 0  # nothing left to publish
     assert list(Notification.objects.filter(recipient=guardian).values_list("title", flat=True)) == ["Due"]
     due.refresh_from_db()
     later.refresh_from_db()
@@ -115,7 +115,7 @@ def test_the_periodic_task_publishes_due_announcements_once(admin, school, guard
 
 def test_it_does_not_announce_what_expired_before_it_was_published(admin, school, guardian):
     post(admin, publish_at=timezone.now() - 3 * HOUR, expires_at=timezone.now() - HOUR)
-    assert announcements_publish_due_task.call_local() == 0
+    assert publish_due_announcements.call_local() == 0
     assert not Notification.objects.exists()
     assert Announcement.objects.get().notified_at is not None
 

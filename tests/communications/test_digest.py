@@ -11,7 +11,7 @@ from django.test import override_settings
 from modules.communications.delivery import digest_send
 from modules.communications.models import Delivery, DeliveryStatus, NotificationPreference
 from modules.communications.services import notify, recipients_for_users, users_with_profiles
-from tasks.communications import local_crontab, send_daily_digest
+from tasks.communications import send_daily_digest
 from tests.clock import huey_time
 from tests.fakes import RefusingSmtpHandler, queue_delivery, smtp_mailers, smtp_server
 
@@ -138,7 +138,7 @@ def test_it_keeps_a_refused_digest_for_the_next_run(settings):
 
 @override_settings(TIME_ZONE="America/New_York")
 def test_it_goes_out_at_half_past_five_in_the_schools_time_zone():
-    at_half_past_five = local_crontab(hour=17, minute=30)
+    at_half_past_five = send_daily_digest.task_class().validate_datetime
     # Huey checks periodic tasks with naive UTC times; New York is UTC-5 in winter, UTC-4 in summer.
     assert at_half_past_five(huey_time(2025, 1, 15, 22, 30))
     assert at_half_past_five(huey_time(2025, 7, 15, 21, 30))

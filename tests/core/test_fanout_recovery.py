@@ -28,13 +28,8 @@ from modules.exams.models import Assessment, TermStatus
 from modules.fees import billing
 from modules.fees.models import Invoice
 from modules.fees.notices import notify_new_invoices
-from tasks.announcements import announcements_publish_due_task
-from tasks.recovery import (
-    digest_catch_up_time,
-    fees_reminders_catch_up,
-    reminders_catch_up_time,
-    sweep_lost_fanouts,
-)
+from tasks.announcements import publish_due_announcements
+from tasks.recovery import catch_up_attendance_digest, catch_up_fee_reminders, sweep_lost_fanouts
 from tests import factories as f
 from tests.clock import huey_time
 from tests.fakes import RecordingSmtpHandler, RefusingSmtpHandler, free_port, smtp_mailers, smtp_server
@@ -343,11 +338,11 @@ def test_a_lost_publish_now_announcement_is_published_by_the_minute_task(
     assert titles(guardian, "announcement") == []
 
     with django_capture_on_commit_callbacks(execute=True):
-        announcements_publish_due_task.call_local()
+        publish_due_announcements.call_local()
     assert titles(guardian, "announcement") == ["Trip to the museum"]
     assert [message.to for message in mail.outbox if message.to == [guardian.email]] == [[guardian.email]]
     with django_capture_on_commit_callbacks(execute=True):
-        assert announcements_publish_due_task.call_local() == 0
+        assert publish_due_announcements.call_local() == 0
     assert titles(guardian, "announcement") == ["Trip to the museum"]
 
 
@@ -448,6 +443,9 @@ def test_the_morning_runs_are_made_up_on_the_hour_for_four_hours(settings):
     def at(day, hour, minute=0):
         return datetime.datetime.combine(day, datetime.time(hour, minute))  # naive UTC, as Huey passes it
 
+    reminders_catch_up_time = catch_up_fee_reminders.task_class().validate_datetime
+    digest_catch_up_time = catch_up_attendance_digest.task_class().validate_datetime
+
     assert [reminders_catch_up_time(at(friday, hour)) for hour in (7, 8, 9, 10, 11, 12)] == [
         False,  # the run itself (tasks/fees_reminders.py)
         True,
@@ -475,11 +473,11 @@ def test_a_lost_morning_reminder_run_is_made_up_once(school, guardian, django_ca
     )
     # The 07:00 run was lost with its worker: nobody was reminded. The catch-up an hour later reminds once.
     with django_capture_on_commit_callbacks(execute=True):
-        assert fees_reminders_catch_up.call_local() == 1
+        assert catch_up_fee_reminders.call_local() == 1
     assert len(titles(guardian, "fee_reminder")) == 1
     assert [m.to for m in mail.outbox if m.to == [guardian.email]] == [[guardian.email]]
     with django_capture_on_commit_callbacks(execute=True):
-        assert fees_reminders_catch_up.call_local() == 0
+        assert catch_up_fee_reminders.call_local() == 0
     assert len(titles(guardian, "fee_reminder")) == 1
 
 

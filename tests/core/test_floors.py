@@ -109,3 +109,55 @@ def test_every_event_is_listed_in_the_docs():
     assert set(QUEUED_BY_TASKS) <= {event.name for event in events}
     missing = [event.name for event in events if f"`{event.name}`" not in listed]
     assert missing == [], f"Add these events to docs/events.md: {missing}"
+
+
+# --- one naming scheme for tasks (CONTRIBUTING.md, "A task") ------------------------------------------------
+
+TASK_VERBS = {
+    "catch",
+    "commit",
+    "generate",
+    "invite",
+    "issue",
+    "publish",
+    "purge",
+    "read",
+    "record",
+    "render",
+    "run",
+    "send",
+    "sweep",
+    "validate",
+}
+
+
+def test_every_task_is_named_for_what_it_does_verb_first():
+    from huey.contrib.djhuey import HUEY
+
+    names = [name for name in HUEY._registry._registry if name.startswith("tasks.")]
+    assert names, "no task of tasks/ is registered"
+    misnamed = [
+        name
+        for name in names
+        if name.rsplit(".", 1)[1].split("_")[0] not in TASK_VERBS or name.endswith("_task")
+    ]
+    assert misnamed == [], f"tasks are named verb first, without a _task suffix: {misnamed}"
+
+
+def test_every_receiver_in_tasks_is_named_on_its_event_with_a_matching_dispatch_uid():
+    found = 0
+    wrong = []
+    for path in sorted((ROOT / "tasks").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for decorator in node.decorator_list:
+                if not (isinstance(decorator, ast.Call) and getattr(decorator.func, "id", "") == "receiver"):
+                    continue
+                found += 1
+                event = decorator.args[0].id if isinstance(decorator.args[0], ast.Name) else "?"
+                uid = next((k.value.value for k in decorator.keywords if k.arg == "dispatch_uid"), None)
+                if node.name != f"on_{event}" or uid != f"tasks.{path.stem}.{node.name}":
+                    wrong.append(f"{path.name}: {node.name} (event {event}, dispatch_uid {uid})")
+    assert found >= 9
+    assert wrong == []

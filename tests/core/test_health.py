@@ -13,9 +13,9 @@ def _health(client) -> tuple[int, dict]:
 
 @pytest.fixture
 def worker_alive():
-    from tasks.jobs import worker_heartbeat
+    from tasks.jobs import record_worker_heartbeat
 
-    worker_heartbeat.call_local()
+    record_worker_heartbeat.call_local()
 
 
 def test_it_reports_database_cache_and_queue(client, worker_alive):
@@ -48,7 +48,7 @@ def test_it_reports_the_worker_down_when_none_has_run_lately(client, settings):
     from huey.contrib.djhuey import HUEY
 
     from modules.core.health import WORKER_HEARTBEAT_KEY
-    from tasks.jobs import worker_heartbeat
+    from tasks.jobs import record_worker_heartbeat
 
     HUEY.delete(WORKER_HEARTBEAT_KEY)
     status, body = _health(client)
@@ -61,7 +61,7 @@ def test_it_reports_the_worker_down_when_none_has_run_lately(client, settings):
     assert status == 500
     assert "No worker has run for" in body["WorkerCheck()"]
 
-    worker_heartbeat.call_local()  # what the worker runs every minute
+    record_worker_heartbeat.call_local()  # what the worker runs every minute
     status, body = _health(client)
     assert status == 200
     assert body["WorkerCheck()"] == "OK"

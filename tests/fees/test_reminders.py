@@ -11,7 +11,7 @@ from modules.communications.models import Delivery, Notification
 from modules.fees import ledger
 from modules.fees.models import FeePolicy, ReminderStep
 from modules.fees.reminders import schedule, send_due_reminders, step_reached
-from tasks.fees_reminders import every_morning
+from tasks.fees_reminders import send_fee_reminders
 from tests import factories as f
 from tests.clock import huey_time
 from tests.fees.report_data import D, invoice
@@ -161,6 +161,7 @@ def test_its_queries_grow_only_with_notify_per__invoice(school, guardian, django
 
 
 def test_the_task_runs_every_morning_in_the_schools_time_zone():
+    every_morning = send_fee_reminders.task_class().validate_datetime
     assert every_morning(huey_time(2026, 3, 18, 7, 0))  # naive UTC, as Huey passes it (TZ=UTC)
     assert not every_morning(huey_time(2026, 3, 18, 7, 1))
     assert not every_morning(huey_time(2026, 3, 18, 19, 0))

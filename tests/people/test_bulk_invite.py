@@ -14,7 +14,7 @@ from django.utils import timezone
 from modules.core.models import AuditEvent, Job, JobStatus
 from modules.people import invites
 from modules.people.models import Guardian
-from tasks.people import guardian_invite_task
+from tasks.people import invite_guardians
 from tests import factories as f
 from tests.people.test_import_files import _on_the_queue, page_text
 
@@ -169,7 +169,7 @@ def test_a_restarted_run_does_not_invite_twice(office, school, families):
         result={**job.result, "counts": {"sent": 1}},
         leased_until=timezone.now() - datetime.timedelta(minutes=1),
     )
-    guardian_invite_task(str(job.pk))
+    invite_guardians(str(job.pk))
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED
     assert job.done == 2

@@ -10,7 +10,7 @@ from django.urls import reverse
 from modules.core.models import Job, JobStatus
 from modules.people.importing import import_job_create, student_import_commit, student_import_validate
 from modules.people.models import Guardian, Student
-from tasks.people import student_import_commit_task, student_import_validate_task
+from tasks.people import commit_student_import, validate_student_import
 from tests.people.test_import_files import page_text, student_row, xlsx_upload
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -79,10 +79,10 @@ def test_a_large_import_is_written_on_the_queue_once(office, admin, django_captu
 
 def test_the_tasks_are_safe_to_run_twice(admin, school):
     job = import_job_create(owner=admin, upload=xlsx_upload(_rows(3)))
-    student_import_validate_task(str(job.pk))
-    student_import_validate_task(str(job.pk))
-    student_import_commit_task(str(job.pk))
-    student_import_commit_task(str(job.pk))
+    validate_student_import(str(job.pk))
+    validate_student_import(str(job.pk))
+    commit_student_import(str(job.pk))
+    commit_student_import(str(job.pk))
     assert Student.objects.filter(admission_number__startswith="N").count() == 3
     assert Guardian.objects.filter(email__endswith="@family.test").count() == 3
 
@@ -91,8 +91,8 @@ def test_the_tasks_ignore_a_job_that_is_gone(admin, school):
     job = import_job_create(owner=admin, upload=xlsx_upload(_rows(1)))
     job_id = str(job.pk)
     job.delete()
-    student_import_validate_task(job_id)
-    student_import_commit_task(job_id)
+    validate_student_import(job_id)
+    commit_student_import(job_id)
     assert not Student.objects.filter(admission_number__startswith="N").exists()
 
 
@@ -101,7 +101,7 @@ def test_a_job_whose_file_vanished_fails_with_a_message(office, admin, school):
 
     job = import_job_create(owner=admin, upload=xlsx_upload(_rows(1)))
     default_storage.delete(job.payload["path"])
-    student_import_validate_task(str(job.pk))
+    validate_student_import(str(job.pk))
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     text = page_text(office.get(reverse("people:import_detail", args=[job.pk])))

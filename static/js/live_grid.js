@@ -164,11 +164,22 @@ export function liveGrid(form, htmx, grid) {
 
   function takeBase(unit, fresh) {
     if (fresh.classList.contains("has-error")) return false;
+    // The hidden base copies are mirrored, not only updated: a unit may leave out the copy of an empty value
+    // (the register does, to keep its page light), so a copy can appear or go with the new base.
+    const names = new Set();
     for (const copy of fresh.querySelectorAll("input[name]")) {
+      names.add(copy.name);
       const mine = unit.querySelector(`input[name="${copy.name}"]`);
-      if (!mine) continue;
+      if (!mine) {
+        const hidden = unit.querySelector("input[type=hidden]");
+        if (copy.type === "hidden") (hidden ? hidden.parentElement : unit).append(copy.cloneNode());
+        continue;
+      }
       if (copy.type === "hidden") mine.value = copy.value;
       else if (isTyping(mine)) mine.defaultValue = copy.defaultValue; // what is typed over it is still unsaved
+    }
+    for (const mine of unit.querySelectorAll("input[type=hidden][name]")) {
+      if (!names.has(mine.name)) mine.remove();
     }
     if (fresh.dataset.saved !== undefined) unit.dataset.saved = fresh.dataset.saved;
     return true;

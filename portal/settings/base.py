@@ -347,5 +347,11 @@ STUDENTFLOW_FANOUT_LOOKBACK_HOURS = env_int("STUDENTFLOW_FANOUT_LOOKBACK_HOURS",
 STUDENTFLOW_WORKER_HEARTBEAT_MAX_AGE = env_int("STUDENTFLOW_WORKER_HEARTBEAT_MAX_AGE", 180)
 # Report cards rendered per part of a batch: a batch whose worker was killed resumes after its last part.
 STUDENTFLOW_REPORT_CARD_PART_SIZE = env_int("STUDENTFLOW_REPORT_CARD_PART_SIZE", 20)
+# Backups (`manage.py backup`, modules/core/backup.py): archives go to BACKUP_DIR. BACKUP_SCHEDULE is when the
+# worker makes one, in the school's time zone: "daily 02:30" or a weekday ("sunday 02:30"); empty turns it off.
+# After each successful backup only the newest BACKUP_KEEP archives in BACKUP_DIR are kept (0 keeps them all).
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
+BACKUP_SCHEDULE = env_str("BACKUP_SCHEDULE", "daily 02:30")
+BACKUP_KEEP = env_int("BACKUP_KEEP", 14)
 # How often an open page asks whether there are new notifications (the answer is 204 when there are none).
 STUDENTFLOW_BELL_POLL_SECONDS = env_int("STUDENTFLOW_BELL_POLL_SECONDS", 15)

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the request's time and SQL count cover every other middleware.
+    "modules.core.observability.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -298,12 +300,25 @@ STUDENTFLOW_RATE_LIMITS = {
 # gives the "huey" logger a handler of its own when it has none; both also pass records up to the root.
 # So "django" is configured here with no handler (records go up to the root), and "huey" with the root's
 # handler and no propagation (having a handler, run_huey leaves it alone). tests/core/test_logging.py.
+# The handler's filter adds the request id, the user's id, the path and the task to every record
+# (modules/core/observability.py); LOG_FORMAT=json writes one JSON object per line (production's default).
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "modules.core.observability.ContextFilter"}},
+    "formatters": {
+        "plain": {"()": "modules.core.observability.PlainFormatter"},
+        "json": {"()": "modules.core.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": [], "propagate": True},
@@ -311,6 +326,11 @@ LOGGING = {
         "huey": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }
+# One line per request (method, path, status, time, SQL count); a request or a task slower than these many
+# milliseconds is logged as a WARNING whatever the setting.
+STUDENTFLOW_LOG_REQUESTS = env_bool("STUDENTFLOW_LOG_REQUESTS", True)
+STUDENTFLOW_SLOW_REQUEST_MS = env_int("STUDENTFLOW_SLOW_REQUEST_MS", 500)
+STUDENTFLOW_SLOW_TASK_MS = env_int("STUDENTFLOW_SLOW_TASK_MS", 5000)
 
 # Absolute links in emails (invitations, password resets sent from the queue).
 STUDENTFLOW_BASE_URL = env_str("STUDENTFLOW_BASE_URL", "http://localhost:8000")

@@ -14,6 +14,12 @@ and its Job would say "running" for ever. So every run holds a *lease* on its jo
 - `jobs_sweep` (a Huey periodic task, every minute) finds queued or running jobs whose lease ran out and
   queues them again (the kind's task resumes from what the job kept), or marks them failed with a clear
   message after STUDENTFLOW_JOB_MAX_ATTEMPTS runs.
+
+A job may fan out into *child jobs* (`job_children_enqueue`: the parts of a report-card batch), each its own
+task, so that every worker of every node takes a share. A child is an ordinary job (its own lease, attempts
+and sweeping: a child whose worker died is redone alone); its payload names its parent. `job_child_finish`
+records a child as done under a lock on the parent's row and says how many siblings are left, so that when
+two children finish at the same moment exactly one of them sees none left (and, say, merges the parts).
 """
 
 from __future__ import annotations
@@ -232,6 +238,62 @@ def job_run(
                 fail(job, error)
             raise
     return True
+
+
+# ------------------------------------------------------------------------------------------ child jobs
+
+
+def job_children(parent: Job):
+    """The child jobs of `parent` (see job_children_enqueue)."""
+    return Job.objects.filter(payload__parent=str(parent.pk))
+
+
+@transaction.atomic
+def job_children_enqueue(*, parent: Job, kind: str, payloads: list[dict]) -> list[Job]:
+    """One child job of `kind` per payload, owned by the parent's owner (its language), each queued to its
+    kind's task once the transaction commits. Each holds a lease from now, like any queued job: a child
+    whose task is lost is queued again by the sweeper."""
+    leased_until = timezone.now() + lease_duration()
+    children = Job.objects.bulk_create(
+        Job(
+            kind=kind,
+            owner_id=parent.owner_id,
+            payload={**payload, "parent": str(parent.pk)},
+            status=JobStatus.QUEUED,
+            leased_until=leased_until,
+        )
+        for payload in payloads
+    )
+    for child in children:
+        job_dispatch_on_commit(child)
+    return children
+
+
+@dataclass
+class ChildFinished:
+    recorded: bool  # False: this run had been taken over (or the parent is gone); it recorded nothing
+    remaining: int  # children of the parent not finished yet, this one excluded
+    parent: Job | None
+
+
+def job_child_finish(
+    *, child: Job, on_parent: Callable[[Job, list[Job]], object] | None = None, **fields
+) -> ChildFinished:
+    """Finish the run of `child` (SUCCEEDED, writing `fields`), holding the parent's row locked, and count
+    the siblings still unfinished. `on_parent(parent, children)` runs under the same lock (progress, say).
+
+    The lock serialises the children's ends (PostgreSQL: FOR UPDATE on the parent's row; SQLite: one writer
+    at a time), so of two children finishing together one sees the other unfinished and the other sees
+    none left: the work after the last child (a merge) starts exactly once."""
+    with transaction.atomic():
+        parent = Job.objects.select_for_update().filter(pk=child.payload["parent"]).first()
+        if parent is None or not job_finish(job=child, status=JobStatus.SUCCEEDED, **fields):
+            return ChildFinished(recorded=False, remaining=-1, parent=parent)
+        children = list(job_children(parent).filter(kind=child.kind).order_by("created_at"))
+        remaining = sum(1 for sibling in children if sibling.status != JobStatus.SUCCEEDED)
+        if on_parent is not None:
+            on_parent(parent, children)
+    return ChildFinished(recorded=True, remaining=remaining, parent=parent)
 
 
 # --------------------------------------------------------------------------------------------- the sweeper

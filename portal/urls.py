@@ -5,8 +5,10 @@ from django.urls import include, path
 from django.utils.cache import patch_cache_control
 from health_check.views import HealthCheckView
 
+from modules.academics import urls_people as academics_people_urls
 from modules.accounts import views as account_views
 from modules.core import views as core_views
+from modules.people import urls as people_urls
 
 # One way to sign in: the admin's own login form would skip allauth's MFA stage and its throttle.
 admin.site.login = account_views.admin_login
@@ -30,7 +32,8 @@ urlpatterns = [
     # Before allauth's own: people see their sign-in address here but cannot add or change one.
     path("accounts/email/", account_views.email_address, name="account_email"),
     path("accounts/", include("allauth.urls")),
-    path("people/", include("modules.people.urls")),
+    # The people pages: people's own and academics' (students with their sections), one namespace.
+    path("people/", include((people_urls.urlpatterns + academics_people_urls.urlpatterns, "people"))),
     path("academics/", include("modules.academics.urls")),
     path("", include("modules.communications.urls")),
     path("attendance/", include("modules.attendance.urls")),

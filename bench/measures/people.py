@@ -52,9 +52,9 @@ def build_import_workbook(rows: int, *, seed: int = 7) -> bytes:
     from faker import Faker
     from openpyxl import Workbook
 
+    from modules.academics.importing import IMPORT_COLUMNS
     from modules.academics.models import Section
     from modules.academics.selectors import current_year
-    from modules.people.importing import IMPORT_COLUMNS
 
     rng = random.Random(seed)
     fake = Faker(["en_US", "es_ES", "fr_FR"])
@@ -109,7 +109,7 @@ def build_import_workbook(rows: int, *, seed: int = 7) -> bytes:
 def student_import(bench):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from modules.people.importing import (
+    from modules.academics.importing import (
         Phase,
         import_job_create,
         import_phase,

@@ -2,8 +2,8 @@
 docs/events.md for the list of every module's events).
 
 Every place that writes an enrolment sends these, after its transaction commits: the section page and the
-academics services, the student form (`people.services.enrollment_set`), the student import
-(`people.importing`) and the Django admin (`academics.admin.EnrollmentAdmin`, through
+academics services, the student form (`academics.services.enrollment_set`), the student import
+(`academics.importing`) and the Django admin (`academics.admin.EnrollmentAdmin`, through
 `academics.services.enrollment_save`). A new way to enrol students must send them too.
 """
 

@@ -15,7 +15,8 @@ from modules.academics.models import (
     Subject,
     Term,
 )
-from modules.people.forms import DateInput, PortalForm
+from modules.core.forms import DateInput, PortalForm
+from modules.people.forms import StudentForm
 from modules.people.models import Staff, Student
 
 
@@ -222,3 +223,22 @@ class TimetableSlotForm(PlainForm):
             self.fields["room"].help_text = _(
                 "Leave empty when the class meets in the section's own room (%(room)s)."
             ) % {"room": section.room}
+
+
+class StudentWithSectionForm(StudentForm):
+    """The office's student form: people's `StudentForm` plus this year's section (the student is enrolled in
+    it, or moved to it, when saved: `services.student_save_enrolled`)."""
+
+    section = forms.ModelChoiceField(
+        label=_("Section this year"),
+        queryset=Section.objects.none(),
+        required=False,
+        help_text=_("Enrols the student in this section for the current academic year."),
+    )
+
+    def __init__(self, *args, year=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        sections = Section.objects.filter(year=year) if year else Section.objects.none()
+        self.fields["section"].queryset = sections.select_related("grade_level")
+        if "create_login" in self.fields:  # after the section, as the form has always read
+            self.fields["create_login"] = self.fields.pop("create_login")

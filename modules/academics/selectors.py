@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from modules.academics.models import (
     AcademicYear,
@@ -14,6 +14,7 @@ from modules.academics.models import (
     Term,
     TimetableEntry,
 )
+from modules.people.models import Student
 
 
 def current_year() -> AcademicYear | None:
@@ -116,7 +117,6 @@ def setup_counts(year: AcademicYear | None) -> dict[str, int]:
 
 def unenrolled_students(year: AcademicYear | None) -> QuerySet:
     """Active students with no enrollment (in any status) in the year: the ones waiting for a section."""
-    from modules.people.models import Student
 
     students = Student.objects.active().order_by("last_name", "first_name")
     if year is None:
@@ -210,3 +210,44 @@ def section_timetable(section: Section, weekdays: list[int]) -> list[dict]:
         }
         for period in periods
     ]
+
+
+# --- students with their place in the school (the people pages, a guardian's children) -----------------
+
+
+def guardian_children(user, year: AcademicYear | None) -> QuerySet[Student]:
+    """The children linked to a guardian login, each with this year's section and homeroom teacher."""
+    return (
+        Student.objects.filter(guardian_links__guardian__user=user)
+        .prefetch_related(enrollments_prefetch(year))
+        .order_by("date_of_birth", "first_name")
+        .distinct()
+    )
+
+
+def students_for_list(year: AcademicYear | None) -> QuerySet[Student]:
+    """Students with this year's section and grade level as columns (no query per row)."""
+    current = Enrollment.objects.filter(student=OuterRef("pk"), year=year)
+    return Student.objects.annotate(
+        section_name=Subquery(current.values("section__name")[:1]),
+        grade_name=Subquery(current.values("section__grade_level__name")[:1]),
+        grade_order=Subquery(current.values("section__grade_level__order")[:1]),
+    ).order_by("last_name", "first_name")
+
+
+def student_profile(student: Student, year: AcademicYear | None) -> dict:
+    """Everything the student profile page shows, fetched in a fixed number of queries."""
+    links = list(
+        student.guardian_links.select_related("guardian__user").order_by("-is_primary", "guardian__last_name")
+    )
+    enrollments = list(
+        Enrollment.objects.filter(student=student)
+        .select_related("section__grade_level", "section__homeroom_teacher", "year")
+        .order_by("-year__start_date")
+    )
+    current = next((e for e in enrollments if year is not None and e.year_id == year.pk), None)
+    return {"links": links, "enrollments": enrollments, "current_enrollment": current}
+
+
+def current_section_choices(year: AcademicYear | None) -> QuerySet[Section]:
+    return Section.objects.filter(year=year).select_related("grade_level") if year else Section.objects.none()

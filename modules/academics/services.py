@@ -24,7 +24,7 @@ from modules.academics.models import (
 from modules.accounts.models import User
 from modules.core.audit import audit_log, snapshot
 from modules.people.models import Student
-from modules.people.services import enrollment_set, login_role_ended, login_role_started
+from modules.people.services import login_role_ended, login_role_started, student_save
 
 
 @transaction.atomic
@@ -256,3 +256,42 @@ def timetable_slot_set(
         after={"offering": offering.pk, "room": room.pk if room else None},
     )
     return entry
+
+
+# --- a student with their section (the student form, the import) ----------------------------------------
+
+
+@transaction.atomic
+def student_save_enrolled(
+    *, student: Student, by: User, section: Section | None = None, create_login: bool = False
+) -> Student:
+    """Create or update a student (people's `student_save`: audit, login); when a section is given, enrol
+    them in it for the section's year (or move them there), in the same transaction."""
+    student = student_save(student=student, by=by, create_login=create_login)
+    if section is not None:
+        enrollment_set(student=student, section=section, by=by)
+    return student
+
+
+def enrollment_set(*, student: Student, section: Section, by: User) -> Enrollment:
+    """Put a student in a section for the section's year (moving them if they were in another)."""
+    enrollment, created = Enrollment.objects.get_or_create(
+        student=student, year=section.year, defaults={"section": section}
+    )
+    if created:
+        enrollments_created.send_on_commit(enrollment_ids=[enrollment.pk], by=by)
+    if not created and enrollment.section_id != section.pk:
+        before = {"section": enrollment.section_id}
+        enrollment.section = section
+        enrollment.save(update_fields=["section"])
+        audit_log(
+            actor=by, action="enrollment.move", obj=enrollment, before=before, after={"section": section.pk}
+        )
+    return enrollment
+
+
+def student_is_enrolled_or_unplaced(student: Student) -> bool:
+    """A student's login keeps its role while their latest enrolment is active (or they have none yet): a
+    withdrawn or graduated student's login has no reason to sign in (people's `login_holds_a_role`)."""
+    latest = student.enrollments.order_by("-year__start_date").values_list("status", flat=True).first()
+    return latest in (None, EnrollmentStatus.ACTIVE)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from modules.academics.models import GradeLevel, Subject, Term
 from modules.exams.models import Assessment, AssessmentCategory
-from modules.people.forms import DateInput, PortalForm
+from modules.core.forms import DateInput, PortalForm
 
 
 class AssessmentForm(PortalForm):

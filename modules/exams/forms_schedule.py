@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from modules.academics.models import Room, Section, Subject, Term
 from modules.exams.models import ExamPeriod, ExamSlot
-from modules.people.forms import DateInput, PortalForm
+from modules.core.forms import DateInput, PortalForm
 from modules.people.models import Staff
 
 

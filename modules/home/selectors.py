@@ -7,12 +7,12 @@ from typing import Any
 
 from modules.academics import selectors as academics
 from modules.academics.models import AcademicYear, CourseOffering, EnrollmentStatus, Section, TimetableEntry
+from modules.academics.selectors import guardian_children
 from modules.accounts.models import User
 from modules.attendance.models import Register
 from modules.fees.ledger import balances as fee_balances
 from modules.fees.models import FeePolicy
 from modules.people.models import Staff, Student
-from modules.people.selectors import guardian_children
 
 
 def administrator_overview(*, today: datetime.date, year: AcademicYear | None) -> dict[str, Any]:

@@ -5,8 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from modules.academics.models import GradeLevel, Section
-from modules.people.models import Gender, Guardian, Position, Staff, Student
+from modules.people.models import Guardian, Position, Staff
 
 
 class SearchFilterSet(django_filters.FilterSet):
@@ -21,38 +20,6 @@ class SearchFilterSet(django_filters.FilterSet):
                 term_condition |= Q(**{f"{field}__icontains": term})
             condition &= term_condition
         return queryset.filter(condition)
-
-
-class StudentFilter(SearchFilterSet):
-    search_fields = ("first_name", "last_name", "admission_number", "email")
-    grade_level = django_filters.ModelChoiceFilter(
-        label=_("Grade level"), queryset=GradeLevel.objects.all(), method="filter_grade_level"
-    )
-    section = django_filters.ModelChoiceFilter(
-        label=_("Section"), queryset=Section.objects.none(), method="filter_section"
-    )
-    gender = django_filters.ChoiceFilter(label=_("Gender"), choices=Gender.choices)
-    is_active = django_filters.BooleanFilter(
-        label=_("Status"),
-        widget=forms.Select(choices=[("", _("All")), ("true", _("Active")), ("false", _("Inactive"))]),
-    )
-
-    class Meta:
-        model = Student
-        fields = ["q", "grade_level", "section", "gender", "is_active"]
-
-    def __init__(self, *args, year=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.year = year
-        self.filters["section"].queryset = (
-            Section.objects.filter(year=year) if year else Section.objects.none()
-        )
-
-    def filter_grade_level(self, queryset, name, value):
-        return queryset.filter(enrollments__year=self.year, enrollments__section__grade_level=value)
-
-    def filter_section(self, queryset, name, value):
-        return queryset.filter(enrollments__section=value)
 
 
 class GuardianFilter(SearchFilterSet):

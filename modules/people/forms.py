@@ -5,8 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from modules.academics.models import Section
-from modules.core.concurrency import StaleEditCheckMixin
+from modules.core.forms import DateInput, PortalForm
 from modules.core.uploads import PhotoField
 from modules.people.models import Guardian, GuardianLink, Relationship, Staff, Student
 from modules.people.services import login_for_email
@@ -26,30 +25,7 @@ def check_new_login(form: forms.ModelForm, cleaned: dict) -> None:
         form.add_error("email", error)
 
 
-class PortalForm(StaleEditCheckMixin, forms.ModelForm):
-    submit_label = _("Save")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
 class StudentForm(PortalForm):
-    section = forms.ModelChoiceField(
-        label=_("Section this year"),
-        queryset=Section.objects.none(),
-        required=False,
-        help_text=_("Enrols the student in this section for the current academic year."),
-    )
     create_login = forms.BooleanField(
         label=_("Create a login and email an invitation"),
         required=False,
@@ -81,13 +57,8 @@ class StudentForm(PortalForm):
         # Decoded with bounded pixels and stored re-encoded, never as uploaded (modules.core.uploads).
         field_classes = {"photo": PhotoField}
 
-    def __init__(self, *args, year=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["section"].queryset = (
-            Section.objects.filter(year=year).select_related("grade_level")
-            if year
-            else Section.objects.none()
-        )
         if self.instance.user_id:
             del self.fields["create_login"]
 

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from modules.academics.events import enrollments_created
-from modules.academics.models import AcademicYear, Enrollment, EnrollmentStatus, Section
 from modules.accounts.groups import group_for
 from modules.accounts.models import User
 from modules.accounts.services import (
@@ -59,37 +59,17 @@ def _attach_login(*, person: Person, email: str, invite: bool) -> User:
 
 
 @transaction.atomic
-def student_save(
-    *, student: Student, by: User, section: Section | None = None, create_login: bool = False
-) -> Student:
-    """Create or update a student; optionally enrol them in a section and give them a login."""
+def student_save(*, student: Student, by: User, create_login: bool = False) -> Student:
+    """Create or update a student; optionally give them a login. (Enrolling them in a section is academics'
+    `student_save_enrolled`, a floor above.)"""
     created = student.pk is None
     was_active = _stored_is_active(Student, student)
     if create_login and student.user_id is None and student.email:
         student.user = _attach_login(person=student, email=student.email, invite=True)
     student.save()
-    if section is not None:
-        enrollment_set(student=student, section=section, by=by)
     audit_log(actor=by, action="student.create" if created else "student.update", obj=student)
     _login_follow_active(person=student, was_active=was_active, by=by, reason="student.leave")
     return student
-
-
-def enrollment_set(*, student: Student, section: Section, by: User) -> Enrollment:
-    """Put a student in a section for the section's year (moving them if they were in another)."""
-    enrollment, created = Enrollment.objects.get_or_create(
-        student=student, year=section.year, defaults={"section": section}
-    )
-    if created:
-        enrollments_created.send_on_commit(enrollment_ids=[enrollment.pk], by=by)
-    if not created and enrollment.section_id != section.pk:
-        before = {"section": enrollment.section_id}
-        enrollment.section = section
-        enrollment.save(update_fields=["section"])
-        audit_log(
-            actor=by, action="enrollment.move", obj=enrollment, before=before, after={"section": section.pk}
-        )
-    return enrollment
 
 
 @transaction.atomic
@@ -189,15 +169,18 @@ def login_holds_a_role(user: User) -> bool:
     if GuardianLink.objects.filter(guardian__user=user).exists():
         return True
     student = Student.objects.filter(user=user, is_active=True).first()
-    if student is None:
-        return False
-    latest = (
-        Enrollment.objects.filter(student=student)
-        .order_by("-year__start_date")
-        .values_list("status", flat=True)
-        .first()
-    )
-    return latest in (None, EnrollmentStatus.ACTIVE)
+    return student is not None and all(check(student) for check in _STUDENT_STANDING.values())
+
+
+# Whether an active student is still at the school beyond their own record (academics: their latest enrolment
+# is not withdrawn or graduated) is for the floors above to say: they register a check when Django starts
+# (`AcademicsConfig.ready`), so people never imports them.
+_STUDENT_STANDING: dict[str, Callable[[Student], bool]] = {}
+
+
+def student_standing_register(name: str, check: Callable[[Student], bool]) -> None:
+    """Add (or replace, by name) a check that an active student still holds their role at the school."""
+    _STUDENT_STANDING[name] = check
 
 
 @transaction.atomic
@@ -218,7 +201,3 @@ def login_role_started(*, user: User | None, by: User, reason: str) -> None:
     """A role came back (reactivated, linked to a child): a deactivated login may sign in again."""
     if user is not None and not user.is_active and login_holds_a_role(user):
         login_reactivate(user=user, by=by, reason=reason)
-
-
-def current_section_choices(year: AcademicYear | None):
-    return Section.objects.filter(year=year).select_related("grade_level") if year else Section.objects.none()

@@ -12,52 +12,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from modules.academics.selectors import current_year
-from modules.accounts import rules
 from modules.accounts.decorators import administrator_required
 from modules.accounts.services import user_invite
-from modules.core.audit import record_view_log
-from modules.core.htmx import render_page
-from modules.core.models import AuditEvent, RecordView, RecordViewKind
-from modules.core.params import table_configure
+from modules.core.models import AuditEvent, RecordView
 from modules.core.ratelimits import rate_limit_hit
 from modules.people import services
 from modules.people.audit_log import AuditEventFilter, AuditEventTable, RecordViewFilter, RecordViewTable
-from modules.people.filters import GuardianFilter, StaffFilter, StudentFilter
-from modules.people.forms import GuardianForm, GuardianLinkForm, StaffForm, StudentForm
+from modules.people.filters import GuardianFilter, StaffFilter
+from modules.people.forms import GuardianForm, GuardianLinkForm, StaffForm
 from modules.people.models import Guardian, GuardianLink, Staff, Student
-from modules.people.selectors import student_profile, students_for_list
-from modules.people.tables import GuardianTable, StaffTable, StudentTable
-
-PER_PAGE = 25
-
-
-def _list_page(request, *, filterset, table_class, template, title, extra=None):
-    table = table_class(filterset.qs)
-    table_configure(request, table, per_page=PER_PAGE)
-    context = {"filter": filterset, "table": table, "title": title, **(extra or {})}
-    return render_page(request, template, context, partial="results")
-
-
-@require_GET
-@administrator_required
-def student_list(request):
-    year = current_year()
-    filterset = StudentFilter(request.GET, queryset=students_for_list(year), year=year)
-    return _list_page(
-        request,
-        filterset=filterset,
-        table_class=StudentTable,
-        template="people/person_list.html",
-        title=_("Students"),
-        extra={
-            "year": year,
-            "create_url": reverse("people:student_create"),
-            "create_label": _("Add a student"),
-            "export_url": reverse("people:student_export"),
-            "import_url": reverse("people:import_start"),
-        },
-    )
+from modules.people.pages import invitation_refused, list_page, person_form_page, sends_invitation
+from modules.people.tables import GuardianTable, StaffTable
 
 
 @require_GET
@@ -67,7 +32,7 @@ def guardian_list(request):
         "last_name", "first_name"
     )
     filterset = GuardianFilter(request.GET, queryset=queryset)
-    return _list_page(
+    return list_page(
         request,
         filterset=filterset,
         table_class=GuardianTable,
@@ -85,93 +50,13 @@ def guardian_list(request):
 @administrator_required
 def staff_list(request):
     filterset = StaffFilter(request.GET, queryset=Staff.objects.order_by("last_name", "first_name"))
-    return _list_page(
+    return list_page(
         request,
         filterset=filterset,
         table_class=StaffTable,
         template="people/person_list.html",
         title=_("Staff"),
         extra={"create_url": reverse("people:staff_create"), "create_label": _("Add a staff member")},
-    )
-
-
-@require_GET
-@login_required
-def student_detail(request, pk):
-    student = get_object_or_404(Student.objects.visible_to(request.user).select_related("user"), pk=pk)
-    if rules.is_staff_member(request.user):
-        record_view_log(actor=request.user, obj=student, kind=RecordViewKind.RECORD)
-    year = current_year()
-    is_admin = rules.is_administrator(request.user)
-    context = {
-        "student": student,
-        "year": year,
-        "can_edit": is_admin,
-        "can_see_health": is_admin,
-        **student_profile(student, year),
-    }
-    return render(request, "people/student_detail.html", context)
-
-
-@require_http_methods(["GET", "POST"])
-@administrator_required
-def student_create(request):
-    return _student_form(request, Student())
-
-
-@require_http_methods(["GET", "POST"])
-@administrator_required
-def student_edit(request, pk):
-    return _student_form(request, get_object_or_404(Student, pk=pk))
-
-
-def _student_form(request, student):
-    year = current_year()
-    initial = {}
-    if student.pk and year:
-        enrollment = student.enrollments.filter(year=year).first()
-        initial["section"] = enrollment.section_id if enrollment else None
-    form = StudentForm(
-        request.POST or None, request.FILES or None, instance=student, year=year, initial=initial
-    )
-    invites = request.method == "POST" and form.is_valid() and _sends_invitation(form, student)
-    if invites and _invitation_refused(request, form):
-        return _person_form_page(request, form, student, "student", status=429)
-    if request.method == "POST" and form.is_valid():
-        try:
-            student = services.student_save(
-                student=form.save(commit=False),
-                by=request.user,
-                section=form.cleaned_data.get("section"),
-                create_login=form.cleaned_data.get("create_login", False),
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("%(name)s was saved.") % {"name": student.full_name})
-            return redirect("people:student_detail", pk=student.pk)
-    return _person_form_page(request, form, student, "student")
-
-
-def _sends_invitation(form, person) -> bool:
-    """Whether saving this valid form creates a login, which emails an invitation."""
-    if person.user_id is not None or not form.cleaned_data.get("email"):
-        return False
-    return isinstance(person, Staff) or bool(form.cleaned_data.get("create_login"))
-
-
-def _invitation_refused(request, form) -> bool:
-    """Every new login emails someone an invitation, so creating them counts against the invitation limit
-    (as resending does); past it the form says so and nothing is saved."""
-    hit = rate_limit_hit(request, action="invitation")
-    if hit is not None:
-        form.add_error(None, hit.message)
-    return hit is not None
-
-
-def _person_form_page(request, form, person, kind, status=200):
-    return render(
-        request, "people/person_form.html", {"form": form, "object": person, "kind": kind}, status=status
     )
 
 
@@ -186,7 +71,7 @@ def guardian_link_add(request, pk):
             form.guardian is None
             and data["create_login"]
             and data["email"]
-            and _invitation_refused(request, form)
+            and invitation_refused(request, form)
         ):
             context = {"form": form, "student": student}
             return render(request, "people/guardian_link_form.html", context, status=429)
@@ -259,9 +144,9 @@ def guardian_edit(request, pk):
 
 def _guardian_form(request, guardian):
     form = GuardianForm(request.POST or None, instance=guardian)
-    invites = request.method == "POST" and form.is_valid() and _sends_invitation(form, guardian)
-    if invites and _invitation_refused(request, form):
-        return _person_form_page(request, form, guardian, "guardian", status=429)
+    invites = request.method == "POST" and form.is_valid() and sends_invitation(form, guardian)
+    if invites and invitation_refused(request, form):
+        return person_form_page(request, form, guardian, "guardian", status=429)
     if request.method == "POST" and form.is_valid():
         try:
             guardian = services.guardian_save(
@@ -274,20 +159,7 @@ def _guardian_form(request, guardian):
         else:
             messages.success(request, _("%(name)s was saved.") % {"name": guardian.full_name})
             return redirect("people:guardian_detail", pk=guardian.pk)
-    return _person_form_page(request, form, guardian, "guardian")
-
-
-@require_GET
-@administrator_required
-def staff_detail(request, pk):
-    staff = get_object_or_404(Staff.objects.select_related("user"), pk=pk)
-    year = current_year()
-    offerings = (
-        staff.offerings.filter(section__year=year).select_related("subject", "section") if year else []
-    )
-    homerooms = staff.homeroom_sections.filter(year=year) if year else []
-    context = {"staff": staff, "offerings": offerings, "homerooms": homerooms, "can_edit": True}
-    return render(request, "people/staff_detail.html", context)
+    return person_form_page(request, form, guardian, "guardian")
 
 
 @require_http_methods(["GET", "POST"])
@@ -304,9 +176,9 @@ def staff_edit(request, pk):
 
 def _staff_form(request, staff):
     form = StaffForm(request.POST or None, request.FILES or None, instance=staff)
-    invites = request.method == "POST" and form.is_valid() and _sends_invitation(form, staff)
-    if invites and _invitation_refused(request, form):
-        return _person_form_page(request, form, staff, "staff", status=429)
+    invites = request.method == "POST" and form.is_valid() and sends_invitation(form, staff)
+    if invites and invitation_refused(request, form):
+        return person_form_page(request, form, staff, "staff", status=429)
     if request.method == "POST" and form.is_valid():
         try:
             staff = services.staff_save(staff=form.save(commit=False), by=request.user)
@@ -315,7 +187,7 @@ def _staff_form(request, staff):
         else:
             messages.success(request, _("%(name)s was saved.") % {"name": staff.full_name})
             return redirect("people:staff_detail", pk=staff.pk)
-    return _person_form_page(request, form, staff, "staff")
+    return person_form_page(request, form, staff, "staff")
 
 
 PERSON_MODELS = {"student": Student, "guardian": Guardian, "staff": Staff}
@@ -360,7 +232,7 @@ def audit_log(request):
     show = request.GET.get("show") if request.GET.get("show") in AUDIT_TABS else "changes"
     filter_class, table_class, model = AUDIT_TABS[show]
     filterset = filter_class(request.GET, queryset=model.objects.select_related("actor"))
-    return _list_page(
+    return list_page(
         request,
         filterset=filterset,
         table_class=table_class,

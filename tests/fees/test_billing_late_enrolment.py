@@ -14,7 +14,6 @@ from django.utils import timezone
 from modules.academics import services as academics
 from modules.fees import billing
 from modules.fees.models import FeeItem, FeePolicy, Invoice, LateEnrolment
-from modules.people import services as people
 from tests import factories as f
 
 D = Decimal
@@ -65,7 +64,7 @@ def test_prorated_by_the_days_left_in_the_instalment(school, admin, bursar, inst
     billing.generate_invoices(year=school.year, number=1, by=bursar)
     newcomer = f.StudentFactory()
     with committed():
-        people.student_save(student=newcomer, section=school.other_section, by=admin)
+        academics.student_save_enrolled(student=newcomer, section=school.other_section, by=admin)
     invoice = Invoice.objects.get(student=newcomer)
     assert invoice.total == D("300.00")  # 60 of 100 days
     assert invoice.lines.get().description == "Tuition — Term 1 (prorated: 60 of 100 days)"
@@ -74,7 +73,7 @@ def test_prorated_by_the_days_left_in_the_instalment(school, admin, bursar, inst
 def test_students_imported_in_bulk_are_billed_with_the_sibling_rule(
     school, admin, bursar, instalment, committed
 ):
-    from modules.people.importing import import_job_create, student_import_commit, student_import_validate
+    from modules.academics.importing import import_job_create, student_import_commit, student_import_validate
     from tests.people.test_import_files import student_row, xlsx_upload
 
     FeePolicy.objects.update_or_create(pk=FeePolicy.load().pk, defaults={"sibling_discount_percent": D("10")})

@@ -11,10 +11,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from modules.academics import invites
 from modules.core.models import AuditEvent, Job, JobStatus
-from modules.people import invites
 from modules.people.models import Guardian
-from tasks.people import invite_guardians
+from tasks.academics import invite_guardians
 from tests import factories as f
 from tests.people.test_import_files import _on_the_queue, page_text
 

@@ -7,10 +7,10 @@ import time
 import pytest
 from django.urls import reverse
 
+from modules.academics.importing import import_job_create, student_import_commit, student_import_validate
 from modules.core.models import Job, JobStatus
-from modules.people.importing import import_job_create, student_import_commit, student_import_validate
 from modules.people.models import Guardian, Student
-from tasks.people import commit_student_import, validate_student_import
+from tasks.academics import commit_student_import, validate_student_import
 from tests.people.test_import_files import page_text, student_row, xlsx_upload
 
 HTMX = {"HTTP_HX_REQUEST": "true"}

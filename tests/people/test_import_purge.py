@@ -8,9 +8,9 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from modules.academics.importing import import_job_create, student_import_validate
 from modules.core.models import Job
-from modules.people.importing import import_job_create, student_import_validate
-from tasks.people import purge_stale_import_uploads
+from tasks.academics import purge_stale_import_uploads
 from tests.people.test_import_files import confirm, student_row, xlsx_upload
 
 pytestmark = pytest.mark.django_db

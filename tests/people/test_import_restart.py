@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from modules.academics.importing import Phase, import_job_create, student_import_validate
 from modules.core.jobs import jobs_sweep
 from modules.core.models import Job, JobStatus
-from modules.people.importing import Phase, import_job_create, student_import_validate
 from modules.people.models import Student
 from tests.people.test_import_files import page_text, student_row, xlsx_upload
 

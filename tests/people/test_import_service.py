@@ -7,14 +7,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from modules.academics.models import Enrollment
-from modules.core.models import AuditEvent, Job, JobStatus
-from modules.people.importing import (
+from modules.academics.importing import (
     IMPORT_COLUMNS,
     import_job_create,
     student_import_commit,
     student_import_validate,
 )
+from modules.academics.models import Enrollment
+from modules.core.models import AuditEvent, Job, JobStatus
 from modules.people.models import Guardian, GuardianLink, Student
 from tests import factories as f
 from tests.people.test_import_files import csv_upload, student_row, xlsx_upload

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from modules.academics.importing import import_uploads_purge
 from modules.core.models import Job
-from modules.people.importing import import_uploads_purge
 from modules.people.models import Guardian, GuardianLink, Student
 from tests import factories as f
 from tests.people.test_import_files import (
@@ -245,7 +245,7 @@ def test_only_the_owner_downloads_rejected_rows_and_not_after_the_purge(as_user,
 
 @pytest.mark.parametrize("persona", ["teacher", "guardian", "student", "bursar"])
 def test_other_roles_cannot_download_rejected_rows(request, as_user, admin, school, persona):
-    from modules.people.importing import import_job_create, student_import_validate
+    from modules.academics.importing import import_job_create, student_import_validate
 
     job = import_job_create(owner=admin, upload=xlsx_upload([student_row(1, section="9Z")]))
     student_import_validate(job=job)

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from modules.academics.importing import IMPORT_COLUMNS
 from modules.core.models import AuditEvent, Job
-from modules.people.importing import IMPORT_COLUMNS
 from modules.people.models import Student
 from tests.people.test_import_files import confirm, page_text, student_row, upload, xlsx_upload
 
@@ -21,7 +21,7 @@ def office(as_user, admin, school):
 
 
 def _job(admin, rows) -> Job:
-    from modules.people.importing import import_job_create, student_import_validate
+    from modules.academics.importing import import_job_create, student_import_validate
 
     job = import_job_create(owner=admin, upload=xlsx_upload(rows))
     student_import_validate(job=job)

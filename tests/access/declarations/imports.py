@@ -1,4 +1,4 @@
-"""Bulk student import and the student list export (modules/people views_import): the office only, and an
+"""Bulk student import and the student list export (modules/academics/views_import.py): the office only, and an
 import job only for the administrator who uploaded it."""
 
 from django.core.files.base import ContentFile

@@ -3,7 +3,7 @@
 The flow is: `import_job_create` checks and stores the file (a Job records it), `student_import_validate`
 runs the dry run (it writes nothing but the Job: every row with its problems goes to `job.result`), and
 `student_import_commit` writes everything in one transaction once the dry run is clean. Large files run
-the two steps on the queue (tasks/people.py); the job's `payload["phase"]` says where it stands.
+the two steps on the queue (tasks/academics.py); the job's `payload["phase"]` says where it stands.
 
 When some rows have problems the office may instead import the valid rows: it confirms the set of rows it
 saw (`result["valid_digest"]`), the write checks them again and writes them all or nothing, and the rows

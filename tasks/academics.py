@@ -12,9 +12,9 @@ from django.utils import translation
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from modules.academics import importing, invites
 from modules.core.jobs import job_kind_register, job_run
 from modules.core.models import Job
-from modules.people import importing, invites
 
 
 def _import_job(job_id: str) -> Job | None:

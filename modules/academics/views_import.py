@@ -19,7 +19,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from modules.academics.selectors import current_year
+from modules.academics import importing, invites
+from modules.academics.filters import StudentFilter
+from modules.academics.importing import IMPORT_COLUMNS, ImportFileError, Phase
+from modules.academics.selectors import current_year, students_for_list
 from modules.accounts.decorators import administrator_required
 from modules.core.exports import export_guarded
 from modules.core.htmx import render_page
@@ -27,11 +30,8 @@ from modules.core.jobs import job_dispatch_on_commit
 from modules.core.models import Job
 from modules.core.ratelimits import rate_limit_hit
 from modules.core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, xlsx_response
-from modules.people import exporting, importing, invites
-from modules.people.filters import StudentFilter
-from modules.people.importing import IMPORT_COLUMNS, ImportFileError, Phase
+from modules.people import exporting
 from modules.people.models import Relationship
-from modules.people.selectors import students_for_list
 
 ROWS_PER_PAGE = 100
 MAX_ERRORS_LISTED = 200
@@ -192,7 +192,7 @@ def student_export(request):
 
 
 # ----------------------------------------------------------------------------------------------------
-# Inviting guardians without a login, in bulk (modules/people/invites.py)
+# Inviting guardians without a login, in bulk (modules/academics/invites.py)
 
 
 class GuardianInviteForm(forms.Form):

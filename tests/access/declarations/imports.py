@@ -1,5 +1,5 @@
-"""Bulk student import and the student list export (modules/academics/views_import.py): the office only, and an
-import job only for the administrator who uploaded it."""
+"""Bulk student import and the student list export (modules/academics/views_import.py): the office only,
+and an import job only for the administrator who uploaded it."""
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage

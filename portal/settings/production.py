@@ -1,7 +1,7 @@
 """Production: every secret and host from the environment; HTTPS everywhere; staff MFA required."""
 
 from portal.settings.base import *  # noqa: F403
-from portal.settings.base import SMTP_BACKEND, mailer
+from portal.settings.base import LOGGING, SMTP_BACKEND, mailer
 from portal.settings.env import env_bool, env_int, env_list, env_str
 
 DEBUG = False
@@ -24,3 +24,16 @@ MAILERS = {"default": mailer(env_str("EMAIL_BACKEND", SMTP_BACKEND))}
 # A deploy-check warning the school has decided to live with is silenced here (one that sends no SMS:
 # SILENCED_SYSTEM_CHECKS=communications.W001).
 SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS")
+
+# Logs: one JSON object per line (modules/core/observability.py), unless LOG_FORMAT=plain.
+LOGGING = {
+    **LOGGING,
+    "handlers": {"console": {**LOGGING["handlers"]["console"], "formatter": env_str("LOG_FORMAT", "json")}},
+}
+# Error reporting to Sentry (or a service speaking its protocol), without personal data: on when SENTRY_DSN
+# is set, off otherwise.
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    from modules.core.observability import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN)

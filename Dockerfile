@@ -27,19 +27,22 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STUDENTFLOW_VAR_DIR=/srv/studentflow/var \
     MEDIA_ROOT=/srv/studentflow/media \
     STATIC_ROOT=/srv/studentflow/static \
+    BACKUP_DIR=/srv/studentflow/backups \
     PORT=8000
 # WeasyPrint (report cards, statements) lays out text with Pango and subsets fonts with HarfBuzz; DejaVu is
 # the fallback font when a card's font is not installed. The same Pango packages as `make system-deps`.
+# postgresql-client: `manage.py backup` / `restore` run pg_dump and pg_restore (Debian's 15, the same major
+# version as compose.yaml's server: pg_dump refuses a newer server).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-cache-dir --no-index --find-links=/wheels studentflow
 RUN groupadd --system --gid 10001 studentflow \
  && useradd --system --uid 10001 --gid studentflow --home-dir /srv/studentflow --shell /usr/sbin/nologin studentflow \
- && mkdir -p /srv/studentflow/var /srv/studentflow/media /srv/studentflow/static \
- && chown -R studentflow:studentflow /srv/studentflow/var /srv/studentflow/media
+ && mkdir -p /srv/studentflow/var /srv/studentflow/media /srv/studentflow/static /srv/studentflow/backups \
+ && chown -R studentflow:studentflow /srv/studentflow/var /srv/studentflow/media /srv/studentflow/backups
 WORKDIR /app
 COPY . .
 # Translations compiled (pure Python, no GNU gettext) and static files collected once, at build: hashed,

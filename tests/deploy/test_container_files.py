@@ -154,7 +154,14 @@ def test_it_sets_the_same_paths_in_the_image_as_env_example():
         if keyword == "ENV":
             image_env.update(pair.split("=", 1) for pair in shlex.split(rest))
     example = env_example()
-    for name in ("DJANGO_SETTINGS_MODULE", "STUDENTFLOW_VAR_DIR", "MEDIA_ROOT", "STATIC_ROOT", "PORT"):
+    for name in (
+        "DJANGO_SETTINGS_MODULE",
+        "STUDENTFLOW_VAR_DIR",
+        "MEDIA_ROOT",
+        "STATIC_ROOT",
+        "PORT",
+        "BACKUP_DIR",
+    ):
         assert image_env[name] == example[name], name
 
 
@@ -215,7 +222,8 @@ def test_it_describes_the_topology_in_compose():
         assert "@postgres:5432/" in environment["DATABASE_URL"]
         assert environment["REDIS_URL"].startswith("redis://redis:6379/")
         assert "media:/srv/studentflow/media" in services[process]["volumes"]
-    assert "media" in compose()["volumes"]
+        assert "backups:/srv/studentflow/backups" in services[process]["volumes"]
+    assert {"media", "backups"} <= set(compose()["volumes"])
     assert services["nginx"]["build"]["target"] in dockerfile_stages()
     assert services["web"]["build"]["target"] in dockerfile_stages()
 
@@ -391,3 +399,14 @@ def test_it_passes_nginx_own_configuration_test(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "test is successful" in result.stderr
+
+
+def test_it_ships_a_pg_dump_that_can_dump_the_compose_server():
+    """manage.py backup runs pg_dump, which refuses a server of a newer major version than its own: the
+    image's client (Debian's for the release) and compose's server must agree."""
+    debian_client = {"bookworm": 15, "trixie": 17}[dockerfile_args()["DEBIAN_RELEASE"]]
+    runs = " ".join(rest for keyword, rest in dockerfile_stages()["app"] if keyword == "RUN")
+    assert re.search(r"\bpostgresql-client\b", runs)
+    server = re.fullmatch(r"postgres:(\d+)(-.*)?", compose()["services"]["postgres"]["image"])
+    assert server
+    assert int(server.group(1)) <= debian_client

@@ -24,6 +24,7 @@ from modules.accounts.groups import group_for
 from modules.accounts.models import User
 from modules.core.demo import LANGUAGE_OF_LOCALE, DemoContext
 from modules.people.models import Gender, Guardian, GuardianLink, Position, Relationship, Staff, Student
+from modules.people.thumbnails import thumbnail_refresh
 
 # --- staff -------------------------------------------------------------------------------------------------
 
@@ -309,5 +310,6 @@ def seed_people_photos(ctx: DemoContext) -> None:
     for student in children:
         content = ContentFile(_initials_png(student.initials, ctx.rng.choice(PHOTO_COLOURS)))
         student.photo.save(f"{slugify(student.initials) or 'photo'}.png", content, save=False)
-    Student.objects.bulk_update(children, ["photo"], batch_size=500)
+        thumbnail_refresh(student)  # what Student.save() does; bulk_update does not call it
+    Student.objects.bulk_update(children, ["photo", "photo_thumb"], batch_size=500)
     ctx.counts["photos"] = len(children)

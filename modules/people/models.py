@@ -8,10 +8,30 @@ from django.utils.translation import gettext_lazy as _
 from modules.accounts.models import Role
 from modules.core.limits import ADDRESS_MAX_LENGTH, HEALTH_NOTES_MAX_LENGTH, text_length_check
 from modules.core.uploads import private_upload_path
+from modules.people.thumbnails import THUMBNAIL_FOLDER, thumbnail_refresh
 
 
 def photo_upload_to(instance: models.Model, filename: str) -> str:
     return private_upload_path("photos", instance, filename)
+
+
+class WithPhotoThumbnail(models.Model):
+    """A person with a photo also has its small thumbnail (modules/people/thumbnails.py), made when a new
+    photo is saved and taken off with it, whoever saves it (a form, the re-encoding, a fixture)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        photo_saved = update_fields is None or "photo" in update_fields
+        if photo_saved and thumbnail_refresh(self) and update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "photo_thumb"}
+        super().save(*args, **kwargs)
+
+
+def thumbnail_field():
+    return models.ImageField(_("photo thumbnail"), upload_to=THUMBNAIL_FOLDER, blank=True, editable=False)
 
 
 class Gender(models.TextChoices):
@@ -81,7 +101,7 @@ class StudentQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
 
-class Student(Person):
+class Student(WithPhotoThumbnail, Person):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -94,6 +114,7 @@ class Student(Person):
     date_of_birth = models.DateField(_("date of birth"))
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, default=Gender.OTHER)
     photo = models.ImageField(_("photo"), upload_to=photo_upload_to, blank=True)
+    photo_thumb = thumbnail_field()
     admission_date = models.DateField(_("admission date"), null=True, blank=True)
     medical_notes = models.TextField(
         _("health notes"),
@@ -204,7 +225,7 @@ class StaffQuerySet(models.QuerySet):
         return self.filter(position=Position.TEACHER, is_active=True)
 
 
-class Staff(Person):
+class Staff(WithPhotoThumbnail, Person):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -217,6 +238,7 @@ class Staff(Person):
     hire_date = models.DateField(_("hire date"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     photo = models.ImageField(_("photo"), upload_to=photo_upload_to, blank=True)
+    photo_thumb = thumbnail_field()
 
     objects = StaffQuerySet.as_manager()
 

@@ -1,4 +1,10 @@
-"""Profile photos stored before they were re-encoded on upload: re-encode them in place, once.
+"""Profile photos: where lists show them (their thumbnails), and the repairs of stored photos.
+
+`photo_thumbnail_url` is the URL of a person's thumbnail (modules/people/thumbnails.py, served by
+views_photos.py); `photos_thumbnail` makes the thumbnails a stored photo lacks (the data migration did it
+once; `manage.py photos_thumbnail` does it again).
+
+Profile photos stored before they were re-encoded on upload: re-encode them in place, once.
 
 Uploads have been re-encoded by `modules.core.uploads.PhotoField` since it existed; a photo stored earlier
 is whatever bytes were sent, possibly with a payload appended (a polyglot) or with the camera's metadata.
@@ -15,10 +21,38 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.urls import reverse
 
 from modules.core.audit import audit_log
 from modules.core.uploads import PhotoField, image_reencode
 from modules.people.models import Person, Staff, Student
+from modules.people.thumbnails import thumbnail_refresh, thumbnail_version
+
+
+def photo_thumbnail_url(person: Student | Staff) -> str:
+    """Where a list shows this person's photo: its versioned thumbnail, the photo itself while it has none
+    (a stored file that could not be read), or "" when there is no photo (initials, no request)."""
+    kind = "student" if isinstance(person, Student) else "staff"
+    if person.photo_thumb:
+        url = reverse(f"people:{kind}_photo_thumbnail", args=[person.pk])
+        return f"{url}?v={thumbnail_version(person.photo_thumb.name)}"
+    if person.photo:
+        return reverse(f"people:{kind}_photo", args=[person.pk])
+    return ""
+
+
+def photos_thumbnail() -> int:
+    """Make the thumbnail of every stored photo that has none (or one of an older photo). Safe to run twice:
+    a current thumbnail is left as it is. Returns how many changed (made, or taken off an unreadable
+    photo)."""
+    made = 0
+    for model in (Student, Staff):
+        for person in model.objects.exclude(photo="").iterator():
+            with transaction.atomic():
+                if thumbnail_refresh(person):
+                    model.objects.filter(pk=person.pk).update(photo_thumb=person.photo_thumb.name)
+                    made += 1
+    return made
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """Report-card batches on the queue: ONE merged PDF per choice (term + sections + duplex option).
 
-The task claims the job (a batch enqueued twice runs once) and holds its lease while it renders; a batch
-whose worker was killed is queued again by the sweeper (tasks/jobs.py) and resumes from its finished parts.
+`render_report_cards` claims the batch's job (a batch enqueued twice runs once), builds every card's HTML
+and fans the batch out: each part is a child job rendered by `render_report_card_part`, on whichever
+worker of whichever node takes it, and the part that finishes last merges them. A part (or a batch) whose
+worker was killed is queued again by the sweeper (tasks/jobs.py), and only what was lost is redone.
 """
 
 from __future__ import annotations
@@ -9,7 +11,14 @@ from __future__ import annotations
 from huey.contrib.djhuey import db_task
 
 from modules.core.jobs import job_kind_register, job_run
-from modules.exams.report_cards import JOB_KIND, report_card_batch_fail, report_card_batch_run
+from modules.exams.report_cards import (
+    JOB_KIND,
+    PART_KIND,
+    report_card_batch_fail,
+    report_card_batch_run,
+    report_card_part_fail,
+    report_card_part_run,
+)
 
 
 @db_task()
@@ -23,4 +32,15 @@ def render_report_cards(job_id: str) -> None:
     )
 
 
+@db_task()
+def render_report_card_part(job_id: str) -> None:
+    job_run(
+        job_id=job_id,
+        kind=PART_KIND,
+        run=lambda part: report_card_part_run(part=part),
+        fail=lambda part, error: report_card_part_fail(part=part, error=error),
+    )
+
+
 job_kind_register(JOB_KIND, lambda job: render_report_cards(str(job.pk)))
+job_kind_register(PART_KIND, lambda part: render_report_card_part(str(part.pk)))

@@ -7,6 +7,7 @@ The layout is templates/exams/report_card.html; a school overrides it with its o
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import logging
@@ -30,7 +31,16 @@ from django.utils.translation import ngettext
 
 from modules.academics.models import CourseOffering, Enrollment, EnrollmentStatus, Section, Term
 from modules.attendance.selectors import AttendanceSummary, attendance_summary
-from modules.core.jobs import job_enqueue, job_finish, job_lease_expired, job_recover
+from modules.core.jobs import (
+    JobLost,
+    job_child_finish,
+    job_children,
+    job_children_enqueue,
+    job_enqueue,
+    job_finish,
+    job_lease_expired,
+    job_recover,
+)
 from modules.core.models import Job, JobStatus, SchoolProfile
 from modules.core.pdf import PDF_BASE_URL, PortalUrlFetcher, run_with_limits
 from modules.exams import grading
@@ -397,20 +407,22 @@ def report_card_batch_start(*, term: Term, sections: Iterable[Section], duplex: 
 # PART_MIN cards, at most STUDENTFLOW_REPORT_CARD_PART_SIZE), so the bar moves every tenth of the way.
 PROGRESS_STEPS = 10
 PART_MIN = 5
+# Each part is a child job of the batch, rendered by its own task (tasks/report_cards.py).
+PART_KIND = "report_card_part"
 
 
-def _chunks(cards: list[Card]) -> list[tuple[int, int]]:
+def _chunks(cards: list) -> list[tuple[int, int]]:
     """(start, end) of each part; an empty batch is one (empty) part, as it always printed a page."""
-    # Small enough that a killed batch loses little and the progress moves (one step per part), large
-    # enough to amortise WeasyPrint's start-up. The same cards always give the same parts (a resumed run
-    # finds its finished parts again).
+    # Small enough that every worker takes a share, a killed worker loses little and the progress moves
+    # (one step per part), large enough to amortise WeasyPrint's start-up. The same cards always give the
+    # same parts (a resumed run finds its finished parts again).
     largest = max(settings.STUDENTFLOW_REPORT_CARD_PART_SIZE, 1)
     size = min(largest, max(PART_MIN, ceil(len(cards) / PROGRESS_STEPS)))
     return [(start, min(start + size, len(cards))) for start in range(0, len(cards), size)] or [(0, 0)]
 
 
-def _part_name(job: Job, fingerprint: str, index: int) -> str:
-    return f"jobs/parts/{job.pk}/{fingerprint[:16]}-{index:05d}.pdf"
+def _part_name(job: Job, fingerprint: str, index: int, extension: str = "pdf") -> str:
+    return f"jobs/parts/{job.pk}/{fingerprint[:16]}-{index:05d}.{extension}"
 
 
 def _delete_files(storage, names: Iterable[str]) -> None:
@@ -431,18 +443,62 @@ def pdfs_merge(parts: Iterable[bytes]) -> tuple[bytes, int]:
     return buffer.getvalue(), len(writer.pages)
 
 
-def report_card_batch_run(*, job: Job) -> Job:
-    """Build, render and store the batch of `job`, by parts of STUDENTFLOW_REPORT_CARD_PART_SIZE cards.
+def _part_layout(html: str, cards: int, duplex: bool) -> tuple[bytes, int]:
+    """One part laid out once (in the limited child process). For duplex printing the HTML has a blank page
+    after every card; the blank pages after cards of an even page count are dropped, so each card starts
+    on an odd page without a second layout."""
+    document = _document(html)
+    if not (duplex and cards):
+        return document.write_pdf(), len(document.pages)
+    spans = card_page_counts(document, cards)  # each card's pages and the blank page after it
+    kept, first = [], 0
+    for span in spans:
+        own = span - 1
+        kept.extend(document.pages[first : first + own + (own % 2)])
+        first += span
+    document = document.copy(kept)
+    return document.write_pdf(), len(document.pages)
 
-    Each rendered part is stored as a file and recorded on the job with the progress (which is also the
-    run's heartbeat), then the parts are merged into ONE PDF with pypdf. A run that was killed is started
-    again by the sweeper and skips the parts already rendered, provided the cards are the same (same HTML
-    fingerprint); otherwise it renders them all again, so the file never mixes two states of the marks.
-    Duplex padding is per card, so rendering by parts prints exactly what one document would. When nothing
-    changed since the file was made, the file is kept. Safe to run twice."""
+
+def part_pdf(html: str, *, cards: int, duplex: bool) -> RenderedCards:
+    """A part of a batch, from the HTML `cards_html` gave for it (with `blank_after` every card when
+    `duplex`), under the PDF time and memory limits."""
+    pdf, pages = run_with_limits(_part_layout, html, cards, duplex)
+    return RenderedCards(pdf=pdf, pages=pages, passes=1)
+
+
+def _parts_plan(batch: CardBatch, duplex: bool) -> tuple[str, list[tuple[int, int, str]]]:
+    """The batch cut into parts: the fingerprint of every card's HTML (the same cards from the same marks
+    give the same fingerprint) and each part's (start, end, HTML)."""
+    digest = hashlib.sha256()
+    plan = []
+    for start, end in _chunks(batch.cards):
+        blank = frozenset(range(end - start)) if duplex else frozenset()
+        html = cards_html(replace(batch, cards=batch.cards[start:end]), blank_after=blank)
+        digest.update(html.encode())
+        plan.append((start, end, html))
+    return digest.hexdigest(), plan
+
+
+def _result_of(job: Job) -> dict:
+    # The parts are a run's working state; the finished job keeps only what its page and download need.
+    return {key: value for key, value in job.result.items() if key not in {"parts", "building", "merging"}}
+
+
+def report_card_batch_run(*, job: Job) -> Job:
+    """Build the batch of `job` and fan it out: each part (STUDENTFLOW_REPORT_CARD_PART_SIZE cards at
+    most) is a child job rendered by its own task, so every worker of every node takes a share; the part
+    that finishes last merges them into ONE PDF (`report_card_part_run`).
+
+    The cards' HTML is made here, once, from one reading of the marks, and stored with the parts: the
+    file never mixes two states of the marks. A run started again (a killed worker, or the office asking
+    again) keeps the parts already rendered from the same HTML (same fingerprint) and queues again only
+    the others; parts of cards that have changed since are dropped. When nothing changed since the file
+    was made, the file is kept. Duplex padding is per card, so rendering by parts prints exactly what one
+    document would. Safe to run twice."""
     term = Term.objects.select_related("year").get(pk=job.payload["term"])
     # Stages, each shown on the job's page as it starts: gathering the data, laying out the cards part by
-    # part (the count moves after each part), then putting the parts into one PDF.
+    # part (the count moves as each part finishes), then putting the parts into one PDF.
     job.set_progress(0, message=_("Gathering the marks, comments and attendance…"))
     # Before the term's results are published the office prints a preview (every mark, marked as such);
     # afterwards exactly what families see.
@@ -450,15 +506,15 @@ def report_card_batch_run(*, job: Job) -> Job:
         term=term, section_ids=job.payload["sections"], published_only=results_published(term)
     )
     total = max(len(batch.cards), 1)
-    html = cards_html(batch)
-    fingerprint = hashlib.sha256(html.encode()).hexdigest()
-    # The parts are a run's working state; the finished job keeps only what its page and download need.
-    kept = job.result.get("parts") or {}
-    result = {key: value for key, value in job.result.items() if key != "parts"}
+    duplex = job.payload.get("duplex", False)
+    fingerprint, plan = _parts_plan(batch, duplex)
+    storage = job.result_file.storage
+    _delete_files(storage, (job.result.get("parts") or {}).get("files", {}).values())  # an older run's
+    result = _result_of(job)
     sections = Section.objects.filter(pk__in=job.payload["sections"]).select_related("grade_level")
     result.update(filename=card_filename(batch, sections=list(sections)), cards=len(batch.cards))
-    storage = job.result_file.storage
     if job.result_file and job.result.get("fingerprint") == fingerprint:
+        _parts_discard(job, storage)
         job_finish(
             job=job,
             status=JobStatus.SUCCEEDED,
@@ -468,63 +524,142 @@ def report_card_batch_run(*, job: Job) -> Job:
             total=total,
         )
         return job
-    files: dict[str, str] = {}
-    if kept.get("fingerprint") == fingerprint:
-        files = {index: name for index, name in kept.get("files", {}).items() if storage.exists(name)}
-    else:
-        _delete_files(storage, kept.get("files", {}).values())  # parts of cards that have changed since
-    chunks = _chunks(batch.cards)
-    done = sum(end - start for index, (start, end) in enumerate(chunks) if str(index) in files)
-    if files:
+    parts = {part.payload["index"]: part for part in job_children(job).filter(kind=PART_KIND)}
+    stale = [part for part in parts.values() if part.payload.get("fingerprint") != fingerprint]
+    if stale:  # parts of cards that have changed since: rendered again
+        _parts_discard(job, storage, stale)
+        parts = {index: part for index, part in parts.items() if part not in stale}
+    done = sum(end - start for index, (start, end, _html) in enumerate(plan) if _part_done(parts.get(index)))
+    if any(_part_done(part) for part in parts.values()):
         logger.info(
             "Report cards %s: resuming, parts %s of %s already rendered.",
             job.pk,
-            ", ".join(str(int(index) + 1) for index in sorted(files, key=int)),
-            len(chunks),
+            ", ".join(str(index + 1) for index in sorted(parts) if _part_done(parts[index])),
+            len(plan),
         )
-    laying_out = _("Laying out the cards…")
     job.set_progress(
-        done,
+        min(done, total),
         total,
-        message=laying_out,
-        result={**result, "parts": {"fingerprint": fingerprint, "files": files}},
+        message=_("Laying out the cards…"),
+        result={**result, "building": fingerprint},
     )
-    duplex = job.payload.get("duplex", False)
-    for index, (start, end) in enumerate(chunks):
-        if str(index) in files:
-            continue
-        part = cards_pdf(replace(batch, cards=batch.cards[start:end]), duplex=duplex)
-        files[str(index)] = storage.save(_part_name(job, fingerprint, index), ContentFile(part.pdf))
-        logger.info("Report cards %s: part %s of %s rendered.", job.pk, index + 1, len(chunks))
-        done += end - start
-        job.set_progress(
-            min(done, total),
-            total,
-            message=laying_out,
-            result={**result, "parts": {"fingerprint": fingerprint, "files": files}},
-        )
+    missing = []
+    for index, (start, end, html) in enumerate(plan):
+        part = parts.get(index)
+        if part is None:
+            name = storage.save(_part_name(job, fingerprint, index, "html"), ContentFile(html.encode()))
+            missing.append(
+                {
+                    "index": index,
+                    "cards": end - start,
+                    "fingerprint": fingerprint,
+                    "html": name,
+                    "of": len(plan),
+                }
+            )
+        elif part.status == JobStatus.FAILED or (not part.is_finished and job_lease_expired(part)):
+            job_enqueue(job=part)  # its worker died, or it gave up: its own attempts again
+    if missing:
+        job_children_enqueue(parent=job, kind=PART_KIND, payloads=missing)
+    elif _merge_claim(job):
+        _batch_merge(job)  # every part was rendered before the restart: only the merge was left
+    return job
+
+
+def _merge_claim(job: Job) -> bool:
+    """Whether this caller merges the batch now: every part is rendered and nobody merges it yet in the
+    batch's current run. Decided under a lock on the batch's row (as each part's end is), so of the last
+    part and a restarted batch run that see every part done at the same moment, exactly one merges."""
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().filter(pk=job.pk, status=JobStatus.RUNNING).first()
+        if locked is None or locked.result.get("merging") == locked.attempts:
+            return False
+        parts = job_children(locked).filter(kind=PART_KIND)
+        if not parts.exists() or parts.exclude(status=JobStatus.SUCCEEDED).exists():
+            return False
+        # Marked with the run's attempt: if the merging worker dies, the restarted run merges again.
+        locked.result = {**locked.result, "merging": locked.attempts}
+        Job.objects.filter(pk=job.pk).update(result=locked.result)
+    job.refresh_from_db()
+    return True
+
+
+def _part_done(part: Job | None) -> bool:
+    return part is not None and part.status == JobStatus.SUCCEEDED
+
+
+def _parts_discard(job: Job, storage, parts: Iterable[Job] | None = None) -> None:
+    """Delete parts (by default all of the job's) with their files."""
+    parts = list(job_children(job).filter(kind=PART_KIND)) if parts is None else list(parts)
+    _delete_files(
+        storage, [name for part in parts for name in (part.payload.get("html"), part.result.get("pdf"))]
+    )
+    Job.objects.filter(pk__in=[part.pk for part in parts]).delete()
+
+
+def report_card_part_run(*, part: Job) -> None:
+    """Render one part of a batch (a child job) from the HTML the batch stored, store its PDF, count its
+    cards on the batch's progress; the part that finishes last merges the batch (exactly one does)."""
+    batch = Job.objects.filter(pk=part.payload["parent"]).first()
+    storage = part.result_file.storage
+    building = batch.result.get("building") if batch is not None else None
+    if batch is None or batch.is_finished or building != part.payload["fingerprint"]:
+        # The batch was finished, or started over from other marks, meanwhile: this part is not wanted.
+        job_finish(job=part, status=JobStatus.FAILED, message="superseded")
+        return
+    with storage.open(part.payload["html"], "rb") as handle:
+        html = handle.read().decode()
+    rendered = part_pdf(html, cards=part.payload["cards"], duplex=batch.payload.get("duplex", False))
+    index = part.payload["index"]
+    name = storage.save(_part_name(batch, part.payload["fingerprint"], index), ContentFile(rendered.pdf))
+    logger.info("Report cards %s: part %s of %s rendered.", batch.pk, index + 1, part.payload["of"])
+
+    def count_cards(parent: Job, parts: list[Job]) -> None:
+        done = sum(p.payload["cards"] for p in parts if p.status == JobStatus.SUCCEEDED)
+        # Only a batch whose run is alive counts: one queued again after its worker died is counted (and
+        # merged) by its next run; one finished or given up meanwhile (JobLost) is left as it is.
+        if parent.status == JobStatus.RUNNING:
+            with contextlib.suppress(JobLost):
+                parent.set_progress(min(done, parent.total), message=_("Laying out the cards…"))
+
+    ended = job_child_finish(child=part, on_parent=count_cards, result={**part.result, "pdf": name})
+    if not ended.recorded:
+        _delete_files(storage, [name])  # this part was taken over: the other run's file is the one
+        return
+    if ended.remaining == 0 and ended.parent is not None and _merge_claim(ended.parent):
+        _batch_merge(ended.parent)
+
+
+def _batch_merge(job: Job) -> None:
+    """Put the batch's parts, in order, into ONE PDF: the job's file. Run once, by the last part."""
+    result = _result_of(job)
+    cards = result.get("cards", 0)
+    total = max(cards, 1)
     job.set_progress(
         total,
         total,
         message=ngettext(
             "%(count)s card laid out; putting it into one PDF…",
             "%(count)s cards laid out; putting them into one PDF…",
-            len(batch.cards),
+            cards,
         )
-        % {"count": len(batch.cards)},
+        % {"count": cards},
     )
-    ordered = [files[str(index)] for index in range(len(chunks))]
+    fingerprint = job.result.get("building", "")
+    parts = sorted(job_children(job).filter(kind=PART_KIND), key=lambda part: part.payload["index"])
+    storage = job.result_file.storage
     contents = []
-    for name in ordered:
-        with storage.open(name, "rb") as handle:
+    for part in parts:
+        with storage.open(part.result["pdf"], "rb") as handle:
             contents.append(handle.read())
     merged, pages = pdfs_merge(contents)
+    del contents
     old = job.result_file.name if job.result_file else ""
     job.result_file.save(f"report-cards-{job.pk}.pdf", ContentFile(merged), save=False)
     finished = job_finish(
         job=job,
         status=JobStatus.SUCCEEDED,
-        message=_("%(count)s report cards in one PDF.") % {"count": len(batch.cards)},
+        message=_("%(count)s report cards in one PDF.") % {"count": cards},
         result={**result, "fingerprint": fingerprint, "pages": pages},
         result_file=job.result_file.name,
         done=total,
@@ -532,11 +667,10 @@ def report_card_batch_run(*, job: Job) -> Job:
     )
     if not finished:  # another run took over: its file is the one
         _delete_files(storage, [job.result_file.name])
-        return job
+        return
     if old and old != job.result_file.name:
         storage.delete(old)
-    _delete_files(storage, ordered)
-    return job
+    _parts_discard(job, storage, parts)
 
 
 def report_card_batch_fail(*, job: Job, error: Exception) -> None:
@@ -545,6 +679,14 @@ def report_card_batch_fail(*, job: Job, error: Exception) -> None:
         status=JobStatus.FAILED,
         message=_("The report cards could not be printed: %(error)s") % {"error": error},
     )
+
+
+def report_card_part_fail(*, part: Job, error: Exception) -> None:
+    """A part that cannot be rendered (a card past the PDF limits) fails its batch, saying why."""
+    job_finish(job=part, status=JobStatus.FAILED, message=str(error))
+    batch = Job.objects.filter(pk=part.payload["parent"], status=JobStatus.RUNNING).first()
+    if batch is not None:
+        report_card_batch_fail(job=batch, error=error)
 
 
 # --- emailing families -------------------------------------------------------------------------------

@@ -30,12 +30,12 @@ from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 from huey.storage import SqliteStorage
 
+from modules.academics.importing import IMPORT_KIND, Phase
 from modules.communications.delivery import deliveries_recover, delivery_message_id
 from modules.communications.models import DeliveryStatus
-from modules.core.jobs import jobs_sweep
+from modules.core.jobs import job_children, jobs_sweep
 from modules.core.models import Job, JobStatus
 from modules.exams import report_cards
-from modules.people.importing import IMPORT_KIND, Phase
 from modules.people.models import Student
 from tasks.communications import queue_deliveries
 from tests import factories as f
@@ -156,12 +156,19 @@ def test_a_report_card_batch_killed_mid_way_resumes_and_prints_every_card_once(
     job.refresh_from_db()
     assert job.status == JobStatus.RUNNING, first.log()
     assert 0 < job.done < job.total == 12, first.log()
-    rendered_before = sorted(int(index) for index in job.result["parts"]["files"])
+    # The batch fanned out into parts (child jobs, one task each): those finished before the kill stay.
+    parts = list(job_children(job))
+    assert len(parts) == 3, first.log()
+    rendered_before = sorted(part.payload["index"] for part in parts if part.status == JobStatus.SUCCEEDED)
+    unfinished = [part for part in parts if part.status != JobStatus.SUCCEEDED]
+    assert rendered_before
+    assert unfinished
     # Stuck: the page says running, and nothing moves any more.
     assert f"{job.done} of 12 done" in office.get(page).text
 
-    lease_runs_out(job)
-    assert jobs_sweep().restarted == 1
+    for stuck in [job, *unfinished]:  # nobody extends the leases of the killed worker's batch and parts
+        lease_runs_out(stuck)
+    assert jobs_sweep().restarted == 1 + len(unfinished)
     job.refresh_from_db()
     assert job.status == JobStatus.QUEUED
     assert (

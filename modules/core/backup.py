@@ -31,6 +31,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -128,7 +129,8 @@ def backup_create(
     path = path.resolve()
     if path.exists():
         raise BackupError(_("%(path)s already exists: choose another name.") % {"path": path})
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Archives hold every family's data: readable by the portal's user only.
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     connection = connections[using]
     vendor = _vendor(connection.settings_dict["ENGINE"])
     partial = path.with_name(f".{path.name}.partial")
@@ -139,7 +141,9 @@ def backup_create(
             # row of the copy names was stored before that row, so it is in the archive.
             _dump_database(vendor, connection.settings_dict, dump)
             migrations = _applied_migrations(using)
-            with tarfile.open(partial, mode="w:gz", compresslevel=6) as tar:
+            raw = os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+            os.fchmod(raw.fileno(), 0o600)
+            with raw, tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
                 members = {dump.name: _add_file(tar, dump.name, dump)}
                 for name, checksum in _add_storage(tar, default_storage):
                     members[name] = checksum
@@ -153,8 +157,9 @@ def backup_create(
                     "members": members,
                 }
                 _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
-            with open(partial, "rb") as written:
-                os.fsync(written.fileno())
+                tar.close()  # writes the end of the archive and the gzip trailer, before the file is synced
+                raw.flush()
+                os.fsync(raw.fileno())
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
@@ -181,7 +186,16 @@ def archives_in(directory: Path) -> list[tuple[datetime.datetime, Path]]:
 
 
 def backups_prune(*, directory: Path, keep: int) -> list[Path]:
-    """Delete all but the newest `keep` archives of `directory` (keep 0: delete none); return the deleted."""
+    """Delete all but the newest `keep` archives of `directory` (keep 0: delete none); return the deleted.
+
+    Also what a killed backup left behind there a day ago or more: its partial archive and working folder."""
+    stale = time.time() - 24 * 3600
+    for leftover in directory.glob(".studentflow-*") if directory.is_dir() else []:
+        if leftover.stat().st_mtime < stale:
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
     if keep <= 0:
         return []
     old = [path for _created, path in archives_in(directory)[:-keep]]

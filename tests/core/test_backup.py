@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import os
 import sqlite3
 import tarfile
+import time
 import tracemalloc
 from contextlib import closing
 from pathlib import Path
@@ -143,6 +145,7 @@ def test_it_round_trips_the_database_and_the_uploaded_files_into_an_empty_instal
     assert f"({archive.stat().st_size}" not in written  # sizes are said in words (KB, MB)
     assert "uploaded files" in written
     assert sorted(p.name for p in backups.iterdir()) == [archive.name]  # no temporary file left behind
+    assert archive.stat().st_mode & 0o077 == 0  # every family's data: for the portal's user only
     with tarfile.open(archive, "r:gz") as tar:
         manifest = json.load(tar.extractfile("manifest.json"))
     assert manifest["database"]["vendor"] == connection.vendor
@@ -266,10 +269,18 @@ def test_it_keeps_the_newest_archives_after_a_backup(media, backups, settings, d
         path.write_bytes(b"an older backup")
     unrelated = backups / "notes.txt"
     unrelated.write_text("kept")
+    # What killed backups left: one yesterday (deleted), one that may be running now (kept).
+    killed = backups / ".studentflow-2026-11-03T023000Z.tar.gz.partial"
+    killed.write_bytes(b"half")
+    os.utime(killed, (time.time() - 25 * 3600, time.time() - 25 * 3600))
+    running = backups / ".studentflow-backup-abc123"
+    running.mkdir()
 
     archive, written = _backup()
 
-    assert sorted(p.name for p in backups.iterdir()) == sorted([old[2].name, archive.name, "notes.txt"])
+    assert sorted(p.name for p in backups.iterdir()) == sorted(
+        [old[2].name, archive.name, "notes.txt", running.name]
+    )
     assert f"Deleted the old backup {old[0]}" in written
     assert f"Deleted the old backup {old[1]}" in written
 

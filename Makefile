@@ -18,7 +18,7 @@ help:
 	@echo "make demo   set up everything and run the portal with a demo school on http://localhost:$(PORT)/"
 	@echo "make test   lint and run the whole test suite (browser tests included)"
 	@echo "make bench  time the key pages on the large demo school (bench/results.md)"
-	@echo "make load   load-test gunicorn with 32 connections on SQLite and PostgreSQL (bench/load-results-*.md)"
+	@echo "make load   the register page under production settings, 8 connections, SQLite and PostgreSQL (bench/load-results-*.md)"
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "StudentFlow needs Python 3.12 or newer; none was found on PATH." >&2; exit 1; fi
@@ -82,8 +82,9 @@ test: install system-deps lint
 bench: install
 	$(PY) -m bench
 
-# Load test: gunicorn on the large demo school, 32 connections for 60 s against the guardian home and the
-# register page, on SQLite and then on PostgreSQL (LOAD_DATABASE_URL; skipped when no server answers).
+# Load test: the Procfile's gunicorn under production settings on the large demo school, 8 connections for 30 s
+# on the register page (budget: 75 req/s, 0 errors), on SQLite and then on PostgreSQL (LOAD_DATABASE_URL;
+# skipped when no server answers). `python -m bench.load --help` for other pages and connections.
 LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/studentflow_bench
 load: install
 	DATABASE_URL= $(PY) -m bench.load

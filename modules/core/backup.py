@@ -76,6 +76,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 # The scheduled run: made up on the hours after the scheduled one when a killed worker lost it.
 CATCH_UP_HOURS = 3
 RUN_LOCK = "studentflow:backup:running"
+LAST_RUN = "studentflow:backup:last"
 
 
 class BackupError(Exception):
@@ -592,10 +593,17 @@ def backup_scheduled_run(*, now: datetime.datetime | None = None) -> BackupWritt
     newest = archives_in(Path(settings.BACKUP_DIR))[-1:]
     if newest and newest[0][0] >= slot:
         return None
-    # Shared through Redis when there are several nodes; expires, so a killed run does not block the next.
+    # The cache (Redis when there are several nodes) also knows of a backup another node's worker wrote to
+    # a BACKUP_DIR of its own.
+    last = cache.get(LAST_RUN)
+    if last and datetime.datetime.fromisoformat(last) >= slot:
+        return None
+    # Expires, so that a run killed while holding it does not block the catch-up runs.
     if not cache.add(RUN_LOCK, local.isoformat(), timeout=3600):
         return None
     try:
-        return backup_create(now=now)
+        written = backup_create(now=now)
     finally:
         cache.delete(RUN_LOCK)
+    cache.set(LAST_RUN, local.isoformat(), timeout=None)
+    return written

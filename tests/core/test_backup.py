@@ -318,17 +318,22 @@ def test_it_runs_at_the_scheduled_minute_and_makes_up_a_lost_run(settings):
     assert not backup_due(datetime.datetime(2026, 12, 5, 7, 30, tzinfo=datetime.UTC))
 
 
-def test_it_makes_one_scheduled_backup_per_scheduled_time(media, backups, settings, db):
+def test_it_makes_one_scheduled_backup_per_scheduled_time(media, backups, settings, tmp_path, db):
     settings.BACKUP_SCHEDULE = "daily 02:30"
     at_half_past_two = datetime.datetime(2026, 12, 5, 2, 30, tzinfo=datetime.UTC)
 
     first = backup_scheduled_run(now=at_half_past_two)
     again = backup_scheduled_run(now=at_half_past_two + datetime.timedelta(hours=1))
+    settings.BACKUP_DIR = tmp_path / "another-nodes-backups"  # a worker whose BACKUP_DIR is not shared
+    on_another_node = backup_scheduled_run(now=at_half_past_two + datetime.timedelta(hours=2))
+    settings.BACKUP_DIR = backups
     next_day = backup_scheduled_run(now=at_half_past_two + datetime.timedelta(days=1))
 
     assert first is not None
     assert first.path == backups / "studentflow-2026-12-05T023000Z.tar.gz"
     assert again is None
+    assert on_another_node is None
+    assert not (tmp_path / "another-nodes-backups").exists()
     assert next_day is not None
     assert [path for _created, path in archives_in(backups)] == [first.path, next_day.path]
 

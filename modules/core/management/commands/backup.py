@@ -30,6 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="The database alias to back up.")
 
     def handle(self, *args, output: Path | None, database: str, **options):
+        if database not in settings.DATABASES:
+            raise CommandError(_("There is no database %(alias)s in DATABASES.") % {"alias": database})
         try:
             written = backup_create(output=output, using=database)
         except BackupError as error:

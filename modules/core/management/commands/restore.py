@@ -36,7 +36,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, archive: Path, force: bool, database_url: str | None, **options):
         if database_url:
-            target = dj_database_url.parse(database_url)
+            try:
+                target = dj_database_url.parse(database_url)
+            except ValueError as error:
+                raise CommandError(_("--database-url: %(error)s") % {"error": error}) from error
         else:
             target = connections[DEFAULT_DB_ALIAS].settings_dict
         try:

@@ -9,9 +9,10 @@ Rules (shown on the report card's grading key):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple, Protocol
 
 from modules.exams.models import GradeBand, GradingScale, MarkCode
 
@@ -42,6 +43,37 @@ class Average:
     gpa: Decimal | None = None
     descriptor: str = ""
     passed: bool | None = None
+
+
+class BandLike(Protocol):
+    """What a letter needs of a grade band: a GradeBand row, or a Band read some other way."""
+
+    @property
+    def letter(self) -> str: ...
+    @property
+    def min_percent(self) -> Decimal: ...
+    @property
+    def gpa_points(self) -> Decimal: ...
+    @property
+    def descriptor(self) -> str: ...
+
+
+class ScaleLike(Protocol):
+    @property
+    def pass_mark(self) -> Decimal: ...
+
+
+class Band(NamedTuple):
+    """A grade band without its model instance (the one-cell save reads the bands as JSON)."""
+
+    letter: str
+    min_percent: Decimal
+    gpa_points: Decimal
+    descriptor: str
+
+
+class Scale(NamedTuple):
+    pass_mark: Decimal
 
 
 def percent(part: Decimal, whole: Decimal) -> Decimal:
@@ -85,7 +117,7 @@ def weighted_percent(
     return (weighted * HUNDRED / used).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
 
 
-def band_for(value: Decimal | None, bands: list[GradeBand]) -> GradeBand | None:
+def band_for[B: BandLike](value: Decimal | None, bands: Sequence[B]) -> B | None:
     """The band a percentage falls in (bands sorted by min_percent, highest first)."""
     if value is None:
         return None
@@ -95,7 +127,7 @@ def band_for(value: Decimal | None, bands: list[GradeBand]) -> GradeBand | None:
     return None
 
 
-def average(value: Decimal | None, scale: GradingScale | None, bands: list[GradeBand]) -> Average:
+def average(value: Decimal | None, scale: ScaleLike | None, bands: Sequence[BandLike]) -> Average:
     band = band_for(value, bands)
     passed = None if value is None or scale is None else value >= scale.pass_mark
     return Average(

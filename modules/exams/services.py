@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -65,7 +67,32 @@ def term_locked(term_id: int) -> bool:
     return TermStatus.objects.filter(term_id=term_id, locked_at__isnull=False).exists()
 
 
-def _mark_repr(mark: Mark | None) -> str:
+class StoredMark(NamedTuple):
+    """A cell's mark as stored: what a save compares a page's base with, and what it answers."""
+
+    pk: int
+    score: Decimal | None
+    code: str
+
+    @property
+    def display(self) -> str:
+        if self.code:
+            return self.code
+        return f"{self.score.normalize():f}" if self.score is not None else ""
+
+
+class _NotRead(Enum):
+    NOT_READ = "not read"
+
+
+NOT_READ = _NotRead.NOT_READ
+
+
+class _Moved(Exception):
+    """The cell changed between the read and the conditional write: read it again, under a lock."""
+
+
+def _mark_repr(mark: StoredMark | None) -> str:
     return mark.display if mark is not None else ""
 
 
@@ -79,7 +106,16 @@ def mark_text(raw: str) -> str:
     return f"{number.normalize():f}" if number.is_finite() else text
 
 
-@transaction.atomic
+def _locked_mark(assessment_id: int, student_id: int) -> StoredMark | None:
+    row = (
+        Mark.objects.select_for_update()
+        .filter(assessment_id=assessment_id, student_id=student_id)
+        .values_list("pk", "score", "code")
+        .first()
+    )
+    return StoredMark(*row) if row else None
+
+
 def mark_set(
     *,
     assessment: Assessment,
@@ -89,12 +125,19 @@ def mark_set(
     reason: str = "",
     locked: bool | None = None,
     base: str | None = None,
-) -> Mark | None:
+    stored: StoredMark | None | _NotRead = NOT_READ,
+) -> StoredMark | None:
     """Store what was typed in one cell (a score, a code, or nothing to clear it). Returns the mark (None when
     cleared). Raises GradeError for invalid input or when the term is locked and the person may not change it.
 
     `base`: what the cell showed when the page was drawn. Given, a mark someone else changed since is not
     overwritten (EditConflict with its text), and a value equal to the base is not written (core.concurrency).
+
+    `stored`: the cell's mark as the caller already read it (None: no mark), which spares reading it again.
+    The write is then conditional on the row still holding that mark (an UPDATE or DELETE that names its old
+    values, an INSERT that the unique constraint refuses if someone entered the cell meanwhile); when it
+    misses, the cell is read again under a row lock and judged again. Without `stored` it is read under the
+    lock at once.
 
     The caller has already checked the person may see the assessment and that the student is in the class.
     """
@@ -105,30 +148,64 @@ def mark_set(
         if not reason.strip():
             raise GradeError(_("The term is locked: give a reason for the change."))
     parsed = parse_mark(raw, max_score=assessment.max_score)
-    existing = Mark.objects.select_for_update().filter(assessment=assessment, student_id=student_id).first()
-    before = _mark_repr(existing)
+    # Not one @transaction.atomic around it all: a missed conditional write leaves the block (rolling back to
+    # where it started, which PostgreSQL needs after a refused INSERT) and the next attempt starts afresh.
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                current = _locked_mark(assessment.pk, student_id) if stored is NOT_READ else stored
+                return _mark_write(
+                    assessment=assessment,
+                    student_id=student_id,
+                    parsed=parsed,
+                    current=current,
+                    base=base,
+                    by=by,
+                    reason=reason.strip(),
+                )
+        except _Moved:
+            if attempt == 2:
+                raise
+            stored = NOT_READ
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _mark_write(
+    *,
+    assessment: Assessment,
+    student_id: int,
+    parsed: tuple[Decimal | None, str] | None,
+    current: StoredMark | None,
+    base: str | None,
+    by: User,
+    reason: str,
+) -> StoredMark | None:
+    """Write one cell over `current`, conditionally on the row still holding it (raises _Moved if not)."""
+    before = _mark_repr(current)
     new = "" if parsed is None else mark_text(parsed[1] or str(parsed[0]))
     verdict = edit_verdict(base=mark_text(base), new=new, stored=before) if base is not None else None
     if verdict is Verdict.CONFLICT:
         raise EditConflict(current=before)
     if verdict is Verdict.UNTOUCHED:
-        return existing
+        return current
     if parsed is None:
-        if existing is None:
+        if current is None:
             return None
-        existing.delete()
+        deleted, _by_model = _unchanged(current).delete()
+        if not deleted:
+            raise _Moved
         audit_log(
             actor=by,
             action="mark.clear",
             obj=assessment,
             before={"student": student_id, "mark": before},
             after={"student": student_id, "mark": ""},
-            reason=reason.strip(),
+            reason=reason,
         )
         return None
     score, code = parsed
-    if existing is not None and existing.score == score and existing.code == code:
-        return existing
+    if current is not None and current.score == score and current.code == code:
+        return current
     values = {
         "score": score,
         "code": code,
@@ -136,36 +213,33 @@ def mark_set(
         "entered_by": by,
         "entered_at": timezone.now(),
     }
-    if existing is None:
+    if current is None:
         try:
-            with transaction.atomic():
-                mark = Mark.objects.create(assessment=assessment, student_id=student_id, **values)
+            pk = Mark.objects.create(assessment=assessment, student_id=student_id, **values).pk
         except IntegrityError:
-            # Someone saved this cell at the same moment: apply this value on top of theirs, unless the page
-            # sent a base (then theirs is a change this person has not seen).
-            mark = Mark.objects.select_for_update().get(assessment=assessment, student_id=student_id)
-            before = _mark_repr(mark)
-            if (
-                base is not None
-                and edit_verdict(base=mark_text(base), new=new, stored=before) is Verdict.CONFLICT
-            ):
-                raise EditConflict(current=before) from None
-            Mark.objects.filter(pk=mark.pk).update(**values)
-            mark.refresh_from_db()
+            raise _Moved from None  # someone entered this cell at the same moment
     else:
-        for field, value in values.items():
-            setattr(existing, field, value)
-        existing.save()
-        mark = existing
+        if not _unchanged(current).update(**values):
+            raise _Moved
+        pk = current.pk
+    mark = StoredMark(pk, score, code)
     audit_log(
         actor=by,
         action="mark.set",
         obj=assessment,
         before={"student": student_id, "mark": before},
         after={"student": student_id, "mark": mark.display},
-        reason=reason.strip(),
+        reason=reason,
     )
     return mark
+
+
+def _unchanged(current: StoredMark):
+    """The cell's row, only while it still holds `current` (a compare-and-set)."""
+    rows = Mark.objects.filter(pk=current.pk, code=current.code)
+    if current.score is None:
+        return rows.filter(score__isnull=True)
+    return rows.filter(score=current.score)
 
 
 @transaction.atomic

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -28,14 +28,13 @@ from modules.core.concurrency import EditConflict
 from modules.exams import services
 from modules.exams.forms import AssessmentForm, CategoryFormSet, CellForm, OfferingFilterForm, ReasonForm
 from modules.exams.gradebook import (
+    cell_target,
     get_assessment_for_marking,
     get_offering_for_marking,
     gradebook_load,
-    in_class,
     is_locked,
     offerings_for,
     pick_term,
-    student_average,
     terms_of,
 )
 from modules.exams.models import Assessment, AssessmentCategory, Mark
@@ -237,17 +236,16 @@ def gradebook_cell(request, pk):
     changed since the page was drawn answers their value shown, the typed one kept unsaved, and a button to
     save it over theirs. Both are 200, like a Django form re-shown with its errors: the answer is the cell to
     show, and a 4xx would put an error in the browser's console on every refused mark."""
-    offering = get_offering_for_marking(request, pk, light=True)
     form = CellForm(request.POST)
     if not form.is_valid():
+        get_offering_for_marking(request, pk, light=True)  # another teacher's class stays a 404
         return render(request, f"{TEMPLATE}#refused", {"message": _("Say which cell to save.")})
     data = form.cleaned_data
-    assessment = get_object_or_404(
-        Assessment.objects.select_related("term__results_status"), pk=data["assessment"], offering=offering
-    )
-    if not in_class(offering, data["student"]):
-        return render(request, f"{TEMPLATE}#refused", {"message": _("That student is not in this class.")})
     raw, student_id = data["value"], data["student"]
+    target = cell_target(request, pk, data["assessment"], student_id)
+    if not target.enrolled:
+        return render(request, f"{TEMPLATE}#refused", {"message": _("That student is not in this class.")})
+    assessment = target.assessment
     try:
         mark = services.mark_set(
             assessment=assessment,
@@ -255,20 +253,20 @@ def gradebook_cell(request, pk):
             raw=raw,
             by=request.user,
             reason=data["reason"],
-            locked=is_locked(assessment.term),
+            locked=target.locked,
             base=data["base"],
+            stored=target.stored,
         )
         saved = mark.display if mark else ""
         cell = Cell(assessment.pk, student_id, saved, saved, just_saved=True)
     except EditConflict as clash:
-        message = conflict_message(clash.current)
-        cell = Cell(assessment.pk, student_id, clash.current, raw.strip(), message, conflict=True)
+        saved = clash.current
+        message = conflict_message(saved)
+        cell = Cell(assessment.pk, student_id, saved, raw.strip(), message, conflict=True)
     except GradeError as refusal:
-        mark = Mark.objects.filter(assessment=assessment, student_id=student_id).first()
-        saved = mark.display if mark else ""
+        saved = target.stored.display if target.stored else ""
         cell = Cell(assessment.pk, student_id, saved, raw.strip(), refusal.message, base=data["base"])
-    average = student_average(offering, assessment.term_id, student_id)
-    context = {"cell": cell, "student": {"pk": student_id}, "average": average}
+    context = {"cell": cell, "student": {"pk": student_id}, "average": target.average(saved)}
     return render(request, f"{TEMPLATE}#cell_response", context)
 
 

@@ -247,8 +247,7 @@ class _TaskRun:
 
 def task_enqueued(task: Any) -> None:
     """Huey's enqueue signal: put the current request id into the task's message (and the messages of the
-    tasks chained after it). A retry is enqueued again by the worker, which is then inside the task's own
-    context, so it keeps the id."""
+    tasks chained after it). A retry keeps it too: `task_finished` puts it back for Huey to requeue."""
     request_id = current_request_id()
     if request_id is None:
         return

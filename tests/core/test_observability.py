@@ -22,12 +22,20 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from huey.contrib.djhuey import HUEY
 
 from modules.communications.models import Announcement
-from modules.core.observability import TASK_REQUEST_ID_KWARG, ContextFilter, JsonFormatter
+from modules.core.observability import (
+    TASK_REQUEST_ID_KWARG,
+    ContextFilter,
+    JsonFormatter,
+    RequestContextMiddleware,
+    current_request_id,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CREATE = reverse("communications:announcement_create")
@@ -237,6 +245,31 @@ def test_it_logs_a_slow_task_with_its_time_and_sql_count(as_user, teacher, schoo
     assert slow["request_id"] == "slow-task-request"
     assert slow["queries"] > 0
     assert slow["duration_ms"] >= 0
+
+
+ATTEMPTS: list[str | None] = []
+
+
+@HUEY.task(retries=1)
+def fail_the_first_time() -> None:
+    ATTEMPTS.append(current_request_id())
+    if len(ATTEMPTS) == 1:
+        raise RuntimeError("the first attempt fails")
+
+
+def enqueue_one(request):
+    fail_the_first_time()
+    return HttpResponse("queued")
+
+
+def test_it_keeps_the_id_when_the_worker_retries_a_task(queued, log_lines):
+    ATTEMPTS.clear()
+    RequestContextMiddleware(enqueue_one)(RequestFactory().get("/", HTTP_X_REQUEST_ID="retried-task-0001"))
+    assert work_off_the_queue() == ["fail_the_first_time", "fail_the_first_time"]
+    assert ATTEMPTS == ["retried-task-0001", "retried-task-0001"]
+    [error] = [each for each in log_lines() if each["level"] == "ERROR"]
+    assert (error["request_id"], error["task"]) == ("retried-task-0001", "fail_the_first_time")
+    assert "RuntimeError: the first attempt fails" in error["exception"]
 
 
 def test_it_does_not_touch_a_task_queued_outside_a_request(queued, db):

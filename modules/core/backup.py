@@ -127,6 +127,8 @@ def backup_create(
     created = (now or timezone.now()).astimezone(datetime.UTC)
     directory = Path(settings.BACKUP_DIR)
     path = output if output is not None else directory / archive_name(created)
+    if path.is_dir():
+        path = path / archive_name(created)
     path = path.resolve()
     if path.exists():
         raise BackupError(_("%(path)s already exists: choose another name.") % {"path": path})

@@ -292,8 +292,12 @@ def test_it_deletes_nothing_when_the_archive_goes_elsewhere(media, backups, sett
     older.write_bytes(b"an older backup")
 
     archive, _written = _backup(output=tmp_path / "elsewhere.tar.gz")
+    (tmp_path / "usb").mkdir()
+    in_a_folder, _written = _backup(output=tmp_path / "usb")
 
     assert archive == tmp_path / "elsewhere.tar.gz"
+    assert in_a_folder.parent == tmp_path / "usb"
+    assert in_a_folder.name.startswith("studentflow-")
     assert older.exists()
 
 

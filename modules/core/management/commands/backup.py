@@ -25,7 +25,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--output",
             type=Path,
-            help="Write the archive to this path instead (no archive in BACKUP_DIR is deleted then).",
+            help="Write the archive to this file, or into this folder under its timestamped name, instead of "
+            "BACKUP_DIR (no archive in BACKUP_DIR is deleted then).",
         )
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="The database alias to back up.")
 

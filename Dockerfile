@@ -58,7 +58,7 @@ EXPOSE 8000
 # mail server answers; deploy/healthcheck.py asks it as nginx would (an allowed host, over "https").
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
   CMD ["python", "deploy/healthcheck.py", "web"]
-ENTRYPOINT ["deploy/entrypoint.sh"]
+ENTRYPOINT ["/app/deploy/entrypoint.sh"]
 CMD ["web"]
 
 FROM debian:${DEBIAN_RELEASE}-slim AS nginx

@@ -174,7 +174,10 @@ def test_it_runs_the_procfile_processes_in_compose():
     for process in procfile():
         assert services[process]["command"] == [process]
     stages = dockerfile_stages()
-    assert ("ENTRYPOINT", '["deploy/entrypoint.sh"]') in stages["app"]
+    assert ("ENTRYPOINT", '["/app/deploy/entrypoint.sh"]') in stages["app"]
+    # /app is where the code is copied (WORKDIR), and the script is executable there.
+    assert ("WORKDIR", "/app") in stages["app"]
+    assert os.access(ENTRYPOINT, os.X_OK)
     assert ("CMD", '["web"]') in stages["app"]
 
 

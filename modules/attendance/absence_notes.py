@@ -17,9 +17,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from modules.accounts.models import Role, User
-from modules.attendance.models import AbsenceNote, AbsenceNoteStatus, AttendanceRecord, AttendanceStatus
+from modules.attendance.models import (
+    AbsenceNote,
+    AbsenceNoteStatus,
+    AttendanceRecord,
+    AttendanceStatus,
+    RegisterMode,
+)
 from modules.attendance.notifications import ABSENCE_NOTE
-from modules.attendance.services import AUDITED_FIELDS, AttendanceError
+from modules.attendance.services import (
+    AUDITED_FIELDS,
+    AttendanceError,
+    registers_lock,
+    tallies_after_records_changed,
+)
 from modules.communications.services import notify, recipients_for_users, users_with_profiles
 from modules.core.audit import audit_log, snapshot
 from modules.core.uploads import SIGNATURES
@@ -130,6 +141,8 @@ def absence_note_decide(*, note: AbsenceNote, by: User, accept: bool, decision_n
     excused = 0
     if accept:
         reason = note.reason.strip().replace("\n", " ")[:200]
+        # The registers' locks before the records' (the order record_mark takes them in): their tallies.
+        registers = registers_lock(absences_covered(note).values_list("register_id", flat=True))
         records = list(absences_covered(note).select_for_update())
         now = timezone.now()
         for record in records:
@@ -149,6 +162,12 @@ def absence_note_decide(*, note: AbsenceNote, by: User, accept: bool, decision_n
             )
         AttendanceRecord.objects.bulk_update(
             records, ["status", "late_minutes", "reason", "marked_by", "marked_at"]
+        )
+        tallies_after_records_changed(
+            register_ids=registers,
+            student_days={
+                (record.student_id, record.date, kind) for record in records for kind in RegisterMode
+            },
         )
         excused = len(records)
     note.status = AbsenceNoteStatus.ACCEPTED if accept else AbsenceNoteStatus.REJECTED

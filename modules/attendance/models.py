@@ -6,8 +6,10 @@ import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -219,6 +221,17 @@ class AttendanceRecord(models.Model):
         return f"{self.student} · {self.date:%Y-%m-%d} · {self.get_status_display()}"
 
 
+@receiver(post_delete, sender=AttendanceRecord, dispatch_uid="attendance.on_record_deleted")
+def on_record_deleted(sender, instance: AttendanceRecord, using: str, **kwargs) -> None:
+    """A record deleted (with its student, or by hand in the admin) leaves its register's tally too high:
+    the register is recounted once the deletion commits. Not inside it: when the register itself is being
+    deleted, a tally written back meanwhile would outlive it."""
+    from modules.attendance.services import record_tallies_after_delete
+
+    values = {"register_id": instance.register_id, "student_id": instance.student_id, "day": instance.date}
+    transaction.on_commit(lambda: record_tallies_after_delete(**values), using=using)
+
+
 class AbsenceNoteStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for the school")
     ACCEPTED = "accepted", _("Accepted")
@@ -299,3 +312,101 @@ class FlaggedPattern(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} · {self.get_kind_display()} · {self.first_seen:%Y-%m-%d}"
+
+
+class RegisterTally(models.Model):
+    """A register's marks counted by status, kept in step with its records by the services that write them
+    (services.register_tally_recount, in the same transaction as the mark, under the register's row lock),
+    so that the reports add up a few numbers per register instead of counting every record of a term.
+
+    A submitted register without a tally (one written in bulk, outside the services) is counted from its
+    records by the reports; `manage.py attendance_tallies` (and the migration that made this table) fills in
+    the missing ones and corrects any that drifted."""
+
+    register = models.OneToOneField(
+        Register, on_delete=models.CASCADE, primary_key=True, related_name="tally", verbose_name=_("register")
+    )
+    present = models.PositiveIntegerField(_("present"), default=0)
+    late = models.PositiveIntegerField(_("late"), default=0)
+    absent = models.PositiveIntegerField(_("absent"), default=0)
+    excused = models.PositiveIntegerField(_("excused"), default=0)
+
+    class Meta:
+        verbose_name = _("register tally")
+        verbose_name_plural = _("register tallies")
+
+    def __str__(self) -> str:
+        return f"{self.register_id}: {self.present}/{self.late}/{self.absent}/{self.excused}"
+
+
+class StudentTermTally(models.Model):
+    """A student's marks over one term on submitted registers of one register mode, counted by status
+    (selectors.attendance_summary over the term: the one definition), kept in step by the services that
+    submit registers and change marks on submitted ones, in the same transaction. The office's reports read
+    the chronically absent of a term so far from these rows instead of counting a term of records.
+
+    Kept only while every submitted register has its RegisterTally: the reports fall back to counting the
+    records when one does not (see RegisterTally)."""
+
+    student = models.ForeignKey("people.Student", on_delete=models.CASCADE, related_name="+")
+    term = models.ForeignKey("academics.Term", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=RegisterMode.choices)
+    present = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+    absent = models.PositiveIntegerField(default=0)
+    excused = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("student term tally")
+        verbose_name_plural = _("student term tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "term", "kind"], name="student_term_tally_unique"),
+        ]
+        indexes = [models.Index(fields=["term", "kind"], name="student_term_tally_term")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} · {self.term_id} · {self.kind}"
+
+
+class StoredPattern(models.Model):
+    """An absence pattern as the last detection on the queue found it (patterns.patterns_refresh), so the
+    reports page reads patterns instead of working them out from six weeks of records on every view.
+
+    The set is the one `PatternSnapshot` describes (as of which day, over which period, in which register
+    mode); the page uses it only when that is the page's own period and mode."""
+
+    student = models.ForeignKey("people.Student", on_delete=models.CASCADE, related_name="+")
+    section = models.ForeignKey("academics.Section", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=PatternKind.choices)
+    key = models.CharField(max_length=40, blank=True)
+    count = models.PositiveSmallIntegerField()
+    out_of = models.PositiveSmallIntegerField(default=0)
+    first = models.DateField(null=True, blank=True)
+    last = models.DateField(null=True, blank=True)
+    weekday = models.PositiveSmallIntegerField(null=True, blank=True)
+    subject = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("detected attendance pattern")
+        verbose_name_plural = _("detected attendance patterns")
+        indexes = [models.Index(fields=["section", "student"], name="stored_pattern_section")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} · {self.kind} · {self.key}"
+
+
+class PatternSnapshot(models.Model):
+    """What the stored patterns are (one row): detected as of `as_of`, with runs of absences read from
+    `since` (the period's first day), in register mode `mode`; `refreshed_at` is when a run last wrote."""
+
+    as_of = models.DateField()
+    since = models.DateField()
+    mode = models.CharField(max_length=10, choices=RegisterMode.choices)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("attendance pattern snapshot")
+        verbose_name_plural = _("attendance pattern snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.as_of:%Y-%m-%d} ({self.mode})"

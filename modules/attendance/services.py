@@ -6,10 +6,11 @@ import contextlib
 import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from modules.academics.models import CalendarEvent, Section, TimetableEntry
+from modules.academics.models import CalendarEvent, Section, Term, TimetableEntry
 from modules.accounts.models import User
 from modules.attendance import rules
 from modules.attendance.events import record_corrected, register_submitted
@@ -21,10 +22,18 @@ from modules.attendance.models import (
     Register,
     RegisterMode,
     RegisterState,
+    RegisterTally,
+    StudentTermTally,
 )
-from modules.attendance.selectors import register_students, student_on_register
+from modules.attendance.selectors import (
+    STATUS_FIELDS,
+    attendance_summary,
+    register_students,
+    student_on_register,
+)
 from modules.core.audit import audit_log, snapshot
 from modules.core.concurrency import EditConflict, Verdict, edit_verdict
+from modules.people.models import Student
 
 AUDITED_FIELDS = ["status", "late_minutes", "reason", "note"]
 
@@ -167,6 +176,9 @@ def record_mark(
     student = student_on_register(register, student_id)
     if student is None:
         raise AttendanceError(_("That student is not on this register."))
+    # The register's row lock, before the record's (the order register_submit takes them in): two people
+    # marking the same register at once are counted one after the other (register_tallies_recount).
+    registers_lock([register.pk])
     values = {
         "status": status,
         "late_minutes": late_minutes,
@@ -201,6 +213,9 @@ def record_mark(
         for field, value in values.items():
             setattr(record, field, value)
         record.save()
+    register_tallies_recount([register.pk])
+    if register.state == RegisterState.SUBMITTED:
+        student_tallies_recount(student_ids=[student.pk], day=register.date, kind=register.kind)
     if register.state == RegisterState.NOT_TAKEN:
         Register.objects.filter(pk=register.pk, state=RegisterState.NOT_TAKEN).update(
             state=RegisterState.IN_PROGRESS, started_at=timezone.now()
@@ -249,12 +264,17 @@ def register_submit(*, register: Register, by: User, policy: AttendancePolicy | 
         if student_id not in marked
     ]
     AttendanceRecord.objects.bulk_create(present, ignore_conflicts=True)
+    register_tallies_recount([register.pk])
     first_submission = register.state != RegisterState.SUBMITTED
     register.state = RegisterState.SUBMITTED
     register.submitted_at = now
     register.submitted_by = by
     register.started_at = register.started_at or now
     register.save(update_fields=["state", "submitted_at", "submitted_by", "started_at"])
+    # Once submitted: its marks are now possible sessions of its students' term.
+    student_tallies_recount(
+        student_ids=marked | {record.student_id for record in present}, day=register.date, kind=register.kind
+    )
     audit_log(
         actor=by,
         action="attendance.submit" if first_submission else "attendance.resubmit",
@@ -263,3 +283,163 @@ def register_submit(*, register: Register, by: User, policy: AttendancePolicy | 
     )
     register_submitted.send_on_commit(register_id=register.pk, by=by)
     return len(present)
+
+
+# --- tallies: each register's marks, and each student's over a term, counted by status, for the reports ---
+#
+# Why a recount under row locks, and not F() increments: a recount is right whatever wrote the records (a
+# mark, a submission, an accepted absence note, a deletion, a bulk load) and whatever the tally said before,
+# so there is no "which status did this row have" bookkeeping to get wrong, and running it twice changes
+# nothing. The locks make two writers of one register (or of one student's term) count one after the other:
+# the second's count, a new statement under READ COMMITTED, sees the first's committed change. The price is
+# one grouped read of at most a class's records per mark (and of one student's term on a submitted one).
+
+
+def registers_lock(register_ids) -> list[int]:
+    """Take the registers' row locks (in id order, so two writers never wait on each other in a circle).
+    Every writer of records takes its registers' locks before the records' own (PostgreSQL; SQLite writes
+    one at a time anyway). Returns the ids of those that exist."""
+    registers = Register.objects.select_for_update().filter(pk__in=list(register_ids)).order_by("pk")
+    return list(registers.values_list("pk", flat=True))
+
+
+def register_tallies_recount(register_ids) -> None:
+    """Count the registers' records by status and store the counts (RegisterTally), in two queries. The
+    caller holds the registers' locks (registers_lock) in the transaction that wrote the records."""
+    ids = sorted(set(register_ids))
+    if not ids:
+        return
+    tallies = {pk: RegisterTally(register_id=pk) for pk in ids}
+    rows = (
+        AttendanceRecord.objects.filter(register_id__in=ids, status__in=STATUS_FIELDS)
+        .order_by()
+        .values_list("register_id", "status")
+        .annotate(n=Count("pk"))
+    )
+    for register_id, status, count in rows:
+        setattr(tallies[register_id], status, count)
+    RegisterTally.objects.bulk_create(
+        list(tallies.values()),
+        update_conflicts=True,
+        unique_fields=["register"],
+        update_fields=list(STATUS_FIELDS),
+    )
+
+
+def terms_of(day: datetime.date) -> list[tuple[int, datetime.date, datetime.date]]:
+    """(id, first day, last day) of the terms a day falls in."""
+    return list(
+        Term.objects.filter(start_date__lte=day, end_date__gte=day).values_list(
+            "pk", "start_date", "end_date"
+        )
+    )
+
+
+def student_tallies_recount(*, student_ids, day: datetime.date, kind: str) -> None:
+    """Recount the students' term tallies (StudentTermTally) of the term(s) `day` falls in, for registers
+    of `kind`: selectors.attendance_summary over the term, the one definition. Three queries per term, in
+    the caller's transaction: the rows are made or locked first (an upsert takes the row locks, in student
+    order), then counted, then written."""
+    ids = sorted(set(student_ids))
+    if not ids:
+        return
+    for term_id, start, end in terms_of(day):
+        unique = ["student", "term", "kind"]
+        StudentTermTally.objects.bulk_create(
+            [StudentTermTally(student_id=pk, term_id=term_id, kind=kind) for pk in ids],
+            update_conflicts=True,
+            unique_fields=unique,
+            update_fields=["kind"],
+        )
+        summaries = attendance_summary(ids, start, end, mode=kind)
+        counted = [
+            StudentTermTally(
+                student_id=pk,
+                term_id=term_id,
+                kind=kind,
+                **{status: getattr(summaries[pk], status) for status in STATUS_FIELDS},
+            )
+            for pk in ids
+        ]
+        StudentTermTally.objects.bulk_create(
+            counted, update_conflicts=True, unique_fields=unique, update_fields=list(STATUS_FIELDS)
+        )
+
+
+def tallies_after_records_changed(*, register_ids, student_days: set[tuple[int, datetime.date, str]]) -> None:
+    """After records were changed around record_mark and register_submit (an accepted absence note): the
+    registers' tallies and the students' term tallies. The caller took the registers' locks first."""
+    register_tallies_recount(register_ids)
+    for student_id, day, kind in sorted(student_days):
+        student_tallies_recount(student_ids=[student_id], day=day, kind=kind)
+
+
+def record_tallies_after_delete(*, register_id: int, student_id: int, day: datetime.date) -> None:
+    """Recount after a record was deleted (models.on_record_deleted, once the deletion committed): its
+    register (unless it went too) and its student's term, in either register mode."""
+    with transaction.atomic():
+        register_tallies_recount(registers_lock([register_id]))
+        if not Student.objects.filter(pk=student_id).exists():
+            return  # deleted with the student: their tallies went with them
+        for kind in RegisterMode.values:
+            student_tallies_recount(student_ids=[student_id], day=day, kind=kind)
+
+
+# Registers recounted per transaction by tallies_rebuild.
+TALLY_BATCH = 500
+
+
+def tallies_rebuild(*, start: datetime.date | None = None, end: datetime.date | None = None) -> int:
+    """Recount every register's tally (between two days, when given) and the term tallies of every student
+    with marks in the terms those days touch; returns how many register tallies changed. Each batch is its
+    own transaction under its locks, so a school keeps marking while it runs. Safe to run again at any time:
+    the backfill of registers taken before tallies existed, and the repair of any written around the
+    services (`manage.py attendance_tallies`, and the nightly catch-up for the current term)."""
+    registers = Register.objects.order_by("pk")
+    if start is not None:
+        registers = registers.filter(date__gte=start)
+    if end is not None:
+        registers = registers.filter(date__lte=end)
+    ids = list(registers.filter(records__isnull=False).distinct().values_list("pk", flat=True))
+    ids += list(registers.filter(records__isnull=True, tally__isnull=False).values_list("pk", flat=True))
+    changed = 0
+    for first in range(0, len(ids), TALLY_BATCH):
+        with transaction.atomic():
+            batch = registers_lock(ids[first : first + TALLY_BATCH])
+            tallies = RegisterTally.objects.filter(register_id__in=batch).values_list(
+                "register_id", *STATUS_FIELDS
+            )
+            before = {row[0]: row[1:] for row in tallies}
+            register_tallies_recount(batch)
+            changed += sum(1 for row in tallies.all() if before.get(row[0]) != row[1:])
+    terms = Term.objects.all()
+    if start is not None:
+        terms = terms.filter(end_date__gte=start)
+    if end is not None:
+        terms = terms.filter(start_date__lte=end)
+    for term in terms.order_by("start_date"):
+        marked = (
+            AttendanceRecord.objects.filter(date__range=(term.start_date, term.end_date))
+            .order_by()
+            .values_list("student_id", "register__kind")
+            .distinct()
+        )
+        by_kind: dict[str, list[int]] = {}
+        for student_id, kind in marked:
+            by_kind.setdefault(kind, []).append(student_id)
+        for kind, student_ids in by_kind.items():
+            for first in range(0, len(student_ids), TALLY_BATCH):
+                with transaction.atomic():
+                    student_tallies_recount(
+                        student_ids=student_ids[first : first + TALLY_BATCH], day=term.start_date, kind=kind
+                    )
+    return changed
+
+
+def term_tallies_catch_up(*, today: datetime.date | None = None) -> int:
+    """The nightly repair: recount the tallies of the current term so far (of the last 30 days when no
+    term is running). Returns how many register tallies were wrong."""
+    today = today or timezone.localdate()
+    term = Term.objects.filter(start_date__lte=today, end_date__gte=today).order_by("start_date").first()
+    start = term.start_date if term is not None else today - datetime.timedelta(days=29)
+    return tallies_rebuild(start=start, end=today)

@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import CharField, Count, Q, QuerySet
+from django.db.models import CharField, Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
@@ -31,7 +31,13 @@ from django.utils.translation import gettext as _
 
 from modules.academics.models import AcademicYear, Enrollment, GradeLevel, Section, Term
 from modules.accounts import rules as account_rules
-from modules.attendance.models import AttendanceRecord, AttendanceStatus, Register, RegisterState
+from modules.attendance.models import (
+    AttendanceRecord,
+    AttendanceStatus,
+    Register,
+    RegisterState,
+    StudentTermTally,
+)
 from modules.attendance.selectors import (
     STATUS_FIELDS,
     AttendanceSummary,
@@ -63,15 +69,22 @@ class ReportPeriod:
     start: datetime.date
     end: datetime.date
     label: str = ""
+    # The term when the period is a term so far (its students' StudentTermTally rows are its figures).
+    term_id: int | None = None
 
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
 
-def so_far(start: datetime.date, end: datetime.date, label: str, today: datetime.date) -> ReportPeriod:
-    """A period ends today at the latest: the rest has not happened yet."""
-    return ReportPeriod(start=start, end=min(end, today) if start <= today else end, label=label)
+def so_far(
+    start: datetime.date, end: datetime.date, label: str, today: datetime.date, *, term_id: int | None = None
+) -> ReportPeriod:
+    """A period ends today at the latest: the rest has not happened yet (nothing is marked ahead of today,
+    so a term so far has the marks of the whole term)."""
+    return ReportPeriod(
+        start=start, end=min(end, today) if start <= today else end, label=label, term_id=term_id
+    )
 
 
 def default_period(today: datetime.date | None = None) -> ReportPeriod:
@@ -84,7 +97,7 @@ def default_period(today: datetime.date | None = None) -> ReportPeriod:
         .first()
     )
     if term is not None:
-        return so_far(term.start_date, term.end_date, term.name, today)
+        return so_far(term.start_date, term.end_date, term.name, today, term_id=term.pk)
     year = AcademicYear.objects.current()
     if year is not None and year.start_date <= today:
         return so_far(year.start_date, year.end_date, year.name, today)
@@ -175,17 +188,18 @@ def _add_day(weekdays: dict, months: dict, day: datetime.date, tally: Tally) -> 
     _row(months, month, lambda: Row(label=month_label(*month))).tally.add(tally)
 
 
-# pk, section, date, kind, offering, state
-RegisterRow = tuple[int, int, datetime.date, str, int | None, str]
+# pk, section, date, kind, offering, state, and the register's tally (present, late, absent, excused; None
+# for a register without one: never marked, or written in bulk outside the services)
+RegisterRow = tuple[int, int, datetime.date, str, int | None, str, tuple[int, int, int, int] | None]
 
 
 @contextlib.contextmanager
 def without_gc_pauses():
-    """Hold the cyclic garbage collector while a whole school's records are tallied.
+    """Hold the cyclic garbage collector while a whole school's registers are added up.
 
-    The tallies build a few hundred thousand short-lived tuples and dicts, none in reference cycles; the
-    collector's generational passes, triggered by those allocations, cost a sixth of the page for nothing.
-    Reference counting still frees everything; the collector resumes (and catches up) afterwards."""
+    The tallies build tens of thousands of short-lived tuples, none in reference cycles; the collector's
+    generational passes, triggered by those allocations, cost time for nothing. Reference counting still
+    frees everything; the collector resumes (and catches up) afterwards."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -209,18 +223,19 @@ def as_text(field: str) -> Cast:
 def registers_between(
     start: datetime.date, end: datetime.date, section_ids: list[int] | None = None
 ) -> list[RegisterRow]:
-    """Every register of the days (of some sections), as plain tuples: one query, shared by the rates and
-    the patterns of a page."""
+    """Every register of the days (of some sections) with its tally, as plain tuples: one query, shared by
+    the rates and the patterns of a page."""
     registers = Register.objects.filter(date__range=(start, end))
     if section_ids is not None:
         registers = registers.filter(section_id__in=section_ids)
     rows = registers.annotate(day=as_text("date")).values_list(
-        "pk", "section_id", "day", "kind", "offering_id", "state"
+        "pk", "section_id", "day", "kind", "offering_id", "state", *(f"tally__{s}" for s in STATUS_FIELDS)
     )
-    return [
-        (pk, section_id, day_from_text(day), kind, offering_id, state)
-        for pk, section_id, day, kind, offering_id, state in rows.order_by()
-    ]
+    result: list[RegisterRow] = []
+    for pk, section_id, day, kind, offering_id, state, present, late, absent, excused in rows.order_by():
+        counts = None if present is None else (present, late, absent, excused)
+        result.append((pk, section_id, day_from_text(day), kind, offering_id, state, counts))
+    return result
 
 
 def _register_tallies(
@@ -230,23 +245,35 @@ def _register_tallies(
     possible sessions of selectors.session_records); and whether registers of the other mode exist in the
     period (then per-student counts must filter by kind).
 
-    The counts are grouped by register alone: the query reads the (date, status, register, student) index
-    without touching the table; the register's section, day, mode and state come from `registers`, in
-    Python."""
-    where = {}
+    The counts are the registers' tallies (RegisterTally, kept by the services with every mark), read with
+    the registers: no query of their own. A submitted register without a tally (written in bulk around the
+    services, before `manage.py attendance_tallies`) is counted from its records, in one more query."""
+    result = []
+    untallied: dict[int, tuple[int, datetime.date]] = {}
     mixed = False
-    for pk, section_id, day, kind, _offering, state in registers:
+    for pk, section_id, day, kind, _offering, state, counts in registers:
         if not period.start <= day <= period.end:
             continue
         if kind != mode:
             mixed = True
         elif state == RegisterState.SUBMITTED:
-            where[pk] = (section_id, day)
+            if counts is None:
+                untallied[pk] = (section_id, day)
+            elif any(counts):
+                result.append((section_id, day, Tally(*counts)))
+    if untallied:
+        result += _counted_tallies(period, section_ids, untallied)
+    return result, mixed
+
+
+def _counted_tallies(
+    period: ReportPeriod, section_ids: list[int] | None, where: dict[int, tuple[int, datetime.date]]
+) -> list[tuple[int, datetime.date, Tally]]:
+    """The tallies of registers that have none stored, counted from their records (grouped in the order of
+    the (date, status, register, student) index: no sorting, no visit to the table)."""
     records = AttendanceRecord.objects.filter(date__range=(period.start, period.end))
     if section_ids is not None:
         records = records.filter(register__section_id__in=section_ids)
-    # Grouped in the index's own order (day, status, register): no sorting; a register's four counts come
-    # back as up to four rows, added up here.
     counted = (
         records.values("date", "status", "register_id")
         .annotate(count=Count("pk"))
@@ -263,8 +290,7 @@ def _register_tallies(
             index = column.get(status)
             if index is not None:  # (any other status is counted nowhere, as by status_counts)
                 counts[index] += count
-    result = [(*where[register_id], Tally(*counts)) for register_id, counts in sums.items()]
-    return result, mixed
+    return [(*where[register_id], Tally(*counts)) for register_id, counts in sums.items()]
 
 
 # The overview names this many of the chronically absent (the worst first); each section's page lists all.
@@ -354,10 +380,101 @@ def _chronic_lines(
         for student_id, (absent, excused, marked) in counts.items()
         if marked > 0 and marked * tenths <= (absent + excused) * 1000
     ]
+    return _named_lines(rows, sections), len(rows)
+
+
+def _tallied_sums(
+    period: ReportPeriod, mode: str, section_ids: list[int] | None
+) -> tuple[dict[int, tuple[list[int], int]], dict[datetime.date, list[int]]] | None:
+    """The submitted registers' tallies added up in the database, per section (with the days it has marks
+    on) and per day: two grouped queries whatever the size of the school, and no record read. None when a
+    submitted register of the period has no tally (written around the services): then the records count."""
+    registers = Register.objects.filter(
+        date__range=(period.start, period.end), kind=mode, state=RegisterState.SUBMITTED
+    )
+    if section_ids is not None:
+        registers = registers.filter(section_id__in=section_ids)
+    sums = {status: Sum(f"tally__{status}") for status in STATUS_FIELDS}
+    marked = Q(*(Q(**{f"tally__{status}__gt": 0}) for status in STATUS_FIELDS), _connector=Q.OR)
+    per_section: dict[int, tuple[list[int], int]] = {}
+    rows = (
+        registers.values("section_id")
+        .annotate(
+            **sums,
+            days=Count("date", distinct=True, filter=marked),
+            untallied=Count("pk", filter=Q(tally=None)),
+        )
+        .order_by()
+        .values_list("section_id", *STATUS_FIELDS, "days", "untallied")
+    )
+    for section_id, *counts, days, untallied in rows:
+        if untallied:
+            return None
+        if days:
+            per_section[section_id] = ([count or 0 for count in counts], days)
+    per_day: dict[datetime.date, list[int]] = {}
+    if per_section:
+        days_rows = (
+            registers.filter(marked)
+            .values("date")
+            .annotate(**sums)
+            .order_by()
+            .values_list("date", *STATUS_FIELDS)
+        )
+        per_day = {day: [count or 0 for count in counts] for day, *counts in days_rows}
+    return per_section, per_day
+
+
+def _counted_sums(
+    period: ReportPeriod, mode: str, section_ids: list[int] | None, registers: list[RegisterRow]
+) -> tuple[dict[int, tuple[list[int], int]], dict[datetime.date, list[int]], bool]:
+    """As _tallied_sums, from the registers (and their records where they have no tally), in Python; and
+    whether registers of the other mode exist in the period."""
+    tallies, mixed = _register_tallies(period, mode, section_ids, registers)
+    per_section: dict[int, list[int]] = {}
+    section_days: dict[int, set] = defaultdict(set)
+    per_day: dict[datetime.date, list[int]] = {}
+    for section_id, day, tally in tallies:
+        counts = (tally.present, tally.late, tally.absent, tally.excused)
+        for sums_by, key in ((per_section, section_id), (per_day, day)):
+            sums = sums_by.get(key)
+            if sums is None:
+                sums_by[key] = list(counts)
+            else:
+                for index, value in enumerate(counts):
+                    sums[index] += value
+        section_days[section_id].add(day)
+    return {pk: (sums, len(section_days[pk])) for pk, sums in per_section.items()}, per_day, mixed
+
+
+def _chronic_from_term(
+    term_id: int, mode: str, threshold: Decimal, sections: dict[int, Section]
+) -> tuple[list[StudentLine], int]:
+    """The chronically absent of a term so far, from the students' term tallies (StudentTermTally): the
+    comparison is made in the database, so only the chronically absent come back. Two queries."""
+    tenths = max(int(threshold * 10), 1)
+    missed = F("absent") + F("excused")
+    possible = F("present") + F("late") + missed
+    rows = list(
+        StudentTermTally.objects.filter(term_id=term_id, kind=mode)
+        .alias(scaled_missed=missed * 1000, scaled_possible=possible * tenths, marked=possible)
+        .filter(marked__gt=0, scaled_missed__gte=F("scaled_possible"))
+        .values_list("student_id", "absent", "excused", "present", "late")
+    )
+    lines = [
+        (student_id, absent, excused, absent + excused + present + late)
+        for student_id, absent, excused, present, late in rows
+    ]
+    return _named_lines(lines, sections), len(lines)
+
+
+def _named_lines(rows: list[tuple[int, int, int, int]], sections: dict[int, Section]) -> list[StudentLine]:
+    """(student, absent, excused, marked) rows as lines with names and sections, worst first, at most
+    CHRONIC_SHOWN of them: one query."""
     rows.sort(key=lambda row: (-(row[1] + row[2]) / row[3], row[0]))
     shown = {row[0]: row for row in rows[:CHRONIC_SHOWN]}
     if not shown:
-        return [], len(rows)
+        return []
     enrollments = Enrollment.objects.filter(student_id__in=list(shown)).select_related("student")
     if sections:
         enrollments = enrollments.filter(section_id__in=list(sections))
@@ -378,7 +495,7 @@ def _chronic_lines(
                 chronic=True,
             )
         )
-    return lines, len(rows)
+    return lines
 
 
 def attendance_overview(
@@ -388,63 +505,55 @@ def attendance_overview(
     mode: str,
     threshold: Decimal,
     whole_school: bool = False,
-    registers: list[RegisterRow] | None = None,
 ) -> Overview:
     """Rates for the period over `sections` (every section when `whole_school`): overall, by grade level,
     section, weekday and month; and the chronically absent students. A fixed number of queries.
 
-    `registers` (from `registers_between`, covering the period) saves loading them again."""
+    The rates add up the registers' tallies in the database; the whole school's chronically absent over a
+    term so far come from the students' term tallies. Registers without a tally (written around the
+    services) and other periods are counted from the records, as before tallies existed."""
     by_id = {section.pk: section for section in sections}
     section_ids = None if whole_school else list(by_id)
-    if registers is None:
+    registers: list[RegisterRow] | None = None
+    mixed = False
+    tallied = _tallied_sums(period, mode, section_ids)
+    if tallied is None:
         registers = registers_between(period.start, period.end, section_ids)
-    tallies, mixed = _register_tallies(period, mode, section_ids, registers)
+        per_section, per_day, mixed = _counted_sums(period, mode, section_ids, registers)
+    else:
+        per_section, per_day = tallied
 
     total = Tally()
     sections_rows: dict[int, Row] = {}
     grades: dict[int, Row] = {}
     weekdays: dict[int, Row] = {}
     months: dict[tuple[int, int], Row] = {}
-    days: set[datetime.date] = set()
-    section_days: dict[int, set] = defaultdict(set)
-    # Sum per section and per day first (plain integers), then roll those few sums up into the breakdowns.
-    per_section: dict[int, list[int]] = {}
-    per_day: dict[datetime.date, list[int]] = {}
-    for section_id, day, tally in tallies:
-        if section_id not in by_id:
+    for section_id, (sums, days) in per_section.items():
+        section = by_id.get(section_id)
+        if section is None:
             continue
-        counts = (tally.present, tally.late, tally.absent, tally.excused)
-        sums = per_section.get(section_id)
-        if sums is None:
-            per_section[section_id] = list(counts)
-        else:
-            for index, value in enumerate(counts):
-                sums[index] += value
-        sums = per_day.get(day)
-        if sums is None:
-            per_day[day] = list(counts)
-        else:
-            for index, value in enumerate(counts):
-                sums[index] += value
-        section_days[section_id].add(day)
-    for section_id, sums in per_section.items():
-        section = by_id[section_id]
         tally = Tally(*sums)
         total.add(tally)
         row = sections_rows.setdefault(section_id, Row(label=section.name, obj=section))
         row.tally.add(tally)
-        row.days = len(section_days[section_id])
+        row.days = days
         grade: GradeLevel = section.grade_level
         grades.setdefault(grade.pk, Row(label=grade.name, obj=grade)).tally.add(tally)
     for day, sums in per_day.items():
-        days.add(day)
         _add_day(weekdays, months, day, Tally(*sums))
 
-    chronic, chronic_count = [], 0
+    chronic: list[StudentLine] = []
+    chronic_count = 0
     if total.possible:
-        chronic, chronic_count = _chronic_lines(
-            period, mode, threshold, section_ids, mixed=mixed, sections=by_id, registers=registers
-        )
+        if whole_school and tallied is not None and period.term_id is not None:
+            chronic, chronic_count = _chronic_from_term(period.term_id, mode, threshold, by_id)
+        else:
+            if registers is None:
+                registers = registers_between(period.start, period.end, section_ids)
+                mixed = any(row[3] != mode for row in registers)
+            chronic, chronic_count = _chronic_lines(
+                period, mode, threshold, section_ids, mixed=mixed, sections=by_id, registers=registers
+            )
     order = {section.pk: index for index, section in enumerate(sections)}
     grade_order = {
         section.grade_level_id: (section.grade_level.order, section.grade_level.name) for section in sections
@@ -453,7 +562,7 @@ def attendance_overview(
         period=period,
         threshold=threshold,
         total=total,
-        school_days=len(days),
+        school_days=len(per_day),
         by_grade=[grades[key] for key in sorted(grades, key=lambda pk: grade_order[pk])],
         by_section=[sections_rows[key] for key in sorted(sections_rows, key=order.__getitem__)],
         by_weekday=[weekdays[key] for key in sorted(weekdays)],

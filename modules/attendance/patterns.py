@@ -22,7 +22,7 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -37,7 +37,10 @@ from modules.attendance.models import (
     AttendanceStatus,
     FlaggedPattern,
     PatternKind,
+    PatternSnapshot,
+    Register,
     RegisterMode,
+    StoredPattern,
 )
 from modules.attendance.selectors import AttendanceSummary, attendance_summary
 
@@ -165,7 +168,7 @@ def patterns_detect(
     # student) index alone, without a join. Registers of the other mode are not in `where`.
     lessons: dict[int, Counter] = defaultdict(Counter)
     where: dict[int, tuple[int, int | None]] = {}
-    for pk, section_id, day, kind, offering_id, _state in registers:
+    for pk, section_id, day, kind, offering_id, _state, _tally in registers:
         if kind != mode or not load_start <= day <= end:
             continue
         lessons[section_id][day] += 1
@@ -300,6 +303,101 @@ def _name_subjects(patterns: list[Pattern]) -> None:
     for index, pattern in enumerate(patterns):
         if pattern.kind == PatternKind.LESSON:
             patterns[index] = replace(pattern, subject=names.get(int(pattern.key), ""))
+
+
+# --- patterns worked out on the queue ---------------------------------------------------------------------
+#
+# The reports page shows the patterns as of today over the current term; working them out reads six weeks of
+# absences of the whole school. They are worked out on the queue instead (tasks/attendance_tallies.py): for
+# the register's section when a register is submitted or a mark on a submitted one corrected, and for the
+# whole school each night (the day moves every window) and whenever the stored set is of another day.
+
+STORED_FIELDS = (
+    "kind",
+    "student_id",
+    "section_id",
+    "key",
+    "count",
+    "out_of",
+    "first",
+    "last",
+    "weekday",
+    "subject",
+)
+SNAPSHOT_PK = 1
+
+
+def _snapshot_locked() -> PatternSnapshot | None:
+    """The snapshot row, locked: refreshes of the stored patterns run one at a time."""
+    return PatternSnapshot.objects.select_for_update().filter(pk=SNAPSHOT_PK).first()
+
+
+@transaction.atomic
+def patterns_refresh(
+    *, today: datetime.date | None = None, register_id: int | None = None, record_id: int | None = None
+) -> int:
+    """Work out the patterns as of `today` over the current term (analytics.default_period) and store them
+    (StoredPattern, PatternSnapshot): only the section of a register (or of a record's register) when one is
+    given and the stored set is of the same day, period and mode; else the whole school's. Returns how many
+    patterns were stored. Safe to run twice, and at the same time as another (the snapshot row's lock makes
+    them take turns)."""
+    from modules.attendance.analytics import default_period
+
+    section_id = None
+    if register_id is not None:
+        section_id = Register.objects.filter(pk=register_id).values_list("section_id", flat=True).first()
+    elif record_id is not None:
+        records = AttendanceRecord.objects.filter(pk=record_id)
+        section_id = records.values_list("register__section_id", flat=True).first()
+    today = today or timezone.localdate()
+    mode = AttendancePolicy.load().mode
+    since = default_period(today).start
+    snapshot = _snapshot_locked()
+    if snapshot is None:
+        try:
+            with transaction.atomic():
+                PatternSnapshot.objects.create(
+                    pk=SNAPSHOT_PK, as_of=today, since=since, mode=mode, refreshed_at=timezone.now()
+                )
+        except IntegrityError:
+            pass  # made by a refresh running at the same time: wait for its lock below
+        snapshot = _snapshot_locked()
+        section_id = None
+    elif (snapshot.as_of, snapshot.since, snapshot.mode) != (today, since, mode):
+        section_id = None
+    section_ids = None if section_id is None else [section_id]
+    found = patterns_detect(end=today, mode=mode, section_ids=section_ids, start=since)
+    stored = StoredPattern.objects.all()
+    if section_ids is not None:
+        stored = stored.filter(section_id__in=section_ids)
+    stored.delete()
+    StoredPattern.objects.bulk_create(
+        [StoredPattern(**{name: getattr(pattern, name) for name in STORED_FIELDS}) for pattern in found],
+        batch_size=1000,
+    )
+    PatternSnapshot.objects.filter(pk=SNAPSHOT_PK).update(
+        as_of=today, since=since, mode=mode, refreshed_at=timezone.now()
+    )
+    return len(found)
+
+
+def patterns_stored(
+    *, end: datetime.date, mode: str, start: datetime.date, section_ids: list[int] | None = None
+) -> tuple[list[Pattern], datetime.datetime] | None:
+    """The patterns worked out on the queue, when they are those of this day, period and mode (what
+    patterns_detect would find), with when they were worked out; None when they are not (then detect)."""
+    snapshot = PatternSnapshot.objects.filter(pk=SNAPSHOT_PK).first()
+    if snapshot is None or (snapshot.as_of, snapshot.since, snapshot.mode) != (end, start, mode):
+        return None
+    stored = StoredPattern.objects.order_by()
+    if section_ids is not None:
+        stored = stored.filter(section_id__in=section_ids)
+    patterns = [
+        Pattern(**dict(zip(STORED_FIELDS, row, strict=True))) for row in stored.values_list(*STORED_FIELDS)
+    ]
+    order = list(PatternKind.values)
+    patterns.sort(key=lambda p: (p.section_id, p.student_id, order.index(p.kind), p.key))
+    return patterns, snapshot.refreshed_at
 
 
 @dataclass

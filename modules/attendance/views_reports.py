@@ -24,7 +24,7 @@ from modules.attendance.patterns import (
     LOOKBACK_DAYS,
     patterns_by_student,
     patterns_detect,
-    patterns_load_start,
+    patterns_stored,
 )
 from modules.core.access import role_required
 from modules.core.exports import export_refusal
@@ -63,7 +63,12 @@ class ReportPeriodForm(forms.Form):
     def __init__(self, *args, policy: AttendancePolicy, **kwargs):
         super().__init__(*args, **kwargs)
         self.policy = policy
-        self.fields["term"].queryset = Term.objects.select_related("year").order_by("-start_date")[:12]
+        # The latest twelve, as a subquery: a sliced queryset cannot look up the term chosen (every choice
+        # was refused as invalid).
+        latest = Term.objects.order_by("-start_date").values("pk")[:12]
+        self.fields["term"].queryset = (
+            Term.objects.filter(pk__in=latest).select_related("year").order_by("-start_date")
+        )
         self.fields["threshold"].widget.attrs["placeholder"] = str(policy.chronic_absence_percent)
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -90,7 +95,7 @@ class ReportPeriodForm(forms.Form):
             return analytics.so_far(data["start"], data["end"], "", today)
         term = data.get("term")
         if term is not None:
-            return analytics.so_far(term.start_date, term.end_date, term.name, today)
+            return analytics.so_far(term.start_date, term.end_date, term.name, today, term_id=term.pk)
         return analytics.default_period(today)
 
     def threshold_value(self) -> Decimal:
@@ -115,29 +120,28 @@ def reports_overview(request):
         sections = list(analytics.report_sections(request.user, period))
         section_ids = None if whole_school else [section.pk for section in sections]
         with analytics.without_gc_pauses():
-            # One load of the registers serves the rates (the period) and the patterns (the weeks before).
-            registers = analytics.registers_between(
-                min(period.start, patterns_load_start(period.end, period.start)), period.end, section_ids
-            )
             overview = analytics.attendance_overview(
                 sections=sections,
                 period=period,
                 mode=policy.mode,
                 threshold=form.threshold_value(),
                 whole_school=whole_school,
-                registers=registers,
             )
-            found = patterns_detect(
-                end=period.end,
-                mode=policy.mode,
-                section_ids=section_ids,
-                start=period.start,
-                registers=registers,
+            # Worked out on the queue for the current term so far; any other period is worked out now.
+            stored = patterns_stored(
+                end=period.end, mode=policy.mode, start=period.start, section_ids=section_ids
+            )
+            found, patterns_at = stored or (
+                patterns_detect(
+                    end=period.end, mode=policy.mode, section_ids=section_ids, start=period.start
+                ),
+                None,
             )
         context |= {
             "overview": overview,
             "sections": sections,
             "patterns": patterns_by_student(found, {section.pk: section for section in sections}),
+            "patterns_at": patterns_at,
         }
     return render_page(request, "attendance/reports_overview.html", context, partial="report")
 

@@ -7,6 +7,7 @@ import datetime
 
 from modules.academics.models import AcademicYear, Section
 from modules.attendance.models import AttendanceRecord, Register
+from modules.attendance.services import tallies_rebuild
 from tests import factories as f
 
 YEAR_START = datetime.date(2023, 9, 1)
@@ -57,8 +58,12 @@ def daily_registers(section: Section, days: list[datetime.date]) -> dict[datetim
     return {r.date: r for r in Register.objects.filter(section=section, kind="daily", date__in=days)}
 
 
-def mark(registers: dict, marks: dict, *, default: str | None = "present", students=()) -> None:
-    """Records for every register: `marks[(student, day)] = status`; everyone else gets `default`."""
+def mark(
+    registers: dict, marks: dict, *, default: str | None = "present", students=(), tallied: bool = True
+) -> None:
+    """Records for every register: `marks[(student, day)] = status`; everyone else gets `default`. Written
+    in bulk, then tallied as `manage.py attendance_tallies` does (unless `tallied` is False: records loaded
+    around the services, which the reports count from the records)."""
     records = []
     for day, register in registers.items():
         for student in students:
@@ -75,3 +80,5 @@ def mark(registers: dict, marks: dict, *, default: str | None = "present", stude
                 )
             )
     AttendanceRecord.objects.bulk_create(records)
+    if tallied and registers:
+        tallies_rebuild(start=min(registers), end=max(registers))

@@ -12,13 +12,14 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 $$HOME/.pyen
 DEMO_SETTINGS := portal.settings.development
 PORT ?= 8000
 
-.PHONY: help install demo test lint format system-deps messages compile-messages bench load clean
+.PHONY: help install demo test lint format system-deps messages compile-messages bench load cluster clean
 
 help:
 	@echo "make demo   set up everything and run the portal with a demo school on http://localhost:$(PORT)/"
 	@echo "make test   lint and run the whole test suite (browser tests included)"
 	@echo "make bench  time the key pages on the large demo school (bench/results.md)"
 	@echo "make load   the register page under production settings, 8 connections, SQLite and PostgreSQL (bench/load-results-*.md)"
+	@echo "make cluster  2 web nodes + 2 workers in network namespaces behind nginx, load-tested (root; cluster/results.md)"
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "StudentFlow needs Python 3.12 or newer; none was found on PATH." >&2; exit 1; fi
@@ -89,6 +90,14 @@ LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/studentflow_bench
 load: install
 	DATABASE_URL= $(PY) -m bench.load
 	DATABASE_URL=$(LOAD_DATABASE_URL) $(PY) -m bench.load --skip-unreachable
+
+# The portal as a cluster on this machine (docs/cluster.md): two web nodes and two queue workers, each in its own
+# network namespace, behind nginx, on one PostgreSQL (CLUSTER_DATABASE_URL) and one Redis (CLUSTER_REDIS_URL);
+# a locust morning through one node and then two, a worker killed mid-batch; cluster/results.md. Needs root.
+CLUSTER_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/studentflow_cluster
+CLUSTER_REDIS_URL ?= redis://127.0.0.1:6379/9
+cluster: install system-deps
+	CLUSTER_DATABASE_URL=$(CLUSTER_DATABASE_URL) CLUSTER_REDIS_URL=$(CLUSTER_REDIS_URL) bash cluster/cluster.sh $(CLUSTER_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles var/*.sqlite3* var/test-media .pytest_cache .ruff_cache .mypy_cache

@@ -18,27 +18,27 @@ NIGHTLY = SchoolTime(hour=0, minute=20)
 
 
 @db_task(retries=3, retry_delay=30)
-def refresh_register_patterns(register_id: int) -> int:
+def record_patterns_for_register(register_id: int) -> int:
     return patterns_refresh(register_id=register_id)
 
 
 @db_task(retries=3, retry_delay=30)
-def refresh_record_patterns(record_id: int) -> int:
+def record_patterns_for_mark(record_id: int) -> int:
     return patterns_refresh(record_id=record_id)
 
 
 @db_periodic_task(NIGHTLY)
-def refresh_attendance_figures() -> int:
+def catch_up_attendance_figures() -> int:
     """The current term's tallies recounted, then the whole school's patterns as of today."""
     term_tallies_catch_up()
     return patterns_refresh()
 
 
-@receiver(register_submitted, dispatch_uid="tasks.refresh_register_patterns")
+@receiver(register_submitted, dispatch_uid="tasks.attendance_tallies.on_register_submitted")
 def on_register_submitted(sender, *, register_id: int, **kwargs) -> None:
-    refresh_register_patterns(register_id)
+    record_patterns_for_register(register_id)
 
 
-@receiver(record_corrected, dispatch_uid="tasks.refresh_record_patterns")
+@receiver(record_corrected, dispatch_uid="tasks.attendance_tallies.on_record_corrected")
 def on_record_corrected(sender, *, record_id: int, **kwargs) -> None:
-    refresh_record_patterns(record_id)
+    record_patterns_for_mark(record_id)

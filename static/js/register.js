@@ -27,17 +27,48 @@ function setUp(form, htmx) {
   const isTyping = (node) =>
     node instanceof HTMLElement && node.matches("input[type=text], input[type=number], textarea, select");
 
+  // What every row's save shares, given to a row when it is first changed (the page sends none of it: 40 rows
+  // of the same attributes were a third of its weight). A row posts its own fields and their base (the hidden
+  // initial-… copies), its student, and the office's reason for a late change; it swaps itself back, and its
+  // saves queue one after another, the last change winning.
+  const markUrl = text.markUrl;
+  const FIELDS = ["status", "late_minutes", "reason", "note"];
+  function prepare(row) {
+    if (!markUrl || row.hasAttribute("hx-post")) return;
+    const student = row.id.slice("row-".length);
+    const own = FIELDS.map((name) => `s${student}-${name}`);
+    row.setAttribute("hx-post", markUrl);
+    row.setAttribute("hx-trigger", "change");
+    row.setAttribute("hx-target", "this");
+    row.setAttribute("hx-swap", "outerHTML settle:0ms");
+    row.setAttribute("hx-sync", "this:queue last");
+    row.setAttribute("hx-vals", JSON.stringify({ student }));
+    row.setAttribute("hx-params", ["student", "change_reason", ...own, ...own.map((n) => `initial-${n}`)].join(","));
+    row.setAttribute("hx-request", JSON.stringify({ timeout: 15000 }));
+  }
+  const nameOf = (row) => row.querySelector(":scope > b")?.textContent || "";
+
   liveGrid(form, htmx, {
     unit: ".register-row[id]",
     live: document.getElementById("register-live"),
-    stateSlot: (row) => row.querySelector(".register-state"),
+    // A row's state line is drawn only when it says something: made here when the row first needs one.
+    stateSlot(row) {
+      let slot = row.querySelector(".register-state");
+      if (!slot) {
+        slot = document.createElement("p");
+        slot.className = "register-state";
+        row.append(slot);
+      }
+      return slot;
+    },
     error: "[role=alert]",
     resend: ".register-overwrite",
-    nameOf: (row) => row.dataset.name,
+    nameOf,
     savedMessage(row) {
-      const label = row.querySelector("input[type=radio]:checked + label");
-      return text.msgSavedAs.replace("{name}", row.dataset.name).replace("{status}", label ? label.textContent : "");
+      const label = row.querySelector("input[type=radio]:checked")?.closest("label");
+      return text.msgSavedAs.replace("{name}", nameOf(row)).replace("{status}", label ? label.textContent : "");
     },
+    prepare,
   });
 
   function markActive(row) {
@@ -62,8 +93,9 @@ function setUp(form, htmx) {
     if (next) activate(next);
   }
 
+  const STATUS_KEYS = { p: "present", a: "absent", l: "late", e: "excused" };
   function setStatus(row, key) {
-    const radio = row.querySelector(`input[type=radio][data-key="${key}"]`);
+    const radio = row.querySelector(`input[type=radio][value="${STATUS_KEYS[key]}"]`);
     if (!radio || radio.matches(":disabled")) return;
     activate(row);
     if (!radio.checked) {
@@ -82,6 +114,8 @@ function setUp(form, htmx) {
     field.select();
   }
 
+  // Rows take focus (a click on a row, the arrow keys); the markup leaves tabindex out, one per row.
+  for (const row of rows()) row.tabIndex = -1;
   const first = rows()[0];
   if (first) markActive(first);
   const pageError = document.querySelector("[data-focus-on-load]");
@@ -119,8 +153,8 @@ function setUp(form, htmx) {
       l: () => setStatus(row, "l"),
       e: () => setStatus(row, "e"),
       m: () => focusField(row, ".register-late input", "l"),
-      r: () => focusField(row, ".register-reason input", "e"),
-      n: () => focusField(row, ".register-note input"),
+      r: () => focusField(row, ".register-late + label input", "e"),
+      n: () => focusField(row, "details input"),
       s: () => document.getElementById("register-submit")?.focus(),
     };
     if (actions[key]) {
@@ -133,7 +167,9 @@ function setUp(form, htmx) {
 
   form.addEventListener("htmx:afterSwap", (event) => {
     const row = rowOf(event.target);
-    if (row && row.id === activeId) markActive(row);
+    if (!row) return;
+    if (row.id === activeId) markActive(row);
+    else row.tabIndex = -1;
   });
 
   // Every listener is bound: keys typed from now on are handled (browser tests wait for this mark).

@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 
-from modules.core.jobs import job_children, jobs_sweep
+from modules.core.jobs import job_children, job_claim, jobs_sweep
 from modules.core.models import Job, JobStatus
 from modules.exams import report_cards
 from modules.exams.models import CommentKind, TermComment
@@ -161,3 +161,22 @@ def test_a_batch_started_again_keeps_the_parts_already_rendered_from_the_same_ma
     assert "part 1 of 2 rendered" not in caplog.text
     assert "part 2 of 2 rendered" in caplog.text
     assert len(pdf_pages(job.result_file.read())) == 4
+
+
+def test_the_merge_is_claimed_once_per_run_when_every_part_is_done(
+    school, admin, as_user, settings, django_capture_on_commit_callbacks
+):
+    settings.STUDENTFLOW_REPORT_CARD_PART_SIZE = 2
+    _classmates(school, 3)
+    job = _ask(as_user(admin), school, django_capture_on_commit_callbacks, execute=False)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert job_claim(job=job)
+        report_cards.report_card_batch_run(job=job)
+    parts = job_children(job)
+    assert not report_cards._merge_claim(job)  # parts still to render
+    parts.update(status=JobStatus.SUCCEEDED)
+    # The last part and a restarted run of the batch both see every part done: one of them merges.
+    assert [report_cards._merge_claim(Job.objects.get(pk=job.pk)) for _twice in range(2)] == [True, False]
+    # That merge's worker died: the run that the sweeper starts next may merge again.
+    Job.objects.filter(pk=job.pk).update(attempts=job.attempts + 1)
+    assert report_cards._merge_claim(Job.objects.get(pk=job.pk))

@@ -164,6 +164,9 @@ class Consumers:
             "HUEY_WORKERS": str(workers),
             "HUEY_WORKER_TYPE": worker_type,
             "PYTHONUNBUFFERED": "1",
+            # A part of 20 cards lays out in ~4 s; the 20 s limit per document is not what is measured here,
+            # and a machine shared with other work can stretch one part past it.
+            "STUDENTFLOW_PDF_TIMEOUT": os.environ.get("STUDENTFLOW_PDF_TIMEOUT", "300"),
         }
         self.log = open(_queue_file().with_suffix(f".{storage}.log"), "ab")  # noqa: SIM115
         self.process = subprocess.Popen(

@@ -576,17 +576,35 @@ def warm_up(topology: Topology, plan: dict) -> None:
                 raise ClusterError(f"warm-up: {path} through port {port} answered {status}")
 
 
+def batch_worker(job_id) -> tuple[str, int, int, str]:
+    """The batch's status, cards done and total, and the worker to kill: one rendering a part of it (a
+    child job, when the batch fans out), else the one running the batch itself."""
+    from django.db import connection
+
+    from modules.core.models import Job, JobStatus
+
+    job = Job.objects.get(pk=job_id)
+    rendering = (
+        Job.objects.filter(payload__parent=str(job.pk), status=JobStatus.RUNNING)
+        .exclude(worker="")
+        .values_list("worker", flat=True)
+        .first()
+    )
+    connection.close()
+    return job.status, job.done, job.total, rendering or job.worker
+
+
 def kill_batch_worker(job_id, topology: Topology, processes: Processes, deadline: float) -> dict:
-    """SIGKILL the worker node running the batch once it has rendered part of it (the run's worker name
-    carries its process id; the node is the namespace holding that process)."""
+    """SIGKILL the worker node rendering the batch once part of it is done (a run's worker name carries its
+    process id; the node is the worker namespace holding that process), with its children."""
     while time.monotonic() < deadline:
-        status, done, total, worker = job_state(job_id)
+        status, done, total, worker = batch_worker(job_id)
         if status == "running" and 0 < done < total and worker:
             pid = int(worker.split(":")[1])
             for namespace in list(topology.nodes)[2:]:
                 inside = sh("ip", "netns", "pids", namespace, check=False).stdout.split()
-                if str(pid) in inside:
-                    name = f"worker {namespace}"
+                name = f"worker {namespace}"
+                if str(pid) in inside and name in processes.started:
                     process = processes.started[name]
                     _kill_group(process.pid, signal.SIGKILL)
                     process.wait()

@@ -77,10 +77,11 @@ def test_it_serves_a_morning_on_two_nodes_and_a_killed_worker_loses_no_card(tmp_
     for page in ("register page", "register save", "register live mark", "guardian fees", "bell poll"):
         assert pages[page]["requests"] > 0, page
     assert pages["all"]["errors"] == 0, phase["stats"]["failures"]
-    assert phase["kill"]["killed"] in (f"{PREFIX}-work1", f"{PREFIX}-work2")
+    kill = phase["kill"]
+    assert kill["killed"] in (f"{PREFIX}-work1", f"{PREFIX}-work2")
+    assert 0 < kill["cards_done_then"] < kill["cards"], "the worker was not killed mid-batch"
     batch = phase["batch"]
     assert batch["status"] == "succeeded", batch["message"]
-    assert batch["attempts"] >= 2, "the batch was not run again after its worker was killed"
     assert batch["cards"] == batch["expected_cards"] > 0
     assert batch["missing"] == []
     assert batch["pages"] >= batch["cards"]

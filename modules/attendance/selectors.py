@@ -126,7 +126,7 @@ def session_records(
 
 
 def attendance_summary(
-    students: Iterable[int] | QuerySet,
+    students: Iterable[int] | QuerySet | None,
     start: datetime.date,
     end: datetime.date,
     *,
@@ -137,13 +137,15 @@ def attendance_summary(
     summary (rate None), also when looked up by a key not asked for. One query whatever the number of
     students (the school's register mode, when `mode` is not given, is read in the same query).
 
-    `students`: ids, or a queryset of students (used as a subquery)."""
-    if not isinstance(students, QuerySet):
-        students = list(students)
+    `students`: ids, or a queryset of students (used as a subquery), or None for every student (one scan of
+    the period, for recounting a whole term)."""
+    records = session_records(start, end, mode=mode)
+    if students is not None:
+        if not isinstance(students, QuerySet):
+            students = list(students)
+        records = records.filter(student_id__in=students)
     rows = (
-        session_records(start, end, mode=mode)
-        .filter(student_id__in=students)
-        .values_list("student_id")
+        records.values_list("student_id")
         .annotate(**status_counts())
         .order_by()
         .values_list("student_id", *STATUS_FIELDS)

@@ -418,22 +418,51 @@ def tallies_rebuild(*, start: datetime.date | None = None, end: datetime.date | 
     if end is not None:
         terms = terms.filter(start_date__lte=end)
     for term in terms.order_by("start_date"):
-        marked = (
-            AttendanceRecord.objects.filter(date__range=(term.start_date, term.end_date))
-            .order_by()
-            .values_list("student_id", "register__kind")
-            .distinct()
-        )
-        by_kind: dict[str, list[int]] = {}
-        for student_id, kind in marked:
-            by_kind.setdefault(kind, []).append(student_id)
-        for kind, student_ids in by_kind.items():
-            for first in range(0, len(student_ids), TALLY_BATCH):
-                with transaction.atomic():
-                    student_tallies_recount(
-                        student_ids=student_ids[first : first + TALLY_BATCH], day=term.start_date, kind=kind
-                    )
+        for kind in RegisterMode.values:
+            term_tallies_recount(term=term, kind=kind)
     return changed
+
+
+@transaction.atomic
+def term_tallies_recount(*, term: Term, kind: str) -> None:
+    """Recount every student's term tally of one term and register mode: the rows are made or locked first
+    (so no mark's own recount runs in between), then the whole term is counted in one scan (the one
+    definition, selectors.attendance_summary) and written. Students whose marks all went are set to zero."""
+    records = AttendanceRecord.objects.filter(
+        date__range=(term.start_date, term.end_date), register__kind=kind
+    )
+    student_ids = set(records.order_by().values_list("student_id", flat=True).distinct())
+    student_ids |= set(
+        StudentTermTally.objects.filter(term=term, kind=kind).values_list("student_id", flat=True)
+    )
+    if not student_ids:
+        return
+    ids = sorted(student_ids)
+    unique = ["student", "term", "kind"]
+    StudentTermTally.objects.bulk_create(
+        [StudentTermTally(student_id=pk, term=term, kind=kind) for pk in ids],
+        update_conflicts=True,
+        unique_fields=unique,
+        update_fields=["kind"],
+        batch_size=TALLY_BATCH,
+    )
+    summaries = attendance_summary(None, term.start_date, term.end_date, mode=kind)
+    counted = [
+        StudentTermTally(
+            student_id=pk,
+            term=term,
+            kind=kind,
+            **{status: getattr(summaries[pk], status) for status in STATUS_FIELDS},
+        )
+        for pk in ids
+    ]
+    StudentTermTally.objects.bulk_create(
+        counted,
+        update_conflicts=True,
+        unique_fields=unique,
+        update_fields=list(STATUS_FIELDS),
+        batch_size=TALLY_BATCH,
+    )
 
 
 def term_tallies_catch_up(*, today: datetime.date | None = None) -> int:

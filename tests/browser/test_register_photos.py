@@ -70,6 +70,7 @@ def test_the_chosen_status_is_drawn_filled_and_the_others_outlined(page, login, 
     assert present.evaluate(background) == "rgb(25, 135, 84)"  # checked: filled green
     assert absent.evaluate(background) == "rgba(0, 0, 0, 0)"
     assert absent.evaluate("label => getComputedStyle(label).borderColor") == "rgb(220, 53, 69)"
+    assert absent.evaluate("label => getComputedStyle(label).color") == "rgb(176, 42, 55)"  # portal.css's
 
     absent.click()  # the label is the button
     expect(page.locator(f"#row-{school.child.pk} .register-state")).to_contain_text("Saved")

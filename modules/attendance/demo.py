@@ -23,6 +23,8 @@ from modules.attendance.models import (
     RegisterMode,
     RegisterState,
 )
+from modules.attendance.patterns import patterns_refresh
+from modules.attendance.services import tallies_rebuild
 from modules.core.demo import DemoContext
 
 # The large school must carry at least this many records; when this year so far has fewer, the previous
@@ -319,4 +321,8 @@ def seed_attendance(ctx: DemoContext) -> None:
     for plan in plans:
         _seed_registers(ctx, plan, habits)
     _seed_today(ctx, closed, habits)
+    # The records went in by bulk_create, past the services that keep the tallies: count them once, and work
+    # out the patterns as the nightly task would, so the demo's reports read what a real school's do.
+    tallies_rebuild()
+    patterns_refresh(today=ctx.today)
     ctx.counts.update(registers=Register.objects.count(), attendance_records=AttendanceRecord.objects.count())

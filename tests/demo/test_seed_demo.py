@@ -795,3 +795,14 @@ def test_it_bills_the_started_instalments_and_records_a_payment_history(seeded, 
         student__guardian_links__guardian__user=parent, status=InvoiceStatus.OPEN
     )
     assert open_for_parent.count() == 3
+
+
+def test_its_attendance_tallies_and_patterns_are_ready_for_the_reports(seeded):
+    from modules.attendance.models import PatternSnapshot, Register, RegisterState
+    from modules.attendance.services import tallies_rebuild
+
+    submitted = Register.objects.filter(state=RegisterState.SUBMITTED)
+    assert submitted.exists()
+    assert not submitted.filter(tally__isnull=True).exists()  # the reports never fall back to the records
+    assert tallies_rebuild() == 0  # a recount finds nothing missing or wrong
+    assert PatternSnapshot.objects.filter(as_of=timezone.localdate()).exists()

@@ -711,7 +711,9 @@ def run(args: argparse.Namespace, topology: Topology) -> int:
             "DATABASE_URL": args.database_url,
             "REDIS_URL": args.redis_url,
             "HUEY_NAME": f"studentflow-{topology.prefix}",
-            "HUEY_WORKERS": "2",
+            # One task at a time per worker node: two nodes, two cores. With two threads each, four parts of a
+            # batch laid out at once beside the web nodes each took over the PDF time limit (20 s).
+            "HUEY_WORKERS": "1",
             "MEDIA_ROOT": str(topology.state / "media"),
             "STATIC_ROOT": str(args.static_root),
             "STUDENTFLOW_VAR_DIR": str(topology.state / "var"),
@@ -830,7 +832,7 @@ def run(args: argparse.Namespace, topology: Topology) -> int:
             "school": f"{args.school} demo school, {students:,} students, on PostgreSQL "
             f"({connection.settings_dict['NAME']}), one Redis",
             "nodes": f"2 web nodes (gunicorn gthread, {args.web_workers} workers × 4 threads, production "
-            "settings) and 2 queue workers (run_huey, 2 threads), each in its own network namespace; "
+            "settings) and 2 queue workers (run_huey, 1 thread), each in its own network namespace; "
             "nginx (TLS, least_conn) in front",
             "load": f"locust, {args.users} people (teachers : guardians = 1 : 2, 1–3 s between actions), "
             f"{args.seconds} s per phase",

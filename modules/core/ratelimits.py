@@ -65,6 +65,21 @@ def parse_rates(text: str) -> list[Rate]:
     return rates
 
 
+def client_ip(request) -> str:
+    """The visitor's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse proxies the address the
+    outermost of them saw, read from the right of X-Forwarded-For (what lies further left the client wrote
+    itself, and is never believed), as allauth reads it for the sign-in throttle
+    (ALLAUTH_TRUSTED_PROXY_COUNT). A request whose header is shorter than the proxy chain did not come
+    through it: its REMOTE_ADDR stands."""
+    count = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if count > 0 and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",")]
+        if len(hops) >= count and hops[-count]:
+            return hops[-count]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def rate_limit_hit(request, *, action: str, rate: str | None = None) -> RateLimitHit | None:
     """Count one use of `action` by the signed-in user (by address for anyone else). Returns None when it
     is allowed, or the refusal (not counted) when one of the action's windows is used up.
@@ -78,10 +93,7 @@ def rate_limit_hit(request, *, action: str, rate: str | None = None) -> RateLimi
             raise ImproperlyConfigured(f"STUDENTFLOW_RATE_LIMITS has no rate for {action!r}")
         rate = limits[action]
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        who = f"u{user.pk}"
-    else:
-        who = f"ip{request.META.get('REMOTE_ADDR')}"
+    who = f"u{user.pk}" if user is not None and user.is_authenticated else f"ip{client_ip(request)}"
     now = time.time()
     counted: list[str] = []
     for limit in parse_rates(rate):

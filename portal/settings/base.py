@@ -181,6 +181,13 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# How many reverse proxies (nginx, a load balancer) stand in front of the portal, each appending the address
+# it saw to X-Forwarded-For. 0 (direct): the client is REMOTE_ADDR and the header is ignored (anyone can
+# write it). Behind nginx, 1: else every visitor's sign-in throttle and rate limits count against nginx's one
+# address, and ten mistyped passwords a minute lock the whole school out. Sign-in (allauth) and the portal's
+# own rate limits (modules/core/ratelimits.py) read the client the same way.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -367,8 +374,9 @@ STUDENTFLOW_FANOUT_LOOKBACK_HOURS = env_int("STUDENTFLOW_FANOUT_LOOKBACK_HOURS",
 STUDENTFLOW_WORKER_HEARTBEAT_MAX_AGE = env_int("STUDENTFLOW_WORKER_HEARTBEAT_MAX_AGE", 180)
 # Report cards rendered per part of a batch: a batch whose worker was killed resumes after its last part.
 STUDENTFLOW_REPORT_CARD_PART_SIZE = env_int("STUDENTFLOW_REPORT_CARD_PART_SIZE", 20)
-# Backups (`manage.py backup`, modules/core/backup.py): archives go to BACKUP_DIR. BACKUP_SCHEDULE is when the
-# worker makes one, in the school's time zone: "daily 02:30" or a weekday ("sunday 02:30"); empty turns it off.
+# Backups (`manage.py backup`, modules/core/backup.py): archives go to BACKUP_DIR. BACKUP_SCHEDULE is when
+# the worker makes one, in the school's time zone: "daily 02:30" or a weekday ("sunday 02:30"); empty turns
+# it off.
 # After each successful backup only the newest BACKUP_KEEP archives in BACKUP_DIR are kept (0 keeps them all).
 BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
 BACKUP_SCHEDULE = env_str("BACKUP_SCHEDULE", "daily 02:30")

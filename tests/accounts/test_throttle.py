@@ -86,3 +86,83 @@ def test_it_throttles_the_code_a_session_types_to_catch_up_on_mfa(as_user, admin
     assert response.status_code == 200
     assert LOCKED in response.content.decode()
     assert client.get(reverse("home")).status_code == 302
+
+
+# --- behind a reverse proxy (nginx): the visitor, not nginx, is throttled ----------------------------------
+
+NGINX = "10.0.0.2"
+
+
+def login_through_nginx(client, email, password, visitor, sent_by_visitor=""):
+    forwarded = f"{sent_by_visitor}, {visitor}" if sent_by_visitor else visitor  # nginx appends what it saw
+    return client.post(
+        reverse("account_login"),
+        {"login": email, "password": password},
+        REMOTE_ADDR=NGINX,
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
+def test_behind_nginx_one_visitors_failures_do_not_lock_out_the_school(
+    client, settings, teacher, other_teacher, password
+):
+    settings.TRUSTED_PROXY_COUNT = settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    for number in range(6):
+        login_through_nginx(client, f"nobody{number}@school.test", "wrong-password-x", visitor="203.0.113.7")
+    locked = login_through_nginx(client, teacher.email, password, visitor="203.0.113.7")
+    assert LOCKED in locked.content.decode()
+    # A colleague in the staff room, through the same nginx, signs in.
+    response = login_through_nginx(client, other_teacher.email, password, visitor="198.51.100.20")
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
+
+
+def test_behind_nginx_an_address_the_visitor_writes_into_the_header_is_not_believed(
+    client, settings, teacher, password
+):
+    settings.TRUSTED_PROXY_COUNT = settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    for number in range(6):
+        login_through_nginx(
+            client,
+            f"nobody{number}@school.test",
+            "wrong-password-x",
+            visitor="203.0.113.7",
+            sent_by_visitor=f"192.0.2.{number}",  # a new made-up address each time
+        )
+    response = login_through_nginx(
+        client, teacher.email, password, visitor="203.0.113.7", sent_by_visitor="192.0.2.99"
+    )
+    assert LOCKED in response.content.decode()
+
+
+def test_without_a_proxy_the_header_is_ignored(client, settings, teacher, password):
+    assert settings.TRUSTED_PROXY_COUNT == 0
+    for number in range(6):
+        client.post(
+            reverse("account_login"),
+            {"login": f"nobody{number}@school.test", "password": "wrong-password-x"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{number}",
+        )
+    response = portal_login(client, teacher.email, password)  # same REMOTE_ADDR
+    assert LOCKED in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "192.0.2.1", "10.0.0.2"),  # no proxy: the header is the visitor's own writing
+        (1, "203.0.113.7", "203.0.113.7"),
+        (1, "192.0.2.1, 203.0.113.7", "203.0.113.7"),  # the left part came from the visitor
+        (2, "192.0.2.1, 203.0.113.7, 10.0.0.9", "203.0.113.7"),  # a load balancer, then nginx
+        (2, "203.0.113.7", "10.0.0.2"),  # shorter than the chain: it did not come through it
+    ],
+)
+def test_the_portals_own_rate_limits_read_the_visitor_as_sign_in_does(
+    settings, rf, proxies, forwarded, expected
+):
+    from modules.core.ratelimits import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected

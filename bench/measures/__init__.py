@@ -1,4 +1,5 @@
-"""One module per portal module (home.py, people.py, attendance_register.py, ...), each registering its measures."""
+"""One module per portal module (home.py, people.py, attendance_register.py, ...), each registering its
+measures."""
 
 from __future__ import annotations
 

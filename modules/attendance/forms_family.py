@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from modules.attendance.absence_notes import note_dates_refusal
 from modules.attendance.models import AbsenceNote
-from modules.core.uploads import allowed_extensions, validate_attachment
 from modules.core.forms import DateInput, PortalForm
+from modules.core.uploads import allowed_extensions, validate_attachment
 
 
 class AbsenceNoteForm(PortalForm):

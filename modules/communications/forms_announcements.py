@@ -13,8 +13,8 @@ from modules.academics.selectors import current_year
 from modules.accounts.models import Role
 from modules.communications.announcements import NewAttachment
 from modules.communications.models import Announcement, Attachment, AudienceKind
-from modules.core.uploads import allowed_extensions, validate_attachment
 from modules.core.forms import PortalForm
+from modules.core.uploads import allowed_extensions, validate_attachment
 
 MAX_FILES = 10
 # What each kind of audience needs filled in, and the message when it is not.

@@ -8,8 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from modules.academics.models import GradeLevel, Subject, Term
-from modules.exams.models import Assessment, AssessmentCategory
 from modules.core.forms import DateInput, PortalForm
+from modules.exams.models import Assessment, AssessmentCategory
 
 
 class AssessmentForm(PortalForm):

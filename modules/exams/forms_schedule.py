@@ -7,8 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from modules.academics.models import Room, Section, Subject, Term
-from modules.exams.models import ExamPeriod, ExamSlot
 from modules.core.forms import DateInput, PortalForm
+from modules.exams.models import ExamPeriod, ExamSlot
 from modules.people.models import Staff
 
 

@@ -269,60 +269,66 @@ def _cell_queryset(*, office: bool) -> QuerySet:
     if not office:
         teacher = User(pk=_USER)
         found = found.filter(offering__in=CourseOffering.objects.taught_by(teacher).values("pk"))
-    return found.order_by().annotate(
-        max_text=Cast("max_score", TextField()),
-        locked=Exists(TermStatus.objects.filter(term_id=OuterRef("term_id"), locked_at__isnull=False)),
-        enrolled=Exists(
-            Enrollment.objects.filter(
-                section_id=OuterRef("offering__section_id"),
-                student_id=_STUDENT,
-                status=EnrollmentStatus.ACTIVE,
-            )
-        ),
-        term_rows=_json_rows(
-            Assessment.objects.filter(offering_id=OuterRef("offering_id"), term_id=OuterRef("term_id")),
-            pk="pk",
-            max_score="max_score",
-            category="category_id",
-        ),
-        mark_rows=_json_rows(
-            Mark.objects.filter(
-                student_id=_STUDENT,
-                assessment__offering_id=OuterRef("offering_id"),
-                assessment__term_id=OuterRef("term_id"),
+    return (
+        found.order_by()
+        .annotate(
+            max_text=Cast("max_score", TextField()),
+            locked=Exists(TermStatus.objects.filter(term_id=OuterRef("term_id"), locked_at__isnull=False)),
+            enrolled=Exists(
+                Enrollment.objects.filter(
+                    section_id=OuterRef("offering__section_id"),
+                    student_id=_STUDENT,
+                    status=EnrollmentStatus.ACTIVE,
+                )
             ),
-            pk="pk",
-            assessment="assessment_id",
-            score="score",
-            code="code",
-        ),
-        category_rows=_json_rows(
-            AssessmentCategory.objects.filter(offering_id=OuterRef("offering_id")), pk="pk", weight="weight"
-        ),
-        band_rows=_json_rows(
-            GradeBand.objects.filter(
-                Q(scale__grade_level_id=OuterRef("offering__section__grade_level_id"))
-                | Q(scale__grade_level__isnull=True)
+            term_rows=_json_rows(
+                Assessment.objects.filter(offering_id=OuterRef("offering_id"), term_id=OuterRef("term_id")),
+                pk="pk",
+                max_score="max_score",
+                category="category_id",
             ),
-            letter="letter",
-            min_percent="min_percent",
-            gpa_points="gpa_points",
-            descriptor="descriptor",
-            own="scale__grade_level_id",
-            pass_mark="scale__pass_mark",
-        ),
-    ).values_list(
-        "pk",
-        "name",
-        "offering_id",
-        "term_id",
-        "max_text",
-        "locked",
-        "enrolled",
-        "term_rows",
-        "mark_rows",
-        "category_rows",
-        "band_rows",
+            mark_rows=_json_rows(
+                Mark.objects.filter(
+                    student_id=_STUDENT,
+                    assessment__offering_id=OuterRef("offering_id"),
+                    assessment__term_id=OuterRef("term_id"),
+                ),
+                pk="pk",
+                assessment="assessment_id",
+                score="score",
+                code="code",
+            ),
+            category_rows=_json_rows(
+                AssessmentCategory.objects.filter(offering_id=OuterRef("offering_id")),
+                pk="pk",
+                weight="weight",
+            ),
+            band_rows=_json_rows(
+                GradeBand.objects.filter(
+                    Q(scale__grade_level_id=OuterRef("offering__section__grade_level_id"))
+                    | Q(scale__grade_level__isnull=True)
+                ),
+                letter="letter",
+                min_percent="min_percent",
+                gpa_points="gpa_points",
+                descriptor="descriptor",
+                own="scale__grade_level_id",
+                pass_mark="scale__pass_mark",
+            ),
+        )
+        .values_list(
+            "pk",
+            "name",
+            "offering_id",
+            "term_id",
+            "max_text",
+            "locked",
+            "enrolled",
+            "term_rows",
+            "mark_rows",
+            "category_rows",
+            "band_rows",
+        )
     )
 
 

@@ -144,14 +144,16 @@ def _layout(html: str, origins: set[tuple[str, str]]) -> bytes:
     return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).write_pdf()
 
 
-def run_with_limits[T](layout: Callable[..., T], *args) -> T:
-    """`layout(*args)` in a child process under the PDF limits (STUDENTFLOW_PDF_TIMEOUT seconds,
-    STUDENTFLOW_PDF_MAX_MEMORY_MB more memory); its result comes back through a pipe, so it must pickle.
+def run_with_limits[T](layout: Callable[..., T], *args, timeout: int | None = None) -> T:
+    """`layout(*args)` in a child process under the PDF limits (STUDENTFLOW_PDF_TIMEOUT seconds, or
+    `timeout` for a layout of many documents at once; STUDENTFLOW_PDF_MAX_MEMORY_MB more memory); its result
+    comes back through a pipe, so it must pickle.
 
     Every WeasyPrint layout of the portal runs this way (documents here, report cards in exams): none in
     the web or queue process itself, which also keeps Pango's and fontconfig's locks out of the processes
     that fork. Raises PdfFailed when a limit is reached or the layout fails."""
-    timeout = settings.STUDENTFLOW_PDF_TIMEOUT
+    if timeout is None:
+        timeout = settings.STUDENTFLOW_PDF_TIMEOUT
     if "fork" not in multiprocessing.get_all_start_methods():  # not Linux/BSD/macOS: no child, no limit
         return layout(*args)
     # fork, not spawn: the child starts in milliseconds with Django, WeasyPrint and the settings already

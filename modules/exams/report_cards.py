@@ -462,8 +462,9 @@ def _part_layout(html: str, cards: int, duplex: bool) -> tuple[bytes, int]:
 
 def part_pdf(html: str, *, cards: int, duplex: bool) -> RenderedCards:
     """A part of a batch, from the HTML `cards_html` gave for it (with `blank_after` every card when
-    `duplex`), under the PDF time and memory limits."""
-    pdf, pages = run_with_limits(_part_layout, html, cards, duplex)
+    `duplex`), under the PDF memory limit and a time limit that grows with its cards."""
+    timeout = settings.STUDENTFLOW_PDF_TIMEOUT + cards * settings.STUDENTFLOW_PDF_SECONDS_PER_CARD
+    pdf, pages = run_with_limits(_part_layout, html, cards, duplex, timeout=timeout)
     return RenderedCards(pdf=pdf, pages=pages, passes=1)
 
 

@@ -280,6 +280,9 @@ STUDENTFLOW_IMPORT_BACKGROUND_ROWS = env_int("STUDENTFLOW_IMPORT_BACKGROUND_ROWS
 # A PDF is laid out in a child process stopped after this many seconds, or when it needs this much more memory
 # (modules/core/pdf.py): a document that cannot be produced says so instead of holding a worker.
 STUDENTFLOW_PDF_TIMEOUT = env_int("STUDENTFLOW_PDF_TIMEOUT", 20)
+# A part of a report-card batch lays out many cards at once: its limit grows by this many seconds per card
+# (a part of 20 cards: 20 + 20 × 5 s), so that a busy machine slows a batch down instead of failing it.
+STUDENTFLOW_PDF_SECONDS_PER_CARD = env_int("STUDENTFLOW_PDF_SECONDS_PER_CARD", 5)
 STUDENTFLOW_PDF_MAX_MEMORY_MB = env_int("STUDENTFLOW_PDF_MAX_MEMORY_MB", 1024)
 STUDENTFLOW_PHOTO_MAX_BYTES = env_int("STUDENTFLOW_PHOTO_MAX_BYTES", 2 * 1024 * 1024)
 # Photos are stored re-encoded, at most this many pixels on the longer side (a profile picture, not a print).

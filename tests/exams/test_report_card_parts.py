@@ -180,3 +180,30 @@ def test_the_merge_is_claimed_once_per_run_when_every_part_is_done(
     # That merge's worker died: the run that the sweeper starts next may merge again.
     Job.objects.filter(pk=job.pk).update(attempts=job.attempts + 1)
     assert report_cards._merge_claim(Job.objects.get(pk=job.pk))
+
+
+def test_a_parts_time_limit_grows_with_its_cards_so_a_slow_machine_delays_a_batch_but_does_not_fail_it(
+    school, admin, as_user, settings, django_capture_on_commit_callbacks
+):
+    settings.STUDENTFLOW_REPORT_CARD_PART_SIZE = 3
+    _classmates(school, 2)  # 3 cards: one part
+    # No time at all for a single document: only the per-card allowance lets the part be laid out.
+    settings.STUDENTFLOW_PDF_TIMEOUT = 0
+    settings.STUDENTFLOW_PDF_SECONDS_PER_CARD = 60
+    job = _ask(as_user(admin), school, django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.message
+    assert job.result["pages"] == 3
+
+
+def test_a_part_past_its_time_limit_fails_the_batch_and_says_why(
+    school, admin, as_user, settings, django_capture_on_commit_callbacks
+):
+    settings.STUDENTFLOW_REPORT_CARD_PART_SIZE = 3
+    _classmates(school, 2)
+    settings.STUDENTFLOW_PDF_TIMEOUT = 0
+    settings.STUDENTFLOW_PDF_SECONDS_PER_CARD = 0
+    job = _ask(as_user(admin), school, django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert "took more than 0 seconds to produce" in job.message

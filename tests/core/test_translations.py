@@ -32,6 +32,7 @@ SAME_IN = {
         "ok",
         "normal",
         "sms",
+        "--database-url: %(error)s",
     },
     "fr": {
         "studentflow",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import faulthandler
+import gc
 import logging
 import mimetypes
 import multiprocessing
@@ -164,7 +165,14 @@ def run_with_limits[T](layout: Callable[..., T], *args, timeout: int | None = No
         child = multiprocessing.get_context("fork").Process(
             target=_layout_in_child, args=(layout, args, sender), daemon=True
         )
-        child.start()
+        # Everything the worker holds is moved out of the collector's reach while it forks: a layout allocates
+        # enough to trigger full collections in the child, and each one would walk (and so copy, page by
+        # page) the parent's whole heap (Python's gc docs: freeze before fork).
+        gc.freeze()
+        try:
+            child.start()
+        finally:
+            gc.unfreeze()
     sender.close()
     try:
         if not receiver.poll(timeout):

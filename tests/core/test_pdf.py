@@ -3,8 +3,10 @@ that takes too long or too much memory to lay out is stopped with a clear messag
 
 from __future__ import annotations
 
+import gc
 import html
 import multiprocessing
+import os
 import time
 
 import pytest
@@ -17,6 +19,7 @@ from modules.core.pdf import (
     PortalUrlFetcher,
     pdf_response,
     render_pdf,
+    run_with_limits,
     static_file_path,
 )
 from tests import factories as f
@@ -111,3 +114,40 @@ def test_a_pdf_not_produced_is_a_clear_page_not_a_server_error(as_user, guardian
     text = html.unescape(response.content.decode())
     assert "The document could not be produced" in text
     assert "This document took more than 0 seconds to produce, so it was stopped." in text
+
+
+# --- the layout child never collects the worker's objects ------------------------------------------------
+# A queue worker runs tasks in threads. The layout child is forked from one of them while another may hold a
+# C library's lock (SQLite's memory mutex, while it frees a statement); if the child's garbage collector then
+# finalized a database connection the worker had dropped, it would wait for that lock for ever (a report-card
+# part hung so in a two-thread worker). So everything inherited is frozen out of the child's collector.
+
+finalized_in: list[int] = []
+
+
+class _Dropped:
+    """Garbage in a reference cycle: only the collector frees it, running __del__ where it does so."""
+
+    def __init__(self):
+        self.me = self
+
+    def __del__(self):
+        finalized_in.append(os.getpid())
+
+
+def _collect_and_report() -> list[int]:
+    gc.collect()
+    return list(finalized_in)
+
+
+def test_the_layout_child_does_not_finalize_what_the_worker_dropped():
+    finalized_in.clear()
+    gc.disable()  # the parent must not collect the cycle before the fork
+    try:
+        _Dropped()  # dropped at once: a cycle waiting for a collection
+        in_child = run_with_limits(_collect_and_report)
+    finally:
+        gc.enable()
+    assert in_child == []  # the child's full collection did not touch it
+    gc.collect()
+    assert finalized_in == [os.getpid()]  # the worker frees it, as it would have anyway

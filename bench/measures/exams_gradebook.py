@@ -26,12 +26,34 @@ from bench.runner import percentile
 ASSESSMENTS = 30
 
 
+def _columns(offering, term, *, count: int, prefix: str) -> None:
+    """Three weighted categories and `count` assessments of 20 points in the term (idempotent)."""
+    from modules.exams.models import Assessment, AssessmentCategory
+
+    categories = [
+        AssessmentCategory.objects.get_or_create(offering=offering, name=name, defaults={"weight": weight})[0]
+        for name, weight in (("Homework", 20), ("Tests", 50), ("Exam", 30))
+    ]
+    have = Assessment.objects.filter(offering=offering, term=term).count()
+    Assessment.objects.bulk_create(
+        Assessment(
+            offering=offering,
+            term=term,
+            category=categories[n % 3],
+            name=f"{prefix} {n:02d}",
+            max_score=Decimal(20),
+            date=term.start_date + datetime.timedelta(days=n),
+        )
+        for n in range(have, count)
+    )
+
+
 def bench_gradebook():
     """The bench fixture (idempotent): the 40-student offering with 30 marked assessments."""
     from modules.academics.models import CourseOffering, Subject
     from modules.academics.selectors import current_term
     from modules.exams.gradebook import active_students
-    from modules.exams.models import Assessment, AssessmentCategory, Mark
+    from modules.exams.models import Assessment, Mark
 
     register = bench_register()
     section = register.section
@@ -40,25 +62,7 @@ def bench_gradebook():
         subject=subject, section=section, defaults={"teacher": section.homeroom_teacher}
     )
     term = current_term(section.year, register.date) or section.year.terms.order_by("start_date").first()
-    categories = []
-    for name, weight in (("Homework", 20), ("Tests", 50), ("Exam", 30)):
-        category, _created = AssessmentCategory.objects.get_or_create(
-            offering=offering, name=name, defaults={"weight": weight}
-        )
-        categories.append(category)
-    have = Assessment.objects.filter(offering=offering, term=term).count()
-    if have < ASSESSMENTS:
-        Assessment.objects.bulk_create(
-            Assessment(
-                offering=offering,
-                term=term,
-                category=categories[n % 3],
-                name=f"Bench assessment {n:02d}",
-                max_score=Decimal(20),
-                date=term.start_date + datetime.timedelta(days=n),
-            )
-            for n in range(have, ASSESSMENTS)
-        )
+    _columns(offering, term, count=ASSESSMENTS, prefix="Bench assessment")
     students = active_students(offering)
     assessments = list(Assessment.objects.filter(offering=offering, term=term))
     marked = set(Mark.objects.filter(assessment__in=assessments).values_list("assessment_id", "student_id"))
@@ -138,7 +142,7 @@ def bench_entry():
     """The class-entry fixture: an offering of its own in the bench section, three weighted categories,
     ENTRY_COLUMNS assessments in the current term, emptied of marks at every setup."""
     from modules.academics.models import CourseOffering, Subject
-    from modules.exams.models import Assessment, AssessmentCategory, Mark
+    from modules.exams.models import Assessment, Mark
 
     _offering, term, students, _assessments = bench_gradebook()
     grades = _offering
@@ -146,24 +150,7 @@ def bench_entry():
     offering, _created = CourseOffering.objects.get_or_create(
         subject=subject, section=grades.section, defaults={"teacher": grades.teacher}
     )
-    categories = []
-    for name, weight in (("Homework", 20), ("Tests", 50), ("Exam", 30)):
-        category, _created = AssessmentCategory.objects.get_or_create(
-            offering=offering, name=name, defaults={"weight": weight}
-        )
-        categories.append(category)
-    have = Assessment.objects.filter(offering=offering, term=term).count()
-    Assessment.objects.bulk_create(
-        Assessment(
-            offering=offering,
-            term=term,
-            category=categories[n % 3],
-            name=f"Bench entry {n:02d}",
-            max_score=Decimal(20),
-            date=term.start_date + datetime.timedelta(days=n),
-        )
-        for n in range(have, ENTRY_COLUMNS)
-    )
+    _columns(offering, term, count=ENTRY_COLUMNS, prefix="Bench entry")
     Mark.objects.filter(assessment__offering=offering).delete()
     assessments = list(Assessment.objects.filter(offering=offering, term=term).order_by("date", "pk"))
     return offering, students[:ENTRY_CLASS], assessments

@@ -39,6 +39,7 @@ urlpatterns = [
     path("attendance/", include("modules.attendance.urls")),
     path("grades/", include("modules.exams.urls")),
     path("fees/", include("modules.fees.urls")),
+    path("homework/", include("modules.assignments.urls")),
     path("", include("modules.core.urls")),
     path(
         "health/",

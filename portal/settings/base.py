@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "modules.attendance",
     "modules.exams",
     "modules.fees",
+    "modules.assignments",
     "modules.home",
     "modules.demo",
     "tasks",

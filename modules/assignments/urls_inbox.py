@@ -1,0 +1,5 @@
+"""Filled in by the area's views."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -287,3 +287,31 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     def lines(self, create, extracted, **kwargs):
         if create:
             self.lines.create(description="Tuition", amount=self.total)
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    """A published, ungraded assignment due in a week (pass `assessment=` for a graded one)."""
+
+    class Meta:
+        model = "assignments.Assignment"
+
+    offering = factory.SubFactory(CourseOfferingFactory)
+    term = factory.SubFactory(TermFactory)
+    title = factory.Sequence(lambda n: f"Homework {n + 1}")
+    instructions = "Answer the questions on page 12."
+    opens_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+    due_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
+    published_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+
+
+class SubmissionFactory(factory.django.DjangoModelFactory):
+    """A typed hand-in, on time."""
+
+    class Meta:
+        model = "assignments.Submission"
+
+    assignment = factory.SubFactory(AssignmentFactory)
+    student = factory.SubFactory(StudentFactory)
+    text = "My answer."
+    submitted_at = factory.LazyFunction(timezone.now)
+    version = 1

@@ -38,11 +38,13 @@ class LatePolicy(models.TextChoices):
 class HomeworkPolicy(models.Model):
     """The school's rules for hand-ins (one row, pk 1): set by the office."""
 
+    # Both limits stay within what the web server accepts in one request (deploy/nginx.conf
+    # client_max_body_size, 11 MiB): a hand-in is one request.
     max_file_bytes = models.PositiveIntegerField(
         _("largest file"), default=10 * 1024 * 1024, validators=[MinValueValidator(1024)]
     )
     max_submission_bytes = models.PositiveIntegerField(
-        _("largest hand-in (all its files)"), default=25 * 1024 * 1024, validators=[MinValueValidator(1024)]
+        _("largest hand-in (all its files)"), default=10 * 1024 * 1024, validators=[MinValueValidator(1024)]
     )
     max_files = models.PositiveSmallIntegerField(
         _("most files in one hand-in"), default=10, validators=[MinValueValidator(1), MaxValueValidator(50)]

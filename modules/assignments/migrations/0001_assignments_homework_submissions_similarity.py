@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('max_file_bytes', models.PositiveIntegerField(default=10485760, validators=[django.core.validators.MinValueValidator(1024)], verbose_name='largest file')),
-                ('max_submission_bytes', models.PositiveIntegerField(default=26214400, validators=[django.core.validators.MinValueValidator(1024)], verbose_name='largest hand-in (all its files)')),
+                ('max_submission_bytes', models.PositiveIntegerField(default=10485760, validators=[django.core.validators.MinValueValidator(1024)], verbose_name='largest hand-in (all its files)')),
                 ('max_files', models.PositiveSmallIntegerField(default=10, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(50)], verbose_name='most files in one hand-in')),
                 ('similarity_flag_percent', models.PositiveSmallIntegerField(default=40, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name='flag similarity from (%)')),
                 ('similarity_service_url', models.URLField(blank=True, verbose_name='external similarity service')),

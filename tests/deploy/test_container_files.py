@@ -351,6 +351,9 @@ def test_it_forwards_what_django_needs_to_know_behind_nginx():
     assert headers["X-Forwarded-Proto"] == "$scheme"  # SECURE_PROXY_SSL_HEADER in production
     assert headers["X-Forwarded-For"] == "$proxy_add_x_forwarded_for"
     assert headers["Host"] == "$host"
+    # The request id nginx logs is the one Django logs and hands to the tasks (modules/core/observability.py).
+    assert headers["X-Request-ID"] == "$request_id"
+    assert re.search(r"log_format studentflow [^;]*\$request_id", text)
     assert re.search(r"location /static/ \{\s*root /srv/studentflow;", text)
     assert env_example()["STATIC_ROOT"] == "/srv/studentflow/static"
 

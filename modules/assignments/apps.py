@@ -6,3 +6,11 @@ class AssignmentsConfig(AppConfig):
     label = "assignments"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "Assignments"
+
+    def ready(self) -> None:
+        from modules.assignments.notifications import KINDS
+        from modules.communications.kinds import kind_register
+
+        # Declares the assignments' kinds of notification to communications (modules/communications/kinds.py).
+        for kind in KINDS:
+            kind_register(kind)

@@ -256,6 +256,9 @@ class Submission(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     returned_at = models.DateTimeField(_("returned"), null=True, blank=True)
+    # When the student and guardians were told it was returned; returned after it (or never told) is owed
+    # (modules/assignments/notices.py, core/fanout.py).
+    notified_at = models.DateTimeField(null=True, blank=True)
     # The highest similarity with another hand-in (0–100), when checked.
     similarity_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     # The text the similarity check read (typed answer and the text of its files), and for which version.
@@ -275,6 +278,8 @@ class Submission(models.Model):
                 condition=Q(penalty_percent__gte=0) & Q(penalty_percent__lte=100), name="submission_penalty"
             ),
         ]
+        # The lost-notice sweep looks for work returned in the last hours, every minute.
+        indexes = [models.Index(fields=["returned_at"], name="submission_returned")]
 
     def __str__(self) -> str:
         return f"{self.assignment} · {self.student_id}"

@@ -29,6 +29,8 @@ KEY_MAX_LENGTH = 30
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 # What a person can receive without choosing: in-app and email (SMS only where speed matters).
 IN_APP_AND_EMAIL = frozenset({Channel.IN_APP, Channel.EMAIL})
+# No channel until the person chooses: news someone asks for (a daily digest), off by default.
+OPT_IN: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,8 @@ class NotificationKind:
     - `label`: what people read on their notification settings, the notification list and the delivery
       log (a lazy translation).
     - `roles`: who can receive it; the settings page shows a person only the kinds that can reach them.
-    - `channels`: the channels used for a person who has not chosen (`Channel` values).
+    - `channels`: the channels used for a person who has not chosen (`Channel` values). Empty: the kind is
+      opt-in: nobody receives it until they switch a channel on in their notification settings (`OPT_IN`).
     - `template`: the template with the `title`, `body` and `sms` partials.
     - `icon`: the Bootstrap icon shown next to it in the notification list.
     """
@@ -67,8 +70,8 @@ def kind_register(kind: NotificationKind) -> NotificationKind:
             f"Notification kind key {kind.key!r} must be lowercase letters, digits and underscores, "
             f"at most {KEY_MAX_LENGTH} characters."
         )
-    if not kind.roles or not kind.channels:
-        raise ImproperlyConfigured(f"Notification kind {kind.key!r} needs at least one role and one channel.")
+    if not kind.roles:
+        raise ImproperlyConfigured(f"Notification kind {kind.key!r} needs at least one role.")
     unknown = (set(kind.roles) - set(Role.values)) | (set(kind.channels) - set(Channel.values))
     if unknown:
         raise ImproperlyConfigured(

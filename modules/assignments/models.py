@@ -146,6 +146,9 @@ class Assignment(models.Model):
     # When the due-tomorrow reminders went; when the similarity check last ran.
     reminded_at = models.DateTimeField(null=True, blank=True)
     checked_at = models.DateTimeField(_("similarity checked"), null=True, blank=True)
+    # Why the last similarity check failed (an external service's error), shown on the results page; empty
+    # once a check succeeds.
+    similarity_error = models.CharField(_("similarity check error"), max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -329,7 +332,8 @@ class SimilarityMatch(models.Model):
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="matches")
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="matches")
     other = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
-    percent = models.DecimalField(max_digits=5, decimal_places=2)
+    percent = models.DecimalField(max_digits=5, decimal_places=2)  # of `submission`'s text found in `other`
+    other_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)  # of `other`'s in it
     passages = models.JSONField(default=list)
     provider = models.CharField(max_length=40, default="local")
     checked_at = models.DateTimeField(default=timezone.now)

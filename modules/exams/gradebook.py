@@ -15,6 +15,7 @@ from django.db import connections, router
 from django.db.models import (
     Count,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -176,9 +177,12 @@ class Gradebook:
 def gradebook_load(offering: CourseOffering, term: Term) -> Gradebook:
     """One class's grid for a term."""
     students = active_students(offering)
+    # `homework_id`: the homework (assignments, a floor up) whose marks the column holds, through the reverse
+    # one-to-one: the column says so and links to its inbox, in the same query.
     assessments = list(
         Assessment.objects.filter(offering=offering, term=term)
         .select_related("category")
+        .annotate(homework_id=F("assignment__pk"))
         .order_by("date", "pk")
     )
     categories = list(AssessmentCategory.objects.filter(offering=offering))

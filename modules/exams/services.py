@@ -9,6 +9,7 @@ from enum import Enum
 from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -243,16 +244,21 @@ def _unchanged(current: StoredMark):
 
 
 @transaction.atomic
-def assessment_publish(*, assessment: Assessment, by: User) -> bool:
-    """Make an assessment's marks visible to its students and their guardians, and tell them (once)."""
-    updated = Assessment.objects.filter(pk=assessment.pk, published_at__isnull=True).update(
-        published_at=timezone.now()
-    )
+def assessment_publish(*, assessment: Assessment, by: User, notify: bool = True) -> bool:
+    """Make an assessment's marks visible to its students and their guardians, and tell them (once).
+
+    `notify=False`: visible without the "marks published" notice (and counted as told, so the recovery of
+    lost notices does not send it later): for a caller that tells families itself, such as homework
+    returned by its teacher (assignments sends its own "work returned")."""
+    now = timezone.now()
+    values = {"published_at": now} if notify else {"published_at": now, "notified_at": now}
+    updated = Assessment.objects.filter(pk=assessment.pk, published_at__isnull=True).update(**values)
     if not updated:
         return False
     assessment.refresh_from_db()
     audit_log(actor=by, action="assessment.publish", obj=assessment)
-    marks_published.send_on_commit(assessment_id=assessment.pk, by=by)
+    if notify:
+        marks_published.send_on_commit(assessment_id=assessment.pk, by=by)
     return True
 
 
@@ -294,7 +300,10 @@ def assessment_save(*, assessment: Assessment, by: User) -> Assessment:
 
 @transaction.atomic
 def assessment_delete(*, assessment: Assessment, by: User) -> None:
-    """Delete an assessment and its marks (the page asks for confirmation when there are marks)."""
+    """Delete an assessment and its marks (the page asks for confirmation when there are marks).
+
+    An assessment that belongs to something else (homework whose marks it holds: a row of a higher module
+    protecting it) is refused with GradeError naming that owner; it goes when its owner is deleted."""
     count = assessment.marks.count()
     audit_log(
         actor=by,
@@ -302,7 +311,18 @@ def assessment_delete(*, assessment: Assessment, by: User) -> None:
         obj=assessment,
         before={"name": assessment.name, "marks": count},
     )
-    assessment.delete()
+    try:
+        assessment.delete()
+    except ProtectedError as protected:
+        owner = next(iter(protected.protected_objects), None)
+        raise GradeError(
+            _("“%(name)s” holds the marks of the %(kind)s “%(owner)s”: it goes when that is deleted.")
+            % {
+                "name": assessment.name,
+                "kind": owner._meta.verbose_name if owner is not None else _("record"),
+                "owner": owner,
+            }
+        ) from None
 
 
 @transaction.atomic

@@ -424,7 +424,11 @@ def gradebook_assessment_delete(request, pk):
     assessment = get_assessment_for_marking(request, pk)
     back = _back_to_grid(assessment)
     name = assessment.name
-    services.assessment_delete(assessment=assessment, by=request.user)
+    try:
+        services.assessment_delete(assessment=assessment, by=request.user)
+    except GradeError as refusal:
+        messages.error(request, refusal.message)
+        return redirect("exams:gradebook_assessment_edit", pk=assessment.pk)
     messages.success(request, _("“%(name)s” is deleted.") % {"name": name})
     return redirect(back)
 

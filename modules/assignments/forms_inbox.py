@@ -1,0 +1,90 @@
+"""The inbox's forms: marking one student's work, their own due date, paper work received."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from modules.assignments.marking import MarkBase, MarkingError, score_parse
+from modules.assignments.models import Assignment, HomeworkPolicy
+from modules.core.uploads import validate_attachment
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """A local date-time picker (the school's time zone: the form reads it as local time)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class MarkForm(forms.Form):
+    """Score (graded homework only), feedback text and an optional feedback file. The hidden base fields
+    carry what the page showed, so that a save over someone else's newer marking is refused."""
+
+    score = forms.CharField(label=_("Score"), required=False, max_length=20)
+    feedback = forms.CharField(
+        label=_("Feedback"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    feedback_file = forms.FileField(label=_("Feedback file"), required=False)
+    remove_feedback_file = forms.BooleanField(label=_("Remove the feedback file"), required=False)
+    base_score = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+    base_feedback = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    base_mark = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+
+    def __init__(self, *args, assignment: Assignment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.assignment = assignment
+        self.fields["score"].widget.attrs.update(
+            {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false", "data-select-on-focus": ""}
+        )
+        if not assignment.is_graded:
+            del self.fields["score"]
+
+    def clean_score(self) -> Decimal | None:
+        assessment = self.assignment.assessment
+        try:
+            return score_parse(self.cleaned_data["score"], max_score=assessment.max_score)
+        except MarkingError as refusal:
+            raise ValidationError(refusal.message) from None
+
+    def clean_feedback_file(self):
+        upload = self.cleaned_data.get("feedback_file")
+        if upload:
+            validate_attachment(upload, max_bytes=HomeworkPolicy.current().max_file_bytes)
+        return upload
+
+    def base(self) -> MarkBase | None:
+        """What the page showed (None for a post without it: a script, an old page: not checked)."""
+        if not self.data.get("base_feedback"):
+            return None
+        data = self.cleaned_data
+        return MarkBase(score=data["base_score"], feedback=data["base_feedback"], mark=data["base_mark"])
+
+
+class ExtensionForm(forms.Form):
+    due_at = forms.DateTimeField(
+        label=_("Due for this student"),
+        required=False,
+        widget=DateTimeInput(),
+        help_text=_("Leave empty to give back the class's due time."),
+    )
+
+
+class ReceivedForm(forms.Form):
+    received_at = forms.DateTimeField(label=_("Received on"), widget=DateTimeInput())
+    not_received = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"received_at": timezone.localtime().replace(second=0, microsecond=0)})
+        super().__init__(*args, **kwargs)
+        if self.data.get("not_received"):
+            self.fields["received_at"].required = False

@@ -7,6 +7,7 @@ tasks/recovery.py. The similarity check has its own file (tasks/assignments_simi
 from __future__ import annotations
 
 from django.dispatch import receiver
+from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from modules.assignments.events import assignment_published, work_returned
@@ -16,6 +17,7 @@ from modules.assignments.notices import (
     missing_work_digest_send,
     work_returned_notify,
 )
+from modules.assignments.setting import assignments_publish_due
 from modules.core.clock import SchoolTime
 
 # In the school's time zone (settings.TIME_ZONE): the reminder after school the day before, the digest in the
@@ -42,6 +44,13 @@ def on_assignment_published(sender, *, assignment_id: int, **kwargs) -> None:
 @receiver(work_returned, dispatch_uid="tasks.assignments.on_work_returned")
 def on_work_returned(sender, *, submission_ids: list[int], **kwargs) -> None:
     send_work_returned_notices(list(submission_ids))
+
+
+@db_periodic_task(crontab(minute="*"))
+def publish_due_assignments() -> int:
+    # Each one published sends `assignment_published`, which queues its notice (above); a run lost with a
+    # killed worker is made up by the next minute's, since the assignment is still unpublished.
+    return assignments_publish_due()
 
 
 @db_periodic_task(DUE_REMINDERS)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from modules.assignments.models import Submission
 from modules.communications.models import Notification, NotificationPreference
-from tasks.assignments import send_homework_due_reminders, send_missing_work_digests
+from tasks.assignments import publish_due_assignments, send_homework_due_reminders, send_missing_work_digests
 from tasks.recovery import (
     catch_up_homework_due_reminders,
     catch_up_missing_work_digests,
@@ -118,3 +118,36 @@ def test_the_sweep_makes_up_a_lost_work_returned_notice_once(school, student, gu
     )
     assert sweep_lost_fanouts.call_local() == 1
     assert Notification.objects.filter(kind="work_returned", recipient=guardian).count() == 2
+
+
+def test_it_publishes_scheduled_homework_every_minute_and_tells_the_class(
+    school, student, django_capture_on_commit_callbacks
+):
+    every_minute = publish_due_assignments.task_class().validate_datetime
+    assert every_minute(huey_time(2026, 12, 3, 10, 17))
+    assert every_minute(huey_time(2026, 12, 3, 3, 1))
+    due = f.AssignmentFactory(
+        offering=school.offering,
+        term=school.term,
+        title="Scheduled",
+        published_at=None,
+        publish_at=timezone.now() - datetime.timedelta(seconds=30),
+    )
+    later = f.AssignmentFactory(
+        offering=school.offering,
+        term=school.term,
+        published_at=None,
+        publish_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publish_due_assignments.call_local() == 1
+    due.refresh_from_db()
+    later.refresh_from_db()
+    assert due.published_at is not None
+    assert due.notified_at is not None
+    assert later.published_at is None
+    [notice] = Notification.objects.filter(recipient=student, kind="assignment_published")
+    assert notice.title == "New Mathematics homework: Scheduled"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publish_due_assignments.call_local() == 0
+    assert Notification.objects.filter(recipient=student).count() == 1

@@ -1,5 +1,4 @@
-"""The teacher's inbox: an assignment's hand-ins, marking, returning, extensions, paper work, the zip; and the
-feedback file's download (its teacher and the office; the student and their guardians once returned)."""
+"""The teacher's inbox: an assignment's hand-ins, marking, returning, extensions, paper work, the zip."""
 
 from __future__ import annotations
 
@@ -15,5 +14,4 @@ urlpatterns = [
     path("inbox/<int:pk>/students/<int:student>/return/", views.inbox_return_one, name="inbox_return_one"),
     path("inbox/<int:pk>/students/<int:student>/extend/", views.inbox_extend, name="inbox_extend"),
     path("inbox/<int:pk>/students/<int:student>/received/", views.inbox_received, name="inbox_received"),
-    path("feedback/<int:pk>/", views.feedback_file, name="feedback_file"),
 ]

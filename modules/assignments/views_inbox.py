@@ -1,6 +1,7 @@
 """The teacher's inbox for one assignment: every student of the class with where their work stands; one
 student's work beside the marking form (keyboard: save and go to the next student); returning marks one by
-one or all at once; one student's due date; paper work received; every hand-in as one zip; the feedback file.
+one or all at once; one student's due date; paper work received; every hand-in as one zip. The hand-in and
+feedback files are served by views_family.py, to everyone who may see them.
 
 A teacher reaches only their classes' assignments (Assignment.objects.taught_by), the office all of them;
 another teacher's assignment, or a student not in the class, is a 404. Students, guardians and the bursar
@@ -10,16 +11,14 @@ are refused (403). Every write goes through marking.py (audited).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from modules.accounts import rules as account_rules
 from modules.assignments import marking
 from modules.assignments.forms_inbox import ExtensionForm, MarkForm, ReceivedForm
 from modules.assignments.inbox import (
@@ -29,7 +28,7 @@ from modules.assignments.inbox import (
     marking_load,
 )
 from modules.assignments.marking import MarkConflict, MarkingError, marking_base, score_text
-from modules.assignments.models import HandIn, Submission
+from modules.assignments.models import HandIn
 from modules.assignments.zipping import zip_filename, zip_members, zip_stream
 from modules.core.access import role_required
 from modules.core.audit import audit_log
@@ -270,31 +269,6 @@ def inbox_zip(request, pk):
     audit_log(actor=request.user, action="assignment.download", obj=assignment, after={"files": len(members)})
     response = StreamingHttpResponse(zip_stream(members), content_type="application/zip")
     response.headers["Content-Disposition"] = content_disposition_header(True, zip_filename(assignment))
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-@require_GET
-@login_required
-def feedback_file(request, pk):
-    """The teacher's feedback file: for the class's teacher and the office at any time; for the student and
-    their guardians once the work is returned. Always a download."""
-    submission = get_object_or_404(
-        Submission.objects.visible_to(request.user).select_related("assignment__offering__teacher"), pk=pk
-    )
-    marker = account_rules.is_administrator(request.user) or (
-        submission.assignment.offering.teacher is not None
-        and submission.assignment.offering.teacher.user_id == request.user.pk
-    )
-    if not submission.feedback_file or not (marker or submission.returned_at is not None):
-        raise Http404
-    response = FileResponse(
-        submission.feedback_file.open("rb"),
-        as_attachment=True,
-        filename=submission.feedback_file_name or "feedback",
-        content_type="application/octet-stream",
-    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -11,6 +11,7 @@ written for this attempt are removed and the previous hand-in stands as it was.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ from modules.people.models import Student
 # The most a typed answer may hold (the model's max_length, checked here too: a service is called by more
 # than one form).
 TEXT_MAX_CHARS = 100_000
+# A form sent again this soon after it was taken, unchanged, is a repeat (a double click), not a second tab.
+REPEAT_WINDOW = datetime.timedelta(minutes=5)
 
 
 class HandInRefused(Exception):
@@ -187,6 +190,8 @@ def submission_hand_in(
     if reason:
         raise HandInRefused(reason)
     if (current.version if current else 0) != base_version:
+        if current is not None and _is_repeat(current, base_version, text, uploads, keep_file_ids):
+            return current  # the same form sent twice (a double click): it was taken the first time
         raise HandInRefused(_conflict_message(current), conflict=True)
     kept = _kept_files(current, keep_file_ids)
     checked = uploads_check(assignment=assignment, uploads=uploads, kept=kept)
@@ -214,6 +219,21 @@ def submission_hand_in(
         for row in stored:
             _delete(row)
         raise
+
+
+def _is_repeat(
+    current: Submission, base_version: int, text: str, uploads: Sequence[UploadedFile], keep_file_ids
+) -> bool:
+    """Whether the stored hand-in is exactly this form's, taken moments ago from the same page: the version
+    right after the page's, the same answer, and the same files (by checksum)."""
+    if current.version != base_version + 1 or current.text != text or current.submitted_at is None:
+        return False
+    if timezone.now() - current.submitted_at > REPEAT_WINDOW:
+        return False
+    rows = list(current.files.filter(version=current.version))
+    kept = current.files.filter(version=base_version, pk__in=keep_file_ids).values_list("sha256", flat=True)
+    sent = sorted([*kept, *(_sha256(upload) for upload in uploads)])
+    return sent == sorted(row.sha256 for row in rows)
 
 
 def _conflict_message(current: Submission | None) -> str:

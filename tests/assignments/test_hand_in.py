@@ -372,3 +372,14 @@ def test_it_refuses_a_missing_or_forged_version(as_user, student, school, homewo
     assert response.status_code == 400
     assert post(client, homework, version=7, files=[pdf()]).status_code == 409
     assert stored(homework, school.child) is None
+
+
+def test_it_takes_the_same_form_sent_twice_once(as_user, student, school, homework):
+    client = as_user(student)
+    assert post(client, homework, files=[pdf()], text="once").status_code == 302
+    # A double click: the same form, from the same page (version 0), again.
+    response = post(client, homework, files=[pdf()], text="once")
+    assert response.status_code == 302
+    submission = stored(homework, school.child)
+    assert submission.version == 1
+    assert SubmissionFile.objects.count() == 1

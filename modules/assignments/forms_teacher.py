@@ -117,8 +117,9 @@ class AssignmentForm(PortalForm):
         help_text=_("Taken off the score for each day (or part of a day) late. 0: no penalty."),
         error_messages={
             "invalid": _("Type the penalty as a number."),
-            "min_value": _("The penalty per day must be between 0 and 100%."),
-            "max_value": _("The penalty per day must be between 0 and 100%."),
+            # Django fills in its %(limit_value)s here: a percent sign is written twice.
+            "min_value": _("The penalty per day must be between 0 and 100%%."),
+            "max_value": _("The penalty per day must be between 0 and 100%%."),
         },
     )
     publish = forms.ChoiceField(

@@ -681,4 +681,6 @@ def calendar_load(
             load.day_count += 1
             if subject not in load.day_subjects:
                 load.day_subjects.append(subject)
+    for load in loads.values():
+        load.day_subjects.sort()
     return day, list(loads.values())

@@ -67,8 +67,8 @@ def hand_in_file(submission: Submission, name: str, content: bytes) -> Submissio
     return row
 
 
-@pytest.fixture
-def homework(school) -> Homework:
+@pytest.fixture(name="homework")
+def homework_fixture(school) -> Homework:
     assignment = graded_homework(school)
     due = assignment.due_at
     on_time = f.SubmissionFactory(

@@ -1,5 +1,6 @@
-"""The teacher's inbox: an assignment's hand-ins, marking, returning, extensions, paper work and the zip belong
-to the class's teacher and the office (404 for another teacher); families and the bursar are refused (403).
+"""The teacher's inbox: an assignment's hand-ins, marking, returning, extensions, paper work and the zip
+belong to the class's teacher and the office (404 for another teacher); families and the bursar are refused
+(403).
 The feedback file is also the student's and their guardians' once the work is returned (404 for others)."""
 
 from __future__ import annotations

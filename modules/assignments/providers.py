@@ -30,6 +30,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from modules.assignments import similarity
 from modules.assignments.models import HomeworkPolicy
@@ -77,6 +78,14 @@ class HttpProvider:
         self.url = url
         self.timeout = timeout
 
+    def _late(self, host: str) -> str:
+        seconds = max(round(self.timeout), 1)
+        return ngettext(
+            "The similarity service (%(host)s) did not answer within %(seconds)s second.",
+            "The similarity service (%(host)s) did not answer within %(seconds)s seconds.",
+            seconds,
+        ) % {"host": host, "seconds": seconds}
+
     def compare(self, *, documents, corpus, ignore, progress=None) -> Comparison:
         parts = urlsplit(self.url)
         # HTTPS only: hand-ins are children's work. Plain HTTP only to this machine (a service beside it).
@@ -106,17 +115,11 @@ class HttpProvider:
                 % {"host": host, "status": error.code}
             ) from None
         except TimeoutError:
-            raise ProviderError(
-                _("The similarity service (%(host)s) did not answer within %(seconds)s seconds.")
-                % {"host": host, "seconds": int(self.timeout)}
-            ) from None
+            raise ProviderError(self._late(host)) from None
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             if isinstance(reason, TimeoutError):
-                raise ProviderError(
-                    _("The similarity service (%(host)s) did not answer within %(seconds)s seconds.")
-                    % {"host": host, "seconds": int(self.timeout)}
-                ) from None
+                raise ProviderError(self._late(host)) from None
             raise ProviderError(
                 _("The similarity service (%(host)s) could not be reached: %(reason)s.")
                 % {"host": host, "reason": reason}
@@ -195,5 +198,5 @@ def _read_answer(raw: bytes, documents: Mapping[str, str], corpus: Mapping[str, 
 def provider_for(policy: HomeworkPolicy) -> SimilarityProvider:
     """The school's choice: its external service when the policy names one, else the portal's engine."""
     if policy.similarity_service_url:
-        return HttpProvider(policy.similarity_service_url)
+        return HttpProvider(policy.similarity_service_url, timeout=TIMEOUT_SECONDS)
     return LocalProvider()

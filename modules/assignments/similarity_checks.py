@@ -152,9 +152,9 @@ def similarity_check(*, assignment: Assignment, progress: Progress | None = None
     provider = provider_for(policy)
     result = CheckResult(provider=provider.name)
     lineage = list(
-        _handed_in(Submission.objects.filter(assignment__lineage=assignment.lineage)).only(
-            "pk", "assignment_id", "text", "version", "extracted_text", "extracted_version"
-        )
+        _handed_in(Submission.objects.filter(assignment__lineage=assignment.lineage))
+        .only("pk", "assignment_id", "text", "version", "extracted_text", "extracted_version")
+        .order_by("pk")
     )
     stale = [s for s in lineage if s.extracted_text is None or s.extracted_version != s.version]
     ours = [s for s in lineage if s.assignment_id == assignment.pk]

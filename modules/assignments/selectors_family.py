@@ -103,9 +103,11 @@ def homework_by_student(
     if not students or year is None:
         return result
     sections: dict[int, set[int]] = defaultdict(set)
-    for student_id, section_id in Enrollment.objects.filter(
-        student__in=[s.pk for s in students], year=year
-    ).values_list("student_id", "section_id"):
+    for student_id, section_id in (
+        Enrollment.objects.filter(student__in=[s.pk for s in students], year=year)
+        .order_by()
+        .values_list("student_id", "section_id")
+    ):
         sections[section_id].add(student_id)
     if not sections:
         return result
@@ -123,7 +125,9 @@ def homework_by_student(
         (row.assignment_id, row.student_id): row
         for row in Submission.objects.filter(
             student__in=[s.pk for s in students], assignment__in=[a.pk for a in assignments]
-        ).defer("text", "extracted_text", "feedback")
+        )
+        .order_by()
+        .defer("text", "extracted_text", "feedback")
     }
     by_pk = {student.pk: student for student in students}
     rows: list[HomeworkRow] = []

@@ -283,7 +283,7 @@ def teacher_publish(request, pk):
 def teacher_delete(request, pk):
     assignment = get_assignment_for_teacher(request, pk)
     impact = setting.delete_impact(assignment)
-    form = DeleteForm(request.POST or None)
+    form = DeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         setting.assignment_delete(
             assignment=assignment, by=request.user, keep_marks=form.cleaned_data["keep_marks"]

@@ -1,7 +1,6 @@
 """The teacher's inbox: an assignment's hand-ins, marking, returning, extensions, paper work and the zip
 belong to the class's teacher and the office (404 for another teacher); families and the bursar are refused
-(403).
-The feedback file is also the student's and their guardians' once the work is returned (404 for others)."""
+(403). The feedback file the marking page links to is declared with the family pages that serve it."""
 
 from __future__ import annotations
 
@@ -62,19 +61,6 @@ def _paper_student(s) -> dict:
     return {"pk": _homework(s, paper=True).pk, "student": s.child.pk}
 
 
-def _feedback(s) -> dict:
-    from django.core.files.base import ContentFile
-    from django.utils import timezone
-
-    submission = _handed_in(s)
-    if not submission.feedback_file:
-        submission.feedback_file.save("feedback.txt", ContentFile(b"Well argued."), save=False)
-        submission.feedback_file_name = "feedback.txt"
-        submission.returned_at = timezone.now()
-        submission.save()
-    return {"pk": submission.pk}
-
-
 MARKERS = expect(403, admin=200, teacher=200, other_teacher=404)
 MARKERS_POST = expect(403, admin=302, teacher=302, other_teacher=404)
 
@@ -99,10 +85,5 @@ RULES = [
         kwargs=_paper_student,
         data=lambda s: {"received_at": "2020-01-01T09:00"},
         expect=MARKERS_POST,
-    ),
-    Rule(
-        "assignments:feedback_file",
-        kwargs=_feedback,
-        expect=expect(404, admin=200, teacher=200, guardian=200, student=200),
     ),
 ]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import F, Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from modules.academics.models import Enrollment, EnrollmentStatus
@@ -62,19 +62,14 @@ REMINDED_FOR_THIS_DUE_DATE = datetime.timedelta(days=2)
 # --- who, and where the notice leads ----------------------------------------------------------------------
 
 
-def _url(name: str, *args) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:  # the family pages not installed: the notification lists the news without a link
-        return ""
-
-
 def student_url(assignment_id: int) -> str:
-    return _url("assignments:student_assignment", assignment_id)
+    return reverse("assignments:student_assignment", args=[assignment_id])
 
 
-def child_url(student_id: int) -> str:
-    return _url("assignments:child_homework", student_id)
+def child_url(student_id: int, assignment_id: int | None = None) -> str:
+    if assignment_id is None:
+        return reverse("assignments:child_list", args=[student_id])
+    return reverse("assignments:child_assignment", args=[student_id, assignment_id])
 
 
 def _students_of(assignment: Assignment) -> list[Student]:
@@ -171,14 +166,13 @@ def assignments_notices_recover(*, now: datetime.datetime | None = None) -> int:
 # --- work returned ----------------------------------------------------------------------------------------
 
 
-def _families(student_ids: list[int]) -> dict[int, list[Recipient]]:
-    """Each student's login and the guardians who receive notifications for them: two queries."""
-    found: dict[int, list[Recipient]] = defaultdict(list)
-    for student_id, recipient in _logins_of(student_ids).items():
-        found[student_id].append(recipient)
-    for student_id, guardians in notified_guardians_by_student(student_ids).items():
-        found[student_id].extend(recipients_for_guardians(guardians))
-    return found
+def _families(student_ids: list[int]) -> tuple[dict[int, Recipient], dict[int, list[Recipient]]]:
+    """Each student's login, and the guardians who receive notifications for them: two queries."""
+    guardians = {
+        student_id: recipients_for_guardians(found)
+        for student_id, found in notified_guardians_by_student(student_ids).items()
+    }
+    return _logins_of(student_ids), guardians
 
 
 @transaction.atomic
@@ -197,21 +191,21 @@ def work_returned_notify(*, submission_ids: list[int]) -> int:
     )
     if not submissions:
         return 0
-    families = _families(sorted({s.student_id for s in submissions}))
+    logins, guardians = _families(sorted({s.student_id for s in submissions}))
     told = 0
     for submission in submissions:
-        people = families.get(submission.student_id)
-        if not people:
-            continue
         assignment = submission.assignment
-        notify(
-            people,
-            WORK_RETURNED,
-            _context(assignment, student=submission.student, graded=assignment.is_graded),
-            event=f"submission:{submission.pk}:{submission.returned_at:%Y%m%d%H%M%S%f}",
-            url=student_url(assignment.pk),
-        )
-        told += 1
+        context = _context(assignment, student=submission.student, graded=assignment.is_graded)
+        event = f"submission:{submission.pk}:{submission.returned_at:%Y%m%d%H%M%S%f}"
+        # The same news, each led to their own page: the student to the assignment, guardians to the child's.
+        own = logins.get(submission.student_id)
+        if own is not None:
+            notify([own], WORK_RETURNED, context, event=event, url=student_url(assignment.pk))
+        family = guardians.get(submission.student_id, [])
+        if family:
+            url = child_url(submission.student_id, assignment.pk)
+            notify(family, WORK_RETURNED, context, event=event, url=url)
+        told += own is not None or bool(family)
     Submission.objects.filter(pk__in=[s.pk for s in submissions]).update(notified_at=started)
     return told
 
@@ -297,7 +291,7 @@ def homework_due_remind(*, assignment_id: int, now: datetime.datetime | None = N
                 CHILD_HOMEWORK_DUE,
                 _context(assignment, student=student),
                 event=f"{event}:{student.pk}",
-                url=child_url(student.pk),
+                url=child_url(student.pk, assignment.pk),
             )
     Assignment.objects.filter(pk=assignment.pk).update(reminded_at=now)
     return len(owing)

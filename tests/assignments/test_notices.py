@@ -5,6 +5,7 @@ from the notifications and deliveries stored — each in its reader's language, 
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -55,10 +56,12 @@ def classmate(school, *, language: str = "en", first_name: str = "Lucía"):
 
 
 def opt_in(client, kind: str) -> None:
-    """The guardian switches a kind on in their notification settings, as they would on the page."""
-    response = client.post(
-        reverse("communications:notification_preferences"), {f"{kind}-in_app": "on", f"{kind}-email": "on"}
-    )
+    """The guardian switches a kind on in their notification settings, as they would on the page: every box
+    as the page drew it, and the kind's in-app and email boxes ticked."""
+    url = reverse("communications:notification_preferences")
+    page = client.get(url).content.decode()
+    ticked = dict.fromkeys(re.findall(r'name="([a-z_]+-[a-z_]+)" id="[^"]+" checked', page), "on")
+    response = client.post(url, {**ticked, f"{kind}-in_app": "on", f"{kind}-email": "on"})
     assert response.status_code == 302
 
 
@@ -139,7 +142,8 @@ def test_it_tells_the_student_and_guardians_when_work_is_returned_without_the_ma
     [parent] = notices(guardian, "work_returned")
     assert Delivery.objects.get(recipient=guardian, kind="work_returned", channel="email").language == "fr"
     assert not notices(quiet.user, "work_returned")
-    assert parent.url == mine.url
+    assert mine.url == reverse("assignments:student_assignment", args=[assignment.pk])
+    assert parent.url == reverse("assignments:child_assignment", args=[school.child.pk, assignment.pk])
     submission.refresh_from_db()
     assert submission.notified_at is not None
 
@@ -180,6 +184,7 @@ def test_it_reminds_the_students_who_have_not_handed_in_the_day_before(school, s
 
     assert homework_due_reminders_send(now=NOW) == 1
     [reminder] = notices(student, "homework_due")
+    assert reminder.url == reverse("assignments:student_assignment", args=[due.pk])
     assert reminder.title == "Due tomorrow: Fractions worksheet (Mathematics)"
     assert "you have not handed it in yet" in reminder.body
     assert not notices(done_user, "homework_due")  # handed in
@@ -242,6 +247,7 @@ def test_it_sends_the_missing_work_digest_only_to_guardians_who_asked(school, st
     opt_in(as_user(guardian), "missing_work")
     assert missing_work_digest_send(now=evening) == 1
     [digest] = notices(guardian, "missing_work")
+    assert digest.url == reverse("assignments:child_list", args=[school.child.pk])
     assert digest.title == "Missing homework: 1 piece not handed in"
     assert "Sam Parent:" in digest.body
     assert "Fractions worksheet (Mathematics), due" in digest.body
@@ -267,3 +273,25 @@ def test_it_writes_the_digest_in_the_guardians_language(school, guardian, as_use
     [digest] = notices(guardian, "missing_work")
     assert "diciembre" in digest.body
     assert Delivery.objects.get(recipient=guardian, kind="missing_work", channel="email").language == "es"
+
+
+def test_each_notice_leads_somewhere_its_reader_may_open(school, student, guardian, as_user):
+    opt_in(as_user(guardian), "child_homework_due")
+    now = timezone.now()
+    assignment = homework(
+        school,
+        opens_at=now - datetime.timedelta(days=1),
+        published_at=now - datetime.timedelta(hours=1),
+        due_at=now + datetime.timedelta(days=1),
+    )
+    assert assignment_published_notify(assignment_id=assignment.pk) == 1
+    assert homework_due_reminders_send(now=now) == 1
+    submission = f.SubmissionFactory(assignment=assignment, student=school.child, returned_at=now)
+    assert work_returned_notify(submission_ids=[submission.pk]) == 1
+    expected = {student: 3, guardian: 2}  # the student: new, due, returned; the guardian: due, returned
+    for person, count in expected.items():
+        client = as_user(person)
+        urls = list(Notification.objects.filter(recipient=person).values_list("url", flat=True))
+        assert len(urls) == count, urls
+        for url in urls:
+            assert client.get(url).status_code == 200, url

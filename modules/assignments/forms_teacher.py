@@ -282,7 +282,7 @@ class AssignmentForm(PortalForm):
 
     def _initial_from(self, assignment: Assignment) -> None:
         self.initial["allowed_extensions"] = assignment.extensions()
-        if assignment.assessment_id:
+        if assignment.assessment is not None:
             self.initial["grading"] = GRADED
             self.initial["max_score"] = assignment.assessment.max_score.normalize()
             self.initial[f"category_{assignment.offering_id}"] = assignment.assessment.category_id

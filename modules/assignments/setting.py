@@ -28,7 +28,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from modules.academics.models import CourseOffering, EnrollmentStatus, Term
+from modules.academics.models import CourseOffering, CourseOfferingQuerySet, EnrollmentStatus, Term
 from modules.accounts.models import User
 from modules.assignments.events import assignment_published
 from modules.assignments.models import (
@@ -260,7 +260,7 @@ def _store_files(
             size=item.upload.size,
             content_type=item.content_type,
         )
-        stored.append(attachment.file.name)
+        stored.append(attachment.file.name or "")
     for source in kept:
         with source.file.open("rb") as handle:
             content = ContentFile(handle.read(), name=source.name)
@@ -269,7 +269,7 @@ def _store_files(
         )
         attachment.text = source.text
         attachment.save(update_fields=["text"])
-        stored.append(attachment.file.name)
+        stored.append(attachment.file.name or "")
 
 
 def _files_check(assignment: Assignment | None, files: Sequence[NewFile], kept: int, removed: int) -> None:
@@ -443,7 +443,7 @@ def assignment_update(
         published = _publish_if_due(stored, now)
     dropped: Assessment | None = None
     if fields.max_score is None and stored.assessment is not None:
-        if Mark.objects.filter(assessment_id=stored.assessment_id).exists():
+        if Mark.objects.filter(assessment=stored.assessment).exists():
             raise SettingError(
                 _(
                     "Marks for it are already in the gradebook, so it stays graded. Remove them from the "
@@ -477,7 +477,7 @@ def assignment_update(
         exams_services.assessment_delete(assessment=Assessment.objects.get(pk=dropped.pk), by=by)
     if stored.due_at != old_due:
         _lateness_reckon(stored)
-    names = [item.file.name for item in remove_files]
+    names = [item.file.name for item in remove_files if item.file.name]
     if remove_files:
         AssignmentFile.objects.filter(pk__in=[item.pk for item in remove_files]).delete()
         transaction.on_commit(lambda: _delete_files(names))
@@ -574,7 +574,7 @@ class DeleteImpact:
 
 def delete_impact(assignment: Assignment) -> DeleteImpact:
     handed_in = assignment.submissions.filter(submitted_at__isnull=False).count()
-    marks = Mark.objects.filter(assessment_id=assignment.assessment_id).count() if assignment.is_graded else 0
+    marks = Mark.objects.filter(assessment=assignment.assessment).count() if assignment.is_graded else 0
     return DeleteImpact(handed_in=handed_in, marks=marks)
 
 
@@ -584,8 +584,18 @@ def assignment_delete(*, assignment: Assignment, by: User, keep_marks: bool = Tr
     unless marks are in it and `keep_marks`: then the marks stay in the gradebook as a plain assessment."""
     stored = Assignment.objects.select_for_update().get(pk=assignment.pk)
     impact = delete_impact(stored)
-    names = list(AssignmentFile.objects.filter(assignment=stored).values_list("file", flat=True))
-    names += list(SubmissionFile.objects.filter(submission__assignment=stored).values_list("file", flat=True))
+    names: list[str] = [
+        name
+        for name in AssignmentFile.objects.filter(assignment=stored).values_list("file", flat=True)
+        if name
+    ]
+    names += [
+        name
+        for name in SubmissionFile.objects.filter(submission__assignment=stored).values_list(
+            "file", flat=True
+        )
+        if name
+    ]
     names += [
         name
         for name in Submission.objects.filter(assignment=stored).values_list("feedback_file", flat=True)
@@ -612,7 +622,7 @@ def assignment_delete(*, assignment: Assignment, by: User, keep_marks: bool = Tr
 # --- reads for the teacher's pages ------------------------------------------------------------------------
 
 
-def teacher_offerings(user: User, *, year_id: int | None) -> QuerySet[CourseOffering]:
+def teacher_offerings(user: User, *, year_id: int | None) -> CourseOfferingQuerySet:
     """The classes a teacher sets homework for this year (all their classes when there is no current year),
     with their number of active students."""
     queryset = CourseOffering.objects.taught_by(user)

@@ -51,6 +51,8 @@ class MarkForm(forms.Form):
 
     def clean_score(self) -> Decimal | None:
         assessment = self.assignment.assessment
+        if assessment is None:  # not graded: the field is not on the form
+            return None
         try:
             return score_parse(self.cleaned_data["score"], max_score=assessment.max_score)
         except MarkingError as refusal:

@@ -121,7 +121,7 @@ def _submissions(assignment: Assignment, student_ids: list[int]) -> dict[int, Su
 
 
 def _marks(assignment: Assignment, student_ids: list[int]) -> dict[int, Mark]:
-    if not assignment.is_graded:
+    if assignment.assessment_id is None:
         return {}
     rows = Mark.objects.filter(assessment_id=assignment.assessment_id, student_id__in=student_ids).only(
         "pk", "student_id", "score", "code", "max_score"
@@ -142,6 +142,11 @@ def inbox_load(assignment: Assignment, *, now: datetime.datetime | None = None) 
         if submission is not None:
             submission.assignment = assignment  # states and penalties read it: no query per row
         returned = submission is not None and submission.returned_at is not None
+        penalty = (
+            submission.penalty_percent
+            if submission is not None and returned
+            else late_penalty(assignment, submission)
+        )
         rows.append(
             InboxRow(
                 student=student,
@@ -150,7 +155,7 @@ def inbox_load(assignment: Assignment, *, now: datetime.datetime | None = None) 
                 mark=marks.get(student.pk) if returned else None,
                 file_count=getattr(submission, "file_count", 0) if submission else 0,
                 marked=is_marked(assignment, submission),
-                penalty=submission.penalty_percent if returned else late_penalty(assignment, submission),
+                penalty=penalty,
             )
         )
     return Inbox(assignment=assignment, rows=rows, now=now)
@@ -217,7 +222,7 @@ def marking_load(
     if submission is not None:
         submission.assignment = assignment
         files = list(SubmissionFile.objects.filter(submission=submission, version=submission.version))
-        if submission.returned_at is not None and assignment.is_graded:
+        if submission.returned_at is not None and assignment.assessment_id is not None:
             mark = Mark.objects.filter(assessment_id=assignment.assessment_id, student=student).first()
     returned = submission is not None and submission.returned_at is not None
     return MarkingView(

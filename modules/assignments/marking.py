@@ -141,16 +141,6 @@ def _submission_locked(assignment: Assignment, student: Student) -> Submission:
     return submission
 
 
-def _stored_mark(assignment: Assignment, student_id: int) -> StoredMark | None:
-    row = (
-        Mark.objects.select_for_update()
-        .filter(assessment_id=assignment.assessment_id, student_id=student_id)
-        .values_list("pk", "score", "code")
-        .first()
-    )
-    return StoredMark(*row) if row else None
-
-
 @dataclass
 class MarkResult:
     submission: Submission
@@ -253,13 +243,16 @@ def _returned_mark_rewrite(
     assignment: Assignment, submission: Submission, *, by: User, base: MarkBase | None
 ) -> None:
     """Work already returned whose score changed: the gradebook's mark follows, with the same penalty."""
+    assessment = assignment.assessment
+    if assessment is None:
+        return
     if submission.raw_score is None:
         raw = ""
     else:
         raw = str(mark_after_penalty(submission.raw_score, submission.penalty_percent))
     try:
         exams_services.mark_set(
-            assessment=assignment.assessment,
+            assessment=assessment,
             student_id=submission.student_id,
             raw=raw,
             by=by,

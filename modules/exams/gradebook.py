@@ -179,7 +179,7 @@ def gradebook_load(offering: CourseOffering, term: Term) -> Gradebook:
     students = active_students(offering)
     # `homework_id`: the homework (assignments, a floor up) whose marks the column holds, through the reverse
     # one-to-one: the column says so and links to its inbox, in the same query.
-    assessments = list(
+    assessments: list[Assessment] = list(
         Assessment.objects.filter(offering=offering, term=term)
         .select_related("category")
         .annotate(homework_id=F("assignment__pk"))

@@ -30,6 +30,7 @@ from modules.academics.demo import (
 )
 from modules.academics.models import Section
 from modules.accounts.demo import DEMO_PASSWORD
+from modules.assignments.demo import seed_assignments
 from modules.attendance.demo import seed_attendance
 from modules.core.demo import LOCALES, SIZES, DemoContext, seed_core
 from modules.exams.demo import seed_grades
@@ -58,6 +59,9 @@ SEED_STEPS: list[SeedStep] = [
     seed_attendance,
     seed_grades,
     seed_fees,
+    # Last: it reads the grades step's homework, and drawing from the shared randomness after every other
+    # step keeps the rest of the school as it was before homework was seeded.
+    seed_assignments,
 ]
 
 

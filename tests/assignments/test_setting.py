@@ -415,6 +415,7 @@ def test_it_lists_each_class_with_counts_handed_in_and_to_mark(school, teacher, 
     assert "3 of 4" in page  # handed in, of the class's students
     assert '<span class="badge text-bg-primary">2</span>' in page  # to mark: handed in, not returned
     assert "Draft" in page
+    assert reverse("assignments:inbox", args=[essay.pk]) in page
 
 
 def test_the_list_takes_the_same_queries_however_many_assignments_and_hand_ins(

@@ -95,19 +95,26 @@ def homework_by_student(
     now: datetime.datetime | None = None,
     due_from: datetime.datetime | None = None,
     due_before: datetime.datetime | None = None,
+    with_marks: bool = True,
+    enrollments: Sequence[Enrollment] | None = None,
 ) -> dict[int, list[HomeworkRow]]:
     """Each student's homework this year (their sections' published assignments that `user` may see), by
-    student id, ordered by due time; optionally only what is due in [due_from, due_before)."""
+    student id, ordered by due time; optionally only what is due in [due_from, due_before), and without
+    reading the returned marks (`with_marks=False`, for a summary that shows none). `enrollments`: the
+    students' enrolments this year when the caller has read them already (saves reading them again)."""
     now = now or timezone.now()
     result: dict[int, list[HomeworkRow]] = {student.pk: [] for student in students}
     if not students or year is None:
         return result
     sections: dict[int, set[int]] = defaultdict(set)
-    for student_id, section_id in (
-        Enrollment.objects.filter(student__in=[s.pk for s in students], year=year)
+    pairs = (
+        [(each.student_id, each.section_id) for each in enrollments]
+        if enrollments is not None
+        else Enrollment.objects.filter(student__in=[s.pk for s in students], year=year)
         .order_by()
         .values_list("student_id", "section_id")
-    ):
+    )
+    for student_id, section_id in pairs:
         sections[section_id].add(student_id)
     if not sections:
         return result
@@ -145,7 +152,7 @@ def homework_by_student(
                     can_hand_in=states.can_hand_in(assignment, submission, now),
                 )
             )
-    returned = [row for row in rows if row.is_returned and row.assignment.assessment_id]
+    returned = [row for row in rows if with_marks and row.is_returned and row.assignment.assessment_id]
     if returned:
         marks = {
             (mark.assessment_id, mark.student_id): mark
@@ -229,3 +236,38 @@ def state_counts(rows: Sequence[HomeworkRow]) -> dict[str, int]:
     for row in rows:
         counts[row.state] += 1
     return counts
+
+
+@dataclass
+class HomeworkDue:
+    """What a home page says of a student's homework: what is overdue and what is due within the week."""
+
+    overdue: list[HomeworkRow]
+    due_soon: list[HomeworkRow]
+
+
+def homework_due(
+    *,
+    user,
+    students: Sequence[Student],
+    year: AcademicYear | None,
+    now: datetime.datetime | None = None,
+    enrollments: Sequence[Enrollment] | None = None,
+) -> dict[int, HomeworkDue]:
+    """Each student's overdue work and work due in the next DUE_SOON_DAYS, by student id (a fixed number of
+    queries whatever the number of students or assignments)."""
+    now = now or timezone.now()
+    rows = homework_by_student(
+        user=user,
+        students=students,
+        year=year,
+        now=now,
+        due_before=now + datetime.timedelta(days=DUE_SOON_DAYS),
+        with_marks=False,
+        enrollments=enrollments,
+    )
+    result = {}
+    for student_id, student_rows in rows.items():
+        groups = homework_groups(student_rows, now)
+        result[student_id] = HomeworkDue(overdue=groups.overdue, due_soon=groups.due_soon)
+    return result

@@ -9,6 +9,7 @@ from modules.academics import selectors as academics
 from modules.academics.models import AcademicYear, CourseOffering, EnrollmentStatus, Section, TimetableEntry
 from modules.academics.selectors import guardian_children
 from modules.accounts.models import User
+from modules.assignments.selectors_family import homework_due
 from modules.attendance.models import Register
 from modules.fees.ledger import balances as fee_balances
 from modules.fees.models import FeePolicy
@@ -57,21 +58,37 @@ def teacher_sections_with_classes(*, user: User, year: AcademicYear | None) -> l
 
 
 def guardian_children_with_balances(*, user: User, year: AcademicYear | None) -> list[Student]:
-    """A guardian's children with what each owes (`child.fee_due`), in a fixed number of queries."""
+    """A guardian's children with what each owes (`child.fee_due`) and their homework overdue and due this
+    week (`child.homework`), in a fixed number of queries."""
     children = list(guardian_children(user, year))
     balances = fee_balances([child.pk for child in children])
+    homework = homework_due(
+        user=user,
+        students=children,
+        year=year,
+        enrollments=[each for child in children for each in getattr(child, "current_enrollments", [])],
+    )
     for child in children:
         child.fee_due = balances[child.pk].due  # type: ignore[attr-defined]  # a display attribute
+        child.homework = homework[child.pk]  # type: ignore[attr-defined]  # a display attribute
     return children
 
 
 def student_overview(*, student: Student, year: AcademicYear | None) -> dict[str, Any]:
-    """A student's section, subjects and class size this year, and what they owe if the school shows it."""
+    """A student's section, subjects and class size this year, their homework overdue and due this week, and
+    what they owe if the school shows it."""
     enrollment = academics.current_enrollment(student, year)
     return {
         "student": student,
         "enrollment": enrollment,
         "offerings": list(academics.student_offerings(student, year)) if enrollment else [],
+        "homework": (
+            homework_due(user=student.user, students=[student], year=year, enrollments=[enrollment])[
+                student.pk
+            ]
+            if enrollment
+            else None
+        ),
         "classmates": (
             enrollment.section.enrollments.filter(status=EnrollmentStatus.ACTIVE).count() if enrollment else 0
         ),

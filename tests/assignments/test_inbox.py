@@ -55,6 +55,7 @@ def test_it_lists_every_active_student_with_where_their_work_stands(as_user, tea
     assert "Olive" not in response.content.decode()  # 7B's student
     assert "Gone" not in response.content.decode()
     assert "2 of 3 handed in" in response.content.decode()
+    assert reverse("assignments:similarity", args=[homework.pk]) in response.content.decode()
 
 
 def test_it_shows_the_similarity_found(as_user, teacher, homework):

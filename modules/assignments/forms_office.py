@@ -29,7 +29,8 @@ class MegabytesField(forms.DecimalField):
 
     def prepare_value(self, value):
         if isinstance(value, int):  # the stored bytes, when the page is drawn
-            return (Decimal(value) / MB).quantize(Decimal("0.1")).normalize()
+            megabytes = (Decimal(value) / MB).quantize(Decimal("0.1"))
+            return megabytes.to_integral() if megabytes == megabytes.to_integral() else megabytes
         return value
 
     def clean(self, value) -> int | None:

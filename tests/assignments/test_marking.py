@@ -490,3 +490,20 @@ def test_it_lets_a_pupil_in_the_class_be_marked_after_they_join(as_user, teacher
     response = _post(as_user(teacher), _mark_url(homework, newcomer), score="9", feedback="")
     assert response.status_code == 302
     assert Submission.objects.get(assignment=homework.assignment, student=newcomer).raw_score == 9
+
+
+def test_it_opens_the_marking_page_in_a_fixed_number_of_queries(
+    as_user, teacher, school, homework, queries_exactly
+):
+    """The user (1), the assignment (1), the class list for "next" (1), the hand-in (1), its files (1), the
+    menu's unread notifications (1), the similarity threshold (1): 7, whatever the size of the class."""
+    client = as_user(teacher)
+    url = _mark_url(homework, homework.late.student)
+    client.get(url)
+    with queries_exactly(7):
+        assert client.get(url).status_code == 200
+    for number in range(40):
+        pupil(school, f"Kid{number:02d}", f"Pupil{number:02d}", f"B-{number:04d}")
+    with queries_exactly(7):
+        response = client.get(url)
+    assert "1 of 43" in response.content.decode()

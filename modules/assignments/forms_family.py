@@ -14,10 +14,19 @@ from modules.communications.forms_announcements import MultipleFileField
 from modules.core.uploads import accepted_extensions
 
 
+class KeepField(forms.TypedMultipleChoiceField):
+    """The files to keep, offered from the current hand-in. Any file id is accepted here: a page drawn before
+    another tab replaced the hand-in names files of the earlier version, and the service (which keeps only
+    files of the version the page was drawn from) says so in words rather than "not a valid choice"."""
+
+    def valid_value(self, value) -> bool:
+        return str(value).isdigit()
+
+
 class HandInForm(forms.Form):
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     files = MultipleFileField(label=_("Files"), required=False)
-    keep = forms.TypedMultipleChoiceField(
+    keep = KeepField(
         label=_("Keep these files from your hand-in"),
         required=False,
         coerce=int,

@@ -167,15 +167,26 @@ def hand_in(request, pk):
         form.add_error("files" if "files" in form.fields else None, error)
         return _assignment_page(request, assignment, student, form=form, status=400)
     except submissions.HandInRefused as refusal:
+        if refusal.conflict:
+            # The page is drawn again from the hand-in as it is now, with what was typed in the form: handing
+            # in from here replaces the stored one on purpose, having seen it.
+            return _assignment_page(
+                request,
+                assignment,
+                student,
+                typed=form.cleaned_data.get("text", ""),
+                error=refusal.message,
+                status=409,
+            )
         form.add_error(None, refusal.message)
-        return _assignment_page(
-            request, assignment, student, form=form, status=409 if refusal.conflict else 400
-        )
+        return _assignment_page(request, assignment, student, form=form, status=400)
     messages.success(request, _("Handed in. Your receipt is below."))
     return redirect(reverse("assignments:student_assignment", args=[assignment.pk]) + "#receipt")
 
 
-def _assignment_page(request, assignment, student, *, form=None, status=200, guardian_view=False):
+def _assignment_page(
+    request, assignment, student, *, form=None, typed=None, error="", status=200, guardian_view=False
+):
     now = timezone.now()
     submission = (
         Submission.objects.filter(assignment=assignment, student=student).select_related("marked_by").first()
@@ -193,7 +204,7 @@ def _assignment_page(request, assignment, student, *, form=None, status=200, gua
         form = HandInForm(
             initial={
                 "base_version": submission.version if submission else 0,
-                "text": submission.text if submission else "",
+                "text": typed if typed is not None else (submission.text if submission else ""),
             },
             assignment=assignment,
             current_files=files,
@@ -216,6 +227,7 @@ def _assignment_page(request, assignment, student, *, form=None, status=200, gua
         if can_hand_in or guardian_view
         else submissions.refusal_reason(assignment, submission, now),
         "form": form,
+        "error": error,
         "due_at": submission.due_at if submission is not None else assignment.due_at,
         "attachments": list(assignment.files.all()),
         "guardian_view": guardian_view,

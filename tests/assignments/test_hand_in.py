@@ -218,6 +218,21 @@ def test_it_refuses_the_second_of_two_tabs_and_loses_nothing(as_user, student, s
     assert list(submission.files.values_list("name", flat=True)) == ["essay.pdf"]
     # Only the first tab's file was written to disk: the refused one left nothing behind.
     assert SubmissionFile.objects.count() == 1
+    # The page now stands on the hand-in as it is: handing in from it replaces that one, on purpose.
+    assert 'name="base_version" value="1"' in page
+    assert post(client, homework, version=1, files=[txt()], text="typed in tab two").status_code == 302
+    assert stored(homework, school.child).text == "typed in tab two"
+
+
+def test_it_refuses_a_stale_tab_that_keeps_files_of_a_replaced_hand_in(as_user, student, school, homework):
+    client = as_user(student)
+    post(client, homework, files=[pdf()])
+    old_file = SubmissionFile.objects.get()
+    post(client, homework, version=1, files=[txt()])  # replaced in another tab, without the PDF
+    response = post(client, homework, version=1, keep=[old_file.pk], text="stale")
+    assert response.status_code == 409
+    assert "handed in again from another tab or device" in response.content.decode()
+    assert stored(homework, school.child).version == 2
 
 
 def test_a_failed_upload_keeps_the_previous_hand_in(as_user, student, school, homework):

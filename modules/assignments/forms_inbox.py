@@ -82,11 +82,23 @@ class ExtensionForm(forms.Form):
 
 
 class ReceivedForm(forms.Form):
+    """Paper work received at a date and time; `now`: received just now (the inbox's one-click button);
+    `not_received`: recorded by mistake."""
+
     received_at = forms.DateTimeField(label=_("Received on"), widget=DateTimeInput())
+    now = forms.BooleanField(required=False, widget=forms.HiddenInput)
     not_received = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"received_at": timezone.localtime().replace(second=0, microsecond=0)})
         super().__init__(*args, **kwargs)
-        if self.data.get("not_received"):
+        if self.data.get("not_received") or self.data.get("now"):
             self.fields["received_at"].required = False
+
+    def moment(self):
+        """When the work was received (None: not received after all). The form is valid."""
+        if self.cleaned_data["not_received"]:
+            return None
+        if self.cleaned_data["now"]:
+            return timezone.now()
+        return self.cleaned_data["received_at"]

@@ -59,7 +59,11 @@ def _file_url(file_pk: int) -> str | None:
 @role_required(can_mark)
 def inbox(request, pk):
     assignment = get_assignment_for_marking(request, pk)
-    context = {"assignment": assignment, "inbox": inbox_load(assignment)}
+    context = {
+        "assignment": assignment,
+        "inbox": inbox_load(assignment),
+        "is_paper": assignment.hand_in == HandIn.PAPER,
+    }
     return render_page(request, INBOX, context, partial="table")
 
 
@@ -233,12 +237,13 @@ def inbox_extend(request, pk, student):
 @require_POST
 @role_required(can_mark)
 def inbox_received(request, pk, student):
-    """Paper work recorded as received (at a date and time), or as not received after all."""
+    """Paper work recorded as received (at a date and time, or just now from the inbox's row), or as not
+    received after all."""
     assignment = get_assignment_for_marking(request, pk)
     view = marking_load(assignment, student)
     form = ReceivedForm(request.POST)
     if form.is_valid():
-        received_at = None if form.cleaned_data["not_received"] else form.cleaned_data["received_at"]
+        received_at = form.moment()
         try:
             marking.submission_receive_paper(
                 assignment=assignment, student=view.student, received_at=received_at, by=request.user
@@ -253,6 +258,8 @@ def inbox_received(request, pk, student):
                 if received_at
                 else _("%(name)s's work is no longer recorded as received.") % {"name": name},
             )
+            if request.POST.get("back") == "inbox":
+                return redirect(f"{_inbox_url(assignment)}#row-{view.student.pk}")
             return redirect(_mark_url(assignment, view.student.pk))
     return _render_mark(request, assignment, view, received=form, status=422)
 

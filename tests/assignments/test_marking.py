@@ -507,3 +507,18 @@ def test_it_opens_the_marking_page_in_a_fixed_number_of_queries(
     with queries_exactly(7):
         response = client.get(url)
     assert "1 of 43" in response.content.decode()
+
+
+def test_it_records_paper_work_received_now_from_the_inbox(as_user, teacher, school):
+    paper = graded_homework(school, title="Worksheet", hand_in=HandIn.PAPER)
+    client = as_user(teacher)
+    inbox = reverse("assignments:inbox", args=[paper.pk])
+    assert "Received now" in client.get(inbox).content.decode()
+    url = reverse("assignments:inbox_received", args=[paper.pk, school.child.pk])
+    response = client.post(url, {"now": "1", "back": "inbox"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{inbox}#row-{school.child.pk}"
+    submission = Submission.objects.get(assignment=paper, student=school.child)
+    assert timezone.now() - submission.submitted_at < datetime.timedelta(minutes=1)
+    assert submission.is_late
+    assert submission.days_late == 4  # due three days (and the test's seconds) ago: a part day counts

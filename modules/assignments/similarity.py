@@ -20,8 +20,10 @@ hand-ins of an assignment's lineage and writes what it finds.
 4. **Ignore the assignment's own text.** Every k-gram of the instructions and of the attached files (all
    of them, not only the winnowed ones, so a quotation is removed whatever context surrounds it) is taken
    out of each hand-in's fingerprints before anything is compared, and does not count in the shares.
-5. **Compare** through an inverted index (fingerprint → the documents holding it): each hand-in meets
-   only the documents it shares a fingerprint with, never all pairs.
+5. **Compare** through an inverted index of the checked hand-ins' fingerprints (fingerprint → the
+   hand-ins holding it): every text, this class's or an earlier one, meets it by one set intersection,
+   and only the pairs sharing fingerprints are scored, never all pairs. The offsets of the words and the
+   positions of each fingerprint are worked out only for the texts found in a pair.
 6. **Score a pair** as both shares: the share of A's fingerprints found in B, and of B's found in A.
    Both are kept and shown; the pair's score, the one compared with the school's flag threshold, is the
    larger of the two, because a short hand-in copied whole into a longer one is a 100 % match however
@@ -41,10 +43,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property
 
 K = 5  # words per k-gram: shared runs shorter than this are never reported (noise threshold)
 WINDOW = 4  # k-grams per winnowing window: shared runs of WINDOW + K - 1 words are always found
@@ -64,42 +65,82 @@ MAX_POSITIONS = 8
 WORD = re.compile(r"[^\W_]+")
 
 
-@lru_cache(maxsize=200_000)
+_ids: dict[str, int] = {}
+
+
 def _word_id(word: str) -> int:
-    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
+    """A normalised word's 64-bit id (remembered: a school's vocabulary is small)."""
+    value = _ids.get(word)
+    if value is None:
+        if len(_ids) > 500_000:
+            _ids.clear()
+        digest = hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest()
+        value = int.from_bytes(digest, "big", signed=True)
+        _ids[word] = value
+    return value
 
 
 def _normal(word: str) -> str:
     return unicodedata.normalize("NFKC", word).casefold()
 
 
+def _folded(text: str) -> str | None:
+    """`text` case-folded when folding keeps every character in its place (no "ß" → "ss") and the text is
+    already NFKC (as typed text nearly always is): its words can then be read from the folded text at the
+    original's offsets, without normalising each word. None otherwise."""
+    if not unicodedata.is_normalized("NFKC", text):
+        return None
+    folded = text.casefold()
+    return folded if len(folded) == len(text) else None
+
+
+def word_ids(text: str) -> list[int]:
+    """The ids of the words of `text`, normalised."""
+    folded = _folded(text)
+    if folded is not None:
+        return [_ids.get(word) or _word_id(word) for word in WORD.findall(folded)]
+    return [_word_id(_normal(word)) for word in WORD.findall(text)]
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Where each word of `text` (as `word_ids` reads them) starts and ends in `text`."""
+    folded = _folded(text)
+    return [match.span() for match in WORD.finditer(folded if folded is not None else text)]
+
+
+def tokenize(text: str) -> tuple[list[int], list[int], list[int]]:
+    """The words of `text`: ids (after normalising), start and end offsets into `text`."""
+    spans = word_spans(text)
+    return word_ids(text), [start for start, _end in spans], [end for _start, end in spans]
+
+
 @dataclass
 class Fingerprinted:
-    """A text as the engine sees it: its words (ids and character offsets), every k-gram hash, and the
-    winnowed fingerprints (hash → the k-gram positions where it was selected)."""
+    """A text as the engine sees it: its words' ids, every k-gram hash, the positions winnowing kept (less
+    the ignored k-grams) and their hashes. The words' offsets and the positions of each fingerprint are
+    worked out only for a text found in a pair (`spans`, `prints`)."""
 
     text: str
     ids: list[int]
-    starts: list[int]
-    ends: list[int]
     hashes: list[int]
-    prints: dict[int, list[int]] = field(default_factory=dict)
+    selected: list[int]
+    values: set[int]
 
     @property
     def words(self) -> int:
         return len(self.ids)
 
+    @cached_property
+    def prints(self) -> dict[int, list[int]]:
+        """Each fingerprint → the k-gram positions where it was kept."""
+        positions: dict[int, list[int]] = {}
+        for position in self.selected:
+            positions.setdefault(self.hashes[position], []).append(position)
+        return positions
 
-def tokenize(text: str) -> tuple[list[int], list[int], list[int]]:
-    """The words of `text`: ids (after normalising), start and end offsets into `text`."""
-    ids: list[int] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for match in WORD.finditer(text):
-        ids.append(_word_id(_normal(match.group())))
-        starts.append(match.start())
-        ends.append(match.end())
-    return ids, starts, ends
+    @cached_property
+    def spans(self) -> list[tuple[int, int]]:
+        return word_spans(self.text)
 
 
 def kgram_hashes(ids: list[int], k: int = K) -> list[int]:
@@ -114,39 +155,40 @@ def winnow(hashes: list[int], window: int = WINDOW) -> list[int]:
     if not hashes:
         return []
     window = min(window, len(hashes))
+    # Each window's minimum, computed in C; then where it is, mostly without looking at the window again.
+    minima = list(map(min, zip(*(hashes[i:] for i in range(window)), strict=False)))
     selected: list[int] = []
-    candidates: deque[int] = deque()  # positions whose hashes increase strictly: the front is the minimum
-    for position, value in enumerate(hashes):
-        # Dropping equal values too keeps the rightmost of equal minima.
-        while candidates and hashes[candidates[-1]] >= value:
-            candidates.pop()
-        candidates.append(position)
-        if position >= window - 1:
-            while candidates[0] <= position - window:
-                candidates.popleft()
-            chosen = candidates[0]
-            if not selected or selected[-1] != chosen:
-                selected.append(chosen)
+    previous = -1
+    for start, minimum in enumerate(minima):
+        newest = start + window - 1
+        if hashes[newest] == minimum:
+            position = newest  # the hash entering the window is the minimum, and the rightmost
+        elif previous >= start and hashes[previous] == minimum:
+            position = previous  # the previous window's choice is still in this one, still the minimum
+        else:
+            position = newest - hashes[start : newest + 1][::-1].index(minimum)
+        if position != previous:
+            selected.append(position)
+            previous = position
     return selected
 
 
 def fingerprint(text: str, *, ignored: frozenset[int] | set[int] = frozenset()) -> Fingerprinted:
     """Normalise, hash and winnow `text`; drop the fingerprints whose k-gram is in `ignored`."""
-    ids, starts, ends = tokenize(text)
+    ids = word_ids(text)
     hashes = kgram_hashes(ids)
-    prints: dict[int, list[int]] = {}
-    for position in winnow(hashes):
-        value = hashes[position]
-        if value not in ignored:
-            prints.setdefault(value, []).append(position)
-    return Fingerprinted(text=text, ids=ids, starts=starts, ends=ends, hashes=hashes, prints=prints)
+    selected = winnow(hashes)
+    if ignored:
+        selected = [position for position in selected if hashes[position] not in ignored]
+    values = set(map(hashes.__getitem__, selected))
+    return Fingerprinted(text=text, ids=ids, hashes=hashes, selected=selected, values=values)
 
 
 def ignored_kgrams(texts: Iterable[str]) -> frozenset[int]:
     """Every k-gram hash of the texts to ignore (the instructions, the attached files)."""
     ignored: set[int] = set()
     for text in texts:
-        ignored.update(kgram_hashes(tokenize(text)[0]))
+        ignored.update(kgram_hashes(word_ids(text)))
     return frozenset(ignored)
 
 
@@ -251,8 +293,15 @@ def passages(a: Fingerprinted, b: Fingerprinted, shared: set[int]) -> list[Passa
             last[3] = max(last[3], b_last)
         else:
             merged.append([a_first, a_last, b_first, b_last])
+    a_spans, b_spans = a.spans, b.spans
     return [
-        Passage(a.starts[a_first], a.ends[a_last], b.starts[b_first], b.ends[b_last], a_last - a_first + 1)
+        Passage(
+            a_spans[a_first][0],
+            a_spans[a_last][1],
+            b_spans[b_first][0],
+            b_spans[b_last][1],
+            a_last - a_first + 1,
+        )
         for a_first, a_last, b_first, b_last in merged
         if a_last - a_first + 1 >= GUARANTEE
     ]
@@ -260,12 +309,12 @@ def passages(a: Fingerprinted, b: Fingerprinted, shared: set[int]) -> list[Passa
 
 def pair_of(a_key: Hashable, a: Fingerprinted, b_key: Hashable, b: Fingerprinted) -> Pair:
     """Score and passages of two fingerprinted texts."""
-    shared = set(a.prints).intersection(b.prints)
+    shared = a.values & b.values
     return Pair(
         a=a_key,
         b=b_key,
-        a_percent=round(100 * len(shared) / len(a.prints), 2) if a.prints else 0.0,
-        b_percent=round(100 * len(shared) / len(b.prints), 2) if b.prints else 0.0,
+        a_percent=round(100 * len(shared) / len(a.values), 2) if a.values else 0.0,
+        b_percent=round(100 * len(shared) / len(b.values), 2) if b.values else 0.0,
         shared=len(shared),
         passages=tuple(passages(a, b, shared)) if shared else (),
     )
@@ -282,31 +331,13 @@ def compare(
     hand-ins, which are compared with `documents` but not scored among themselves). Keys are the caller's
     (submission ids). `progress(done, total)` is called as the documents are compared."""
     corpus = corpus or {}
-    ignored = ignored_kgrams(ignore)
-    prints: dict[Hashable, Fingerprinted] = {}
-    too_short: set[Hashable] = set()
-    for key, text in [*documents.items(), *corpus.items()]:
-        if key in prints or key in too_short:
-            continue
-        fingerprinted = fingerprint(text or "", ignored=ignored)
-        if len(fingerprinted.prints) < MIN_FINGERPRINTS:
-            too_short.add(key)
-        else:
-            prints[key] = fingerprinted
-    index: dict[int, list[Hashable]] = {}
-    for key, fingerprinted in prints.items():
-        for value in fingerprinted.prints:
-            index.setdefault(value, []).append(key)
-
+    prints, too_short = _fingerprint_all([*documents.items(), *corpus.items()], ignored_kgrams(ignore))
     checked = [key for key in documents if key in prints]
+    candidates = _candidates(checked, prints)
     pairs: list[Pair] = []
     done: set[tuple[Hashable, Hashable]] = set()
     for number, key in enumerate(checked, start=1):
-        counts: Counter[Hashable] = Counter()
-        for value in prints[key].prints:
-            counts.update(index[value])
-        del counts[key]
-        for other, shared in counts.items():
+        for other, shared in candidates[key].items():
             if shared < MIN_SHARED or (other, key) in done:
                 continue
             both_checked = other in documents
@@ -321,3 +352,41 @@ def compare(
         if progress is not None:
             progress(number, len(checked))
     return Comparison(pairs=pairs, too_short={key for key in documents if key in too_short})
+
+
+def _fingerprint_all(
+    texts: list[tuple[Hashable, str]], ignored: frozenset[int]
+) -> tuple[dict[Hashable, Fingerprinted], set[Hashable]]:
+    prints: dict[Hashable, Fingerprinted] = {}
+    too_short: set[Hashable] = set()
+    for key, text in texts:
+        if key in prints or key in too_short:
+            continue
+        fingerprinted = fingerprint(text or "", ignored=ignored)
+        if len(fingerprinted.values) < MIN_FINGERPRINTS:
+            too_short.add(key)
+        else:
+            prints[key] = fingerprinted
+    return prints, too_short
+
+
+def _candidates(
+    checked: list[Hashable], prints: dict[Hashable, Fingerprinted]
+) -> dict[Hashable, dict[Hashable, int]]:
+    """For each checked hand-in, every other text sharing fingerprints with it, and how many.
+
+    The inverted index holds the checked hand-ins' fingerprints (fingerprint → the hand-ins holding it);
+    every text meets it through one set intersection, so a text sharing nothing costs next to nothing."""
+    index: dict[int, list[Hashable]] = {}
+    for key in checked:
+        for value in prints[key].values:
+            index.setdefault(value, []).append(key)
+    indexed = set(index)
+    candidates: dict[Hashable, dict[Hashable, int]] = {key: {} for key in checked}
+    for other, fingerprinted in prints.items():
+        for value in fingerprinted.values & indexed:
+            for key in index[value]:
+                if key != other:
+                    counts = candidates[key]
+                    counts[other] = counts.get(other, 0) + 1
+    return candidates

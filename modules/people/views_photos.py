@@ -43,7 +43,11 @@ def _thumbnail_response(request, person):
 @require_GET
 @login_required
 def student_photo_thumbnail(request, pk):
-    return _thumbnail_response(request, get_object_or_404(Student.objects.visible_to(request.user), pk=pk))
+    # The student first, then the access check: `visible_to` filters by a subquery, which SQLite otherwise
+    # evaluates for every student the teacher could see (~15 ms on the large school, once per thumbnail).
+    return _thumbnail_response(
+        request, get_object_or_404(Student.objects.filter(pk=pk).visible_to(request.user))
+    )
 
 
 @require_GET

@@ -15,6 +15,10 @@ DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 if not os.environ.get("DATABASE_URL"):
     DATABASES = {"default": {**DATABASES["default"], "NAME": str(VAR_DIR / "bench.sqlite3")}}
+# A server a measure starts on these settings may keep its connections as production does (production.py:
+# DATABASE_CONN_MAX_AGE, 60 s by default); unset, each request opens its own, as base.py has it for SQLite.
+if os.environ.get("DATABASE_CONN_MAX_AGE"):
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ["DATABASE_CONN_MAX_AGE"])
 # Its own queue file, run inline: nothing the benchmark does may land on the development worker's queue.
 HUEY = {**HUEY, "immediate": True}
 if "filename" in HUEY:

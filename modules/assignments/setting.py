@@ -582,8 +582,10 @@ def delete_impact(assignment: Assignment) -> DeleteImpact:
 def assignment_delete(*, assignment: Assignment, by: User, keep_marks: bool = True) -> None:
     """Delete an assignment with its files and its students' hand-ins. Its gradebook assessment goes too,
     unless marks are in it and `keep_marks`: then the marks stay in the gradebook as a plain assessment."""
-    stored = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    stored = Assignment.objects.select_for_update().select_related("assessment__term").get(pk=assignment.pk)
     impact = delete_impact(stored)
+    if impact.marks and not keep_marks and stored.assessment is not None:
+        _locked_term_check(stored.assessment.term)
     names: list[str] = [
         name
         for name in AssignmentFile.objects.filter(assignment=stored).values_list("file", flat=True)

@@ -285,13 +285,18 @@ def teacher_delete(request, pk):
     impact = setting.delete_impact(assignment)
     form = DeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        setting.assignment_delete(
-            assignment=assignment, by=request.user, keep_marks=form.cleaned_data["keep_marks"]
-        )
-        messages.success(request, _("“%(title)s” is deleted.") % {"title": assignment.title})
-        return redirect("assignments:teacher_list")
+        try:
+            setting.assignment_delete(
+                assignment=assignment, by=request.user, keep_marks=form.cleaned_data["keep_marks"]
+            )
+        except setting.SettingError as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, _("“%(title)s” is deleted.") % {"title": assignment.title})
+            return redirect("assignments:teacher_list")
     context = {"assignment": assignment, "impact": impact, "form": form}
-    return render(request, "assignments/teacher_delete.html", context)
+    status = 422 if form.errors else 200
+    return render(request, "assignments/teacher_delete.html", context, status=status)
 
 
 @require_GET

@@ -491,3 +491,34 @@ def test_the_form_shows_the_load_of_the_due_date_it_was_sent_with(school, teache
 
     assert response.status_code == 422
     assert "1 due that day (Mathematics)" in " ".join(response.content.decode().split())
+
+
+def test_the_form_takes_the_same_queries_however_many_classes_and_categories(
+    school, teacher, physics, as_user, queries_exactly
+):
+    client = as_user(teacher)
+    AssessmentCategory.objects.create(offering=school.offering, name="Homework", weight=100)
+    f.AssignmentFactory(offering=school.offering, term=school.term, due_at=in_days(7))
+    url = f"{CREATE}?offering={school.offering.pk}"
+    client.get(url)
+
+    with queries_exactly(7):
+        assert client.get(url).status_code == 200
+
+    for name in ("Chemistry", "Biology", "Art"):
+        offering = f.CourseOfferingFactory(
+            subject=f.SubjectFactory(name=name), section=school.section, teacher=school.teacher_staff
+        )
+        AssessmentCategory.objects.create(offering=offering, name="Homework", weight=100)
+    with queries_exactly(7):
+        assert client.get(url).status_code == 200
+
+
+def test_the_assignment_page_takes_a_fixed_number_of_queries(school, teacher, as_user, queries_exactly):
+    client = as_user(teacher)
+    assignment = f.AssignmentFactory(offering=school.offering, term=school.term)
+    url = reverse("assignments:teacher_detail", args=[assignment.pk])
+    client.get(url)
+
+    with queries_exactly(6):
+        assert client.get(url).status_code == 200

@@ -415,3 +415,21 @@ def test_instructions_refuse_a_protocol_relative_image():
 
     assert "evil" not in markdown_html("![x](//evil.example/p.png)")
     assert markdown_html("") == ""
+
+
+def test_it_does_not_drop_marks_of_a_locked_term(school, teacher, admin, as_user):
+    from modules.exams.models import TermStatus
+
+    assignment = _graded(school, teacher)
+    f.MarkFactory(assessment=assignment.assessment, student=school.child, score=12, max_score=20)
+    TermStatus.objects.create(term=school.term, locked_at=timezone.now(), locked_by=admin)
+    client = as_user(teacher)
+
+    refused = client.post(reverse("assignments:teacher_delete", args=[assignment.pk]))
+    kept = client.post(reverse("assignments:teacher_delete", args=[assignment.pk]), {"keep_marks": "on"})
+
+    assert refused.status_code == 422
+    assert "The results of Term 1 are locked" in refused.content.decode()
+    assert kept.status_code == 302
+    assert not Assignment.objects.exists()
+    assert Mark.objects.get().score == 12

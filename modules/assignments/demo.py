@@ -17,11 +17,12 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
+from django.db.models import Field
 from django.utils import timezone
 
 from modules.academics.demo import closed_days, school_days
@@ -297,10 +298,10 @@ def seed_assignments(ctx: DemoContext) -> None:
     )
     # The grades step's newest published homework of each class this term: the assignment that was returned.
     returned_homework: dict[int, Assessment] = {}
-    for assessment in Assessment.objects.filter(
+    for homework in Assessment.objects.filter(
         term=term, kind=AssessmentKind.HOMEWORK, published_at__isnull=False, date__lt=today
     ).order_by("date", "pk"):
-        returned_homework[assessment.offering_id] = assessment
+        returned_homework[homework.offering_id] = homework
 
     planner = _Planner(ctx, term, past, coming, categories, returned_homework)
     for offering in ctx.offerings:
@@ -329,7 +330,7 @@ def seed_assignments(ctx: DemoContext) -> None:
     texts: dict[int, tuple[str, str]] = {}  # index in submissions -> (file name, contents) for file hand-ins
     for kind, assignment, assessment in plan:
         students = roster[section_of[assignment.offering_id]]
-        if kind == "returned":
+        if kind == "returned" and assessment is not None:
             submissions += _returned(ctx, assignment, assessment, students, marks)
         elif kind == "to_mark":
             start = len(submissions)
@@ -405,9 +406,9 @@ def _insert_submissions(rows: list[Submission]) -> None:
         return value
 
     now = timezone.now()
-    fields = [Submission._meta.get_field(name) for name in SUBMISSION_COLUMNS]
+    fields = [cast(Field, Submission._meta.get_field(name)) for name in SUBMISSION_COLUMNS]
     attnames = [field.attname for field in fields]
-    columns = ", ".join(ops.quote_name(field.column) for field in fields)
+    columns = ", ".join(ops.quote_name(field.column or field.name) for field in fields)
     sql = (
         f"INSERT INTO {ops.quote_name(Submission._meta.db_table)} ({columns}) "
         f"VALUES ({', '.join(['%s'] * len(fields))})"
@@ -425,7 +426,7 @@ def _insert_submissions(rows: list[Submission]) -> None:
 
 
 def _returned_marks(assignments: list[Assignment]) -> dict[tuple[int, int], Mark]:
-    ids = [a.assessment_id for a in assignments]
+    ids = [a.assessment_id for a in assignments if a.assessment_id is not None]
     found = {}
     for start in range(0, len(ids), 500):
         for mark in Mark.objects.filter(assessment_id__in=ids[start : start + 500]).only(

@@ -282,9 +282,8 @@ def homework_due_remind(*, assignment_id: int, now: datetime.datetime | None = N
     guardians = notified_guardians_by_student(s.pk for s in owing)
     asked = _opted_in(CHILD_HOMEWORK_DUE, (g.user_id for gs in guardians.values() for g in gs if g.user_id))
     for student in owing:
-        people = recipients_for_guardians(
-            [g for g in guardians.get(student.pk, []) if g.user_id in asked and g.user.is_active]
-        )
+        wanting = [g for g in guardians.get(student.pk, []) if g.user_id in asked]
+        people = recipients_for_guardians([g for g in wanting if g.user is not None and g.user.is_active])
         if people:
             notify(
                 people,

@@ -289,7 +289,12 @@ class AssignmentForm(PortalForm):
         else:
             self.initial["grading"] = NOT_GRADED
         if not assignment.is_published:
-            self.initial["publish"] = Publish.LATER if assignment.publish_at else Publish.DRAFT
+            if assignment.publish_at is None:
+                self.initial["publish"] = Publish.DRAFT
+            elif assignment.publish_at > timezone.now():
+                self.initial["publish"] = Publish.LATER
+            else:  # its time has come and the queue has not published it yet: saving publishes it
+                self.initial["publish"] = Publish.NOW
 
     def clean_allowed_extensions(self) -> str:
         return ",".join(self.cleaned_data.get("allowed_extensions") or [])

@@ -433,3 +433,24 @@ def test_it_does_not_drop_marks_of_a_locked_term(school, teacher, admin, as_user
     assert kept.status_code == 302
     assert not Assignment.objects.exists()
     assert Mark.objects.get().score == 12
+
+
+def test_editing_a_scheduled_assignment_keeps_or_changes_its_time(school, teacher, as_user):
+    assignment = _graded(school, teacher, publish_at=timezone.now() + datetime.timedelta(days=1))
+    client = as_user(teacher)
+    when = local(timezone.now() + datetime.timedelta(days=2))
+
+    form = client.get(edit_url(assignment)).context["form"]
+    response = client.post(
+        edit_url(assignment), _edit_data(school, assignment, client, publish="later", publish_at=when)
+    )
+
+    assert form.initial["publish"] == "later"
+    assert response.status_code == 302
+    assignment.refresh_from_db()
+    assert assignment.published_at is None
+    assert local(assignment.publish_at) == when
+    Assignment.objects.filter(pk=assignment.pk).update(
+        publish_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    assert client.get(edit_url(assignment)).context["form"].initial["publish"] == "now"

@@ -398,3 +398,43 @@ def test_it_takes_the_same_form_sent_twice_once(as_user, student, school, homewo
     submission = stored(homework, school.child)
     assert submission.version == 1
     assert SubmissionFile.objects.count() == 1
+
+
+def test_it_takes_work_on_time_until_the_students_own_extended_due_time(as_user, student, school):
+    now = timezone.now()
+    assignment = f.AssignmentFactory(
+        offering=school.offering,
+        term=school.term,
+        opens_at=now - datetime.timedelta(days=5),
+        due_at=now - datetime.timedelta(days=1),
+        late_policy=LatePolicy.REFUSE,
+    )
+    f.SubmissionFactory(
+        assignment=assignment,
+        student=school.child,
+        text="",
+        submitted_at=None,
+        version=0,
+        extended_due_at=now + datetime.timedelta(days=1),
+    )
+    client = as_user(student)
+    assert "extended for you" in client.get(page_url(assignment)).content.decode()
+    assert post(client, assignment, files=[pdf()]).status_code == 302
+    submission = stored(assignment, school.child)
+    assert (submission.is_late, submission.days_late, submission.version) == (False, 0, 1)
+
+
+def test_it_says_when_homework_opens_before_it_does(as_user, student, school):
+    now = timezone.now()
+    assignment = f.AssignmentFactory(
+        offering=school.offering,
+        term=school.term,
+        opens_at=now + datetime.timedelta(days=1),
+        due_at=now + datetime.timedelta(days=3),
+    )
+    client = as_user(student)
+    assert "This homework opens on" in client.get(page_url(assignment)).content.decode()
+    response = post(client, assignment, files=[pdf()])
+    assert response.status_code == 400
+    assert "This homework opens on" in response.content.decode()
+    assert stored(assignment, school.child) is None

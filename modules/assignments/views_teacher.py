@@ -258,8 +258,17 @@ def teacher_detail(request, pk):
         .values_list("students", flat=True)
         .first()
     )
+    # The same homework set for the teacher's other classes, or copied to or from them (its lineage).
+    related = (
+        Assignment.objects.taught_by(request.user)
+        .filter(lineage=assignment.lineage)
+        .exclude(pk=assignment.pk)
+        .select_related("offering__subject", "offering__section__year")
+        .order_by("-offering__section__year__start_date", "due_at")
+    )
     context = {
         "assignment": counted,
+        "related": list(related),
         "files": list(assignment.files.all()),
         "students": students or 0,
         "now": timezone.now(),

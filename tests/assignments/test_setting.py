@@ -520,5 +520,5 @@ def test_the_assignment_page_takes_a_fixed_number_of_queries(school, teacher, as
     url = reverse("assignments:teacher_detail", args=[assignment.pk])
     client.get(url)
 
-    with queries_exactly(6):
+    with queries_exactly(7):
         assert client.get(url).status_code == 200

@@ -305,6 +305,9 @@ def test_it_copies_to_another_class_of_the_teacher(school, teacher, as_user):
     copy = Assignment.objects.get(offering=physics)
     assert copy.lineage == source.lineage
     assert copy.assessment.offering == physics
+    page = client.get(reverse("assignments:teacher_detail", args=[source.pk])).content.decode()
+    assert "Also set for" in page
+    assert reverse("assignments:teacher_detail", args=[copy.pk]) in page
 
 
 def test_it_does_not_copy_another_assignments_files(school, teacher):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 
 from modules.academics.models import AcademicYear, Enrollment
 from modules.assignments import states
@@ -197,6 +198,11 @@ class WeekDay:
     day: datetime.date
     rows: list[HomeworkRow]
     is_today: bool
+
+    @property
+    def weekday_name(self) -> str:
+        """The day's name in the reader's language ("Wednesday")."""
+        return str(WEEKDAYS[self.day.weekday()])
 
 
 def week_start(value: str | None, today: datetime.date) -> tuple[datetime.date, bool]:

@@ -103,9 +103,9 @@ def test_it_shows_the_week_with_what_is_due_each_day(as_user, student, school):
     homework(school, title="Next week reading", opens_at=wednesday - days(10), due_at=wednesday + days(7))
     client = as_user(student)
     page = client.get(WEEK).content.decode()
-    day = page.split(f'id="day-{(monday + datetime.timedelta(days=2)).strftime("%Y%m%d")}"')[1].split(
-        "</section>"
-    )[0]
+    day = page.split(f'id="day-{(monday + datetime.timedelta(days=2)).isoformat()}"')[1].split("</section>")[
+        0
+    ]
     assert "Midweek sums" in day
     assert "Next week reading" not in page
     next_week = (monday + datetime.timedelta(days=7)).isoformat()

@@ -111,9 +111,13 @@ def test_a_teacher_marks_with_the_keyboard_and_returns(page, login, teacher, gua
     expect(page.locator(f"#m-{school.child.pk}-{essay.assessment_id}")).to_have_value("18")
     expect(page.locator(".gb-homework")).to_have_count(1)
 
-    # The guardian sees the mark.
+    # The guardian sees the mark, with the child's homework and in the gradebook's grades.
     page.context.clear_cookies()
     login(page, guardian)
+    page.goto(reverse("assignments:child_list", args=[school.child.pk]))
+    marked = page.locator("section[aria-labelledby=marked-heading]")
+    expect(marked).to_contain_text("Essay on light")
+    expect(marked).to_contain_text("18")
     page.goto(reverse("exams:child_grades", args=[school.child.pk]))
     expect(page.locator("main")).to_contain_text("Essay on light")
     expect(page.locator("main")).to_contain_text("18")

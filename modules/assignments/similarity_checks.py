@@ -41,7 +41,7 @@ from modules.core.models import Job, JobStatus
 logger = logging.getLogger(__name__)
 
 JOB_KIND = "assignments.similarity"
-SWEEP_BATCH = 50  # assignments per sweep; the rest wait for the next one
+SWEEP_BATCH = 200  # assignments queued per sweep (each a task of about a second); the rest wait ten minutes
 
 Progress = Callable[[int, int], None]
 

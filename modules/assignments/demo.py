@@ -1,9 +1,10 @@
 """The demo school's homework: in every class of the current term, an assignment marked and returned (the
 gradebook's own homework, its marks the exams.Mark rows the grades step wrote), one handed in and waiting to
 be marked (essays as real text files in the default storage, two of each essay class copied from each other,
-some late, some missing, a few marked as drafts), one due in the coming days (some handed in early, some on
-paper), and now and then one set to publish tomorrow (see modules/core/demo.py for how the seeds run,
-modules/demo/seed.py for their order).
+as are two of each of the demo teacher's classes, checked for similarity already; some late, some missing, a
+few marked as drafts), one due in the coming days (some handed in early, some on paper), and now and then one
+set to publish tomorrow (see modules/core/demo.py for how the seeds run, modules/demo/seed.py for their
+order).
 
 Written in bulk: a few thousand assignments and tens of thousands of hand-ins for the large school (800
 classes) in a handful of batched inserts; only the essay files are written one by one, through the storage.
@@ -27,7 +28,7 @@ from django.utils import timezone
 
 from modules.academics.demo import closed_days, school_days
 from modules.academics.models import Enrollment, EnrollmentStatus
-from modules.accounts.demo import PARENT_EMAIL, STUDENT_EMAIL
+from modules.accounts.demo import PARENT_EMAIL, STUDENT_EMAIL, TEACHER_EMAIL
 from modules.accounts.models import User
 from modules.assignments.models import (
     Assignment,
@@ -37,6 +38,7 @@ from modules.assignments.models import (
     SubmissionFile,
 )
 from modules.assignments.notifications import MISSING_WORK
+from modules.assignments.similarity_checks import similarity_check
 from modules.assignments.states import days_late as work_days_late
 from modules.communications.models import NotificationPreference
 from modules.core.demo import DemoContext
@@ -171,6 +173,7 @@ class _Planner:
     coming: list[datetime.date]
     categories: dict[int, int]
     returned_homework: dict[int, Assessment]
+    demo_teacher: int | None = None
     plan: list[tuple[str, Assignment, Assessment | None]] = field(default_factory=list)
     new_assessments: list[Assessment] = field(default_factory=list)
     lineages: dict[tuple, uuid.UUID] = field(default_factory=dict)
@@ -240,7 +243,12 @@ class _Planner:
                 offering,
                 "to_mark",
                 1,
-                hand_in=HandIn.FILE if essay else HandIn.PAPER if paper else HandIn.TEXT,
+                # The demo teacher's classes hand in files whatever the subject: their inbox shows essays.
+                hand_in=HandIn.FILE
+                if essay or offering.teacher.user_id == self.demo_teacher
+                else HandIn.PAPER
+                if paper
+                else HandIn.TEXT,
                 opens_at=opens,
                 due_at=due,
                 late_policy=LatePolicy.ACCEPT,
@@ -291,6 +299,7 @@ def seed_assignments(ctx: DemoContext) -> None:
     coming = [day for day in days if day > today][:6] or [today + datetime.timedelta(days=3)]
     roster = _rosters()
     demo_student = Student.objects.filter(user__email=STUDENT_EMAIL).values_list("pk", flat=True).first()
+    demo_teacher = User.objects.filter(email=TEACHER_EMAIL).values_list("pk", flat=True).first()
     categories = dict(
         AssessmentCategory.objects.filter(offering__in=ctx.offerings, name="Homework").values_list(
             "offering_id", "pk"
@@ -303,7 +312,7 @@ def seed_assignments(ctx: DemoContext) -> None:
     ).order_by("date", "pk"):
         returned_homework[homework.offering_id] = homework
 
-    planner = _Planner(ctx, term, past, coming, categories, returned_homework)
+    planner = _Planner(ctx, term, past, coming, categories, returned_homework, demo_teacher)
     for offering in ctx.offerings:
         planner.offering(offering)
     plan, new_assessments = planner.plan, planner.new_assessments
@@ -339,7 +348,8 @@ def seed_assignments(ctx: DemoContext) -> None:
             )
             if skip is not None:
                 missing_essay[0] = None
-            handed, files = _to_mark(ctx, assignment, students, skip)
+            copied = assignment.created_by_id == demo_teacher
+            handed, files = _to_mark(ctx, assignment, students, skip, copied)
             submissions += handed
             texts.update({start + index: named for index, named in files.items()})
         elif kind == "due":
@@ -359,6 +369,15 @@ def seed_assignments(ctx: DemoContext) -> None:
         submission.pk = ids[(submission.assignment_id, submission.student_id)]
         stored.append(_stored_file(submission, name, contents, submission.submitted_at))
     SubmissionFile.objects.bulk_create(stored, batch_size=BATCH)
+    # The demo teacher's work to mark is checked already, so their inbox shows the copied pair flagged; the
+    # other classes' is checked by the queue's sweep once a worker runs (tasks/assignments_similarity.py).
+    for kind, assignment, _assessment in plan:
+        if (
+            kind == "to_mark"
+            and assignment.created_by_id == demo_teacher
+            and assignment.hand_in != HandIn.PAPER
+        ):
+            similarity_check(assignment=assignment)
     _demo_parent_digest_on()
     ctx.counts["assignments"] = len(assignments)
     ctx.counts["submissions"] = len(submissions)
@@ -469,10 +488,11 @@ def _returned(
 
 
 def _to_mark(
-    ctx: DemoContext, assignment: Assignment, students: list[int], skipped: int | None
+    ctx: DemoContext, assignment: Assignment, students: list[int], skipped: int | None, copied: bool
 ) -> tuple[list[Submission], dict[int, tuple[str, str]]]:
     """Most hand in on time, some late, some not at all (and `skipped`, the demo student in one class); in
-    an essay class the second essay handed in is a copy of the first. The first few are marked as drafts."""
+    an essay class (and, when `copied`, in a class of typed answers) the second hand-in is a copy of the
+    first. The first few are marked as drafts."""
     rng = ctx.rng
     rows: list[Submission] = []
     files: dict[int, tuple[str, str]] = {}
@@ -502,7 +522,11 @@ def _to_mark(
             essays.append(text)
             files[len(rows)] = (f"{assignment.title.lower().replace(' ', '-').replace(':', '')}.txt", text)
         elif assignment.hand_in == HandIn.TEXT:
-            submission.text = _words(rng, rng.randint(60, 140))
+            text = (
+                _copy_of(rng, essays[0]) if copied and len(essays) == 1 else _words(rng, rng.randint(60, 140))
+            )
+            essays.append(text)
+            submission.text = text
         if len(rows) < 4:  # the teacher has started marking
             submission.raw_score = Decimal(rng.randint(10, 20)) / 2
             submission.feedback = rng.choice(FEEDBACK[_band(float(submission.raw_score / HOMEWORK_MAX))])

@@ -262,3 +262,19 @@ def test_the_job_of_a_deleted_assignment_fails_with_a_reason(
     assert job.status == JobStatus.FAILED
     assert job.message == "The assignment no longer exists."
     assert similarity_job_run(job_id=uuid.uuid4()) is False
+
+
+def test_the_queued_check_keeps_a_service_s_failure_for_the_page_and_the_next_sweep(essay, caplog):
+    from modules.assignments.models import HomeworkPolicy
+    from tasks.assignments_similarity import check_assignment_similarity
+    from tests.fakes import free_port
+
+    hand_in(essay, ESSAY, submitted_at=timezone.now() - datetime.timedelta(days=2))
+    HomeworkPolicy.current()
+    HomeworkPolicy.objects.filter(pk=1).update(similarity_service_url=f"http://127.0.0.1:{free_port()}/x")
+    check_assignment_similarity.call_local(essay.pk)  # does not raise: the queue would only retry it
+    essay.refresh_from_db()
+    assert essay.similarity_error.startswith("The similarity service (127.0.0.1) could not be reached")
+    assert essay.checked_at is None
+    assert similarity_due(now=timezone.now()) == [essay.pk]  # the next sweep tries again
+    assert "Similarity check of assignment" in caplog.text

@@ -306,3 +306,42 @@ def test_the_pair_page_lists_the_passages(as_user, teacher, essay, copied):
     response = as_user(teacher).get(reverse("assignments:similarity_pair", args=[essay.pk, match.pk]))
     assert [p["number"] for p in response.context["passages"]] == list(range(1, len(match.passages) + 1))
     assert json.dumps(match.passages)  # stored as plain JSON
+
+
+def test_the_pair_page_s_query_count_is_pinned(as_user, teacher, essay, copied, queries_exactly):
+    sam, casey, _robin = copied
+    match = SimilarityMatch.objects.get(submission=sam, other=casey)
+    client = as_user(teacher)
+    url = reverse("assignments:similarity_pair", args=[essay.pk, match.pk])
+    client.get(url)
+    with queries_exactly(6):
+        assert client.get(url).status_code == 200
+
+
+def test_files_that_could_not_be_read_are_named_on_the_page(
+    as_user, teacher, essay, school, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+
+    from modules.assignments.models import SubmissionFile
+
+    broken = f.SubmissionFactory(assignment=essay, student=school.child, text="")
+    SubmissionFile.objects.create(
+        submission=broken,
+        version=broken.version,
+        file=ContentFile(b"PK\x03\x04 not really a document", name="essay.docx"),
+        name="my essay.docx",
+        size=30,
+        sha256="0" * 64,
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        as_user(teacher).post(reverse("assignments:similarity_check", args=[essay.pk]))
+    text = as_user(teacher).get(results_url(essay)).content.decode()
+    assert "Some files could not be read in full:" in text
+    assert "my essay.docx could not be read: it is damaged." in text
+    assert "Sam Parent" in text  # listed as not compared
+
+
+def test_the_office_finds_the_policy_in_its_menu(as_user, admin):
+    assert 'href="/homework/policy/"' in as_user(admin).get("/").content.decode()

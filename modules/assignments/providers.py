@@ -15,8 +15,10 @@ The external service is spoken to in JSON over HTTPS, one POST to the policy's U
                   "too_short": ["17"]}
 
 `a` is always one of `documents`; `a_percent` is the share of A's text found in B. Offsets are character
-offsets into the texts sent. An answer that is late (TIMEOUT_SECONDS), not 200, not JSON or not of that
-shape raises ProviderError, whose message the results page shows; nothing is written then.
+offsets into the texts sent. With STUDENTFLOW_SIMILARITY_SERVICE_TOKEN set (in the environment, never the
+database), the request carries "Authorization: Bearer <token>". An answer that is late (TIMEOUT_SECONDS),
+not 200, not JSON or not of that shape raises ProviderError, whose message the results page shows; nothing
+is written then.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -99,12 +102,10 @@ class HttpProvider:
                 "ignore": list(ignore),
             }
         ).encode("utf-8")
-        request = urllib.request.Request(
-            self.url,
-            data=body,
-            method="POST",
-            headers={"Content-Type": "application/json", "Accept": "application/json"},
-        )
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if settings.STUDENTFLOW_SIMILARITY_SERVICE_TOKEN:
+            headers["Authorization"] = f"Bearer {settings.STUDENTFLOW_SIMILARITY_SERVICE_TOKEN}"
+        request = urllib.request.Request(self.url, data=body, method="POST", headers=headers)
         host = parts.hostname or self.url
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
@@ -200,3 +201,25 @@ def provider_for(policy: HomeworkPolicy) -> SimilarityProvider:
     if policy.similarity_service_url:
         return HttpProvider(policy.similarity_service_url, timeout=TIMEOUT_SECONDS)
     return LocalProvider()
+
+
+# Two made-up texts sharing a sentence: what the office's "Test the service" sends (no pupil's work).
+SAMPLE_TEXTS = {
+    "sample-1": (
+        "The water cycle moves water between the oceans, the air and the land. The sun warms the sea, and "
+        "water rises into the air as vapour, where it cools and forms clouds of tiny droplets over the hills."
+    ),
+    "sample-2": (
+        "Rain falls on the mountains and runs back to the sea through rivers. The sun warms the sea, and "
+        "water rises into the air as vapour, where it cools and forms clouds of tiny droplets over the hills."
+    ),
+}
+TEST_TIMEOUT_SECONDS = 10
+
+
+def service_test(*, url: str) -> Comparison:
+    """Send the external service at `url` a small check of SAMPLE_TEXTS (within TEST_TIMEOUT_SECONDS, as it
+    runs while the office waits). Raises ProviderError as a real check would."""
+    return HttpProvider(url, timeout=TEST_TIMEOUT_SECONDS).compare(
+        documents=SAMPLE_TEXTS, corpus={}, ignore=[]
+    )

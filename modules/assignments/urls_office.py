@@ -1,4 +1,4 @@
-"""The office's homework policy page (views_office.py)."""
+"""The office's homework policy page and the test of an external similarity service (views_office.py)."""
 
 from __future__ import annotations
 
@@ -8,4 +8,5 @@ from modules.assignments import views_office as views
 
 urlpatterns = [
     path("policy/", views.policy, name="policy"),
+    path("policy/test-service/", views.policy_test, name="policy_test"),
 ]

@@ -351,6 +351,9 @@ STUDENTFLOW_BASE_URL = env_str("STUDENTFLOW_BASE_URL", "http://localhost:8000")
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
 STUDENTFLOW_ATTACHMENT_MAX_BYTES = env_int("STUDENTFLOW_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# An external homework similarity service (its address is the office's homework policy): the token sent as
+# "Authorization: Bearer ..." with each check, kept out of the database. Empty: no Authorization header.
+STUDENTFLOW_SIMILARITY_SERVICE_TOKEN = env_str("STUDENTFLOW_SIMILARITY_SERVICE_TOKEN", "")
 STUDENTFLOW_MESSAGE_MAX_CHARS = env_int("STUDENTFLOW_MESSAGE_MAX_CHARS", 10_000)
 
 # SMS: off unless a provider is configured (SMS_BACKEND=modules.communications.sms.TwilioSmsBackend and the

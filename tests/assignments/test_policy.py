@@ -3,6 +3,8 @@ service's address; audited; two people saving at once never overwrite each other
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -132,3 +134,46 @@ def test_only_the_office_changes_it(as_user, persona, request):
 
 def test_it_answers_only_get_and_post(as_user, admin):
     assert as_user(admin).put(URL).status_code == 405
+
+
+# ---------------------------------------------------------------------------- testing the external service
+
+
+def test_the_office_tests_the_external_service_with_made_up_texts(as_user, admin, settings):
+    from tests.assignments.similarity_service import FakeSimilarityService, similarity_service
+
+    settings.STUDENTFLOW_SIMILARITY_SERVICE_TOKEN = "s3cret"
+
+    def finds_the_shared_sentence(request):
+        first, second = (document["id"] for document in request["documents"])
+        pair = {"a": first, "b": second, "a_percent": 50, "b_percent": 50, "passages": []}
+        return 200, json.dumps({"pairs": [pair]}).encode()
+
+    with similarity_service(FakeSimilarityService(answer=finds_the_shared_sentence)) as service:
+        HomeworkPolicy.current()
+        HomeworkPolicy.objects.filter(pk=1).update(similarity_service_url=service.url)
+        client = as_user(admin)
+        assert "Test the service" in client.get(URL).content.decode()
+        response = client.post(reverse("assignments:policy_test"), follow=True)
+    assert "The similarity service answered and found the sentence the two samples share." in (
+        response.content.decode()
+    )
+    (request,) = service.requests
+    assert [document["id"] for document in request["documents"]] == ["sample-1", "sample-2"]
+    assert service.headers[0]["Authorization"] == "Bearer s3cret"
+
+
+def test_a_failing_service_test_says_why(as_user, admin):
+    from tests.fakes import free_port
+
+    HomeworkPolicy.current()
+    HomeworkPolicy.objects.filter(pk=1).update(similarity_service_url=f"http://127.0.0.1:{free_port()}/x")
+    response = as_user(admin).post(reverse("assignments:policy_test"), follow=True)
+    assert "The similarity service (127.0.0.1) could not be reached" in response.content.decode()
+
+
+def test_without_a_service_there_is_nothing_to_test(as_user, admin):
+    client = as_user(admin)
+    assert "Test the service" not in client.get(URL).content.decode()
+    response = client.post(reverse("assignments:policy_test"), follow=True)
+    assert "the portal&#x27;s own check is used." in response.content.decode()

@@ -15,7 +15,7 @@ from modules.core.models import Job
 
 
 @db_task()
-def check_assignment_similarity(assignment_id: int) -> None:
+def run_similarity_check(assignment_id: int) -> None:
     similarity_checks.similarity_check_queued(assignment_id=assignment_id)
 
 
@@ -23,18 +23,18 @@ def check_assignment_similarity(assignment_id: int) -> None:
 def sweep_similarity_checks() -> int:
     due = similarity_checks.similarity_due(now=timezone.now())
     for assignment_id in due:
-        check_assignment_similarity(assignment_id)
+        run_similarity_check(assignment_id)
     return len(due)
 
 
 @db_task()
-def run_similarity_check(job_id: str) -> None:
+def run_requested_similarity_check(job_id: str) -> None:
     # Claimed under a lease in the asker's language (modules/core/jobs.py); the job sweeper requeues it.
     similarity_checks.similarity_job_run(job_id=job_id)
 
 
 def _queue_similarity_check(job: Job) -> None:
-    run_similarity_check(str(job.pk))
+    run_requested_similarity_check(str(job.pk))
 
 
 job_kind_register(similarity_checks.JOB_KIND, _queue_similarity_check)

@@ -266,13 +266,13 @@ def test_the_job_of_a_deleted_assignment_fails_with_a_reason(
 
 def test_the_queued_check_keeps_a_service_s_failure_for_the_page_and_the_next_sweep(essay, caplog):
     from modules.assignments.models import HomeworkPolicy
-    from tasks.assignments_similarity import check_assignment_similarity
+    from tasks.assignments_similarity import run_similarity_check
     from tests.fakes import free_port
 
     hand_in(essay, ESSAY, submitted_at=timezone.now() - datetime.timedelta(days=2))
     HomeworkPolicy.current()
     HomeworkPolicy.objects.filter(pk=1).update(similarity_service_url=f"http://127.0.0.1:{free_port()}/x")
-    check_assignment_similarity.call_local(essay.pk)  # does not raise: the queue would only retry it
+    run_similarity_check.call_local(essay.pk)  # does not raise: the queue would only retry it
     essay.refresh_from_db()
     assert essay.similarity_error.startswith("The similarity service (127.0.0.1) could not be reached")
     assert essay.checked_at is None

@@ -19,7 +19,7 @@ from modules.assignments.notices import (
     missing_work_digest_send,
     work_returned_notify,
 )
-from modules.communications.models import Delivery, Notification
+from modules.communications.models import Delivery, Notification, NotificationPreference
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -295,3 +295,25 @@ def test_each_notice_leads_somewhere_its_reader_may_open(school, student, guardi
         assert len(urls) == count, urls
         for url in urls:
             assert client.get(url).status_code == 200, url
+
+
+def test_the_digest_leaves_out_children_the_guardian_is_not_told_about(school, guardian, as_user):
+    opt_in(as_user(guardian), "missing_work")
+    link = school.child.guardian_links.get(guardian=school.guardian_profile)
+    link.receives_notifications = False
+    link.save()
+    homework(school, due_at=at(2, 17))
+    assert missing_work_digest_send(now=at(3, 18)) == 0
+    assert not notices(guardian, "missing_work")
+
+
+def test_a_guardian_who_switched_the_reminder_off_again_hears_nothing(school, student, guardian, as_user):
+    opt_in(as_user(guardian), "child_homework_due")
+    NotificationPreference.objects.filter(user=guardian, kind="child_homework_due").update(
+        in_app=False, email=False, sms=False
+    )
+    homework(school)
+    assert homework_due_reminders_send(now=NOW) == 1  # the student is still reminded
+    assert notices(student, "homework_due")
+    assert not notices(guardian, "child_homework_due")
+    assert not Delivery.objects.filter(recipient=guardian).exists()

@@ -367,3 +367,13 @@ def current_files(submission: Submission | None) -> list[SubmissionFile]:
     if submission is None or not submission.version:
         return []
     return list(submission.files.filter(version=submission.version))
+
+
+def earlier_files(submission: Submission | None) -> list[tuple[int, list[SubmissionFile]]]:
+    """The files of each earlier hand-in that had any, latest first: (version, files). One query."""
+    if submission is None or submission.version <= 1:
+        return []
+    by_version: dict[int, list[SubmissionFile]] = {}
+    for row in submission.files.filter(version__lt=submission.version).order_by("-version", "pk"):
+        by_version.setdefault(row.version, []).append(row)
+    return list(by_version.items())

@@ -194,6 +194,7 @@ def _assignment_page(
     if submission is not None:
         submission.assignment = assignment
     files = submissions.current_files(submission)
+    earlier = submissions.earlier_files(submission)
     state = states.work_state(assignment, submission, now)
     returned = submission is not None and submission.returned_at is not None
     mark = None
@@ -218,6 +219,7 @@ def _assignment_page(
         "student": student,
         "submission": submission,
         "files": files,
+        "earlier": earlier,
         "state": state,
         "returned": returned,
         "mark": mark,

@@ -202,6 +202,11 @@ def test_it_replaces_the_hand_in_until_the_due_time_keeping_the_files_ticked(
         "notes.txt",
     }
     assert dropped.name == "notes.txt"
+    # Each earlier hand-in's files stay on the receipt, to be downloaded and checked.
+    page = client.get(page_url(homework)).content.decode()
+    history = page.split('data-testid="earlier-hand-ins"')[1].split("</details>")[0]
+    assert "Hand-in number 1" in history
+    assert reverse("assignments:submission_file", args=[dropped.pk]) in history
 
 
 def test_it_refuses_the_second_of_two_tabs_and_loses_nothing(as_user, student, school, homework):

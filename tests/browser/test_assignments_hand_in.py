@@ -8,11 +8,12 @@ import datetime
 import hashlib
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from modules.assignments.models import Submission
+from modules.assignments.models import Submission, SubmissionFile
 from tests import factories as f
 from tests.browser.test_walk import AXE_JS, AXE_SOURCE, OVERFLOW_JS
 
@@ -124,7 +125,20 @@ def test_a_second_tab_is_refused_with_nothing_lost(page, login, student, school)
 
 def test_the_homework_pages_are_axe_clean_on_a_phone(phone_page, login, student, guardian, school, roads):
     done = f.AssignmentFactory(offering=school.offering, term=school.term, title="Done")
-    f.SubmissionFactory(assignment=done, student=school.child, returned_at=timezone.now(), feedback="Good.")
+    handed = f.SubmissionFactory(
+        assignment=done, student=school.child, returned_at=timezone.now(), feedback="Good.", version=2
+    )
+    for version, name in ((1, "first draft.txt"), (2, "final essay with a rather long name.txt")):
+        row = SubmissionFile(
+            submission=handed,
+            version=version,
+            name=name,
+            size=11,
+            sha256="ab" * 32,
+            content_type="text/plain",
+        )
+        row.file.save("x.txt", ContentFile(b"Some words."), save=False)
+        row.save()
     page = login(phone_page, student)
     for url in (
         reverse("assignments:student_list"),

@@ -326,8 +326,15 @@ def _phases(trace: dict) -> dict[str, float]:
 
 def _breakdown(traces: list[dict]) -> str:
     """The median of each phase over the runs (subresources: how many, and how many of them fetched)."""
-    phases = [_phases(trace) for trace in traces]
-    parts = []
+    phases = []
+    for trace in traces:
+        try:
+            phases.append(_phases(trace))
+        except (KeyError, TypeError, ValueError):  # a mark the page did not take (a run the note leaves out)
+            continue
+    if not phases:
+        return "no run took every mark"
+    parts = [f"{len(phases)} of {len(traces)} runs"]
     for name in phases[0]:
         values = [p[name] for p in phases if name in p]
         value = statistics.median(values)

@@ -368,3 +368,38 @@ def test_it_says_why_the_hand_in_is_closed(as_user, student, school):
     paper = homework(school, hand_in=HandIn.PAPER)
     page = as_user(student).get(reverse("assignments:student_assignment", args=[paper.pk])).content.decode()
     assert "handed in on paper, in class" in page
+
+
+# The assignment page with a hand-in, warm session: the user, the assignment, the submission, its current
+# files, its earlier files, the teacher's attachments, the homework policy (for the form's limits) and the
+# notification bell, whatever the number of files and earlier hand-ins.
+PAGE_QUERIES = 8
+
+
+def test_it_keeps_the_assignment_page_flat_in_files_and_hand_ins(as_user, student, school, queries_exactly):
+    assignment = homework(school)
+    submission = f.SubmissionFactory(assignment=assignment, student=school.child, version=2)
+    url = reverse("assignments:student_assignment", args=[assignment.pk])
+    client = as_user(student)
+
+    def add_files(version: int, count: int) -> None:
+        for index in range(count):
+            row = SubmissionFile(
+                submission=submission, version=version, name=f"{version}-{index}.txt", size=3, sha256="0" * 64
+            )
+            row.file.save("x.txt", ContentFile(b"abc"), save=False)
+            row.save()
+
+    add_files(1, 1)
+    add_files(2, 1)
+    client.get(url)
+    with queries_exactly(PAGE_QUERIES):
+        client.get(url)
+    submission.version = 4
+    submission.save()
+    add_files(3, 3)
+    add_files(4, 4)
+    with queries_exactly(PAGE_QUERIES):
+        response = client.get(url)
+    assert len(response.context["files"]) == 4
+    assert [version for version, _files in response.context["earlier"]] == [3, 2, 1]

@@ -345,3 +345,11 @@ def test_files_that_could_not_be_read_are_named_on_the_page(
 
 def test_the_office_finds_the_policy_in_its_menu(as_user, admin):
     assert 'href="/homework/policy/"' in as_user(admin).get("/").content.decode()
+
+
+def test_the_cell_of_work_on_paper_says_nothing_to_compare(school, teacher):
+    paper = f.AssignmentFactory(offering=school.offering, term=school.term, hand_in=HandIn.PAPER)
+    received = f.SubmissionFactory(assignment=paper, text="")
+    cell = render_cell(received, paper, teacher)
+    assert "on paper: not compared" in cell
+    assert "Not checked" not in cell

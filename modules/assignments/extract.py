@@ -6,7 +6,8 @@ costs little: the file's size (MAX_FILE_BYTES, read once into memory), for .docx
 read (its declared size and compression ratio checked before a byte is inflated, and the inflating stopped
 at MAX_MEMBER_BYTES whatever the header claims; no other member is opened, and an XML with a DOCTYPE is
 refused, so no entity is ever expanded), for a PDF the number of pages read (MAX_PDF_PAGES) with pypdf's
-own limits on each stream, a time budget per file checked between pages and paragraphs (SECONDS_PER_FILE),
+own limits on each stream, read in a child process under a hard time and memory limit (as the portal's PDF
+layouts are), a time budget per file (SECONDS_PER_FILE) checked between pages and paragraphs,
 and the length of the text kept (MAX_TEXT_CHARS per file and per hand-in). Past a bound the text is cut or
 the file skipped, with a note saying so; a file that cannot be read is skipped the same way.
 """
@@ -93,8 +94,33 @@ def extract_text(name: str, data: bytes, *, seconds: float = SECONDS_PER_FILE) -
     elif extension == "odt":
         text = _text_of_odt(name, data, budget)
     else:
-        text = _text_of_pdf(name, data, budget, notes)
+        text = _text_of_pdf_limited(name, data, seconds, notes)
     return Extracted(_cut(text, name, notes), notes)
+
+
+def _text_of_pdf_limited(name: str, data: bytes, seconds: float, notes: list[str]) -> str:
+    """A PDF's text read in a child process under a hard time and memory limit (core/pdf.py's
+    `run_with_limits`): a page that makes pypdf loop for ever, or inflate without end, is stopped there."""
+    from modules.core.pdf import PdfFailed, run_with_limits
+
+    try:
+        status, text, child_notes = run_with_limits(
+            _pdf_in_child, name, data, seconds, timeout=max(1, round(seconds) + 1)
+        )
+    except PdfFailed:
+        raise ExtractionError(_("%(name)s took too long to read.") % {"name": name}) from None
+    if status == "refused":
+        raise ExtractionError(text)
+    notes.extend(child_notes)
+    return text
+
+
+def _pdf_in_child(name: str, data: bytes, seconds: float) -> tuple[str, str, list[str]]:
+    notes: list[str] = []
+    try:
+        return "ok", _text_of_pdf(name, data, _Budget(name, seconds), notes), notes
+    except ExtractionError as error:
+        return "refused", error.message, []
 
 
 def _text_of_txt(data: bytes) -> str:

@@ -198,3 +198,12 @@ def test_it_cuts_a_very_long_text_and_says_so(monkeypatch):
 
 def test_it_gives_no_text_for_a_picture():
     assert extract_text("photo.png", b"\x89PNG\r\n\x1a\n...").text == ""
+
+
+def test_a_pdf_that_never_finishes_reading_is_stopped(monkeypatch):
+    import time
+
+    # pypdf stuck inside one page (a hostile content stream): the child reading it is stopped from outside.
+    monkeypatch.setattr(extract, "_text_of_pdf", lambda name, data, budget, notes: time.sleep(60))
+    with pytest.raises(ExtractionError, match="hang.pdf took too long to read."):
+        extract_text("hang.pdf", pdf(["One page."]), seconds=1)

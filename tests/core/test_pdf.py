@@ -8,6 +8,7 @@ import html
 import multiprocessing
 import os
 import time
+import urllib.request
 
 import pytest
 from django.test import override_settings
@@ -151,3 +152,37 @@ def test_the_layout_child_does_not_finalize_what_the_worker_dropped():
     assert in_child == []  # the child's full collection did not touch it
     gc.collect()
     assert finalized_in == [os.getpid()]  # the worker frees it, as it would have anyway
+
+
+def test_it_loads_the_tls_certificates_once_not_for_every_document():
+    # WeasyPrint's fetcher builds an HTTPS handler; without a context it loads the CA bundle for each one.
+    contexts = {
+        handler._context
+        for fetcher in (PortalUrlFetcher(), PortalUrlFetcher())
+        for handler in fetcher.handlers
+        if isinstance(handler, urllib.request.HTTPSHandler)
+    }
+    assert len(contexts) == 1
+
+
+def _child_pid() -> int:
+    return os.getpid()
+
+
+def test_the_worker_lays_out_a_small_document_once_before_its_first_layout_child(monkeypatch):
+    from modules.core import pdf
+
+    monkeypatch.setattr(pdf, "_warmed_up", False)
+    warmed = []
+    real = pdf.HTML
+
+    def counting_html(*args, **kwargs):
+        if kwargs.get("string") == pdf.WARM_UP_HTML:
+            warmed.append(os.getpid())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pdf, "HTML", counting_html)
+    children = {run_with_limits(_child_pid), run_with_limits(_child_pid)}
+    assert warmed == [os.getpid()]  # in this process, once: the children inherit what it loaded
+    assert os.getpid() not in children
+    assert pdf._warmed_up

@@ -88,6 +88,10 @@ def _results_context(request, assignment: Assignment, job: Job | None) -> dict:
         ),
         "job": job,
         "job_running": job is not None and not job.is_finished,
+        # A finished request's failure or notes are news only until a later check (the sweep's) replaced it.
+        "job_news": job is not None
+        and job.finished_at is not None
+        and (assignment.checked_at is None or job.finished_at >= assignment.checked_at),
         "is_paper": assignment.hand_in == HandIn.PAPER,
         "provider": _("an external service")
         if policy.similarity_service_url

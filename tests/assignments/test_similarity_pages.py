@@ -353,3 +353,20 @@ def test_the_cell_of_work_on_paper_says_nothing_to_compare(school, teacher):
     cell = render_cell(received, paper, teacher)
     assert "on paper: not compared" in cell
     assert "Not checked" not in cell
+
+
+def test_a_failed_request_is_no_news_once_a_later_check_succeeded(
+    as_user, teacher, essay, django_capture_on_commit_callbacks
+):
+    from tests.fakes import free_port
+
+    f.SubmissionFactory(assignment=essay, text=ESSAY)
+    HomeworkPolicy.current()
+    HomeworkPolicy.objects.filter(pk=1).update(similarity_service_url=f"http://127.0.0.1:{free_port()}/x")
+    with django_capture_on_commit_callbacks(execute=True):
+        as_user(teacher).post(reverse("assignments:similarity_check", args=[essay.pk]))
+    assert "The check you asked for failed" in as_user(teacher).get(results_url(essay)).content.decode()
+    HomeworkPolicy.objects.filter(pk=1).update(similarity_service_url="")
+    similarity_check(assignment=essay)  # the sweep, later, with the portal's own engine
+    text = as_user(teacher).get(results_url(essay)).content.decode()
+    assert "failed" not in text

@@ -33,7 +33,8 @@ work_handed_in = DomainEvent(
         "submission_id": "id of the Submission handed in (first time or replaced)",
         "by": "the User who handed it in",
     },
-    doc="""A student handed in work or replaced it (`submissions.submission_hand_in`). Receivers: none in the
-    queue today (the teacher's inbox reads the rows); the similarity check of an assignment whose due time
-    has passed is queued again (`tasks/assignments.py`) so a late hand-in is compared too.""",
+    doc="""A student handed in work or replaced it (`submissions.submission_hand_in`). Receivers: none (the
+    teacher's inbox reads the rows; the similarity sweep, tasks/assignments_similarity.py, checks again an
+    assignment past its due time with a hand-in newer than its last check, so a late hand-in is compared
+    too).""",
 )

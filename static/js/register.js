@@ -17,8 +17,6 @@ if (form && window.htmx) setUp(form, window.htmx);
 
 function setUp(form, htmx) {
   const text = form.dataset;
-  const keysHelp = document.getElementById("register-keys");
-  if (keysHelp) keysHelp.hidden = false;
   form.classList.add("is-live");
   let activeId = null;
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from modules.assignments.models import Assignment, HandIn, HomeworkPolicy, SubmissionFile
 from modules.assignments.submissions import TEXT_MAX_CHARS
-from modules.communications.forms_announcements import MultipleFileField
+from modules.core.forms import MultipleFileField
 from modules.core.uploads import accepted_extensions
 
 

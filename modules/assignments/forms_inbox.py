@@ -11,16 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from modules.assignments.marking import MarkBase, MarkingError, score_parse
 from modules.assignments.models import Assignment, HomeworkPolicy
+from modules.core.forms import DateTimeInput
 from modules.core.uploads import validate_attachment
-
-
-class DateTimeInput(forms.DateTimeInput):
-    """A local date-time picker (the school's time zone: the form reads it as local time)."""
-
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 class MarkForm(forms.Form):

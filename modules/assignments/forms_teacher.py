@@ -16,36 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from modules.academics.models import CourseOffering
 from modules.assignments.models import Assignment, AssignmentFile, HandIn, HomeworkPolicy, LatePolicy
 from modules.assignments.setting import MAX_SCORE, AssignmentFields, NewFile, fields_problems
-from modules.core.forms import PortalForm
+from modules.core.forms import DateTimeInput, MultipleFileField, PortalForm
 from modules.core.uploads import allowed_extensions, validate_attachment
 from modules.exams.models import AssessmentCategory
-
-
-class DateTimeInput(forms.DateTimeInput):
-    """A local date and time (the school's time zone): the browser's date-time picker."""
-
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; each is checked by `validate_attachment` in the form's clean."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("allow_empty_file", True)  # validate_attachment names an empty file
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, (list, tuple)):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
-        return [super().clean(data, initial)] if data else []
 
 
 class Publish:

@@ -13,7 +13,7 @@ from modules.academics.selectors import current_year
 from modules.accounts.models import Role
 from modules.communications.announcements import NewAttachment
 from modules.communications.models import Announcement, Attachment, AudienceKind
-from modules.core.forms import PortalForm
+from modules.core.forms import DateTimeInput, MultipleFileField, PortalForm
 from modules.core.uploads import allowed_extensions, validate_attachment
 
 MAX_FILES = 10
@@ -25,32 +25,6 @@ AUDIENCE_FIELDS = {
     AudienceKind.OFFERING: ("offering", _("Choose a class.")),
 }
 TEACHER_AUDIENCES = (AudienceKind.SECTION, AudienceKind.OFFERING)
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; each is checked by `validate_attachment` in the form's clean."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        # validate_attachment reports an empty file, by name.
-        kwargs.setdefault("allow_empty_file", True)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, (list, tuple)):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
-        return [super().clean(data, initial)] if data else []
 
 
 class AnnouncementForm(PortalForm):

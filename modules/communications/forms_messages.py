@@ -11,25 +11,9 @@ from django.utils.translation import pgettext_lazy
 
 from modules.accounts.models import Role
 from modules.communications import messaging
+from modules.core.forms import MultipleFileField
 from modules.core.uploads import allowed_extensions
 from modules.people.models import Position
-
-
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files under one name; cleans to a list (empty when none were chosen)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
-        return [super().clean(data, initial)] if data else []
 
 
 def _attachment_help() -> str:

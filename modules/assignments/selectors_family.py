@@ -21,11 +21,14 @@ from modules.academics.models import AcademicYear, Enrollment
 from modules.assignments import states
 from modules.assignments.models import Assignment, HandIn, Submission
 from modules.assignments.states import WorkState
+from modules.core.params import query_date
 from modules.exams.models import Mark
 from modules.people.models import Student
 
 # How soon "due soon" is, on the student's list.
 DUE_SOON_DAYS = 7
+# The years a week view may show (?week=); outside them the page shows this week and says so.
+WEEK_YEARS = (1900, 2999)
 
 
 @dataclass
@@ -211,9 +214,12 @@ def week_start(value: str | None, today: datetime.date) -> tuple[datetime.date, 
     understood = True
     day = today
     if value:
-        try:
-            day = datetime.date.fromisoformat(value)
-        except ValueError:
+        asked = query_date(value)
+        # A week a school year can be in: a date at the ends of the calendar (0001-01-01, 9999-12-31) would
+        # overflow its Monday, its next week or the time zone's conversion.
+        if asked is not None and WEEK_YEARS[0] <= asked.year <= WEEK_YEARS[1]:
+            day = asked
+        else:
             understood = False
     return day - datetime.timedelta(days=day.weekday()), understood
 

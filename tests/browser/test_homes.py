@@ -34,7 +34,7 @@ def test_it_shows_a_guardian_each_child_on_a_phone(phone_page, login, guardian, 
     expect(toggle).to_be_visible()
     toggle.click()
     expect(phone_page.get_by_role("button", name="Sign out")).to_be_hidden()  # inside the user menu
-    expect(phone_page.get_by_role("link", name="Home")).to_be_visible()
+    expect(phone_page.get_by_role("link", name="Home", exact=True)).to_be_visible()
 
 
 def test_it_switches_a_teacher_who_is_a_parent_to_the_family_view(page, login, teacher, school):

@@ -425,7 +425,9 @@ def assignment_update(
     assessment is deleted, refused once marks are in it. A new due date re-reckons the lateness of work
     handed in and not yet returned. Publishing: see `assignments_create` (ignored once published)."""
     _check(fields)
-    stored = Assignment.objects.select_for_update().select_related("assessment").get(pk=assignment.pk)
+    stored = (
+        Assignment.objects.select_for_update(of=("self",)).select_related("assessment").get(pk=assignment.pk)
+    )
     offering = CourseOffering.objects.select_related("section__year").get(pk=stored.offering_id)
     _category_check(offering, category)
     remove_files = [item for item in remove_files if item.assignment_id == stored.pk]
@@ -582,7 +584,11 @@ def delete_impact(assignment: Assignment) -> DeleteImpact:
 def assignment_delete(*, assignment: Assignment, by: User, keep_marks: bool = True) -> None:
     """Delete an assignment with its files and its students' hand-ins. Its gradebook assessment goes too,
     unless marks are in it and `keep_marks`: then the marks stay in the gradebook as a plain assessment."""
-    stored = Assignment.objects.select_for_update().select_related("assessment__term").get(pk=assignment.pk)
+    stored = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("assessment__term")
+        .get(pk=assignment.pk)
+    )
     impact = delete_impact(stored)
     if impact.marks and not keep_marks and stored.assessment is not None:
         _locked_term_check(stored.assessment.term)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from modules.accounts.models import User
@@ -346,7 +346,7 @@ def submission_extend(
     if due_at is not None and due_at <= assignment.due_at:
         raise MarkingError(
             _("An extension must end after the class's due time (%(due)s).")
-            % {"due": timezone.localtime(assignment.due_at).strftime("%Y-%m-%d %H:%M")}
+            % {"due": formats.date_format(timezone.localtime(assignment.due_at), "DATETIME_FORMAT")}
         )
     submission = _submission_locked(assignment, student)
     if submission.returned_at is not None:

@@ -40,6 +40,7 @@ urlpatterns = [
     path("grades/", include("modules.exams.urls")),
     path("fees/", include("modules.fees.urls")),
     path("homework/", include("modules.assignments.urls")),
+    path("timetable/", include("modules.timetable.urls")),
     path("", include("modules.core.urls")),
     path(
         "health/",

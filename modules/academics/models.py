@@ -122,9 +122,32 @@ class Subject(models.Model):
         return self.name
 
 
+class RoomType(models.Model):
+    """A kind of room a lesson may need (laboratory, gym, computer room): the timetable places a lesson that
+    asks for one in any room of that kind big enough for the class."""
+
+    name = models.CharField(_("name"), max_length=40, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("kind of room")
+        verbose_name_plural = _("kinds of room")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Room(models.Model):
     name = models.CharField(_("name"), max_length=40, unique=True)
     capacity = models.PositiveSmallIntegerField(_("capacity"), null=True, blank=True)
+    room_type = models.ForeignKey(
+        RoomType,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rooms",
+        verbose_name=_("kind of room"),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "modules.people",
     "modules.academics",
     "modules.communications",
+    "modules.timetable",
     "modules.attendance",
     "modules.exams",
     "modules.fees",

@@ -1,0 +1,7 @@
+"""The timetable's requirements pages (see modules/timetable/urls.py)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

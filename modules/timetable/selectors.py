@@ -1,0 +1,366 @@
+"""Reads of the live timetable: everyone's week as a grid, a teacher's lessons of a day (covers included).
+
+The week of a date shows, for each of its days, the lessons of the timetable in effect that day (so a
+timetable published from a Wednesday shows from that Wednesday), the school calendar's holidays and
+closures with no lessons, and who covers a lesson on that date. Each week costs a fixed number of queries
+whatever the size of the school: the timetables in effect that week, the teaching periods, the lessons
+(with their co-teachers), the closures and the covers.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from modules.academics.models import (
+    AcademicYear,
+    CalendarEvent,
+    Enrollment,
+    EnrollmentStatus,
+    Period,
+    Room,
+    Section,
+    Weekday,
+)
+from modules.people.models import Staff, Student
+from modules.timetable.models import (
+    Cover,
+    Lesson,
+    Timetable,
+    TimetableSettings,
+    TimetableStatus,
+    default_weekdays,
+)
+
+
+@dataclass
+class Slot:
+    """One period of one day: the lessons there (a section split into groups has several)."""
+
+    lessons: list[Lesson] = field(default_factory=list)
+    # The second period of a double lesson that started in the period before.
+    continued: list[Lesson] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.lessons and not self.continued
+
+
+@dataclass
+class WeekDay:
+    weekday: int
+    date: datetime.date | None
+    closure: CalendarEvent | None
+    slots: list[Slot]
+
+    @property
+    def label(self) -> str:
+        return str(Weekday(self.weekday).label)
+
+    @property
+    def lessons(self) -> list[Lesson]:
+        """The day's lessons in bell order (a double once): the phone's day-by-day list."""
+        return [lesson for slot in self.slots for lesson in slot.lessons]
+
+
+@dataclass
+class WeekRow:
+    period: Period
+    slots: list[Slot]
+
+
+@dataclass
+class WeekGrid:
+    periods: list[Period]
+    days: list[WeekDay]
+    monday: datetime.date | None = None
+    timetables: list[Timetable] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[WeekRow]:
+        """Periods down, days across: the laptop's and the printed grid."""
+        return [
+            WeekRow(period=period, slots=[day.slots[index] for day in self.days])
+            for index, period in enumerate(self.periods)
+        ]
+
+    @property
+    def lesson_count(self) -> int:
+        return sum(len(day.lessons) for day in self.days if day.closure is None)
+
+    @property
+    def has_timetable(self) -> bool:
+        return bool(self.timetables)
+
+
+def teaching_periods(year: AcademicYear | None) -> list[Period]:
+    """The periods lessons take in a year: its timetable settings' periods, or else the bell schedule."""
+    if year is not None:
+        chosen_ids = TimetableSettings.periods.through.objects.filter(timetablesettings__year=year)
+        chosen = list(Period.objects.filter(pk__in=chosen_ids.values("period_id")).order_by("order"))
+        if chosen:
+            return chosen
+    return list(Period.objects.order_by("order"))
+
+
+def teaching_weekdays(year: AcademicYear | None) -> list[int]:
+    settings = TimetableSettings.objects.filter(year=year).first() if year is not None else None
+    return sorted(settings.weekdays) if settings is not None and settings.weekdays else default_weekdays()
+
+
+def week_grid(
+    *,
+    lessons: Iterable[Lesson],
+    periods: list[Period],
+    weekdays: Iterable[int],
+    monday: datetime.date | None = None,
+    closures: dict[datetime.date, CalendarEvent] | None = None,
+) -> WeekGrid:
+    """Lay lessons out as periods × weekdays. A double lesson sits in its first period and is `continued`
+    in the next one. Given a Monday, each day has its date and its closure (a closed day keeps no lessons)."""
+    closures = closures or {}
+    days_wanted = sorted(set(weekdays))
+    lessons = list(lessons)
+    days_wanted = sorted(
+        set(days_wanted) | {lesson.weekday for lesson in lessons if lesson.weekday is not None}
+    )
+    index_of = {period.pk: index for index, period in enumerate(periods)}
+    days: list[WeekDay] = []
+    by_day: dict[int, WeekDay] = {}
+    for weekday in days_wanted:
+        date = monday + datetime.timedelta(days=weekday) if monday is not None else None
+        day = WeekDay(
+            weekday=weekday,
+            date=date,
+            closure=closures.get(date) if date is not None else None,
+            slots=[Slot() for _ in periods],
+        )
+        days.append(day)
+        by_day[weekday] = day
+    for lesson in sorted(lessons, key=_lesson_order):
+        if lesson.weekday is None or lesson.period_id not in index_of:
+            continue
+        day = by_day[lesson.weekday]
+        if day.closure is not None:
+            continue
+        index = index_of[lesson.period_id]
+        day.slots[index].lessons.append(lesson)
+        if lesson.length == 2 and index + 1 < len(periods):
+            day.slots[index + 1].continued.append(lesson)
+    return WeekGrid(periods=periods, days=days, monday=monday)
+
+
+def _lesson_order(lesson: Lesson) -> tuple:
+    return (lesson.offering.subject.name, lesson.offering.section.name, lesson.pk or 0)
+
+
+def monday_of(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def timetable_in_effect(year: AcademicYear, day: datetime.date) -> Timetable | None:
+    """The published timetable of a year in effect on a day, if any."""
+    return Timetable.objects.in_effect_on(day).filter(year=year).first()
+
+
+def _timetables_in_week(monday: datetime.date) -> list[Timetable]:
+    sunday = monday + datetime.timedelta(days=6)
+    return list(
+        Timetable.objects.filter(
+            Q(effective_from__isnull=True) | Q(effective_from__lte=sunday),
+            Q(effective_until__isnull=True) | Q(effective_until__gte=monday),
+            status=TimetableStatus.PUBLISHED,
+            year__start_date__lte=sunday,
+            year__end_date__gte=monday,
+        ).select_related("year")
+    )
+
+
+def _in_effect(timetable: Timetable, day: datetime.date) -> bool:
+    year = timetable.year
+    start = max(filter(None, [timetable.effective_from, year.start_date]))
+    end = min(filter(None, [timetable.effective_until, year.end_date]))
+    return start <= day <= end
+
+
+def _closures(first: datetime.date, last: datetime.date) -> dict[datetime.date, CalendarEvent]:
+    found: dict[datetime.date, CalendarEvent] = {}
+    for event in CalendarEvent.objects.closures().filter(start_date__lte=last, end_date__gte=first):
+        day = max(event.start_date, first)
+        while day <= min(event.end_date, last):
+            found.setdefault(day, event)
+            day += datetime.timedelta(days=1)
+    return found
+
+
+def lessons_with_names(queryset: QuerySet[Lesson]) -> QuerySet[Lesson]:
+    """Lessons with what the week shows of them: subject, section, teacher, co-teachers, room, period."""
+    return queryset.select_related(
+        "offering__subject",
+        "offering__section",
+        "teacher",
+        "room",
+        "period",
+        "offering__timetable_requirement",
+    ).prefetch_related(
+        Prefetch(
+            "offering__timetable_requirement__co_teachers",
+            queryset=Staff.objects.order_by("last_name", "first_name"),
+        )
+    )
+
+
+def lesson_teachers(lesson: Lesson) -> list[Staff]:
+    """The lesson's teacher and its class's co-teachers (prefetched by `lessons_with_names`)."""
+    teachers = [lesson.teacher] if lesson.teacher is not None else []
+    requirement = getattr(lesson.offering, "timetable_requirement", None)
+    if requirement is not None:
+        teachers += [staff for staff in requirement.co_teachers.all() if staff not in teachers]
+    return teachers
+
+
+def _week(
+    *, day: datetime.date, year: AcademicYear | None, select: Q, cover_teacher: Staff | None = None
+) -> WeekGrid:
+    """The week holding `day`: the lessons `select` picks from each day's timetable, with its covers."""
+    monday = monday_of(day)
+    sunday = monday + datetime.timedelta(days=6)
+    timetables = _timetables_in_week(monday)
+    if year is None and timetables:
+        year = timetables[0].year
+    periods = teaching_periods(year)
+    closures = _closures(monday, sunday)
+    weekday_timetables: dict[int, set[int]] = {}
+    for weekday in range(7):
+        date = monday + datetime.timedelta(days=weekday)
+        weekday_timetables[weekday] = {t.pk for t in timetables if _in_effect(t, date)}
+    lessons: list[Lesson] = []
+    cover_rows: list[Cover] = []
+    if timetables:
+        candidates = lessons_with_names(
+            Lesson.objects.placed().filter(select, timetable_id__in=[t.pk for t in timetables])
+        ).distinct()
+        lessons = [
+            lesson for lesson in candidates if lesson.timetable_id in weekday_timetables[lesson.weekday]
+        ]
+        cover_filter = Q(lesson__in=[lesson.pk for lesson in lessons])
+        if cover_teacher is not None:
+            cover_filter |= Q(teacher=cover_teacher)
+        cover_rows = list(
+            Cover.objects.filter(cover_filter, date__range=(monday, sunday)).select_related(
+                "teacher", "lesson"
+            )
+        )
+    covers = {(cover.lesson_id, cover.date): cover for cover in cover_rows}
+    own = {lesson.pk for lesson in lessons}
+    if cover_teacher is not None:
+        extra_ids = [cover.lesson_id for cover in cover_rows if cover.lesson_id not in own]
+        if extra_ids:
+            lessons += list(lessons_with_names(Lesson.objects.filter(pk__in=extra_ids)))
+    shown: list[Lesson] = []
+    for lesson in lessons:
+        date = monday + datetime.timedelta(days=lesson.weekday)
+        lesson.date = date
+        lesson.cover = covers.get((lesson.pk, date))
+        lesson.teachers = lesson_teachers(lesson)
+        lesson.covering = cover_teacher is not None and lesson.pk not in own
+        if lesson.covering and lesson.cover is None:
+            continue
+        shown.append(lesson)
+    grid = week_grid(
+        lessons=shown, periods=periods, weekdays=teaching_weekdays(year), monday=monday, closures=closures
+    )
+    grid.timetables = timetables
+    return grid
+
+
+def _year_of(day: datetime.date) -> AcademicYear | None:
+    return AcademicYear.objects.filter(start_date__lte=day, end_date__gte=day).first()
+
+
+def week_for_section(section: Section, day: datetime.date) -> WeekGrid:
+    return _week(day=day, year=section.year, select=Q(offering__section=section))
+
+
+def week_for_teacher(staff: Staff, day: datetime.date) -> WeekGrid:
+    """A teacher's week: the lessons they teach (co-teaching included) and those they cover that week."""
+    select = Q(teacher=staff) | Q(offering__timetable_requirement__co_teachers=staff)
+    return _week(day=day, year=_year_of(day), select=select, cover_teacher=staff)
+
+
+def week_for_room(room: Room, day: datetime.date) -> WeekGrid:
+    return _week(day=day, year=_year_of(day), select=Q(room=room))
+
+
+def student_section(student: Student, day: datetime.date) -> Section | None:
+    """The section a student is enrolled in (actively) in the year holding `day`."""
+    enrollment = (
+        Enrollment.objects.filter(
+            student=student,
+            status=EnrollmentStatus.ACTIVE,
+            year__start_date__lte=day,
+            year__end_date__gte=day,
+        )
+        .select_related("section__year", "section__grade_level")
+        .first()
+    )
+    return enrollment.section if enrollment is not None else None
+
+
+def week_for_student(student: Student, day: datetime.date) -> WeekGrid:
+    """The week of the student's section in the year holding `day` (empty when not enrolled then)."""
+    section = student_section(student, day)
+    if section is None:
+        return week_grid(lessons=[], periods=[], weekdays=[], monday=monday_of(day))
+    return week_for_section(section, day)
+
+
+def _staff_of(staff_or_user) -> Staff | None:
+    if isinstance(staff_or_user, Staff):
+        return staff_or_user
+    return Staff.objects.filter(user=staff_or_user).first()
+
+
+def teacher_lessons_on(staff_or_user, day: datetime.date) -> list[Lesson]:
+    """A teacher's lessons on a day in bell order: those they teach (as teacher or co-teacher) that nobody
+    else covers that day, and those they cover; each has `.cover` (the Cover, or None for their own lesson
+    taught as usual). None on a holiday or closure. Three queries."""
+    staff = _staff_of(staff_or_user)
+    if staff is None:
+        return []
+    if CalendarEvent.objects.closures().on(day).exists():
+        return []
+    own = (
+        lessons_with_names(Lesson.objects.in_effect_on(day))
+        .filter(Q(teacher=staff) | Q(offering__timetable_requirement__co_teachers=staff))
+        .distinct()
+    )
+    covers = {
+        cover.lesson_id: cover
+        for cover in Cover.objects.filter(Q(teacher=staff) | Q(lesson__in=own), date=day).select_related(
+            "teacher",
+            "lesson__offering__subject",
+            "lesson__offering__section",
+            "lesson__teacher",
+            "lesson__room",
+            "lesson__period",
+        )
+    }
+    lessons: list[Lesson] = []
+    for lesson in own:
+        cover = covers.get(lesson.pk)
+        if cover is not None and cover.teacher_id != staff.pk:
+            continue
+        lesson.cover = cover
+        lessons.append(lesson)
+    seen = {lesson.pk for lesson in lessons}
+    for cover in covers.values():
+        if cover.teacher_id == staff.pk and cover.lesson_id not in seen:
+            lesson = cover.lesson
+            lesson.cover = cover
+            lessons.append(lesson)
+    lessons.sort(key=lambda lesson: (lesson.period.order, lesson.offering.section.name))
+    return lessons

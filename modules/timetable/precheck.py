@@ -1,0 +1,481 @@
+"""Contradictions in a year's requirements that can be seen without the solver, before generating.
+
+`precheck(year)` returns conflicts (`{"code": ..., "params": {...}}`, the shape the solver and the checker
+use, stored names as text at the time and ids), each of which makes a complete timetable impossible: more
+periods than the week has for a section, a teacher, a room or a kind of room; a teacher over their most
+periods a day on every day; joint lessons whose classes have different counts; a class without a teacher,
+or with one who left; no room of the kind a class needs big enough for it; doubles that cannot fit; fixed
+lessons outside the week, on a teacher's unavailable period or on top of each other.
+
+A handful of queries whatever the school's size; the arithmetic is per teacher, room and section.
+`describe(conflict)` puts these codes into words in the active language.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from modules.academics.models import AcademicYear, Room, Section, Weekday
+from modules.timetable.models import Requirement, TeacherLimit, Unavailability
+from modules.timetable.requirements import Week, week_for
+
+Conflict = dict[str, Any]
+
+
+def _conflict(code: str, **params: Any) -> Conflict:
+    return {"code": code, "params": params}
+
+
+def _label(requirement: Requirement) -> str:
+    return f"{requirement.offering.subject.name} · {requirement.offering.section.name}"
+
+
+def precheck(year: AcademicYear) -> list[Conflict]:
+    """The cheap contradictions of the year's requirements (empty: none found; the solver may still find
+    some)."""
+    week = week_for(year)
+    if not week.slots:
+        return [_conflict("no_teaching_periods")]
+    requirements = list(
+        Requirement.objects.filter(offering__section__year=year)
+        .select_related(
+            "offering__section__room", "offering__subject", "offering__teacher", "room", "room_type", "joint"
+        )
+        .prefetch_related("co_teachers", "candidate_teachers", "pins__period")
+    )
+    if not requirements:
+        return []
+    in_week = {(day, period.pk) for day in week.weekdays for period in week.periods}
+    blocked_staff: dict[int, set] = defaultdict(set)
+    blocked_room: dict[int, set] = defaultdict(set)
+    for staff_id, room_id, day, period_id in Unavailability.objects.filter(year=year).values_list(
+        "staff_id", "room_id", "weekday", "period_id"
+    ):
+        if (day, period_id) in in_week:
+            (blocked_staff[staff_id] if staff_id else blocked_room[room_id]).add((day, period_id))
+    sizes = dict(
+        Section.objects.filter(year=year)
+        .annotate(size=Count("enrollments", filter=Q(enrollments__status="active")))
+        .values_list("pk", "size")
+    )
+    rooms = list(Room.objects.select_related("room_type"))
+    context = _Context(
+        week=week, blocked_staff=blocked_staff, blocked_room=blocked_room, sizes=sizes, rooms=rooms
+    )
+    conflicts: list[Conflict] = []
+    conflicts += _joint_mismatches(requirements)
+    for requirement in requirements:
+        conflicts += _class_problems(requirement, context)
+    conflicts += _section_load(requirements, week)
+    conflicts += _teacher_load(requirements, context, year)
+    conflicts += _room_load(requirements, context)
+    conflicts += _pin_clashes(requirements, week)
+    return conflicts
+
+
+class _Context:
+    def __init__(self, *, week: Week, blocked_staff, blocked_room, sizes, rooms):
+        self.week = week
+        self.blocked_staff = blocked_staff
+        self.blocked_room = blocked_room
+        self.sizes = sizes
+        self.rooms = rooms
+
+
+def _teachers(requirement: Requirement) -> list:
+    """The teachers of every lesson of the class: its own and its co-teachers."""
+    found = [requirement.offering.teacher] if requirement.offering.teacher else []
+    return found + [
+        person for person in requirement.co_teachers.all() if person.pk != requirement.offering.teacher_id
+    ]
+
+
+def _joint_mismatches(requirements: list[Requirement]) -> list[Conflict]:
+    groups: dict[int, list[Requirement]] = defaultdict(list)
+    for requirement in requirements:
+        if requirement.joint_id:
+            groups[requirement.joint_id].append(requirement)
+    conflicts = []
+    for members in groups.values():
+        if len({(r.periods_per_week, r.double_lessons) for r in members}) > 1:
+            joint = members[0].joint
+            conflicts.append(
+                _conflict(
+                    "joint_mismatch",
+                    joint=joint.name,
+                    joint_id=joint.pk,
+                    classes=[f"{_label(r)} ({r.periods_per_week}/{r.double_lessons})" for r in members],
+                )
+            )
+    return conflicts
+
+
+def _allowed_rooms(requirement: Requirement, context: _Context) -> list[Room] | None:
+    """The rooms the class may take (None: the school has no rooms, so none is needed)."""
+    if requirement.room is not None:
+        return [requirement.room]
+    if not context.rooms:
+        return None
+    size = context.sizes.get(requirement.offering.section_id, 0)
+
+    def fits(room: Room) -> bool:
+        return room.capacity is None or room.capacity >= size
+
+    if requirement.room_type_id is not None:
+        return [
+            room for room in context.rooms if room.room_type_id == requirement.room_type_id and fits(room)
+        ]
+    if requirement.offering.section.room is not None:
+        return [requirement.offering.section.room]
+    return [room for room in context.rooms if fits(room)]
+
+
+def _class_problems(requirement: Requirement, context: _Context) -> list[Conflict]:
+    label, class_id = _label(requirement), requirement.pk
+    conflicts = []
+    teachers = _teachers(requirement)
+    candidates = list(requirement.candidate_teachers.all())
+    if not teachers and not candidates:
+        conflicts.append(_conflict("no_teacher", **{"class": label, "class_id": class_id}))
+    for person in teachers + candidates:
+        if not person.is_active:
+            conflicts.append(
+                _conflict(
+                    "teacher_inactive",
+                    teacher=person.full_name,
+                    teacher_id=person.pk,
+                    **{"class": label, "class_id": class_id},
+                )
+            )
+    rooms = _allowed_rooms(requirement, context)
+    if rooms is not None and not rooms:
+        conflicts.append(
+            _conflict(
+                "no_room",
+                room_type=requirement.room_type.name if requirement.room_type else "",
+                size=context.sizes.get(requirement.offering.section_id, 0),
+                **{"class": label, "class_id": class_id},
+            )
+        )
+    blocked = set().union(*(context.blocked_staff.get(person.pk, set()) for person in teachers))
+    if requirement.room_id:
+        blocked |= context.blocked_room.get(requirement.room_id, set())
+    if requirement.double_lessons:
+        fits = _double_room(context.week, blocked)
+        if fits < requirement.double_lessons:
+            conflicts.append(
+                _conflict(
+                    "double_impossible",
+                    doubles=requirement.double_lessons,
+                    fits=fits,
+                    **{"class": label, "class_id": class_id},
+                )
+            )
+    week_days, week_periods = set(context.week.weekdays), list(context.week.periods)
+    for pin in requirement.pins.all():
+        where = {"weekday": pin.weekday, "period": pin.period.name, "period_id": pin.period_id}
+        covered = _pin_periods(pin, week_periods)
+        if pin.weekday not in week_days or covered is None:
+            conflicts.append(_conflict("pin_outside", **where, **{"class": label, "class_id": class_id}))
+            continue
+        for person in teachers:
+            if any((pin.weekday, pid) in context.blocked_staff.get(person.pk, set()) for pid in covered):
+                conflicts.append(
+                    _conflict(
+                        "pin_unavailable",
+                        teacher=person.full_name,
+                        teacher_id=person.pk,
+                        **where,
+                        **{"class": label, "class_id": class_id},
+                    )
+                )
+    return conflicts
+
+
+def _pin_periods(pin, periods: list) -> list[int] | None:
+    """The teaching period ids a fixed lesson takes (None: not inside the teaching week)."""
+    ids = [period.pk for period in periods]
+    if pin.period_id not in ids:
+        return None
+    start = ids.index(pin.period_id)
+    covered = ids[start : start + (2 if pin.double else 1)]
+    return covered if len(covered) == (2 if pin.double else 1) else None
+
+
+def _double_room(week: Week, blocked: set) -> int:
+    """How many double lessons fit in the week around these blocked slots (at most one pair per run of two
+    free adjacent periods; several a day)."""
+    fits = 0
+    for day in week.weekdays:
+        run = 0
+        for period in week.periods:
+            if (day, period.pk) in blocked:
+                fits += run // 2
+                run = 0
+            else:
+                run += 1
+        fits += run // 2
+    return fits
+
+
+def _once_per_joint(requirements, key) -> dict[Any, int]:
+    """Periods a week per key (a section, a teacher, a room): joint classes that share it count once."""
+    totals: dict[Any, int] = defaultdict(int)
+    seen: set = set()
+    for requirement in requirements:
+        for owner in key(requirement):
+            if requirement.joint_id is not None:
+                if (owner, requirement.joint_id) in seen:
+                    continue
+                seen.add((owner, requirement.joint_id))
+            totals[owner] += requirement.periods_per_week
+    return totals
+
+
+def _section_load(requirements: list[Requirement], week: Week) -> list[Conflict]:
+    names = {r.offering.section_id: r.offering.section.name for r in requirements}
+    totals = _once_per_joint(requirements, lambda r: [r.offering.section_id])
+    return [
+        _conflict("section_overloaded", section=names[pk], section_id=pk, periods=total, available=week.slots)
+        for pk, total in totals.items()
+        if total > week.slots
+    ]
+
+
+def _teacher_load(requirements: list[Requirement], context: _Context, year: AcademicYear) -> list[Conflict]:
+    people = {person.pk: person for r in requirements for person in _teachers(r)}
+    totals = _once_per_joint(requirements, lambda r: [person.pk for person in _teachers(r)])
+    limits = dict(
+        TeacherLimit.objects.filter(year=year, max_periods_per_day__isnull=False).values_list(
+            "staff_id", "max_periods_per_day"
+        )
+    )
+    week = context.week
+    conflicts = []
+    for pk, total in totals.items():
+        blocked = context.blocked_staff.get(pk, set())
+        available = week.slots - len(blocked)
+        name = people[pk].full_name
+        if total > available:
+            conflicts.append(
+                _conflict(
+                    "teacher_overloaded", teacher=name, teacher_id=pk, lessons=total, available=available
+                )
+            )
+            continue
+        most = limits.get(pk)
+        if most is None:
+            continue
+        per_day = [
+            min(most, sum(1 for period in week.periods if (day, period.pk) not in blocked))
+            for day in week.weekdays
+        ]
+        if total > sum(per_day):
+            conflicts.append(
+                _conflict(
+                    "teacher_day_limit",
+                    teacher=name,
+                    teacher_id=pk,
+                    lessons=total,
+                    max_per_day=most,
+                    days=len(week.weekdays),
+                    available=sum(per_day),
+                )
+            )
+    return conflicts
+
+
+def _room_load(requirements: list[Requirement], context: _Context) -> list[Conflict]:
+    week = context.week
+    conflicts = []
+    fixed = [r for r in requirements if r.room_id]
+    names = {r.room_id: r.room.name for r in fixed}
+    for pk, total in _once_per_joint(fixed, lambda r: [r.room_id]).items():
+        available = week.slots - len(context.blocked_room.get(pk, set()))
+        if total > available:
+            conflicts.append(
+                _conflict("room_overloaded", room=names[pk], room_id=pk, periods=total, available=available)
+            )
+    typed = [r for r in requirements if r.room_type_id and not r.room_id]
+    kinds = {r.room_type_id: r.room_type.name for r in typed}
+    for pk, total in _once_per_joint(typed, lambda r: [r.room_type_id]).items():
+        of_kind = [room for room in context.rooms if room.room_type_id == pk]
+        if not of_kind:
+            continue  # each class says "no_room" already
+        available = sum(week.slots - len(context.blocked_room.get(room.pk, set())) for room in of_kind)
+        if total > available:
+            conflicts.append(
+                _conflict(
+                    "room_type_overloaded",
+                    room_type=kinds[pk],
+                    room_type_id=pk,
+                    periods=total,
+                    rooms=len(of_kind),
+                    available=available,
+                )
+            )
+    return conflicts
+
+
+def _pin_clashes(requirements: list[Requirement], week: Week) -> list[Conflict]:
+    """Two fixed lessons of different classes (not one joint lesson) at one time for a section or teacher."""
+    taken: dict[tuple, tuple[Requirement, str]] = {}
+    conflicts = []
+    periods = list(week.periods)
+    for requirement in requirements:
+        owners = [("section", requirement.offering.section_id)] + [
+            ("teacher", person.pk) for person in _teachers(requirement)
+        ]
+        for pin in requirement.pins.all():
+            covered = _pin_periods(pin, periods)
+            if covered is None or pin.weekday not in week.weekdays:
+                continue
+            for period_id in covered:
+                for owner in owners:
+                    key = (owner, pin.weekday, period_id)
+                    other = taken.get(key)
+                    if other is None:
+                        taken[key] = (requirement, pin.period.name)
+                    elif other[0].pk != requirement.pk and (
+                        other[0].joint_id is None or other[0].joint_id != requirement.joint_id
+                    ):
+                        conflicts.append(
+                            _conflict(
+                                "pin_clash",
+                                other=_label(other[0]),
+                                other_id=other[0].pk,
+                                weekday=pin.weekday,
+                                period=pin.period.name,
+                                period_id=pin.period_id,
+                                **{"class": _label(requirement), "class_id": requirement.pk},
+                            )
+                        )
+    unique: list[Conflict] = []
+    for conflict in conflicts:
+        if conflict not in unique:
+            unique.append(conflict)
+    return unique
+
+
+# ----------------------------------------------------------------------------------------------------
+# Words
+
+
+def _day(value: Any) -> str:
+    try:
+        return str(Weekday(int(value)).label)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def describe(conflict: Conflict) -> str:
+    """One precheck conflict in words, in the active language."""
+    code, p = conflict.get("code", ""), dict(conflict.get("params") or {})
+    if "weekday" in p:
+        p["day"] = _day(p["weekday"])
+    texts = {
+        "no_teaching_periods": lambda: _(
+            "The school week has no teaching periods: add periods to the bell schedule and choose "
+            "teaching days."
+        ),
+        "joint_mismatch": lambda: (
+            _(
+                "The joint lesson %(joint)s joins classes with different periods a week or doubles: "
+                "%(classes)s."
+            )
+            % {**p, "classes": ", ".join(p.get("classes", []))}
+        ),
+        "no_teacher": lambda: _("%(class)s has no teacher and no qualified teachers to choose from.") % p,
+        "teacher_inactive": lambda: _("%(class)s names %(teacher)s, who has left the school.") % p,
+        "no_room": lambda: (
+            (
+                _("%(class)s needs a room of the kind %(room_type)s for %(size)s students; there is none.")
+                if p.get("room_type")
+                else _("%(class)s needs a room for %(size)s students; there is none big enough.")
+            )
+            % p
+        ),
+        "double_impossible": lambda: (
+            ngettext(
+                "%(class)s has %(doubles)s double period, but only %(fits)s fits in its teachers' and "
+                "room's week.",
+                "%(class)s has %(doubles)s double periods, but only %(fits)s fit in its teachers' and "
+                "room's week.",
+                int(p.get("doubles", 0)),
+            )
+            % p
+        ),
+        "pin_outside": lambda: (
+            _(
+                "%(class)s is fixed on %(day)s, %(period)s, which is outside the teaching week (or a "
+                "double there runs past the last period)."
+            )
+            % p
+        ),
+        "pin_unavailable": lambda: (
+            _("%(class)s is fixed on %(day)s, %(period)s, when %(teacher)s is unavailable.") % p
+        ),
+        "pin_clash": lambda: (
+            _(
+                "%(class)s and %(other)s are both fixed on %(day)s, %(period)s, with the same section or "
+                "teacher."
+            )
+            % p
+        ),
+        "section_overloaded": lambda: (
+            _("%(section)s has %(periods)s periods of lessons a week, but the week has %(available)s.") % p
+        ),
+        "teacher_overloaded": lambda: (
+            _("%(teacher)s has %(lessons)s periods of lessons but is available for %(available)s.") % p
+        ),
+        "teacher_day_limit": lambda: (
+            _(
+                "%(teacher)s has %(lessons)s periods of lessons, but at most %(max_per_day)s a day over "
+                "%(days)s days allows %(available)s."
+            )
+            % p
+        ),
+        "room_overloaded": lambda: (
+            _("%(room)s is asked for %(periods)s periods a week but is available for %(available)s.") % p
+        ),
+        "room_type_overloaded": lambda: (
+            ngettext(
+                "%(room_type)s: %(periods)s periods of lessons a week, but %(rooms)s room gives "
+                "%(available)s.",
+                "%(room_type)s: %(periods)s periods of lessons a week, but %(rooms)s rooms give "
+                "%(available)s.",
+                int(p.get("rooms", 0)),
+            )
+            % p
+        ),
+    }
+    text = texts.get(code)
+    if text is None:
+        return code
+    try:
+        return text()
+    except (KeyError, TypeError, ValueError):
+        return code
+
+
+CODES = (
+    "no_teaching_periods",
+    "joint_mismatch",
+    "no_teacher",
+    "teacher_inactive",
+    "no_room",
+    "double_impossible",
+    "pin_outside",
+    "pin_unavailable",
+    "pin_clash",
+    "section_overloaded",
+    "teacher_overloaded",
+    "teacher_day_limit",
+    "room_overloaded",
+    "room_type_overloaded",
+)

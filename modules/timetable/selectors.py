@@ -69,7 +69,8 @@ class WeekDay:
 @dataclass
 class WeekRow:
     period: Period
-    slots: list[Slot]
+    # (day, slot) for each day across.
+    cells: list[tuple[WeekDay, Slot]]
 
 
 @dataclass
@@ -83,7 +84,7 @@ class WeekGrid:
     def rows(self) -> list[WeekRow]:
         """Periods down, days across: the laptop's and the printed grid."""
         return [
-            WeekRow(period=period, slots=[day.slots[index] for day in self.days])
+            WeekRow(period=period, cells=[(day, day.slots[index]) for day in self.days])
             for index, period in enumerate(self.periods)
         ]
 
@@ -148,8 +149,10 @@ def week_grid(
             continue
         index = index_of[lesson.period_id]
         day.slots[index].lessons.append(lesson)
+        lesson.ends = periods[index].end_time
         if lesson.length == 2 and index + 1 < len(periods):
             day.slots[index + 1].continued.append(lesson)
+            lesson.ends = periods[index + 1].end_time
     return WeekGrid(periods=periods, days=days, monday=monday)
 
 
@@ -179,7 +182,7 @@ def _timetables_in_week(monday: datetime.date) -> list[Timetable]:
     )
 
 
-def _in_effect(timetable: Timetable, day: datetime.date) -> bool:
+def timetable_holds(timetable: Timetable, day: datetime.date) -> bool:
     year = timetable.year
     start = max(filter(None, [timetable.effective_from, year.start_date]))
     end = min(filter(None, [timetable.effective_until, year.end_date]))
@@ -236,7 +239,7 @@ def _week(
     weekday_timetables: dict[int, set[int]] = {}
     for weekday in range(7):
         date = monday + datetime.timedelta(days=weekday)
-        weekday_timetables[weekday] = {t.pk for t in timetables if _in_effect(t, date)}
+        weekday_timetables[weekday] = {t.pk for t in timetables if timetable_holds(t, date)}
     lessons: list[Lesson] = []
     cover_rows: list[Cover] = []
     if timetables:
@@ -277,10 +280,6 @@ def _week(
     return grid
 
 
-def _year_of(day: datetime.date) -> AcademicYear | None:
-    return AcademicYear.objects.filter(start_date__lte=day, end_date__gte=day).first()
-
-
 def week_for_section(section: Section, day: datetime.date) -> WeekGrid:
     return _week(day=day, year=section.year, select=Q(offering__section=section))
 
@@ -288,11 +287,11 @@ def week_for_section(section: Section, day: datetime.date) -> WeekGrid:
 def week_for_teacher(staff: Staff, day: datetime.date) -> WeekGrid:
     """A teacher's week: the lessons they teach (co-teaching included) and those they cover that week."""
     select = Q(teacher=staff) | Q(offering__timetable_requirement__co_teachers=staff)
-    return _week(day=day, year=_year_of(day), select=select, cover_teacher=staff)
+    return _week(day=day, year=None, select=select, cover_teacher=staff)
 
 
 def week_for_room(room: Room, day: datetime.date) -> WeekGrid:
-    return _week(day=day, year=_year_of(day), select=Q(room=room))
+    return _week(day=day, year=None, select=Q(room=room))
 
 
 def student_section(student: Student, day: datetime.date) -> Section | None:
@@ -364,3 +363,70 @@ def teacher_lessons_on(staff_or_user, day: datetime.date) -> list[Lesson]:
             lessons.append(lesson)
     lessons.sort(key=lambda lesson: (lesson.period.order, lesson.offering.section.name))
     return lessons
+
+
+BOOKLET_KINDS = ("sections", "teachers", "rooms")
+
+
+def school_weeks(kind: str, day: datetime.date) -> list[tuple[Section | Staff | Room, WeekGrid]]:
+    """Every section's (or teacher's, or room's) week holding `day`, for the printed booklet: one read of
+    the week's lessons for the whole school, shared out (a teacher's includes co-teaching, not cover)."""
+    monday = monday_of(day)
+    sunday = monday + datetime.timedelta(days=6)
+    timetables = _timetables_in_week(monday)
+    if not timetables:
+        return []
+    year = timetables[0].year
+    periods = teaching_periods(year)
+    weekdays = teaching_weekdays(year)
+    closures = _closures(monday, sunday)
+    in_effect = {
+        weekday: {t.pk for t in timetables if timetable_holds(t, monday + datetime.timedelta(days=weekday))}
+        for weekday in range(7)
+    }
+    lessons = [
+        lesson
+        for lesson in lessons_with_names(
+            Lesson.objects.placed().filter(timetable_id__in=[t.pk for t in timetables])
+        )
+        if lesson.timetable_id in in_effect[lesson.weekday]
+    ]
+    covers = {
+        (cover.lesson_id, cover.date): cover
+        for cover in Cover.objects.filter(
+            date__range=(monday, sunday), lesson__timetable_id__in=[t.pk for t in timetables]
+        ).select_related("teacher")
+    }
+    groups: dict[int, list[Lesson]] = {}
+    for lesson in lessons:
+        lesson.date = monday + datetime.timedelta(days=lesson.weekday)
+        lesson.cover = covers.get((lesson.pk, lesson.date))
+        lesson.teachers = lesson_teachers(lesson)
+        lesson.covering = False
+        if kind == "sections":
+            keys = [lesson.offering.section_id]
+        elif kind == "teachers":
+            keys = [teacher.pk for teacher in lesson.teachers]
+        else:
+            keys = [lesson.room_id] if lesson.room_id else []
+        for key in keys:
+            groups.setdefault(key, []).append(lesson)
+    owners: list[Section | Staff | Room]
+    if kind == "sections":
+        owners = list(Section.objects.filter(year=year).select_related("grade_level"))
+    elif kind == "teachers":
+        owners = list(Staff.objects.filter(pk__in=groups.keys()).order_by("last_name", "first_name"))
+    else:
+        owners = list(Room.objects.filter(pk__in=groups.keys()).order_by("name"))
+    weeks = []
+    for owner in owners:
+        grid = week_grid(
+            lessons=groups.get(owner.pk, []),
+            periods=periods,
+            weekdays=weekdays,
+            monday=monday,
+            closures=closures,
+        )
+        grid.timetables = timetables
+        weeks.append((owner, grid))
+    return weeks

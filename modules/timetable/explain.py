@@ -1,0 +1,278 @@
+"""Conflicts and broken wishes put into plain words, in the reader's language, when they are shown.
+
+A conflict is `{"code": ..., "params": {...}}` (stored in `Timetable.conflicts`, `Lesson.reason`, and
+returned by checker.check and precheck.precheck); names in params are text, as they were when it was made,
+weekdays are numbers (Monday 0) named here. The codes:
+
+- `teacher_overloaded` {teacher, lessons, available}: more periods to teach than periods they are free.
+- `teacher_day_limit` {teacher, lessons, max, available} (a timetable that breaks it: {teacher, day,
+  lessons, max}): more periods than their daily maximum lets them teach.
+- `section_overloaded` {section, lessons, available}: more periods than the week has.
+- `room_type_short` {room_type, lessons, rooms, available, periods, days}: more lessons needing a kind of
+  room (or a set of rooms) than places in those rooms when the lessons can be taught.
+- `no_room` {class}: no room of the kind asked for is big enough for the class (or no room at all).
+- `double_impossible` {class, doubles}: its double periods cannot be placed as two periods in a row.
+- `pin_clash` {classes, day, period}: lessons fixed by hand to the same slot clash.
+- `joint_mismatch` {classes}: joint classes with different periods a week or double periods.
+- `requirements_clash` {items}: requirements that cannot hold together, listed (each item a `kind` among
+  lessons, doubles, unavailable, room_unavailable, day_limit, pin, locked).
+- `no_slot` {class}: (partial timetables) no period left where class, teacher and a room are all free.
+- `unexplained` {}: the solver could not say which requirements clash within the time.
+- `unavailable` {teacher or room, class, day, period}: a lesson when its teacher or room is unavailable
+  (precheck: {teacher or room, periods} ...).
+- checker codes for a timetable breaking a rule: `teacher_clash`, `section_clash`, `room_clash`
+  {teacher|section|room, day, period}; `lesson_count` {class, singles, doubles, want_singles,
+  want_doubles}; `room_not_allowed` {class, room}; `pin_broken`, `locked_moved` {class, day, period};
+  `joint_apart` {classes}; `teacher_not_candidate` {class}; `bad_slot` {class, day, period};
+  `unknown_class` {class_id}.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from modules.academics.models import Weekday
+
+
+def day_name(day) -> str:
+    try:
+        return str(Weekday(int(day)).label)
+    except (TypeError, ValueError):
+        return str(day)
+
+
+def _list(names) -> str:
+    return ", ".join(str(n) for n in names)
+
+
+def _periods(count: int) -> str:
+    return ngettext("%(count)s period", "%(count)s periods", count) % {"count": count}
+
+
+def _lessons(count: int) -> str:
+    return ngettext("%(count)s lesson", "%(count)s lessons", count) % {"count": count}
+
+
+def _item(item: dict) -> str:
+    kind = item.get("kind")
+    if kind == "lessons":
+        return _("%(class)s: %(lessons)s a week") % {
+            "class": item.get("class", ""),
+            "lessons": _lessons(int(item.get("lessons", 0))),
+        }
+    if kind == "doubles":
+        return ngettext(
+            "%(class)s: %(count)s double period",
+            "%(class)s: %(count)s double periods",
+            int(item.get("doubles", 0)),
+        ) % {"class": item.get("class", ""), "count": item.get("doubles", 0)}
+    if kind == "unavailable":
+        return _("%(teacher)s is unavailable for %(periods)s") % {
+            "teacher": item.get("teacher", ""),
+            "periods": _periods(int(item.get("periods", 0))),
+        }
+    if kind == "room_unavailable":
+        return _("%(room)s is unavailable for %(periods)s") % {
+            "room": item.get("room", ""),
+            "periods": _periods(int(item.get("periods", 0))),
+        }
+    if kind == "day_limit":
+        return _("%(teacher)s teaches at most %(periods)s a day") % {
+            "teacher": item.get("teacher", ""),
+            "periods": _periods(int(item.get("max") or 0)),
+        }
+    if kind == "pin":
+        return _("%(class)s is fixed to %(day)s, %(period)s") % {
+            "class": item.get("class", ""),
+            "day": day_name(item.get("day")),
+            "period": item.get("period", ""),
+        }
+    if kind == "locked":
+        return _("%(class)s is locked on %(day)s, %(period)s") % {
+            "class": item.get("class", ""),
+            "day": day_name(item.get("day")),
+            "period": item.get("period", ""),
+        }
+    return str(kind)
+
+
+def describe(conflict: dict) -> str:
+    """One conflict in the reader's language."""
+    code = conflict.get("code", "")
+    p = dict(conflict.get("params") or {})
+    when = {"day": day_name(p.get("day")), "period": p.get("period", "")}
+    if code == "teacher_overloaded":
+        return _("%(teacher)s has %(lessons)s but is available for %(available)s.") % {
+            "teacher": p.get("teacher", ""),
+            "lessons": _lessons(int(p.get("lessons", 0))),
+            "available": _periods(int(p.get("available", 0))),
+        }
+    if code == "teacher_day_limit":
+        if "day" in p:
+            return _("%(teacher)s teaches %(lessons)s on %(day)s, more than their most of %(max)s a day.") % {
+                "teacher": p.get("teacher", ""),
+                "lessons": _periods(int(p.get("lessons", 0))),
+                "day": when["day"],
+                "max": p.get("max", ""),
+            }
+        return _(
+            "%(teacher)s has %(lessons)s but, at most %(max)s a day, can teach only %(available)s a week."
+        ) % {
+            "teacher": p.get("teacher", ""),
+            "lessons": _lessons(int(p.get("lessons", 0))),
+            "max": p.get("max", ""),
+            "available": _periods(int(p.get("available", 0))),
+        }
+    if code == "section_overloaded":
+        return _("%(section)s has %(lessons)s but the week has %(available)s.") % {
+            "section": p.get("section", ""),
+            "lessons": _lessons(int(p.get("lessons", 0))),
+            "available": _periods(int(p.get("available", 0))),
+        }
+    if code == "room_type_short":
+        rooms = ngettext("%(count)s room", "%(count)s rooms", int(p.get("rooms", 0))) % {
+            "count": p.get("rooms", 0)
+        }
+        days = p.get("days") or []
+        if days:
+            return _(
+                "%(room_type)s: %(lessons)s can only be taught on %(days)s (%(periods)s), with %(rooms)s: "
+                "%(available)s places."
+            ) % {
+                "room_type": p.get("room_type", ""),
+                "lessons": _lessons(int(p.get("lessons", 0))),
+                "days": _list(day_name(d) for d in days),
+                "periods": _periods(int(p.get("periods", 0))),
+                "rooms": rooms,
+                "available": p.get("available", 0),
+            }
+        return _("%(room_type)s: %(lessons)s a week, %(rooms)s: %(available)s places a week.") % {
+            "room_type": p.get("room_type", ""),
+            "lessons": _lessons(int(p.get("lessons", 0))),
+            "rooms": rooms,
+            "available": p.get("available", 0),
+        }
+    if code == "no_room":
+        return _("%(class)s: no room of the kind it needs is big enough for the class.") % {
+            "class": p.get("class", "")
+        }
+    if code == "double_impossible":
+        return _("%(class)s: its double periods cannot be placed as two periods in a row on one day.") % {
+            "class": p.get("class", "")
+        }
+    if code == "pin_clash":
+        return _("%(classes)s are all fixed to %(day)s, %(period)s and cannot be taught together.") % {
+            "classes": _list(p.get("classes", [])),
+            **when,
+        }
+    if code == "joint_mismatch":
+        return _("Joint classes %(classes)s must have the same periods a week and double periods.") % {
+            "classes": _list(p.get("classes", []))
+        }
+    if code == "requirements_clash":
+        return _("These cannot all hold together: %(items)s.") % {
+            "items": "; ".join(_item(item) for item in p.get("items", []))
+        }
+    if code == "no_slot":
+        return _("%(class)s: no period is left where the class, its teacher and a room are all free.") % {
+            "class": p.get("class", "")
+        }
+    if code == "unexplained":
+        return _(
+            "The requirements cannot all hold together, but the solver could not find which in the time."
+        )
+    if code == "unavailable":
+        who = p.get("teacher") or p.get("room") or ""
+        if "class" in p:
+            return _("%(class)s on %(day)s, %(period)s: %(who)s is unavailable then.") % {
+                "class": p.get("class", ""),
+                "who": who,
+                **when,
+            }
+        return _("%(who)s is unavailable for %(periods)s.") % {
+            "who": who,
+            "periods": _periods(int(p.get("periods", 0))),
+        }
+    if code == "teacher_clash":
+        return _("%(teacher)s has two lessons on %(day)s, %(period)s.") % {
+            "teacher": p.get("teacher", ""),
+            **when,
+        }
+    if code == "section_clash":
+        return _("%(section)s has two lessons on %(day)s, %(period)s.") % {
+            "section": p.get("section", ""),
+            **when,
+        }
+    if code == "room_clash":
+        return _("%(room)s has two lessons on %(day)s, %(period)s.") % {"room": p.get("room", ""), **when}
+    if code == "lesson_count":
+        return _(
+            "%(class)s has %(has)s (%(doubles)s double) instead of %(want)s (%(want_doubles)s double)."
+        ) % {
+            "class": p.get("class", ""),
+            "has": _lessons(int(p.get("singles", 0)) + int(p.get("doubles", 0))),
+            "doubles": p.get("doubles", 0),
+            "want": _lessons(int(p.get("want_singles", 0)) + int(p.get("want_doubles", 0))),
+            "want_doubles": p.get("want_doubles", 0),
+        }
+    if code == "room_not_allowed":
+        return _("%(class)s is in %(room)s, which is not a room it may use.") % {
+            "class": p.get("class", ""),
+            "room": p.get("room", ""),
+        }
+    if code == "pin_broken":
+        return _("%(class)s is fixed to %(day)s, %(period)s but is not there.") % {
+            "class": p.get("class", ""),
+            **when,
+        }
+    if code == "locked_moved":
+        return _("%(class)s was locked on %(day)s, %(period)s but is not there.") % {
+            "class": p.get("class", ""),
+            **when,
+        }
+    if code == "joint_apart":
+        return _("Joint classes %(classes)s are not taught at the same times.") % {
+            "classes": _list(p.get("classes", []))
+        }
+    if code == "teacher_not_candidate":
+        return _("%(class)s is not taught by one of its teachers.") % {"class": p.get("class", "")}
+    if code == "bad_slot":
+        return _("%(class)s is placed outside the teaching week (%(day)s, %(period)s).") % {
+            "class": p.get("class", ""),
+            **when,
+        }
+    if code == "unknown_class":
+        return _("A lesson belongs to a class that has no requirement.")
+    return str(code)
+
+
+def describe_wish(broken: dict) -> str:
+    """One broken soft wish in the reader's language."""
+    wish = broken.get("wish", "")
+    p = dict(broken.get("params") or {})
+    day = day_name(p.get("day"))
+    if wish == "gaps":
+        return ngettext(
+            "%(teacher)s has %(count)s free period between lessons on %(day)s.",
+            "%(teacher)s has %(count)s free periods between lessons on %(day)s.",
+            int(p.get("gaps", 0)),
+        ) % {"teacher": p.get("teacher", ""), "count": p.get("gaps", 0), "day": day}
+    if wish == "spread":
+        return _("%(class)s has %(lessons)s on %(day)s.") % {
+            "class": p.get("class", ""),
+            "lessons": _lessons(int(p.get("lessons", 0))),
+            "day": day,
+        }
+    if wish == "early":
+        return _("%(class)s is taught late in the day on %(day)s (%(period)s).") % {
+            "class": p.get("class", ""),
+            "day": day,
+            "period": p.get("period", ""),
+        }
+    if wish == "free_day":
+        return _("%(teacher)s teaches on %(day)s, their preferred free day.") % {
+            "teacher": p.get("teacher", ""),
+            "day": day,
+        }
+    return str(wish)

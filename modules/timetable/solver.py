@@ -1,0 +1,1172 @@
+"""The timetable solver: Google OR-Tools CP-SAT.
+
+The model. A class's lessons are not told apart: for each *event* (a class, or a joint group whose member
+classes are placed together) and each slot (weekday × teaching period) there is one boolean "a single lesson
+starts here" and one "a double starts here" (only where the next teaching period of the day follows). Lesson
+counts are sums of these, so the usual symmetry between a class's identical lessons does not exist at all,
+and a class never has two lessons in one slot. Sections and teachers take at most one event per slot; a class
+whose teacher the solver chooses among candidates has one choice boolean per candidate and, per slot, which
+candidate teaches it then (tied to the choice). Rooms are capacities: for every set of rooms a lesson may
+take (and unions of them), the lessons that can only go there are no more than the free rooms of the set in
+each slot; the rooms themselves are then given day by day by a small exact model (a double keeps its room),
+and if that ever fails the whole problem is solved again with a room boolean per lesson start. Soft wishes
+(teachers' gaps, a class twice a day, heavy subjects late, lessons on a teacher's preferred free day) are
+the weighted objective.
+
+When it cannot be done: the same model is built with one assumption literal per requirement (a class's
+lesson count, its double periods, a teacher's unavailable periods, a teacher's daily maximum, a room's
+unavailable periods, each pin, each locked lesson); CP-SAT's `sufficient_assumptions_for_infeasibility`
+gives a set that cannot hold together, made minimal by deleting one requirement at a time with short
+re-solves, then put into conflicts (explain.py puts them into words).
+
+Partial mode keeps every rule but lets lessons go unplaced, placing as many as it can first (the soft
+wishes only break ties); each unplaced lesson says why, from the counts around it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from ortools.sat.python import cp_model
+
+from modules.timetable.models import Outcome
+from modules.timetable.problem import ClassReq, Placement, Problem
+
+# A union of room sets is added as a capacity of its own up to this many sets (beyond: the exact fallback).
+MAX_ROOM_SETS = 200
+# After the first timetable, stop when the soft score has not improved for this share of the time limit
+# (at least STALL_MIN seconds): the last few points of a soft score are not worth a minute of waiting.
+STALL_SHARE = 0.2
+STALL_MIN = 3.0
+STALL_GAIN = 0.01
+# Time kept back from the search for giving rooms and writing the result.
+RESERVE_SHARE = 0.05
+# Explaining: each re-solve of the minimisation gets at most this long.
+SHRINK_SOLVE_SECONDS = 3.0
+
+
+@dataclass
+class Unplaced:
+    requirement_id: int
+    length: int
+    teacher_id: int | None
+    reason: dict  # a conflict
+
+
+@dataclass
+class Solution:
+    outcome: str  # models.Outcome value
+    placements: list[Placement]  # the whole timetable, the locked lessons included
+    unplaced: list[Unplaced] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)  # INFEASIBLE: the smallest set that cannot hold
+    score: int | None = None
+    broken: list[dict] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
+
+
+# --- the problem as events and slots ------------------------------------------------------------------
+
+
+@dataclass
+class Event:
+    """What the model places: one class, or a joint group's classes together."""
+
+    index: int
+    members: list[ClassReq]
+    singles: int
+    doubles: int
+    sections: tuple[int, ...]
+    teachers: tuple[int, ...]  # fixed
+    choosers: list[ClassReq]  # members whose teacher the solver picks among candidates
+    room_sets: tuple[frozenset[int], ...]  # one room from each (members with the same set share a room)
+    prefer_early: bool
+
+    @property
+    def label(self) -> str:
+        return " + ".join(c.label for c in self.members)
+
+    @property
+    def periods(self) -> int:
+        return self.singles + 2 * self.doubles
+
+
+class Plan:
+    """Slots, events and who is where, computed once from the Problem."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        self.days = problem.weekdays
+        self.periods = problem.periods
+        self.P = len(self.periods)
+        self.T = len(self.days) * self.P
+        self.slot_of = {
+            (day, period): d * self.P + p
+            for d, day in enumerate(self.days)
+            for p, period in enumerate(self.periods)
+        }
+        self.rejected: list[tuple[ClassReq, dict]] = []  # classes no model can place, with why
+        groups: dict[object, list[ClassReq]] = defaultdict(list)
+        for c in problem.classes:
+            groups[("joint", c.joint_id) if c.joint_id is not None else ("class", c.requirement_id)].append(c)
+        self.events: list[Event] = []
+        for members in groups.values():
+            first = members[0]
+            if any((c.singles, c.doubles) != (first.singles, first.doubles) for c in members):
+                reason = conflict(
+                    "joint_mismatch",
+                    classes=[c.label for c in members],
+                    class_ids=[c.requirement_id for c in members],
+                )
+                self.rejected += [(c, reason) for c in members]
+                continue
+            missing = [c for c in members if c.room_missing]
+            if missing:
+                for c in members:
+                    self.rejected.append((c, conflict("no_room", **class_params(problem, missing[0]))))
+                continue
+            if first.lessons == 0:
+                continue
+            teachers = sorted({t for c in members for t in c.teachers})
+            choosers = []
+            for c in members:
+                if c.candidates and len(c.candidates) == 1 and not c.teachers:
+                    teachers = sorted({*teachers, c.candidates[0]})
+                elif c.candidates and not c.teachers:
+                    choosers.append(c)
+            self.events.append(
+                Event(
+                    index=len(self.events),
+                    members=members,
+                    singles=first.singles,
+                    doubles=first.doubles,
+                    sections=tuple(sorted({c.section_id for c in members})),
+                    teachers=tuple(teachers),
+                    choosers=choosers,
+                    room_sets=tuple(sorted({frozenset(c.rooms) for c in members if c.rooms}, key=sorted)),
+                    prefer_early=any(c.prefer_early for c in members),
+                )
+            )
+        self.event_of = {c.requirement_id: e for e in self.events for c in e.members}
+        self.rooms = sorted({r for e in self.events for s in e.room_sets for r in s})
+
+    def day_period(self, t: int) -> tuple[int, int]:
+        return self.days[t // self.P], self.periods[t % self.P]
+
+    def can_double(self, t: int) -> bool:
+        return t % self.P + 1 < self.P
+
+    def teacher_free(self, teacher: int) -> set[int]:
+        unavailable = self.problem.teacher_unavailable.get(teacher, set())
+        return {t for t in range(self.T) if self.day_period(t) not in unavailable}
+
+    def room_free(self, room: int, t: int) -> bool:
+        return self.day_period(t) not in self.problem.room_unavailable.get(room, set())
+
+
+def conflict(code: str, **params) -> dict:
+    return {"code": code, "params": params}
+
+
+def class_params(problem: Problem, c: ClassReq) -> dict:
+    return {"class": c.label, "class_id": c.requirement_id}
+
+
+# --- the CP-SAT model ----------------------------------------------------------------------------------
+
+
+class Model:
+    """The CP-SAT model of a Plan.
+
+    explain: every requirement is enforced only under its own assumption literal (`self.guards`), no
+    objective. partial: lesson counts are upper bounds and placing lessons comes first in the objective.
+    exact_rooms: a room boolean per lesson start and room (the fallback when rooms cannot be given after).
+    """
+
+    def __init__(self, plan: Plan, *, explain=False, partial=False, exact_rooms=False, extra_room_sets=()):
+        self.plan = plan
+        self.explain = explain
+        self.partial = partial
+        self.m = cp_model.CpModel()
+        self.guards: list[tuple[cp_model.IntVar, tuple]] = []
+        self.x: dict[tuple[int, int], cp_model.IntVar] = {}  # (event, slot): a single starts
+        self.y: dict[tuple[int, int], cp_model.IntVar] = {}  # (event, slot): a double starts
+        self.choice: dict[tuple[int, int], cp_model.IntVar] = {}  # (requirement, teacher)
+        self.room_vars: dict[tuple[int, int, int, int], cp_model.IntVar] = {}  # (event, set, start key, room)
+        self.penalties: list[tuple[int, object, int]] = []  # (weight, variable, its largest value)
+        self.placed_terms: list = []
+        self._build(exact_rooms, extra_room_sets)
+
+    # Requirements guarded by literals when explaining; always on otherwise.
+    def guard(self, *key) -> cp_model.IntVar | None:
+        if not self.explain:
+            return None
+        literal = self.m.new_bool_var(str(key))
+        self.guards.append((literal, key))
+        return literal
+
+    def enforce(self, constraint, literals) -> None:
+        literals = [lit for lit in literals if lit is not None]
+        if literals:
+            constraint.only_enforce_if(literals)
+
+    def occupancy(self, e: int, t: int) -> list:
+        P = self.plan.P
+        terms = []
+        if (e, t) in self.x:
+            terms.append(self.x[(e, t)])
+        if (e, t) in self.y:
+            terms.append(self.y[(e, t)])
+        if t % P > 0 and (e, t - 1) in self.y:
+            terms.append(self.y[(e, t - 1)])
+        return terms
+
+    def _build(self, exact_rooms: bool, extra_room_sets) -> None:
+        plan, m, problem = self.plan, self.m, self.plan.problem
+        T = plan.T
+        teacher_free = {t: plan.teacher_free(t) for e in plan.events for t in e.teachers}
+        avail_guard = {
+            teacher: self.guard("unavailable", teacher)
+            for teacher in sorted(
+                {t for e in plan.events for t in e.teachers}
+                | {k for e in plan.events for c in e.choosers for k in c.candidates}
+            )
+            if problem.teacher_unavailable.get(teacher)
+        }
+
+        # Where an event may start: in the fast model, only where its fixed teachers are free.
+        for e in plan.events:
+            free = set(range(T))
+            if not self.explain:
+                for teacher in e.teachers:
+                    free &= teacher_free[teacher]
+            for t in range(T):
+                if e.singles and t in free:
+                    self.x[(e.index, t)] = m.new_bool_var(f"x{e.index}_{t}")
+                if e.doubles and plan.can_double(t) and t in free and t + 1 in free:
+                    self.y[(e.index, t)] = m.new_bool_var(f"y{e.index}_{t}")
+
+        # Lesson counts (and double periods: relaxing them lets a double go as two singles).
+        for e in plan.events:
+            xs = [v for t in range(T) if (v := self.x.get((e.index, t))) is not None]
+            ys = [v for t in range(T) if (v := self.y.get((e.index, t))) is not None]
+            if self.partial:
+                m.add(sum(xs) <= e.singles)
+                m.add(sum(ys) <= e.doubles)
+                self.placed_terms += xs + ys
+                continue
+            count = self.guard("lessons", e.index)
+            if e.doubles and self.explain:
+                double = self.guard("doubles", e.index)
+                self.enforce(m.add(sum(xs) == e.singles), [count, double])
+                self.enforce(m.add(sum(ys) == e.doubles), [count, double])
+                self.enforce(m.add(sum(xs) + 2 * sum(ys) == e.periods), [count, double.Not()])
+                if not xs:  # no single lessons, but the relaxed doubles may come as singles
+                    pass
+            else:
+                self.enforce(m.add(sum(xs) == e.singles), [count])
+                self.enforce(m.add(sum(ys) == e.doubles), [count])
+
+        # When explaining, a relaxed double may be placed as singles: give such events single variables.
+        if self.explain:
+            for e in plan.events:
+                if e.doubles and not e.singles:
+                    for t in range(T):
+                        self.x[(e.index, t)] = m.new_bool_var(f"x{e.index}_{t}")
+                    count = next(lit for lit, key in self.guards if key == ("lessons", e.index))
+                    double = next(lit for lit, key in self.guards if key == ("doubles", e.index))
+                    xs = [self.x[(e.index, t)] for t in range(T)]
+                    ys = [v for t in range(T) if (v := self.y.get((e.index, t))) is not None]
+                    m.add(sum(xs) == 0).only_enforce_if(double)
+                    m.add(sum(xs) + 2 * sum(ys) == e.periods).only_enforce_if([count, double.Not()])
+
+        occ = {(e.index, t): self.occupancy(e.index, t) for e in plan.events for t in range(T)}
+
+        # Teachers' unavailable periods (the fast model left those starts out already).
+        if self.explain:
+            for e in plan.events:
+                for teacher in e.teachers:
+                    for t in range(T):
+                        if t not in teacher_free[teacher] and occ[(e.index, t)]:
+                            self.enforce(m.add(sum(occ[(e.index, t)]) == 0), [avail_guard.get(teacher)])
+
+        # A class's chosen teacher, and who teaches it in each slot.
+        busy: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+        for e in plan.events:
+            for teacher in e.teachers:
+                for t in range(T):
+                    busy[teacher][t] += occ[(e.index, t)]
+            for c in e.choosers:
+                picks = {k: m.new_bool_var(f"z{c.requirement_id}_{k}") for k in c.candidates}
+                m.add_exactly_one(picks.values())
+                for k, pick in picks.items():
+                    self.choice[(c.requirement_id, k)] = pick
+                free_k = {k: plan.teacher_free(k) for k in c.candidates}
+                for t in range(T):
+                    if not occ[(e.index, t)]:
+                        continue
+                    who = {k: m.new_bool_var(f"w{c.requirement_id}_{k}_{t}") for k in c.candidates}
+                    m.add(sum(who.values()) == sum(occ[(e.index, t)]))
+                    for k, var in who.items():
+                        m.add_implication(var, picks[k])
+                        busy[k][t].append(var)
+                        if t not in free_k[k]:
+                            if self.explain:
+                                self.enforce(m.add(var == 0), [avail_guard.get(k)])
+                            else:
+                                m.add(var == 0)
+
+        # Nobody in two places at once.
+        for slots in busy.values():
+            for terms in slots.values():
+                if len(terms) > 1:
+                    m.add_at_most_one(terms)
+        by_section: dict[int, list[int]] = defaultdict(list)
+        for e in plan.events:
+            for s in e.sections:
+                by_section[s].append(e.index)
+        for events in by_section.values():
+            for t in range(T):
+                terms = [v for ev in events for v in occ[(ev, t)]]
+                if len(terms) > 1:
+                    m.add_at_most_one(terms)
+
+        # Teachers' most periods a day.
+        for teacher, most in problem.teacher_max_per_day.items():
+            if teacher not in busy or most >= plan.P:
+                continue
+            limit = self.guard("day_limit", teacher)
+            for d in range(len(plan.days)):
+                terms = [v for t in range(d * plan.P, (d + 1) * plan.P) for v in busy[teacher].get(t, [])]
+                if len(terms) > most:
+                    self.enforce(m.add(sum(terms) <= most), [limit])
+
+        # Pins and locked lessons.
+        def fix(e: Event, day: int, period: int, length: int, literal) -> None:
+            t = plan.slot_of.get((day, period))
+            var = None if t is None else (self.x if length == 1 else self.y).get((e.index, t))
+            if var is None:
+                m.add_bool_or([literal.Not()] if literal is not None else [])
+            else:
+                self.enforce(m.add(var == 1), [literal])
+
+        for e in plan.events:
+            for c in e.members:
+                for i, (day, period, double) in enumerate(c.pins):
+                    fix(e, day, period, 2 if double else 1, self.guard("pin", c.requirement_id, i))
+        for i, lock in enumerate(problem.locked):
+            e = plan.event_of.get(lock.requirement_id)
+            if e is None:
+                continue
+            literal = self.guard("locked", i)
+            fix(e, lock.weekday, lock.period_id, lock.length, literal)
+            if (lock.requirement_id, lock.teacher_id) in self.choice:
+                self.enforce(m.add(self.choice[(lock.requirement_id, lock.teacher_id)] == 1), [literal])
+
+        self._rooms(occ, exact_rooms, extra_room_sets)
+        if not self.explain:
+            self._wishes(occ, busy)
+
+    def _rooms(self, occ, exact_rooms: bool, extra_room_sets) -> None:
+        plan, m, problem = self.plan, self.m, self.plan.problem
+        T = plan.T
+        room_guard = {
+            room: self.guard("room_unavailable", room)
+            for room in plan.rooms
+            if problem.room_unavailable.get(room)
+        }
+
+        def capacity(rooms: frozenset[int], t: int):
+            fixed = sum(1 for r in rooms if plan.room_free(r, t))
+            relaxable = [
+                room_guard[r].Not()
+                for r in rooms
+                if not plan.room_free(r, t) and room_guard.get(r) is not None
+            ]
+            return fixed + sum(relaxable) if relaxable else fixed
+
+        demands: dict[frozenset[int], list[int]] = defaultdict(list)
+        for e in plan.events:
+            for rooms in e.room_sets:
+                demands[rooms].append(e.index)
+        sets = list(demands)
+        closure = set(sets)
+        frontier = list(sets)
+        while frontier and len(closure) <= MAX_ROOM_SETS:
+            grown = []
+            for a in frontier:
+                for b in sets:
+                    u = a | b
+                    if u not in closure and (a & b or len(sets) < 30):
+                        closure.add(u)
+                        grown.append(u)
+            frontier = grown
+        closure |= set(extra_room_sets)
+        for union in closure:
+            inside = [ev for rooms, events in demands.items() if rooms <= union for ev in events]
+            for t in range(T):
+                terms = [v for ev in inside for v in occ[(ev, t)]]
+                if not terms:
+                    continue
+                cap = capacity(union, t)
+                if isinstance(cap, int) and cap >= len(terms):
+                    continue
+                m.add(sum(terms) <= cap)
+        if not exact_rooms:
+            return
+        # The exact fallback: which room each lesson start takes.
+        use: dict[tuple[int, int], list] = defaultdict(list)
+        for e in plan.events:
+            for si, rooms in enumerate(e.room_sets):
+                for key, var, length in [
+                    (("x", t), self.x[(e.index, t)], 1) for t in range(T) if (e.index, t) in self.x
+                ] + [(("y", t), self.y[(e.index, t)], 2) for t in range(T) if (e.index, t) in self.y]:
+                    t = key[1]
+                    choices = []
+                    for r in sorted(rooms):
+                        if not all(plan.room_free(r, t + k) for k in range(length)):
+                            continue
+                        a = m.new_bool_var(f"r{e.index}_{si}_{key}_{r}")
+                        self.room_vars[(e.index, si, hash(key), r)] = a
+                        choices.append(a)
+                        for k in range(length):
+                            use[(r, t + k)].append(a)
+                    m.add(sum(choices) == var)
+        for terms in use.values():
+            if len(terms) > 1:
+                m.add_at_most_one(terms)
+
+    def _wishes(self, occ, busy) -> None:
+        plan, m, problem = self.plan, self.m, self.plan.problem
+        weights = problem.weights
+        P, D = plan.P, len(plan.days)
+        if weights.get("spread"):
+            for e in plan.events:
+                if e.singles + e.doubles <= 1:
+                    continue
+                for d in range(D):
+                    starts = [
+                        v
+                        for t in range(d * P, (d + 1) * P)
+                        for v in (self.x.get((e.index, t)), self.y.get((e.index, t)))
+                        if v is not None
+                    ]
+                    if len(starts) > 1:
+                        extra = m.new_int_var(0, len(starts), f"spread{e.index}_{d}")
+                        m.add(extra >= sum(starts) - 1)
+                        self.penalties.append((weights["spread"], extra, len(starts)))
+        if weights.get("early"):
+            for e in plan.events:
+                if not e.prefer_early:
+                    continue
+                for d in range(D):
+                    for p in range(P):
+                        t = d * P + p
+                        if 2 * p > P - 1 and (e.index, t) in self.x:
+                            self.penalties.append((weights["early"], self.x[(e.index, t)], 1))
+                        if 2 * (p + 1) > P - 1 and (e.index, t) in self.y:
+                            self.penalties.append((weights["early"], self.y[(e.index, t)], 1))
+        if weights.get("free_day"):
+            for teacher, day in problem.teacher_free_day.items():
+                if teacher not in busy or day not in plan.days:
+                    continue
+                d = plan.days.index(day)
+                terms = [v for t in range(d * P, (d + 1) * P) for v in busy[teacher].get(t, [])]
+                if terms:
+                    teaches = m.new_bool_var(f"free{teacher}")
+                    m.add(sum(terms) <= P * teaches)
+                    self.penalties.append((weights["free_day"], teaches, 1))
+        if weights.get("gaps") and P > 2:
+            for slots in busy.values():
+                for d in range(D):
+                    b = [sum(slots.get(d * P + p, [])) if slots.get(d * P + p) else 0 for p in range(P)]
+                    if sum(1 for v in b if not isinstance(v, int)) < 2:
+                        continue
+                    started = [m.new_bool_var("") for _p in range(P)]
+                    going = [m.new_bool_var("") for _p in range(P)]
+                    for p in range(P):
+                        if not isinstance(b[p], int):
+                            m.add(started[p] >= b[p])
+                            m.add(going[p] >= b[p])
+                        if p:
+                            m.add(started[p] >= started[p - 1])
+                        if p < P - 1:
+                            m.add(going[p] >= going[p + 1])
+                    for p in range(1, P - 1):
+                        gap = m.new_bool_var("")
+                        m.add(gap >= started[p - 1] + going[p + 1] - 1 - b[p])
+                        self.penalties.append((weights["gaps"], gap, 1))
+
+    def objective(self) -> None:
+        soft = sum(w * v for w, v, _most in self.penalties) if self.penalties else 0
+        if self.partial:
+            # Lexicographic: one more lesson placed outweighs every soft wish together.
+            bound = sum(w * most for w, _v, most in self.penalties)
+            self.m.minimize((bound + 1) * (len(self.placed_terms) - sum(self.placed_terms)) + soft)
+        elif self.penalties:
+            self.m.minimize(soft)
+
+
+# --- solving -------------------------------------------------------------------------------------------
+
+
+class _Stall(cp_model.CpSolverSolutionCallback):
+    """Reports each better timetable, and stops the search once the soft score has improved by less than
+    STALL_GAIN over the last `patience` seconds: the last points of a soft score are not worth the wait."""
+
+    def __init__(self, patience: float, say: Callable[[str], None]):
+        super().__init__()
+        self.patience = patience
+        self.say = say
+        self.history: list[tuple[float, float]] = []  # (when, best score then)
+
+    def on_solution_callback(self) -> None:
+        value = self.objective_value
+        if not self.history or value < self.history[-1][1]:
+            self.history.append((time.monotonic(), value))
+            self.say(_("Found a timetable; improving it (soft score %(score)s).") % {"score": int(value)})
+
+    def check(self) -> None:
+        if not self.history:
+            return
+        now = time.monotonic()
+        if now - self.history[0][0] < self.patience:
+            return
+        before = [value for when, value in self.history if when <= now - self.patience]
+        then = before[-1] if before else self.history[0][1]
+        best = self.history[-1][1]
+        if then - best <= max(STALL_GAIN * then, 0.5):
+            self.stop_search()
+
+
+def _run(model: Model, *, time_limit: float, workers: int, say, hint=None):
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(time_limit, 0.1)
+    solver.parameters.num_workers = max(1, workers)
+    solver.parameters.random_seed = 17
+    if hint:
+        for var, value in hint:
+            model.m.add_hint(var, value)
+    stall = _Stall(max(STALL_MIN, STALL_SHARE * time_limit), say)
+    import threading
+
+    done = threading.Event()
+
+    def watch():
+        while not done.wait(0.5):
+            stall.check()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        status = solver.solve(model.m, stall)
+    finally:
+        done.set()
+        watcher.join()
+    return solver, status
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float,
+    partial: bool = False,
+    progress: Callable[[str], None] | None = None,
+    workers: int = 2,
+) -> Solution:
+    """Place every class's lessons (or as many as can be, `partial`), or say why it cannot be done."""
+    started = time.monotonic()
+    say = progress or (lambda _message: None)
+    deadline = started + time_limit
+    reserve = min(3.0, RESERVE_SHARE * time_limit)
+    plan = Plan(problem)
+    say(_("Building the model: %(count)s classes.") % {"count": len(problem.classes)})
+    if plan.rejected and not partial:
+        conflicts = []
+        for _c, reason in plan.rejected:
+            if reason not in conflicts:
+                conflicts.append(reason)
+        return Solution(
+            outcome=Outcome.INFEASIBLE,
+            placements=[],
+            conflicts=conflicts,
+            stats={"status": "REJECTED", "wall_time": round(time.monotonic() - started, 3)},
+        )
+    extra: set[frozenset[int]] = set()
+    exact = False
+    hint = None
+    model = solver = None
+    status = cp_model.UNKNOWN
+    for _attempt in range(6):
+        model = Model(plan, partial=partial, exact_rooms=exact, extra_room_sets=extra)
+        model.objective()
+        say(_("Searching for a timetable."))
+        solver, status = _run(
+            model,
+            time_limit=deadline - reserve - time.monotonic(),
+            workers=workers,
+            say=say,
+            hint=_hint(model, hint),
+        )
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        starts = _starts(model, solver)
+        rooms, failed = _rooms_assign(plan, starts, problem)
+        if rooms is not None:
+            break
+        # Rooms could not be given: ask for the union that ran short, or everything exactly.
+        hint = starts
+        if failed and failed not in extra and len(extra) < 10:
+            extra.add(failed)
+        else:
+            exact = True
+        if time.monotonic() > deadline:
+            status = cp_model.UNKNOWN
+            break
+    assert model is not None
+    assert solver is not None
+    stats = _stats(solver, status, model, started)
+    if status == cp_model.INFEASIBLE:
+        say(_("It cannot be done; finding the requirements that clash."))
+        conflicts = explain_infeasible(plan, deadline=max(deadline, time.monotonic() + 10), workers=workers)
+        stats["wall_time"] = round(time.monotonic() - started, 3)
+        return Solution(outcome=Outcome.INFEASIBLE, placements=[], conflicts=conflicts, stats=stats)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Solution(outcome=Outcome.TIMED_OUT, placements=[], stats=stats)
+    placements = _placements(plan, model, solver, starts, rooms)
+    unplaced = _unplaced(plan, model, solver, starts) if partial else []
+    for c, reason in plan.rejected:
+        unplaced += [Unplaced(c.requirement_id, 2, _teacher_of(c), reason) for _i in range(c.doubles)]
+        unplaced += [Unplaced(c.requirement_id, 1, _teacher_of(c), reason) for _i in range(c.singles)]
+    broken = wishes_broken(problem, placements)
+    outcome = Outcome.PARTIAL if unplaced else Outcome.COMPLETE
+    say(_("Done."))
+    return Solution(
+        outcome=outcome,
+        placements=placements,
+        unplaced=unplaced,
+        score=sum(b["weight"] for b in broken),
+        broken=broken,
+        stats=stats,
+    )
+
+
+def _teacher_of(c: ClassReq) -> int | None:
+    return c.teachers[0] if c.teachers else None
+
+
+def _hint(model: Model, starts) -> list | None:
+    if not starts:
+        return None
+    chosen = {(kind, e, t) for kind, e, t in starts["starts"]}
+    hint = [(v, 1 if ("x", e, t) in chosen else 0) for (e, t), v in model.x.items()]
+    hint += [(v, 1 if ("y", e, t) in chosen else 0) for (e, t), v in model.y.items()]
+    return hint
+
+
+def _starts(model: Model, solver) -> dict:
+    starts = [("x", e, t) for (e, t), v in model.x.items() if solver.boolean_value(v)]
+    starts += [("y", e, t) for (e, t), v in model.y.items() if solver.boolean_value(v)]
+    chosen = {req: k for (req, k), v in model.choice.items() if solver.boolean_value(v)}
+    rooms = {}
+    for (e, si, key, r), v in model.room_vars.items():
+        if solver.boolean_value(v):
+            rooms[(e, si, key)] = r
+    return {"starts": starts, "chosen": chosen, "rooms": rooms}
+
+
+def _rooms_assign(plan: Plan, starts: dict, problem: Problem):
+    """A room for every lesson start and room set, day by day (a double keeps its room). Returns the rooms
+    and None, or None and the room set that ran short (None: ask for the exact model)."""
+    if starts["rooms"]:
+        given = {}
+        for kind, e, t in starts["starts"]:
+            for si in range(len(plan.events[e].room_sets)):
+                given[(kind, e, t, si)] = starts["rooms"][(e, si, hash((kind, t)))]
+        return given, None
+    locked_room = {}
+    for lock in problem.locked:
+        e = plan.event_of.get(lock.requirement_id)
+        t = plan.slot_of.get((lock.weekday, lock.period_id))
+        if e is not None and t is not None and lock.room_id is not None:
+            locked_room[("x" if lock.length == 1 else "y", e.index, t)] = lock.room_id
+    given: dict = {}
+    by_day: dict[int, list] = defaultdict(list)
+    for kind, e, t in starts["starts"]:
+        by_day[t // plan.P].append((kind, e, t))
+    for day_starts in by_day.values():
+        m = cp_model.CpModel()
+        use: dict[tuple[int, int], list] = defaultdict(list)
+        options: dict = {}
+        for kind, e, t in day_starts:
+            length = 1 if kind == "x" else 2
+            for si, rooms in enumerate(plan.events[e].room_sets):
+                wanted = locked_room.get((kind, e, t))
+                allowed = [
+                    r
+                    for r in sorted(rooms)
+                    if all(plan.room_free(r, t + k) for k in range(length))
+                    and (wanted is None or r == wanted)
+                ]
+                if wanted is not None and not allowed:
+                    allowed = [wanted]
+                if len(allowed) == 1 and len(rooms) == 1:
+                    options[(kind, e, t, si)] = {allowed[0]: None}
+                    for k in range(length):
+                        use[(allowed[0], t + k)].append(1)
+                    continue
+                vars_ = {r: m.new_bool_var("") for r in allowed}
+                m.add_exactly_one(vars_.values()) if vars_ else m.add_bool_or([])
+                options[(kind, e, t, si)] = vars_
+                for r, v in vars_.items():
+                    for k in range(length):
+                        use[(r, t + k)].append(v)
+        for terms in use.values():
+            ints = sum(1 for v in terms if isinstance(v, int))
+            bools = [v for v in terms if not isinstance(v, int)]
+            if bools:
+                m.add(sum(bools) <= max(0, 1 - ints))
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = 10
+        solver.parameters.num_workers = 1
+        if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            short = frozenset(
+                r for (kind, e, t) in day_starts for s in plan.events[e].room_sets for r in s if len(s) > 1
+            )
+            return None, short or None
+        for key, vars_ in options.items():
+            given[key] = next(r for r, v in vars_.items() if v is None or solver.boolean_value(v))
+    return given, None
+
+
+def _placements(plan: Plan, model: Model, solver, starts: dict, rooms: dict) -> list[Placement]:
+    placements = []
+    for kind, e, t in sorted(starts["starts"], key=lambda s: (s[2], s[1])):
+        event = plan.events[e]
+        day, period = plan.day_period(t)
+        set_index = {rooms_: si for si, rooms_ in enumerate(event.room_sets)}
+        for c in event.members:
+            room = rooms.get((kind, e, t, set_index[frozenset(c.rooms)])) if c.rooms else None
+            teacher = starts["chosen"].get(c.requirement_id)
+            if teacher is None and c.candidates and not c.teachers:
+                teacher = c.candidates[0]
+            placements.append(
+                Placement(
+                    requirement_id=c.requirement_id,
+                    weekday=day,
+                    period_id=period,
+                    length=1 if kind == "x" else 2,
+                    room_id=room,
+                    teacher_id=teacher if teacher is not None else _teacher_of(c),
+                )
+            )
+    return placements
+
+
+def _stats(solver, status, model: Model, started: float) -> dict:
+    stats = {
+        "status": solver.status_name(status),
+        "wall_time": round(time.monotonic() - started, 3),
+        "solver_wall_time": round(solver.wall_time, 3),
+        "conflicts": solver.num_conflicts,
+        "branches": solver.num_branches,
+        "variables": len(model.m.proto.variables),
+        "constraints": len(model.m.proto.constraints),
+    }
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and model.m.has_objective():
+        stats["objective"] = int(solver.objective_value)
+        stats["best_bound"] = int(solver.best_objective_bound)
+    return stats
+
+
+# --- soft wishes, from the placements -----------------------------------------------------------------
+
+
+def wishes_broken(problem: Problem, placements: list[Placement]) -> list[dict]:
+    """The soft wishes a timetable breaks, with their weights (the solver's objective, counted again)."""
+    weights = problem.weights
+    classes = {c.requirement_id: c for c in problem.classes}
+    position = {period: i for i, period in enumerate(problem.periods)}
+    P = len(problem.periods)
+    broken: list[dict] = []
+    seen: set = set()
+    teacher_days: dict[tuple[int, int], set[int]] = defaultdict(set)
+    per_day: dict[tuple[object, int], int] = defaultdict(int)
+    label: dict[object, ClassReq] = {}
+    for p in placements:
+        c = classes.get(p.requirement_id)
+        if c is None or p.period_id not in position:
+            continue
+        group = ("joint", c.joint_id) if c.joint_id is not None else ("class", c.requirement_id)
+        key = (group, p.weekday, p.period_id, p.length)
+        teachers = set(c.teachers) | ({p.teacher_id} if p.teacher_id is not None else set())
+        for teacher in teachers:
+            for k in range(p.length):
+                teacher_days[(teacher, p.weekday)].add(position[p.period_id] + k)
+        if key in seen:
+            continue
+        seen.add(key)
+        label.setdefault(group, c)
+        per_day[(group, p.weekday)] += 1
+        first = position[p.period_id]
+        prefer_early = (
+            any(
+                m.prefer_early for m in problem.classes if m.joint_id is not None and m.joint_id == c.joint_id
+            )
+            if c.joint_id is not None
+            else c.prefer_early
+        )
+        if weights.get("early") and prefer_early and 2 * (first + p.length - 1) > P - 1:
+            broken.append(
+                {
+                    "wish": "early",
+                    "params": {
+                        "class": c.label,
+                        "class_id": c.requirement_id,
+                        "day": p.weekday,
+                        "period": problem.name("period", p.period_id),
+                    },
+                    "weight": weights["early"],
+                }
+            )
+    if weights.get("spread"):
+        for (group, day), count in sorted(per_day.items(), key=lambda item: (str(item[0][0]), item[0][1])):
+            if count > 1:
+                c = label[group]
+                broken.append(
+                    {
+                        "wish": "spread",
+                        "params": {
+                            "class": c.label,
+                            "class_id": c.requirement_id,
+                            "day": day,
+                            "lessons": count,
+                        },
+                        "weight": weights["spread"] * (count - 1),
+                    }
+                )
+    for (teacher, day), taught in sorted(teacher_days.items()):
+        if weights.get("gaps") and taught:
+            gaps = max(taught) - min(taught) + 1 - len(taught)
+            if gaps:
+                broken.append(
+                    {
+                        "wish": "gaps",
+                        "params": {
+                            "teacher": problem.name("teacher", teacher),
+                            "teacher_id": teacher,
+                            "day": day,
+                            "gaps": gaps,
+                        },
+                        "weight": weights["gaps"] * gaps,
+                    }
+                )
+        if weights.get("free_day") and problem.teacher_free_day.get(teacher) == day and taught:
+            broken.append(
+                {
+                    "wish": "free_day",
+                    "params": {
+                        "teacher": problem.name("teacher", teacher),
+                        "teacher_id": teacher,
+                        "day": day,
+                    },
+                    "weight": weights["free_day"],
+                }
+            )
+    return broken
+
+
+# --- why it cannot be done -----------------------------------------------------------------------------
+
+# Which requirements the deletion tries to drop first: the ones a timetabler reads least easily go first, so
+# what is left names classes and teachers.
+_DROP_ORDER = {
+    "locked": 0,
+    "pin": 1,
+    "room_unavailable": 2,
+    "day_limit": 3,
+    "doubles": 4,
+    "unavailable": 5,
+    "lessons": 6,
+}
+
+
+def explain_infeasible(plan: Plan, *, deadline: float, workers: int = 1) -> list[dict]:
+    """The smallest set of requirements that cannot hold together, as conflicts."""
+    model = Model(plan, explain=True)
+    literal_of = {key: lit for lit, key in model.guards}
+    key_of = {lit.index: key for lit, key in model.guards}
+
+    def attempt(keys: list[tuple], seconds: float) -> list[tuple] | None | bool:
+        """The core among `keys` when infeasible; False when feasible; None when undecided in time."""
+        model.m.clear_assumptions()
+        model.m.add_assumptions([literal_of[k] for k in keys])
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(seconds, 0.1)
+        solver.parameters.num_workers = 1  # assumptions are solved by one worker only
+        status = solver.solve(model.m)
+        if status == cp_model.INFEASIBLE:
+            found = {
+                key_of.get(abs(i), key_of.get(i)) for i in solver.sufficient_assumptions_for_infeasibility()
+            }
+            return [k for k in keys if k in found] or list(keys)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return False
+        return None
+
+    everything = [key for _lit, key in model.guards]
+    core = attempt(everything, deadline - time.monotonic())
+    if not core:
+        return [conflict("unexplained")]
+    core = sorted(core, key=lambda k: _DROP_ORDER.get(k[0], 9))
+    i = 0
+    while i < len(core) and time.monotonic() < deadline:
+        trial = core[:i] + core[i + 1 :]
+        result = attempt(trial, min(SHRINK_SOLVE_SECONDS, deadline - time.monotonic()))
+        if result:
+            core = [k for k in core if k in set(result)]
+        else:
+            i += 1
+    return interpret_core(plan, core)
+
+
+def interpret_core(plan: Plan, core: list[tuple]) -> list[dict]:
+    """Put a set of requirements that cannot hold together into conflicts: the counts that show why where
+    there are such (a teacher's lessons against their free periods, a section's, a kind of room's), and
+    otherwise the requirements themselves."""
+    problem = plan.problem
+    events = [plan.events[k[1]] for k in core if k[0] == "lessons"]
+    unavailable = {k[1] for k in core if k[0] == "unavailable"}
+    limited = {k[1] for k in core if k[0] == "day_limit"}
+    conflicts: list[dict] = []
+    teachers = sorted({t for e in events for t in e.teachers} | unavailable | limited)
+    for teacher in teachers:
+        load = sum(e.periods for e in plan.events if teacher in e.teachers)
+        free = plan.teacher_free(teacher)
+        name = problem.name("teacher", teacher)
+        most = problem.teacher_max_per_day.get(teacher)
+        if teacher in limited and most is not None:
+            cap = sum(min(most, sum(1 for t in free if t // plan.P == d)) for d in range(len(plan.days)))
+            if load > cap:
+                conflicts.append(
+                    conflict(
+                        "teacher_day_limit",
+                        teacher=name,
+                        teacher_id=teacher,
+                        lessons=load,
+                        max=most,
+                        available=cap,
+                    )
+                )
+                continue
+        if load > len(free):
+            conflicts.append(
+                conflict(
+                    "teacher_overloaded", teacher=name, teacher_id=teacher, lessons=load, available=len(free)
+                )
+            )
+    for section in sorted({s for e in events for s in e.sections}):
+        load = sum(e.periods for e in plan.events if section in e.sections)
+        if load > plan.T:
+            conflicts.append(
+                conflict(
+                    "section_overloaded",
+                    section=problem.name("section", section),
+                    section_id=section,
+                    lessons=load,
+                    available=plan.T,
+                )
+            )
+    for rooms in sorted({s for e in events for s in e.room_sets}, key=sorted):
+        inside = [e for e in plan.events if any(s <= rooms for s in e.room_sets)]
+        load = sum(e.periods for e in inside)
+        window: set[int] = set()
+        for e in inside:
+            free = set(range(plan.T))
+            for teacher in e.teachers:
+                free &= plan.teacher_free(teacher)
+            window |= free
+        cap = sum(sum(1 for r in rooms if plan.room_free(r, t)) for t in window)
+        if load > cap:
+            kinds = {c.room_type_id for e in inside for c in e.members if frozenset(c.rooms) <= rooms}
+            kind = next(iter(kinds)) if len(kinds) == 1 else None
+            days = sorted({plan.days[t // plan.P] for t in window})
+            conflicts.append(
+                conflict(
+                    "room_type_short",
+                    room_type=problem.name("room_type", kind)
+                    if kind
+                    else ", ".join(problem.name("room", r) for r in sorted(rooms)),
+                    room_type_id=kind,
+                    lessons=load,
+                    rooms=len(rooms),
+                    periods=len(window),
+                    available=cap,
+                    days=days if len(days) < len(plan.days) else [],
+                )
+            )
+    for k in core:
+        if k[0] == "doubles":
+            e = plan.events[k[1]]
+            conflicts.append(conflict("double_impossible", **_event_params(e), doubles=e.doubles))
+    pins = [_fixed(plan, k) for k in core if k[0] in ("pin", "locked")]
+    if len(pins) > 1 and len({(p["day"], p["period_id"]) for p in pins}) == 1:
+        conflicts.append(
+            conflict(
+                "pin_clash",
+                classes=[p["class"] for p in pins],
+                day=pins[0]["day"],
+                period=pins[0]["period"],
+                period_id=pins[0]["period_id"],
+            )
+        )
+    if conflicts:
+        return conflicts
+    return [conflict("requirements_clash", items=[_item(plan, k) for k in core])]
+
+
+def _event_params(e: Event) -> dict:
+    return {"class": e.label, "class_id": e.members[0].requirement_id}
+
+
+def _fixed(plan: Plan, key: tuple) -> dict:
+    problem = plan.problem
+    if key[0] == "pin":
+        c = next(c for c in problem.classes if c.requirement_id == key[1])
+        day, period, double = c.pins[key[2]]
+        return {
+            "class": c.label,
+            "class_id": c.requirement_id,
+            "day": day,
+            "period": problem.name("period", period),
+            "period_id": period,
+            "double": double,
+        }
+    lock = problem.locked[key[1]]
+    c = next(c for c in problem.classes if c.requirement_id == lock.requirement_id)
+    return {
+        "class": c.label,
+        "class_id": c.requirement_id,
+        "day": lock.weekday,
+        "period": problem.name("period", lock.period_id),
+        "period_id": lock.period_id,
+        "double": lock.length == 2,
+    }
+
+
+def _item(plan: Plan, key: tuple) -> dict:
+    """One requirement of a clash, as data explain.py puts into words."""
+    problem = plan.problem
+    kind = key[0]
+    if kind == "lessons":
+        e = plan.events[key[1]]
+        return {"kind": "lessons", **_event_params(e), "lessons": e.singles + e.doubles, "doubles": e.doubles}
+    if kind == "doubles":
+        e = plan.events[key[1]]
+        return {"kind": "doubles", **_event_params(e), "doubles": e.doubles}
+    if kind == "unavailable":
+        teacher = key[1]
+        return {
+            "kind": "unavailable",
+            "teacher": problem.name("teacher", teacher),
+            "teacher_id": teacher,
+            "periods": len(problem.teacher_unavailable.get(teacher, ())),
+        }
+    if kind == "room_unavailable":
+        room = key[1]
+        return {
+            "kind": "room_unavailable",
+            "room": problem.name("room", room),
+            "room_id": room,
+            "periods": len(problem.room_unavailable.get(room, ())),
+        }
+    if kind == "day_limit":
+        teacher = key[1]
+        return {
+            "kind": "day_limit",
+            "teacher": problem.name("teacher", teacher),
+            "teacher_id": teacher,
+            "max": problem.teacher_max_per_day.get(teacher),
+        }
+    return {"kind": kind, **_fixed(plan, key)}
+
+
+# --- partial timetables: why a lesson was left out -------------------------------------------------------
+
+
+def _unplaced(plan: Plan, model: Model, solver, starts: dict) -> list[Unplaced]:
+    placed: dict[tuple[int, str], int] = defaultdict(int)
+    for kind, e, _t in starts["starts"]:
+        placed[(e, kind)] += 1
+    out: list[Unplaced] = []
+    for e in plan.events:
+        missing_doubles = e.doubles - placed[(e.index, "y")]
+        missing_singles = e.singles - placed[(e.index, "x")]
+        if missing_doubles <= 0 and missing_singles <= 0:
+            continue
+        reason = _reason(plan, e, only_doubles=missing_singles <= 0)
+        for c in e.members:
+            teacher = starts["chosen"].get(c.requirement_id, _teacher_of(c))
+            out += [Unplaced(c.requirement_id, 2, teacher, reason) for _i in range(max(0, missing_doubles))]
+            out += [Unplaced(c.requirement_id, 1, teacher, reason) for _i in range(max(0, missing_singles))]
+    return out
+
+
+def _reason(plan: Plan, e: Event, *, only_doubles: bool) -> dict:
+    """Why some of an event's lessons found no place: the first count around it that is over."""
+    problem = plan.problem
+    for teacher in e.teachers:
+        load = sum(ev.periods for ev in plan.events if teacher in ev.teachers)
+        free = plan.teacher_free(teacher)
+        most = problem.teacher_max_per_day.get(teacher)
+        name = problem.name("teacher", teacher)
+        if load > len(free):
+            return conflict(
+                "teacher_overloaded", teacher=name, teacher_id=teacher, lessons=load, available=len(free)
+            )
+        if most is not None:
+            cap = sum(min(most, sum(1 for t in free if t // plan.P == d)) for d in range(len(plan.days)))
+            if load > cap:
+                return conflict(
+                    "teacher_day_limit",
+                    teacher=name,
+                    teacher_id=teacher,
+                    lessons=load,
+                    max=most,
+                    available=cap,
+                )
+    for section in e.sections:
+        load = sum(ev.periods for ev in plan.events if section in ev.sections)
+        if load > plan.T:
+            return conflict(
+                "section_overloaded",
+                section=problem.name("section", section),
+                section_id=section,
+                lessons=load,
+                available=plan.T,
+            )
+    for rooms in e.room_sets:
+        inside = [ev for ev in plan.events if any(s <= rooms for s in ev.room_sets)]
+        load = sum(ev.periods for ev in inside)
+        cap = sum(sum(1 for r in rooms if plan.room_free(r, t)) for t in range(plan.T))
+        if load > cap:
+            kinds = {c.room_type_id for c in e.members if frozenset(c.rooms) == rooms}
+            kind = next(iter(kinds)) if len(kinds) == 1 else None
+            return conflict(
+                "room_type_short",
+                room_type=problem.name("room_type", kind)
+                if kind
+                else ", ".join(problem.name("room", r) for r in sorted(rooms)),
+                room_type_id=kind,
+                lessons=load,
+                rooms=len(rooms),
+                periods=plan.T,
+                available=cap,
+                days=[],
+            )
+    if only_doubles:
+        return conflict("double_impossible", **_event_params(e), doubles=e.doubles)
+    return conflict("no_slot", **_event_params(e))

@@ -14,3 +14,9 @@ class AssignmentsConfig(AppConfig):
         # Declares the assignments' kinds of notification to communications (modules/communications/kinds.py).
         for kind in KINDS:
             kind_register(kind)
+
+        from modules.assignments.feed import homework_feed_events
+        from modules.timetable.feeds import feed_source_register
+
+        # Homework due dates in the personal calendar feed (modules/timetable/feeds.py).
+        feed_source_register(homework_feed_events)

@@ -13,3 +13,9 @@ class ExamsConfig(AppConfig):
         # Declares exams's kinds of notification to communications (modules/communications/kinds.py).
         for kind in KINDS:
             kind_register(kind)
+
+        from modules.exams.feed import exam_feed_events
+        from modules.timetable.feeds import feed_source_register
+
+        # Exam sittings in the personal calendar feed (modules/timetable/feeds.py).
+        feed_source_register(exam_feed_events)

@@ -1,0 +1,177 @@
+"""The personal calendar feed (modules/timetable/feeds.py, views_feeds.py) through HTTP: the address made
+once and shown once, replaced and revoked; the feed parsed back with `icalendar` holding the right lessons
+(term days, no holidays), the school's days, exams and homework, in the school's time zone."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from modules.exams.models import ExamPeriod, ExamSlot
+from modules.timetable.models import CalendarFeed, Cover, TeacherAbsence
+from tests import factories as f
+from tests.timetable.week_fixtures import *  # noqa: F403
+
+
+@pytest.fixture(autouse=True)
+def _madrid(settings):
+    settings.TIME_ZONE = "Europe/Madrid"
+
+
+def _make(client) -> str:
+    response = client.post(reverse("timetable:feed_make"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "it is shown only this once" in page
+    return re.search(r'value="(https?://[^"]+\.ics)"', page).group(1)
+
+
+def _feed(client, address, **headers):
+    client.logout()
+    return client.get(address.split("testserver", 1)[1], **headers)
+
+
+def _events(response):
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    calendar = Calendar.from_ical(response.content)
+    return calendar, list(calendar.walk("VEVENT"))
+
+
+def _next_monday() -> datetime.date:
+    today = timezone.localdate()
+    return today + datetime.timedelta(days=7 - today.weekday())
+
+
+def test_it_makes_an_address_shown_once_and_stores_only_its_hash(school, live, student, as_user):
+    client = as_user(student)
+    address = _make(client)
+    token = address.rsplit("/", 1)[1].removesuffix(".ics")
+    assert CalendarFeed.objects.get(user=student).token_hash == hashlib.sha256(token.encode()).hexdigest()
+    page = client.get(reverse("timetable:feed_settings")).content.decode()
+    assert token not in page
+    assert "Make a new address (the old one stops working)" in page
+
+
+def test_it_gives_a_student_their_lessons_on_term_days_in_the_school_zone(school, live, student, as_user):
+    monday = _next_monday()
+    f.CalendarEventFactory(name="Founders' Day", start_date=monday, end_date=monday)
+    address = _make(as_user(student))
+    calendar, events = _events(_feed(as_user(student), address))
+    assert [str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")] == ["Europe/Madrid"]
+    lessons = [event for event in events if str(event["UID"]).startswith("lesson-")]
+    starts = {event.decoded("DTSTART") for event in lessons}
+    wednesday = monday + datetime.timedelta(days=2)
+    # The double: P2 start to P3 end, in Madrid time, in room Lab 1.
+    double = next(event for event in lessons if event.decoded("DTSTART").date() == wednesday)
+    assert double.decoded("DTSTART").tzinfo.key == "Europe/Madrid"
+    assert double.decoded("DTSTART").time() == datetime.time(9, 0)
+    assert double.decoded("DTEND").time() == datetime.time(10, 45)
+    assert str(double["LOCATION"]) == "Lab 1"
+    assert str(double["SUMMARY"]) == "Mathematics"
+    # Monday the holiday has no lesson; the Monday after has one; 7B's history is nowhere.
+    assert all(start.date() != monday for start in starts)
+    assert any(start.date() == monday + datetime.timedelta(days=7) for start in starts)
+    assert not [event for event in events if "History" in str(event["SUMMARY"])]
+    holiday = next(event for event in events if str(event["SUMMARY"]) == "Founders' Day")
+    assert holiday.decoded("DTSTART") == monday
+    assert holiday.decoded("DTEND") == monday + datetime.timedelta(days=1)
+
+
+def test_it_leaves_out_the_days_outside_every_term(school, live, student, as_user):
+    monday = _next_monday()
+    school.term.end_date = monday - datetime.timedelta(days=1)
+    school.term.save()
+    address = _make(as_user(student))
+    _calendar, events = _events(_feed(as_user(student), address))
+    lessons = [event for event in events if str(event["UID"]).startswith("lesson-")]
+    assert lessons
+    assert all(event.decoded("DTSTART").date() < monday for event in lessons)
+
+
+def test_it_gives_a_guardian_only_their_childrens_lessons_exams_and_homework(school, live, guardian, as_user):
+    monday = _next_monday()
+    period = ExamPeriod.objects.create(
+        name="Winter exams", term=school.term, start_date=monday, end_date=monday, is_published=True
+    )
+    for section, subject in ((school.section, "Mathematics"), (school.other_section, "History")):
+        slot = ExamSlot.objects.create(
+            period=period,
+            subject=f.SubjectFactory(name=subject),
+            date=monday,
+            start_time=datetime.time(11, 0),
+            duration_minutes=90,
+            room=live.room,
+        )
+        slot.sections.add(section)
+    due = timezone.now() + datetime.timedelta(days=3)
+    f.AssignmentFactory(offering=school.offering, term=school.term, title="Fractions", due_at=due)
+    f.AssignmentFactory(offering=school.other_offering, term=school.term, title="Romans", due_at=due)
+    address = _make(as_user(guardian))
+    _calendar, events = _events(_feed(as_user(guardian), address))
+    summaries = {str(event["SUMMARY"]) for event in events}
+    name = school.child.first_name
+    assert f"{name}: Mathematics" in summaries
+    assert f"{name}: Exam: Mathematics" in summaries
+    assert f"{name}: Homework due: Fractions (Mathematics)" in summaries
+    assert not [summary for summary in summaries if "History" in summary or "Romans" in summary]
+    exam = next(event for event in events if str(event["SUMMARY"]).endswith("Exam: Mathematics"))
+    assert exam.decoded("DTEND") - exam.decoded("DTSTART") == datetime.timedelta(minutes=90)
+
+
+def test_it_gives_a_teacher_their_lessons_and_the_ones_they_cover(
+    school, live, teacher, other_teacher, as_user
+):
+    monday = _next_monday()
+    absence = TeacherAbsence.objects.create(staff=school.other_teacher_staff, date=monday)
+    Cover.objects.create(
+        lesson=live.history_monday, date=monday, absence=absence, teacher=school.teacher_staff
+    )
+    _calendar, events = _events(_feed(as_user(teacher), _make(as_user(teacher))))
+    summaries = [(event.decoded("DTSTART").date(), str(event["SUMMARY"])) for event in events]
+    assert (monday, "Cover: History · 7B") in summaries
+    assert (monday, "Mathematics · 7A") in summaries
+    _calendar, events = _events(_feed(as_user(other_teacher), _make(as_user(other_teacher))))
+    theirs = [(event.decoded("DTSTART").date(), str(event["SUMMARY"])) for event in events]
+    assert (monday, "History · 7B") not in theirs
+    assert (monday + datetime.timedelta(days=7), "History · 7B") in theirs
+
+
+def test_it_answers_not_modified_to_the_same_etag(school, live, student, as_user):
+    client = as_user(student)
+    address = _make(client)
+    first = _feed(client, address)
+    assert first.status_code == 200
+    again = _feed(client, address, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert again.content == b""
+    assert CalendarFeed.objects.get(user=student).last_used_at is not None
+
+
+def test_it_stops_an_address_that_was_replaced_or_revoked(school, live, student, as_user):
+    client = as_user(student)
+    old = _make(client)
+    new = _make(as_user(student))
+    assert _feed(client, old).status_code == 404
+    assert _feed(client, new).status_code == 200
+    response = as_user(student).post(reverse("timetable:feed_revoke"), follow=True)
+    assert "Your calendar address no longer works." in response.content.decode()
+    assert _feed(client, new).status_code == 404
+    assert not CalendarFeed.objects.filter(user=student).exists()
+
+
+def test_it_answers_404_to_an_unknown_token(client, db):
+    assert client.get(reverse("timetable:feed", args=["not-a-real-token"])).status_code == 404
+
+
+def test_it_asks_a_visitor_to_sign_in_and_refuses_a_get_to_make(client, student, as_user):
+    response = client.get(reverse("timetable:feed_settings"))
+    assert response.status_code == 302
+    assert as_user(student).get(reverse("timetable:feed_make")).status_code == 405
+    assert as_user(student).get(reverse("timetable:feed_revoke")).status_code == 405

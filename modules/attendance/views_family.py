@@ -31,7 +31,7 @@ NOTES_SHOWN = 10
 @login_required
 def family_child(request, pk):
     """A child's month calendar (?month=YYYY-MM) and this term's attendance rate."""
-    student = get_object_or_404(Student.objects.records_visible_to(request.user), pk=pk)
+    student = get_object_or_404(Student.objects.filter(pk=pk).records_visible_to(request.user))
     if rules.is_staff_member(request.user):
         record_view_log(actor=request.user, obj=student, kind=RecordViewKind.ATTENDANCE)
     today = timezone.localdate()

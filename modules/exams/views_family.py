@@ -114,7 +114,7 @@ def _report_card_url(student: Student, term: Term) -> str:
 @login_required
 def child_grades(request, pk):
     """The page; for htmx (the term chooser) only the term's results fragment, scoped the same way."""
-    student = get_object_or_404(Student.objects.records_visible_to(request.user), pk=pk)
+    student = get_object_or_404(Student.objects.filter(pk=pk).records_visible_to(request.user))
     year = current_year()
     enrollment = current_enrollment(student, year)
     terms = list(Term.objects.filter(year=year).order_by("start_date")) if year else []

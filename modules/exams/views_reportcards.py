@@ -29,7 +29,7 @@ def _card_for_user(request, student_pk: int, term_pk: int) -> tuple[Student, Ter
     """The student, term and whether only published marks show, or 404: the office and the student's
     teachers any time (a preview); the student and their guardians once the term's results are published."""
     user = request.user
-    student = get_object_or_404(Student.objects.visible_to(user), pk=student_pk)
+    student = get_object_or_404(Student.objects.filter(pk=student_pk).visible_to(user))
     term = get_object_or_404(Term, pk=term_pk)
     if not Enrollment.objects.filter(student=student, year_id=term.year_id).exists():
         raise Http404

@@ -24,7 +24,7 @@ SEARCH_RESULTS = 20
 
 
 def _student(request, pk) -> Student:
-    return get_object_or_404(Student.objects.visible_to(request.user), pk=pk)
+    return get_object_or_404(Student.objects.filter(pk=pk).visible_to(request.user))
 
 
 @require_GET

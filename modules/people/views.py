@@ -255,10 +255,10 @@ def _photo_response(person):
 @require_GET
 @login_required
 def student_photo(request, pk):
-    return _photo_response(get_object_or_404(Student.objects.visible_to(request.user), pk=pk))
+    return _photo_response(get_object_or_404(Student.objects.filter(pk=pk).visible_to(request.user)))
 
 
 @require_GET
 @login_required
 def staff_photo(request, pk):
-    return _photo_response(get_object_or_404(Staff.objects.visible_to(request.user), pk=pk))
+    return _photo_response(get_object_or_404(Staff.objects.filter(pk=pk).visible_to(request.user)))

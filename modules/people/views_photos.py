@@ -53,4 +53,4 @@ def student_photo_thumbnail(request, pk):
 @require_GET
 @login_required
 def staff_photo_thumbnail(request, pk):
-    return _thumbnail_response(request, get_object_or_404(Staff.objects.visible_to(request.user), pk=pk))
+    return _thumbnail_response(request, get_object_or_404(Staff.objects.filter(pk=pk).visible_to(request.user)))

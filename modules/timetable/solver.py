@@ -244,7 +244,8 @@ class Model:
                 for teacher in e.teachers:
                     free &= teacher_free[teacher]
             for t in range(T):
-                if e.singles and t in free:
+                # When explaining, relaxed double periods may be placed as singles.
+                if (e.singles or (self.explain and e.doubles)) and t in free:
                     self.x[(e.index, t)] = m.new_bool_var(f"x{e.index}_{t}")
                 if e.doubles and plan.can_double(t) and t in free and t + 1 in free:
                     self.y[(e.index, t)] = m.new_bool_var(f"y{e.index}_{t}")
@@ -264,24 +265,9 @@ class Model:
                 self.enforce(m.add(sum(xs) == e.singles), [count, double])
                 self.enforce(m.add(sum(ys) == e.doubles), [count, double])
                 self.enforce(m.add(sum(xs) + 2 * sum(ys) == e.periods), [count, double.Not()])
-                if not xs:  # no single lessons, but the relaxed doubles may come as singles
-                    pass
             else:
                 self.enforce(m.add(sum(xs) == e.singles), [count])
                 self.enforce(m.add(sum(ys) == e.doubles), [count])
-
-        # When explaining, a relaxed double may be placed as singles: give such events single variables.
-        if self.explain:
-            for e in plan.events:
-                if e.doubles and not e.singles:
-                    for t in range(T):
-                        self.x[(e.index, t)] = m.new_bool_var(f"x{e.index}_{t}")
-                    count = next(lit for lit, key in self.guards if key == ("lessons", e.index))
-                    double = next(lit for lit, key in self.guards if key == ("doubles", e.index))
-                    xs = [self.x[(e.index, t)] for t in range(T)]
-                    ys = [v for t in range(T) if (v := self.y.get((e.index, t))) is not None]
-                    m.add(sum(xs) == 0).only_enforce_if(double)
-                    m.add(sum(xs) + 2 * sum(ys) == e.periods).only_enforce_if([count, double.Not()])
 
         occ = {(e.index, t): self.occupancy(e.index, t) for e in plan.events for t in range(T)}
 
@@ -1017,7 +1003,7 @@ def interpret_core(plan: Plan, core: list[tuple]) -> list[dict]:
         conflicts.append(
             conflict(
                 "pin_clash",
-                classes=[p["class"] for p in pins],
+                classes=sorted(p["class"] for p in pins),
                 day=pins[0]["day"],
                 period=pins[0]["period"],
                 period_id=pins[0]["period_id"],

@@ -165,3 +165,12 @@ def test_it_draws_a_student_week_in_a_fixed_number_of_queries(
     f.CourseOfferingFactory(section=school.section)
     with django_assert_max_num_queries(count):
         _week(client, "my_week", date=live.monday)
+
+
+@pytest.mark.parametrize(
+    ("persona", "name"),
+    [("student", "my_week"), ("teacher", "my_week"), ("guardian", "children_week"), ("admin", "week_office")],
+)
+def test_it_links_the_week_from_the_menu(school, live, as_user, request, persona, name):
+    page = as_user(request.getfixturevalue(persona)).get(reverse("home")).content.decode()
+    assert f'href="{reverse(f"timetable:{name}")}"' in page

@@ -104,6 +104,7 @@ def _joint_mismatches(requirements: list[Requirement]) -> list[Conflict]:
     for members in groups.values():
         if len({(r.periods_per_week, r.double_lessons) for r in members}) > 1:
             joint = members[0].joint
+            assert joint is not None  # members were grouped by their joint lesson
             conflicts.append(
                 _conflict(
                     "joint_mismatch",
@@ -294,7 +295,7 @@ def _room_load(requirements: list[Requirement], context: _Context) -> list[Confl
     week = context.week
     conflicts = []
     fixed = [r for r in requirements if r.room_id]
-    names = {r.room_id: r.room.name for r in fixed}
+    names = {r.room_id: r.room.name for r in fixed if r.room is not None}
     for pk, total in _once_per_joint(fixed, lambda r: [r.room_id]).items():
         available = week.slots - len(context.blocked_room.get(pk, set()))
         if total > available:
@@ -302,7 +303,7 @@ def _room_load(requirements: list[Requirement], context: _Context) -> list[Confl
                 _conflict("room_overloaded", room=names[pk], room_id=pk, periods=total, available=available)
             )
     typed = [r for r in requirements if r.room_type_id and not r.room_id]
-    kinds = {r.room_type_id: r.room_type.name for r in typed}
+    kinds = {r.room_type_id: r.room_type.name for r in typed if r.room_type is not None}
     for pk, total in _once_per_joint(typed, lambda r: [r.room_type_id]).items():
         of_kind = [room for room in context.rooms if room.room_type_id == pk]
         if not of_kind:

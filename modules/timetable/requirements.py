@@ -405,7 +405,10 @@ def _room_type_name(name: str, *, exclude: int | None = None) -> str:
     name = name.strip()
     if not name:
         raise RequirementRefused(_("Give the kind of room a name."))
-    if RoomType.objects.filter(name__iexact=name).exclude(pk=exclude).exists():
+    same = RoomType.objects.filter(name__iexact=name)
+    if exclude is not None:
+        same = same.exclude(pk=exclude)
+    if same.exists():
         raise RequirementRefused(_("There is already a kind of room called %(name)s.") % {"name": name})
     return name
 
@@ -467,11 +470,10 @@ def joint_save(
     name = name.strip()
     if not name:
         raise RequirementRefused(_("Give the joint lesson a name."))
-    if (
-        JointLesson.objects.filter(year=year, name__iexact=name)
-        .exclude(pk=joint.pk if joint else None)
-        .exists()
-    ):
+    same = JointLesson.objects.filter(year=year, name__iexact=name)
+    if joint is not None:
+        same = same.exclude(pk=joint.pk)
+    if same.exists():
         raise RequirementRefused(_("There is already a joint lesson called %(name)s.") % {"name": name})
     chosen = list(members)
     if len(chosen) < 2:

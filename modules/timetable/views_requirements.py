@@ -117,7 +117,7 @@ def requirement_quick(request, pk):
     if not request.htmx:
         if form.errors:
             for error in form.errors.values():
-                messages.error(request, " ".join(error))
+                messages.error(request, " ".join(str(message) for message in error))
         return redirect("timetable:requirements_section", pk=offering.section_id)
     row = next(r for r in _section_rows(offering.section) if r["offering"].pk == offering.pk)
     row["form"] = form if form.errors else None

@@ -54,7 +54,9 @@ def test_it_shows_a_sections_classes_with_their_requirements(as_user, admin, sch
     response = as_user(admin).get(reverse("timetable:requirements_section", args=[school.section.pk]))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Mathematics" in page and "any Laboratory" in page and "Science" in page
+    assert "Mathematics" in page
+    assert "any Laboratory" in page
+    assert "Science" in page
     assert "no teacher" in page
     assert "5 periods a week of 25 teaching periods." in page
     assert f'name="q{science.pk}-periods_per_week"' in page
@@ -65,9 +67,12 @@ def test_it_saves_a_quick_edit_and_answers_htmx_with_the_row_total_and_precheck(
     page = response.content.decode()
     requirement = Requirement.objects.get(offering=school.offering)
     assert (requirement.periods_per_week, requirement.double_lessons) == (6, 2)
-    assert f'id="class-{school.offering.pk}"' in page and "Saved" in page
-    assert 'id="section-total"' in page and "6 periods a week of 25" in page
-    assert 'id="precheck"' in page and 'hx-swap-oob="outerHTML"' in page
+    assert f'id="class-{school.offering.pk}"' in page
+    assert "Saved" in page
+    assert 'id="section-total"' in page
+    assert "6 periods a week of 25" in page
+    assert 'id="precheck"' in page
+    assert 'hx-swap-oob="outerHTML"' in page
     assert response.headers["Vary"].count("HX-Request") == 1
     assert AuditEvent.objects.filter(action="timetable.requirement").count() == 1
 

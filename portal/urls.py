@@ -55,6 +55,11 @@ urlpatterns = [
         ),
         name="health",
     ),
+    path(
+        "health/backups/",
+        HealthCheckView.as_view(checks=["modules.core.health.BackupCheck"]),
+        name="health_backups",
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -609,3 +609,24 @@ def backup_scheduled_run(*, now: datetime.datetime | None = None) -> BackupWritt
         cache.delete(RUN_LOCK)
     cache.set(LAST_RUN, local.isoformat(), timeout=None)
     return written
+
+
+def last_backup_age(*, now: datetime.datetime | None = None) -> datetime.timedelta | None:
+    """How long ago the newest backup was made: the newest archive in BACKUP_DIR, or the last scheduled run
+    any node's worker recorded (the cache: Redis when there are several nodes, each with a BACKUP_DIR of
+    its own). None when there has been none."""
+    now = now or timezone.now()
+    times = [created for created, _path in archives_in(Path(settings.BACKUP_DIR))[-1:]]
+    last = cache.get(LAST_RUN)
+    if last:
+        times.append(datetime.datetime.fromisoformat(last))
+    return now - max(times) if times else None
+
+
+def backup_overdue_after() -> datetime.timedelta | None:
+    """How old the newest backup may be before a monitor should hear of it: the schedule's interval (a day,
+    or a week) and the four hours of its catch-up runs. None when scheduled backups are off."""
+    schedule = backup_schedule()
+    if schedule is None:
+        return None
+    return datetime.timedelta(days=1 if schedule.weekday is None else 7, hours=4)

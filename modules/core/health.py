@@ -1,5 +1,7 @@
 """What /health/ checks beyond the database and the cache: the queue's storage, that a worker is alive,
-and that the mail server answers (without sending anything)."""
+and that the mail server answers (without sending anything); and what /health/backups/ checks for a
+monitor: that the scheduled backups are being made (not in /health/, which load balancers and container
+health checks read: a late backup is no reason to stop serving)."""
 
 from __future__ import annotations
 
@@ -81,3 +83,21 @@ def _smtp_reachable(options: dict) -> None:
         raise ServiceUnavailable("Mail server unreachable") from exc
     if code != 250:
         raise ServiceUnavailable(f"Mail server answered {code}")
+
+
+@dataclasses.dataclass
+class BackupCheck(HealthCheck):
+    """The newest backup is no older than BACKUP_SCHEDULE's interval and its catch-up hours (nothing to
+    check when scheduled backups are off)."""
+
+    async def run(self) -> None:
+        from modules.core.backup import backup_overdue_after, last_backup_age
+
+        allowed = await sync_to_async(backup_overdue_after)()
+        if allowed is None:
+            return
+        age = await sync_to_async(last_backup_age)()
+        if age is None:
+            raise ServiceUnavailable("No backup has been made yet")
+        if age > allowed:
+            raise ServiceUnavailable(f"The newest backup is {int(age.total_seconds() // 3600)} hours old")

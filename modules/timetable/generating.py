@@ -172,11 +172,11 @@ def timetable_generate_now(
 
 
 def outcome_message(outcome: str) -> str:
-    messages = {
-        Outcome.COMPLETE: _("Every lesson was placed."),
-        Outcome.PARTIAL: _("Some lessons could not be placed; the timetable lists them and why."),
-        Outcome.INFEASIBLE: _("The requirements cannot all hold together; the timetable says which."),
-        Outcome.TIMED_OUT: _("No timetable was found within the time limit."),
+    messages: dict[str, str] = {
+        Outcome.COMPLETE.value: _("Every lesson was placed."),
+        Outcome.PARTIAL.value: _("Some lessons could not be placed; the timetable lists them and why."),
+        Outcome.INFEASIBLE.value: _("The requirements cannot all hold together; the timetable says which."),
+        Outcome.TIMED_OUT.value: _("No timetable was found within the time limit."),
     }
     return str(messages.get(outcome, ""))
 

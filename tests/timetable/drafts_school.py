@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass
 
 from modules.academics.models import CourseOffering, Period, Room
-from modules.timetable.models import Requirement, TimetableSettings
+from modules.timetable.models import Lesson, Requirement, Timetable, TimetableSettings, TimetableStatus
 from tests import factories as f
 
 
@@ -61,4 +61,48 @@ def small_school(school) -> SmallSchool:
         english=english,
         history=school.other_offering,
         science=science,
+    )
+
+
+@dataclass
+class Draft:
+    small: SmallSchool
+    timetable: Timetable
+    maths: Lesson  # 7A, teacher, Monday P1, Room 1
+    english: Lesson  # 7A, other teacher, Monday P2, Room 1
+    history: Lesson  # 7B, other teacher, Monday P1, Room 2
+    science: Lesson  # 7B, teacher, Monday P2, Room 2
+
+
+def hand_made_draft(school, *, status: str = TimetableStatus.DRAFT, name: str = "Draft A") -> Draft:
+    """The small school's requirements with a draft holding one lesson of each class on Monday (made by
+    hand, not by the solver, so that tests know where everything is)."""
+    small = small_school(school)
+    return lessons_draft(school, small, status=status, name=name)
+
+
+def lessons_draft(
+    school, small: SmallSchool, *, status: str = TimetableStatus.DRAFT, name: str = "Draft A"
+) -> Draft:
+    timetable = Timetable.objects.create(year=school.year, name=name, status=status)
+    p1, p2 = small.periods[0], small.periods[1]
+    room1, room2 = small.rooms
+
+    def lesson(offering, period, room):
+        return Lesson.objects.create(
+            timetable=timetable,
+            offering=offering,
+            teacher=offering.teacher,
+            weekday=0,
+            period=period,
+            room=room,
+        )
+
+    return Draft(
+        small=small,
+        timetable=timetable,
+        maths=lesson(small.maths, p1, room1),
+        english=lesson(small.english, p2, room1),
+        history=lesson(small.history, p1, room2),
+        science=lesson(small.science, p2, room2),
     )

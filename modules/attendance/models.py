@@ -7,7 +7,7 @@ import datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 from modules.accounts.models import Role
 from modules.core.limits import REASON_MAX_LENGTH, text_length_check
 from modules.core.uploads import private_upload_path
+from modules.timetable.models import Cover
 
 POLICY_CACHE_KEY = "attendance:policy"
 # Each web process may keep its own cache (local memory): a change reaches all of them within this time.
@@ -80,7 +81,8 @@ class RegisterState(models.TextChoices):
 class RegisterQuerySet(models.QuerySet):
     def visible_to(self, user) -> RegisterQuerySet:
         """The office sees every register; a teacher the registers they take (their homeroom sections' daily
-        registers and their classes' lesson registers)."""
+        registers and their classes' lesson registers, and the register of a lesson they cover, on its date
+        only: modules/timetable/covering.py)."""
         if not user.is_authenticated:
             return self.none()
         roles = user.roles
@@ -90,6 +92,17 @@ class RegisterQuerySet(models.QuerySet):
             return self.filter(
                 Q(kind=RegisterMode.DAILY, section__homeroom_teacher__user=user)
                 | Q(kind=RegisterMode.LESSON, offering__teacher__user=user)
+                | Q(
+                    Exists(
+                        Cover.objects.filter(
+                            teacher__user=user,
+                            date=OuterRef("date"),
+                            lesson__offering=OuterRef("offering"),
+                            lesson__period=OuterRef("period"),
+                        )
+                    ),
+                    kind=RegisterMode.LESSON,
+                )
             )
         return self.none()
 

@@ -8,7 +8,8 @@ or with one who left; no room of the kind a class needs big enough for it; doubl
 lessons outside the week, on a teacher's unavailable period or on top of each other.
 
 A handful of queries whatever the school's size; the arithmetic is per teacher, room and section.
-`describe(conflict)` puts these codes into words in the active language.
+The codes and params are explain.py's (the solver's words), and `describe(conflict)` here puts into words
+the three only the precheck finds (no teaching periods, a class without a teacher, a teacher who left).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from modules.academics.models import AcademicYear, Room, Section, Weekday
+from modules.academics.models import AcademicYear, Room, Section
+from modules.timetable import explain
 from modules.timetable.models import Requirement, TeacherLimit, Unavailability
 from modules.timetable.requirements import Week, week_for
 
@@ -179,16 +180,16 @@ def _class_problems(requirement: Requirement, context: _Context) -> list[Conflic
             )
     week_days, week_periods = set(context.week.weekdays), list(context.week.periods)
     for pin in requirement.pins.all():
-        where = {"weekday": pin.weekday, "period": pin.period.name, "period_id": pin.period_id}
+        where = {"day": pin.weekday, "period": pin.period.name, "period_id": pin.period_id}
         covered = _pin_periods(pin, week_periods)
         if pin.weekday not in week_days or covered is None:
-            conflicts.append(_conflict("pin_outside", **where, **{"class": label, "class_id": class_id}))
+            conflicts.append(_conflict("bad_slot", **where, **{"class": label, "class_id": class_id}))
             continue
         for person in teachers:
             if any((pin.weekday, pid) in context.blocked_staff.get(person.pk, set()) for pid in covered):
                 conflicts.append(
                     _conflict(
-                        "pin_unavailable",
+                        "unavailable",
                         teacher=person.full_name,
                         teacher_id=person.pk,
                         **where,
@@ -242,7 +243,7 @@ def _section_load(requirements: list[Requirement], week: Week) -> list[Conflict]
     names = {r.offering.section_id: r.offering.section.name for r in requirements}
     totals = _once_per_joint(requirements, lambda r: [r.offering.section_id])
     return [
-        _conflict("section_overloaded", section=names[pk], section_id=pk, periods=total, available=week.slots)
+        _conflict("section_overloaded", section=names[pk], section_id=pk, lessons=total, available=week.slots)
         for pk, total in totals.items()
         if total > week.slots
     ]
@@ -283,8 +284,8 @@ def _teacher_load(requirements: list[Requirement], context: _Context, year: Acad
                     teacher=name,
                     teacher_id=pk,
                     lessons=total,
-                    max_per_day=most,
-                    days=len(week.weekdays),
+                    max=most,
+                    teaching_days=len(week.weekdays),
                     available=sum(per_day),
                 )
             )
@@ -300,7 +301,14 @@ def _room_load(requirements: list[Requirement], context: _Context) -> list[Confl
         available = week.slots - len(context.blocked_room.get(pk, set()))
         if total > available:
             conflicts.append(
-                _conflict("room_overloaded", room=names[pk], room_id=pk, periods=total, available=available)
+                _conflict(
+                    "room_type_short",
+                    room_type=names[pk],
+                    room_id=pk,
+                    lessons=total,
+                    rooms=1,
+                    available=available,
+                )
             )
     typed = [r for r in requirements if r.room_type_id and not r.room_id]
     kinds = {r.room_type_id: r.room_type.name for r in typed if r.room_type is not None}
@@ -312,10 +320,10 @@ def _room_load(requirements: list[Requirement], context: _Context) -> list[Confl
         if total > available:
             conflicts.append(
                 _conflict(
-                    "room_type_overloaded",
+                    "room_type_short",
                     room_type=kinds[pk],
                     room_type_id=pk,
-                    periods=total,
+                    lessons=total,
                     rooms=len(of_kind),
                     available=available,
                 )
@@ -328,6 +336,7 @@ def _pin_clashes(requirements: list[Requirement], week: Week) -> list[Conflict]:
     taken: dict[tuple, tuple[Requirement, str]] = {}
     conflicts = []
     periods = list(week.periods)
+    names = {period.pk: period.name for period in periods}
     for requirement in requirements:
         owners = [("section", requirement.offering.section_id)] + [
             ("teacher", person.pk) for person in _teachers(requirement)
@@ -348,12 +357,11 @@ def _pin_clashes(requirements: list[Requirement], week: Week) -> list[Conflict]:
                         conflicts.append(
                             _conflict(
                                 "pin_clash",
-                                other=_label(other[0]),
-                                other_id=other[0].pk,
-                                weekday=pin.weekday,
-                                period=pin.period.name,
-                                period_id=pin.period_id,
-                                **{"class": _label(requirement), "class_id": requirement.pk},
+                                classes=[_label(other[0]), _label(requirement)],
+                                class_ids=[other[0].pk, requirement.pk],
+                                day=pin.weekday,
+                                period=names[period_id],
+                                period_id=period_id,
                             )
                         )
     unique: list[Conflict] = []
@@ -364,119 +372,41 @@ def _pin_clashes(requirements: list[Requirement], week: Week) -> list[Conflict]:
 
 
 # ----------------------------------------------------------------------------------------------------
-# Words
-
-
-def _day(value: Any) -> str:
-    try:
-        return str(Weekday(int(value)).label)
-    except (TypeError, ValueError):
-        return str(value)
+# Words: the codes the solver's explain.py does not put into words; the rest are its own.
 
 
 def describe(conflict: Conflict) -> str:
     """One precheck conflict in words, in the active language."""
-    code, p = conflict.get("code", ""), dict(conflict.get("params") or {})
-    if "weekday" in p:
-        p["day"] = _day(p["weekday"])
-    texts = {
-        "no_teaching_periods": lambda: _(
+    code, p = conflict.get("code", ""), conflict.get("params") or {}
+    if code == "no_teaching_periods":
+        return _(
             "The school week has no teaching periods: add periods to the bell schedule and choose "
             "teaching days."
-        ),
-        "joint_mismatch": lambda: (
-            _(
-                "The joint lesson %(joint)s joins classes with different periods a week or doubles: "
-                "%(classes)s."
-            )
-            % {**p, "classes": ", ".join(p.get("classes", []))}
-        ),
-        "no_teacher": lambda: _("%(class)s has no teacher and no qualified teachers to choose from.") % p,
-        "teacher_inactive": lambda: _("%(class)s names %(teacher)s, who has left the school.") % p,
-        "no_room": lambda: (
-            (
-                _("%(class)s needs a room of the kind %(room_type)s for %(size)s students; there is none.")
-                if p.get("room_type")
-                else _("%(class)s needs a room for %(size)s students; there is none big enough.")
-            )
-            % p
-        ),
-        "double_impossible": lambda: (
-            ngettext(
-                "%(class)s has %(doubles)s double period, but only %(fits)s fits in its teachers' and "
-                "room's week.",
-                "%(class)s has %(doubles)s double periods, but only %(fits)s fit in its teachers' and "
-                "room's week.",
-                int(p.get("doubles", 0)),
-            )
-            % p
-        ),
-        "pin_outside": lambda: (
-            _(
-                "%(class)s is fixed on %(day)s, %(period)s, which is outside the teaching week (or a "
-                "double there runs past the last period)."
-            )
-            % p
-        ),
-        "pin_unavailable": lambda: (
-            _("%(class)s is fixed on %(day)s, %(period)s, when %(teacher)s is unavailable.") % p
-        ),
-        "pin_clash": lambda: (
-            _(
-                "%(class)s and %(other)s are both fixed on %(day)s, %(period)s, with the same section or "
-                "teacher."
-            )
-            % p
-        ),
-        "section_overloaded": lambda: (
-            _("%(section)s has %(periods)s periods of lessons a week, but the week has %(available)s.") % p
-        ),
-        "teacher_overloaded": lambda: (
-            _("%(teacher)s has %(lessons)s periods of lessons but is available for %(available)s.") % p
-        ),
-        "teacher_day_limit": lambda: (
-            _(
-                "%(teacher)s has %(lessons)s periods of lessons, but at most %(max_per_day)s a day over "
-                "%(days)s days allows %(available)s."
-            )
-            % p
-        ),
-        "room_overloaded": lambda: (
-            _("%(room)s is asked for %(periods)s periods a week but is available for %(available)s.") % p
-        ),
-        "room_type_overloaded": lambda: (
-            ngettext(
-                "%(room_type)s: %(periods)s periods of lessons a week, but %(rooms)s room gives "
-                "%(available)s.",
-                "%(room_type)s: %(periods)s periods of lessons a week, but %(rooms)s rooms give "
-                "%(available)s.",
-                int(p.get("rooms", 0)),
-            )
-            % p
-        ),
-    }
-    text = texts.get(code)
-    if text is None:
-        return code
-    try:
-        return text()
-    except (KeyError, TypeError, ValueError):
-        return code
+        )
+    if code == "no_teacher":
+        return _("%(class)s has no teacher and no qualified teachers to choose from.") % {
+            "class": p.get("class", "")
+        }
+    if code == "teacher_inactive":
+        return _("%(class)s names %(teacher)s, who has left the school.") % {
+            "class": p.get("class", ""),
+            "teacher": p.get("teacher", ""),
+        }
+    return explain.describe(conflict)
 
 
 CODES = (
     "no_teaching_periods",
-    "joint_mismatch",
     "no_teacher",
     "teacher_inactive",
+    "joint_mismatch",
     "no_room",
     "double_impossible",
-    "pin_outside",
-    "pin_unavailable",
+    "bad_slot",
+    "unavailable",
     "pin_clash",
     "section_overloaded",
     "teacher_overloaded",
     "teacher_day_limit",
-    "room_overloaded",
-    "room_type_overloaded",
+    "room_type_short",
 )

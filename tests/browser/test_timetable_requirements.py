@@ -42,7 +42,7 @@ def test_the_office_types_a_classes_periods_and_sees_the_week_fill(page, login, 
     _type(page.get_by_label("Periods a week of Mathematics"), "30")
     page.get_by_role("button", name="Save Mathematics").click()
     expect(page.get_by_text("30 periods a week, more than the 25 teaching periods.")).to_be_visible()
-    expect(page.get_by_text("7A has 30 periods of lessons a week, but the week has 25.")).to_be_visible()
+    expect(page.get_by_text("7A has 30 lessons but the week has 25 periods.")).to_be_visible()
 
     # A mistake is explained in the row, and nothing is saved.
     _type(page.get_by_label("Double periods of Mathematics"), "16")

@@ -64,10 +64,10 @@ def test_it_finds_a_section_with_more_lessons_than_the_week(school, week):
     assert conflict["params"] == {
         "section": "7A",
         "section_id": school.section.pk,
-        "periods": 26,
+        "lessons": 26,
         "available": 25,
     }
-    assert describe(conflict) == "7A has 26 periods of lessons a week, but the week has 25."
+    assert describe(conflict) == "7A has 26 lessons but the week has 25 periods."
 
 
 def test_it_counts_a_joint_lesson_once_for_a_section_in_several_of_its_classes(school, week):
@@ -86,7 +86,7 @@ def test_it_finds_a_teacher_with_more_lessons_than_available_periods(school, wee
     conflict = _only(school.year, "teacher_overloaded")
     assert conflict["params"]["lessons"] == 23
     assert conflict["params"]["available"] == 20
-    assert describe(conflict) == "Tom Teach has 23 periods of lessons but is available for 20."
+    assert describe(conflict) == "Tom Teach has 23 lessons but is available for 20 periods."
 
 
 def test_it_counts_co_teachers(school, week):
@@ -102,7 +102,7 @@ def test_it_finds_a_teacher_over_their_daily_most(school, week):
     conflict = _only(school.year, "teacher_day_limit")
     assert conflict["params"]["available"] == 15
     assert describe(conflict) == (
-        "Tom Teach has 16 periods of lessons, but at most 3 a day over 5 days allows 15."
+        "Tom Teach has 16 lessons but, at most 3 a day, can teach only 15 periods a week."
     )
 
 
@@ -111,9 +111,7 @@ def test_it_finds_joint_classes_with_different_counts(school, week):
     Requirement.objects.create(offering=school.offering, periods_per_week=2, joint=joint)
     Requirement.objects.create(offering=school.other_offering, periods_per_week=3, joint=joint)
     conflict = _only(school.year, "joint_mismatch")
-    assert "The joint lesson Sport joins classes with different periods a week or doubles" in describe(
-        conflict
-    )
+    assert "must have the same periods a week and double periods." in describe(conflict)
 
 
 def test_it_finds_a_class_without_teacher_or_with_one_who_left(school, week):
@@ -138,10 +136,7 @@ def test_it_finds_a_kind_of_room_without_a_room_big_enough(school, week):
     Requirement.objects.create(offering=school.offering, periods_per_week=2, room_type=lab)
     conflict = _only(school.year, "no_room")
     assert conflict["params"]["size"] == 22
-    assert (
-        describe(conflict)
-        == "Mathematics · 7A needs a room of the kind Laboratory for 22 students; there is none."
-    )
+    assert describe(conflict) == "Mathematics · 7A: no room of the kind it needs is big enough for the class."
 
 
 def test_it_finds_more_lessons_of_a_kind_than_its_rooms_hold(school, week):
@@ -155,16 +150,16 @@ def test_it_finds_more_lessons_of_a_kind_than_its_rooms_hold(school, week):
         periods_per_week=12,
         room_type=lab,
     )
-    conflict = _only(school.year, "room_type_overloaded")
-    assert describe(conflict) == "Laboratory: 27 periods of lessons a week, but 1 room gives 25."
+    conflict = _only(school.year, "room_type_short")
+    assert describe(conflict) == "Laboratory: 27 lessons a week, 1 room: 25 places a week."
 
 
 def test_it_finds_a_room_asked_for_more_than_it_is_free(school, week):
     _lab, room, _lab_room = lab_and_classroom()
     Requirement.objects.create(offering=school.offering, periods_per_week=15, room=room)
     Requirement.objects.create(offering=school.other_offering, periods_per_week=11, room=room)
-    assert describe(_only(school.year, "room_overloaded")) == (
-        "Room 1 is asked for 26 periods a week but is available for 25."
+    assert describe(_only(school.year, "room_type_short")) == (
+        "Room 1: 26 lessons a week, 1 room: 25 places a week."
     )
 
 
@@ -179,7 +174,7 @@ def test_it_finds_doubles_that_cannot_fit(school, week):
     conflict = _only(school.year, "double_impossible")
     assert conflict["params"]["fits"] == 2
     assert describe(conflict) == (
-        "Mathematics · 7A has 3 double periods, but only 2 fit in its teachers' and room's week."
+        "Mathematics · 7A: its double periods cannot be placed as two periods in a row on one day."
     )
 
 
@@ -198,11 +193,16 @@ def test_it_finds_fixed_lessons_that_clash_or_fall_outside_or_on_unavailable_per
     Unavailability.objects.create(
         year=school.year, staff=school.other_teacher_staff, weekday=0, period=week[1]
     )
-    assert sorted(_codes(school.year)) == ["pin_clash", "pin_outside", "pin_unavailable"]
+    assert sorted(_codes(school.year)) == ["bad_slot", "pin_clash", "unavailable"]
     assert describe(_only(school.year, "pin_clash")) == (
-        "Science · 7A and Mathematics · 7A are both fixed on Monday, P2, with the same section or teacher."
+        "Mathematics · 7A, Science · 7A are all fixed to Monday, P2 and cannot be taught together."
     )
-    assert describe(_only(school.year, "pin_outside")).startswith("Mathematics · 7A is fixed on Saturday, P1")
+    assert describe(_only(school.year, "bad_slot")) == (
+        "Mathematics · 7A is placed outside the teaching week (Saturday, P1)."
+    )
+    assert describe(_only(school.year, "unavailable")) == (
+        "Science · 7A on Monday, P2: Olga Other is unavailable then."
+    )
 
 
 def test_it_puts_every_code_into_words(school):
@@ -215,9 +215,10 @@ def test_it_puts_every_code_into_words(school):
         "room_type": "Laboratory",
         "joint": "Sport",
         "classes": ["Maths · 7A (2/0)"],
-        "weekday": 0,
+        "day": 0,
+        "max": 3,
         "period": "P1",
-        **dict.fromkeys(["lessons", "available", "periods", "max_per_day", "days", "doubles", "fits"], 3),
+        **dict.fromkeys(["lessons", "available", "periods", "doubles", "fits"], 3),
         **dict.fromkeys(["rooms", "size"], 3),
     }
     for code in CODES:

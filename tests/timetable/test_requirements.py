@@ -42,7 +42,7 @@ def test_it_shows_a_section_over_its_week_in_words(as_user, admin, school):
     Requirement.objects.create(offering=school.offering, periods_per_week=6)
     page = as_user(admin).get(reverse("timetable:requirements")).content.decode()
     assert "6 of 5 — too many" in page
-    assert "7A has 6 periods of lessons a week, but the week has 5." in page
+    assert "7A has 6 lessons but the week has 5 periods." in page
 
 
 def test_it_shows_a_sections_classes_with_their_requirements(as_user, admin, school, week):

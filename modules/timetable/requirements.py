@@ -303,9 +303,13 @@ def _slots_valid(slots: Iterable[Slot]) -> set[Slot]:
 def _unavailable_set(
     *, year: AcademicYear, staff: Staff | None, room: Room | None, slots: set[Slot]
 ) -> tuple:
+    """Make the unavailable periods inside the teaching week exactly `slots`. Those outside it (a day or a
+    period the settings no longer teach, so the grid did not show them) are kept for when they come back."""
+    week = week_for(year)
+    shown = {(day, period.pk) for day in week.weekdays for period in week.periods}
     rows = Unavailability.objects.filter(year=year, staff=staff, room=room)
     before = set(rows.values_list("weekday", "period_id"))
-    gone = before - slots
+    gone = (before & shown) - slots
     if gone:
         rows.filter(
             pk__in=[
@@ -318,7 +322,7 @@ def _unavailable_set(
         Unavailability(year=year, staff=staff, room=room, weekday=day, period_id=period)
         for day, period in sorted(slots - before)
     )
-    return sorted(before), sorted(slots)
+    return sorted(before), sorted((before - gone) | slots)
 
 
 @transaction.atomic

@@ -68,6 +68,18 @@ def test_it_saves_a_teachers_limits_and_unavailable_grid(as_user, admin, school,
     assert f'id="off_4_{week[4].pk}" value="1" checked' in client.get(url).content.decode()
 
 
+def test_it_keeps_unavailable_periods_the_grid_does_not_show(as_user, admin, school, week):
+    saturday = Unavailability.objects.create(
+        year=school.year, staff=school.teacher_staff, weekday=5, period=week[0]
+    )
+    as_user(admin).post(
+        reverse("timetable:teacher_edit", args=[school.teacher_staff.pk]), {f"off_0_{week[0].pk}": "1"}
+    )
+    slots = set(Unavailability.objects.filter(staff=school.teacher_staff).values_list("weekday", "period_id"))
+    assert slots == {(0, week[0].pk), (5, week[0].pk)}
+    assert Unavailability.objects.filter(pk=saturday.pk).exists()
+
+
 def test_it_refuses_a_limit_below_one(as_user, admin, school, week):
     response = as_user(admin).post(
         reverse("timetable:teacher_edit", args=[school.teacher_staff.pk]), {"max_periods_per_day": 0}

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -42,7 +43,7 @@ from modules.timetable.models import (
     TimetableSettings,
     Unavailability,
 )
-from modules.timetable.notifications import COVER_ASSIGNED
+from modules.timetable.notifications import COVER_ASSIGNED, COVER_CANCELLED
 
 # Free teachers shown for a lesson before "more": the board stays readable in a large school.
 CANDIDATES_SHOWN = 5
@@ -136,7 +137,7 @@ class _Day:
         order = _teaching_periods(year_ids, every) if year_ids else {}
         for lesson in self.lessons:
             periods = order.get(lesson.timetable.year_id, [])
-            taken = [lesson.period_id]
+            taken: list[int] = [lesson.period_id] if lesson.period_id else []
             if lesson.length == 2 and lesson.period_id in periods:
                 at = periods.index(lesson.period_id)
                 taken += periods[at + 1 : at + 2]
@@ -438,7 +439,8 @@ def _notify_cover(cover: Cover, item: ToCover) -> None:
 
 @transaction.atomic
 def cover_remove(*, cover: Cover, user: User) -> None:
-    """The lesson is uncovered again (audited)."""
+    """The lesson is uncovered again (audited). The teacher who was to cover it is told, unless its day has
+    passed (a correction of the record)."""
     audit_log(
         actor=user,
         action="timetable.cover.remove",
@@ -450,6 +452,22 @@ def cover_remove(*, cover: Cover, user: User) -> None:
             "absence": cover.absence_id,
         },
     )
+    if cover.date >= timezone.localdate():
+        lesson = cover.lesson
+        notify(
+            recipients_for_users(
+                users_with_profiles().filter(staff_profile=cover.teacher_id, is_active=True)
+            ),
+            COVER_CANCELLED,
+            {
+                "date": cover.date,
+                "subject": lesson.offering.subject.name,
+                "section": lesson.offering.section.name,
+                "period": lesson.period,
+            },
+            obj=cover,
+            url=reverse("timetable:my_cover"),
+        )
     cover.delete()
 
 

@@ -3,7 +3,8 @@ modules/communications/kinds.py). Their texts are in templates/timetable/notific
 them.
 
 A teacher assigned to cover a lesson for an absent colleague is told which lesson, when and where, in the
-portal and by email (their notification settings decide).
+portal and by email (their notification settings decide); and told again if the office takes the cover
+back (the colleague is not away after all, or someone else takes it) before its day.
 """
 
 from __future__ import annotations
@@ -20,4 +21,11 @@ COVER_ASSIGNED = NotificationKind(
     template="timetable/notifications/cover_assigned.txt",
     icon="person-workspace",
 )
-KINDS = (COVER_ASSIGNED,)
+COVER_CANCELLED = NotificationKind(
+    key="cover_cancelled",
+    label=_("My cover cancelled"),
+    roles=frozenset({Role.TEACHER}),
+    template="timetable/notifications/cover_cancelled.txt",
+    icon="person-dash",
+)
+KINDS = (COVER_ASSIGNED, COVER_CANCELLED)

@@ -122,7 +122,10 @@ def cover_assign(request):
 @require_POST
 @administrator_required
 def cover_remove(request, pk):
-    cover = get_object_or_404(Cover.objects.select_related("teacher", "lesson__offering__subject"), pk=pk)
+    cover = get_object_or_404(
+        Cover.objects.select_related("teacher", "lesson__offering__subject", "lesson__offering__section"),
+        pk=pk,
+    )
     day = cover.date
     covering.cover_remove(cover=cover, user=request.user)
     messages.success(

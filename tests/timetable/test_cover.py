@@ -230,3 +230,18 @@ def test_covers_count_in_the_term_of_the_day_only(cs, school):
 
     # Dan's cover was last week, in another term: Dan and Olga now both have none, so by name.
     assert names(candidates) == ["Carla Cover", "Dan Free", "Olga Other"]
+
+
+def test_removing_a_cover_tells_the_teacher_unless_its_day_has_passed(cs, school, admin):
+    away(school.teacher_staff, cs.day)
+    cover = covering.cover_assign(lesson=cs.maths_7a, day=cs.day, teacher=cs.carla.staff_profile, user=admin)
+    earlier = Cover.objects.exclude(pk=cover.pk).get()  # Dan's, last week
+
+    covering.cover_remove(cover=cover, user=admin)
+    covering.cover_remove(cover=earlier, user=admin)
+
+    cancelled = Notification.objects.get(kind="cover_cancelled")
+    assert cancelled.recipient == cs.carla
+    assert cancelled.title.startswith("Cover cancelled: Mathematics · 7A on ")
+    assert "the office took the cover back" in cancelled.body
+    assert not Notification.objects.filter(recipient=cs.dan).exists()

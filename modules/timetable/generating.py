@@ -228,14 +228,18 @@ def _subtract(placements: list, kept: list) -> list:
 
 
 def _store(*, timetable: Timetable, problem, solution, status: str) -> None:
-    """Replace the timetable's lessons (locked ones apart) with the solution's, and record the outcome."""
+    """Replace the timetable's lessons (locked ones apart) with the solution's, and record the outcome. A
+    generation that placed nothing (it cannot be done, or found nothing in time) leaves a draft's lessons as
+    they were: the office reads why, changes a requirement, and still has the draft it had."""
     offering_of = {c.requirement_id: c.offering_id for c in problem.classes}
     teacher_of = dict(
         CourseOffering.objects.filter(pk__in=set(offering_of.values())).values_list("pk", "teacher_id")
     )
-    timetable.lessons.filter(locked=False).delete()
-    timetable.lessons.filter(locked=True, weekday__isnull=True).delete()
     lessons = []
+    placed_nothing = not solution.placements and not solution.unplaced
+    if not placed_nothing:
+        timetable.lessons.filter(locked=False).delete()
+        timetable.lessons.filter(locked=True, weekday__isnull=True).delete()
     for placement in _subtract(list(solution.placements), list(problem.locked)):
         offering_id = offering_of[placement.requirement_id]
         lessons.append(

@@ -18,6 +18,7 @@ from modules.accounts.decorators import administrator_required
 from modules.core.htmx import render_page
 from modules.core.models import Job
 from modules.timetable import editing, explain, generating, publishing, reviewing
+from modules.timetable import precheck as prechecking
 from modules.timetable.diff import timetable_diff
 from modules.timetable.forms_drafts import (
     CopyForm,
@@ -29,7 +30,6 @@ from modules.timetable.forms_drafts import (
     VersionForm,
 )
 from modules.timetable.models import Lesson, Timetable, TimetableStatus
-from modules.timetable.precheck import precheck
 
 
 def _year(request) -> AcademicYear:
@@ -68,7 +68,7 @@ def timetables(request):
         "live": live,
         "running": generating.generation_running(year),
         "form": GenerateForm(),
-        "problems": _described(precheck(year)),
+        "problems": [prechecking.describe(conflict) for conflict in prechecking.precheck(year)],
     }
     return render_page(request, "timetable/drafts/timetables.html", context)
 

@@ -216,3 +216,31 @@ def test_it_lets_only_the_office_edit(school, admin, teacher, as_user):
     lock = reverse("timetable:lesson_lock", args=[draft.timetable.pk, draft.maths.pk])
     assert as_user(admin).get(lock).status_code == 405
     assert str(Weekday(0).label) == "Monday"
+
+
+def test_it_draws_the_week_in_queries_that_do_not_grow_with_the_lessons(school, admin, as_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    draft = hand_made_draft(school)
+    client = as_user(admin)
+    url = reverse("timetable:timetable", args=[draft.timetable.pk])
+    client.get(url)  # the session and the like, once
+    with CaptureQueriesContext(connection) as few:
+        client.get(url, {"by": "section", "id": school.section.pk})
+    p3, p4 = draft.small.periods[2], draft.small.periods[3]
+    for weekday in (1, 2, 3):
+        for period in (p3, p4):
+            Lesson.objects.create(
+                timetable=draft.timetable,
+                offering=draft.small.maths,
+                teacher=school.teacher_staff,
+                weekday=weekday,
+                period=period,
+                locked=weekday == 2,
+            )
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url, {"by": "section", "id": school.section.pk})
+
+    assert len(_shown(response)) == 8
+    assert len(many) == len(few)

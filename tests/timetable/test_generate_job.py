@@ -139,3 +139,37 @@ def test_it_lets_only_the_office_generate(school, admin, teacher, as_user):
     assert as_user(teacher).post(reverse("timetable:timetable_generate")).status_code == 403
     assert as_user(admin).get(reverse("timetable:timetable_generate")).status_code == 405
     assert as_user(admin).get(reverse("timetable:timetable", args=[999999])).status_code == 404
+
+
+def test_it_keeps_the_drafts_lessons_when_generating_again_cannot_be_done(
+    school, admin, as_user, django_capture_on_commit_callbacks
+):
+    draft = hand_made_draft(school)
+    Requirement.objects.filter(offering=school.offering).update(periods_per_week=20, double_lessons=0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        as_user(admin).post(
+            reverse("timetable:timetable_regenerate", args=[draft.timetable.pk]),
+            {"version": draft.timetable.version},
+        )
+
+    draft.timetable.refresh_from_db()
+    assert draft.timetable.status == TimetableStatus.DRAFT
+    assert draft.timetable.outcome == Outcome.INFEASIBLE
+    assert draft.timetable.lessons.count() == 4
+    review = as_user(admin).get(reverse("timetable:timetable", args=[draft.timetable.pk]))
+    assert "Why it cannot be done" in review.text
+    assert "7A has 22 lessons" in review.text
+
+
+def test_it_refuses_to_generate_again_from_a_stale_page(school, admin, as_user):
+    draft = hand_made_draft(school)
+
+    response = as_user(admin).post(
+        reverse("timetable:timetable_regenerate", args=[draft.timetable.pk]),
+        {"version": draft.timetable.version - 1 or 99},
+        follow=True,
+    )
+
+    assert "Someone changed this timetable since you opened the page" in response.text
+    assert not Job.objects.exists()

@@ -1,10 +1,14 @@
 """Personal calendar feeds (iCalendar, RFC 5545): Google Calendar, Outlook and Apple Calendar subscribe.
 
 A feed holds, for its owner: their lessons (a student's section's, each child's for a guardian, a teacher's
-own and the ones they cover) expanded day by day over the term dates, leaving out holidays and closures;
-the school calendar's days; and what higher modules add through sources registered in their
-`AppConfig.ready()` with `feed_source_register` (exams: exam sittings; assignments: due dates), since this
-module may not import them. Times are in the school's zone (settings.TIME_ZONE), with its VTIMEZONE.
+own and the ones they cover), each a weekly event over each term's dates (and the dates its timetable is in
+effect) with the holidays and closures on its weekday left out (EXDATE), a lesson covered by someone else
+left out of its teacher's feed and told as covered in the family's; the school calendar's days; and what
+higher modules add through sources registered in their `AppConfig.ready()` with `feed_source_register`
+(exams: exam sittings; assignments: due dates), since this module may not import them. Times are in the
+school's zone (settings.TIME_ZONE), with its VTIMEZONE. Weekly events rather than one event per day keep a
+teacher's half-year feed to a few dozen events, which is what makes it cheap to build (a calendar client
+expands them).
 
 The address carries a random token; only its SHA-256 is stored (`CalendarFeed`), so the address is shown
 once when made, and making a new one or revoking it ends the old one. Bounded: FEED_PAST days back and
@@ -27,7 +31,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
 from modules.academics.models import CalendarEvent, Enrollment, EnrollmentStatus, Term
 from modules.accounts.models import Role
@@ -37,7 +41,7 @@ from modules.timetable import selectors
 from modules.timetable.models import CalendarFeed, Cover, Lesson, Timetable, TimetableStatus
 
 FEED_PAST = datetime.timedelta(days=14)
-FEED_AHEAD = datetime.timedelta(days=120)
+FEED_AHEAD = datetime.timedelta(days=200)
 FEED_CACHE_SECONDS = 15 * 60
 PRODID = "-//StudentFlow//Timetable//EN"
 
@@ -54,6 +58,11 @@ class FeedEvent:
     all_day: bool = False
     location: str = ""
     description: str = ""
+    # A weekly event: it repeats every week up to this day, but not at `exdates` (its starts left out).
+    weekly_until: datetime.date | None = None
+    exdates: tuple[datetime.datetime, ...] = ()
+    # One occurrence of a weekly event told differently (the same uid): its start as first planned.
+    recurrence_id: datetime.datetime | None = None
 
 
 FeedSource = Callable[[object, datetime.date, datetime.date], Iterable[FeedEvent]]
@@ -115,28 +124,39 @@ def feed_for_token(token: str) -> CalendarFeed | None:
 # The events ----------------------------------------------------------------------------------------------
 
 
-def _school_days(start: datetime.date, end: datetime.date) -> list[datetime.date]:
-    """Days in a term within [start, end] that are not a holiday or closure."""
-    terms = list(
-        Term.objects.filter(start_date__lte=end, end_date__gte=start).values_list("start_date", "end_date")
-    )
+def _closed_days(start: datetime.date, end: datetime.date) -> set[datetime.date]:
+    """Holidays and closures within [start, end]."""
     closed: set[datetime.date] = set()
-    for first, last in (
-        CalendarEvent.objects.closures()
-        .filter(start_date__lte=end, end_date__gte=start)
-        .values_list("start_date", "end_date")
-    ):
+    events = CalendarEvent.objects.closures().filter(start_date__lte=end, end_date__gte=start)
+    for first, last in events.values_list("start_date", "end_date"):
         day = max(first, start)
         while day <= min(last, end):
             closed.add(day)
             day += datetime.timedelta(days=1)
-    days = []
-    day = start
-    while day <= end:
-        if day not in closed and any(first <= day <= last for first, last in terms):
-            days.append(day)
-        day += datetime.timedelta(days=1)
-    return days
+    return closed
+
+
+def _runs(
+    timetables, start: datetime.date, end: datetime.date
+) -> list[tuple[Timetable, datetime.date, datetime.date]]:
+    """The stretches of days within [start, end] each timetable is taught in: inside one term, inside the
+    timetable's effective dates and its year."""
+    terms = list(
+        Term.objects.filter(start_date__lte=end, end_date__gte=start).values_list(
+            "year_id", "start_date", "end_date"
+        )
+    )
+    runs = []
+    for timetable in timetables:
+        year = timetable.year
+        for year_id, term_start, term_end in terms:
+            if year_id != year.pk:
+                continue
+            first = max(filter(None, [start, term_start, year.start_date, timetable.effective_from]))
+            last = min(filter(None, [end, term_end, year.end_date, timetable.effective_until]))
+            if first <= last:
+                runs.append((timetable, first, last))
+    return runs
 
 
 @dataclass
@@ -184,7 +204,10 @@ def _scopes(user) -> list[_Scope]:
 
 
 def lesson_events(user, start: datetime.date, end: datetime.date) -> list[FeedEvent]:
-    """The user's lessons on each school day of [start, end], from the timetable in effect that day."""
+    """The user's lessons within [start, end]: each lesson a weekly event over each term (and the dates its
+    timetable is in effect), less the holidays and closures on its weekday, and for a teacher less the
+    dates someone else covers it; a lesson they cover is an event of its own, and for a family a covered
+    lesson's occurrence says who covers it."""
     scopes = _scopes(user)
     if not scopes:
         return []
@@ -197,24 +220,25 @@ def lesson_events(user, start: datetime.date, end: datetime.date) -> list[FeedEv
             year__end_date__gte=start,
         ).select_related("year")
     )
-    if not timetables:
+    runs = _runs(timetables, start, end)
+    if not runs:
         return []
-    days = _school_days(start, end)
+    closed = _closed_days(start, end)
     periods = selectors.teaching_periods(timetables[0].year)
+    following = {period.pk: periods[index + 1] for index, period in enumerate(periods[:-1])}
     zone = school_zone()
     events: list[FeedEvent] = []
     for scope in scopes:
         lessons = list(
             selectors.lessons_with_names(
-                Lesson.objects.placed().filter(scope.select, timetable__in=timetables)
+                Lesson.objects.placed().filter(scope.select, timetable__in=[t.pk for t in timetables])
             ).distinct()
         )
         cover_filter = Q(lesson__in=lessons)
         if scope.teacher is not None:
             cover_filter |= Q(teacher=scope.teacher)
-        covers = {
-            (cover.lesson_id, cover.date): cover
-            for cover in Cover.objects.filter(cover_filter, date__range=(start, end)).select_related(
+        covers = list(
+            Cover.objects.filter(cover_filter, date__range=(start, end)).select_related(
                 "teacher",
                 "lesson__offering__subject",
                 "lesson__offering__section",
@@ -222,56 +246,111 @@ def lesson_events(user, start: datetime.date, end: datetime.date) -> list[FeedEv
                 "lesson__room",
                 "lesson__period",
             )
-        }
-        by_weekday: dict[int, list[Lesson]] = {}
+        )
+        covered = {(cover.lesson_id, cover.date): cover for cover in covers}
+        by_timetable: dict[int, list[Lesson]] = {}
         for lesson in lessons:
             lesson.teachers = selectors.lesson_teachers(lesson)
-            by_weekday.setdefault(lesson.weekday, []).append(lesson)
-        open_days = set(days)
-        for day in days:
-            in_effect = {t.pk for t in timetables if selectors.timetable_holds(t, day)}
-            for lesson in by_weekday.get(day.weekday(), []):
-                if lesson.timetable_id not in in_effect:
-                    continue
-                cover = covers.get((lesson.pk, day))
-                if scope.teacher is not None and cover is not None and cover.teacher_id != scope.teacher.pk:
-                    continue
-                events.append(_lesson_event(lesson, day, scope, cover, periods, zone))
+            by_timetable.setdefault(lesson.timetable_id, []).append(lesson)
+        for timetable, first_day, last_day in runs:
+            for lesson in by_timetable.get(timetable.pk, []):
+                events += _weekly(lesson, first_day, last_day, scope, closed, covered, following, zone)
         if scope.teacher is not None:
             own = {lesson.pk for lesson in lessons}
-            for (lesson_id, day), cover in covers.items():
-                if cover.teacher_id == scope.teacher.pk and lesson_id not in own and day in open_days:
+            in_term = [(first, last) for _t, first, last in runs]
+            for cover in covers:
+                if (
+                    cover.teacher_id == scope.teacher.pk
+                    and cover.lesson_id not in own
+                    and cover.date not in closed
+                    and any(first <= cover.date <= last for first, last in in_term)
+                ):
                     lesson = cover.lesson
                     lesson.teachers = [lesson.teacher] if lesson.teacher else []
-                    events.append(_lesson_event(lesson, day, scope, cover, periods, zone, covering=True))
+                    events.append(_cover_event(lesson, cover, scope, following, zone))
     return events
 
 
-def _lesson_event(lesson, day, scope: _Scope, cover, periods, zone, covering: bool = False) -> FeedEvent:
+def _times(lesson, day: datetime.date, following, zone) -> tuple[datetime.datetime, datetime.datetime]:
     ends = lesson.period.end_time
-    if lesson.length == 2:
-        ids = [period.pk for period in periods]
-        if lesson.period_id in ids and ids.index(lesson.period_id) + 1 < len(ids):
-            ends = periods[ids.index(lesson.period_id) + 1].end_time
+    if lesson.length == 2 and lesson.period_id in following:
+        ends = following[lesson.period_id].end_time
+    return (
+        datetime.datetime.combine(day, lesson.period.start_time, tzinfo=zone),
+        datetime.datetime.combine(day, ends, tzinfo=zone),
+    )
+
+
+def _summary(lesson, scope: _Scope) -> str:
     subject = lesson.offering.subject.name
     if scope.teacher is not None:
-        summary = f"{subject} · {lesson.offering.section.name}"
-    else:
-        summary = f"{scope.prefix}{subject}"
-    if covering:
-        summary = _("Cover: %(lesson)s") % {"lesson": summary}
-    lines = [", ".join(teacher.full_name for teacher in lesson.teachers)] if lesson.teachers else []
-    if cover is not None and not covering:
-        lines.append(_("Covered by %(name)s") % {"name": cover.teacher.full_name})
-    if covering and lesson.teacher is not None:
-        lines.append(_("Cover for %(name)s") % {"name": lesson.teacher.full_name})
+        return f"{subject} · {lesson.offering.section.name}"
+    return f"{scope.prefix}{subject}"
+
+
+def _weekly(lesson, first_day, last_day, scope: _Scope, closed, covered, following, zone) -> list[FeedEvent]:
+    first = first_day + datetime.timedelta(days=(lesson.weekday - first_day.weekday()) % 7)
+    if first > last_day:
+        return []
+    last = last_day - datetime.timedelta(days=(last_day.weekday() - lesson.weekday) % 7)
+    occurrences = (last - first).days // 7 + 1
+    skipped: list[datetime.date] = []
+    overrides: list[tuple[datetime.date, Cover]] = []
+    day = first
+    while day <= last:
+        cover = covered.get((lesson.pk, day))
+        if day in closed:
+            skipped.append(day)
+        elif cover is not None and (scope.teacher is None or cover.teacher_id != scope.teacher.pk):
+            if scope.teacher is not None:
+                skipped.append(day)
+            else:
+                overrides.append((day, cover))
+        day += datetime.timedelta(days=7)
+    if len(skipped) == occurrences:
+        return []
+    starts, ends = _times(lesson, first, following, zone)
+    uid = f"lesson-{lesson.pk}-{first:%Y%m%d}-{scope.key}"
+    teachers = ", ".join(teacher.full_name for teacher in lesson.teachers)
+    location = lesson.room.name if lesson.room else ""
+    events = [
+        FeedEvent(
+            uid=uid,
+            summary=_summary(lesson, scope),
+            start=starts,
+            end=ends,
+            location=location,
+            description=teachers,
+            weekly_until=last,
+            exdates=tuple(_times(lesson, day, following, zone)[0] for day in skipped),
+        )
+    ]
+    for day, cover in overrides:
+        starts, ends = _times(lesson, day, following, zone)
+        events.append(
+            FeedEvent(
+                uid=uid,
+                summary=_summary(lesson, scope),
+                start=starts,
+                end=ends,
+                location=location,
+                description=_("Covered by %(name)s") % {"name": cover.teacher.full_name},
+                recurrence_id=starts,
+            )
+        )
+    return events
+
+
+def _cover_event(lesson, cover: Cover, scope: _Scope, following, zone) -> FeedEvent:
+    starts, ends = _times(lesson, cover.date, following, zone)
+    description = _("Cover for %(name)s") % {"name": lesson.teacher.full_name} if lesson.teacher else ""
     return FeedEvent(
-        uid=f"lesson-{lesson.pk}-{day:%Y%m%d}-{scope.key}",
-        summary=summary,
-        start=datetime.datetime.combine(day, lesson.period.start_time, tzinfo=zone),
-        end=datetime.datetime.combine(day, ends, tzinfo=zone),
+        uid=f"cover-{cover.pk}-{scope.key}",
+        summary=_("Cover: %(lesson)s") % {"lesson": _summary(lesson, scope)},
+        start=starts,
+        end=ends,
         location=lesson.room.name if lesson.room else "",
-        description="\n".join(lines),
+        description=description,
     )
 
 
@@ -313,13 +392,22 @@ def feed_ics(user, *, today: datetime.date | None = None) -> bytes:
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
     # A stable stamp (the day the window starts from): the same data gives the same bytes, hence the ETag.
     stamp = datetime.datetime.combine(today, datetime.time(), tzinfo=datetime.UTC)
-    seen: set[str] = set()
-    domain = "studentflow"
+    zone_name = settings.TIME_ZONE
+    if zone_name not in ("UTC", "Etc/UTC"):
+        # The zone's rules over the window's years only (icalendar's default runs 1970-2038: 10 KB a feed).
+        calendar.add_component(
+            Timezone.from_tzid(
+                zone_name,
+                first_date=datetime.date(start.year - 1, 1, 1),
+                last_date=datetime.date(end.year + 2, 1, 1),
+            )
+        )
+    seen: set[tuple[str, object]] = set()
     for item in sorted(events, key=_event_order):
-        uid = f"{item.uid}@{domain}"
-        if uid in seen:
+        uid = f"{item.uid}@studentflow"
+        if (uid, item.recurrence_id) in seen:
             continue
-        seen.add(uid)
+        seen.add((uid, item.recurrence_id))
         event = Event()
         event.add("uid", uid)
         event.add("dtstamp", stamp)
@@ -327,12 +415,19 @@ def feed_ics(user, *, today: datetime.date | None = None) -> bytes:
         event.add("dtstart", item.start)
         if item.end != item.start:
             event.add("dtend", item.end)
+        if item.weekly_until is not None:
+            # UNTIL is in UTC when DTSTART has a zone (RFC 5545 3.3.10): the last occurrence's start.
+            last = datetime.datetime.combine(item.weekly_until, item.start.timetz())
+            event.add("rrule", {"freq": "weekly", "until": last.astimezone(datetime.UTC)})
+            if item.exdates:
+                event.add("exdate", list(item.exdates))
+        if item.recurrence_id is not None:
+            event.add("recurrence-id", item.recurrence_id)
         if item.location:
             event.add("location", item.location)
         if item.description:
             event.add("description", item.description)
         calendar.add_component(event)
-    calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
@@ -340,13 +435,18 @@ def _event_order(item: FeedEvent) -> tuple:
     start = item.start
     if not isinstance(start, datetime.datetime):
         start = datetime.datetime.combine(start, datetime.time(), tzinfo=school_zone())
-    return (start, item.uid)
+    # A weekly event before the occurrences that override it.
+    return (item.uid, item.recurrence_id is not None, start)
+
+
+def feed_cache_key(feed: CalendarFeed, today: datetime.date) -> str:
+    return f"timetable:feed:{feed.pk}:{feed.token_hash[:16]}:{today:%Y%m%d}"
 
 
 def feed_cached(feed: CalendarFeed) -> tuple[bytes, str]:
     """The feed's bytes and ETag, built at most once per FEED_CACHE_SECONDS (and per day)."""
     today = timezone.localdate()
-    key = f"timetable:feed:{feed.pk}:{feed.token_hash[:16]}:{today:%Y%m%d}"
+    key = feed_cache_key(feed, today)
     cached = cache.get(key)
     if cached is None:
         body = feed_ics(feed.user, today=today)

@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
+from dataclasses import dataclass
 
 import pytest
+from dateutil.rrule import rrulestr
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -38,10 +40,55 @@ def _feed(client, address, **headers):
 
 
 def _events(response):
+    """The calendar and its events as a calendar app shows them: weekly events expanded (less their
+    EXDATEs), an occurrence told differently (RECURRENCE-ID) in place of the planned one."""
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     calendar = Calendar.from_ical(response.content)
-    return calendar, list(calendar.walk("VEVENT"))
+    overrides = {
+        (str(event["UID"]), event.decoded("RECURRENCE-ID")): event
+        for event in calendar.walk("VEVENT")
+        if "RECURRENCE-ID" in event
+    }
+    shown = []
+    for event in calendar.walk("VEVENT"):
+        if "RECURRENCE-ID" in event:
+            continue
+        if "RRULE" not in event:
+            shown.append(Occurrence(event, event.decoded("DTSTART"), event.decoded("DTEND", None)))
+            continue
+        start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+        skipped = set()
+        for exdate in (
+            event.get("EXDATE", []) if isinstance(event.get("EXDATE"), list) else [event.get("EXDATE")]
+        ):
+            if exdate is not None:
+                skipped |= {value.dt for value in exdate.dts}
+        for when in rrulestr(event["RRULE"].to_ical().decode(), dtstart=start):
+            if when in skipped:
+                continue
+            told = overrides.get((str(event["UID"]), when), event)
+            shown.append(Occurrence(told, when, when + (end - start)))
+    return calendar, shown
+
+
+@dataclass
+class Occurrence:
+    """One event on one day, read like the parsed VEVENT it comes from (`event["SUMMARY"]`)."""
+
+    event: object
+    start: datetime.datetime | datetime.date
+    end: datetime.datetime | datetime.date | None
+
+    def __getitem__(self, key):
+        return self.event[key]
+
+    def decoded(self, key, default=None):
+        if key == "DTSTART":
+            return self.start
+        if key == "DTEND":
+            return self.end
+        return self.event.decoded(key, default)
 
 
 def _next_monday() -> datetime.date:
@@ -110,6 +157,10 @@ def test_it_gives_a_guardian_only_their_childrens_lessons_exams_and_homework(sch
             room=live.room,
         )
         slot.sections.add(section)
+    absence = TeacherAbsence.objects.create(staff=school.teacher_staff, date=monday)
+    Cover.objects.create(
+        lesson=live.maths_monday, date=monday, absence=absence, teacher=school.other_teacher_staff
+    )
     due = timezone.now() + datetime.timedelta(days=3)
     f.AssignmentFactory(offering=school.offering, term=school.term, title="Fractions", due_at=due)
     f.AssignmentFactory(offering=school.other_offering, term=school.term, title="Romans", due_at=due)
@@ -121,6 +172,12 @@ def test_it_gives_a_guardian_only_their_childrens_lessons_exams_and_homework(sch
     assert f"{name}: Exam: Mathematics" in summaries
     assert f"{name}: Homework due: Fractions (Mathematics)" in summaries
     assert not [summary for summary in summaries if "History" in summary or "Romans" in summary]
+    covered = next(
+        event
+        for event in events
+        if event.decoded("DTSTART").date() == monday and str(event["SUMMARY"]) == f"{name}: Mathematics"
+    )
+    assert str(covered["DESCRIPTION"]) == f"Covered by {school.other_teacher_staff.full_name}"
     exam = next(event for event in events if str(event["SUMMARY"]).endswith("Exam: Mathematics"))
     assert exam.decoded("DTEND") - exam.decoded("DTSTART") == datetime.timedelta(minutes=90)
 

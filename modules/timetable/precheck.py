@@ -36,10 +36,10 @@ def _label(requirement: Requirement) -> str:
     return f"{requirement.offering.subject.name} · {requirement.offering.section.name}"
 
 
-def precheck(year: AcademicYear) -> list[Conflict]:
+def precheck(year: AcademicYear, *, week: Week | None = None) -> list[Conflict]:
     """The cheap contradictions of the year's requirements (empty: none found; the solver may still find
-    some)."""
-    week = week_for(year)
+    some). `week`: the year's teaching week when the caller has it already."""
+    week = week if week is not None else week_for(year)
     if not week.slots:
         return [_conflict("no_teaching_periods")]
     requirements = list(

@@ -43,8 +43,8 @@ def _year():
     return year
 
 
-def _problems(year) -> list[str]:
-    return [describe(conflict) for conflict in precheck(year)]
+def _problems(year, week=None) -> list[str]:
+    return [describe(conflict) for conflict in precheck(year, week=week)]
 
 
 @require_GET
@@ -57,7 +57,7 @@ def requirements(request):
     totals = services.section_periods(year)
     sections = Section.objects.filter(year=year).annotate(class_count=Count("offerings"))
     rows = [{"section": s, "periods": totals.get(s.pk, 0)} for s in sections]
-    context = {"year": year, "week": week, "rows": rows, "problems": _problems(year)}
+    context = {"year": year, "week": week, "rows": rows, "problems": _problems(year, week)}
     return render(request, T + "index.html", context)
 
 
@@ -82,11 +82,12 @@ def _section_rows(section: Section) -> list[dict]:
 
 
 def _section_context(section: Section, year) -> dict:
+    week = services.week_for(year)
     return {
         "section": section,
-        "week": services.week_for(year),
+        "week": week,
         "total": services.section_periods(year).get(section.pk, 0),
-        "problems": _problems(year),
+        "problems": _problems(year, week),
     }
 
 

@@ -222,3 +222,16 @@ def test_it_draws_a_section_in_as_many_queries_whatever_its_classes(
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_it_draws_a_section_in_a_pinned_number_of_queries(as_user, admin, school, week, queries_exactly):
+    client = as_user(admin)
+    Requirement.objects.create(offering=school.offering, periods_per_week=2)
+    url = reverse("timetable:requirements_section", args=[school.section.pk])
+    client.get(url)
+    # The user, the year, the section, the week (settings, their periods, else all periods), the section's
+    # total, the precheck (requirements with their teachers, co-teachers, candidates and pins; unavailable
+    # periods; section sizes; rooms; teachers' limits), the classes with their requirements, the unread
+    # notifications of the navigation.
+    with queries_exactly(20):
+        client.get(url)

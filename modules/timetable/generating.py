@@ -68,6 +68,19 @@ def _release_abandoned(year: AcademicYear) -> None:
     )
 
 
+def timetable_release(timetable: Timetable) -> Timetable:
+    """A timetable left "generating" by a job that ended without storing anything (given up by the sweeper
+    after its worker was killed too often) is a draft again, with what it had."""
+    if timetable.status == TimetableStatus.GENERATING and (
+        timetable.job is None or timetable.job.is_finished
+    ):
+        Timetable.objects.filter(pk=timetable.pk, status=TimetableStatus.GENERATING).update(
+            status=TimetableStatus.DRAFT
+        )
+        timetable.status = TimetableStatus.DRAFT
+    return timetable
+
+
 def default_name() -> str:
     return _("Generated %(when)s") % {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
 

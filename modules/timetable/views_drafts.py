@@ -40,7 +40,9 @@ def _year(request) -> AcademicYear:
 
 
 def _timetable(pk: int) -> Timetable:
-    return get_object_or_404(Timetable.objects.select_related("year", "job"), pk=pk)
+    return generating.timetable_release(
+        get_object_or_404(Timetable.objects.select_related("year", "job"), pk=pk)
+    )
 
 
 def _lesson(timetable: Timetable, lesson_pk: int) -> Lesson:

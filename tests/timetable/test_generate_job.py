@@ -173,3 +173,29 @@ def test_it_refuses_to_generate_again_from_a_stale_page(school, admin, as_user):
 
     assert "Someone changed this timetable since you opened the page" in response.text
     assert not Job.objects.exists()
+
+
+def test_it_gives_back_a_draft_whose_generation_was_given_up(
+    school, admin, as_user, django_capture_on_commit_callbacks
+):
+    draft = hand_made_draft(school)
+    client = as_user(admin)
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(
+            reverse("timetable:timetable_regenerate", args=[draft.timetable.pk]),
+            {"version": draft.timetable.version},
+        )
+    draft.timetable.refresh_from_db()
+    assert draft.timetable.status == TimetableStatus.GENERATING
+    assert (
+        "This timetable is being generated."
+        in client.get(reverse("timetable:timetable", args=[draft.timetable.pk])).text
+    )
+    Job.objects.update(status=JobStatus.FAILED, message="The job stopped 3 times before it finished.")
+
+    page = client.get(reverse("timetable:timetable", args=[draft.timetable.pk]))
+
+    assert "This timetable is being generated." not in page.text
+    draft.timetable.refresh_from_db()
+    assert draft.timetable.status == TimetableStatus.DRAFT
+    assert draft.timetable.lessons.count() == 4

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from modules.academics.models import AcademicYear, Period, Room, Section, Weekday
 from modules.people.models import Staff
 from modules.timetable.models import Lesson, Timetable, TimetableSettings, TimetableStatus, default_weekdays
@@ -96,7 +98,10 @@ def choices(timetable: Timetable) -> dict[str, list]:
             Section.objects.filter(pk__in=lessons.values("offering__section_id")).order_by("name")
         ),
         "teacher": list(
-            Staff.objects.filter(pk__in=lessons.values("teacher_id")).order_by("last_name", "first_name")
+            Staff.objects.filter(
+                Q(pk__in=lessons.values("teacher_id"))
+                | Q(pk__in=lessons.values("offering__timetable_requirement__co_teachers"))
+            ).order_by("last_name", "first_name")
         ),
         "room": list(Room.objects.filter(pk__in=lessons.values("room_id")).order_by("name")),
     }

@@ -33,6 +33,11 @@ from modules.timetable.models import Lesson, Timetable, TimetableStatus
 
 
 def _year(request) -> AcademicYear:
+    """The year asked for (`year` in the query or the form: next year's timetable is made before it
+    starts), else the current one."""
+    wanted = request.POST.get("year") or request.GET.get("year") or ""
+    if wanted.isdigit():
+        return get_object_or_404(AcademicYear, pk=int(wanted))
     year = AcademicYear.objects.current() or AcademicYear.objects.order_by("-start_date").first()
     if year is None:
         raise Http404
@@ -53,6 +58,10 @@ def _lesson(timetable: Timetable, lesson_pk: int) -> Lesson:
     )
 
 
+def _listing(timetable: Timetable) -> str:
+    return f"{reverse('timetable:timetables')}?year={timetable.year_id}"
+
+
 def _described(conflicts) -> list[str]:
     return [explain.describe(conflict) for conflict in conflicts or []]
 
@@ -66,6 +75,7 @@ def timetables(request):
     live = reviewing.live_timetable(year, timezone.localdate())
     context = {
         "year": year,
+        "years": AcademicYear.objects.order_by("-start_date"),
         "timetables": rows,
         "live": live,
         "running": generating.generation_running(year),
@@ -82,14 +92,14 @@ def generate(request):
     form = GenerateForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Check the name of the new timetable."))
-        return redirect("timetable:timetables")
+        return redirect(f"{reverse('timetable:timetables')}?year={year.pk}")
     try:
         job = generating.timetable_generate_start(
             year=year, user=request.user, partial=form.cleaned_data["partial"], name=form.cleaned_data["name"]
         )
     except generating.GenerationRunning as refusal:
         messages.error(request, str(refusal))
-        return redirect("timetable:timetables")
+        return redirect(f"{reverse('timetable:timetables')}?year={year.pk}")
     return redirect("timetable:generation", job.pk)
 
 
@@ -296,7 +306,7 @@ def publish(request, pk):
         else:
             if result.published:
                 messages.success(request, _("%(name)s is published.") % {"name": timetable.name})
-                return redirect("timetable:timetables")
+                return redirect(_listing(timetable))
             orphans = result.orphaned_registers
             form = PublishForm(initial={**data, "confirm": data["effective_from"].isoformat()})
     status = 400 if form.is_bound and form.errors else 200
@@ -329,7 +339,7 @@ def copy(request, pk):
         draft = editing.timetable_copy(source=source, user=request.user, name=name[:80])
     except editing.EditRefused as refusal:
         messages.error(request, str(refusal))
-        return redirect("timetable:timetables")
+        return redirect(_listing(source))
     messages.success(request, _("%(name)s is a new draft to edit.") % {"name": draft.name})
     return redirect("timetable:timetable", draft.pk)
 
@@ -350,5 +360,5 @@ def delete(request, pk):
             messages.error(request, str(refusal))
             return redirect("timetable:timetable_delete", timetable.pk)
         messages.success(request, _("%(name)s was deleted.") % {"name": timetable.name})
-        return redirect("timetable:timetables")
+        return redirect(_listing(timetable))
     return render_page(request, "timetable/drafts/delete.html", {"timetable": timetable, "form": form})

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from modules.academics.models import Weekday
 from modules.core.models import AuditEvent
-from modules.timetable.models import Lesson, Timetable, TimetableStatus, Unavailability
+from modules.timetable.models import Lesson, Requirement, Timetable, TimetableStatus, Unavailability
+from tests import factories as f
 from tests.timetable.drafts_school import hand_made_draft
 
 pytestmark = pytest.mark.django_db
@@ -244,3 +245,30 @@ def test_it_draws_the_week_in_queries_that_do_not_grow_with_the_lessons(school, 
 
     assert len(_shown(response)) == 8
     assert len(many) == len(few)
+
+
+def test_it_shows_a_co_teachers_week_and_keeps_them_in_one_place_at_a_time(school, admin, as_user):
+    draft = hand_made_draft(school)
+    helper = f.StaffFactory(first_name="Cora", last_name="Helper")
+    Requirement.objects.get(offering=draft.small.maths).co_teachers.add(helper)
+    art = f.CourseOfferingFactory(
+        subject=f.SubjectFactory(name="Art", code="ART"),
+        section=f.SectionFactory(year=school.year, name="7C"),
+    )
+    Requirement.objects.create(offering=art, periods_per_week=1).co_teachers.add(helper)
+    art_lesson = Lesson.objects.create(
+        timetable=draft.timetable, offering=art, teacher=art.teacher, weekday=1, period=draft.small.periods[0]
+    )
+    client = as_user(admin)
+    url = reverse("timetable:timetable", args=[draft.timetable.pk])
+
+    response = client.get(url, {"by": "teacher", "id": helper.pk})
+
+    assert helper in response.context["choices"]["teacher"]
+    assert {lesson.pk for lesson in _shown(response)} == {draft.maths.pk, art_lesson.pk}
+    refused = client.post(
+        move_url(draft, art_lesson),
+        {"version": draft.timetable.version, "weekday": 0, "period": draft.small.periods[0].pk},
+    )
+    assert refused.status_code == 400
+    assert "Cora Helper already teaches 7A Mathematics on Monday P1." in refused.text

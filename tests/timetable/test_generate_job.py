@@ -199,3 +199,27 @@ def test_it_gives_back_a_draft_whose_generation_was_given_up(
     draft.timetable.refresh_from_db()
     assert draft.timetable.status == TimetableStatus.DRAFT
     assert draft.timetable.lessons.count() == 4
+
+
+def test_it_makes_next_years_timetable_before_the_year_starts(
+    school, admin, as_user, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from modules.academics.models import AcademicYear
+
+    small_school(school)
+    start = school.year.end_date + datetime.timedelta(days=30)
+    next_year = AcademicYear.objects.create(
+        name="Next year", start_date=start, end_date=start + datetime.timedelta(days=300)
+    )
+    client = as_user(admin)
+    page = client.get(reverse(LIST), {"year": next_year.pk})
+    assert page.context["year"] == next_year
+    assert "No timetable yet" in page.text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("timetable:timetable_generate"), {"name": "Next", "year": next_year.pk})
+
+    assert Timetable.objects.get(name="Next").year == next_year
+    assert client.get(reverse(LIST), {"year": 999999}).status_code == 404

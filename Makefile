@@ -12,7 +12,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 $$HOME/.pyen
 DEMO_SETTINGS := portal.settings.development
 PORT ?= 8000
 
-.PHONY: help install demo test lint format system-deps messages compile-messages bench load cluster clean
+.PHONY: help install demo test lint format system-deps messages compile-messages icons bench load cluster clean
 
 help:
 	@echo "make demo   set up everything and run the portal with a demo school on http://localhost:$(PORT)/"
@@ -33,6 +33,10 @@ install: $(STAMP) compile-messages
 
 compile-messages: $(STAMP)
 	$(PY) manage.py compile_translations
+
+# After using a new icon: cut the icons the code names out of Bootstrap Icons (static/vendor/bootstrap-icons/subset).
+icons: $(STAMP)
+	$(PY) manage.py icons_subset
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages --all --no-obsolete --ignore='.venv/*' --ignore='static/vendor/*' --ignore='staticfiles/*'

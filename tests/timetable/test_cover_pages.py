@@ -35,6 +35,13 @@ def board_url(day) -> str:
     return f"{BOARD}?date={day.isoformat()}"
 
 
+def card(response, lesson) -> str:
+    """What the board says about one lesson to cover."""
+    found = response.content.decode().split(f'id="lesson-{lesson.pk}">', 1)[1]
+    found = found.split('<li class="card', 1)[0].split("</ol>", 1)[0]
+    return " ".join(html.unescape(strip_tags(found)).split())
+
+
 def assign_data(cs, lesson, staff) -> dict:
     return {"lesson": lesson.pk, "date": cs.day.isoformat(), "teacher": staff.pk}
 
@@ -47,16 +54,21 @@ def text(response) -> str:
 def test_it_shows_the_lessons_to_cover_with_the_free_teachers_in_order(as_user, admin, cs, school):
     away(school.teacher_staff, cs.day)
 
-    page = text(as_user(admin).get(BOARD))
+    response = as_user(admin).get(BOARD)
 
+    page = text(response)
     assert "Tom Teach · the whole day" in page
     assert "2 lessons to cover · 2 without cover yet" in page
-    first = page[page.index("Mathematics · 7A") :]
-    assert (
-        first.index("Assign Carla Cover") < first.index("Assign Olga Other") < first.index("Assign Dan Free")
-    )
+    first = card(response, cs.maths_7a)
+    assert first.startswith("Mathematics · 7A Period 1 08:00–08:45 · Room 12 In place of Tom Teach")
+    assert first.index("Assign Carla") < first.index("Assign Olga Other") < first.index("Assign Dan Free")
     assert "Teaches Mathematics · 0 covers this term" in first
-    assert "Assign Eve Busy" not in first[: first.index("Mathematics · 7A", 10)]
+    assert "Eve Busy" not in first
+    # The double: Dan teaches Art then; Eve is free.
+    double = card(response, cs.maths_7a_double)
+    assert "Period 3 10:00–10:45, Period 4 11:00–11:45" in double
+    assert "Assign Eve Busy" in double
+    assert "Dan Free" not in double
 
 
 def test_the_board_says_so_when_nobody_is_away_or_it_is_a_holiday(as_user, admin, cs):

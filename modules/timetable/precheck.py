@@ -33,7 +33,8 @@ def _conflict(code: str, **params: Any) -> Conflict:
 
 
 def _label(requirement: Requirement) -> str:
-    return f"{requirement.offering.subject.name} · {requirement.offering.section.name}"
+    """As the solver names a class (problem.py), so that both read the same on the generate page."""
+    return f"{requirement.offering.section.name} {requirement.offering.subject.name}"
 
 
 def precheck(year: AcademicYear, *, week: Week | None = None) -> list[Conflict]:
@@ -141,7 +142,8 @@ def _class_problems(requirement: Requirement, context: _Context) -> list[Conflic
     label, class_id = _label(requirement), requirement.pk
     conflicts = []
     teachers = _teachers(requirement)
-    candidates = list(requirement.candidate_teachers.all())
+    # Qualified teachers count only for a class without its own teacher (the solver ignores them otherwise).
+    candidates = [] if requirement.offering.teacher_id else list(requirement.candidate_teachers.all())
     if not teachers and not candidates:
         conflicts.append(_conflict("no_teacher", **{"class": label, "class_id": class_id}))
     for person in teachers + candidates:

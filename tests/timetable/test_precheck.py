@@ -121,11 +121,11 @@ def test_it_finds_a_class_without_teacher_or_with_one_who_left(school, week):
     gone = f.StaffFactory(is_active=False, first_name="Gil", last_name="Gone")
     Requirement.objects.create(offering=school.other_offering, periods_per_week=2).co_teachers.add(gone)
     assert describe(_only(school.year, "no_teacher")) == (
-        "Mathematics · 7A has no teacher and no qualified teachers to choose from."
+        "7A Mathematics has no teacher and no qualified teachers to choose from."
     )
     assert (
         describe(_only(school.year, "teacher_inactive"))
-        == "History · 7B names Gil Gone, who has left the school."
+        == "7B History names Gil Gone, who has left the school."
     )
 
 
@@ -136,7 +136,7 @@ def test_it_finds_a_kind_of_room_without_a_room_big_enough(school, week):
     Requirement.objects.create(offering=school.offering, periods_per_week=2, room_type=lab)
     conflict = _only(school.year, "no_room")
     assert conflict["params"]["size"] == 22
-    assert describe(conflict) == "Mathematics · 7A: no room of the kind it needs is big enough for the class."
+    assert describe(conflict) == "7A Mathematics: no room of the kind it needs is big enough for the class."
 
 
 def test_it_finds_more_lessons_of_a_kind_than_its_rooms_hold(school, week):
@@ -174,7 +174,7 @@ def test_it_finds_doubles_that_cannot_fit(school, week):
     conflict = _only(school.year, "double_impossible")
     assert conflict["params"]["fits"] == 2
     assert describe(conflict) == (
-        "Mathematics · 7A: its double periods cannot be placed as two periods in a row on one day."
+        "7A Mathematics: its double periods cannot be placed as two periods in a row on one day."
     )
 
 
@@ -195,26 +195,26 @@ def test_it_finds_fixed_lessons_that_clash_or_fall_outside_or_on_unavailable_per
     )
     assert sorted(_codes(school.year)) == ["bad_slot", "pin_clash", "unavailable"]
     assert describe(_only(school.year, "pin_clash")) == (
-        "Mathematics · 7A, Science · 7A are all fixed to Monday, P2 and cannot be taught together."
+        "7A Mathematics, 7A Science are all fixed to Monday, P2 and cannot be taught together."
     )
     assert describe(_only(school.year, "bad_slot")) == (
-        "Mathematics · 7A is placed outside the teaching week (Saturday, P1)."
+        "7A Mathematics is placed outside the teaching week (Saturday, P1)."
     )
     assert describe(_only(school.year, "unavailable")) == (
-        "Science · 7A on Monday, P2: Olga Other is unavailable then."
+        "7A Science on Monday, P2: Olga Other is unavailable then."
     )
 
 
 def test_it_puts_every_code_into_words(school):
     params = {
-        "class": "Maths · 7A",
-        "other": "Art · 7A",
+        "class": "7A Maths",
+        "other": "7A Art",
         "teacher": "Tom Teach",
         "section": "7A",
         "room": "Room 1",
         "room_type": "Laboratory",
         "joint": "Sport",
-        "classes": ["Maths · 7A (2/0)"],
+        "classes": ["7A Maths (2/0)"],
         "day": 0,
         "max": 3,
         "period": "P1",

@@ -28,7 +28,7 @@ class CountsForm(forms.Form):
 
 
 def _teacher_choices():
-    return Staff.objects.filter(is_active=True).order_by("last_name", "first_name")
+    return Staff.objects.teachers().order_by("last_name", "first_name")
 
 
 class RequirementForm(CountsForm):

@@ -45,6 +45,8 @@ from modules.timetable.models import (
 )
 from modules.timetable.notifications import COVER_ASSIGNED, COVER_CANCELLED
 
+# What telling the teacher about a cover reads of its lesson.
+COVER_LESSON = ("teacher", "lesson__offering__subject", "lesson__offering__section", "lesson__period")
 # Free teachers shown for a lesson before "more": the board stays readable in a large school.
 CANDIDATES_SHOWN = 5
 
@@ -482,7 +484,8 @@ def absence_record(
 ) -> TeacherAbsence:
     """`staff` is away on `date`: the whole day (no periods) or the periods given. Recording the same
     teacher's day again replaces its periods and note; covers of lessons no longer inside the absence are
-    removed. Audited."""
+    removed, and so are the covers the teacher was to take while away (those lessons are uncovered again).
+    Audited."""
     if not staff.is_active:
         raise CoverError(_("%(teacher)s is no longer on the staff.") % {"teacher": staff.full_name})
     chosen = sorted({period.pk for period in periods})
@@ -503,14 +506,17 @@ def absence_record(
     absence.note = note
     absence.save(update_fields=["note"])
     absence.periods.set(chosen)
+    picture = _Day(date)
+    needed = {item.lesson.pk for item in picture.to_cover() if item.absence.pk == absence.pk}
     removed = []
-    if chosen:
-        picture = _Day(date)
-        still = {item.lesson.pk for item in picture.to_cover() if item.absence.pk == absence.pk}
-        for cover in absence.covers.select_related("teacher"):
-            if cover.lesson_id not in still:
-                removed.append(cover.pk)
-                cover_remove(cover=cover, user=user)
+    for cover in absence.covers.exclude(lesson_id__in=needed).select_related(*COVER_LESSON):
+        removed.append(cover.pk)
+        cover_remove(cover=cover, user=user)
+    # The lessons this teacher was to cover while now away go back on the board, uncovered.
+    for cover in Cover.objects.filter(date=date, teacher=staff).select_related(*COVER_LESSON):
+        if picture.absent(staff.pk, picture.slots.get(cover.lesson_id, frozenset())):
+            removed.append(cover.pk)
+            cover_remove(cover=cover, user=user)
     audit_log(
         actor=user,
         action="timetable.absence.record",

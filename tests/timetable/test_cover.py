@@ -245,3 +245,16 @@ def test_removing_a_cover_tells_the_teacher_unless_its_day_has_passed(cs, school
     assert cancelled.title.startswith("Cover cancelled: Mathematics · 7A on ")
     assert "the office took the cover back" in cancelled.body
     assert not Notification.objects.filter(recipient=cs.dan).exists()
+
+
+def test_a_covering_teacher_marked_away_gives_the_lesson_back(cs, school, admin):
+    away(school.teacher_staff, cs.day)
+    covering.cover_assign(lesson=cs.maths_7a, day=cs.day, teacher=cs.carla.staff_profile, user=admin)
+
+    covering.absence_record(staff=cs.carla.staff_profile, date=cs.day, periods=[cs.periods[0]], user=admin)
+
+    assert not Cover.objects.filter(date=cs.day).exists()
+    items = covering.cover_board(cs.day).items
+    assert [item.lesson for item in items] == [cs.maths_7a, cs.maths_7a_double]
+    assert "Carla Cover" not in names(items[0].candidates)
+    assert Notification.objects.get(recipient=cs.carla, kind="cover_cancelled")

@@ -138,9 +138,10 @@ def _closed_days(start: datetime.date, end: datetime.date) -> set[datetime.date]
 
 def _runs(
     timetables, start: datetime.date, end: datetime.date
-) -> list[tuple[Timetable, datetime.date, datetime.date]]:
-    """The stretches of days within [start, end] each timetable is taught in: inside one term, inside the
-    timetable's effective dates and its year."""
+) -> tuple[list[tuple[Timetable, datetime.date, datetime.date]], set[datetime.date]]:
+    """Each timetable's stretch of days within [start, end] (from its first term day to its last, inside
+    its effective dates and its year), and the days of the window outside every term (left out of the
+    weekly events like holidays: one event a lesson spans the break between two terms)."""
     terms = list(
         Term.objects.filter(start_date__lte=end, end_date__gte=start).values_list(
             "year_id", "start_date", "end_date"
@@ -149,14 +150,26 @@ def _runs(
     runs = []
     for timetable in timetables:
         year = timetable.year
-        for year_id, term_start, term_end in terms:
-            if year_id != year.pk:
-                continue
-            first = max(filter(None, [start, term_start, year.start_date, timetable.effective_from]))
-            last = min(filter(None, [end, term_end, year.end_date, timetable.effective_until]))
-            if first <= last:
-                runs.append((timetable, first, last))
-    return runs
+        mine = [(first, last) for year_id, first, last in terms if year_id == year.pk]
+        if not mine:
+            continue
+        first = max(
+            filter(None, [start, min(f for f, _l in mine), year.start_date, timetable.effective_from])
+        )
+        last = min(
+            filter(
+                None, [end, max(last_day for _f, last_day in mine), year.end_date, timetable.effective_until]
+            )
+        )
+        if first <= last:
+            runs.append((timetable, first, last))
+    outside = set()
+    day = start
+    while day <= end:
+        if not any(first <= day <= last for _y, first, last in terms):
+            outside.add(day)
+        day += datetime.timedelta(days=1)
+    return runs, outside
 
 
 @dataclass
@@ -165,6 +178,7 @@ class _Scope:
     key: str
     prefix: str = ""
     teacher: Staff | None = None
+    sections: frozenset[int] = frozenset()
 
 
 def _scopes(user) -> list[_Scope]:
@@ -196,6 +210,7 @@ def _scopes(user) -> list[_Scope]:
                 scopes.append(
                     _Scope(
                         select=Q(offering__section_id__in=sections[student.pk]),
+                        sections=frozenset(sections[student.pk]),
                         key=f"s{student.pk}",
                         prefix=f"{student.first_name}: " if child else "",
                     )
@@ -220,33 +235,54 @@ def lesson_events(user, start: datetime.date, end: datetime.date) -> list[FeedEv
             year__end_date__gte=start,
         ).select_related("year")
     )
-    runs = _runs(timetables, start, end)
+    runs, outside = _runs(timetables, start, end)
     if not runs:
         return []
-    closed = _closed_days(start, end)
+    closed = _closed_days(start, end) | outside
     periods = selectors.teaching_periods(timetables[0].year)
     following = {period.pk: periods[index + 1] for index, period in enumerate(periods[:-1])}
     zone = school_zone()
     events: list[FeedEvent] = []
-    for scope in scopes:
-        lessons = list(
+    # The family's scopes (a student, each child) share one read of their sections' lessons and covers.
+    family = [scope for scope in scopes if scope.teacher is None]
+    family_lessons: list[Lesson] = []
+    family_covers: list[Cover] = []
+    if family:
+        wanted = set().union(*(scope.sections for scope in family))
+        family_lessons = list(
             selectors.lessons_with_names(
-                Lesson.objects.placed().filter(scope.select, timetable__in=[t.pk for t in timetables])
-            ).distinct()
-        )
-        cover_filter = Q(lesson__in=lessons)
-        if scope.teacher is not None:
-            cover_filter |= Q(teacher=scope.teacher)
-        covers = list(
-            Cover.objects.filter(cover_filter, date__range=(start, end)).select_related(
-                "teacher",
-                "lesson__offering__subject",
-                "lesson__offering__section",
-                "lesson__teacher",
-                "lesson__room",
-                "lesson__period",
+                Lesson.objects.placed().filter(
+                    offering__section_id__in=wanted, timetable__in=[t.pk for t in timetables]
+                )
             )
         )
+        family_covers = list(
+            Cover.objects.filter(lesson__in=family_lessons, date__range=(start, end)).select_related(
+                "teacher"
+            )
+        )
+    for scope in scopes:
+        if scope.teacher is None:
+            lessons = [lesson for lesson in family_lessons if lesson.offering.section_id in scope.sections]
+            covers = family_covers
+        else:
+            lessons = list(
+                selectors.lessons_with_names(
+                    Lesson.objects.placed().filter(scope.select, timetable__in=[t.pk for t in timetables])
+                ).distinct()
+            )
+            covers = list(
+                Cover.objects.filter(
+                    Q(lesson__in=lessons) | Q(teacher=scope.teacher), date__range=(start, end)
+                ).select_related(
+                    "teacher",
+                    "lesson__offering__subject",
+                    "lesson__offering__section",
+                    "lesson__teacher",
+                    "lesson__room",
+                    "lesson__period",
+                )
+            )
         covered = {(cover.lesson_id, cover.date): cover for cover in covers}
         by_timetable: dict[int, list[Lesson]] = {}
         for lesson in lessons:

@@ -269,6 +269,7 @@ def _week(
         lesson.date = date
         lesson.cover = covers.get((lesson.pk, date))
         lesson.teachers = lesson_teachers(lesson)
+        lesson.teacher_names = ", ".join(teacher.full_name for teacher in lesson.teachers)
         lesson.covering = cover_teacher is not None and lesson.pk not in own
         if lesson.covering and lesson.cover is None:
             continue
@@ -402,6 +403,7 @@ def school_weeks(kind: str, day: datetime.date) -> list[tuple[Section | Staff | 
         lesson.date = monday + datetime.timedelta(days=lesson.weekday)
         lesson.cover = covers.get((lesson.pk, lesson.date))
         lesson.teachers = lesson_teachers(lesson)
+        lesson.teacher_names = ", ".join(teacher.full_name for teacher in lesson.teachers)
         lesson.covering = False
         if kind == "sections":
             keys = [lesson.offering.section_id]

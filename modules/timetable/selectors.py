@@ -97,6 +97,11 @@ class WeekGrid:
         return bool(self.timetables)
 
 
+def shown(lesson: Lesson, **values: object) -> None:
+    """Set what a page shows of a lesson beyond its row (its date that week, cover, teachers, end time)."""
+    lesson.__dict__.update(values)
+
+
 def teaching_periods(year: AcademicYear | None) -> list[Period]:
     """The periods lessons take in a year: its timetable settings' periods, or else the bell schedule."""
     if year is not None:
@@ -149,10 +154,11 @@ def week_grid(
             continue
         index = index_of[lesson.period_id]
         day.slots[index].lessons.append(lesson)
-        lesson.ends = periods[index].end_time
+        ends = periods[index].end_time
         if lesson.length == 2 and index + 1 < len(periods):
             day.slots[index + 1].continued.append(lesson)
-            lesson.ends = periods[index + 1].end_time
+            ends = periods[index + 1].end_time
+        shown(lesson, ends=ends)
     return WeekGrid(periods=periods, days=days, monday=monday)
 
 
@@ -247,7 +253,9 @@ def _week(
             Lesson.objects.placed().filter(select, timetable_id__in=[t.pk for t in timetables])
         ).distinct()
         lessons = [
-            lesson for lesson in candidates if lesson.timetable_id in weekday_timetables[lesson.weekday]
+            lesson
+            for lesson in candidates
+            if lesson.timetable_id in weekday_timetables.get(lesson.weekday or 0, set())
         ]
         cover_filter = Q(lesson__in=[lesson.pk for lesson in lessons])
         if cover_teacher is not None:
@@ -263,19 +271,25 @@ def _week(
         extra_ids = [cover.lesson_id for cover in cover_rows if cover.lesson_id not in own]
         if extra_ids:
             lessons += list(lessons_with_names(Lesson.objects.filter(pk__in=extra_ids)))
-    shown: list[Lesson] = []
+    visible: list[Lesson] = []
     for lesson in lessons:
-        date = monday + datetime.timedelta(days=lesson.weekday)
-        lesson.date = date
-        lesson.cover = covers.get((lesson.pk, date))
-        lesson.teachers = lesson_teachers(lesson)
-        lesson.teacher_names = ", ".join(teacher.full_name for teacher in lesson.teachers)
-        lesson.covering = cover_teacher is not None and lesson.pk not in own
-        if lesson.covering and lesson.cover is None:
+        date = monday + datetime.timedelta(days=lesson.weekday or 0)
+        cover = covers.get((lesson.pk, date))
+        teachers = lesson_teachers(lesson)
+        covering = cover_teacher is not None and lesson.pk not in own
+        shown(
+            lesson,
+            date=date,
+            cover=cover,
+            teachers=teachers,
+            teacher_names=", ".join(teacher.full_name for teacher in teachers),
+            covering=covering,
+        )
+        if covering and cover is None:
             continue
-        shown.append(lesson)
+        visible.append(lesson)
     grid = week_grid(
-        lessons=shown, periods=periods, weekdays=teaching_weekdays(year), monday=monday, closures=closures
+        lessons=visible, periods=periods, weekdays=teaching_weekdays(year), monday=monday, closures=closures
     )
     grid.timetables = timetables
     return grid
@@ -354,15 +368,17 @@ def teacher_lessons_on(staff_or_user, day: datetime.date) -> list[Lesson]:
         cover = covers.get(lesson.pk)
         if cover is not None and cover.teacher_id != staff.pk:
             continue
-        lesson.cover = cover
+        shown(lesson, cover=cover)
         lessons.append(lesson)
     seen = {lesson.pk for lesson in lessons}
     for cover in covers.values():
         if cover.teacher_id == staff.pk and cover.lesson_id not in seen:
             lesson = cover.lesson
-            lesson.cover = cover
+            shown(lesson, cover=cover)
             lessons.append(lesson)
-    lessons.sort(key=lambda lesson: (lesson.period.order, lesson.offering.section.name))
+    lessons.sort(
+        key=lambda lesson: (lesson.period.order if lesson.period else 0, lesson.offering.section.name)
+    )
     return lessons
 
 
@@ -390,7 +406,7 @@ def school_weeks(kind: str, day: datetime.date) -> list[tuple[Section | Staff | 
         for lesson in lessons_with_names(
             Lesson.objects.placed().filter(timetable_id__in=[t.pk for t in timetables])
         )
-        if lesson.timetable_id in in_effect[lesson.weekday]
+        if lesson.timetable_id in in_effect.get(lesson.weekday or 0, set())
     ]
     covers = {
         (cover.lesson_id, cover.date): cover
@@ -400,15 +416,20 @@ def school_weeks(kind: str, day: datetime.date) -> list[tuple[Section | Staff | 
     }
     groups: dict[int, list[Lesson]] = {}
     for lesson in lessons:
-        lesson.date = monday + datetime.timedelta(days=lesson.weekday)
-        lesson.cover = covers.get((lesson.pk, lesson.date))
-        lesson.teachers = lesson_teachers(lesson)
-        lesson.teacher_names = ", ".join(teacher.full_name for teacher in lesson.teachers)
-        lesson.covering = False
+        date = monday + datetime.timedelta(days=lesson.weekday or 0)
+        teachers = lesson_teachers(lesson)
+        shown(
+            lesson,
+            date=date,
+            cover=covers.get((lesson.pk, date)),
+            teachers=teachers,
+            teacher_names=", ".join(teacher.full_name for teacher in teachers),
+            covering=False,
+        )
         if kind == "sections":
             keys = [lesson.offering.section_id]
         elif kind == "teachers":
-            keys = [teacher.pk for teacher in lesson.teachers]
+            keys = [teacher.pk for teacher in teachers]
         else:
             keys = [lesson.room_id] if lesson.room_id else []
         for key in keys:

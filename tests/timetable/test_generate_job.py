@@ -223,3 +223,24 @@ def test_it_makes_next_years_timetable_before_the_year_starts(
 
     assert Timetable.objects.get(name="Next").year == next_year
     assert client.get(reverse(LIST), {"year": 999999}).status_code == 404
+
+
+def test_it_sends_only_the_progress_to_the_pages_polling(
+    school, admin, as_user, django_capture_on_commit_callbacks
+):
+    small_school(school)
+    client = as_user(admin)
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(reverse("timetable:timetable_generate"), {"name": "Polled"})
+    job = Job.objects.get()
+    url = reverse("timetable:generation", args=[job.pk])
+
+    fragment = client.get(url, headers={"HX-Request": "true"})
+    listing = client.get(reverse(LIST))
+
+    assert fragment.status_code == 200
+    assert fragment.text.lstrip().startswith('<div id="job-progress"')
+    assert "<html" not in fragment.text
+    assert "HX-Request" in fragment["Vary"]
+    assert "Polled is being generated; one generation at a time." in listing.text
+    assert url in listing.text

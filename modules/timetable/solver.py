@@ -315,10 +315,28 @@ class Model:
             for s in e.sections:
                 by_section[s].append(e.index)
         for events in by_section.values():
+            week = []
             for t in range(T):
                 terms = [v for ev in events for v in occ[(ev, t)]]
+                week += terms
                 if len(terms) > 1:
                     m.add_at_most_one(terms)
+            if len(week) > T:
+                m.add(sum(week) <= T)  # redundant: proves "more lessons than the week" at once
+
+        # Redundant counts of each teacher's week and days against their free periods: a counting
+        # contradiction (more lessons than free periods) is then found by presolve, not by search.
+        for teacher, slots in busy.items():
+            free = plan.teacher_free(teacher)
+            week = [v for t in range(T) for v in slots.get(t, [])]
+            if len(week) > len(free):
+                self.enforce(m.add(sum(week) <= len(free)), [avail_guard.get(teacher)])
+            for d in range(len(plan.days)):
+                day = range(d * plan.P, (d + 1) * plan.P)
+                terms = [v for t in day for v in slots.get(t, [])]
+                room = sum(1 for t in day if t in free)
+                if len(terms) > room:
+                    self.enforce(m.add(sum(terms) <= room), [avail_guard.get(teacher)])
 
         # Teachers' most periods a day.
         for teacher, most in problem.teacher_max_per_day.items():

@@ -52,16 +52,23 @@ def test_it_names_the_teacher_with_more_lessons_than_free_periods():
         klass(4, 2, 3, 6, label="7B English"),
     ]
     ortiz_away = {(FRI, p) for p in (P1, P2, P3, P4)} | {(THU, P1), (THU, P2)}
-    school = problem(classes, teacher_unavailable={1: ortiz_away}, teachers={1: "Ms Ortiz", 2: "Mr Li", 3: "Ms Bo"})
+    school = problem(
+        classes, teacher_unavailable={1: ortiz_away}, teachers={1: "Ms Ortiz", 2: "Mr Li", 3: "Ms Bo"}
+    )
 
     solution = solve(school, time_limit=LIMIT)
 
     assert solution.outcome == "infeasible"
     assert solution.placements == []
     assert solution.conflicts == [
-        {"code": "teacher_overloaded", "params": {"teacher": "Ms Ortiz", "teacher_id": 1, "lessons": 15, "available": 14}}
+        {
+            "code": "teacher_overloaded",
+            "params": {"teacher": "Ms Ortiz", "teacher_id": 1, "lessons": 15, "available": 14},
+        }
     ]
-    assert explain.describe(solution.conflicts[0]) == "Ms Ortiz has 15 lessons but is available for 14 periods."
+    assert (
+        explain.describe(solution.conflicts[0]) == "Ms Ortiz has 15 lessons but is available for 14 periods."
+    )
 
 
 def test_it_names_the_section_with_more_lessons_than_the_week():
@@ -76,7 +83,10 @@ def test_it_names_the_section_with_more_lessons_than_the_week():
 
     assert solution.outcome == "infeasible"
     assert solution.conflicts == [
-        {"code": "section_overloaded", "params": {"section": "7A", "section_id": 1, "lessons": 21, "available": 20}}
+        {
+            "code": "section_overloaded",
+            "params": {"section": "7A", "section_id": 1, "lessons": 21, "available": 20},
+        }
     ]
     assert explain.describe(solution.conflicts[0]) == "7A has 21 lessons but the week has 20 periods."
 
@@ -139,7 +149,9 @@ def test_it_says_when_only_the_double_periods_make_it_impossible():
         "7A Maths: its double periods cannot be placed as two periods in a row on one day."
     )
     # The same school with the doubles as singles is fine.
-    singles = problem([klass(1, 1, 1, 4, label="7A Maths"), classes[1]], days=(MON, TUE), periods=(P1, P2, P3))
+    singles = problem(
+        [klass(1, 1, 1, 4, label="7A Maths"), classes[1]], days=(MON, TUE), periods=(P1, P2, P3)
+    )
     assert solve(singles, time_limit=LIMIT).outcome == "complete"
 
 
@@ -161,7 +173,10 @@ def test_it_names_the_daily_maximum_that_makes_the_week_too_short():
 
 def test_it_lists_the_requirements_that_clash_when_no_count_shows_why():
     # A class fixed to a period its teacher is away: the pin and the unavailability clash; no count is over.
-    classes = [klass(1, 1, 1, 1, pins=((MON, P1, False),), label="7A Maths"), klass(2, 2, 2, 3, label="7B Art")]
+    classes = [
+        klass(1, 1, 1, 1, pins=((MON, P1, False),), label="7A Maths"),
+        klass(2, 2, 2, 3, label="7B Art"),
+    ]
     school = problem(classes, teacher_unavailable={1: {(MON, P1)}}, teachers={1: "Mr Li"})
 
     solution = solve(school, time_limit=LIMIT)
@@ -208,7 +223,10 @@ def test_it_keeps_pins_where_they_are():
 
 
 def test_it_keeps_locked_lessons_and_returns_them_with_the_rest():
-    classes = [klass(1, 1, 1, 3, rooms=(11, 12), label="7A Maths"), klass(2, 2, 1, 3, rooms=(11, 12), label="7B Maths")]
+    classes = [
+        klass(1, 1, 1, 3, rooms=(11, 12), label="7A Maths"),
+        klass(2, 2, 1, 3, rooms=(11, 12), label="7B Maths"),
+    ]
     locked = [
         Placement(requirement_id=1, weekday=FRI, period_id=P4, length=1, room_id=12, teacher_id=1),
         Placement(requirement_id=2, weekday=FRI, period_id=P3, length=1, room_id=11, teacher_id=1),
@@ -255,7 +273,9 @@ def test_it_places_joint_classes_together_with_a_teacher_in_both():
 
     assert solution.outcome == "complete"
     assert check(school, solution.placements) == []
-    slots = lambda rid: Counter((p.weekday, p.period_id, p.length) for p in solution.placements if p.requirement_id == rid)  # noqa: E731
+    slots = lambda rid: Counter(
+        (p.weekday, p.period_id, p.length) for p in solution.placements if p.requirement_id == rid
+    )  # noqa: E731
     assert slots(1) == slots(2)
     assert slots(3) == slots(4)
     assert sum(slots(1).values()) == 3
@@ -293,7 +313,9 @@ def test_it_gives_the_best_partial_timetable_and_says_why_lessons_are_left_out()
         klass(4, 3, 4, 2, rooms=(21,), room_type=5, label="7C Science"),
         klass(3, 1, 3, 2, rooms=(11,), label="7A English"),
     ]
-    school = problem(classes, days=(MON, TUE), periods=(P1, P2, P3), room_types={5: "Labs"}, rooms={21: "Lab 1"})
+    school = problem(
+        classes, days=(MON, TUE), periods=(P1, P2, P3), room_types={5: "Labs"}, rooms={21: "Lab 1"}
+    )
 
     assert solve(school, time_limit=LIMIT).outcome == "infeasible"
     solution = solve(school, time_limit=LIMIT, partial=True)
@@ -311,13 +333,21 @@ def test_it_gives_the_best_partial_timetable_and_says_why_lessons_are_left_out()
 
 
 def test_it_leaves_out_a_class_with_no_room_big_enough():
-    classes = [klass(1, 1, 1, 2, room_missing=True, room_type=5, label="7A Science"), klass(2, 1, 2, 2, label="7A Art")]
+    classes = [
+        klass(1, 1, 1, 2, room_missing=True, room_type=5, label="7A Science"),
+        klass(2, 1, 2, 2, label="7A Art"),
+    ]
     school = problem(classes)
 
-    assert solve(school, time_limit=LIMIT).conflicts == [{"code": "no_room", "params": {"class": "7A Science", "class_id": 1}}]
+    assert solve(school, time_limit=LIMIT).conflicts == [
+        {"code": "no_room", "params": {"class": "7A Science", "class_id": 1}}
+    ]
     partial = solve(school, time_limit=LIMIT, partial=True)
     assert partial.outcome == "partial"
-    assert [(u.requirement_id, u.reason["code"]) for u in partial.unplaced] == [(1, "no_room"), (1, "no_room")]
+    assert [(u.requirement_id, u.reason["code"]) for u in partial.unplaced] == [
+        (1, "no_room"),
+        (1, "no_room"),
+    ]
     assert by_class(partial)[2] == 2
 
 
@@ -339,7 +369,10 @@ def test_it_prefers_the_soft_wishes():
 
 def test_it_reports_the_wishes_it_had_to_break():
     # Five lessons in two days: a class twice a day at least, and a gap the teacher cannot avoid.
-    classes = [klass(1, 1, 1, 3, label="7A Maths"), klass(2, 1, 2, 1, pins=((MON, P2, False),), label="7A Art")]
+    classes = [
+        klass(1, 1, 1, 3, label="7A Maths"),
+        klass(2, 1, 2, 1, pins=((MON, P2, False),), label="7A Art"),
+    ]
     school = problem(classes, days=(MON, TUE), periods=(P1, P2, P3))
 
     solution = solve(school, time_limit=LIMIT)

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from modules.timetable.models import Requirement
 from tests.browser.test_walk import AXE_JS, AXE_SOURCE, OVERFLOW_JS
-from tests.timetable.requirements_school import school_week
+from tests.timetable.requirements_school import lab_and_classroom, school_week
 
 TYPING_DELAY_MS = 60  # between keys, as a person types
 
@@ -53,12 +53,21 @@ def test_the_office_types_a_classes_periods_and_sees_the_week_fill(page, login, 
 
 def test_the_requirements_pages_are_axe_clean_on_a_phone(phone_page, login, admin, school):
     week = school_week(school)
+    _lab, room, _lab_room = lab_and_classroom()
     Requirement.objects.create(offering=school.offering, periods_per_week=4, double_lessons=1)
     page = login(phone_page, admin)
     for url in (
         "/timetable/requirements/",
         f"/timetable/requirements/sections/{school.section.pk}/",
+        f"/timetable/requirements/classes/{school.offering.pk}/",
+        "/timetable/requirements/teachers/",
         f"/timetable/requirements/teachers/{school.teacher_staff.pk}/",
+        "/timetable/requirements/rooms/",
+        f"/timetable/requirements/rooms/{room.pk}/",
+        "/timetable/requirements/room-kinds/",
+        "/timetable/requirements/joint/",
+        "/timetable/requirements/fixed/",
+        "/timetable/requirements/settings/",
         "/timetable/requirements/import/",
     ):
         page.goto(url)

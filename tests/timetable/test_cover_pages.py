@@ -289,3 +289,18 @@ def test_a_missing_cover_or_absence_is_404(as_user, admin):
 def test_visitors_are_sent_to_log_in(client):
     for url in (BOARD, NEW, MINE):
         assert client.get(url).status_code == 302
+
+
+def test_the_absence_form_starts_on_the_day_of_the_board(as_user, admin, cs):
+    tomorrow = cs.day + datetime.timedelta(days=1)
+    page = as_user(admin).get(f"{NEW}?date={tomorrow.isoformat()}").content.decode()
+    assert f'value="{tomorrow.isoformat()}"' in page
+
+
+def test_removing_an_absence_with_one_click_redraws_the_board(as_user, admin, cs, school):
+    absence = away(school.teacher_staff, cs.day)
+    response = as_user(admin).post(reverse("timetable:cover_absence_remove", args=[absence.pk]), headers=HTMX)
+    page = text(response)
+    assert "Tom Teach is no longer marked away on" in page
+    assert "Nobody is marked away on this day." in page
+    assert "<html" not in response.content.decode()

@@ -53,4 +53,6 @@ def student_photo_thumbnail(request, pk):
 @require_GET
 @login_required
 def staff_photo_thumbnail(request, pk):
-    return _thumbnail_response(request, get_object_or_404(Staff.objects.filter(pk=pk).visible_to(request.user)))
+    return _thumbnail_response(
+        request, get_object_or_404(Staff.objects.filter(pk=pk).visible_to(request.user))
+    )

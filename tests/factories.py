@@ -17,7 +17,6 @@ from modules.academics.models import (
     Section,
     Subject,
     Term,
-    TimetableEntry,
 )
 from modules.accounts.models import User
 from modules.people.models import Guardian, GuardianLink, Position, Staff, Student
@@ -170,13 +169,41 @@ class PeriodFactory(factory.django.DjangoModelFactory):
     end_time = datetime.time(8, 45)
 
 
-class TimetableEntryFactory(factory.django.DjangoModelFactory):
+class TimetableFactory(factory.django.DjangoModelFactory):
+    """A published timetable of a year, in effect from the year's first day (pass status="draft" for a
+    draft)."""
+
     class Meta:
-        model = TimetableEntry
+        model = "timetable.Timetable"
+
+    year = factory.SubFactory(AcademicYearFactory)
+    name = factory.LazyAttribute(lambda o: f"Timetable {o.year.start_date.year}–{o.year.end_date.year}")
+    status = "published"
+    effective_from = factory.LazyAttribute(lambda o: o.year.start_date if o.status == "published" else None)
+    published_at = factory.LazyAttribute(lambda o: timezone.now() if o.status == "published" else None)
+
+
+def _timetable_of(lesson) -> object:
+    """The published timetable of the lesson's class's year (made when it has none yet)."""
+    from modules.timetable.models import Timetable
+
+    year = lesson.offering.section.year
+    return Timetable.objects.filter(year=year, status="published").first() or TimetableFactory(year=year)
+
+
+class LessonFactory(factory.django.DjangoModelFactory):
+    """A lesson in the published timetable of its class's year (one is made if there is none), taught by
+    the class's teacher, today's weekday by default."""
+
+    class Meta:
+        model = "timetable.Lesson"
 
     offering = factory.SubFactory(CourseOfferingFactory)
+    timetable = factory.LazyAttribute(_timetable_of)
+    teacher = factory.SelfAttribute("offering.teacher")
     weekday = factory.LazyFunction(lambda: timezone.localdate().weekday())
     period = factory.SubFactory(PeriodFactory)
+    length = 1
 
 
 class CalendarEventFactory(factory.django.DjangoModelFactory):

@@ -11,7 +11,6 @@ from modules.academics.models import (
     Section,
     Subject,
     Term,
-    TimetableEntry,
 )
 from modules.academics.services import enrollment_save
 
@@ -90,10 +89,3 @@ class CalendarEventAdmin(admin.ModelAdmin):
 @admin.register(Period)
 class PeriodAdmin(admin.ModelAdmin):
     list_display = ["order", "name", "start_time", "end_time"]
-
-
-@admin.register(TimetableEntry)
-class TimetableEntryAdmin(admin.ModelAdmin):
-    list_display = ["offering", "weekday", "period", "room"]
-    list_filter = ["weekday", "period"]
-    autocomplete_fields = ["offering", "room"]

@@ -1,7 +1,7 @@
 """The demo school's academic structure: the year and its terms, the calendar, the bell schedule, subjects and
-rooms; sections with their course offerings and homeroom teachers; this year's enrolments; the timetable;
-and, for the large school's long attendance history, last year (see modules/core/demo.py for how the
-seeds run, modules/demo/seed.py for their order).
+rooms; sections with their course offerings and homeroom teachers; this year's enrolments; and, for the
+large school's long attendance history, last year (see modules/core/demo.py for how the seeds run,
+modules/demo/seed.py for their order; the timetable is modules/timetable/demo.py's).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from modules.academics.models import (
     Section,
     Subject,
     Term,
-    TimetableEntry,
 )
 from modules.core.demo import DemoContext
 from modules.people.models import Staff
@@ -267,62 +266,6 @@ def seed_academics_enrollments(ctx: DemoContext) -> None:
             for student, section in ctx.placements
         ]
     )
-
-
-# --- timetable -------------------------------------------------------------------------------------------
-
-
-def seed_academics_timetable(ctx: DemoContext) -> None:
-    """A Monday-to-Friday timetable for every offering, with no section or teacher in two places at once.
-
-    Greedy, in rounds (every offering's first lesson, then every second, ...): each lesson takes the free
-    slot on a day the offering does not meet yet, on the teacher's least busy day, so every teacher with
-    five lessons or more teaches every weekday.
-    """
-    slots = [(day, period) for day in WEEKDAYS for period in ctx.periods]
-    section_busy: dict[int, set] = defaultdict(set)
-    teacher_busy: dict[int, set] = defaultdict(set)
-    teacher_day: dict[tuple[int, int], int] = defaultdict(int)
-    offering_days: dict[int, set[int]] = defaultdict(set)
-    order = list(ctx.offerings)
-    ctx.rng.shuffle(order)
-    # Busiest teachers first within a round: they have the fewest free slots.
-    load: dict[int, int] = defaultdict(int)
-    for o in order:
-        load[o.teacher.pk] += ctx.lessons_per_week[o.subject.code]
-    order.sort(key=lambda o: -load[o.teacher.pk])
-    entries, dropped = [], 0
-    for lesson_round in range(max(ctx.lessons_per_week.values())):
-        for offering in order:
-            if ctx.lessons_per_week[offering.subject.code] <= lesson_round:
-                continue
-            section, teacher = offering.section.pk, offering.teacher.pk
-            free = [
-                (day, period)
-                for day, period in slots
-                if (day, period.pk) not in section_busy[section]
-                and (day, period.pk) not in teacher_busy[teacher]
-            ]
-            if not free:
-                dropped += 1
-                continue
-            day, period = min(
-                free,
-                key=lambda slot: (
-                    slot[0] in offering_days[offering.pk],
-                    teacher_day[(teacher, slot[0])],
-                    ctx.rng.random(),
-                ),
-            )
-            section_busy[section].add((day, period.pk))
-            teacher_busy[teacher].add((day, period.pk))
-            teacher_day[(teacher, day)] += 1
-            offering_days[offering.pk].add(day)
-            entries.append(
-                TimetableEntry(offering=offering, weekday=day, period=period, room=offering.section.room)
-            )
-    TimetableEntry.objects.bulk_create(entries)
-    ctx.counts.update(timetable_entries=len(entries), timetable_lessons_not_placed=dropped)
 
 
 # --- school days, and last year for a long history ------------------------------------------------------

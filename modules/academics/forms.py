@@ -202,29 +202,6 @@ class EnrollmentMoveForm(PlainForm):
         )
 
 
-class TimetableSlotForm(PlainForm):
-    offering = forms.ModelChoiceField(
-        label=_("Class"),
-        queryset=CourseOffering.objects.none(),
-        required=False,
-        empty_label=_("— Free period —"),
-    )
-    room = forms.ModelChoiceField(label=_("Room"), queryset=Room.objects.all(), required=False)
-
-    def __init__(self, *args, section: Section, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["offering"].queryset = section.offerings.select_related("subject", "teacher").order_by(
-            "subject__name"
-        )
-        self.fields["offering"].label_from_instance = lambda o: (
-            f"{o.subject.name} · {o.teacher.full_name}" if o.teacher else o.subject.name
-        )
-        if section.room_id:
-            self.fields["room"].help_text = _(
-                "Leave empty when the class meets in the section's own room (%(room)s)."
-            ) % {"room": section.room}
-
-
 class StudentWithSectionForm(StudentForm):
     """The office's student form: people's `StudentForm` plus this year's section (the student is enrolled in
     it, or moved to it, when saved: `services.student_save_enrolled`)."""

@@ -380,27 +380,3 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 4, pgettext_lazy("weekday as a label", "Friday")
     SATURDAY = 5, pgettext_lazy("weekday as a label", "Saturday")
     SUNDAY = 6, pgettext_lazy("weekday as a label", "Sunday")
-
-
-class TimetableEntry(models.Model):
-    offering = models.ForeignKey(
-        CourseOffering, on_delete=models.CASCADE, related_name="timetable_entries", verbose_name=_("class")
-    )
-    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
-    period = models.ForeignKey(
-        Period, on_delete=models.CASCADE, related_name="entries", verbose_name=_("period")
-    )
-    room = models.ForeignKey(
-        Room, on_delete=models.SET_NULL, null=True, blank=True, related_name="entries", verbose_name=_("room")
-    )
-
-    class Meta:
-        ordering = ["weekday", "period__order"]
-        verbose_name = _("timetable entry")
-        verbose_name_plural = _("timetable")
-        constraints = [
-            models.UniqueConstraint(fields=["offering", "weekday", "period"], name="timetable_unique_slot"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.offering} · {self.get_weekday_display()} {self.period.name}"

@@ -12,7 +12,6 @@ from modules.academics.models import (
     EnrollmentStatus,
     Section,
     Term,
-    TimetableEntry,
 )
 from modules.people.models import Student
 
@@ -29,15 +28,6 @@ def current_term(year: AcademicYear | None, day: datetime.date) -> Term | None:
 
 def closure_on(day: datetime.date) -> CalendarEvent | None:
     return CalendarEvent.objects.closures().on(day).first()
-
-
-def teacher_lessons_on(user, day: datetime.date) -> QuerySet[TimetableEntry]:
-    """The teacher's timetabled lessons on a day, in bell order."""
-    return (
-        TimetableEntry.objects.filter(offering__teacher__user=user, weekday=day.weekday())
-        .select_related("period", "room", "offering__subject", "offering__section")
-        .order_by("period__order")
-    )
 
 
 def teacher_sections(user, year: AcademicYear | None) -> QuerySet[Section]:
@@ -192,24 +182,6 @@ def calendar_month(first_day: datetime.date) -> list[dict]:
             }
         )
     return days
-
-
-def section_timetable(section: Section, weekdays: list[int]) -> list[dict]:
-    """The section's timetable as rows of periods, each with one cell per weekday (two queries)."""
-    from modules.academics.models import Period
-
-    periods = list(Period.objects.order_by("order"))
-    entries = TimetableEntry.objects.filter(offering__section=section).select_related(
-        "offering__subject", "offering__teacher", "room"
-    )
-    by_slot = {(entry.weekday, entry.period_id): entry for entry in entries}
-    return [
-        {
-            "period": period,
-            "cells": [{"weekday": day, "entry": by_slot.get((day, period.pk))} for day in weekdays],
-        }
-        for period in periods
-    ]
 
 
 # --- students with their place in the school (the people pages, a guardian's children) -----------------

@@ -1,4 +1,4 @@
-"""Writes with rules or several rows in the academic structure: current year, enrollments, timetable."""
+"""Writes with rules or several rows in the academic structure: current year, setup lists, enrollments."""
 
 from __future__ import annotations
 
@@ -12,14 +12,10 @@ from django.utils.translation import gettext as _
 from modules.academics.events import enrollment_ended, enrollments_created
 from modules.academics.models import (
     AcademicYear,
-    CourseOffering,
     Enrollment,
     EnrollmentStatus,
-    Period,
     Room,
     Section,
-    TimetableEntry,
-    Weekday,
 )
 from modules.accounts.models import User
 from modules.core.audit import audit_log, snapshot
@@ -55,8 +51,9 @@ def _usage_message(obj: Model) -> str:
 @transaction.atomic
 def setup_item_delete(*, obj: Model, by: User) -> None:
     """Delete a grade level, subject or room that nothing uses; otherwise raise ValidationError saying so."""
-    if isinstance(obj, Room) and (obj.sections.exists() or obj.entries.exists()):
-        # Rooms are SET_NULL in the schema; deleting a room in use would silently empty the timetable.
+    if isinstance(obj, Room) and (obj.sections.exists() or obj.lessons.exists()):
+        # Rooms are SET_NULL in the schema; deleting a room in use would silently empty its lessons' room (in
+        # any timetable: the one in effect, earlier ones and drafts).
         raise ValidationError(_usage_message(obj))
     # Written first so it rolls back with the delete when the row turns out to be protected.
     audit_log(actor=by, action=f"{obj._meta.model_name}.delete", obj=obj, before={"name": str(obj)})
@@ -181,81 +178,6 @@ def enrollment_move(*, enrollment: Enrollment, section: Section, by: User) -> En
             % {"student": enrollment.student, "section": section.name}
         )
     return enrollment_set(student=enrollment.student, section=section, by=by)
-
-
-def _slot_label(weekday: int, period: Period) -> str:
-    return f"{Weekday(weekday).label} {period.name}"
-
-
-@transaction.atomic
-def timetable_slot_set(
-    *,
-    section: Section,
-    weekday: int,
-    period: Period,
-    offering: CourseOffering | None,
-    room: Room | None,
-    by: User,
-) -> TimetableEntry | None:
-    """Put one of the section's classes (or nothing) in a weekday + period slot.
-
-    Refuses when the class's teacher or the room is already booked elsewhere in that slot in the same year.
-    """
-    slot = TimetableEntry.objects.filter(offering__section=section, weekday=weekday, period=period)
-    before = [entry.offering_id for entry in slot]
-    if offering is None:
-        slot.delete()
-        if before:
-            audit_log(
-                actor=by,
-                action="timetable.clear",
-                obj=section,
-                before={"slot": [weekday, period.pk], "offerings": before},
-            )
-        return None
-    if offering.section_id != section.pk:
-        raise ValidationError(_("That class belongs to another section."))
-    elsewhere = (
-        TimetableEntry.objects.filter(
-            weekday=weekday, period=period, offering__section__year_id=section.year_id
-        )
-        .exclude(offering__section=section)
-        .select_related("offering__section", "offering__subject", "offering__teacher", "room")
-    )
-    if offering.teacher_id:
-        clash = elsewhere.filter(offering__teacher_id=offering.teacher_id).first()
-        if clash and offering.teacher is not None:  # not None: it has a teacher_id
-            raise ValidationError(
-                _("%(teacher)s already teaches %(subject)s to %(section)s on %(slot)s.")
-                % {
-                    "teacher": offering.teacher.full_name,
-                    "subject": clash.offering.subject.name,
-                    "section": clash.offering.section.name,
-                    "slot": _slot_label(weekday, period),
-                }
-            )
-    if room is not None:
-        clash = elsewhere.filter(room=room).first()
-        if clash:
-            raise ValidationError(
-                _("Room %(room)s is already booked for %(section)s (%(subject)s) on %(slot)s.")
-                % {
-                    "room": room.name,
-                    "section": clash.offering.section.name,
-                    "subject": clash.offering.subject.name,
-                    "slot": _slot_label(weekday, period),
-                }
-            )
-    slot.delete()
-    entry = TimetableEntry.objects.create(offering=offering, weekday=weekday, period=period, room=room)
-    audit_log(
-        actor=by,
-        action="timetable.set",
-        obj=entry,
-        before={"offerings": before},
-        after={"offering": offering.pk, "room": room.pk if room else None},
-    )
-    return entry
 
 
 # --- a student with their section (the student form, the import) ----------------------------------------

@@ -42,12 +42,6 @@ urlpatterns = [
         views.enrollment_move,
         name="enrollment_move",
     ),
-    path("sections/<int:pk>/timetable/", views.section_timetable, name="section_timetable"),
-    path(
-        "sections/<int:pk>/timetable/<int:weekday>/<int:period_pk>/",
-        views.timetable_slot,
-        name="timetable_slot",
-    ),
     path("enrollments/", views.enrollment_list, name="enrollment_list"),
     path("classes/", views.offering_list, name="offering_list"),
     path("classes/new/", views.offering_create, name="offering_create"),

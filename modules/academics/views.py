@@ -10,7 +10,6 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +31,6 @@ from modules.academics.forms import (
     SectionForm,
     SubjectForm,
     TermForm,
-    TimetableSlotForm,
 )
 from modules.academics.models import (
     AcademicYear,
@@ -46,8 +44,6 @@ from modules.academics.models import (
     Section,
     Subject,
     Term,
-    TimetableEntry,
-    Weekday,
 )
 from modules.academics.tables import CourseOfferingTable
 from modules.accounts.decorators import administrator_required
@@ -55,7 +51,17 @@ from modules.core.htmx import render_page
 from modules.core.params import query_date, query_id, table_configure
 
 PER_PAGE = 25
-SCHOOL_DAYS = [Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY]
+
+
+def _timetabled_lessons() -> Q:
+    """The rooms' and periods' "timetabled lessons": those of the published timetables not ended yet
+    (academics sits below the timetable module, so it names the relation and the status, not the module)."""
+    return Q(lessons__timetable__status="published") & (
+        Q(lessons__timetable__effective_until__isnull=True)
+        | Q(lessons__timetable__effective_until__gte=timezone.localdate())
+    )
+
+
 CANDIDATES_SHOWN = 200
 
 
@@ -258,7 +264,8 @@ def subject_delete(request, pk):
 @administrator_required
 def room_list(request):
     rooms = Room.objects.annotate(
-        section_count=Count("sections", distinct=True), entry_count=Count("entries", distinct=True)
+        section_count=Count("sections", distinct=True),
+        entry_count=Count("lessons", filter=_timetabled_lessons(), distinct=True),
     )
     return render(request, "academics/room_list.html", {"items": rooms})
 
@@ -291,8 +298,8 @@ def room_delete(request, pk):
 @require_GET
 @administrator_required
 def period_list(request):
-    periods = Period.objects.annotate(entry_count=Count("entries")).order_by("order")
-    return render(request, "academics/period_list.html", {"periods": periods})
+    periods = Period.objects.annotate(entry_count=Count("lessons", filter=_timetabled_lessons()))
+    return render(request, "academics/period_list.html", {"periods": periods.order_by("order")})
 
 
 @require_http_methods(["GET", "POST"])
@@ -570,56 +577,3 @@ def event_delete(request, pk):
     event.delete()
     messages.success(request, _("%(name)s was removed from the calendar.") % {"name": event})
     return redirect(_calendar_url(event.start_date))
-
-
-# Timetable
-
-
-@require_GET
-@administrator_required
-def section_timetable(request, pk):
-    section = get_object_or_404(Section.objects.select_related("year", "room"), pk=pk)
-    context = {
-        "section": section,
-        "weekdays": [(day, Weekday(day).label) for day in SCHOOL_DAYS],
-        "rows": selectors.section_timetable(section, SCHOOL_DAYS),
-    }
-    return render(request, "academics/section_timetable.html", context)
-
-
-@require_http_methods(["GET", "POST"])
-@administrator_required
-def timetable_slot(request, pk, weekday, period_pk):
-    section = get_object_or_404(Section.objects.select_related("year", "room"), pk=pk)
-    period = get_object_or_404(Period, pk=period_pk)
-    if weekday not in SCHOOL_DAYS:
-        raise Http404
-    entry = TimetableEntry.objects.filter(offering__section=section, weekday=weekday, period=period).first()
-    initial = {"offering": entry.offering_id, "room": entry.room_id} if entry else {}
-    form = TimetableSlotForm(_posted(request), section=section, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.timetable_slot_set(
-                section=section,
-                weekday=weekday,
-                period=period,
-                offering=form.cleaned_data["offering"],
-                room=form.cleaned_data["room"],
-                by=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request,
-                _("%(day)s %(period)s was saved.") % {"day": Weekday(weekday).label, "period": period.name},
-            )
-            return redirect("academics:section_timetable", pk=section.pk)
-    context = {
-        "section": section,
-        "period": period,
-        "weekday_label": Weekday(weekday).label,
-        "form": form,
-        "weekday": weekday,
-    }
-    return render_page(request, "academics/timetable_slot.html", context, partial="slot_form")

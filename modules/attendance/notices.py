@@ -38,7 +38,7 @@ from modules.attendance.models import (
     RegisterState,
 )
 from modules.attendance.notifications import ABSENCE, REGISTER_REMINDER
-from modules.attendance.services import AttendanceError, registers_expected
+from modules.attendance.services import AttendanceError, lesson_register_takers, registers_expected
 from modules.communications.models import Channel
 from modules.communications.services import (
     notify,
@@ -217,11 +217,15 @@ def registers_notices_recover(*, now: datetime.datetime | None = None) -> int:
 NUDGE_ACTION = "attendance.nudge"
 
 
-def register_teacher(register: Register):
-    """The Staff who takes this register (homeroom teacher, or the class's teacher), or None."""
+def register_teacher(register: Register, takers: dict | None = None) -> tuple[Staff | None, bool]:
+    """Who takes this register, or None, and whether they cover its lesson: the homeroom teacher of a daily
+    register; for a lesson, its teacher that day in the timetable (the covering teacher when it is covered;
+    `takers` from `lesson_register_takers` when the caller has looked them up for many registers)."""
     if register.kind == RegisterMode.LESSON:
-        return register.offering.teacher if register.offering_id else None
-    return register.section.homeroom_teacher
+        if takers is None:
+            takers = lesson_register_takers([register])
+        return takers.get(register.pk, (None, False))
+    return register.section.homeroom_teacher, False
 
 
 def register_label(register: Register) -> str:
@@ -236,6 +240,7 @@ class BoardRow:
     register: Register
     teacher: Staff | None
     nudged_at: datetime.datetime | None
+    covering: bool = False  # the teacher covers the lesson for its absent teacher
 
     @property
     def label(self) -> str:
@@ -263,7 +268,7 @@ def office_board(*, day: datetime.date, policy: AttendancePolicy) -> Board:
     registers = registers_expected(day=day, policy=policy)
     states = Counter(register.state for register in registers)
     waiting = [register.pk for register in registers if register.state != RegisterState.SUBMITTED]
-    outstanding = (
+    outstanding = list(
         Register.objects.filter(pk__in=waiting)
         .select_related(
             "section__grade_level",
@@ -283,12 +288,15 @@ def office_board(*, day: datetime.date, policy: AttendancePolicy) -> Board:
         .order_by("at")
         .values_list("object_id", "at")
     )
-    rows = [
-        BoardRow(
-            register=register, teacher=register_teacher(register), nudged_at=nudges.get(str(register.pk))
+    takers = lesson_register_takers(outstanding)
+    rows = []
+    for register in outstanding:
+        teacher, covering = register_teacher(register, takers)
+        rows.append(
+            BoardRow(
+                register=register, teacher=teacher, nudged_at=nudges.get(str(register.pk)), covering=covering
+            )
         )
-        for register in outstanding
-    ]
     return Board(
         day=day,
         rows=rows,
@@ -318,7 +326,7 @@ def register_nudge(*, register: Register, by: User) -> tuple[datetime.datetime, 
     ).first()
     if earlier is not None:
         return earlier.at, False
-    teacher = register_teacher(register)
+    teacher, _covering = register_teacher(register)
     if teacher is None or not teacher.is_active:
         raise AttendanceError(_("No teacher is assigned to this register. Assign one, or take it yourself."))
     notify(

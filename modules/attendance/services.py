@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from modules.academics.models import CalendarEvent, Section, Term, TimetableEntry
+from modules.academics.models import CalendarEvent, Section, Term
 from modules.accounts.models import User
 from modules.attendance import rules
 from modules.attendance.events import record_corrected, register_submitted
@@ -33,7 +33,9 @@ from modules.attendance.selectors import (
 )
 from modules.core.audit import audit_log, snapshot
 from modules.core.concurrency import EditConflict, Verdict, edit_verdict
-from modules.people.models import Student
+from modules.people.models import Staff, Student
+from modules.timetable.models import Cover, Lesson
+from modules.timetable.selectors import teacher_lessons_on
 
 AUDITED_FIELDS = ["status", "late_minutes", "reason", "note"]
 
@@ -78,14 +80,7 @@ def registers_expected(
         have = set(existing.values_list("section_id", flat=True))
         missing = [r for r in wanted if r.section_id not in have]
     else:
-        entries = TimetableEntry.objects.filter(
-            weekday=day.weekday(),
-            offering__section__year__start_date__lte=day,
-            offering__section__year__end_date__gte=day,
-        )
-        if teacher is not None:
-            entries = entries.filter(offering__teacher__user=teacher)
-        slots = list(entries.values_list("offering_id", "offering__section_id", "period_id"))
+        slots = lesson_slots(day=day, teacher=teacher)
         existing = Register.objects.filter(
             kind=RegisterMode.LESSON, date=day, offering_id__in=[offering for offering, _s, _p in slots]
         )
@@ -105,9 +100,66 @@ def registers_expected(
     if policy.mode == RegisterMode.DAILY:
         registers = registers.filter(section_id__in=[r.section_id for r in wanted])
     elif teacher is not None:
-        # Not visible_to(): a teacher who also works in the office sees every register, but takes only theirs.
-        registers = registers.filter(offering__teacher__user=teacher)
+        # Not visible_to(): a teacher who also works in the office sees every register, but takes only
+        # theirs: those of the lessons they teach that day (not covered by someone else) and they cover.
+        taken = {(offering, period) for offering, _s, period in slots}
+        registers = registers.filter(offering_id__in={offering for offering, _p in taken})
+        return [
+            register
+            for register in registers.order_by("period__order", "section__name")
+            if (register.offering_id, register.period_id) in taken
+        ]
     return list(registers.order_by("period__order", "section__name"))
+
+
+def lesson_slots(*, day: datetime.date, teacher: User | None = None) -> list[tuple[int, int, int]]:
+    """(class, section, first period) of each lesson of the timetable in effect on a day: one register per
+    lesson, a double lesson's at its first period. For a teacher, the lessons whose register they take: those
+    they teach that nobody else covers that day, and those they cover (a co-teacher of a class does not take
+    its register)."""
+    if teacher is None:
+        return list(
+            Lesson.objects.in_effect_on(day).values_list("offering_id", "offering__section_id", "period_id")
+        )
+    staff = getattr(teacher, "staff_profile", None)
+    if staff is None:
+        return []
+    return [
+        (lesson.offering_id, lesson.offering.section_id, lesson.period_id)
+        for lesson in teacher_lessons_on(staff, day)
+        if lesson.cover is not None or staff.pk in (lesson.teacher_id, lesson.offering.teacher_id)
+    ]
+
+
+def lesson_register_takers(registers: list[Register]) -> dict[int, tuple[Staff | None, bool]]:
+    """Who takes each lesson register of a list, by register id: the teacher covering its lesson that day
+    (True: a cover), else the lesson's teacher in the timetable in effect that day, else the class's teacher
+    (a register whose lesson the timetable no longer has). Two queries a day of registers."""
+    lesson_registers = [r for r in registers if r.kind == RegisterMode.LESSON and r.offering_id]
+    takers: dict[int, tuple[Staff | None, bool]] = {}
+    for day in {register.date for register in lesson_registers}:
+        of_day = [register for register in lesson_registers if register.date == day]
+        lessons = {
+            (lesson.offering_id, lesson.period_id): lesson
+            for lesson in Lesson.objects.in_effect_on(day)
+            .filter(offering_id__in={register.offering_id for register in of_day})
+            .select_related("teacher")
+        }
+        covers = {
+            cover.lesson_id: cover.teacher
+            for cover in Cover.objects.filter(
+                date=day, lesson_id__in=[lesson.pk for lesson in lessons.values()]
+            ).select_related("teacher")
+        }
+        for register in of_day:
+            lesson = lessons.get((register.offering_id, register.period_id))
+            if lesson is not None and lesson.pk in covers:
+                takers[register.pk] = (covers[lesson.pk], True)
+            elif lesson is not None and lesson.teacher is not None:
+                takers[register.pk] = (lesson.teacher, False)
+            else:
+                takers[register.pk] = (register.offering.teacher if register.offering else None, False)
+    return takers
 
 
 def _clean_mark(status: str, late_minutes: int | None, reason: str, note: str) -> tuple[int | None, str, str]:

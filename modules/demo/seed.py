@@ -26,7 +26,6 @@ from modules.academics.demo import (
     seed_academics_enrollments,
     seed_academics_sections,
     seed_academics_structure,
-    seed_academics_timetable,
 )
 from modules.academics.models import Section
 from modules.accounts.demo import DEMO_PASSWORD
@@ -37,6 +36,7 @@ from modules.exams.demo import seed_grades
 from modules.fees.demo import seed_fees
 from modules.people.demo import seed_people_families, seed_people_photos, seed_people_staff
 from modules.people.models import Staff, Student
+from modules.timetable.demo import seed_timetable
 
 DEFAULT_SEED = 2026
 
@@ -54,7 +54,7 @@ SEED_STEPS: list[SeedStep] = [
     seed_academics_sections,
     seed_people_families,
     seed_academics_enrollments,
-    seed_academics_timetable,
+    seed_timetable,
     seed_people_photos,
     seed_attendance,
     seed_grades,

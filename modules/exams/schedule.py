@@ -2,7 +2,9 @@
 families.
 
 A clash is two exams on the same date whose time ranges intersect and that share a section, a room or an
-invigilator. The clash is refused with both exams named so the office knows what to move.
+invigilator; or an exam whose invigilator teaches (or covers) a lesson then, or whose room has a lesson
+then, in the timetable in effect that day. The clash is refused with the other exam or the lesson named so
+the office knows what to move.
 """
 
 from __future__ import annotations
@@ -12,16 +14,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from modules.academics.models import Enrollment, EnrollmentStatus, Room, Section, Subject, Term
+from modules.academics.models import CalendarEvent, Enrollment, EnrollmentStatus, Room, Section, Subject, Term
 from modules.accounts.models import Role, User
 from modules.core.audit import audit_log
 from modules.exams.models import ExamPeriod, ExamSlot
 from modules.exams.services import GradeError
 from modules.people.models import Staff, Student
+from modules.timetable.models import Cover, Lesson, Requirement
+from modules.timetable.selectors import teaching_periods
 
 
 class ScheduleError(GradeError):
@@ -175,6 +179,89 @@ def _clashes(
     return messages
 
 
+def _lesson_clashes(
+    *,
+    date: datetime.date,
+    start_time: datetime.time,
+    duration_minutes: int,
+    sections: list[Section],
+    room: Room | None,
+    invigilator: Staff | None,
+) -> list[str]:
+    """Lessons of the timetable in effect that day (none on a closure) overlapping the exam that its
+    invigilator teaches or covers, or that are in its room. The sitting sections' own lessons do not count:
+    they sit the exam instead (so their teacher may invigilate it, in their own room)."""
+    if room is None and invigilator is None:
+        return []
+    if CalendarEvent.objects.closures().on(date).exists():
+        return []
+    who = Q(room=room) if room is not None else Q()
+    if invigilator is not None:
+        who |= (
+            Q(teacher=invigilator)
+            | Q(offering__timetable_requirement__co_teachers=invigilator)
+            | Q(covers__date=date, covers__teacher=invigilator)
+        )
+    lessons = list(
+        Lesson.objects.in_effect_on(date)
+        .filter(who)
+        .exclude(offering__section__in=sections)
+        .select_related("period", "room", "timetable__year", "offering__subject", "offering__section")
+        .distinct()
+    )
+    covers = {
+        cover.lesson_id: cover.teacher_id for cover in Cover.objects.filter(lesson__in=lessons, date=date)
+    }
+    co_taught: set[int] = set()
+    if invigilator is not None and lessons:
+        co_taught = set(
+            Requirement.objects.filter(
+                offering__in={lesson.offering_id for lesson in lessons}, co_teachers=invigilator
+            ).values_list("offering_id", flat=True)
+        )
+    periods: dict[int, list] = {}
+    messages: list[str] = []
+    for lesson in sorted(lessons, key=lambda lesson: lesson.period.order):
+        year = lesson.timetable.year
+        if year.pk not in periods:
+            periods[year.pk] = teaching_periods(year)
+        end = lesson.period.end_time
+        if lesson.length == 2:
+            following = [p for p in periods[year.pk] if p.order > lesson.period.order]
+            end = following[0].end_time if following else end
+        minutes = _minutes(end) - _minutes(lesson.period.start_time)
+        if not _overlaps(start_time, duration_minutes, lesson.period.start_time, minutes):
+            continue
+        when = {
+            "subject": lesson.offering.subject.name,
+            "section": lesson.offering.section.name,
+            "start": f"{lesson.period.start_time:%H:%M}",
+            "end": f"{end:%H:%M}",
+            "date": date_format(date, "MONTH_DAY_FORMAT"),
+        }
+        if room is not None and lesson.room_id == room.pk:
+            messages.append(
+                _(
+                    "Room %(room)s has a lesson then: %(subject)s (%(section)s) from %(start)s to %(end)s on %(date)s."  # noqa: E501
+                )
+                % {"room": room.name, **when}
+            )
+        if invigilator is None:
+            continue
+        covered_by = covers.get(lesson.pk)
+        if covered_by == invigilator.pk:
+            messages.append(
+                _("%(person)s covers %(subject)s (%(section)s) from %(start)s to %(end)s on %(date)s.")
+                % {"person": invigilator.full_name, **when}
+            )
+        elif covered_by is None and (lesson.teacher_id == invigilator.pk or lesson.offering_id in co_taught):
+            messages.append(
+                _("%(person)s teaches %(subject)s (%(section)s) from %(start)s to %(end)s on %(date)s.")
+                % {"person": invigilator.full_name, **when}
+            )
+    return messages
+
+
 @transaction.atomic
 def exam_slot_save(
     *,
@@ -214,6 +301,14 @@ def exam_slot_save(
         raise ScheduleError(_("%(person)s is not an active member of staff.") % {"person": invigilator})
     clashes = _clashes(
         slot_id=slot.pk if slot else None,
+        date=date,
+        start_time=start_time,
+        duration_minutes=duration_minutes,
+        sections=sections,
+        room=room,
+        invigilator=invigilator,
+    )
+    clashes += _lesson_clashes(
         date=date,
         start_time=start_time,
         duration_minutes=duration_minutes,

@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from modules.academics import selectors as academics
-from modules.academics.models import AcademicYear, CourseOffering, EnrollmentStatus, Section, TimetableEntry
+from modules.academics.models import AcademicYear, CourseOffering, EnrollmentStatus, Section
 from modules.academics.selectors import guardian_children
 from modules.accounts.models import User
 from modules.assignments.selectors_family import homework_due
@@ -14,6 +14,8 @@ from modules.attendance.models import Register
 from modules.fees.ledger import balances as fee_balances
 from modules.fees.models import FeePolicy
 from modules.people.models import Staff, Student
+from modules.timetable.models import Lesson
+from modules.timetable.selectors import teacher_lessons_on
 
 
 def administrator_overview(*, today: datetime.date, year: AcademicYear | None) -> dict[str, Any]:
@@ -28,10 +30,12 @@ def administrator_overview(*, today: datetime.date, year: AcademicYear | None) -
     }
 
 
-def teacher_lessons(*, user: User, day: datetime.date, registers: list[Register]) -> list[TimetableEntry]:
-    """The teacher's lessons on a day, each with its register when registers are taken per lesson
-    (`lesson.register`; None: the lesson opens its class's gradebook instead)."""
-    lessons = list(academics.teacher_lessons_on(user, day))
+def teacher_lessons(*, user: User, day: datetime.date, registers: list[Register]) -> list[Lesson]:
+    """The teacher's lessons on a day in the timetable in effect, those they cover included (`lesson.cover`;
+    None for their own), each with its register when registers are taken per lesson (`lesson.register`;
+    None: the lesson opens its class's gradebook instead, when the class is theirs)."""
+    # The login's staff profile is loaded with it (accounts' backend): no query to find the teacher.
+    lessons = teacher_lessons_on(getattr(user, "staff_profile", None) or user, day)
     lesson_registers = {(r.offering_id, r.period_id): r for r in registers if r.offering_id}
     for lesson in lessons:
         register = lesson_registers.get((lesson.offering_id, lesson.period_id))

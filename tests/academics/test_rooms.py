@@ -33,7 +33,7 @@ def test_it_keeps_a_room_a_section_or_lesson_uses(office, school):
     school.section.room = homeroom
     school.section.save()
     lab = f.RoomFactory(name="Lab")
-    f.TimetableEntryFactory(offering=school.offering, weekday=0, room=lab)
+    f.LessonFactory(offering=school.offering, weekday=0, room=lab)
     for room in (homeroom, lab):
         response = office.post(reverse("academics:room_delete", args=[room.pk]), follow=True)
         assert f"{room.name} is still in use" in response.content.decode()

@@ -6,11 +6,9 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.urls import reverse
-from django.utils import timezone
 
 from modules.academics import services
-from modules.academics.models import AcademicYear, Enrollment, GradeLevel, TimetableEntry
+from modules.academics.models import AcademicYear, Enrollment, GradeLevel
 from modules.core.models import AuditEvent
 from tests import factories as f
 
@@ -59,56 +57,8 @@ def test_it_does_not_withdraw_twice(school, admin):
     assert AuditEvent.objects.filter(action="enrollment.withdraw").count() == 1
 
 
-def test_it_checks_clashes_only_within_the_same_year(school, admin):
-    period, lab = f.PeriodFactory(), f.RoomFactory()
-    old_year = f.AcademicYearFactory(start_date=datetime.date(2001, 8, 1), is_current=False)
-    old_offering = f.CourseOfferingFactory(
-        section=f.SectionFactory(year=old_year), teacher=school.teacher_staff
-    )
-    f.TimetableEntryFactory(offering=old_offering, weekday=0, period=period, room=lab)
-    entry = services.timetable_slot_set(
-        section=school.section, weekday=0, period=period, offering=school.offering, room=lab, by=admin
-    )
-    assert entry.room == lab
-
-
-def test_it_leaves_the_slot_untouched_when_it_refuses(school, admin):
-    period, lab = f.PeriodFactory(), f.RoomFactory(name="Lab")
-    art = f.CourseOfferingFactory(section=school.section, subject=f.SubjectFactory(name="Art", code="ART"))
-    kept = f.TimetableEntryFactory(offering=art, weekday=0, period=period)
-    f.TimetableEntryFactory(offering=school.other_offering, weekday=0, period=period, room=lab)
-    with pytest.raises(ValidationError, match="Room Lab is already booked"):
-        services.timetable_slot_set(
-            section=school.section, weekday=0, period=period, offering=school.offering, room=lab, by=admin
-        )
-    assert TimetableEntry.objects.filter(offering__section=school.section).get() == kept
-
-
-def test_it_refuses_a_class_of_another_section(school, admin):
-    with pytest.raises(ValidationError, match="another section"):
-        services.timetable_slot_set(
-            section=school.section,
-            weekday=0,
-            period=f.PeriodFactory(),
-            offering=school.other_offering,
-            room=None,
-            by=admin,
-        )
-
-
 def test_it_deletes_only_what_nothing_uses(school, admin):
     with pytest.raises(ValidationError, match="Grade 7 is still in use"):
         services.setup_item_delete(obj=school.section.grade_level, by=admin)
     assert GradeLevel.objects.filter(name="Grade 7").exists()
     assert not AuditEvent.objects.filter(action="gradelevel.delete").exists()
-
-
-def test_the_teacher_home_shows_a_lesson_the_office_timetabled(school, admin, teacher, as_user):
-    today = timezone.localdate().weekday()
-    period = f.PeriodFactory(name="Period 1")
-    services.timetable_slot_set(
-        section=school.section, weekday=today, period=period, offering=school.offering, room=None, by=admin
-    )
-    page = as_user(teacher).get(reverse("home")).content.decode()
-    assert "Mathematics" in page
-    assert "Period 1" in page

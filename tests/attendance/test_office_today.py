@@ -11,6 +11,7 @@ from django.utils import timezone
 from modules.attendance.models import AttendancePolicy, Register
 from modules.communications.models import Delivery, Notification
 from modules.core.models import AuditEvent
+from modules.timetable.models import Cover, TeacherAbsence
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +19,9 @@ PAGE = reverse("attendance:office_today")
 # Exactly: user, closures today, sections, the day's registers (existing, created, listed), nudges, the bell's
 # unread count: not one per register (the session comes from the cache).
 QUERIES = 8
+# Per lesson: user, closures today, the day's lessons, the day's registers (existing, created, listed), the
+# lessons and covers of their takers, nudges, the bell's unread count.
+LESSON_QUERIES = 10
 
 
 @pytest.fixture
@@ -93,12 +97,58 @@ def test_it_works_for_lesson_registers(as_user, admin, school, school_day):
     policy.mode = "lesson"
     policy.save()
     period = f.PeriodFactory(name="Period 3")
-    f.TimetableEntryFactory(offering=school.offering, weekday=school_day.weekday(), period=period)
+    f.LessonFactory(offering=school.offering, weekday=school_day.weekday(), period=period)
     page = as_user(admin).get(PAGE)
     text = page.content.decode()
     assert "Period 3" in text
     assert "Mathematics" in text
     assert "Tom Teach" in text
+
+
+def _lesson_mode():
+    policy = AttendancePolicy.load()
+    policy.mode = "lesson"
+    policy.save()
+
+
+def test_it_lists_a_covered_lesson_under_its_covering_teacher_and_nudges_them(
+    as_user, admin, teacher, other_teacher, school, school_day, django_capture_on_commit_callbacks
+):
+    _lesson_mode()
+    lesson = f.LessonFactory(offering=school.offering, weekday=school_day.weekday(), period=f.PeriodFactory())
+    absence = TeacherAbsence.objects.create(staff=school.teacher_staff, date=school_day)
+    Cover.objects.create(lesson=lesson, date=school_day, absence=absence, teacher=school.other_teacher_staff)
+    client = as_user(admin)
+    row = client.get(PAGE).context["board"].rows[0]
+    assert (row.teacher, row.covering) == (school.other_teacher_staff, True)
+    text = client.get(PAGE).content.decode()
+    assert "Olga Other" in text
+    assert "Cover" in text
+    assert "Tom Teach" not in text
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(nudge_url(row.register))
+    assert list(Notification.objects.values_list("recipient", flat=True)) == [other_teacher.pk]
+
+
+def test_it_keeps_the_same_number_of_queries_for_more_lessons(
+    as_user, admin, school, school_day, queries_exactly
+):
+    _lesson_mode()
+    period = f.PeriodFactory()
+    f.LessonFactory(offering=school.offering, weekday=school_day.weekday(), period=period)
+    client = as_user(admin)
+    client.get(PAGE)
+    with queries_exactly(LESSON_QUERIES):
+        client.get(PAGE)
+    for number in range(6):
+        section = f.SectionFactory(year=school.year, name=f"8{number}")
+        f.LessonFactory(
+            offering=f.CourseOfferingFactory(section=section), weekday=school_day.weekday(), period=period
+        )
+    client.get(PAGE)
+    with queries_exactly(LESSON_QUERIES):
+        page = client.get(PAGE)
+    assert page.context["board"].total == 7
 
 
 def test_it_refuses_everyone_but_the_office(as_user, teacher, guardian, bursar, client, school):

@@ -73,12 +73,6 @@ RULES = [
     Rule("academics:section_create", expect=ADMIN_ONLY),
     Rule("academics:section_roster", expect=ADMIN_ONLY, **SECTION),
     Rule("academics:section_edit", expect=ADMIN_ONLY, **SECTION),
-    Rule("academics:section_timetable", expect=ADMIN_ONLY, **SECTION),
-    Rule(
-        "academics:timetable_slot",
-        kwargs=lambda s: {"pk": s.section.pk, "weekday": 0, "period_pk": _period(s).pk},
-        expect=ADMIN_ONLY,
-    ),
     # Withdrawing ends the student's login: withdraw the student who has none, so the personas keep theirs.
     Rule(
         "academics:enrollment_withdraw",

@@ -23,8 +23,10 @@ def _make(model, school):
         return factories.CalendarEventFactory()
     if label == "academics.period":
         return factories.PeriodFactory()
-    if label == "academics.timetableentry":
-        return factories.TimetableEntryFactory(offering=school.offering)
+    if label == "timetable.timetable":
+        return factories.TimetableFactory(year=school.year)
+    if label == "timetable.lesson":
+        return factories.LessonFactory(offering=school.offering)
     return _make_more(label, model, school)
 
 

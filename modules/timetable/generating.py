@@ -68,7 +68,7 @@ def _release_abandoned(year: AcademicYear) -> None:
     )
 
 
-def timetable_release(timetable: Timetable) -> Timetable:
+def timetable_release(*, timetable: Timetable) -> Timetable:
     """A timetable left "generating" by a job that ended without storing anything (given up by the sweeper
     after its worker was killed too often) is a draft again, with what it had."""
     if timetable.status == TimetableStatus.GENERATING and (

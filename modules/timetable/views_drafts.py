@@ -45,9 +45,8 @@ def _year(request) -> AcademicYear:
 
 
 def _timetable(pk: int) -> Timetable:
-    return generating.timetable_release(
-        get_object_or_404(Timetable.objects.select_related("year", "job"), pk=pk)
-    )
+    timetable = get_object_or_404(Timetable.objects.select_related("year", "job"), pk=pk)
+    return generating.timetable_release(timetable=timetable)
 
 
 def _lesson(timetable: Timetable, lesson_pk: int) -> Lesson:

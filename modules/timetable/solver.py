@@ -570,7 +570,7 @@ def _run(model: Model, *, time_limit: float, workers: int, say, hint=None):
     finally:
         done.set()
         watcher.join()
-    return solver, status
+    return solver, status, (stall.history[0][0] if stall.history else None)
 
 
 def solve(
@@ -603,12 +603,13 @@ def solve(
     exact = False
     hint = None
     model = solver = None
+    first = None
     status = cp_model.UNKNOWN
     for _attempt in range(6):
         model = Model(plan, partial=partial, exact_rooms=exact, extra_room_sets=extra)
         model.objective()
         say(_("Searching for a timetable."))
-        solver, status = _run(
+        solver, status, first = _run(
             model,
             time_limit=deadline - reserve - time.monotonic(),
             workers=workers,
@@ -633,6 +634,8 @@ def solve(
     assert model is not None
     assert solver is not None
     stats = _stats(solver, status, model, started)
+    if first is not None:
+        stats["first_solution_time"] = round(first - started, 3)
     if status == cp_model.INFEASIBLE:
         say(_("It cannot be done; finding the requirements that clash."))
         conflicts = explain_infeasible(plan, deadline=max(deadline, time.monotonic() + 10), workers=workers)

@@ -378,13 +378,11 @@ def cover_assign(*, lesson: Lesson, day: datetime.date, teacher: Staff, user: Us
             )
             % {"class": str(lesson.offering), "date": date_format(day, "DATE_FORMAT")}
         )
-    if item.cover is not None:
-        if item.cover.teacher_id == teacher.pk:
-            return item.cover
-        raise CoverError(_already_covered(item.cover))
     refusal = picture.why_not(teacher, item)
     if refusal:
         raise CoverError(refusal)
+    # The database holds one cover per lesson and date: a cover already there (assigned from a page drawn
+    # before it, or at this very moment by someone else) makes this insert fail, whatever this read saw.
     try:
         with transaction.atomic():
             cover = Cover.objects.create(

@@ -4,11 +4,14 @@ lessons, generating the rest again, publishing, copying the live one into a draf
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -30,6 +33,8 @@ from modules.timetable.forms_drafts import (
     VersionForm,
 )
 from modules.timetable.models import Lesson, Timetable, TimetableStatus
+
+ONE_DAY = datetime.timedelta(days=1)
 
 
 def _year(request) -> AcademicYear:
@@ -305,6 +310,17 @@ def publish(request, pk):
         else:
             if result.published:
                 messages.success(request, _("%(name)s is published.") % {"name": timetable.name})
+                for ended in result.ended:
+                    messages.info(
+                        request,
+                        _("%(name)s is in effect until %(day)s.")
+                        % {
+                            "name": ended.name,
+                            "day": date_format(data["effective_from"] - ONE_DAY, "DATE_FORMAT"),
+                        },
+                    )
+                for replaced in result.replaced:
+                    messages.info(request, _("%(name)s is a draft again.") % {"name": replaced.name})
                 return redirect(_listing(timetable))
             orphans = result.orphaned_registers
             form = PublishForm(initial={**data, "confirm": data["effective_from"].isoformat()})

@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from modules.attendance.models import Register
 from modules.core.models import AuditEvent
@@ -41,6 +42,10 @@ def test_it_publishes_a_draft_and_ends_the_live_one_the_day_before(school, admin
     )
 
     assert "Spring is published." in response.text
+    assert (
+        f"Autumn is in effect until {date_format(day - datetime.timedelta(days=1), 'DATE_FORMAT')}."
+        in response.text
+    )
     draft.timetable.refresh_from_db()
     live.timetable.refresh_from_db()
     assert draft.timetable.status == TimetableStatus.PUBLISHED
@@ -167,10 +172,13 @@ def test_it_returns_a_timetable_published_from_the_same_day_to_the_drafts(school
     Timetable.objects.filter(pk=live.timetable.pk).update(effective_from=start)
     draft = lessons_draft(school, live.small, name="Autumn, fixed")
 
-    as_user(admin).post(
+    response = as_user(admin).post(
         publish_url(draft.timetable),
         {"version": draft.timetable.version, "effective_from": start.isoformat()},
+        follow=True,
     )
+
+    assert "Autumn is a draft again." in response.text
 
     live.timetable.refresh_from_db()
     draft.timetable.refresh_from_db()

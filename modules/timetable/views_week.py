@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from modules.academics.models import Room, Section
 from modules.accounts.decorators import administrator_required
@@ -46,10 +46,11 @@ def is_student_or_teacher(user) -> bool:
     return user.is_authenticated and (Role.STUDENT in user.roles or Role.TEACHER in user.roles)
 
 
-def chosen_day(request) -> tuple[datetime.date, bool]:
-    """The day asked for with ?date= (any day of the week wanted), else today; False when not understood."""
+def chosen_day(request, raw: str | None = None) -> tuple[datetime.date, bool]:
+    """The day asked for with ?date= (any day of the week wanted; or `raw`), else today; False when not
+    understood."""
     today = timezone.localdate()
-    raw = request.GET.get("date")
+    raw = request.GET.get("date") if raw is None else raw
     day = query_date(raw)
     if day is None or abs(day - today) > FURTHEST:
         return today, raw in (None, "")
@@ -294,18 +295,22 @@ def room_pdf(request, pk):
     return _one_pdf(request, room, "room", _("Room %(name)s") % {"name": room})
 
 
-@require_GET
+@require_POST
 @administrator_required
 def booklet(request, kind):
-    """Every section's (teacher's, room's) week in one PDF, a page each (see printing.BOOKLET_MAX_PAGES)."""
+    """Every section's (teacher's, room's) week in one PDF, a page each: laid out now when small, else on
+    the queue with its progress page (printing.BOOKLET_AT_ONCE)."""
     if kind not in selectors.BOOKLET_KINDS:
         raise Http404
-    day, _understood = chosen_day(request)
+    day, _understood = chosen_day(request, request.POST.get("date", ""))
     weeks = selectors.school_weeks(kind, day)
     refusal = printing.booklet_refusal(weeks)
     if refusal:
         context = {"picker": _picker(), "chosen": day, "booklet_kinds": _booklet_kinds(), "refusal": refusal}
         return render_page(request, "timetable/week/office.html", context, status=400)
+    if len(weeks) > printing.BOOKLET_AT_ONCE:
+        job = printing.timetable_booklet_start(kind=kind, day=day, user=request.user)
+        return redirect("job_progress", job.pk)
     content = printing.booklet_pdf(kind, weeks, request=request)
     return pdf_response(content, f"timetable-{kind}-{selectors.monday_of(day):%Y-%m-%d}.pdf")
 

@@ -11,7 +11,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from modules.core.models import AuditEvent
+from modules.core.models import AuditEvent, Job
+from modules.timetable import printing
 from tests import factories as f
 from tests.reauth import reauthenticate
 from tests.timetable.week_fixtures import *  # noqa: F403
@@ -20,7 +21,11 @@ from tests.timetable.week_fixtures import *  # noqa: F403
 def _pdf_pages(response) -> list[str]:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    return [page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages]
+    return _pdf_pages_of(response.content)
+
+
+def _pdf_pages_of(content: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
 
 
 def test_it_prints_a_section_week_on_one_page(school, live, admin, as_user):
@@ -37,24 +42,37 @@ def test_it_prints_a_section_week_on_one_page(school, live, admin, as_user):
 def test_it_prints_the_whole_school_a_page_each(school, live, admin, as_user):
     client = as_user(admin)
     url = reverse("timetable:booklet", args=["sections"])
-    pages = _pdf_pages(client.get(url, {"date": live.monday.isoformat()}))
+    pages = _pdf_pages(client.post(url, {"date": live.monday.isoformat()}))
     assert len(pages) == 2
     assert "Section 7A" in pages[0]
     assert "History" in pages[1]
-    teachers = _pdf_pages(client.get(reverse("timetable:booklet", args=["teachers"])))
+    teachers = _pdf_pages(client.post(reverse("timetable:booklet", args=["teachers"])))
     assert len(teachers) == 2
-    rooms = _pdf_pages(client.get(reverse("timetable:booklet", args=["rooms"])))
+    rooms = _pdf_pages(client.post(reverse("timetable:booklet", args=["rooms"])))
     assert [("Lab 1" in page, "Room 12" in page) for page in rooms] == [(True, False), (False, True)]
-    assert client.get(reverse("timetable:booklet", args=["cupboards"])).status_code == 404
+    assert client.post(reverse("timetable:booklet", args=["cupboards"])).status_code == 404
+    assert client.get(url).status_code == 405
 
 
-def test_it_says_when_there_is_nothing_to_print(school, live, admin, as_user):
-    before = school.year.start_date - datetime.timedelta(days=40)
-    response = as_user(admin).get(
-        reverse("timetable:booklet", args=["sections"]), {"date": before.isoformat()}
-    )
-    assert response.status_code == 400
-    assert "There is no published timetable in effect that week" in response.content.decode()
+def test_it_prints_a_large_school_in_the_background(
+    school, live, admin, as_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(printing, "BOOKLET_AT_ONCE", 1)
+    monkeypatch.setattr(printing, "BOOKLET_CHUNK", 1)
+    client = as_user(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("timetable:booklet", args=["sections"]), {"date": live.monday.isoformat()}
+        )
+    job = Job.objects.get(kind=printing.BOOKLET_JOB_KIND)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("job_progress", args=[job.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "Timetable: every section" in page
+    assert "2 pages in one PDF." in page
+    pages = _pdf_pages_of(b"".join(client.get(reverse("job_download", args=[job.pk])).streaming_content))
+    assert len(pages) == 2
+    assert "Section 7B" in pages[1]
 
 
 def test_it_prints_a_childs_week_for_their_guardian(school, live, guardian, as_user):

@@ -47,7 +47,7 @@ RULES = [
     Rule("timetable:teacher_pdf", kwargs=_teacher, expect=ADMIN_ONLY),
     Rule("timetable:room_week", kwargs=_room, expect=ADMIN_ONLY),
     Rule("timetable:room_pdf", kwargs=_room, expect=ADMIN_ONLY),
-    Rule("timetable:booklet", kwargs=_booklet, expect=ADMIN_ONLY),
+    Rule("timetable:booklet", kwargs=_booklet, method="post", expect=ADMIN_ONLY),
     # An export asks for the password again first (modules/core/exports.py).
     Rule("timetable:export", expect=expect(403, admin=302)),
     # The calendar address: anyone signed in makes, replaces and revokes their own.

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from modules.accounts import rules as account_rules
 from modules.accounts.models import Role
 from modules.attendance.models import AttendancePolicy, Register, RegisterMode
+from modules.timetable.models import Cover
 
 
 def can_take_registers(user) -> bool:
@@ -20,12 +21,23 @@ def can_take_registers(user) -> bool:
 
 
 def takes_register(user, register: Register) -> bool:
-    """Its own teacher: the homeroom teacher for a daily register, the class teacher for a lesson."""
+    """Its own teacher: the homeroom teacher for a daily register, the class teacher for a lesson, or the
+    teacher covering that lesson on the register's date (modules/timetable/covering.py)."""
     if register.kind == RegisterMode.DAILY:
         teacher = register.section.homeroom_teacher
     else:
         teacher = register.offering.teacher if register.offering_id else None
-    return teacher is not None and teacher.user_id == user.pk
+    if teacher is not None and teacher.user_id == user.pk:
+        return True
+    return (
+        register.kind == RegisterMode.LESSON
+        and Cover.objects.filter(
+            teacher__user=user,
+            date=register.date,
+            lesson__offering_id=register.offering_id,
+            lesson__period_id=register.period_id,
+        ).exists()
+    )
 
 
 def edit_refusal(

@@ -74,3 +74,16 @@ def test_the_class_teacher_and_the_office_still_open_it(as_user, cs, school, tea
     today = register(school, cs.day, cs.periods[0])
     assert as_user(teacher).get(detail(today)).status_code == 200
     assert as_user(admin).get(detail(today)).status_code == 200
+
+
+def test_the_covering_teacher_saves_and_submits_the_register_that_day(as_user, cs, school):
+    from tests.attendance.test_submit import choose, page_data
+
+    today = register(school, cs.day, cs.periods[0])
+    client = as_user(cs.carla)
+    data = choose(page_data(client, today), school.child, "absent")
+    response = client.post(
+        reverse("attendance:register_save", args=[today.pk]), {**data, "action": "submit"}, follow=True
+    )
+    assert "The register is submitted: 0 present, 1 absent, 0 late, 0 excused." in response.content.decode()
+    assert Register.objects.get(pk=today.pk).submitted_by == cs.carla

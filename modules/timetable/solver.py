@@ -225,65 +225,78 @@ class Model:
         return terms
 
     def _build(self, exact_rooms: bool, extra_room_sets) -> None:
-        plan, m, problem = self.plan, self.m, self.plan.problem
-        T = plan.T
-        teacher_free = {t: plan.teacher_free(t) for e in plan.events for t in e.teachers}
-        avail_guard = {
+        plan, problem = self.plan, self.plan.problem
+        self.teacher_free = {t: plan.teacher_free(t) for e in plan.events for t in e.teachers}
+        everyone = {t for e in plan.events for t in e.teachers}
+        everyone |= {k for e in plan.events for c in e.choosers for k in c.candidates}
+        self.avail_guard = {
             teacher: self.guard("unavailable", teacher)
-            for teacher in sorted(
-                {t for e in plan.events for t in e.teachers}
-                | {k for e in plan.events for c in e.choosers for k in c.candidates}
-            )
+            for teacher in sorted(everyone)
             if problem.teacher_unavailable.get(teacher)
         }
+        self._starts()
+        self._counts()
+        occ = {(e.index, t): self.occupancy(e.index, t) for e in plan.events for t in range(plan.T)}
+        if self.explain:
+            self._fixed_teachers_away(occ)
+        busy = self._teachers(occ)
+        self._once_at_a_time(occ, busy)
+        self._day_limits(busy)
+        self._fixed()
+        self._rooms(occ, exact_rooms, extra_room_sets)
+        if not self.explain:
+            self._wishes(busy)
 
-        # Where an event may start: in the fast model, only where its fixed teachers are free.
+    def _starts(self) -> None:
+        """Where an event may start: in the fast model, only where its fixed teachers are free."""
+        plan, m = self.plan, self.m
         for e in plan.events:
-            free = set(range(T))
+            free = set(range(plan.T))
             if not self.explain:
                 for teacher in e.teachers:
-                    free &= teacher_free[teacher]
-            for t in range(T):
-                # When explaining, relaxed double periods may be placed as singles.
-                if (e.singles or (self.explain and e.doubles)) and t in free:
+                    free &= self.teacher_free[teacher]
+            # When explaining, relaxed double periods may be placed as singles.
+            singles = e.singles or (self.explain and e.doubles)
+            for t in sorted(free):
+                if singles:
                     self.x[(e.index, t)] = m.new_bool_var(f"x{e.index}_{t}")
-                if e.doubles and plan.can_double(t) and t in free and t + 1 in free:
+                if e.doubles and plan.can_double(t) and t + 1 in free:
                     self.y[(e.index, t)] = m.new_bool_var(f"y{e.index}_{t}")
 
-        # Lesson counts (and double periods: relaxing them lets a double go as two singles).
+    def _counts(self) -> None:
+        """Lesson counts (and double periods: relaxing them lets a double go as two singles)."""
+        plan, m = self.plan, self.m
         for e in plan.events:
-            xs = [v for t in range(T) if (v := self.x.get((e.index, t))) is not None]
-            ys = [v for t in range(T) if (v := self.y.get((e.index, t))) is not None]
+            xs = [v for t in range(plan.T) if (v := self.x.get((e.index, t))) is not None]
+            ys = [v for t in range(plan.T) if (v := self.y.get((e.index, t))) is not None]
             if self.partial:
                 m.add(sum(xs) <= e.singles)
                 m.add(sum(ys) <= e.doubles)
                 self.placed_terms += xs + ys
                 continue
             count = self.guard("lessons", e.index)
-            if e.doubles and self.explain:
-                double = self.guard("doubles", e.index)
-                self.enforce(m.add(sum(xs) == e.singles), [count, double])
-                self.enforce(m.add(sum(ys) == e.doubles), [count, double])
+            double = self.guard("doubles", e.index) if e.doubles else None
+            self.enforce(m.add(sum(xs) == e.singles), [count, double])
+            self.enforce(m.add(sum(ys) == e.doubles), [count, double])
+            if double is not None:
                 self.enforce(m.add(sum(xs) + 2 * sum(ys) == e.periods), [count, double.Not()])
-            else:
-                self.enforce(m.add(sum(xs) == e.singles), [count])
-                self.enforce(m.add(sum(ys) == e.doubles), [count])
 
-        occ = {(e.index, t): self.occupancy(e.index, t) for e in plan.events for t in range(T)}
+    def _fixed_teachers_away(self, occ) -> None:
+        """Teachers' unavailable periods, when explaining (the fast model left those starts out)."""
+        for e in self.plan.events:
+            for teacher in e.teachers:
+                for t in range(self.plan.T):
+                    if t not in self.teacher_free[teacher] and occ[(e.index, t)]:
+                        constraint = self.m.add(sum(occ[(e.index, t)]) == 0)
+                        self.enforce(constraint, [self.avail_guard.get(teacher)])
 
-        # Teachers' unavailable periods (the fast model left those starts out already).
-        if self.explain:
-            for e in plan.events:
-                for teacher in e.teachers:
-                    for t in range(T):
-                        if t not in teacher_free[teacher] and occ[(e.index, t)]:
-                            self.enforce(m.add(sum(occ[(e.index, t)]) == 0), [avail_guard.get(teacher)])
-
-        # A class's chosen teacher, and who teaches it in each slot.
+    def _teachers(self, occ) -> dict[int, dict[int, list]]:
+        """Who teaches in each slot: fixed teachers, and a class's chosen candidate (one for all lessons)."""
+        plan, m = self.plan, self.m
         busy: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
         for e in plan.events:
             for teacher in e.teachers:
-                for t in range(T):
+                for t in range(plan.T):
                     busy[teacher][t] += occ[(e.index, t)]
             for c in e.choosers:
                 picks = {k: m.new_bool_var(f"z{c.requirement_id}_{k}") for k in c.candidates}
@@ -291,7 +304,7 @@ class Model:
                 for k, pick in picks.items():
                     self.choice[(c.requirement_id, k)] = pick
                 free_k = {k: plan.teacher_free(k) for k in c.candidates}
-                for t in range(T):
+                for t in range(plan.T):
                     if not occ[(e.index, t)]:
                         continue
                     who = {k: m.new_bool_var(f"w{c.requirement_id}_{k}_{t}") for k in c.candidates}
@@ -300,12 +313,13 @@ class Model:
                         m.add_implication(var, picks[k])
                         busy[k][t].append(var)
                         if t not in free_k[k]:
-                            if self.explain:
-                                self.enforce(m.add(var == 0), [avail_guard.get(k)])
-                            else:
-                                m.add(var == 0)
+                            self.enforce(m.add(var == 0), [self.avail_guard.get(k)])
+        return busy
 
-        # Nobody in two places at once.
+    def _once_at_a_time(self, occ, busy) -> None:
+        """Nobody in two places at once, with redundant counts of each week (and a teacher's days) against
+        the free periods: a counting contradiction is then found by presolve, not by search."""
+        plan, m, T = self.plan, self.m, self.plan.T
         for slots in busy.values():
             for terms in slots.values():
                 if len(terms) > 1:
@@ -322,187 +336,192 @@ class Model:
                 if len(terms) > 1:
                     m.add_at_most_one(terms)
             if len(week) > T:
-                m.add(sum(week) <= T)  # redundant: proves "more lessons than the week" at once
-
-        # Redundant counts of each teacher's week and days against their free periods: a counting
-        # contradiction (more lessons than free periods) is then found by presolve, not by search.
+                m.add(sum(week) <= T)
         for teacher, slots in busy.items():
             free = plan.teacher_free(teacher)
+            guard = self.avail_guard.get(teacher)
             week = [v for t in range(T) for v in slots.get(t, [])]
             if len(week) > len(free):
-                self.enforce(m.add(sum(week) <= len(free)), [avail_guard.get(teacher)])
+                self.enforce(m.add(sum(week) <= len(free)), [guard])
             for d in range(len(plan.days)):
                 day = range(d * plan.P, (d + 1) * plan.P)
                 terms = [v for t in day for v in slots.get(t, [])]
-                room = sum(1 for t in day if t in free)
-                if len(terms) > room:
-                    self.enforce(m.add(sum(terms) <= room), [avail_guard.get(teacher)])
+                open_ = sum(1 for t in day if t in free)
+                if len(terms) > open_:
+                    self.enforce(m.add(sum(terms) <= open_), [guard])
 
-        # Teachers' most periods a day.
-        for teacher, most in problem.teacher_max_per_day.items():
+    def _day_limits(self, busy) -> None:
+        """Teachers' most periods a day."""
+        plan = self.plan
+        for teacher, most in plan.problem.teacher_max_per_day.items():
             if teacher not in busy or most >= plan.P:
                 continue
             limit = self.guard("day_limit", teacher)
             for d in range(len(plan.days)):
                 terms = [v for t in range(d * plan.P, (d + 1) * plan.P) for v in busy[teacher].get(t, [])]
                 if len(terms) > most:
-                    self.enforce(m.add(sum(terms) <= most), [limit])
+                    self.enforce(self.m.add(sum(terms) <= most), [limit])
 
-        # Pins and locked lessons.
-        def fix(e: Event, day: int, period: int, length: int, literal) -> None:
-            t = plan.slot_of.get((day, period))
-            var = None if t is None else (self.x if length == 1 else self.y).get((e.index, t))
-            if var is None:
-                m.add_bool_or([literal.Not()] if literal is not None else [])
-            else:
-                self.enforce(m.add(var == 1), [literal])
+    def _fix(self, e: Event, day: int, period: int, length: int, literal) -> None:
+        t = self.plan.slot_of.get((day, period))
+        var = None if t is None else (self.x if length == 1 else self.y).get((e.index, t))
+        if var is None:  # a slot it cannot take (a teacher away, no period after it for a double)
+            self.m.add_bool_or([literal.Not()] if literal is not None else [])
+        else:
+            self.enforce(self.m.add(var == 1), [literal])
 
+    def _fixed(self) -> None:
+        """Pins and locked lessons (a locked lesson also keeps its chosen teacher)."""
+        plan = self.plan
         for e in plan.events:
             for c in e.members:
                 for i, (day, period, double) in enumerate(c.pins):
-                    fix(e, day, period, 2 if double else 1, self.guard("pin", c.requirement_id, i))
-        for i, lock in enumerate(problem.locked):
-            e = plan.event_of.get(lock.requirement_id)
-            if e is None:
+                    self._fix(e, day, period, 2 if double else 1, self.guard("pin", c.requirement_id, i))
+        for i, lock in enumerate(plan.problem.locked):
+            event = plan.event_of.get(lock.requirement_id)
+            if event is None:
                 continue
             literal = self.guard("locked", i)
-            fix(e, lock.weekday, lock.period_id, lock.length, literal)
-            if (lock.requirement_id, lock.teacher_id) in self.choice:
-                self.enforce(m.add(self.choice[(lock.requirement_id, lock.teacher_id)] == 1), [literal])
-
-        self._rooms(occ, exact_rooms, extra_room_sets)
-        if not self.explain:
-            self._wishes(occ, busy)
+            self._fix(event, lock.weekday, lock.period_id, lock.length, literal)
+            pick = self.choice.get((lock.requirement_id, lock.teacher_id or 0))
+            if pick is not None:
+                self.enforce(self.m.add(pick == 1), [literal])
 
     def _rooms(self, occ, exact_rooms: bool, extra_room_sets) -> None:
-        plan, m, problem = self.plan, self.m, self.plan.problem
-        T = plan.T
-        room_guard = {
+        """Rooms as capacities: in each slot, the lessons that can only go to a set of rooms (or a union of
+        such sets) are no more than the set's free rooms."""
+        plan, m = self.plan, self.m
+        self.room_guard = {
             room: self.guard("room_unavailable", room)
             for room in plan.rooms
-            if problem.room_unavailable.get(room)
+            if plan.problem.room_unavailable.get(room)
         }
-
-        def capacity(rooms: frozenset[int], t: int):
-            fixed = sum(1 for r in rooms if plan.room_free(r, t))
-            relaxable = [
-                room_guard[r].Not()
-                for r in rooms
-                if not plan.room_free(r, t) and room_guard.get(r) is not None
-            ]
-            return fixed + sum(relaxable) if relaxable else fixed
-
         demands: dict[frozenset[int], list[int]] = defaultdict(list)
         for e in plan.events:
             for rooms in e.room_sets:
                 demands[rooms].append(e.index)
-        sets = list(demands)
-        closure = set(sets)
-        frontier = list(sets)
-        while frontier and len(closure) <= MAX_ROOM_SETS:
-            grown = []
-            for a in frontier:
-                for b in sets:
-                    u = a | b
-                    if u not in closure and (a & b or len(sets) < 30):
-                        closure.add(u)
-                        grown.append(u)
-            frontier = grown
-        closure |= set(extra_room_sets)
-        for union in closure:
+        for union in _room_unions(list(demands)) | set(extra_room_sets):
             inside = [ev for rooms, events in demands.items() if rooms <= union for ev in events]
-            for t in range(T):
+            for t in range(plan.T):
                 terms = [v for ev in inside for v in occ[(ev, t)]]
-                if not terms:
-                    continue
-                cap = capacity(union, t)
-                if isinstance(cap, int) and cap >= len(terms):
-                    continue
-                m.add(sum(terms) <= cap)
-        if not exact_rooms:
-            return
-        # The exact fallback: which room each lesson start takes.
+                cap = self._capacity(union, t)
+                if terms and not (isinstance(cap, int) and cap >= len(terms)):
+                    m.add(sum(terms) <= cap)
+        if exact_rooms:
+            self._exact_rooms()
+
+    def _capacity(self, rooms: frozenset[int], t: int):
+        """The rooms of a set free in slot t (a room's unavailability relaxed counts it free)."""
+        free = sum(1 for r in rooms if self.plan.room_free(r, t))
+        relaxable = [
+            guard.Not()
+            for r in rooms
+            if not self.plan.room_free(r, t) and (guard := self.room_guard.get(r)) is not None
+        ]
+        return free + sum(relaxable) if relaxable else free
+
+    def _exact_rooms(self) -> None:
+        """The fallback when rooms could not be given after solving: which room each lesson start takes."""
+        plan, m = self.plan, self.m
         use: dict[tuple[int, int], list] = defaultdict(list)
-        for e in plan.events:
-            for si, rooms in enumerate(e.room_sets):
-                for key, var, length in [
-                    (("x", t), self.x[(e.index, t)], 1) for t in range(T) if (e.index, t) in self.x
-                ] + [(("y", t), self.y[(e.index, t)], 2) for t in range(T) if (e.index, t) in self.y]:
-                    t = key[1]
-                    choices = []
-                    for r in sorted(rooms):
-                        if not all(plan.room_free(r, t + k) for k in range(length)):
-                            continue
-                        a = m.new_bool_var(f"r{e.index}_{si}_{key}_{r}")
-                        self.room_vars[(e.index, si, hash(key), r)] = a
+        starts = [("x", e, t, 1, v) for (e, t), v in self.x.items()] + [
+            ("y", e, t, 2, v) for (e, t), v in self.y.items()
+        ]
+        for kind, e, t, length, var in starts:
+            for si, rooms in enumerate(plan.events[e].room_sets):
+                choices = []
+                for r in sorted(rooms):
+                    if all(plan.room_free(r, t + k) for k in range(length)):
+                        a = m.new_bool_var(f"r{e}_{si}_{kind}{t}_{r}")
+                        self.room_vars[(e, si, hash((kind, t)), r)] = a
                         choices.append(a)
                         for k in range(length):
                             use[(r, t + k)].append(a)
-                    m.add(sum(choices) == var)
+                m.add(sum(choices) == var)
         for terms in use.values():
             if len(terms) > 1:
                 m.add_at_most_one(terms)
 
-    def _wishes(self, occ, busy) -> None:
-        plan, m, problem = self.plan, self.m, self.plan.problem
-        weights = problem.weights
-        P, D = plan.P, len(plan.days)
+    def _wishes(self, busy) -> None:
+        """The soft wishes, as weighted penalties (switched off by a weight of 0)."""
+        weights = self.plan.problem.weights
         if weights.get("spread"):
-            for e in plan.events:
-                if e.singles + e.doubles <= 1:
-                    continue
-                for d in range(D):
-                    starts = [
-                        v
-                        for t in range(d * P, (d + 1) * P)
-                        for v in (self.x.get((e.index, t)), self.y.get((e.index, t)))
-                        if v is not None
-                    ]
-                    if len(starts) > 1:
-                        extra = m.new_int_var(0, len(starts), f"spread{e.index}_{d}")
-                        m.add(extra >= sum(starts) - 1)
-                        self.penalties.append((weights["spread"], extra, len(starts)))
+            self._wish_spread(weights["spread"])
         if weights.get("early"):
-            for e in plan.events:
-                if not e.prefer_early:
-                    continue
-                for d in range(D):
-                    for p in range(P):
-                        t = d * P + p
-                        if 2 * p > P - 1 and (e.index, t) in self.x:
-                            self.penalties.append((weights["early"], self.x[(e.index, t)], 1))
-                        if 2 * (p + 1) > P - 1 and (e.index, t) in self.y:
-                            self.penalties.append((weights["early"], self.y[(e.index, t)], 1))
+            self._wish_early(weights["early"])
         if weights.get("free_day"):
-            for teacher, day in problem.teacher_free_day.items():
-                if teacher not in busy or day not in plan.days:
-                    continue
-                d = plan.days.index(day)
-                terms = [v for t in range(d * P, (d + 1) * P) for v in busy[teacher].get(t, [])]
-                if terms:
-                    teaches = m.new_bool_var(f"free{teacher}")
-                    m.add(sum(terms) <= P * teaches)
-                    self.penalties.append((weights["free_day"], teaches, 1))
-        if weights.get("gaps") and P > 2:
+            self._wish_free_day(weights["free_day"], busy)
+        if weights.get("gaps") and self.plan.P > 2:
             for slots in busy.values():
-                for d in range(D):
-                    b = [sum(slots.get(d * P + p, [])) if slots.get(d * P + p) else 0 for p in range(P)]
-                    if sum(1 for v in b if not isinstance(v, int)) < 2:
-                        continue
-                    started = [m.new_bool_var("") for _p in range(P)]
-                    going = [m.new_bool_var("") for _p in range(P)]
-                    for p in range(P):
-                        if not isinstance(b[p], int):
-                            m.add(started[p] >= b[p])
-                            m.add(going[p] >= b[p])
-                        if p:
-                            m.add(started[p] >= started[p - 1])
-                        if p < P - 1:
-                            m.add(going[p] >= going[p + 1])
-                    for p in range(1, P - 1):
-                        gap = m.new_bool_var("")
-                        m.add(gap >= started[p - 1] + going[p + 1] - 1 - b[p])
-                        self.penalties.append((weights["gaps"], gap, 1))
+                for d in range(len(self.plan.days)):
+                    self._wish_no_gaps(weights["gaps"], slots, d)
+
+    def _wish_spread(self, weight: int) -> None:
+        """A class's lessons on different days: each lesson beyond the first on a day costs `weight`."""
+        P = self.plan.P
+        for e in self.plan.events:
+            if e.singles + e.doubles <= 1:
+                continue
+            for d in range(len(self.plan.days)):
+                day = range(d * P, (d + 1) * P)
+                starts = [
+                    v
+                    for t in day
+                    for v in (self.x.get((e.index, t)), self.y.get((e.index, t)))
+                    if v is not None
+                ]
+                if len(starts) > 1:
+                    extra = self.m.new_int_var(0, len(starts), f"spread{e.index}_{d}")
+                    self.m.add(extra >= sum(starts) - 1)
+                    self.penalties.append((weight, extra, len(starts)))
+
+    def _wish_early(self, weight: int) -> None:
+        """Heavy subjects early: a lesson reaching past the middle of the day costs `weight`."""
+        P = self.plan.P
+        for e in self.plan.events:
+            if not e.prefer_early:
+                continue
+            for t in range(self.plan.T):
+                p = t % P
+                if 2 * p > P - 1 and (e.index, t) in self.x:
+                    self.penalties.append((weight, self.x[(e.index, t)], 1))
+                if 2 * (p + 1) > P - 1 and (e.index, t) in self.y:
+                    self.penalties.append((weight, self.y[(e.index, t)], 1))
+
+    def _wish_free_day(self, weight: int, busy) -> None:
+        """A teacher teaching on their preferred free day costs `weight`."""
+        plan, P = self.plan, self.plan.P
+        for teacher, day in plan.problem.teacher_free_day.items():
+            if teacher not in busy or day not in plan.days:
+                continue
+            d = plan.days.index(day)
+            terms = [v for t in range(d * P, (d + 1) * P) for v in busy[teacher].get(t, [])]
+            if terms:
+                teaches = self.m.new_bool_var(f"free{teacher}")
+                self.m.add(sum(terms) <= P * teaches)
+                self.penalties.append((weight, teaches, 1))
+
+    def _wish_no_gaps(self, weight: int, slots, d: int) -> None:
+        """Each free period between a teacher's first and last lesson of day `d` costs `weight`: a gap is
+        a free period after some lesson (started) and before another (going on)."""
+        m, P = self.m, self.plan.P
+        b = [sum(slots[d * P + p]) if slots.get(d * P + p) else 0 for p in range(P)]
+        if sum(1 for v in b if not isinstance(v, int)) < 2:
+            return
+        started = [m.new_bool_var("") for _p in range(P)]
+        going = [m.new_bool_var("") for _p in range(P)]
+        for p in range(P):
+            if not isinstance(b[p], int):
+                m.add(started[p] >= b[p])
+                m.add(going[p] >= b[p])
+            if p:
+                m.add(started[p] >= started[p - 1])
+            if p < P - 1:
+                m.add(going[p] >= going[p + 1])
+        for p in range(1, P - 1):
+            gap = m.new_bool_var("")
+            m.add(gap >= started[p - 1] + going[p + 1] - 1 - b[p])
+            self.penalties.append((weight, gap, 1))
 
     def objective(self) -> None:
         soft = sum(w * v for w, v, _most in self.penalties) if self.penalties else 0
@@ -512,6 +531,23 @@ class Model:
             self.m.minimize((bound + 1) * (len(self.placed_terms) - sum(self.placed_terms)) + soft)
         elif self.penalties:
             self.m.minimize(soft)
+
+
+def _room_unions(sets: list[frozenset[int]]) -> set[frozenset[int]]:
+    """The room sets lessons ask for and the unions of overlapping ones (all unions when few), up to
+    MAX_ROOM_SETS: Hall's condition for giving every lesson a room, where it matters."""
+    closure = set(sets)
+    frontier = list(sets)
+    while frontier and len(closure) <= MAX_ROOM_SETS:
+        grown = []
+        for a in frontier:
+            for b in sets:
+                union = a | b
+                if union not in closure and (a & b or len(sets) < 30):
+                    closure.add(union)
+                    grown.append(union)
+        frontier = grown
+    return closure
 
 
 # --- solving -------------------------------------------------------------------------------------------
@@ -689,64 +725,63 @@ def _rooms_assign(plan: Plan, starts: dict, problem: Problem):
     """A room for every lesson start and room set, day by day (a double keeps its room). Returns the rooms
     and None, or None and the room set that ran short (None: ask for the exact model)."""
     if starts["rooms"]:
-        given = {}
-        for kind, e, t in starts["starts"]:
-            for si in range(len(plan.events[e].room_sets)):
-                given[(kind, e, t, si)] = starts["rooms"][(e, si, hash((kind, t)))]
-        return given, None
+        return {
+            (kind, e, t, si): starts["rooms"][(e, si, hash((kind, t)))]
+            for kind, e, t in starts["starts"]
+            for si in range(len(plan.events[e].room_sets))
+        }, None
     locked_room = {}
     for lock in problem.locked:
-        e = plan.event_of.get(lock.requirement_id)
-        t = plan.slot_of.get((lock.weekday, lock.period_id))
-        if e is not None and t is not None and lock.room_id is not None:
-            locked_room[("x" if lock.length == 1 else "y", e.index, t)] = lock.room_id
+        event = plan.event_of.get(lock.requirement_id)
+        slot = plan.slot_of.get((lock.weekday, lock.period_id))
+        if event is not None and slot is not None and lock.room_id is not None:
+            locked_room[("x" if lock.length == 1 else "y", event.index, slot)] = lock.room_id
     given: dict = {}
     by_day: dict[int, list] = defaultdict(list)
     for kind, e, t in starts["starts"]:
         by_day[t // plan.P].append((kind, e, t))
     for day_starts in by_day.values():
-        m = cp_model.CpModel()
-        use: dict[tuple[int, int], list] = defaultdict(list)
-        options: dict = {}
-        for kind, e, t in day_starts:
-            length = 1 if kind == "x" else 2
-            for si, rooms in enumerate(plan.events[e].room_sets):
-                wanted = locked_room.get((kind, e, t))
-                allowed = [
-                    r
-                    for r in sorted(rooms)
-                    if all(plan.room_free(r, t + k) for k in range(length))
-                    and (wanted is None or r == wanted)
-                ]
-                if wanted is not None and not allowed:
-                    allowed = [wanted]
-                if len(allowed) == 1 and len(rooms) == 1:
-                    options[(kind, e, t, si)] = {allowed[0]: None}
-                    for k in range(length):
-                        use[(allowed[0], t + k)].append(1)
-                    continue
-                vars_ = {r: m.new_bool_var("") for r in allowed}
-                m.add_exactly_one(vars_.values()) if vars_ else m.add_bool_or([])
-                options[(kind, e, t, si)] = vars_
-                for r, v in vars_.items():
-                    for k in range(length):
-                        use[(r, t + k)].append(v)
-        for terms in use.values():
-            ints = sum(1 for v in terms if isinstance(v, int))
-            bools = [v for v in terms if not isinstance(v, int)]
-            if bools:
-                m.add(sum(bools) <= max(0, 1 - ints))
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = 10
-        solver.parameters.num_workers = 1
-        if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        rooms = _rooms_for_day(plan, day_starts, locked_room)
+        if rooms is None:
             short = frozenset(
-                r for (kind, e, t) in day_starts for s in plan.events[e].room_sets for r in s if len(s) > 1
+                r for (_k, e, _t) in day_starts for s in plan.events[e].room_sets for r in s if len(s) > 1
             )
             return None, short or None
-        for key, vars_ in options.items():
-            given[key] = next(r for r, v in vars_.items() if v is None or solver.boolean_value(v))
+        given.update(rooms)
     return given, None
+
+
+def _rooms_for_day(plan: Plan, day_starts: list, locked_room: dict) -> dict | None:
+    """One day's rooms by a small exact model: a room per lesson and room set, none used twice at once."""
+    m = cp_model.CpModel()
+    use: dict[tuple[int, int], list] = defaultdict(list)
+    options: dict = {}
+    for kind, e, t in day_starts:
+        length = 1 if kind == "x" else 2
+        wanted = locked_room.get((kind, e, t))
+        for si, rooms in enumerate(plan.events[e].room_sets):
+            allowed = [
+                r
+                for r in sorted(rooms)
+                if all(plan.room_free(r, t + k) for k in range(length)) and wanted in (None, r)
+            ] or ([wanted] if wanted is not None else [])
+            vars_ = {r: m.new_bool_var("") for r in allowed}
+            m.add_exactly_one(vars_.values())
+            options[(kind, e, t, si)] = vars_
+            for r, v in vars_.items():
+                for k in range(length):
+                    use[(r, t + k)].append(v)
+    for terms in use.values():
+        if len(terms) > 1:
+            m.add_at_most_one(terms)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 10
+    solver.parameters.num_workers = 1
+    if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return {
+        key: next(r for r, v in vars_.items() if solver.boolean_value(v)) for key, vars_ in options.items()
+    }
 
 
 def _placements(plan: Plan, model: Model, solver, starts: dict, rooms: dict) -> list[Placement]:

@@ -102,6 +102,11 @@ def shown(lesson: Lesson, **values: object) -> None:
     lesson.__dict__.update(values)
 
 
+def lesson_cover(lesson: Lesson) -> Cover | None:
+    """The cover `teacher_lessons_on` (or a week) found for a lesson on its day: typed access to `.cover`."""
+    return lesson.__dict__.get("cover")
+
+
 def teaching_periods(year: AcademicYear | None) -> list[Period]:
     """The periods lessons take in a year: its timetable settings' periods, or else the bell schedule."""
     if year is not None:

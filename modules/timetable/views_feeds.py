@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from modules.core.ratelimits import rate_limit_hit, rate_limit_response
 from modules.timetable import feeds
@@ -55,7 +55,7 @@ def feed_revoke(request):
     return redirect("timetable:feed_settings")
 
 
-@require_GET
+@require_safe
 def feed(request, token):
     found = feeds.feed_for_token(token)
     if found is None:

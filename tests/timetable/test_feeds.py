@@ -205,6 +205,7 @@ def test_it_answers_not_modified_to_the_same_etag(school, live, student, as_user
     address = _make(client)
     first = _feed(client, address)
     assert first.status_code == 200
+    assert client.head(address.split("testserver", 1)[1]).status_code == 200
     again = _feed(client, address, HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
     assert again.content == b""

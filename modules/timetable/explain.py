@@ -29,6 +29,8 @@ weekdays are numbers (Monday 0) named here. The codes:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -97,154 +99,149 @@ def _item(item: dict) -> str:
     return str(kind)
 
 
+def _when(p: dict) -> dict:
+    return {"day": day_name(p.get("day")), "period": p.get("period", "")}
+
+
+def _teacher_overloaded(p: dict) -> str:
+    return _("%(teacher)s has %(lessons)s but is available for %(available)s.") % {
+        "teacher": p.get("teacher", ""),
+        "lessons": _lessons(int(p.get("lessons", 0))),
+        "available": _periods(int(p.get("available", 0))),
+    }
+
+
+def _teacher_day_limit(p: dict) -> str:
+    if "day" in p:  # a timetable that breaks it
+        return _("%(teacher)s teaches %(lessons)s on %(day)s, more than their most of %(max)s a day.") % {
+            "teacher": p.get("teacher", ""),
+            "lessons": _periods(int(p.get("lessons", 0))),
+            "day": day_name(p.get("day")),
+            "max": p.get("max", ""),
+        }
+    return _(
+        "%(teacher)s has %(lessons)s but, at most %(max)s a day, can teach only %(available)s a week."
+    ) % {
+        "teacher": p.get("teacher", ""),
+        "lessons": _lessons(int(p.get("lessons", 0))),
+        "max": p.get("max", ""),
+        "available": _periods(int(p.get("available", 0))),
+    }
+
+
+def _section_overloaded(p: dict) -> str:
+    return _("%(section)s has %(lessons)s but the week has %(available)s.") % {
+        "section": p.get("section", ""),
+        "lessons": _lessons(int(p.get("lessons", 0))),
+        "available": _periods(int(p.get("available", 0))),
+    }
+
+
+def _room_type_short(p: dict) -> str:
+    words = {
+        "room_type": p.get("room_type", ""),
+        "lessons": _lessons(int(p.get("lessons", 0))),
+        "rooms": ngettext("%(count)s room", "%(count)s rooms", int(p.get("rooms", 0)))
+        % {"count": p.get("rooms", 0)},
+        "available": p.get("available", 0),
+    }
+    days = p.get("days") or []
+    if days:
+        return _(
+            "%(room_type)s: %(lessons)s can only be taught on %(days)s (%(periods)s), with %(rooms)s: "
+            "%(available)s places."
+        ) % {**words, "days": _list(day_name(d) for d in days), "periods": _periods(int(p.get("periods", 0)))}
+    return _("%(room_type)s: %(lessons)s a week, %(rooms)s: %(available)s places a week.") % words
+
+
+def _unavailable(p: dict) -> str:
+    who = p.get("teacher") or p.get("room") or ""
+    if "class" in p:
+        return _("%(class)s on %(day)s, %(period)s: %(who)s is unavailable then.") % {
+            "class": p.get("class", ""),
+            "who": who,
+            **_when(p),
+        }
+    return _("%(who)s is unavailable for %(periods)s.") % {
+        "who": who,
+        "periods": _periods(int(p.get("periods", 0))),
+    }
+
+
+def _lesson_count(p: dict) -> str:
+    return _("%(class)s has %(has)s (%(doubles)s double) instead of %(want)s (%(want_doubles)s double).") % {
+        "class": p.get("class", ""),
+        "has": _lessons(int(p.get("singles", 0)) + int(p.get("doubles", 0))),
+        "doubles": p.get("doubles", 0),
+        "want": _lessons(int(p.get("want_singles", 0)) + int(p.get("want_doubles", 0))),
+        "want_doubles": p.get("want_doubles", 0),
+    }
+
+
+def _requirements_clash(p: dict) -> str:
+    return _("These cannot all hold together: %(items)s.") % {
+        "items": "; ".join(_item(item) for item in p.get("items", []))
+    }
+
+
+def _of_class(template) -> Callable[[dict], str]:
+    return lambda p: template() % {"class": p.get("class", ""), **_when(p)}
+
+
+def _of_classes(template) -> Callable[[dict], str]:
+    return lambda p: template() % {"classes": _list(p.get("classes", [])), **_when(p)}
+
+
+def _of(kind: str, template) -> Callable[[dict], str]:
+    return lambda p: template() % {kind: p.get(kind, ""), **_when(p)}
+
+
+# Each code's words; the templates are called when read, so they are in the reader's language.
+_DESCRIBE: dict[str, Callable[[dict], str]] = {
+    "teacher_overloaded": _teacher_overloaded,
+    "teacher_day_limit": _teacher_day_limit,
+    "section_overloaded": _section_overloaded,
+    "room_type_short": _room_type_short,
+    "unavailable": _unavailable,
+    "lesson_count": _lesson_count,
+    "requirements_clash": _requirements_clash,
+    "no_room": _of_class(lambda: _("%(class)s: no room of the kind it needs is big enough for the class.")),
+    "double_impossible": _of_class(
+        lambda: _("%(class)s: its double periods cannot be placed as two periods in a row on one day.")
+    ),
+    "no_slot": _of_class(
+        lambda: _("%(class)s: no period is left where the class, its teacher and a room are all free.")
+    ),
+    "pin_broken": _of_class(lambda: _("%(class)s is fixed to %(day)s, %(period)s but is not there.")),
+    "locked_moved": _of_class(lambda: _("%(class)s was locked on %(day)s, %(period)s but is not there.")),
+    "teacher_not_candidate": _of_class(lambda: _("%(class)s is not taught by one of its teachers.")),
+    "bad_slot": _of_class(lambda: _("%(class)s is placed outside the teaching week (%(day)s, %(period)s).")),
+    "pin_clash": _of_classes(
+        lambda: _("%(classes)s are all fixed to %(day)s, %(period)s and cannot be taught together.")
+    ),
+    "joint_mismatch": _of_classes(
+        lambda: _("Joint classes %(classes)s must have the same periods a week and double periods.")
+    ),
+    "joint_apart": _of_classes(lambda: _("Joint classes %(classes)s are not taught at the same times.")),
+    "teacher_clash": _of("teacher", lambda: _("%(teacher)s has two lessons on %(day)s, %(period)s.")),
+    "section_clash": _of("section", lambda: _("%(section)s has two lessons on %(day)s, %(period)s.")),
+    "room_clash": _of("room", lambda: _("%(room)s has two lessons on %(day)s, %(period)s.")),
+    "room_not_allowed": lambda p: (
+        _("%(class)s is in %(room)s, which is not a room it may use.")
+        % {"class": p.get("class", ""), "room": p.get("room", "")}
+    ),
+    "unexplained": lambda p: _(
+        "The requirements cannot all hold together, but the solver could not find which in the time."
+    ),
+    "unknown_class": lambda p: _("A lesson belongs to a class that has no requirement."),
+}
+
+
 def describe(conflict: dict) -> str:
     """One conflict in the reader's language."""
     code = conflict.get("code", "")
-    p = dict(conflict.get("params") or {})
-    when = {"day": day_name(p.get("day")), "period": p.get("period", "")}
-    if code == "teacher_overloaded":
-        return _("%(teacher)s has %(lessons)s but is available for %(available)s.") % {
-            "teacher": p.get("teacher", ""),
-            "lessons": _lessons(int(p.get("lessons", 0))),
-            "available": _periods(int(p.get("available", 0))),
-        }
-    if code == "teacher_day_limit":
-        if "day" in p:
-            return _("%(teacher)s teaches %(lessons)s on %(day)s, more than their most of %(max)s a day.") % {
-                "teacher": p.get("teacher", ""),
-                "lessons": _periods(int(p.get("lessons", 0))),
-                "day": when["day"],
-                "max": p.get("max", ""),
-            }
-        return _(
-            "%(teacher)s has %(lessons)s but, at most %(max)s a day, can teach only %(available)s a week."
-        ) % {
-            "teacher": p.get("teacher", ""),
-            "lessons": _lessons(int(p.get("lessons", 0))),
-            "max": p.get("max", ""),
-            "available": _periods(int(p.get("available", 0))),
-        }
-    if code == "section_overloaded":
-        return _("%(section)s has %(lessons)s but the week has %(available)s.") % {
-            "section": p.get("section", ""),
-            "lessons": _lessons(int(p.get("lessons", 0))),
-            "available": _periods(int(p.get("available", 0))),
-        }
-    if code == "room_type_short":
-        rooms = ngettext("%(count)s room", "%(count)s rooms", int(p.get("rooms", 0))) % {
-            "count": p.get("rooms", 0)
-        }
-        days = p.get("days") or []
-        if days:
-            return _(
-                "%(room_type)s: %(lessons)s can only be taught on %(days)s (%(periods)s), with %(rooms)s: "
-                "%(available)s places."
-            ) % {
-                "room_type": p.get("room_type", ""),
-                "lessons": _lessons(int(p.get("lessons", 0))),
-                "days": _list(day_name(d) for d in days),
-                "periods": _periods(int(p.get("periods", 0))),
-                "rooms": rooms,
-                "available": p.get("available", 0),
-            }
-        return _("%(room_type)s: %(lessons)s a week, %(rooms)s: %(available)s places a week.") % {
-            "room_type": p.get("room_type", ""),
-            "lessons": _lessons(int(p.get("lessons", 0))),
-            "rooms": rooms,
-            "available": p.get("available", 0),
-        }
-    if code == "no_room":
-        return _("%(class)s: no room of the kind it needs is big enough for the class.") % {
-            "class": p.get("class", "")
-        }
-    if code == "double_impossible":
-        return _("%(class)s: its double periods cannot be placed as two periods in a row on one day.") % {
-            "class": p.get("class", "")
-        }
-    if code == "pin_clash":
-        return _("%(classes)s are all fixed to %(day)s, %(period)s and cannot be taught together.") % {
-            "classes": _list(p.get("classes", [])),
-            **when,
-        }
-    if code == "joint_mismatch":
-        return _("Joint classes %(classes)s must have the same periods a week and double periods.") % {
-            "classes": _list(p.get("classes", []))
-        }
-    if code == "requirements_clash":
-        return _("These cannot all hold together: %(items)s.") % {
-            "items": "; ".join(_item(item) for item in p.get("items", []))
-        }
-    if code == "no_slot":
-        return _("%(class)s: no period is left where the class, its teacher and a room are all free.") % {
-            "class": p.get("class", "")
-        }
-    if code == "unexplained":
-        return _(
-            "The requirements cannot all hold together, but the solver could not find which in the time."
-        )
-    if code == "unavailable":
-        who = p.get("teacher") or p.get("room") or ""
-        if "class" in p:
-            return _("%(class)s on %(day)s, %(period)s: %(who)s is unavailable then.") % {
-                "class": p.get("class", ""),
-                "who": who,
-                **when,
-            }
-        return _("%(who)s is unavailable for %(periods)s.") % {
-            "who": who,
-            "periods": _periods(int(p.get("periods", 0))),
-        }
-    if code == "teacher_clash":
-        return _("%(teacher)s has two lessons on %(day)s, %(period)s.") % {
-            "teacher": p.get("teacher", ""),
-            **when,
-        }
-    if code == "section_clash":
-        return _("%(section)s has two lessons on %(day)s, %(period)s.") % {
-            "section": p.get("section", ""),
-            **when,
-        }
-    if code == "room_clash":
-        return _("%(room)s has two lessons on %(day)s, %(period)s.") % {"room": p.get("room", ""), **when}
-    if code == "lesson_count":
-        return _(
-            "%(class)s has %(has)s (%(doubles)s double) instead of %(want)s (%(want_doubles)s double)."
-        ) % {
-            "class": p.get("class", ""),
-            "has": _lessons(int(p.get("singles", 0)) + int(p.get("doubles", 0))),
-            "doubles": p.get("doubles", 0),
-            "want": _lessons(int(p.get("want_singles", 0)) + int(p.get("want_doubles", 0))),
-            "want_doubles": p.get("want_doubles", 0),
-        }
-    if code == "room_not_allowed":
-        return _("%(class)s is in %(room)s, which is not a room it may use.") % {
-            "class": p.get("class", ""),
-            "room": p.get("room", ""),
-        }
-    if code == "pin_broken":
-        return _("%(class)s is fixed to %(day)s, %(period)s but is not there.") % {
-            "class": p.get("class", ""),
-            **when,
-        }
-    if code == "locked_moved":
-        return _("%(class)s was locked on %(day)s, %(period)s but is not there.") % {
-            "class": p.get("class", ""),
-            **when,
-        }
-    if code == "joint_apart":
-        return _("Joint classes %(classes)s are not taught at the same times.") % {
-            "classes": _list(p.get("classes", []))
-        }
-    if code == "teacher_not_candidate":
-        return _("%(class)s is not taught by one of its teachers.") % {"class": p.get("class", "")}
-    if code == "bad_slot":
-        return _("%(class)s is placed outside the teaching week (%(day)s, %(period)s).") % {
-            "class": p.get("class", ""),
-            **when,
-        }
-    if code == "unknown_class":
-        return _("A lesson belongs to a class that has no requirement.")
-    return str(code)
+    words = _DESCRIBE.get(code)
+    return words(dict(conflict.get("params") or {})) if words else str(code)
 
 
 def describe_wish(broken: dict) -> str:

@@ -127,55 +127,7 @@ def problem_build(*, year, keep: Iterable = ()) -> Problem:
     }
     teaching_periods = {p.pk for p in period_rows}
 
-    def fits(room: Room, size: int) -> bool:
-        return room.capacity is None or room.capacity >= size
-
-    classes: list[ClassReq] = []
-    for req in requirements:
-        offering = req.offering
-        section = offering.section
-        names["section"][section.pk] = section.name
-        label = f"{section.name} {offering.subject.name}"
-        names["class"][req.pk] = label
-        co = [t for t in req.co_teachers.all() if offering.teacher_id != t.pk]
-        fixed = ([offering.teacher] if offering.teacher else []) + sorted(co, key=lambda t: t.pk)
-        candidates = [] if offering.teacher else sorted(req.candidate_teachers.all(), key=lambda t: t.pk)
-        for staff in [*fixed, *candidates]:
-            names["teacher"][staff.pk] = staff.full_name
-        size = req.size
-        room_missing = False
-        if req.room_id:
-            allowed = (req.room_id,)
-        elif req.room_type_id:
-            allowed = tuple(r.pk for r in rooms if r.room_type_id == req.room_type_id and fits(r, size))
-            room_missing = not allowed
-        elif section.room_id:
-            allowed = (section.room_id,)
-        else:
-            allowed = tuple(r.pk for r in rooms if fits(r, size))
-            room_missing = bool(rooms) and not allowed
-        pins = tuple(
-            (pin.weekday, pin.period_id, pin.double)
-            for pin in sorted(req.pins.all(), key=lambda p: (p.weekday, p.period_id))
-        )
-        classes.append(
-            ClassReq(
-                requirement_id=req.pk,
-                offering_id=offering.pk,
-                section_id=section.pk,
-                label=label,
-                teachers=tuple(t.pk for t in fixed),
-                candidates=tuple(t.pk for t in candidates),
-                singles=req.single_lessons,
-                doubles=req.double_lessons,
-                rooms=allowed,
-                prefer_early=req.prefer_early,
-                joint_id=req.joint_id,
-                pins=pins,
-                room_type_id=req.room_type_id,
-                room_missing=room_missing,
-            )
-        )
+    classes = [_class_req(req, rooms, names) for req in requirements]
 
     teacher_unavailable: dict[int, set[tuple[int, int]]] = {}
     room_unavailable: dict[int, set[tuple[int, int]]] = {}
@@ -225,4 +177,56 @@ def problem_build(*, year, keep: Iterable = ()) -> Problem:
         weights=weights,
         locked=locked,
         names=names,
+    )
+
+
+def _allowed_rooms(req: Requirement, rooms: list[Room]) -> tuple[tuple[int, ...], bool]:
+    """The rooms a class may take, and whether it asked for a room none of which fits."""
+    size = req.size  # type: ignore[attr-defined]  # annotated by problem_build
+
+    def fits(room: Room) -> bool:
+        return room.capacity is None or room.capacity >= size
+
+    if req.room_id:
+        return (req.room_id,), False
+    if req.room_type_id:
+        allowed = tuple(r.pk for r in rooms if r.room_type_id == req.room_type_id and fits(r))
+        return allowed, not allowed
+    if req.offering.section.room_id:
+        return (req.offering.section.room_id,), False
+    allowed = tuple(r.pk for r in rooms if fits(r))
+    return allowed, bool(rooms) and not allowed
+
+
+def _class_req(req: Requirement, rooms: list[Room], names: dict[str, dict[int, str]]) -> ClassReq:
+    offering = req.offering
+    section = offering.section
+    names["section"][section.pk] = section.name
+    label = f"{section.name} {offering.subject.name}"
+    names["class"][req.pk] = label
+    co = [t for t in req.co_teachers.all() if offering.teacher_id != t.pk]
+    fixed = ([offering.teacher] if offering.teacher else []) + sorted(co, key=lambda t: t.pk)
+    candidates = [] if offering.teacher else sorted(req.candidate_teachers.all(), key=lambda t: t.pk)
+    for staff in [*fixed, *candidates]:
+        names["teacher"][staff.pk] = staff.full_name
+    allowed, room_missing = _allowed_rooms(req, rooms)
+    pins = tuple(
+        (pin.weekday, pin.period_id, pin.double)
+        for pin in sorted(req.pins.all(), key=lambda p: (p.weekday, p.period_id))
+    )
+    return ClassReq(
+        requirement_id=req.pk,
+        offering_id=offering.pk,
+        section_id=section.pk,
+        label=label,
+        teachers=tuple(t.pk for t in fixed),
+        candidates=tuple(t.pk for t in candidates),
+        singles=req.single_lessons,
+        doubles=req.double_lessons,
+        rooms=allowed,
+        prefer_early=req.prefer_early,
+        joint_id=req.joint_id,
+        pins=pins,
+        room_type_id=req.room_type_id,
+        room_missing=room_missing,
     )

@@ -69,9 +69,10 @@ CONFLICTS = [
                 ]
             },
         },
-        "These cannot all hold together: 7A Maths: 1 lesson a week; 7A Maths: 2 double periods; Mr Li is "
-        "unavailable for 3 periods; Lab 1 is unavailable for 1 period; Mr Li teaches at most 4 periods a day; "
-        "7A Maths is fixed to Monday, P1; 7B Art is locked on Friday, P6.",
+        "These cannot all hold together: 7A Maths: 1 lesson a week; 7A Maths: 2 double periods; "
+        "Mr Li is unavailable for 3 periods; Lab 1 is unavailable for 1 period; "
+        "Mr Li teaches at most 4 periods a day; 7A Maths is fixed to Monday, P1; "
+        "7B Art is locked on Friday, P6.",
     ),
     (
         {"code": "no_slot", "params": {"class": "7A Maths"}},

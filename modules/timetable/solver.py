@@ -641,6 +641,21 @@ def solve(
             conflicts=conflicts,
             stats={"status": "REJECTED", "wall_time": round(time.monotonic() - started, 3)},
         )
+    if not partial:
+        # Counts that already prove it cannot be done are the explanation: no search needed.
+        counted = count_conflicts(
+            plan,
+            plan.events,
+            teachers=set(problem.teacher_unavailable) | set(problem.teacher_max_per_day),
+            limited=set(problem.teacher_max_per_day),
+        )
+        if counted:
+            return Solution(
+                outcome=Outcome.INFEASIBLE,
+                placements=[],
+                conflicts=counted,
+                stats={"status": "COUNTED", "wall_time": round(time.monotonic() - started, 3)},
+            )
     extra: set[frozenset[int]] = set()
     exact = False
     hint = None
@@ -985,12 +1000,23 @@ def interpret_core(plan: Plan, core: list[tuple]) -> list[dict]:
     """Put a set of requirements that cannot hold together into conflicts: the counts that show why where
     there are such (a teacher's lessons against their free periods, a section's, a kind of room's), and
     otherwise the requirements themselves."""
-    problem = plan.problem
     events = [plan.events[k[1]] for k in core if k[0] == "lessons"]
     unavailable = {k[1] for k in core if k[0] == "unavailable"}
     limited = {k[1] for k in core if k[0] == "day_limit"}
+    conflicts = count_conflicts(plan, events, teachers=unavailable | limited, limited=limited)
+    conflicts += _fixed_conflicts(plan, core)
+    if conflicts:
+        return conflicts
+    return [conflict("requirements_clash", items=[_item(plan, k) for k in core])]
+
+
+def count_conflicts(plan: Plan, events: list[Event], *, teachers: set[int], limited: set[int]) -> list[dict]:
+    """Counts that prove a timetable cannot exist, around `events` (and `teachers`): a teacher's lessons
+    against their free periods (within their daily maximum when `limited`), a section's against the week,
+    the lessons needing a set of rooms against its free places when they can be taught."""
+    problem = plan.problem
     conflicts: list[dict] = []
-    teachers = sorted({t for e in events for t in e.teachers} | unavailable | limited)
+    teachers = sorted({t for e in events for t in e.teachers} | teachers)
     for teacher in teachers:
         load = sum(e.periods for e in plan.events if teacher in e.teachers)
         free = plan.teacher_free(teacher)
@@ -1056,6 +1082,12 @@ def interpret_core(plan: Plan, core: list[tuple]) -> list[dict]:
                     days=days if len(days) < len(plan.days) else [],
                 )
             )
+    return conflicts
+
+
+def _fixed_conflicts(plan: Plan, core: list[tuple]) -> list[dict]:
+    """Double periods that cannot be placed, and lessons fixed to one slot that clash."""
+    conflicts = []
     for k in core:
         if k[0] == "doubles":
             e = plan.events[k[1]]
@@ -1071,9 +1103,7 @@ def interpret_core(plan: Plan, core: list[tuple]) -> list[dict]:
                 period_id=pins[0]["period_id"],
             )
         )
-    if conflicts:
-        return conflicts
-    return [conflict("requirements_clash", items=[_item(plan, k) for k in core])]
+    return conflicts
 
 
 def _event_params(e: Event) -> dict:

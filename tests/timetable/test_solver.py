@@ -4,12 +4,13 @@ timetables say why lessons were left out; locked lessons, pins, joint classes an
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 from modules.timetable import explain
 from modules.timetable.checker import check
 from modules.timetable.problem import Placement
-from modules.timetable.solver import solve, wishes_broken
+from modules.timetable.solver import Plan, explain_infeasible, solve, wishes_broken
 from tests.timetable.solver_schools import FRI, MON, P1, P2, P3, P4, THU, TUE, WED, every_slot, klass, problem
 
 LIMIT = 20
@@ -385,3 +386,24 @@ def test_it_reports_the_wishes_it_had_to_break():
     assert solution.score == sum(b["weight"] for b in solution.broken) > 0
     spread = next(b for b in solution.broken if b["wish"] == "spread")
     assert explain.describe_wish(spread).startswith("7A Maths has 2 lessons on ")
+
+
+def test_its_assumptions_find_the_same_teacher_as_the_counts():
+    # The counts answer first when they can; the assumptions (what explains the clashes no count shows)
+    # reach the same requirements, minimised: the teacher's unavailability and her classes.
+    classes = [
+        klass(1, 1, 1, 8, label="7A Maths"),
+        klass(2, 2, 1, 5, 1, label="7B Maths"),
+        klass(3, 1, 2, 6, label="7A English"),
+    ]
+    away = {(FRI, p) for p in (P1, P2, P3, P4)} | {(THU, P1), (THU, P2)}
+    school = problem(classes, teacher_unavailable={1: away}, teachers={1: "Ms Ortiz"})
+
+    conflicts = explain_infeasible(Plan(school), deadline=time.monotonic() + LIMIT)
+
+    assert conflicts == [
+        {
+            "code": "teacher_overloaded",
+            "params": {"teacher": "Ms Ortiz", "teacher_id": 1, "lessons": 15, "available": 14},
+        }
+    ]

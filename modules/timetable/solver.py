@@ -656,11 +656,48 @@ def solve(
                 conflicts=counted,
                 stats={"status": "COUNTED", "wall_time": round(time.monotonic() - started, 3)},
             )
+    model, solver, status, first, starts, rooms = _search(
+        plan, partial=partial, deadline=deadline, reserve=reserve, workers=workers, say=say
+    )
+    stats = _stats(solver, status, model, started)
+    if first is not None:
+        stats["first_solution_time"] = round(first - started, 3)
+    if status == cp_model.INFEASIBLE:
+        say(_("It cannot be done; finding the requirements that clash."))
+        conflicts = explain_infeasible(plan, deadline=max(deadline, time.monotonic() + 10), workers=workers)
+        stats["wall_time"] = round(time.monotonic() - started, 3)
+        return Solution(outcome=Outcome.INFEASIBLE, placements=[], conflicts=conflicts, stats=stats)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Solution(outcome=Outcome.TIMED_OUT, placements=[], stats=stats)
+    placements = _placements(plan, model, solver, starts, rooms)
+    unplaced = _unplaced(plan, model, solver, starts) if partial else []
+    for c, reason in plan.rejected:
+        unplaced += [Unplaced(c.requirement_id, 2, _teacher_of(c), reason) for _i in range(c.doubles)]
+        unplaced += [Unplaced(c.requirement_id, 1, _teacher_of(c), reason) for _i in range(c.singles)]
+    broken = wishes_broken(problem, placements)
+    outcome = Outcome.PARTIAL if unplaced else Outcome.COMPLETE
+    say(_("Done."))
+    return Solution(
+        outcome=outcome,
+        placements=placements,
+        unplaced=unplaced,
+        score=sum(b["weight"] for b in broken),
+        broken=broken,
+        stats=stats,
+    )
+
+
+def _search(plan: Plan, *, partial: bool, deadline: float, reserve: float, workers: int, say):
+    """Solve, then give rooms; when rooms cannot be given, solve again with the room set that ran short as
+    a capacity of its own (or, after that, a room boolean per lesson), from the last timetable as a hint."""
+    problem = plan.problem
     extra: set[frozenset[int]] = set()
     exact = False
     hint = None
     model = solver = None
     first = None
+    rooms: dict | None = None
+    starts: dict = {}
     status = cp_model.UNKNOWN
     for _attempt in range(6):
         model = Model(plan, partial=partial, exact_rooms=exact, extra_room_sets=extra)
@@ -690,32 +727,9 @@ def solve(
             break
     assert model is not None
     assert solver is not None
-    stats = _stats(solver, status, model, started)
-    if first is not None:
-        stats["first_solution_time"] = round(first - started, 3)
-    if status == cp_model.INFEASIBLE:
-        say(_("It cannot be done; finding the requirements that clash."))
-        conflicts = explain_infeasible(plan, deadline=max(deadline, time.monotonic() + 10), workers=workers)
-        stats["wall_time"] = round(time.monotonic() - started, 3)
-        return Solution(outcome=Outcome.INFEASIBLE, placements=[], conflicts=conflicts, stats=stats)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Solution(outcome=Outcome.TIMED_OUT, placements=[], stats=stats)
-    placements = _placements(plan, model, solver, starts, rooms)
-    unplaced = _unplaced(plan, model, solver, starts) if partial else []
-    for c, reason in plan.rejected:
-        unplaced += [Unplaced(c.requirement_id, 2, _teacher_of(c), reason) for _i in range(c.doubles)]
-        unplaced += [Unplaced(c.requirement_id, 1, _teacher_of(c), reason) for _i in range(c.singles)]
-    broken = wishes_broken(problem, placements)
-    outcome = Outcome.PARTIAL if unplaced else Outcome.COMPLETE
-    say(_("Done."))
-    return Solution(
-        outcome=outcome,
-        placements=placements,
-        unplaced=unplaced,
-        score=sum(b["weight"] for b in broken),
-        broken=broken,
-        stats=stats,
-    )
+    if rooms is None and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        status = cp_model.UNKNOWN  # every attempt left some lesson without a room
+    return model, solver, status, first, starts, rooms
 
 
 def _teacher_of(c: ClassReq) -> int | None:

@@ -407,3 +407,31 @@ def test_its_assumptions_find_the_same_teacher_as_the_counts():
             "params": {"teacher": "Ms Ortiz", "teacher_id": 1, "lessons": 15, "available": 14},
         }
     ]
+
+
+def test_it_falls_back_to_a_room_per_lesson_when_rooms_cannot_be_given_after(monkeypatch):
+    # Rooms are capacities in the model and given day by day afterwards; should a day ever fail, the room
+    # set that ran short becomes a capacity of its own, then every lesson gets its room in the model.
+    from modules.timetable import solver as solver_module
+
+    days_given = []
+
+    def refuse(plan, day_starts, locked_room):
+        days_given.append(len(day_starts))
+        return None
+
+    monkeypatch.setattr(solver_module, "_rooms_for_day", refuse)
+    classes = [
+        klass(1, 1, 1, 2, 1, rooms=(21, 22), label="7A Science"),
+        klass(2, 2, 2, 2, 1, rooms=(21, 22, 23), label="7B Science"),
+        klass(3, 3, 3, 3, rooms=(22, 23), label="7C Art"),
+        klass(4, 1, 4, 3, rooms=(11,), label="7A English"),
+    ]
+    school = problem(classes, days=(MON, TUE, WED), periods=(P1, P2, P3), room_unavailable={22: {(MON, P1)}})
+
+    solution = solve(school, time_limit=LIMIT)
+
+    assert days_given
+    assert solution.outcome == "complete"
+    assert check(school, solution.placements) == []
+    assert solution.stats["variables"] > 0

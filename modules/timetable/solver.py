@@ -524,7 +524,9 @@ class Model:
             self.penalties.append((weight, gap, 1))
 
     def objective(self) -> None:
-        soft = sum(w * v for w, v, _most in self.penalties) if self.penalties else 0
+        soft = cp_model.LinearExpr.weighted_sum(
+            [v for _w, v, _m in self.penalties], [w for w, _v, _m in self.penalties]
+        )
         if self.partial:
             # Lexicographic: one more lesson placed outweighs every soft wish together.
             bound = sum(w * most for w, _v, most in self.penalties)
@@ -910,9 +912,9 @@ def wishes_broken(problem: Problem, placements: list[Placement]) -> list[dict]:
                 }
             )
     if weights.get("spread"):
-        for (group, day), count in sorted(per_day.items(), key=lambda item: (str(item[0][0]), item[0][1])):
+        for (owner, day), count in sorted(per_day.items(), key=lambda item: (str(item[0][0]), item[0][1])):
             if count > 1:
-                c = label[group]
+                c = label[owner]
                 broken.append(
                     {
                         "wish": "spread",
@@ -995,16 +997,17 @@ def explain_infeasible(plan: Plan, *, deadline: float, workers: int = 1) -> list
         return None
 
     everything = [key for _lit, key in model.guards]
-    core = attempt(everything, deadline - time.monotonic())
-    if not core:
+    found = attempt(everything, deadline - time.monotonic())
+    if not isinstance(found, list):
         return [conflict("unexplained")]
-    core = sorted(core, key=lambda k: _DROP_ORDER.get(k[0], 9))
+    core = sorted(found, key=lambda k: _DROP_ORDER.get(k[0], 9))
     i = 0
     while i < len(core) and time.monotonic() < deadline:
         trial = core[:i] + core[i + 1 :]
         result = attempt(trial, min(SHRINK_SOLVE_SECONDS, deadline - time.monotonic()))
-        if result:
-            core = [k for k in core if k in set(result)]
+        if isinstance(result, list):  # still impossible without core[i]: keep the smaller set
+            kept = set(result)
+            core = [k for k in core if k in kept]
         else:
             i += 1
     return interpret_core(plan, core)
@@ -1030,8 +1033,7 @@ def count_conflicts(plan: Plan, events: list[Event], *, teachers: set[int], limi
     the lessons needing a set of rooms against its free places when they can be taught."""
     problem = plan.problem
     conflicts: list[dict] = []
-    teachers = sorted({t for e in events for t in e.teachers} | teachers)
-    for teacher in teachers:
+    for teacher in sorted({t for e in events for t in e.teachers} | teachers):
         load = sum(e.periods for e in plan.events if teacher in e.teachers)
         free = plan.teacher_free(teacher)
         name = problem.name("teacher", teacher)

@@ -435,3 +435,20 @@ def test_it_falls_back_to_a_room_per_lesson_when_rooms_cannot_be_given_after(mon
     assert solution.outcome == "complete"
     assert check(school, solution.placements) == []
     assert solution.stats["variables"] > 0
+
+
+def test_it_says_when_no_timetable_was_found_within_the_time_limit():
+    # Sixty sections of seven classes in a 35-period week cannot be searched in a twentieth of a second.
+    classes = [
+        klass(7 * s + n + 1, s, 100 + (7 * s + n) % 90, 4, rooms=(s,), label=f"S{s} C{n}")
+        for s in range(60)
+        for n in range(7)
+    ]
+    school = problem(classes, periods=(P1, P2, P3, P4, 105, 106, 107))
+
+    solution = solve(school, time_limit=0.05)
+
+    assert solution.outcome == "timed_out"
+    assert solution.placements == []
+    assert solution.conflicts == []
+    assert solution.stats["status"] == "UNKNOWN"

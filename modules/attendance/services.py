@@ -35,7 +35,7 @@ from modules.core.audit import audit_log, snapshot
 from modules.core.concurrency import EditConflict, Verdict, edit_verdict
 from modules.people.models import Staff, Student
 from modules.timetable.models import Cover, Lesson
-from modules.timetable.selectors import teacher_lessons_on
+from modules.timetable.selectors import lesson_cover, teacher_lessons_on
 
 AUDITED_FIELDS = ["status", "late_minutes", "reason", "note"]
 
@@ -119,7 +119,9 @@ def lesson_slots(*, day: datetime.date, teacher: User | None = None) -> list[tup
     its register)."""
     if teacher is None:
         return list(
-            Lesson.objects.in_effect_on(day).values_list("offering_id", "offering__section_id", "period_id")
+            Lesson.objects.in_effect_on(day)
+            .filter(period__isnull=False)
+            .values_list("offering_id", "offering__section_id", "period_id")
         )
     staff = getattr(teacher, "staff_profile", None)
     if staff is None:
@@ -127,7 +129,8 @@ def lesson_slots(*, day: datetime.date, teacher: User | None = None) -> list[tup
     return [
         (lesson.offering_id, lesson.offering.section_id, lesson.period_id)
         for lesson in teacher_lessons_on(staff, day)
-        if lesson.cover is not None or staff.pk in (lesson.teacher_id, lesson.offering.teacher_id)
+        if lesson.period_id is not None
+        and (lesson_cover(lesson) is not None or staff.pk in (lesson.teacher_id, lesson.offering.teacher_id))
     ]
 
 
@@ -139,7 +142,7 @@ def lesson_register_takers(registers: list[Register]) -> dict[int, tuple[Staff |
     takers: dict[int, tuple[Staff | None, bool]] = {}
     for day in {register.date for register in lesson_registers}:
         of_day = [register for register in lesson_registers if register.date == day]
-        lessons = {
+        lessons: dict[tuple[int | None, int | None], Lesson] = {
             (lesson.offering_id, lesson.period_id): lesson
             for lesson in Lesson.objects.in_effect_on(day)
             .filter(offering_id__in={register.offering_id for register in of_day})

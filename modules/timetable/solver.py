@@ -186,10 +186,14 @@ class Model:
     exact_rooms: a room boolean per lesson start and room (the fallback when rooms cannot be given after).
     """
 
-    def __init__(self, plan: Plan, *, explain=False, partial=False, exact_rooms=False, extra_room_sets=()):
+    def __init__(
+        self, plan: Plan, *, explain=False, partial=False, exact_rooms=False, extra_room_sets=(), relaxed=None
+    ):
         self.plan = plan
         self.explain = explain
         self.partial = partial
+        # Partial: the events whose lessons may be left out (None: every event).
+        self.relaxed: set[int] | None = relaxed
         self.m = cp_model.CpModel()
         self.guards: list[tuple[cp_model.IntVar, tuple]] = []
         self.x: dict[tuple[int, int], cp_model.IntVar] = {}  # (event, slot): a single starts
@@ -269,7 +273,7 @@ class Model:
         for e in plan.events:
             xs = [v for t in range(plan.T) if (v := self.x.get((e.index, t))) is not None]
             ys = [v for t in range(plan.T) if (v := self.y.get((e.index, t))) is not None]
-            if self.partial:
+            if self.partial and (self.relaxed is None or e.index in self.relaxed):
                 m.add(sum(xs) <= e.singles)
                 m.add(sum(ys) <= e.doubles)
                 self.placed_terms += xs + ys
@@ -658,21 +662,27 @@ def solve(
                 conflicts=counted,
                 stats={"status": "COUNTED", "wall_time": round(time.monotonic() - started, 3)},
             )
-    model, solver, status, first, starts, rooms = _search(
-        plan, partial=partial, deadline=deadline, reserve=reserve, workers=workers, say=say
-    )
+    reasons: dict[int, dict] = {}
+    refusal = None
+    if partial:
+        found, reasons, refusal = _search_partial(
+            plan, deadline=deadline, reserve=reserve, workers=workers, say=say
+        )
+    else:
+        found = _search(plan, partial=False, deadline=deadline, reserve=reserve, workers=workers, say=say)
+    model, solver, status, first, starts, rooms = found
     stats = _stats(solver, status, model, started)
     if first is not None:
         stats["first_solution_time"] = round(first - started, 3)
     if status == cp_model.INFEASIBLE:
         say(_("It cannot be done; finding the requirements that clash."))
-        conflicts = explain_infeasible(plan, deadline=max(deadline, time.monotonic() + 10), workers=workers)
+        conflicts = refusal or explain_infeasible(plan, deadline=max(deadline, time.monotonic() + 10))
         stats["wall_time"] = round(time.monotonic() - started, 3)
         return Solution(outcome=Outcome.INFEASIBLE, placements=[], conflicts=conflicts, stats=stats)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Solution(outcome=Outcome.TIMED_OUT, placements=[], stats=stats)
     placements = _placements(plan, model, solver, starts, rooms)
-    unplaced = _unplaced(plan, model, solver, starts) if partial else []
+    unplaced = _unplaced(plan, starts, reasons) if partial else []
     for c, reason in plan.rejected:
         unplaced += [Unplaced(c.requirement_id, 2, _teacher_of(c), reason) for _i in range(c.doubles)]
         unplaced += [Unplaced(c.requirement_id, 1, _teacher_of(c), reason) for _i in range(c.singles)]
@@ -689,7 +699,7 @@ def solve(
     )
 
 
-def _search(plan: Plan, *, partial: bool, deadline: float, reserve: float, workers: int, say):
+def _search(plan: Plan, *, partial: bool, deadline: float, reserve: float, workers: int, say, relaxed=None):
     """Solve, then give rooms; when rooms cannot be given, solve again with the room set that ran short as
     a capacity of its own (or, after that, a room boolean per lesson), from the last timetable as a hint."""
     problem = plan.problem
@@ -702,7 +712,7 @@ def _search(plan: Plan, *, partial: bool, deadline: float, reserve: float, worke
     starts: dict = {}
     status = cp_model.UNKNOWN
     for _attempt in range(6):
-        model = Model(plan, partial=partial, exact_rooms=exact, extra_room_sets=extra)
+        model = Model(plan, partial=partial, exact_rooms=exact, extra_room_sets=extra, relaxed=relaxed)
         model.objective()
         say(_("Searching for a timetable."))
         solver, status, first = _run(
@@ -975,7 +985,14 @@ _DROP_ORDER = {
 
 def explain_infeasible(plan: Plan, *, deadline: float, workers: int = 1) -> list[dict]:
     """The smallest set of requirements that cannot hold together, as conflicts."""
-    model = Model(plan, explain=True)
+    core = find_core(plan, deadline=deadline)
+    return interpret_core(plan, core) if core is not None else [conflict("unexplained")]
+
+
+def find_core(plan: Plan, *, deadline: float, relaxed: set[int] | None = None) -> list[tuple] | None:
+    """A minimal set of requirements (keys of Model.guards) that cannot hold together; None when none was
+    found in time. `relaxed` events (partial timetables) may leave lessons out and are not requirements."""
+    model = Model(plan, explain=True, partial=relaxed is not None, relaxed=relaxed or set())
     literal_of = {key: lit for lit, key in model.guards}
     key_of = {lit.index: key for lit, key in model.guards}
 
@@ -999,7 +1016,7 @@ def explain_infeasible(plan: Plan, *, deadline: float, workers: int = 1) -> list
     everything = [key for _lit, key in model.guards]
     found = attempt(everything, deadline - time.monotonic())
     if not isinstance(found, list):
-        return [conflict("unexplained")]
+        return None
     core = sorted(found, key=lambda k: _DROP_ORDER.get(k[0], 9))
     i = 0
     while i < len(core) and time.monotonic() < deadline:
@@ -1010,7 +1027,7 @@ def explain_infeasible(plan: Plan, *, deadline: float, workers: int = 1) -> list
             core = [k for k in core if k in kept]
         else:
             i += 1
-    return interpret_core(plan, core)
+    return core
 
 
 def interpret_core(plan: Plan, core: list[tuple]) -> list[dict]:
@@ -1031,8 +1048,15 @@ def count_conflicts(plan: Plan, events: list[Event], *, teachers: set[int], limi
     """Counts that prove a timetable cannot exist, around `events` (and `teachers`): a teacher's lessons
     against their free periods (within their daily maximum when `limited`), a section's against the week,
     the lessons needing a set of rooms against its free places when they can be taught."""
+    return [c for c, _events in _counted(plan, events, teachers=teachers, limited=limited)]
+
+
+def _counted(
+    plan: Plan, events: list[Event], *, teachers: set[int], limited: set[int]
+) -> list[tuple[dict, set[int]]]:
+    """count_conflicts, each with the events whose lessons it counts."""
     problem = plan.problem
-    conflicts: list[dict] = []
+    conflicts: list[tuple[dict, set[int]]] = []
     for teacher in sorted({t for e in events for t in e.teachers} | teachers):
         load = sum(e.periods for e in plan.events if teacher in e.teachers)
         free = plan.teacher_free(teacher)
@@ -1041,35 +1065,32 @@ def count_conflicts(plan: Plan, events: list[Event], *, teachers: set[int], limi
         if teacher in limited and most is not None:
             cap = sum(min(most, sum(1 for t in free if t // plan.P == d)) for d in range(len(plan.days)))
             if load > cap:
-                conflicts.append(
-                    conflict(
-                        "teacher_day_limit",
-                        teacher=name,
-                        teacher_id=teacher,
-                        lessons=load,
-                        max=most,
-                        available=cap,
-                    )
+                found = conflict(
+                    "teacher_day_limit",
+                    teacher=name,
+                    teacher_id=teacher,
+                    lessons=load,
+                    max=most,
+                    available=cap,
                 )
+                conflicts.append((found, {e.index for e in plan.events if teacher in e.teachers}))
                 continue
         if load > len(free):
-            conflicts.append(
-                conflict(
-                    "teacher_overloaded", teacher=name, teacher_id=teacher, lessons=load, available=len(free)
-                )
+            found = conflict(
+                "teacher_overloaded", teacher=name, teacher_id=teacher, lessons=load, available=len(free)
             )
+            conflicts.append((found, {e.index for e in plan.events if teacher in e.teachers}))
     for section in sorted({s for e in events for s in e.sections}):
         load = sum(e.periods for e in plan.events if section in e.sections)
         if load > plan.T:
-            conflicts.append(
-                conflict(
-                    "section_overloaded",
-                    section=problem.name("section", section),
-                    section_id=section,
-                    lessons=load,
-                    available=plan.T,
-                )
+            found = conflict(
+                "section_overloaded",
+                section=problem.name("section", section),
+                section_id=section,
+                lessons=load,
+                available=plan.T,
             )
+            conflicts.append((found, {e.index for e in plan.events if section in e.sections}))
     for rooms in sorted({s for e in events for s in e.room_sets}, key=sorted):
         inside = [e for e in plan.events if any(s <= rooms for s in e.room_sets)]
         load = sum(e.periods for e in inside)
@@ -1085,17 +1106,20 @@ def count_conflicts(plan: Plan, events: list[Event], *, teachers: set[int], limi
             kind = next(iter(kinds)) if len(kinds) == 1 else None
             days = sorted({plan.days[t // plan.P] for t in window})
             conflicts.append(
-                conflict(
-                    "room_type_short",
-                    room_type=problem.name("room_type", kind)
-                    if kind
-                    else ", ".join(problem.name("room", r) for r in sorted(rooms)),
-                    room_type_id=kind,
-                    lessons=load,
-                    rooms=len(rooms),
-                    periods=len(window),
-                    available=cap,
-                    days=days if len(days) < len(plan.days) else [],
+                (
+                    conflict(
+                        "room_type_short",
+                        room_type=problem.name("room_type", kind)
+                        if kind
+                        else ", ".join(problem.name("room", r) for r in sorted(rooms)),
+                        room_type_id=kind,
+                        lessons=load,
+                        rooms=len(rooms),
+                        periods=len(window),
+                        available=cap,
+                        days=days if len(days) < len(plan.days) else [],
+                    ),
+                    {e.index for e in inside},
                 )
             )
     return conflicts
@@ -1191,7 +1215,42 @@ def _item(plan: Plan, key: tuple) -> dict:
 # --- partial timetables: why a lesson was left out -------------------------------------------------------
 
 
-def _unplaced(plan: Plan, model: Model, solver, starts: dict) -> list[Unplaced]:
+def _search_partial(plan: Plan, *, deadline: float, reserve: float, workers: int, say):
+    """The best partial timetable: lessons may be left out only where the requirements cannot all hold.
+
+    Every class is placed whole first; when that cannot be, the classes the counts (or else the minimal set
+    of clashing requirements) name may leave lessons out, and the search runs again, until a timetable is
+    found. Returns the search's result, the reason for each class allowed to leave lessons out, and the
+    conflicts when even that cannot be done (clashing fixed lessons)."""
+    relaxed: set[int] = set()
+    reasons: dict[int, dict] = {}
+    teachers = set(plan.problem.teacher_unavailable) | set(plan.problem.teacher_max_per_day)
+    limited = set(plan.problem.teacher_max_per_day)
+    while True:
+        found = _search(
+            plan, partial=True, deadline=deadline, reserve=reserve, workers=workers, say=say, relaxed=relaxed
+        )
+        if found[2] != cp_model.INFEASIBLE or len(relaxed) == len(plan.events):
+            return found, reasons, None
+        fresh: dict[int, dict] = {}
+        for counted, events in _counted(plan, plan.events, teachers=teachers, limited=limited):
+            for e in events - relaxed:
+                fresh.setdefault(e, counted)
+        if not fresh:
+            core = find_core(plan, deadline=max(deadline, time.monotonic() + 10), relaxed=relaxed)
+            if core is None:
+                return found, reasons, [conflict("unexplained")]
+            words = interpret_core(plan, core)
+            for key in core:
+                if key[0] in ("lessons", "doubles") and key[1] not in relaxed:
+                    fresh.setdefault(key[1], words[0])
+            if not fresh:  # fixed lessons that clash: leaving lessons out cannot help
+                return found, reasons, words
+        relaxed |= set(fresh)
+        reasons.update(fresh)
+
+
+def _unplaced(plan: Plan, starts: dict, reasons: dict[int, dict]) -> list[Unplaced]:
     placed: dict[tuple[int, str], int] = defaultdict(int)
     for kind, e, _t in starts["starts"]:
         placed[(e, kind)] += 1
@@ -1201,7 +1260,7 @@ def _unplaced(plan: Plan, model: Model, solver, starts: dict) -> list[Unplaced]:
         missing_singles = e.singles - placed[(e.index, "x")]
         if missing_doubles <= 0 and missing_singles <= 0:
             continue
-        reason = _reason(plan, e, only_doubles=missing_singles <= 0)
+        reason = reasons.get(e.index) or _reason(plan, e, only_doubles=missing_singles <= 0)
         for c in e.members:
             teacher = starts["chosen"].get(c.requirement_id, _teacher_of(c))
             out += [Unplaced(c.requirement_id, 2, teacher, reason) for _i in range(max(0, missing_doubles))]

@@ -204,7 +204,11 @@ def _cells(lessons) -> list[tuple]:
 def test_it_builds_a_timetable_without_clashes(seeded):
     year = AcademicYear.objects.get(is_current=True)
     timetable = Timetable.objects.get()
-    assert (timetable.status, timetable.effective_from) == ("published", year.start_date)
+    assert (timetable.status, timetable.effective_from, timetable.outcome) == (
+        "published",
+        year.start_date,
+        "complete",
+    )
     assert timetable.name == f"Timetable {year.start_date.year}–{year.end_date.year}"
     lessons = list(timetable.lessons.select_related("period", "offering"))
     assert not CourseOffering.objects.filter(lessons__isnull=True).exists()

@@ -19,8 +19,10 @@ unavailable periods, each pin, each locked lesson); CP-SAT's `sufficient_assumpt
 gives a set that cannot hold together, made minimal by deleting one requirement at a time with short
 re-solves, then put into conflicts (explain.py puts them into words).
 
-Partial mode keeps every rule but lets lessons go unplaced, placing as many as it can first (the soft
-wishes only break ties); each unplaced lesson says why, from the counts around it.
+Partial mode keeps every rule but lets lessons go unplaced where the requirements cannot all hold: every
+class is placed whole first; when that cannot be, the classes a count (or else the minimal set of clashing
+requirements) names may leave lessons out, and the search runs again, placing as many as it can first (the
+soft wishes only break ties). Each unplaced lesson says why: that count or clash.
 """
 
 from __future__ import annotations

@@ -452,3 +452,22 @@ def test_it_says_when_no_timetable_was_found_within_the_time_limit():
     assert solution.placements == []
     assert solution.conflicts == []
     assert solution.stats["status"] == "UNKNOWN"
+
+
+def test_its_partial_timetable_leaves_out_only_the_doubles_that_cannot_be_placed():
+    classes = [
+        klass(1, 1, 1, 0, 2, label="7A Maths"),
+        klass(2, 1, 2, 2, pins=((MON, P2, False), (TUE, P2, False)), label="7A Art"),
+        klass(3, 2, 3, 3, label="7B Maths"),
+    ]
+    school = problem(classes, days=(MON, TUE), periods=(P1, P2, P3))
+
+    solution = solve(school, time_limit=LIMIT, partial=True)
+
+    assert solution.outcome == "partial"
+    assert [(u.requirement_id, u.length, u.reason["code"]) for u in solution.unplaced] == [
+        (1, 2, "double_impossible"),
+        (1, 2, "double_impossible"),
+    ]
+    assert by_class(solution) == {2: 2, 3: 3}
+    assert {c["code"] for c in check(school, solution.placements)} == {"lesson_count"}

@@ -58,10 +58,13 @@ def registers_expected(
     policy: AttendancePolicy,
     teacher: User | None = None,
     closed: bool | None = None,
+    lessons: list[Lesson] | None = None,
 ) -> list[Register]:
     """The registers that must exist on a day (for one teacher, or the whole school), created if missing.
 
     Holidays, closures and weekends have none (`closed` says so when the caller already looked it up).
+    Per lesson, a teacher's registers are those of their lessons that day (`lessons`: the teacher's from
+    timetable.selectors.teacher_lessons_on, when the caller already has them).
     Creation is idempotent (unique constraints) and in bulk.
     """
     if closed if closed is not None else not is_school_day(day):
@@ -80,7 +83,7 @@ def registers_expected(
         have = set(existing.values_list("section_id", flat=True))
         missing = [r for r in wanted if r.section_id not in have]
     else:
-        slots = lesson_slots(day=day, teacher=teacher)
+        slots = lesson_slots(day=day, teacher=teacher, lessons=lessons)
         existing = Register.objects.filter(
             kind=RegisterMode.LESSON, date=day, offering_id__in=[offering for offering, _s, _p in slots]
         )
@@ -112,7 +115,9 @@ def registers_expected(
     return list(registers.order_by("period__order", "section__name"))
 
 
-def lesson_slots(*, day: datetime.date, teacher: User | None = None) -> list[tuple[int, int, int]]:
+def lesson_slots(
+    *, day: datetime.date, teacher: User | None = None, lessons: list[Lesson] | None = None
+) -> list[tuple[int, int, int]]:
     """(class, section, first period) of each lesson of the timetable in effect on a day: one register per
     lesson, a double lesson's at its first period. For a teacher, the lessons whose register they take: those
     they teach that nobody else covers that day, and those they cover (a co-teacher of a class does not take
@@ -128,7 +133,7 @@ def lesson_slots(*, day: datetime.date, teacher: User | None = None) -> list[tup
         return []
     return [
         (lesson.offering_id, lesson.offering.section_id, lesson.period_id)
-        for lesson in teacher_lessons_on(staff, day)
+        for lesson in (teacher_lessons_on(staff, day) if lessons is None else lessons)
         if lesson.period_id is not None
         and (lesson_cover(lesson) is not None or staff.pk in (lesson.teacher_id, lesson.offering.teacher_id))
     ]

@@ -30,12 +30,16 @@ def administrator_overview(*, today: datetime.date, year: AcademicYear | None) -
     }
 
 
-def teacher_lessons(*, user: User, day: datetime.date, registers: list[Register]) -> list[Lesson]:
+def teacher_lessons(*, user: User, day: datetime.date) -> list[Lesson]:
     """The teacher's lessons on a day in the timetable in effect, those they cover included (`lesson.cover`;
-    None for their own), each with its register when registers are taken per lesson (`lesson.register`;
-    None: the lesson opens its class's gradebook instead, when the class is theirs)."""
+    None for their own)."""
     # The login's staff profile is loaded with it (accounts' backend): no query to find the teacher.
-    lessons = teacher_lessons_on(getattr(user, "staff_profile", None) or user, day)
+    return teacher_lessons_on(getattr(user, "staff_profile", None) or user, day)
+
+
+def lessons_with_registers(lessons: list[Lesson], registers: list[Register]) -> list[Lesson]:
+    """Each lesson with its register when registers are taken per lesson (`lesson.register`; None: the
+    lesson opens its class's gradebook instead, when the class is the teacher's)."""
     lesson_registers = {(r.offering_id, r.period_id): r for r in registers if r.offering_id}
     for lesson in lessons:
         register = lesson_registers.get((lesson.offering_id, lesson.period_id))

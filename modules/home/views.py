@@ -50,18 +50,18 @@ def _teacher_home(request, context):
     today, year = context["today"], context["year"]
     closure = academics.closure_on(today)
     registers = []
+    lessons = []
     if not closure:
+        lessons = selectors.teacher_lessons(user=request.user, day=today)
         # Today's registers exist from the first time their teacher looks (none on weekends and closures).
         policy = AttendancePolicy.load()
         registers = attendance_services.registers_expected(
-            day=today, policy=policy, teacher=request.user, closed=today.weekday() >= 5
+            day=today, policy=policy, teacher=request.user, closed=today.weekday() >= 5, lessons=lessons
         )
     context.update(
         closure=closure,
         registers=registers,
-        lessons=[]
-        if closure
-        else selectors.teacher_lessons(user=request.user, day=today, registers=registers),
+        lessons=selectors.lessons_with_registers(lessons, registers),
         sections=selectors.teacher_sections_with_classes(user=request.user, year=year),
     )
     return render(request, "home/teacher.html", context)

@@ -20,6 +20,7 @@ from modules.academics.models import AcademicYear, Room
 from modules.accounts.decorators import administrator_required
 from modules.core.htmx import render_page
 from modules.core.models import Job
+from modules.core.params import query_id
 from modules.timetable import editing, explain, generating, publishing, reviewing
 from modules.timetable import precheck as prechecking
 from modules.timetable.diff import timetable_diff
@@ -40,9 +41,9 @@ ONE_DAY = datetime.timedelta(days=1)
 def _year(request) -> AcademicYear:
     """The year asked for (`year` in the query or the form: next year's timetable is made before it
     starts), else the current one."""
-    wanted = request.POST.get("year") or request.GET.get("year") or ""
-    if wanted.isdigit():
-        return get_object_or_404(AcademicYear, pk=int(wanted))
+    wanted = query_id(request.POST.get("year") or request.GET.get("year"))
+    if wanted is not None:
+        return get_object_or_404(AcademicYear, pk=wanted)
     year = AcademicYear.objects.current() or AcademicYear.objects.order_by("-start_date").first()
     if year is None:
         raise Http404
@@ -128,9 +129,9 @@ def review(request, pk):
         kind = "section"
     choices = reviewing.choices(timetable)
     chosen = None
-    wanted = request.GET.get("id", "")
-    if wanted.isdigit():
-        chosen = next((item for item in choices[kind] if item.pk == int(wanted)), None)
+    wanted = query_id(request.GET.get("id"))
+    if wanted is not None:
+        chosen = next((item for item in choices[kind] if item.pk == wanted), None)
     if chosen is None and choices[kind]:
         chosen = choices[kind][0]
     lessons = reviewing.lessons_of(timetable, kind, chosen.pk) if chosen else []

@@ -30,11 +30,11 @@ def administrator_overview(*, today: datetime.date, year: AcademicYear | None) -
     }
 
 
-def teacher_lessons(*, user: User, day: datetime.date) -> list[Lesson]:
+def teacher_lessons(*, user: User, day: datetime.date, closed: bool | None = None) -> list[Lesson]:
     """The teacher's lessons on a day in the timetable in effect, those they cover included (`lesson.cover`;
-    None for their own)."""
+    None for their own). `closed`: whether the day is a closure, when the caller knows already."""
     # The login's staff profile is loaded with it (accounts' backend): no query to find the teacher.
-    return teacher_lessons_on(getattr(user, "staff_profile", None) or user, day)
+    return teacher_lessons_on(getattr(user, "staff_profile", None) or user, day, closed=closed)
 
 
 def lessons_with_registers(lessons: list[Lesson], registers: list[Register]) -> list[Lesson]:

@@ -52,7 +52,7 @@ def _teacher_home(request, context):
     registers = []
     lessons = []
     if not closure:
-        lessons = selectors.teacher_lessons(user=request.user, day=today)
+        lessons = selectors.teacher_lessons(user=request.user, day=today, closed=False)
         # Today's registers exist from the first time their teacher looks (none on weekends and closures).
         policy = AttendancePolicy.load()
         registers = attendance_services.registers_expected(

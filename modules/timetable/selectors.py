@@ -343,14 +343,15 @@ def _staff_of(staff_or_user) -> Staff | None:
     return Staff.objects.filter(user=staff_or_user).first()
 
 
-def teacher_lessons_on(staff_or_user, day: datetime.date) -> list[Lesson]:
+def teacher_lessons_on(staff_or_user, day: datetime.date, *, closed: bool | None = None) -> list[Lesson]:
     """A teacher's lessons on a day in bell order: those they teach (as teacher or co-teacher) that nobody
     else covers that day, and those they cover; each has `.cover` (the Cover, or None for their own lesson
-    taught as usual). None on a holiday or closure. Three queries."""
+    taught as usual). None on a holiday or closure (`closed`, when the caller has looked it up already).
+    Three queries."""
     staff = _staff_of(staff_or_user)
     if staff is None:
         return []
-    if CalendarEvent.objects.closures().on(day).exists():
+    if closed if closed is not None else CalendarEvent.objects.closures().on(day).exists():
         return []
     own = (
         lessons_with_names(Lesson.objects.in_effect_on(day))

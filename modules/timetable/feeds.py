@@ -286,7 +286,7 @@ def lesson_events(user, start: datetime.date, end: datetime.date) -> list[FeedEv
         covered = {(cover.lesson_id, cover.date): cover for cover in covers}
         by_timetable: dict[int, list[Lesson]] = {}
         for lesson in lessons:
-            lesson.teachers = selectors.lesson_teachers(lesson)
+            selectors.shown(lesson, teachers=selectors.lesson_teachers(lesson))
             by_timetable.setdefault(lesson.timetable_id, []).append(lesson)
         for timetable, first_day, last_day in runs:
             for lesson in by_timetable.get(timetable.pk, []):
@@ -302,7 +302,7 @@ def lesson_events(user, start: datetime.date, end: datetime.date) -> list[FeedEv
                     and any(first <= cover.date <= last for first, last in in_term)
                 ):
                     lesson = cover.lesson
-                    lesson.teachers = [lesson.teacher] if lesson.teacher else []
+                    selectors.shown(lesson, teachers=[lesson.teacher] if lesson.teacher else [])
                     events.append(_cover_event(lesson, cover, scope, following, zone))
     return events
 
@@ -453,6 +453,7 @@ def feed_ics(user, *, today: datetime.date | None = None) -> bytes:
             event.add("dtend", item.end)
         if item.weekly_until is not None:
             # UNTIL is in UTC when DTSTART has a zone (RFC 5545 3.3.10): the last occurrence's start.
+            assert isinstance(item.start, datetime.datetime)  # a weekly lesson starts at a time of day
             last = datetime.datetime.combine(item.weekly_until, item.start.timetz())
             event.add("rrule", {"freq": "weekly", "until": last.astimezone(datetime.UTC)})
             if item.exdates:

@@ -44,7 +44,7 @@ pytestmark = pytest.mark.django_db
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 SIZES = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 MAX_DEPTH = 2
-MAX_PAGES_PER_ROLE = 90
+MAX_PAGES_PER_ROLE = 130
 SKIPPED_PREFIXES = ("/static/", "/media/", "/admin/", "/accounts/logout/", "/language/", "/role/", "/health/")
 # Never fetched, not even to look at their content type: they build a file (slow) or change something.
 SKIPPED_NAMES = re.compile(r"pdf|print|export|download|xlsx|template|webhook|checkout|email_html")

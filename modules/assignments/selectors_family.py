@@ -122,11 +122,14 @@ def homework_by_student(
         sections[section_id].add(student_id)
     if not sections:
         return result
-    scoped = Assignment.objects.visible_to(user).filter(offering__section_id__in=list(sections))
+    # Narrowed before scoping: `visible_to` is a subquery over what the queryset holds then, so it checks
+    # these sections' assignments, not every assignment of the school (CONTRIBUTING, Access).
+    scoped = Assignment.objects.filter(offering__section_id__in=list(sections))
     if due_from is not None:
         scoped = scoped.filter(due_at__gte=due_from)
     if due_before is not None:
         scoped = scoped.filter(due_at__lt=due_before)
+    scoped = scoped.visible_to(user)
     assignments = list(
         scoped.select_related("offering__subject", "offering__teacher", "assessment").order_by("due_at", "pk")
     )

@@ -51,11 +51,10 @@ def get_assignment_for_student(request, pk) -> Assignment:
     """A published assignment of the signed-in student's classes, or 404."""
     student = _own_student(request)
     return get_object_or_404(
-        Assignment.objects.visible_to(request.user)
-        .filter(offering__section__enrollments__student=student)
+        Assignment.objects.filter(pk=pk, offering__section__enrollments__student=student)
+        .visible_to(request.user)
         .select_related("offering__subject", "offering__teacher", "assessment")
-        .distinct(),
-        pk=pk,
+        .distinct()
     )
 
 
@@ -67,11 +66,10 @@ def get_child_for_guardian(request, pk) -> Student:
 
 def get_assignment_for_child(request, child: Student, pk) -> Assignment:
     return get_object_or_404(
-        Assignment.objects.visible_to(request.user)
-        .filter(offering__section__enrollments__student=child)
+        Assignment.objects.filter(pk=pk, offering__section__enrollments__student=child)
+        .visible_to(request.user)
         .select_related("offering__subject", "offering__teacher", "assessment")
-        .distinct(),
-        pk=pk,
+        .distinct()
     )
 
 

@@ -178,7 +178,7 @@ def similarity_pair(request, pk: int, match: int):
     )
     if found is None:
         raise Http404
-    other_named = Submission.objects.visible_to(request.user).filter(pk=found.other_id).exists()
+    other_named = Submission.objects.filter(pk=found.other_id).visible_to(request.user).exists()
     passages = found.passages if isinstance(found.passages, list) else []
     left, right = found.submission, found.other
     context = {

@@ -56,8 +56,8 @@ def _subject_rows(user, section, student, terms: list[Term], term: Term | None) 
         CourseOffering.objects.filter(section=section).select_related("subject").order_by("subject__name")
     )
     assessments = list(
-        Assessment.objects.visible_to(user)
-        .filter(offering__section=section, term__in=terms)
+        Assessment.objects.filter(offering__section=section, term__in=terms)
+        .visible_to(user)
         .order_by("date", "pk")
     )
     marks = {

@@ -60,8 +60,8 @@ def _search(request):
                 | Q(admission_number__istartswith=word)
             )
         students = list(
-            Student.objects.visible_to(request.user)
-            .filter(condition)
+            Student.objects.filter(condition)
+            .visible_to(request.user)
             .order_by("last_name", "first_name", "pk")[:SEARCH_RESULTS]
         )
     balances = ledger.balances([student.pk for student in students]) if students else {}

@@ -24,6 +24,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from modules.academics.models import Weekday
 
@@ -281,7 +282,7 @@ class Unavailability(models.Model):
 class TimetableStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     GENERATING = "generating", _("Generating")
-    PUBLISHED = "published", _("Published")
+    PUBLISHED = "published", pgettext_lazy("a timetable's status", "Published")
 
 
 class Outcome(models.TextChoices):

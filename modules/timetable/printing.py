@@ -16,6 +16,7 @@ import io
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from modules.core.jobs import job_enqueue, job_finish, job_heartbeat
 from modules.core.models import Job, JobStatus, SchoolProfile
@@ -58,7 +59,7 @@ def booklet_pages(kind: str, weeks) -> list[tuple[str, str, selectors.WeekGrid]]
     pages = []
     for owner, grid in weeks:
         if single == "section":
-            heading = _("Section %(name)s") % {"name": owner}
+            heading = pgettext("a section's timetable", "Section %(name)s") % {"name": owner}
         elif single == "room":
             heading = _("Room %(name)s") % {"name": owner}
         else:

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from modules.academics.models import Room, Section
@@ -36,6 +37,10 @@ from modules.timetable.selectors import WeekGrid
 TEMPLATE = "timetable/week/week.html"
 # Dates far from today are refused (a week at the ends of the calendar would overflow).
 FURTHEST = datetime.timedelta(days=366 * 20)
+
+
+def _section_title(section) -> str:
+    return pgettext("a section's timetable", "Section %(name)s") % {"name": section}
 
 
 def is_student(user) -> bool:
@@ -242,9 +247,7 @@ def _office_week(request, obj, *, kind: str, name: str, title: str):
 @administrator_required
 def section_week(request, pk):
     section = get_object_or_404(Section.objects.select_related("year"), pk=pk)
-    return _office_week(
-        request, section, kind="section", name="section_week", title=_("Section %(name)s") % {"name": section}
-    )
+    return _office_week(request, section, kind="section", name="section_week", title=_section_title(section))
 
 
 @require_GET
@@ -278,7 +281,7 @@ def _one_pdf(request, obj, kind: str, label: str):
 @administrator_required
 def section_pdf(request, pk):
     section = get_object_or_404(Section, pk=pk)
-    return _one_pdf(request, section, "section", _("Section %(name)s") % {"name": section})
+    return _one_pdf(request, section, "section", _section_title(section))
 
 
 @require_GET

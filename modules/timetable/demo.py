@@ -120,23 +120,29 @@ def _teacher_wishes(ctx: DemoContext) -> None:
 
 
 def _demo_teacher_every_day(ctx: DemoContext, teacher) -> None:
-    """One of the demo teacher's single lessons fixed on each weekday (at a different period each day): the
-    most-periods-a-day alone leaves them a free day when their periods divide evenly over four."""
+    """One of the demo teacher's lessons fixed on each weekday (at a different period each day; a single
+    where one is left, else a double): the most-periods-a-day alone leaves them a free day when their
+    periods divide evenly over four."""
     requirements = list(
         Requirement.objects.filter(offering__teacher=teacher, offering__section__year=ctx.year).order_by(
             "offering__section__name", "offering__subject__code"
         )
     )
-    left = {requirement.pk: requirement.single_lessons for requirement in requirements}
+    singles = {requirement.pk: requirement.single_lessons for requirement in requirements}
+    doubles = {requirement.pk: requirement.double_lessons for requirement in requirements}
     pins = []
     for weekday in WEEKDAYS:
-        requirement = next((r for r in requirements if left[r.pk] > 0), None)
+        # A single lesson where there is one left, else a double (a teacher of art or science only).
+        single = next((r for r in requirements if singles[r.pk] > 0), None)
+        requirement = single or next((r for r in requirements if doubles[r.pk] > 0), None)
         if requirement is None:
             break
-        left[requirement.pk] -= 1
+        double = single is None
+        (doubles if double else singles)[requirement.pk] -= 1
         requirements.append(requirements.pop(requirements.index(requirement)))  # the next day, the next class
-        period = ctx.periods[(2 * weekday) % len(ctx.periods)]
-        pins.append(Pin(requirement=requirement, weekday=weekday, period=period))
+        # A double starts where a next period follows it.
+        period = ctx.periods[(2 * weekday) % (len(ctx.periods) - 1 if double else len(ctx.periods))]
+        pins.append(Pin(requirement=requirement, weekday=weekday, period=period, double=double))
     Pin.objects.bulk_create(pins)
 
 

@@ -13,6 +13,10 @@ def is_teacher(user) -> bool:
     return user.is_authenticated and Role.TEACHER in user.roles
 
 
+def is_student(user) -> bool:
+    return user.is_authenticated and Role.STUDENT in user.roles
+
+
 def is_guardian(user) -> bool:
     return user.is_authenticated and Role.GUARDIAN in user.roles
 

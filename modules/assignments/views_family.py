@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from modules.academics.selectors import current_year
 from modules.accounts.models import Role
-from modules.accounts.rules import is_guardian, is_staff_member
+from modules.accounts.rules import is_guardian, is_staff_member, is_student
 from modules.assignments import selectors_family, states, submissions
 from modules.assignments.forms_family import HandInForm
 from modules.assignments.models import Assignment, HomeworkPolicy, Submission, SubmissionFile
@@ -37,10 +37,6 @@ from modules.people.models import Student
 # Hand-ins write files to the school's disk: a loop (or a stuck button) may not fill it. Far above what a
 # student replacing their work ever does.
 HAND_IN_RATE = "10/m,100/h"
-
-
-def is_student(user) -> bool:
-    return user.is_authenticated and Role.STUDENT in user.roles
 
 
 def _own_student(request) -> Student:

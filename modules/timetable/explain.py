@@ -216,6 +216,17 @@ _DESCRIBE: dict[str, Callable[[dict], str]] = {
     "locked_moved": _of_class(lambda: _("%(class)s was locked on %(day)s, %(period)s but is not there.")),
     "teacher_not_candidate": _of_class(lambda: _("%(class)s is not taught by one of its teachers.")),
     "bad_slot": _of_class(lambda: _("%(class)s is placed outside the teaching week (%(day)s, %(period)s).")),
+    "no_teaching_periods": lambda p: _(
+        "The school week has no teaching periods: add periods to the bell schedule and choose teaching days."
+    ),
+    "no_teacher": lambda p: (
+        _("%(class)s has no teacher and no qualified teachers to choose from.")
+        % {"class": p.get("class", "")}
+    ),
+    "teacher_inactive": lambda p: (
+        _("%(class)s names %(teacher)s, who has left the school.")
+        % {"class": p.get("class", ""), "teacher": p.get("teacher", "")}
+    ),
     "pin_clash": _of_classes(
         lambda: _("%(classes)s are all fixed to %(day)s, %(period)s and cannot be taught together.")
     ),

@@ -18,7 +18,6 @@ from collections import defaultdict
 from typing import Any
 
 from django.db.models import Count, Q
-from django.utils.translation import gettext as _
 
 from modules.academics.models import AcademicYear, Room, Section
 from modules.timetable import explain
@@ -373,28 +372,8 @@ def _pin_clashes(requirements: list[Requirement], week: Week) -> list[Conflict]:
     return unique
 
 
-# ----------------------------------------------------------------------------------------------------
-# Words: the codes the solver's explain.py does not put into words; the rest are its own.
-
-
-def describe(conflict: Conflict) -> str:
-    """One precheck conflict in words, in the active language."""
-    code, p = conflict.get("code", ""), conflict.get("params") or {}
-    if code == "no_teaching_periods":
-        return _(
-            "The school week has no teaching periods: add periods to the bell schedule and choose "
-            "teaching days."
-        )
-    if code == "no_teacher":
-        return _("%(class)s has no teacher and no qualified teachers to choose from.") % {
-            "class": p.get("class", "")
-        }
-    if code == "teacher_inactive":
-        return _("%(class)s names %(teacher)s, who has left the school.") % {
-            "class": p.get("class", ""),
-            "teacher": p.get("teacher", ""),
-        }
-    return explain.describe(conflict)
+# Words: every code, the precheck's own included, is put into words by explain.py.
+describe = explain.describe
 
 
 CODES = (

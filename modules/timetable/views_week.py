@@ -43,10 +43,6 @@ def _section_title(section) -> str:
     return pgettext("a section's timetable", "Section %(name)s") % {"name": section}
 
 
-def is_student(user) -> bool:
-    return user.is_authenticated and Role.STUDENT in user.roles
-
-
 def is_student_or_teacher(user) -> bool:
     return user.is_authenticated and (Role.STUDENT in user.roles or Role.TEACHER in user.roles)
 

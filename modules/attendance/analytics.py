@@ -6,10 +6,11 @@ give the section, grade, weekday and month figures) and per student (only the st
 threshold come back). Nothing is counted per student in a loop.
 
 Definitions (shown on the pages): the one of selectors.AttendanceSummary, shared with the family page,
-the report card and the exports: only submitted registers of the school's mode count; a student *attended* a
+the report card and the exports: only submitted registers of their grade's mode count (the grade level's own
+register mode, else the school's); a student *attended* a
 register when marked present or late, and *missed* it when marked absent or excused. The attendance rate is
 attended / possible (marked) sessions. Chronic absence is missing at least the school's threshold
-(AttendancePolicy.chronic_absence_percent) of the days (or lessons, in per-lesson mode) so far in the
+(AttendancePolicy.chronic_absence_percent) of the days (or lessons, in a per-lesson grade) so far in the
 period.
 """
 
@@ -23,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import CharField, Count, F, Q, QuerySet, Sum
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
@@ -35,6 +36,7 @@ from modules.attendance.models import (
     AttendanceRecord,
     AttendanceStatus,
     Register,
+    RegisterModes,
     RegisterState,
     StudentTermTally,
 )
@@ -239,11 +241,15 @@ def registers_between(
 
 
 def _register_tallies(
-    period: ReportPeriod, mode: str, section_ids: list[int] | None, registers: list[RegisterRow]
+    period: ReportPeriod,
+    modes: RegisterModes,
+    section_ids: list[int] | None,
+    registers: list[RegisterRow],
+    grade_of: dict[int, int],
 ) -> tuple[list[tuple[int, datetime.date, Tally]], bool]:
-    """(section id, day, tally) for each submitted register of the period in the school's mode (the
-    possible sessions of selectors.session_records); and whether registers of the other mode exist in the
-    period (then per-student counts must filter by kind).
+    """(section id, day, tally) for each submitted register of the period whose kind is its grade's mode
+    (the possible sessions of selectors.session_records; `grade_of`: each section's grade level); and
+    whether registers of another kind exist in the period (then per-student counts must filter by kind).
 
     The counts are the registers' tallies (RegisterTally, kept by the services with every mark), read with
     the registers: no query of their own. A submitted register without a tally (written in bulk around the
@@ -254,7 +260,7 @@ def _register_tallies(
     for pk, section_id, day, kind, _offering, state, counts in registers:
         if not period.start <= day <= period.end:
             continue
-        if kind != mode:
+        if kind != modes.for_grade(grade_of.get(section_id)):
             mixed = True
         elif state == RegisterState.SUBMITTED:
             if counts is None:
@@ -301,7 +307,7 @@ CHRONIC_BATCH = 5000
 
 def _chronic_lines(
     period: ReportPeriod,
-    mode: str,
+    modes: RegisterModes,
     threshold: Decimal,
     section_ids: list[int] | None,
     *,
@@ -323,7 +329,7 @@ def _chronic_lines(
     if section_ids is not None:
         records = records.filter(register__section_id__in=section_ids)
     if mixed:
-        records = records.filter(register__kind=mode)
+        records = records.filter(modes.counted_q("register__"))
     absent_q, excused_q = Q(status=AttendanceStatus.ABSENT), Q(status=AttendanceStatus.EXCUSED)
     counts: dict[int, list[int]] = {
         student_id: [absent, excused, 0]
@@ -384,13 +390,13 @@ def _chronic_lines(
 
 
 def _tallied_sums(
-    period: ReportPeriod, mode: str, section_ids: list[int] | None
+    period: ReportPeriod, modes: RegisterModes, section_ids: list[int] | None
 ) -> tuple[dict[int, tuple[list[int], int]], dict[datetime.date, list[int]]] | None:
     """The submitted registers' tallies added up in the database, per section (with the days it has marks
     on) and per day: two grouped queries whatever the size of the school, and no record read. None when a
     submitted register of the period has no tally (written around the services): then the records count."""
     registers = Register.objects.filter(
-        date__range=(period.start, period.end), kind=mode, state=RegisterState.SUBMITTED
+        modes.counted_q(), date__range=(period.start, period.end), state=RegisterState.SUBMITTED
     )
     if section_ids is not None:
         registers = registers.filter(section_id__in=section_ids)
@@ -426,11 +432,15 @@ def _tallied_sums(
 
 
 def _counted_sums(
-    period: ReportPeriod, mode: str, section_ids: list[int] | None, registers: list[RegisterRow]
+    period: ReportPeriod,
+    modes: RegisterModes,
+    section_ids: list[int] | None,
+    registers: list[RegisterRow],
+    grade_of: dict[int, int],
 ) -> tuple[dict[int, tuple[list[int], int]], dict[datetime.date, list[int]], bool]:
     """As _tallied_sums, from the registers (and their records where they have no tally), in Python; and
-    whether registers of the other mode exist in the period."""
-    tallies, mixed = _register_tallies(period, mode, section_ids, registers)
+    whether registers of another kind than their grade's mode exist in the period."""
+    tallies, mixed = _register_tallies(period, modes, section_ids, registers, grade_of)
     per_section: dict[int, list[int]] = {}
     section_days: dict[int, set] = defaultdict(set)
     per_day: dict[datetime.date, list[int]] = {}
@@ -448,15 +458,16 @@ def _counted_sums(
 
 
 def _chronic_from_term(
-    term_id: int, mode: str, threshold: Decimal, sections: dict[int, Section]
+    term_id: int, modes: RegisterModes, threshold: Decimal, sections: dict[int, Section]
 ) -> tuple[list[StudentLine], int]:
-    """The chronically absent of a term so far, from the students' term tallies (StudentTermTally): the
-    comparison is made in the database, so only the chronically absent come back. Two queries."""
+    """The chronically absent of a term so far, from the students' term tallies (StudentTermTally) of their
+    grade's register mode (the grade of their section in the term's year): the comparison is made in the
+    database, so only the chronically absent come back. Two queries."""
     tenths = max(int(threshold * 10), 1)
     missed = F("absent") + F("excused")
     possible = F("present") + F("late") + missed
     rows = list(
-        StudentTermTally.objects.filter(term_id=term_id, kind=mode)
+        StudentTermTally.objects.filter(_term_tally_counted(modes), term_id=term_id)
         .alias(scaled_missed=missed * 1000, scaled_possible=possible * tenths, marked=possible)
         .filter(marked__gt=0, scaled_missed__gte=F("scaled_possible"))
         .values_list("student_id", "absent", "excused", "present", "late")
@@ -466,6 +477,28 @@ def _chronic_from_term(
         for student_id, absent, excused, present, late in rows
     ]
     return _named_lines(lines, sections), len(lines)
+
+
+def _term_tally_counted(modes: RegisterModes) -> Q:
+    """The term tallies of the kind of their student's grade (through the student's enrollment in a section
+    of the term's year: no join that could count a tally twice)."""
+    if modes.uniform:
+        return Q(kind=modes.default)
+    own = [pk for pk, _mode in modes.by_grade]
+
+    def enrolled_in(grades: list[int]) -> Exists:
+        return Exists(
+            Enrollment.objects.filter(
+                student_id=OuterRef("student_id"),
+                section__year_id=OuterRef("term__year_id"),
+                section__grade_level_id__in=grades,
+            )
+        )
+
+    counted = Q(kind=modes.default) & ~enrolled_in(own)
+    for mode in sorted(modes.kinds() - {modes.default}):
+        counted |= Q(enrolled_in([pk for pk, grade_mode in modes.by_grade if grade_mode == mode]), kind=mode)
+    return counted
 
 
 def _named_lines(rows: list[tuple[int, int, int, int]], sections: dict[int, Section]) -> list[StudentLine]:
@@ -502,7 +535,7 @@ def attendance_overview(
     *,
     sections: list[Section],
     period: ReportPeriod,
-    mode: str,
+    mode: RegisterModes | str,
     threshold: Decimal,
     whole_school: bool = False,
 ) -> Overview:
@@ -512,14 +545,16 @@ def attendance_overview(
     The rates add up the registers' tallies in the database; the whole school's chronically absent over a
     term so far come from the students' term tallies. Registers without a tally (written around the
     services) and other periods are counted from the records, as before tallies existed."""
+    modes = RegisterModes.coerce(mode)
     by_id = {section.pk: section for section in sections}
     section_ids = None if whole_school else list(by_id)
+    grade_of = {section.pk: section.grade_level_id for section in sections}
     registers: list[RegisterRow] | None = None
     mixed = False
-    tallied = _tallied_sums(period, mode, section_ids)
+    tallied = _tallied_sums(period, modes, section_ids)
     if tallied is None:
         registers = registers_between(period.start, period.end, section_ids)
-        per_section, per_day, mixed = _counted_sums(period, mode, section_ids, registers)
+        per_section, per_day, mixed = _counted_sums(period, modes, section_ids, registers, grade_of)
     else:
         per_section, per_day = tallied
 
@@ -546,13 +581,13 @@ def attendance_overview(
     chronic_count = 0
     if total.possible:
         if whole_school and tallied is not None and period.term_id is not None:
-            chronic, chronic_count = _chronic_from_term(period.term_id, mode, threshold, by_id)
+            chronic, chronic_count = _chronic_from_term(period.term_id, modes, threshold, by_id)
         else:
             if registers is None:
                 registers = registers_between(period.start, period.end, section_ids)
-                mixed = any(row[3] != mode for row in registers)
+                mixed = any(row[3] != modes.for_grade(grade_of.get(row[1])) for row in registers)
             chronic, chronic_count = _chronic_lines(
-                period, mode, threshold, section_ids, mixed=mixed, sections=by_id, registers=registers
+                period, modes, threshold, section_ids, mixed=mixed, sections=by_id, registers=registers
             )
     order = {section.pk: index for index, section in enumerate(sections)}
     grade_order = {
@@ -607,13 +642,19 @@ def section_students(section: Section, period: ReportPeriod):
     ).distinct()
 
 
-def section_report(*, section: Section, period: ReportPeriod, mode: str, threshold: Decimal) -> SectionReport:
+def section_report(
+    *, section: Section, period: ReportPeriod, mode: RegisterModes | str, threshold: Decimal
+) -> SectionReport:
     """A section's students, each with their attendance summary for the period (selectors.
     attendance_summary: the same figure as on the family page and the report card), plus the section's
-    rates by weekday and month. Constant queries whatever the class size."""
+    rates by weekday and month (its registers of its grade's mode). Constant queries whatever the class
+    size."""
+    modes = RegisterModes.coerce(mode)
     students_query = section_students(section, period)
-    per_student = attendance_summary(students_query.values("pk"), period.start, period.end, mode=mode)
-    records = session_records(period.start, period.end, mode=mode).filter(register__section=section)
+    per_student = attendance_summary(students_query.values("pk"), period.start, period.end, mode=modes)
+    records = session_records(period.start, period.end, mode=modes.for_grade(section.grade_level_id)).filter(
+        register__section=section
+    )
     per_day = records.values("date").annotate(**status_counts()).order_by("date")
     total = Tally()
     weekdays: dict[int, Row] = {}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.signals import post_delete
+from django.db.models import CharField, Exists, OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models.functions import Cast, Concat
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -60,16 +62,155 @@ class AttendancePolicy(models.Model):
 
     @classmethod
     def load(cls) -> AttendancePolicy:
-        """The policy, from the cache when possible: every register page and home reads it."""
+        """The policy with its grade levels' register modes (`modes`), from the cache when possible: every
+        register page and home reads it. One query when the cache has nothing (the grade levels' modes are
+        read in the same query)."""
         policy = cache.get(POLICY_CACHE_KEY)
         if policy is None:
-            policy = cls.objects.order_by("pk").first() or cls.objects.create()
+            policy = cls.objects.annotate(grade_modes=Subquery(_grade_modes_text())).order_by("pk").first()
+            if policy is None:
+                policy = cls.objects.create()
+                policy.grade_modes = None
+            policy.modes = RegisterModes.parse(policy.mode, policy.grade_modes)
             cache.set(POLICY_CACHE_KEY, policy, POLICY_CACHE_SECONDS)
         return policy
+
+    @property
+    def modes(self) -> RegisterModes:
+        """The register mode of each grade level (the school's `mode` where a grade has none of its own)."""
+        modes = self.__dict__.get("modes")
+        if modes is None or modes.default != self.mode:
+            text = self.__dict__["grade_modes"] if "grade_modes" in self.__dict__ else _grade_modes_read()
+            modes = RegisterModes.parse(self.mode, text)
+            self.__dict__["modes"] = modes
+        return modes
+
+    @modes.setter
+    def modes(self, value: RegisterModes) -> None:
+        self.__dict__["modes"] = value
 
     def teacher_cutoff(self, register_date: datetime.date) -> datetime.date:
         """The last day on which the register's own teacher may change it."""
         return register_date + datetime.timedelta(days=self.teacher_edit_days)
+
+
+class GradeRegisterMode(models.Model):
+    """A grade level whose registers differ from the school's mode (AttendancePolicy.mode): its sections take
+    a register a day, or one per lesson, whatever the rest of the school does."""
+
+    grade_level = models.OneToOneField(
+        "academics.GradeLevel",
+        on_delete=models.CASCADE,
+        related_name="register_mode",
+        verbose_name=_("grade level"),
+    )
+    mode = models.CharField(_("registers"), max_length=10, choices=RegisterMode.choices)
+
+    class Meta:
+        verbose_name = _("grade level's register mode")
+        verbose_name_plural = _("grade levels' register modes")
+
+    def __str__(self) -> str:
+        return f"{self.grade_level_id}: {self.mode}"
+
+
+def _grade_modes_text():
+    """A subquery giving every grade level's own mode as one text, "3:lesson,4:lesson" (None: no grade has
+    one), so that the policy and the grades' modes are read in one query."""
+    pair = Concat(
+        Cast("grade_level_id", output_field=CharField()), Value(":"), "mode", output_field=CharField()
+    )
+    return (
+        GradeRegisterMode.objects.annotate(whole=Value(1))
+        .values("whole")
+        .annotate(text=StringAgg(pair, delimiter=Value(",")))
+        .values("text")
+    )
+
+
+def _grade_modes_read() -> str:
+    return ",".join(
+        f"{pk}:{mode}" for pk, mode in GradeRegisterMode.objects.values_list("grade_level_id", "mode")
+    )
+
+
+@dataclass(frozen=True)
+class RegisterModes:
+    """Which kind of register counts for each grade level: `default` (the school's mode) unless the grade has
+    its own in `by_grade` (only the grades that differ from the default are kept).
+
+    The one rule of every figure: a possible session is a submitted register whose kind is the mode of its
+    section's grade level (selectors.AttendanceSummary)."""
+
+    default: str
+    by_grade: tuple[tuple[int, str], ...] = ()
+
+    @classmethod
+    def parse(cls, default: str, text: str | None) -> RegisterModes:
+        pairs = []
+        for item in (text or "").split(","):
+            if item:
+                grade, mode = item.split(":", 1)
+                if mode != default:
+                    pairs.append((int(grade), mode))
+        return cls(default=default, by_grade=tuple(sorted(pairs)))
+
+    @classmethod
+    def of(cls, default: str, by_grade: dict[int, str] | None = None) -> RegisterModes:
+        pairs = sorted((grade, mode) for grade, mode in (by_grade or {}).items() if mode != default)
+        return cls(default=default, by_grade=tuple(pairs))
+
+    @classmethod
+    def coerce(cls, value: RegisterModes | str) -> RegisterModes:
+        """Modes as given, or one kind of register for every grade level."""
+        return value if isinstance(value, RegisterModes) else cls(default=value)
+
+    def for_grade(self, grade_id: int | None) -> str:
+        for grade, mode in self.by_grade:
+            if grade == grade_id:
+                return mode
+        return self.default
+
+    @property
+    def grades(self) -> dict[int, str]:
+        return dict(self.by_grade)
+
+    @property
+    def uniform(self) -> bool:
+        """Every grade level takes the school's kind of register."""
+        return not self.by_grade
+
+    def kinds(self) -> set[str]:
+        return {self.default, *(mode for _grade, mode in self.by_grade)}
+
+    def counts(self, kind: str, grade_id: int | None) -> bool:
+        """Whether a register of `kind` of a section of that grade level is a possible session."""
+        return kind == self.for_grade(grade_id)
+
+    def counted_q(self, prefix: str = "") -> Q:
+        """A filter matching the registers whose kind is the mode of their section's grade level; `prefix`
+        reaches the register ("register__" from a record). Without grades of their own, no join."""
+        if self.uniform:
+            return Q(**{f"{prefix}kind": self.default})
+        grade = f"{prefix}section__grade_level_id__in"
+        own = [pk for pk, _mode in self.by_grade]
+        counted = Q(**{f"{prefix}kind": self.default}) & ~Q(**{grade: own})
+        for mode in sorted(self.kinds() - {self.default}):
+            grades = [pk for pk, grade_mode in self.by_grade if grade_mode == mode]
+            counted |= Q(**{f"{prefix}kind": mode, grade: grades})
+        return counted
+
+    @property
+    def signature(self) -> str:
+        """A short text that changes whenever any grade's mode does (the stored patterns' key)."""
+        return ";".join([self.default, *(f"{pk}={mode}" for pk, mode in self.by_grade)])
+
+
+@receiver(post_save, sender=GradeRegisterMode, dispatch_uid="attendance.on_grade_mode_saved")
+@receiver(post_delete, sender=GradeRegisterMode, dispatch_uid="attendance.on_grade_mode_deleted")
+@receiver(post_delete, sender=AttendancePolicy, dispatch_uid="attendance.on_policy_deleted")
+def on_modes_changed(sender, **kwargs) -> None:
+    cache.delete(POLICY_CACHE_KEY)
 
 
 class RegisterState(models.TextChoices):
@@ -410,11 +551,13 @@ class StoredPattern(models.Model):
 
 class PatternSnapshot(models.Model):
     """What the stored patterns are (one row): detected as of `as_of`, with runs of absences read from
-    `since` (the period's first day), in register mode `mode`; `refreshed_at` is when a run last wrote."""
+    `since` (the period's first day), for the register modes whose signature (RegisterModes.signature) is
+    `mode`; `refreshed_at` is when a run last wrote."""
 
     as_of = models.DateField()
     since = models.DateField()
-    mode = models.CharField(max_length=10, choices=RegisterMode.choices)
+    # The register modes' signature (RegisterModes.signature): the school's mode and each grade's own.
+    mode = models.CharField(max_length=255)
     refreshed_at = models.DateTimeField()
 
     class Meta:

@@ -40,6 +40,7 @@ from modules.attendance.models import (
     PatternSnapshot,
     Register,
     RegisterMode,
+    RegisterModes,
     StoredPattern,
 )
 from modules.attendance.selectors import AttendanceSummary, attendance_summary
@@ -143,17 +144,27 @@ def patterns_load_start(end: datetime.date, start: datetime.date | None = None) 
 def patterns_detect(
     *,
     end: datetime.date,
-    mode: str,
+    mode: RegisterModes | str,
     section_ids: list[int] | None = None,
     start: datetime.date | None = None,
     registers: list[tuple] | None = None,
+    grade_of: dict[int, int] | None = None,
 ) -> list[Pattern]:
-    """The patterns of every student of the sections (all sections when None) as of `end`.
+    """The patterns of every student of the sections (all sections when None) as of `end`, over the
+    registers of their grade's mode (`mode`: the RegisterModes, or one kind for every grade).
 
-    Three queries at most: the section school days, the absent/late records, and the subjects' names.
+    Three queries at most: the section school days, the absent/late records, and the subjects' names (one
+    more when grade levels have modes of their own and `grade_of`, each section's grade, is not given).
     `start` lets runs of absences that began before the lookback show from their first day. `registers`
     (analytics.registers_between from `patterns_load_start` to `end`) saves loading them again.
     """
+    modes = RegisterModes.coerce(mode)
+    if grade_of is None and not modes.uniform:
+        sections = (
+            Section.objects.all() if section_ids is None else Section.objects.filter(pk__in=section_ids)
+        )
+        grade_of = dict(sections.values_list("pk", "grade_level_id"))
+    grade_of = grade_of or {}
     window_start = end - datetime.timedelta(days=LOOKBACK_DAYS - 1)
     load_start = patterns_load_start(end, start)
     if registers is None:
@@ -165,11 +176,12 @@ def patterns_detect(
         records = records.filter(register__section_id__in=section_ids)
 
     # Records are matched to their register in Python: the query reads the (date, status, register,
-    # student) index alone, without a join. Registers of the other mode are not in `where`.
+    # student) index alone, without a join. Registers of another kind than their grade's mode are not in
+    # `where`.
     lessons: dict[int, Counter] = defaultdict(Counter)
     where: dict[int, tuple[int, int | None]] = {}
     for pk, section_id, day, kind, offering_id, _state, _tally in registers:
-        if kind != mode or not load_start <= day <= end:
+        if kind != modes.for_grade(grade_of.get(section_id)) or not load_start <= day <= end:
             continue
         lessons[section_id][day] += 1
         where[pk] = (section_id, offering_id)
@@ -191,7 +203,8 @@ def patterns_detect(
     for (student_id, section_id), found in students.items():
         calendar = calendars.get(section_id)
         if calendar is not None:
-            patterns.extend(_student_patterns(student_id, section_id, found, calendar, end, mode))
+            section_mode = modes.for_grade(grade_of.get(section_id))
+            patterns.extend(_student_patterns(student_id, section_id, found, calendar, end, section_mode))
     _name_subjects(patterns)
     order = list(PatternKind.values)
     patterns.sort(key=lambda p: (p.section_id, p.student_id, order.index(p.kind), p.key))
@@ -350,7 +363,8 @@ def patterns_refresh(
         records = AttendanceRecord.objects.filter(pk=record_id)
         section_id = records.values_list("register__section_id", flat=True).first()
     today = today or timezone.localdate()
-    mode = AttendancePolicy.load().mode
+    modes = AttendancePolicy.load().modes
+    mode = modes.signature
     since = default_period(today).start
     snapshot = _snapshot_locked()
     if snapshot is None:
@@ -366,7 +380,7 @@ def patterns_refresh(
     elif (snapshot.as_of, snapshot.since, snapshot.mode) != (today, since, mode):
         section_id = None
     section_ids = None if section_id is None else [section_id]
-    found = patterns_detect(end=today, mode=mode, section_ids=section_ids, start=since)
+    found = patterns_detect(end=today, mode=modes, section_ids=section_ids, start=since)
     stored = StoredPattern.objects.all()
     if section_ids is not None:
         stored = stored.filter(section_id__in=section_ids)
@@ -382,12 +396,18 @@ def patterns_refresh(
 
 
 def patterns_stored(
-    *, end: datetime.date, mode: str, start: datetime.date, section_ids: list[int] | None = None
+    *,
+    end: datetime.date,
+    mode: RegisterModes | str,
+    start: datetime.date,
+    section_ids: list[int] | None = None,
 ) -> tuple[list[Pattern], datetime.datetime] | None:
-    """The patterns worked out on the queue, when they are those of this day, period and mode (what
-    patterns_detect would find), with when they were worked out; None when they are not (then detect)."""
+    """The patterns worked out on the queue, when they are those of this day, period and register modes
+    (what patterns_detect would find), with when they were worked out; None when they are not (then
+    detect)."""
+    signature = RegisterModes.coerce(mode).signature
     snapshot = PatternSnapshot.objects.filter(pk=SNAPSHOT_PK).first()
-    if snapshot is None or (snapshot.as_of, snapshot.since, snapshot.mode) != (end, start, mode):
+    if snapshot is None or (snapshot.as_of, snapshot.since, snapshot.mode) != (end, start, signature):
         return None
     stored = StoredPattern.objects.order_by()
     if section_ids is not None:
@@ -521,7 +541,7 @@ def weekly_digest_send(*, today: datetime.date | None = None) -> DigestResult:
     end = today - datetime.timedelta(days=1)
     policy = AttendancePolicy.load()
     period = default_period(end)
-    patterns = patterns_detect(end=end, mode=policy.mode, start=period.start)
+    patterns = patterns_detect(end=end, mode=policy.modes, start=period.start)
     new = flags_update(patterns=patterns, today=today)
     result = DigestResult(detected=len(patterns), new=len(new))
     if not new:
@@ -536,7 +556,7 @@ def weekly_digest_send(*, today: datetime.date | None = None) -> DigestResult:
     if term is not None:
         # The term's rate as of yesterday: the figure the family page and the report card give.
         summaries = attendance_summary(
-            [item.student.pk for item in grouped], term.start_date, min(term.end_date, end), mode=policy.mode
+            [item.student.pk for item in grouped], term.start_date, min(term.end_date, end), mode=policy.modes
         )
         for item in grouped:
             item.attendance = summaries[item.student.pk]

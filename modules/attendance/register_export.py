@@ -3,9 +3,10 @@ as a PDF (A4 landscape, for the printer and the file) or an XLSX workbook.
 
 Codes: P present, L late, A absent, E excused; blank when nothing was recorded (or the register is still
 being taken); "—" on weekends and days the school was closed. Each student's rate for the month is the one
-definition (selectors.attendance_summary): present or late, out of the registers taken. In per-lesson mode
-one code sums up the day: A (or E) only when every lesson was missed, else L when late to any, else P; single
-missed lessons are on the reports page as patterns.
+definition (selectors.attendance_summary): present or late, out of the registers taken of the kind of the
+section's grade level (its own register mode, else the school's). In a per-lesson grade one code sums up the
+day: A (or E) only when every lesson was missed, else L when late to any, else P; single missed lessons are
+on the reports page as patterns.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from modules.academics.models import CalendarEvent, Section
-from modules.attendance.models import AttendancePolicy, AttendanceStatus
+from modules.attendance.models import AttendancePolicy, AttendanceStatus, RegisterModes
 from modules.attendance.selectors import AttendanceSummary, attendance_summary, session_records
 from modules.core.audit import audit_log
 from modules.core.models import SchoolProfile
@@ -126,9 +127,11 @@ def _day_code(statuses: list[str]) -> str:
     return "L" if AttendanceStatus.LATE in statuses else "P"
 
 
-def monthly_register(*, section: Section, month: datetime.date, mode: str | None = None) -> MonthlyRegister:
+def monthly_register(
+    *, section: Section, month: datetime.date, mode: RegisterModes | str | None = None
+) -> MonthlyRegister:
     """The register of a section for a month. Five queries whatever the class size."""
-    mode = mode or AttendancePolicy.load().mode
+    modes = RegisterModes.coerce(mode or AttendancePolicy.load().modes)
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     closures: dict[datetime.date, str] = {}
     for event in CalendarEvent.objects.closures().filter(start_date__lte=last, end_date__gte=month):
@@ -147,8 +150,10 @@ def monthly_register(*, section: Section, month: datetime.date, mode: str | None
     ]
 
     statuses: dict[int, dict[datetime.date, list[str]]] = defaultdict(lambda: defaultdict(list))
-    # Only the marks that count (submitted registers of the school's mode), as for the rate.
-    records = session_records(month, last, mode=mode).filter(register__section=section)
+    # Only the marks that count (submitted registers of the section's grade's mode), as for the rate.
+    records = session_records(month, last, mode=modes.for_grade(section.grade_level_id)).filter(
+        register__section=section
+    )
     for student_id, day, status in records.values_list("student_id", "date", "status").order_by():
         statuses[student_id][day].append(status)
 
@@ -161,7 +166,7 @@ def monthly_register(*, section: Section, month: datetime.date, mode: str | None
         .distinct()
         .order_by("last_name", "first_name")
     )
-    summaries = attendance_summary([student.pk for student in students], month, last, mode=mode)
+    summaries = attendance_summary([student.pk for student in students], month, last, mode=modes)
     lines = []
     for student in students:
         codes, totals = [], defaultdict(int)

@@ -14,7 +14,9 @@ from modules.attendance.models import (
     AttendancePolicy,
     AttendanceRecord,
     AttendanceStatus,
+    GradeRegisterMode,
     Register,
+    RegisterModes,
     RegisterState,
 )
 from modules.people.models import Student
@@ -31,9 +33,11 @@ class AttendanceSummary:
     definition, the same on every page, PDF, message and export (the family page, the report card, the
     office's reports and chronic absence, the weekly digest, the monthly register):
 
-    - a *possible session* is a register of the school's register mode (a day in daily mode, a lesson in
-      per-lesson mode) that was submitted and on which the student has a mark. A register not taken, or
-      still being taken, is not a possible session (nothing is final yet);
+    - a *possible session* is a submitted register whose kind is the register mode of its section's grade
+      level (the grade's own, else the school's: a day for a daily grade, a lesson for a per-lesson grade)
+      and on which the student has a mark. A register not taken, or still being taken, is not a possible
+      session (nothing is final yet), nor is a register of the other kind (a daily register of a grade that
+      takes one per lesson: kept, but not counted);
     - attended: marked present or late (a late arrival is attended);
     - authorised absence: marked excused (an accepted reason, but still a session missed);
     - unauthorised absence: marked absent;
@@ -106,22 +110,36 @@ def status_counts() -> dict:
     return {status: Count("pk", filter=Q(status=status)) for status in STATUS_FIELDS}
 
 
+def counted_registers_q(mode: RegisterModes | str | None = None, prefix: str = "") -> Q:
+    """The registers that are possible sessions by kind (selectors.AttendanceSummary): those whose kind is
+    the mode of their section's grade level (`mode`: the modes, or one kind for registers of that kind only,
+    else the policy's, read inside the same query: no query of its own). `prefix` reaches the register."""
+    if isinstance(mode, RegisterModes):
+        return mode.counted_q(prefix)
+    if mode is not None:
+        return Q(**{f"{prefix}kind": mode})
+    # The grade's own mode, else the school's, else the policy's default when it was never saved.
+    grade_mode = GradeRegisterMode.objects.filter(
+        grade_level_id=OuterRef(f"{prefix}section__grade_level_id")
+    ).values("mode")[:1]
+    kind = Coalesce(
+        Subquery(grade_mode),
+        Subquery(AttendancePolicy.objects.order_by("pk").values("mode")[:1]),
+        Value(AttendancePolicy._meta.get_field("mode").default),
+    )
+    return Q(**{f"{prefix}kind": kind})
+
+
 def session_records(
-    start: datetime.date, end: datetime.date, *, mode: str | None = None
+    start: datetime.date, end: datetime.date, *, mode: RegisterModes | str | None = None
 ) -> QuerySet[AttendanceRecord]:
     """The marks that count as possible sessions between two days (both included): on submitted registers
-    of the school's register mode (`mode`, else the policy's)."""
-    kind: str | Coalesce
-    if mode is None:
-        # Read inside the same query (no query of its own); the policy's default when it was never saved.
-        kind = Coalesce(
-            Subquery(AttendancePolicy.objects.order_by("pk").values("mode")[:1]),
-            Value(AttendancePolicy._meta.get_field("mode").default),
-        )
-    else:
-        kind = mode
+    whose kind is the mode of their section's grade level (`mode`: the RegisterModes, or one kind of
+    register, else the policy's modes read in the same query)."""
     return AttendanceRecord.objects.filter(
-        date__range=(start, end), register__state=RegisterState.SUBMITTED, register__kind=kind
+        counted_registers_q(mode, "register__"),
+        date__range=(start, end),
+        register__state=RegisterState.SUBMITTED,
     )
 
 
@@ -130,12 +148,12 @@ def attendance_summary(
     start: datetime.date,
     end: datetime.date,
     *,
-    mode: str | None = None,
+    mode: RegisterModes | str | None = None,
 ) -> dict[int, AttendanceSummary]:
     """Each student's AttendanceSummary (the one definition of the attendance rate: see its docstring)
     between two days (both included), by student id; a student with no possible session gets an empty
     summary (rate None), also when looked up by a key not asked for. One query whatever the number of
-    students (the school's register mode, when `mode` is not given, is read in the same query).
+    students (the register modes, when `mode` is not given, are read in the same query).
 
     `students`: ids, or a queryset of students (used as a subquery), or None for every student (one scan of
     the period, for recounting a whole term)."""
@@ -157,7 +175,7 @@ def attendance_summary(
 
 
 def student_attendance(
-    student_id: int, start: datetime.date, end: datetime.date, *, mode: str | None = None
+    student_id: int, start: datetime.date, end: datetime.date, *, mode: RegisterModes | str | None = None
 ) -> AttendanceSummary:
     """One student's summary (see attendance_summary)."""
     return attendance_summary([student_id], start, end, mode=mode)[student_id]

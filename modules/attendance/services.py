@@ -6,7 +6,7 @@ import contextlib
 import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from modules.attendance.models import (
     AttendanceStatus,
     Register,
     RegisterMode,
+    RegisterModes,
     RegisterState,
     RegisterTally,
     StudentTermTally,
@@ -60,35 +61,52 @@ def registers_expected(
     closed: bool | None = None,
     lessons: list[Lesson] | None = None,
 ) -> list[Register]:
-    """The registers that must exist on a day (for one teacher, or the whole school), created if missing.
+    """The registers that must exist on a day (for one teacher, or the whole school), created if missing:
+    a daily register for each section of a grade level that takes one a day, a lesson register for each
+    lesson (of the timetable in effect) of a section of a grade level that takes one per lesson
+    (policy.modes: the grade's own mode, else the school's). Daily registers first, then by period.
 
     Holidays, closures and weekends have none (`closed` says so when the caller already looked it up).
-    Per lesson, a teacher's registers are those of their lessons that day (`lessons`: the teacher's from
-    timetable.selectors.teacher_lessons_on, when the caller already has them).
-    Creation is idempotent (unique constraints) and in bulk.
+    A teacher's daily registers are those of the sections they lead; their lesson registers those of their
+    lessons that day (`lessons`: the teacher's from timetable.selectors.teacher_lessons_on, when the caller
+    already has them). Creation is idempotent (unique constraints) and in bulk.
     """
     if closed if closed is not None else not is_school_day(day):
         return []
-    if policy.mode == RegisterMode.DAILY:
+    modes = policy.modes
+    kinds = modes.kinds()
+    missing: list[Register] = []
+    daily_sections: list[int] = []
+    slots: list[tuple[int, int, int]] = []
+    if RegisterMode.DAILY in kinds:
         sections = Section.objects.filter(year__start_date__lte=day, year__end_date__gte=day)
+        if not modes.uniform:
+            sections = sections.filter(_of_grades_q(modes, RegisterMode.DAILY))
         if teacher is not None:
             sections = sections.filter(homeroom_teacher__user=teacher)
-        wanted = [
-            Register(kind=RegisterMode.DAILY, date=day, section_id=pk)
-            for pk in sections.values_list("pk", flat=True)
-        ]
-        existing = Register.objects.filter(
-            kind=RegisterMode.DAILY, date=day, section_id__in=[r.section_id for r in wanted]
+        daily_sections = list(sections.values_list("pk", flat=True))
+        have = set(
+            Register.objects.filter(
+                kind=RegisterMode.DAILY, date=day, section_id__in=daily_sections
+            ).values_list("section_id", flat=True)
         )
-        have = set(existing.values_list("section_id", flat=True))
-        missing = [r for r in wanted if r.section_id not in have]
-    else:
+        missing += [
+            Register(kind=RegisterMode.DAILY, date=day, section_id=pk)
+            for pk in daily_sections
+            if pk not in have
+        ]
+    if RegisterMode.LESSON in kinds:
         slots = lesson_slots(day=day, teacher=teacher, lessons=lessons)
+        if not modes.uniform:
+            lesson_sections = _sections_of_mode(
+                modes, RegisterMode.LESSON, {section for _o, section, _p in slots}
+            )
+            slots = [slot for slot in slots if slot[1] in lesson_sections]
         existing = Register.objects.filter(
             kind=RegisterMode.LESSON, date=day, offering_id__in=[offering for offering, _s, _p in slots]
         )
         have_slots = set(existing.values_list("offering_id", "period_id"))
-        missing = [
+        missing += [
             Register(
                 kind=RegisterMode.LESSON, date=day, offering_id=offering, section_id=section, period_id=period
             )
@@ -97,22 +115,45 @@ def registers_expected(
         ]
     if missing:
         Register.objects.bulk_create(missing, ignore_conflicts=True)
-    registers = Register.objects.filter(date=day, kind=policy.mode).select_related(
+    registers = Register.objects.filter(date=day, kind__in=kinds).select_related(
         "section__grade_level", "offering__subject", "period"
     )
-    if policy.mode == RegisterMode.DAILY:
-        registers = registers.filter(section_id__in=[r.section_id for r in wanted])
-    elif teacher is not None:
-        # Not visible_to(): a teacher who also works in the office sees every register, but takes only
-        # theirs: those of the lessons they teach that day (not covered by someone else) and they cover.
-        taken = {(offering, period) for offering, _s, period in slots}
-        registers = registers.filter(offering_id__in={offering for offering, _p in taken})
-        return [
-            register
-            for register in registers.order_by("period__order", "section__name")
-            if (register.offering_id, register.period_id) in taken
-        ]
-    return list(registers.order_by("period__order", "section__name"))
+    taken = {(offering, period) for offering, _s, period in slots}
+    wanted = Q()
+    if RegisterMode.DAILY in kinds:
+        wanted |= Q(kind=RegisterMode.DAILY, section_id__in=daily_sections)
+    if RegisterMode.LESSON in kinds:
+        if teacher is None:
+            wanted |= modes.counted_q() & Q(kind=RegisterMode.LESSON)
+        else:
+            # Not visible_to(): a teacher who also works in the office sees every register, but takes only
+            # theirs: those of the lessons they teach that day (not covered by someone else) and they cover.
+            wanted |= Q(kind=RegisterMode.LESSON, offering_id__in={offering for offering, _p in taken})
+    registers = registers.filter(wanted).order_by("kind", "period__order", "section__name")
+    if teacher is None:
+        return list(registers)
+    return [
+        register
+        for register in registers
+        if register.kind == RegisterMode.DAILY or (register.offering_id, register.period_id) in taken
+    ]
+
+
+def _of_grades_q(modes: RegisterModes, mode: str, prefix: str = "") -> Q:
+    """Sections (through `prefix`) of the grade levels whose register mode is `mode`."""
+    own = [pk for pk, grade_mode in modes.by_grade if grade_mode == mode]
+    if mode == modes.default:
+        others = [pk for pk, _grade_mode in modes.by_grade]
+        return ~Q(**{f"{prefix}grade_level_id__in": others})
+    return Q(**{f"{prefix}grade_level_id__in": own})
+
+
+def _sections_of_mode(modes: RegisterModes, mode: str, section_ids: set[int]) -> set[int]:
+    if not section_ids:
+        return set()
+    return set(
+        Section.objects.filter(_of_grades_q(modes, mode), pk__in=section_ids).values_list("pk", flat=True)
+    )
 
 
 def lesson_slots(

@@ -123,17 +123,21 @@ def reports_overview(request):
             overview = analytics.attendance_overview(
                 sections=sections,
                 period=period,
-                mode=policy.mode,
+                mode=policy.modes,
                 threshold=form.threshold_value(),
                 whole_school=whole_school,
             )
             # Worked out on the queue for the current term so far; any other period is worked out now.
             stored = patterns_stored(
-                end=period.end, mode=policy.mode, start=period.start, section_ids=section_ids
+                end=period.end, mode=policy.modes, start=period.start, section_ids=section_ids
             )
             found, patterns_at = stored or (
                 patterns_detect(
-                    end=period.end, mode=policy.mode, section_ids=section_ids, start=period.start
+                    end=period.end,
+                    mode=policy.modes,
+                    section_ids=section_ids,
+                    start=period.start,
+                    grade_of={section.pk: section.grade_level_id for section in sections},
                 ),
                 None,
             )
@@ -162,10 +166,14 @@ def reports_section(request, pk):
     if not form.is_bound or form.is_valid():
         period = form.period(timezone.localdate())
         report = analytics.section_report(
-            section=section, period=period, mode=policy.mode, threshold=form.threshold_value()
+            section=section, period=period, mode=policy.modes, threshold=form.threshold_value()
         )
         found = patterns_detect(
-            end=period.end, mode=policy.mode, section_ids=[section.pk], start=period.start
+            end=period.end,
+            mode=policy.modes,
+            section_ids=[section.pk],
+            start=period.start,
+            grade_of={section.pk: section.grade_level_id},
         )
         context |= {"report": report, "patterns": patterns_by_student(found, {section.pk: section})}
     return render_page(request, "attendance/reports_section.html", context, partial="report")

@@ -4,18 +4,26 @@ unlock lessons, copy a timetable into a new draft, delete a draft.
 The same clash checks hold for drafts and the published timetable. Every change bumps `Timetable.version`;
 a form drawn from an older version is refused (`StaleTimetable`), so two people editing at once never move
 lessons on a picture of the timetable that is no longer true.
+
+A lesson of a published timetable is the lesson in effect on every day of that timetable, those whose
+registers were taken included: moving one whose lesson registers were taken at its current time asks first
+(`RegistersTaken`, with how many and the last date) and keeps them. Registers are counted by
+`registers_taken`, which publishing counts with too.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from modules.academics.models import Period, Room, Weekday
+from modules.academics.models import CourseOffering, Period, Room, Weekday
 from modules.core.audit import audit_log
 from modules.timetable.models import Lesson, Timetable, TimetableStatus
 from modules.timetable.problem import problem_build
@@ -37,6 +45,67 @@ class EditRefused(Exception):
     """A change the timetable's rules do not allow; the message says why (it names the clash)."""
 
 
+# attendance's RegisterMode.LESSON and the states of a register someone started or submitted.
+LESSON_REGISTER = "lesson"
+TAKEN_STATES = ("in_progress", "submitted")
+
+
+def registers_taken(
+    *, offerings: QuerySet[CourseOffering], start: datetime.date, end: datetime.date
+) -> list[tuple[int, datetime.date, int]]:
+    """(class, date, period) of every lesson register of `offerings` started or submitted from `start` to
+    `end`. Attendance sits above this module, so they are read through the class's registers (the reverse
+    relation `CourseOffering.registers`), not by importing attendance. One query."""
+    return list(
+        offerings.filter(
+            registers__kind=LESSON_REGISTER,
+            registers__state__in=TAKEN_STATES,
+            registers__date__gte=start,
+            registers__date__lte=end,
+        ).values_list("pk", "registers__date", "registers__period_id")
+    )
+
+
+def lesson_registers_taken(lesson: Lesson, timetable: Timetable) -> list[datetime.date]:
+    """The dates, in order, of the registers taken for `lesson` at its current time (its class, its weekday,
+    its first period: a double's register is at its first period) while `timetable`, published, is in
+    effect. None for a draft or an unplaced lesson."""
+    if timetable.status != TimetableStatus.PUBLISHED or lesson.weekday is None:
+        return []
+    year = timetable.year
+    taken = registers_taken(
+        offerings=CourseOffering.objects.filter(pk=lesson.offering_id),
+        start=timetable.effective_from or year.start_date,
+        end=timetable.effective_until or year.end_date,
+    )
+    return sorted(
+        day
+        for _offering, day, period_id in taken
+        if period_id == lesson.period_id and day.weekday() == lesson.weekday
+    )
+
+
+class RegistersTaken(Exception):
+    """The lesson's registers were taken at its current time: moving it asks first (they are kept). `token`
+    is what the confirming form sends back; a register taken since the question changes it (asked again)."""
+
+    def __init__(self, days: list[datetime.date]):
+        self.count = len(days)
+        self.last = days[-1]
+        self.token = f"{self.count}:{self.last.isoformat()}"
+        words = {"count": self.count, "day": date_format(self.last, "DATE_FORMAT")}
+        super().__init__(
+            ngettext(
+                "%(count)s register was taken for this lesson at its current time, on %(day)s. It is kept: "
+                "moving it changes the timetable from today on.",
+                "%(count)s registers were taken for this lesson at its current time, the last on %(day)s. "
+                "They are kept: moving it changes the timetable from today on.",
+                self.count,
+            )
+            % words
+        )
+
+
 @dataclass(frozen=True)
 class Slot:
     weekday: int
@@ -53,7 +122,7 @@ class Slot:
 
 
 def _check_version(timetable: Timetable, version: int) -> Timetable:
-    current = Timetable.objects.select_for_update().get(pk=timetable.pk)
+    current = Timetable.objects.select_for_update().select_related("year").get(pk=timetable.pk)
     if current.version != version:
         raise StaleTimetable
     if current.status == TimetableStatus.GENERATING:
@@ -236,11 +305,20 @@ def _where(lesson: Lesson) -> dict:
 
 @transaction.atomic
 def lesson_move(
-    *, lesson: Lesson, weekday: int, period: Period, room: Room | None = None, version: int, user
+    *,
+    lesson: Lesson,
+    weekday: int,
+    period: Period,
+    room: Room | None = None,
+    version: int,
+    user,
+    confirm: str = "",
 ) -> Lesson:
     """Move (or place) a lesson. Refused with StaleTimetable when the timetable changed since the form was
     drawn, and with EditRefused naming the clash when the slot breaks a rule. Without `room` the lesson
-    keeps its room when it is free there, else takes an allowed room free then."""
+    keeps its room when it is free there, else takes an allowed room free then. A lesson of a published
+    timetable whose registers were taken at its current time moves only when `confirm` is the token of the
+    question (`RegistersTaken`) about those registers; they are kept either way."""
     timetable = _check_version(lesson.timetable, version)
     lesson = Lesson.objects.select_related("offering").get(pk=lesson.pk)
     if lesson.locked:
@@ -250,11 +328,17 @@ def lesson_move(
     reasons = board.clashes(lesson, weekday, period.pk, room_id)
     if reasons:
         raise EditRefused(" ".join(reasons))
+    kept: list[datetime.date] = []
+    if (weekday, period.pk) != (lesson.weekday, lesson.period_id):
+        kept = lesson_registers_taken(lesson, timetable)
+        if kept and confirm != RegistersTaken(kept).token:
+            raise RegistersTaken(kept)
     before = _where(lesson)
     Lesson.objects.filter(pk=lesson.pk).update(weekday=weekday, period=period, room_id=room_id, reason={})
     lesson.refresh_from_db()
     _bump(timetable)
-    audit_log(actor=user, action="timetable.lesson_move", obj=lesson, before=before, after=_where(lesson))
+    after = {**_where(lesson), **({"registers_kept": len(kept)} if kept else {})}
+    audit_log(actor=user, action="timetable.lesson_move", obj=lesson, before=before, after=after)
     return lesson
 
 

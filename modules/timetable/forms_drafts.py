@@ -36,6 +36,9 @@ class MoveForm(VersionForm):
     slot = forms.CharField(required=False, widget=forms.HiddenInput)
     weekday = forms.TypedChoiceField(label=_("Day"), choices=Weekday.choices, coerce=int, required=False)
     period = forms.ModelChoiceField(label=_("Period"), queryset=Period.objects.all(), required=False)
+    # The question the person answered about the registers taken at the lesson's current time (its token,
+    # `editing.RegistersTaken`): a register taken since then asks again.
+    confirm = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean(self):
         cleaned = super().clean() or self.cleaned_data

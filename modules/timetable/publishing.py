@@ -2,8 +2,8 @@
 
 Registers taken per lesson (attendance) on or after that date for lessons the new timetable no longer has
 would be left without their lesson: publishing says how many and asks first (`confirm`), and never deletes
-them. Attendance sits above this module, so they are counted through the class's registers (the reverse
-relation `CourseOffering.registers`), not by importing attendance.
+them. They are counted by `editing.registers_taken`, as moving a lesson of the published timetable counts
+them.
 """
 
 from __future__ import annotations
@@ -20,12 +20,8 @@ from django.utils.translation import ngettext
 
 from modules.academics.models import CourseOffering
 from modules.core.audit import audit_log
-from modules.timetable.editing import StaleTimetable
+from modules.timetable.editing import StaleTimetable, registers_taken
 from modules.timetable.models import Lesson, Timetable, TimetableStatus
-
-# attendance's RegisterMode.LESSON and the states of a register someone started or submitted.
-LESSON_REGISTER = "lesson"
-TAKEN_STATES = ("in_progress", "submitted")
 
 
 class PublishRefused(Exception):
@@ -46,13 +42,11 @@ def orphaned_registers(*, timetable: Timetable, effective_from: datetime.date) -
     """Lesson registers taken from `effective_from` to the year's end whose class, weekday and period the
     timetable does not have."""
     kept = set(timetable.lessons.placed().values_list("offering_id", "weekday", "period_id"))
-    taken = CourseOffering.objects.filter(
-        section__year=timetable.year_id,
-        registers__kind=LESSON_REGISTER,
-        registers__state__in=TAKEN_STATES,
-        registers__date__gte=effective_from,
-        registers__date__lte=timetable.year.end_date,
-    ).values_list("pk", "registers__date", "registers__period_id")
+    taken = registers_taken(
+        offerings=CourseOffering.objects.filter(section__year=timetable.year_id),
+        start=effective_from,
+        end=timetable.year.end_date,
+    )
     return sum(
         1 for offering_id, day, period_id in taken if (offering_id, day.weekday(), period_id) not in kept
     )

@@ -15,8 +15,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
-from modules.academics.models import AcademicYear, Room
+from modules.academics.models import AcademicYear, Room, Weekday
 from modules.accounts.decorators import administrator_required
 from modules.core.htmx import render_page
 from modules.core.models import Job
@@ -177,46 +178,60 @@ def diff(request, pk):
 @administrator_required
 def move(request, pk, lesson_pk):
     """Move a lesson: the valid slots only, each a button (no JavaScript needed); dragging on the board
-    posts here too. A slot that clashes is refused with what it clashes with."""
+    posts here too. A slot that clashes is refused with what it clashes with; a lesson of the published
+    timetable whose registers were taken at its current time is moved once the person confirms."""
     timetable = _timetable(pk)
     lesson = _lesson(timetable, lesson_pk)
     form = MoveForm(request.POST or None, initial={"version": timetable.version})
-    status = 200
+    status, asking = 200, None
     if request.method == "POST":
+        status = 400
         if form.is_valid():
-            data = form.cleaned_data
-            room_id = data.get("room_id")
-            room = Room.objects.filter(pk=room_id).first() if room_id is not None else None
             try:
-                moved = editing.lesson_move(
-                    lesson=lesson,
-                    weekday=data["weekday"],
-                    period=data["period"],
-                    room=room,
-                    version=data["version"],
-                    user=request.user,
-                )
+                moved = _move(request, lesson, form.cleaned_data)
             except editing.StaleTimetable as stale:
                 messages.error(request, str(stale))
-                return redirect(_back(timetable, lesson))
+                return _redirect(request, _back(timetable, lesson))
             except editing.EditRefused as refusal:
                 form.add_error(None, str(refusal))
+            except editing.RegistersTaken as question:
+                status, asking = 200, question
             else:
-                messages.success(
-                    request,
-                    _("%(class)s moved to %(day)s %(period)s.")
-                    % {
-                        "class": moved.offering,
-                        "day": moved.get_weekday_display(),
-                        "period": data["period"].name,
-                    },
-                )
-                return redirect(_back(timetable, moved))
-        status = 400
+                return _redirect(request, _back(timetable, moved))
     board = editing.Board(timetable)
     slots = board.valid_slots(lesson) if timetable.status != TimetableStatus.GENERATING else []
-    context = {"timetable": timetable, "lesson": lesson, "form": form, "slots": slots}
-    return render_page(request, "timetable/drafts/move.html", context, status=status)
+    context = {"timetable": timetable, "lesson": lesson, "form": form, "slots": slots, "asking": asking}
+    if asking is not None:
+        data = form.cleaned_data
+        room_id = data.get("room_id")
+        context["asked_slot"] = f"{data['weekday']}:{data['period'].pk}:{'' if room_id is None else room_id}"
+        context["asked_where"] = f"{Weekday(data['weekday']).label} {data['period'].name}"
+    return render_page(request, "timetable/drafts/move.html", context, partial="move", status=status)
+
+
+def _move(request, lesson: Lesson, data: dict) -> Lesson:
+    room_id = data.get("room_id")
+    room = Room.objects.filter(pk=room_id).first() if room_id is not None else None
+    moved = editing.lesson_move(
+        lesson=lesson,
+        weekday=data["weekday"],
+        period=data["period"],
+        room=room,
+        version=data["version"],
+        user=request.user,
+        confirm=data.get("confirm") or "",
+    )
+    messages.success(
+        request,
+        _("%(class)s moved to %(day)s %(period)s.")
+        % {"class": moved.offering, "day": moved.get_weekday_display(), "period": data["period"].name},
+    )
+    return moved
+
+
+def _redirect(request, url: str):
+    """Back to the board: htmx is told to load it as a page (the move page's fragment is not its place)."""
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 def _back(timetable: Timetable, lesson: Lesson) -> str:

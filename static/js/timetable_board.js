@@ -1,7 +1,9 @@
 // The timetable board (templates/timetable/drafts/review.html): drag a lesson onto another slot to move it.
 // While a lesson is held, the slots it may go to are marked (fetched from the lesson's slots URL: only the
 // slots where it clashes with nothing); dropping it posts the board's move form, the same form the list of
-// free slots posts, so the server checks the move again and refuses a clash (or a stale page) in words.
+// free slots posts, so the server checks the move again and refuses a clash (or a stale page) in words, or,
+// for a lesson of the published timetable whose registers were taken at its current time, answers with the
+// move page asking to confirm first (the registers are kept).
 // Without this script every lesson has a Move button leading to that list.
 
 const board = document.querySelector("[data-timetable-board][data-editable]");

@@ -70,7 +70,7 @@ class AttendancePolicy(models.Model):
             policy = cls.objects.annotate(grade_modes=Subquery(_grade_modes_text())).order_by("pk").first()
             if policy is None:
                 policy = cls.objects.create()
-                policy.grade_modes = None
+                policy.grade_modes = _grade_modes_read()
             policy.modes = RegisterModes.parse(policy.mode, policy.grade_modes)
             cache.set(POLICY_CACHE_KEY, policy, POLICY_CACHE_SECONDS)
         return policy
@@ -235,7 +235,7 @@ class RegisterQuerySet(models.QuerySet):
                 | Q(kind=RegisterMode.LESSON, offering__teacher__user=user)
                 | Q(
                     Exists(
-                        Cover.objects.filter(
+                        Cover.objects.taking_register().filter(
                             teacher__user=user,
                             date=OuterRef("date"),
                             lesson__offering=OuterRef("offering"),

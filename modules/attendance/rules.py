@@ -31,12 +31,14 @@ def takes_register(user, register: Register) -> bool:
         return True
     return (
         register.kind == RegisterMode.LESSON
-        and Cover.objects.filter(
+        and Cover.objects.taking_register()
+        .filter(
             teacher__user=user,
             date=register.date,
             lesson__offering_id=register.offering_id,
             lesson__period_id=register.period_id,
-        ).exists()
+        )
+        .exists()
     )
 
 

@@ -2,8 +2,10 @@
 
 The office marks a teacher absent for a day or some periods of it (`absence_record`). A lesson needs cover
 on a date when its teacher (`Lesson.teacher`) is away for any period it takes, in the timetable in effect
-that day (`Lesson.objects.in_effect_on`), on a school day (holidays and closures have no lessons). A
-co-teacher's absence needs none: the class still has its teacher.
+that day (`Lesson.objects.in_effect_on`), on a school day (holidays and closures have no lessons). A lesson
+whose co-teacher (`Requirement.co_teachers`) is away is listed too, marked co-taught (`ToCover.co_taught`):
+its teacher still teaches it and keeps its register; the cover stands in for the co-teacher only
+(`Cover.takes_register`, `Cover.objects.taking_register()`).
 
 A teacher may cover a lesson when, for every period it takes, they are at school and free: not absent, not
 teaching a lesson of the timetable in effect, not covering another lesson, not unavailable in the timetable
@@ -12,8 +14,9 @@ this year), then the fewest covers this term, then by name (`cover_candidates`).
 
 One click assigns (`cover_assign`): the database holds one cover per lesson and date, so two people
 assigning the same lesson at once end with one cover and a clear refusal for the other. The covering teacher
-is told ("cover assigned", modules/timetable/notifications.py) and may take that lesson's register on that
-date (modules/attendance/models.py `RegisterQuerySet.visible_to`). Every change is audited.
+is told ("cover assigned", modules/timetable/notifications.py) and, covering for the lesson's teacher (not a
+co-teacher), may take that lesson's register on that date (modules/attendance/models.py
+`RegisterQuerySet.visible_to`). Every change is audited.
 """
 
 from __future__ import annotations
@@ -70,13 +73,16 @@ class Candidate:
 
 @dataclass
 class ToCover:
-    """A lesson of the day whose teacher is away: its absence, its cover (if assigned), the free teachers."""
+    """A lesson of the day whose teacher (or, `co_taught`, a co-teacher) is away: its absence, its cover (if
+    assigned), the free teachers."""
 
     lesson: Lesson
     absence: TeacherAbsence
     periods: list[Period]
     cover: Cover | None = None
     candidates: list[Candidate] = field(default_factory=list)
+    # A co-teacher is away; the lesson's teacher (`lesson.teacher`) still teaches it and takes its register.
+    co_taught: bool = False
 
     @property
     def shown(self) -> list[Candidate]:
@@ -168,21 +174,38 @@ class _Day:
         periods = self.absent_periods[staff_id]
         return periods is None or bool(periods & slots)
 
+    def _away(self, lesson: Lesson) -> tuple[int, bool] | None:
+        """Who of the lesson's teachers is away: its teacher (False), else a co-teacher (True) while its
+        teacher is there; None when nobody is."""
+        slots = self.slots[lesson.pk]
+        if not lesson.teacher_id:
+            return None
+        if self.absent(lesson.teacher_id, slots):
+            return lesson.teacher_id, False
+        co = sorted(
+            pk for pk in self.teachers[lesson.pk] if pk != lesson.teacher_id and self.absent(pk, slots)
+        )
+        return (co[0], True) if co else None
+
     def to_cover(self) -> list[ToCover]:
         result = []
         for lesson in self.lessons:
-            if lesson.teacher_id and self.absent(lesson.teacher_id, self.slots[lesson.pk]):
-                result.append(
-                    ToCover(
-                        lesson=lesson,
-                        absence=self.absences[lesson.teacher_id],
-                        periods=[
-                            self.periods[pk]
-                            for pk in sorted(self.slots[lesson.pk], key=lambda pk: self.periods[pk].order)
-                        ],
-                        cover=self.covers.get(lesson.pk),
-                    )
+            away = self._away(lesson)
+            if away is None:
+                continue
+            staff_id, co_taught = away
+            result.append(
+                ToCover(
+                    lesson=lesson,
+                    absence=self.absences[staff_id],
+                    periods=[
+                        self.periods[pk]
+                        for pk in sorted(self.slots[lesson.pk], key=lambda pk: self.periods[pk].order)
+                    ],
+                    cover=self.covers.get(lesson.pk),
+                    co_taught=co_taught,
                 )
+            )
         return result
 
     def find(self, lesson_id: int) -> ToCover | None:
@@ -309,8 +332,8 @@ def _covers_this_term(day: datetime.date, year_ids: set[int]) -> dict[int, Count
 
 
 def lessons_to_cover(day: datetime.date) -> list[ToCover]:
-    """The day's lessons whose teacher is away (none on a holiday or closure), each with its absence and its
-    cover when one is assigned, in the order of the day."""
+    """The day's lessons whose teacher or a co-teacher is away (none on a holiday or closure), each with its
+    absence and its cover when one is assigned, in the order of the day."""
     return _Day(day).to_cover()
 
 
@@ -373,8 +396,8 @@ def cover_assign(*, lesson: Lesson, day: datetime.date, teacher: Staff, user: Us
     if item is None:
         raise CoverError(
             _(
-                "%(class)s needs no cover on %(date)s: its teacher is not marked away then, or it is not "
-                "taught that day."
+                "%(class)s needs no cover on %(date)s: neither its teacher nor a co-teacher is marked away "
+                "then, or it is not taught that day."
             )
             % {"class": str(lesson.offering), "date": date_format(day, "DATE_FORMAT")}
         )
@@ -431,6 +454,9 @@ def _notify_cover(cover: Cover, item: ToCover) -> None:
             "double": len(item.periods) > 1,
             "room": lesson.room.name if lesson.room else "",
             "absent": item.absence.staff.full_name,
+            # Co-taught: the lesson's teacher is there and takes the register; the cover teaches with them.
+            "co_taught": item.co_taught,
+            "teacher": lesson.teacher.full_name if item.co_taught and lesson.teacher else "",
         },
         obj=cover,
         url=reverse("timetable:my_cover"),
@@ -553,6 +579,7 @@ def my_covers(staff: Staff, *, since: datetime.date) -> list[Cover]:
             "lesson__offering__section",
             "lesson__period",
             "lesson__room",
+            "lesson__teacher",
             "absence__staff",
         )
         .order_by("date", "lesson__period__order")

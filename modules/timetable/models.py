@@ -22,7 +22,7 @@ import datetime
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -469,8 +469,16 @@ class TeacherAbsence(models.Model):
         return f"{self.staff} · {self.date:%Y-%m-%d}"
 
 
+class CoverQuerySet(models.QuerySet["Cover"]):
+    def taking_register(self) -> CoverQuerySet:
+        """The covers that give the lesson's register to the covering teacher: those for the lesson's own
+        teacher. A cover for an absent co-teacher (modules/timetable/covering.py) leaves the register with the
+        lesson's teacher, who still teaches it."""
+        return self.filter(absence__staff_id=F("lesson__teacher_id"))
+
+
 class Cover(models.Model):
-    """Who covers one lesson on one date for an absent teacher."""
+    """Who covers one lesson on one date for an absent teacher (its teacher, or a co-teacher of its class)."""
 
     lesson = models.ForeignKey(
         Lesson, on_delete=models.CASCADE, related_name="covers", verbose_name=_("lesson")
@@ -485,6 +493,8 @@ class Cover(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    objects = CoverQuerySet.as_manager()
+
     class Meta:
         ordering = ["date", "lesson__period__order"]
         verbose_name = _("cover")
@@ -493,6 +503,11 @@ class Cover(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lesson} · {self.date:%Y-%m-%d} · {self.teacher}"
+
+    @property
+    def takes_register(self) -> bool:
+        """Whether the covering teacher takes the lesson's register (see `CoverQuerySet.taking_register`)."""
+        return self.absence.staff_id == self.lesson.teacher_id
 
 
 class CalendarFeed(models.Model):

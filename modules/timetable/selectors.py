@@ -346,8 +346,10 @@ def _staff_of(staff_or_user) -> Staff | None:
 def teacher_lessons_on(staff_or_user, day: datetime.date, *, closed: bool | None = None) -> list[Lesson]:
     """A teacher's lessons on a day in bell order: those they teach (as teacher or co-teacher) that nobody
     else covers that day, and those they cover; each has `.cover` (the Cover, or None for their own lesson
-    taught as usual). None on a holiday or closure (`closed`, when the caller has looked it up already).
-    Three queries."""
+    taught as usual). A cover for an absent co-teacher (`Cover.takes_register` false) replaces only that
+    co-teacher: the lesson's teacher keeps it, and the covering teacher has it without `.cover`, as a
+    co-teacher, since its register stays with its teacher. None on a holiday or closure (`closed`, when the
+    caller has looked it up already). Three queries."""
     staff = _staff_of(staff_or_user)
     if staff is None:
         return []
@@ -362,6 +364,7 @@ def teacher_lessons_on(staff_or_user, day: datetime.date, *, closed: bool | None
         cover.lesson_id: cover
         for cover in Cover.objects.filter(Q(teacher=staff) | Q(lesson__in=own), date=day).select_related(
             "teacher",
+            "absence",
             "lesson__offering__subject",
             "lesson__offering__section",
             "lesson__teacher",
@@ -373,14 +376,16 @@ def teacher_lessons_on(staff_or_user, day: datetime.date, *, closed: bool | None
     for lesson in own:
         cover = covers.get(lesson.pk)
         if cover is not None and cover.teacher_id != staff.pk:
-            continue
+            if cover.takes_register or cover.absence.staff_id == staff.pk:
+                continue
+            cover = None  # a co-teacher is covered: this teacher teaches it as usual
         shown(lesson, cover=cover)
         lessons.append(lesson)
     seen = {lesson.pk for lesson in lessons}
     for cover in covers.values():
         if cover.teacher_id == staff.pk and cover.lesson_id not in seen:
             lesson = cover.lesson
-            shown(lesson, cover=cover)
+            shown(lesson, cover=cover if cover.takes_register else None)
             lessons.append(lesson)
     lessons.sort(
         key=lambda lesson: (lesson.period.order if lesson.period else 0, lesson.offering.section.name)

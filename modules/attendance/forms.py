@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from modules.academics.models import GradeLevel
-from modules.attendance.models import MAX_LATE_MINUTES, AttendancePolicy, AttendanceStatus, RegisterState
-from modules.core.concurrency import StaleEditCheckMixin
+from modules.attendance.models import (
+    MAX_LATE_MINUTES,
+    AttendancePolicy,
+    AttendanceStatus,
+    GradeRegisterMode,
+    RegisterMode,
+    RegisterState,
+)
+from modules.core.concurrency import StaleEditCheckMixin, Verdict, edit_verdict
 
 # Lazy: translated when shown, in the language of the person who sees it.
 MINUTES_MESSAGE = format_lazy(
@@ -119,8 +128,14 @@ class RegisterListForm(forms.Form):
     )
 
 
+GRADE_FIELD_PREFIX = "grade_"
+GRADE_BASE_FIELD = "grade_modes_base"
+
+
 class AttendancePolicyForm(StaleEditCheckMixin, forms.ModelForm):
-    """The school's attendance rules, set by the office."""
+    """The school's attendance rules, set by the office, with one choice per grade level below the school's
+    mode: the same registers as the school (no row), or its own (GradeRegisterMode). The grades' choices have
+    their own stale-edit check (the page carries them as drawn, signed, as for the policy's fields)."""
 
     class Meta:
         model = AttendancePolicy
@@ -136,3 +151,103 @@ class AttendancePolicyForm(StaleEditCheckMixin, forms.ModelForm):
         self.fields["chronic_absence_percent"].validators.extend(
             [MinValueValidator(1), MaxValueValidator(50)]
         )
+        self.grades = list(GradeLevel.objects.order_by("order", "name"))
+        self.stored_grade_modes = stored_grade_modes()
+        for grade in self.grades:
+            self.fields[grade_field(grade.pk)] = forms.ChoiceField(
+                label=grade.name,
+                choices=GRADE_MODE_CHOICES,
+                required=False,
+                initial=self.stored_grade_modes.get(grade.pk, ""),
+                error_messages={
+                    "invalid_choice": format_lazy(
+                        _("Choose how {grade} takes its registers: as the school, daily, or per lesson."),
+                        grade=grade.name,
+                    )
+                },
+            )
+        self.fields[GRADE_BASE_FIELD] = forms.CharField(required=False, widget=forms.HiddenInput)
+        if not self.is_bound:
+            self.initial[GRADE_BASE_FIELD] = signing.dumps(
+                {str(pk): mode for pk, mode in self.stored_grade_modes.items()}, compress=True
+            )
+        self.order_fields(["mode", *(grade_field(grade.pk) for grade in self.grades)])
+        if self.grades:
+            rest = [name for name in self.fields if name not in self.grade_fields and name != "mode"]
+            self.helper.layout = Layout(
+                "mode",
+                Fieldset(
+                    _("Grade levels"),
+                    HTML(
+                        format_lazy(
+                            '<p class="form-text">{}</p>',
+                            _("A grade level may take its registers differently from the school."),
+                        )
+                    ),
+                    *self.grade_fields,
+                ),
+                *rest,
+            )
+
+    @property
+    def grade_fields(self) -> list[str]:
+        return [grade_field(grade.pk) for grade in self.grades]
+
+    def _grade_base(self) -> dict[int, str] | None:
+        try:
+            base = signing.loads(self.data.get(self.add_prefix(GRADE_BASE_FIELD)) or "")
+        except signing.BadSignature:
+            return None
+        return {int(pk): mode for pk, mode in base.items()}
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned.pop(GRADE_BASE_FIELD, None)
+        base = self._grade_base()
+        if base is None:  # a post without the base (a script) is not checked
+            return cleaned
+        stored = stored_grade_modes()
+        labels = dict(GRADE_MODE_CHOICES)
+        for grade in self.grades:
+            name = grade_field(grade.pk)
+            if name not in cleaned or name in self.errors:
+                continue
+            verdict = edit_verdict(
+                base=base.get(grade.pk, ""), new=cleaned[name], stored=stored.get(grade.pk, "")
+            )
+            if verdict == Verdict.UNTOUCHED:
+                cleaned[name] = stored.get(grade.pk, "")
+            elif verdict == Verdict.CONFLICT:
+                self.add_error(
+                    name,
+                    _(
+                        "Someone else changed this to “%(value)s” since you opened the page. Your value is "
+                        "kept here, not saved: save again to use it."
+                    )
+                    % {"value": labels[stored.get(grade.pk, "")]},
+                )
+                data = self.data.copy()
+                data[self.add_prefix(GRADE_BASE_FIELD)] = signing.dumps(
+                    {str(pk): mode for pk, mode in stored.items()}, compress=True
+                )
+                self.data = data
+        return cleaned
+
+    def grade_modes(self) -> dict[int, str]:
+        """Each grade level's choice, by id ("" = the same as the school)."""
+        return {grade.pk: self.cleaned_data.get(grade_field(grade.pk)) or "" for grade in self.grades}
+
+
+GRADE_MODE_CHOICES = [
+    ("", _("Same as the school")),
+    (RegisterMode.DAILY, _("One register a day")),
+    (RegisterMode.LESSON, _("One register per lesson")),
+]
+
+
+def grade_field(grade_id: int) -> str:
+    return f"{GRADE_FIELD_PREFIX}{grade_id}"
+
+
+def stored_grade_modes() -> dict[int, str]:
+    return dict(GradeRegisterMode.objects.values_list("grade_level_id", "mode"))

@@ -69,8 +69,9 @@ class AttendancePolicy(models.Model):
         if policy is None:
             policy = cls.objects.annotate(grade_modes=Subquery(_grade_modes_text())).order_by("pk").first()
             if policy is None:
+                # No grade has a mode of its own yet either: GradeRegisterMode.save makes the policy first.
                 policy = cls.objects.create()
-                policy.grade_modes = _grade_modes_read()
+                policy.grade_modes = None
             policy.modes = RegisterModes.parse(policy.mode, policy.grade_modes)
             cache.set(POLICY_CACHE_KEY, policy, POLICY_CACHE_SECONDS)
         return policy
@@ -112,6 +113,13 @@ class GradeRegisterMode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grade_level_id}: {self.mode}"
+
+    def save(self, *args, **kwargs):
+        # The policy's row first, so that AttendancePolicy.load(), which reads the grades' modes with it,
+        # never finds grade modes without a policy.
+        if not AttendancePolicy.objects.exists():
+            AttendancePolicy.objects.create()
+        super().save(*args, **kwargs)
 
 
 def _grade_modes_text():

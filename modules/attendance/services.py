@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -16,9 +17,11 @@ from modules.attendance import rules
 from modules.attendance.events import record_corrected, register_submitted
 from modules.attendance.models import (
     MAX_LATE_MINUTES,
+    POLICY_CACHE_KEY,
     AttendancePolicy,
     AttendanceRecord,
     AttendanceStatus,
+    GradeRegisterMode,
     Register,
     RegisterMode,
     RegisterModes,
@@ -39,6 +42,7 @@ from modules.timetable.models import Cover, Lesson
 from modules.timetable.selectors import lesson_cover, teacher_lessons_on
 
 AUDITED_FIELDS = ["status", "late_minutes", "reason", "note"]
+POLICY_FIELDS = ["mode", "teacher_edit_days", "chronic_absence_percent", "notify_absences"]
 
 
 class AttendanceError(Exception):
@@ -51,6 +55,44 @@ class AttendanceError(Exception):
 
 def is_school_day(day: datetime.date) -> bool:
     return day.weekday() < 5 and not CalendarEvent.objects.closures().on(day).exists()
+
+
+def _grade_modes_by_name() -> dict[str, str]:
+    return dict(
+        GradeRegisterMode.objects.order_by("grade_level__order").values_list("grade_level__name", "mode")
+    )
+
+
+@transaction.atomic
+def policy_save(
+    *, policy: AttendancePolicy, grade_modes: dict[int, str], before: dict, by: User
+) -> AttendancePolicy:
+    """Save the school's attendance rules and the grade levels' own register modes together (a grade's ""
+    = the same as the school: its row goes), with one audit event. `before`: the policy's audited fields as
+    stored before the form wrote onto it."""
+    before = {**before, "grade_modes": _grade_modes_by_name()}
+    policy.save()
+    stored = {row.grade_level_id: row for row in GradeRegisterMode.objects.select_for_update()}
+    for grade_id, mode in grade_modes.items():
+        row = stored.get(grade_id)
+        if not mode:
+            if row is not None:
+                row.delete()
+        elif row is None:
+            GradeRegisterMode.objects.create(grade_level_id=grade_id, mode=mode)
+        elif row.mode != mode:
+            row.mode = mode
+            row.save(update_fields=["mode"])
+    audit_log(
+        actor=by,
+        action="attendance.policy",
+        obj=policy,
+        before=before,
+        after={**snapshot(policy, POLICY_FIELDS), "grade_modes": _grade_modes_by_name()},
+    )
+    # Also after the commit: a page that read the cache meanwhile must not keep the old modes for a minute.
+    transaction.on_commit(lambda: cache.delete(POLICY_CACHE_KEY))
+    return policy
 
 
 def registers_expected(

@@ -13,15 +13,12 @@ from modules.accounts.decorators import administrator_required
 from modules.attendance.forms import AttendancePolicyForm
 from modules.attendance.models import AttendancePolicy, Register
 from modules.attendance.notices import office_board, register_label, register_nudge
-from modules.attendance.services import AttendanceError
-from modules.core.audit import audit_log, snapshot
+from modules.attendance.services import POLICY_FIELDS, AttendanceError, policy_save
+from modules.core.audit import snapshot
 from modules.core.htmx import render_page
 
 TEMPLATE = "attendance/office_today.html"
 REFRESH_SECONDS = 30
-
-
-POLICY_FIELDS = ["mode", "teacher_edit_days", "chronic_absence_percent", "notify_absences"]
 
 
 def _board_response(request):
@@ -70,20 +67,14 @@ def office_nudge(request, pk):
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def office_policy(request):
-    """The school's attendance rules: daily or per-lesson registers, the teachers' cut-off, the chronic
-    absence threshold, and whether guardians are told about absences."""
+    """The school's attendance rules: daily or per-lesson registers (for the school, and for each grade level
+    that differs), the teachers' cut-off, the chronic absence threshold, and whether guardians are told about
+    absences."""
     policy = AttendancePolicy.objects.get(pk=AttendancePolicy.load().pk)
     before = snapshot(policy, POLICY_FIELDS)  # validation writes the submitted values onto the instance
     form = AttendancePolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        audit_log(
-            actor=request.user,
-            action="attendance.policy",
-            obj=saved,
-            before=before,
-            after=snapshot(saved, POLICY_FIELDS),
-        )
+        policy_save(policy=form.instance, grade_modes=form.grade_modes(), before=before, by=request.user)
         messages.success(request, _("The attendance rules were saved."))
         return redirect("attendance:office_policy")
     return render(request, "attendance/office_policy.html", {"form": form})

@@ -541,6 +541,18 @@ def absence_record(
         if picture.absent(staff.pk, picture.slots.get(cover.lesson_id, frozenset())):
             removed.append(cover.pk)
             cover_remove(cover=cover, user=user)
+    # So do this teacher's lessons covered for an absent co-teacher: they now need a cover who takes the
+    # register in this teacher's place.
+    for item in picture.to_cover():
+        standing_in = item.cover
+        if (
+            item.absence.pk == absence.pk
+            and standing_in is not None
+            and standing_in.absence_id != absence.pk
+            and standing_in.pk not in removed
+        ):
+            removed.append(standing_in.pk)
+            cover_remove(cover=standing_in, user=user)
     audit_log(
         actor=user,
         action="timetable.absence.record",

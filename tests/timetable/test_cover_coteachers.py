@@ -133,3 +133,22 @@ def test_a_cover_for_the_lessons_teacher_still_gives_the_register(as_user, admin
     )
 
     assert as_user(cs.carla).get(reverse("attendance:register_detail", args=[register.pk])).status_code == 200
+
+
+def test_a_co_teachers_cover_goes_back_on_the_board_when_the_lessons_teacher_is_away_too(
+    as_user, admin, cs, school
+):
+    away(cs.cody.staff_profile, cs.day, cs.periods[0])
+    assign(as_user(admin), cs, cs.maths_7a, cs.carla.staff_profile)
+
+    as_user(admin).post(
+        reverse("timetable:cover_absence_new"),
+        {"staff": school.teacher_staff.pk, "date": cs.day.isoformat(), "scope": "day"},
+    )
+
+    assert not Cover.objects.filter(lesson=cs.maths_7a, date=cs.day).exists()
+    page = as_user(admin).get(f"{BOARD}?date={cs.day.isoformat()}")
+    shown = card(page, cs.maths_7a)
+    assert "In place of Tom Teach" in shown
+    assert "Assign Carla Cover" in shown
+    assert Notification.objects.filter(recipient=cs.carla, kind="cover_cancelled").exists()

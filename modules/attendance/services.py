@@ -238,9 +238,10 @@ def lesson_register_takers(registers: list[Register]) -> dict[int, tuple[Staff |
         }
         covers = {
             cover.lesson_id: cover.teacher
-            for cover in Cover.objects.filter(
-                date=day, lesson_id__in=[lesson.pk for lesson in lessons.values()]
-            ).select_related("teacher")
+            # A cover for an absent co-teacher leaves the register with the lesson's teacher.
+            for cover in Cover.objects.taking_register()
+            .filter(date=day, lesson_id__in=[lesson.pk for lesson in lessons.values()])
+            .select_related("teacher")
         }
         for register in of_day:
             lesson = lessons.get((register.offering_id, register.period_id))

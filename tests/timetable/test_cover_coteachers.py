@@ -152,3 +152,17 @@ def test_a_co_teachers_cover_goes_back_on_the_board_when_the_lessons_teacher_is_
     assert "In place of Tom Teach" in shown
     assert "Assign Carla Cover" in shown
     assert Notification.objects.filter(recipient=cs.carla, kind="cover_cancelled").exists()
+
+
+def test_the_office_sees_the_register_under_the_lessons_teacher(as_user, admin, cs, school):
+    policy = AttendancePolicy.load()
+    policy.mode = "lesson"
+    policy.save()
+    away(cs.cody.staff_profile, cs.day, cs.periods[0])
+    assign(as_user(admin), cs, cs.maths_7a, cs.carla.staff_profile)
+
+    board = as_user(admin).get(reverse("attendance:office_today")).context["board"]
+
+    row = next(row for row in board.rows if row.register.offering_id == school.offering.pk)
+    assert row.register.period_id == cs.periods[0].pk
+    assert (row.teacher, row.covering) == (school.teacher_staff, False)

@@ -26,5 +26,6 @@ term_results_published = DomainEvent(
     doc="""A term's results were published (`publishing.term_results_publish`): every assessment of the
     term not yet published was published with it (those owe no notice of their own). Sent each time the
     office publishes; the notice goes out once per term. Receivers: tasks/exams.py queues the families'
-    notice (`publishing.term_results_notify`).""",
+    notice (`publishing.term_results_notify`); tasks/report_cards.py lays the cards out ahead of the office
+    (`report_cards.report_cards_prepare`).""",
 )

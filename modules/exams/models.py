@@ -279,6 +279,27 @@ class TermStatus(models.Model):
         return str(self.term)
 
 
+class RenderedCard(models.Model):
+    """A report card already laid out: the pages of a PDF in storage that print it. The key is the SHA-256
+    of the card's own HTML (its marks, comments, attendance, the school's details, the layout and the
+    duplex padding all in it), so a card whose HTML is unchanged is never laid out twice, and a change to
+    anything printed on it gives a new key. Kept while in use; `report_cards.rendered_cards_prune` drops
+    those unused for STUDENTFLOW_REPORT_CARD_CACHE_DAYS days with their files."""
+
+    key = models.CharField(max_length=64, unique=True)
+    file = models.CharField(max_length=255)  # a name in the default storage, shared by the cards of one part
+    first_page = models.PositiveIntegerField()  # 0-based
+    pages = models.PositiveSmallIntegerField()
+    used_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("laid-out report card")
+        verbose_name_plural = _("laid-out report cards")
+
+    def __str__(self) -> str:
+        return f"{self.file} [{self.first_page}+{self.pages}]"
+
+
 class CommentKind(models.TextChoices):
     SUBJECT = "subject", _("Subject teacher")
     HOMEROOM = "homeroom", _("Homeroom teacher")

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime
 import hashlib
 import io
+import json
 import logging
 import mimetypes
 import re
@@ -23,7 +25,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -51,6 +53,7 @@ from modules.exams.models import (
     GradeBand,
     GradingScale,
     Mark,
+    RenderedCard,
     TermComment,
     TermStatus,
 )
@@ -141,9 +144,12 @@ def cards_build(
     student_ids: Iterable[int] | None = None,
     section_ids: Iterable[int] | None = None,
     published_only: bool,
+    issued_on: datetime.date | None = None,
 ) -> CardBatch:
     """Every card's data for the students (or the active students of the sections) in the term's year, sorted
-    by section then name. A fixed number of queries whatever the number of students."""
+    by section then name. A fixed number of queries whatever the number of students. `issued_on`: the date
+    the cards print (today when not given; a batch of published results prints the day they were
+    published, so that a card printed again is the same card)."""
     enrollments = Enrollment.objects.filter(year_id=term.year_id).select_related(
         "student", "section__grade_level", "section__homeroom_teacher"
     )
@@ -252,12 +258,27 @@ def cards_build(
             )
         )
     return CardBatch(
-        school=school, logo_url=logo_data_url(school), term=term, cards=cards, preview=not published_only
+        school=school,
+        logo_url=logo_data_url(school),
+        term=term,
+        cards=cards,
+        preview=not published_only,
+        issued_on=issued_on or timezone.localdate(),
     )
 
 
 def results_published(term: Term) -> bool:
     return TermStatus.objects.filter(term=term, results_published_at__isnull=False).exists()
+
+
+def results_issued_on(term: Term):
+    """The day the term's results were published (the date printed on its cards), or None before."""
+    published = (
+        TermStatus.objects.filter(term=term, results_published_at__isnull=False)
+        .values_list("results_published_at", flat=True)
+        .first()
+    )
+    return timezone.localdate(published) if published else None
 
 
 # --- rendering ---------------------------------------------------------------------------------------
@@ -409,6 +430,8 @@ PROGRESS_STEPS = 10
 PART_MIN = 5
 # Each part is a child job of the batch, rendered by its own task (tasks/report_cards.py).
 PART_KIND = "report_card_part"
+# Where laid-out cards are kept (RenderedCard), in the storage of the jobs' files.
+RENDERED_DIR = "report-cards/rendered"
 
 
 def _chunks(cards: list) -> list[tuple[int, int]]:
@@ -443,47 +466,119 @@ def pdfs_merge(parts: Iterable[bytes]) -> tuple[bytes, int]:
     return buffer.getvalue(), len(writer.pages)
 
 
-def _part_layout(html: str, cards: int, duplex: bool) -> tuple[bytes, int]:
-    """One part laid out once (in the limited child process). For duplex printing the HTML has a blank page
-    after every card; the blank pages after cards of an even page count are dropped, so each card starts
-    on an odd page without a second layout."""
+def card_keys(batch: CardBatch, duplex: bool) -> list[str]:
+    """Each card's key: the SHA-256 of the card's own HTML, as one document of that card alone (with the
+    blank page that follows it when `duplex`). Everything printed on the card is in it, so the key changes
+    exactly when the card would print differently."""
+    template = get_template(TEMPLATE)
+    blank = frozenset({0}) if duplex else frozenset()
+    return [
+        hashlib.sha256(
+            template.render({"batch": replace(batch, cards=[card]), "blank_after": blank}).encode()
+        ).hexdigest()
+        for card in batch.cards
+    ]
+
+
+def rendered_cards(keys: Iterable[str], *, touch: bool = False) -> dict[str, RenderedCard]:
+    """The cards already laid out among `keys`, by key; with `touch`, marked as used now (so that they are
+    kept for a batch about to use them)."""
+    keys = list(dict.fromkeys(keys))
+    found: dict[str, RenderedCard] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        found.update((row.key, row) for row in RenderedCard.objects.filter(key__in=chunk))
+        if touch:
+            RenderedCard.objects.filter(key__in=chunk).update(used_at=timezone.now())
+    return found
+
+
+def _part_layout(html: str, cards: int, duplex: bool) -> tuple[bytes, int, list[int]]:
+    """One part laid out once (in the limited child process): its PDF, its page count and each card's
+    pages. For duplex printing the HTML has a blank page after every card; the blank pages after cards of
+    an even page count are dropped, so each card starts on an odd page without a second layout."""
     document = _document(html)
-    if not (duplex and cards):
-        return document.write_pdf(), len(document.pages)
-    spans = card_page_counts(document, cards)  # each card's pages and the blank page after it
-    kept, first = [], 0
-    for span in spans:
-        own = span - 1
-        kept.extend(document.pages[first : first + own + (own % 2)])
-        first += span
-    document = document.copy(kept)
-    return document.write_pdf(), len(document.pages)
+    if not cards:
+        return document.write_pdf(), len(document.pages), []
+    spans = card_page_counts(document, cards)  # with duplex, each card's pages and the blank page after it
+    if duplex:
+        kept, first, counts = [], 0, []
+        for span in spans:
+            own = span - 1
+            kept.extend(document.pages[first : first + own + (own % 2)])
+            counts.append(own + (own % 2))
+            first += span
+        document, spans = document.copy(kept), counts
+    return document.write_pdf(), len(document.pages), spans
 
 
-def part_pdf(html: str, *, cards: int, duplex: bool) -> RenderedCards:
+@dataclass
+class RenderedPart:
+    pdf: bytes
+    pages: int
+    spans: list[int]  # each card's pages, in order
+
+
+def part_pdf(html: str, *, cards: int, duplex: bool) -> RenderedPart:
     """A part of a batch, from the HTML `cards_html` gave for it (with `blank_after` every card when
     `duplex`), under the PDF memory limit and a time limit that grows with its cards."""
     timeout = settings.STUDENTFLOW_PDF_TIMEOUT + cards * settings.STUDENTFLOW_PDF_SECONDS_PER_CARD
-    pdf, pages = run_with_limits(_part_layout, html, cards, duplex, timeout=timeout)
-    return RenderedCards(pdf=pdf, pages=pages, passes=1)
+    pdf, pages, spans = run_with_limits(_part_layout, html, cards, duplex, timeout=timeout)
+    return RenderedPart(pdf=pdf, pages=pages, spans=spans)
 
 
-def _parts_plan(batch: CardBatch, duplex: bool) -> tuple[str, list[tuple[int, int, str]]]:
-    """The batch cut into parts: the fingerprint of every card's HTML (the same cards from the same marks
-    give the same fingerprint) and each part's (start, end, HTML)."""
-    digest = hashlib.sha256()
+def _part_html(batch: CardBatch, indexes: list[int], duplex: bool) -> str:
+    blank = frozenset(range(len(indexes))) if duplex else frozenset()
+    return cards_html(replace(batch, cards=[batch.cards[i] for i in indexes]), blank_after=blank)
+
+
+def cards_lay_out(html: str, keys: list[str], *, duplex: bool, storage) -> str:
+    """Lay out the cards of `html` (whose keys are `keys`, in order) into one PDF in `storage` and record
+    where each card's pages are. Returns the file's name. A card laid out meanwhile by another batch keeps
+    its first record; a file none of whose cards it records is deleted again."""
+    rendered = part_pdf(html, cards=len(keys), duplex=duplex)
+    digest = hashlib.sha256(html.encode()).hexdigest()[:32]
+    name = storage.save(f"{RENDERED_DIR}/{digest}.pdf", ContentFile(rendered.pdf))
+    rows, first = [], 0
+    for key, pages in zip(keys, rendered.spans, strict=True):
+        rows.append(RenderedCard(key=key, file=name, first_page=first, pages=pages))
+        first += pages
+    RenderedCard.objects.bulk_create(rows, ignore_conflicts=True)
+    if not RenderedCard.objects.filter(file=name).exists():
+        _delete_files(storage, [name])
+    return name
+
+
+@dataclass
+class PartPlan:
+    start: int
+    end: int
+    todo: list[int]  # indexes of the part's cards not laid out yet
+    html: str  # theirs ("" when there are none)
+
+
+def _parts_plan(batch: CardBatch, duplex: bool, keys: list[str], rendered: set[str]):
+    """The batch cut into parts: a fingerprint of every card (the same cards from the same marks give the
+    same fingerprint) and each part with the cards it still has to lay out and their HTML."""
+    digest = hashlib.sha256(b"duplex" if duplex else b"simplex")
+    for key in keys:
+        digest.update(key.encode())
     plan = []
     for start, end in _chunks(batch.cards):
-        blank = frozenset(range(end - start)) if duplex else frozenset()
-        html = cards_html(replace(batch, cards=batch.cards[start:end]), blank_after=blank)
-        digest.update(html.encode())
-        plan.append((start, end, html))
+        todo = [index for index in range(start, end) if keys[index] not in rendered]
+        plan.append(PartPlan(start, end, todo, _part_html(batch, todo, duplex) if todo else ""))
     return digest.hexdigest(), plan
+
+
+def _keys_name(job: Job, fingerprint: str) -> str:
+    return f"jobs/parts/{job.pk}/{fingerprint[:16]}-keys.json"
 
 
 def _result_of(job: Job) -> dict:
     # The parts are a run's working state; the finished job keeps only what its page and download need.
-    return {key: value for key, value in job.result.items() if key not in {"parts", "building", "merging"}}
+    return {
+        key: value for key, value in job.result.items() if key not in {"parts", "building", "merging", "keys"}
+    }
 
 
 def report_card_batch_run(*, job: Job) -> Job:
@@ -491,29 +586,41 @@ def report_card_batch_run(*, job: Job) -> Job:
     most) is a child job rendered by its own task, so every worker of every node takes a share; the part
     that finishes last merges them into ONE PDF (`report_card_part_run`).
 
-    The cards' HTML is made here, once, from one reading of the marks, and stored with the parts: the
-    file never mixes two states of the marks. A run started again (a killed worker, or the office asking
-    again) keeps the parts already rendered from the same HTML (same fingerprint) and queues again only
-    the others; parts of cards that have changed since are dropped. When nothing changed since the file
-    was made, the file is kept. Duplex padding is per card, so rendering by parts prints exactly what one
-    document would. Safe to run twice."""
+    A card already laid out from the same HTML (`RenderedCard`: by an earlier batch, or prepared when the
+    results were published) is not laid out again: its pages are taken from where they are. The cards'
+    HTML is made here, once, from one reading of the marks, and stored with the parts: the file never
+    mixes two states of the marks. A run started again (a killed worker, or the office asking again) keeps
+    the parts already rendered from the same HTML (same fingerprint) and queues again only the others;
+    parts of cards that have changed since are dropped. When nothing changed since the file was made, the
+    file is kept. Duplex padding is per card, so rendering by parts prints exactly what one document
+    would. Safe to run twice."""
     term = Term.objects.select_related("year").get(pk=job.payload["term"])
     # Stages, each shown on the job's page as it starts: gathering the data, laying out the cards part by
     # part (the count moves as each part finishes), then putting the parts into one PDF.
     job.set_progress(0, message=_("Gathering the marks, comments and attendance…"))
     # Before the term's results are published the office prints a preview (every mark, marked as such);
-    # afterwards exactly what families see.
+    # afterwards exactly what families see, dated the day they were published.
+    issued_on = results_issued_on(term)
     batch = cards_build(
-        term=term, section_ids=job.payload["sections"], published_only=results_published(term)
+        term=term,
+        section_ids=job.payload["sections"],
+        published_only=issued_on is not None,
+        issued_on=issued_on,
     )
     total = max(len(batch.cards), 1)
     duplex = job.payload.get("duplex", False)
-    fingerprint, plan = _parts_plan(batch, duplex)
+    keys = card_keys(batch, duplex)
     storage = job.result_file.storage
     _delete_files(storage, (job.result.get("parts") or {}).get("files", {}).values())  # an older run's
     result = _result_of(job)
     sections = Section.objects.filter(pk__in=job.payload["sections"]).select_related("grade_level")
     result.update(filename=card_filename(batch, sections=list(sections)), cards=len(batch.cards))
+    if not batch.cards:  # an empty choice prints its one page, as it always did
+        rendered = part_pdf(cards_html(batch), cards=0, duplex=False)
+        _batch_file_save(job, rendered.pdf, rendered.pages, result, fingerprint="", parts=[])
+        return job
+    rendered = set(rendered_cards(keys, touch=True))
+    fingerprint, plan = _parts_plan(batch, duplex, keys, rendered)
     if job.result_file and job.result.get("fingerprint") == fingerprint:
         _parts_discard(job, storage)
         job_finish(
@@ -525,12 +632,19 @@ def report_card_batch_run(*, job: Job) -> Job:
             total=total,
         )
         return job
+    keys_file = _keys_name(job, fingerprint)
+    if not storage.exists(keys_file):
+        storage.save(keys_file, ContentFile(json.dumps(keys).encode()))
     parts = {part.payload["index"]: part for part in job_children(job).filter(kind=PART_KIND)}
     stale = [part for part in parts.values() if part.payload.get("fingerprint") != fingerprint]
     if stale:  # parts of cards that have changed since: rendered again
         _parts_discard(job, storage, stale)
         parts = {index: part for index, part in parts.items() if part not in stale}
-    done = sum(end - start for index, (start, end, _html) in enumerate(plan) if _part_done(parts.get(index)))
+    done = sum(
+        part.end - part.start
+        for index, part in enumerate(plan)
+        if not part.todo or _part_done(parts.get(index))
+    )
     if any(_part_done(part) for part in parts.values()):
         logger.info(
             "Report cards %s: resuming, parts %s of %s already rendered.",
@@ -542,28 +656,31 @@ def report_card_batch_run(*, job: Job) -> Job:
         min(done, total),
         total,
         message=_("Laying out the cards…"),
-        result={**result, "building": fingerprint},
+        result={**result, "building": fingerprint, "keys": keys_file},
     )
     missing = []
-    for index, (start, end, html) in enumerate(plan):
-        part = parts.get(index)
-        if part is None:
-            name = storage.save(_part_name(job, fingerprint, index, "html"), ContentFile(html.encode()))
+    for index, part in enumerate(plan):
+        child = parts.get(index)
+        if not part.todo:
+            continue
+        if child is None:
+            name = storage.save(_part_name(job, fingerprint, index, "html"), ContentFile(part.html.encode()))
             missing.append(
                 {
                     "index": index,
-                    "cards": end - start,
+                    "cards": part.end - part.start,
+                    "keys": [keys[i] for i in part.todo],
                     "fingerprint": fingerprint,
                     "html": name,
                     "of": len(plan),
                 }
             )
-        elif part.status == JobStatus.FAILED or (not part.is_finished and job_lease_expired(part)):
-            job_enqueue(job=part)  # its worker died, or it gave up: its own attempts again
+        elif child.status == JobStatus.FAILED or (not child.is_finished and job_lease_expired(child)):
+            job_enqueue(job=child)  # its worker died, or it gave up: its own attempts again
     if missing:
         job_children_enqueue(parent=job, kind=PART_KIND, payloads=missing)
     elif _merge_claim(job):
-        _batch_merge(job)  # every part was rendered before the restart: only the merge was left
+        _batch_merge(job)  # every part was laid out before (or before the restart): only the merge was left
     return job
 
 
@@ -575,8 +692,7 @@ def _merge_claim(job: Job) -> bool:
         locked = Job.objects.select_for_update().filter(pk=job.pk, status=JobStatus.RUNNING).first()
         if locked is None or locked.result.get("merging") == locked.attempts:
             return False
-        parts = job_children(locked).filter(kind=PART_KIND)
-        if not parts.exists() or parts.exclude(status=JobStatus.SUCCEEDED).exists():
+        if job_children(locked).filter(kind=PART_KIND).exclude(status=JobStatus.SUCCEEDED).exists():
             return False
         # Marked with the run's attempt: if the merging worker dies, the restarted run merges again.
         locked.result = {**locked.result, "merging": locked.attempts}
@@ -590,16 +706,15 @@ def _part_done(part: Job | None) -> bool:
 
 
 def _parts_discard(job: Job, storage, parts: Iterable[Job] | None = None) -> None:
-    """Delete parts (by default all of the job's) with their files."""
+    """Delete parts (by default all of the job's) with their HTML files (what they laid out stays: it is
+    RenderedCard's)."""
     parts = list(job_children(job).filter(kind=PART_KIND)) if parts is None else list(parts)
-    _delete_files(
-        storage, [name for part in parts for name in (part.payload.get("html"), part.result.get("pdf"))]
-    )
+    _delete_files(storage, [part.payload.get("html") for part in parts])
     Job.objects.filter(pk__in=[part.pk for part in parts]).delete()
 
 
 def report_card_part_run(*, part: Job) -> None:
-    """Render one part of a batch (a child job) from the HTML the batch stored, store its PDF, count its
+    """Lay out one part of a batch (a child job) from the HTML the batch stored, record its cards, count its
     cards on the batch's progress; the part that finishes last merges the batch (exactly one does)."""
     batch = Job.objects.filter(pk=part.payload["parent"]).first()
     storage = part.result_file.storage
@@ -610,29 +725,62 @@ def report_card_part_run(*, part: Job) -> None:
         return
     with storage.open(part.payload["html"], "rb") as handle:
         html = handle.read().decode()
-    rendered = part_pdf(html, cards=part.payload["cards"], duplex=batch.payload.get("duplex", False))
+    name = cards_lay_out(
+        html, part.payload["keys"], duplex=batch.payload.get("duplex", False), storage=storage
+    )
     index = part.payload["index"]
-    name = storage.save(_part_name(batch, part.payload["fingerprint"], index), ContentFile(rendered.pdf))
     logger.info("Report cards %s: part %s of %s rendered.", batch.pk, index + 1, part.payload["of"])
 
     def count_cards(parent: Job, parts: list[Job]) -> None:
-        done = sum(p.payload["cards"] for p in parts if p.status == JobStatus.SUCCEEDED)
+        # Cards of the parts not laid out here (done before) count from the start: the total less the
+        # cards of the parts still to finish.
+        waiting = sum(p.payload["cards"] for p in parts if p.status != JobStatus.SUCCEEDED)
         # Only a batch whose run is alive counts: one queued again after its worker died is counted (and
         # merged) by its next run; one finished or given up meanwhile (JobLost) is left as it is.
         if parent.status == JobStatus.RUNNING:
             with contextlib.suppress(JobLost):
-                parent.set_progress(min(done, parent.total), message=_("Laying out the cards…"))
+                parent.set_progress(max(parent.total - waiting, 0), message=_("Laying out the cards…"))
 
-    ended = job_child_finish(child=part, on_parent=count_cards, result={**part.result, "pdf": name})
+    ended = job_child_finish(child=part, on_parent=count_cards, result={**part.result, "rendered": name})
     if not ended.recorded:
-        _delete_files(storage, [name])  # this part was taken over: the other run's file is the one
-        return
+        return  # this part was taken over: the other run records the batch's progress
     if ended.remaining == 0 and ended.parent is not None and _merge_claim(ended.parent):
         _batch_merge(ended.parent)
 
 
+class CardsMissing(Exception):
+    """A card of the batch has no laid-out pages any more (pruned meanwhile): the batch is run again."""
+
+
+def _cards_merge(keys: list[str], storage) -> tuple[bytes, int]:
+    """ONE PDF of the cards' pages, in the order of `keys`, their bookmarks kept, and its page count.
+    Cards laid out in the same file share its fonts in the result."""
+    from pypdf import PdfReader, PdfWriter
+
+    rows = rendered_cards(keys)
+    if len(rows) != len(set(keys)):
+        raise CardsMissing
+    writer, readers = PdfWriter(), {}
+    try:
+        for key in keys:
+            row = rows[key]
+            if row.file not in readers:
+                try:
+                    with storage.open(row.file, "rb") as handle:
+                        readers[row.file] = PdfReader(io.BytesIO(handle.read()))
+                except FileNotFoundError as error:
+                    RenderedCard.objects.filter(file=row.file).delete()
+                    raise CardsMissing from error
+            writer.append(readers[row.file], pages=(row.first_page, row.first_page + row.pages))
+        buffer = io.BytesIO()
+        writer.write(buffer)
+    finally:
+        writer.close()
+    return buffer.getvalue(), len(writer.pages)
+
+
 def _batch_merge(job: Job) -> None:
-    """Put the batch's parts, in order, into ONE PDF: the job's file. Run once, by the last part."""
+    """Put the batch's cards, in order, into ONE PDF: the job's file. Run once, by the last part."""
     result = _result_of(job)
     cards = result.get("cards", 0)
     total = max(cards, 1)
@@ -647,16 +795,30 @@ def _batch_merge(job: Job) -> None:
         % {"count": cards},
     )
     fingerprint = job.result.get("building", "")
-    parts = sorted(job_children(job).filter(kind=PART_KIND), key=lambda part: part.payload["index"])
     storage = job.result_file.storage
-    contents = []
-    for part in parts:
-        with storage.open(part.result["pdf"], "rb") as handle:
-            contents.append(handle.read())
-    merged, pages = pdfs_merge(contents)
-    del contents
+    keys_file = job.result["keys"]
+    with storage.open(keys_file, "rb") as handle:
+        keys = json.loads(handle.read())
+    parts = list(job_children(job).filter(kind=PART_KIND))
+    try:
+        merged, pages = _cards_merge(keys, storage)
+    except CardsMissing:
+        # Pruned between the plan and the merge (a batch left for days): laid out again by a new run.
+        logger.warning("Report cards %s: some laid-out cards were gone at the merge; running again.", job.pk)
+        _parts_discard(job, storage, parts)
+        Job.objects.filter(pk=job.pk).update(result={**result})
+        job_enqueue(job=job)
+        return
+    _batch_file_save(job, merged, pages, result, fingerprint=fingerprint, parts=parts)
+    _delete_files(storage, [keys_file])
+
+
+def _batch_file_save(job: Job, pdf: bytes, pages: int, result: dict, *, fingerprint: str, parts) -> None:
+    cards = result.get("cards", 0)
+    total = max(cards, 1)
+    storage = job.result_file.storage
     old = job.result_file.name if job.result_file else ""
-    job.result_file.save(f"report-cards-{job.pk}.pdf", ContentFile(merged), save=False)
+    job.result_file.save(f"report-cards-{job.pk}.pdf", ContentFile(pdf), save=False)
     finished = job_finish(
         job=job,
         status=JobStatus.SUCCEEDED,
@@ -672,6 +834,58 @@ def _batch_merge(job: Job) -> None:
     if old and old != job.result_file.name:
         storage.delete(old)
     _parts_discard(job, storage, parts)
+
+
+# --- laid-out cards, ahead of the office and after -----------------------------------------------------
+
+
+def report_cards_prepare(*, term_id: int, section_ids: list[int] | None = None) -> list[int]:
+    """Lay out, ahead of the office, the cards of one section of a term whose results are published (the
+    first of `section_ids`; every section of the term's year with active students when None), as the
+    office would print them (one-sided, published marks): a batch that includes them then only merges.
+    Returns the sections left, for the next task: one section a task, so the queue serves the office's
+    own requests in between."""
+    term = Term.objects.filter(pk=term_id).first()
+    issued_on = results_issued_on(term) if term is not None else None
+    if issued_on is None:  # gone, or unpublished meanwhile: nothing to prepare
+        return []
+    if section_ids is None:
+        section_ids = list(
+            Section.objects.filter(year_id=term.year_id, enrollments__status=EnrollmentStatus.ACTIVE)
+            .distinct()
+            .order_by("grade_level__order", "name")
+            .values_list("pk", flat=True)
+        )
+    if not section_ids:
+        return []
+    batch = cards_build(term=term, section_ids=section_ids[:1], published_only=True, issued_on=issued_on)
+    keys = card_keys(batch, duplex=False)
+    rendered = set(rendered_cards(keys))
+    todo = [index for index, key in enumerate(keys) if key not in rendered]
+    size = max(settings.STUDENTFLOW_REPORT_CARD_PART_SIZE, 1)
+    storage = Job._meta.get_field("result_file").storage
+    for start in range(0, len(todo), size):
+        chunk = todo[start : start + size]
+        cards_lay_out(
+            _part_html(batch, chunk, False), [keys[i] for i in chunk], duplex=False, storage=storage
+        )
+    if todo:
+        logger.info(
+            "Report cards of term %s, section %s: %s laid out ahead.", term_id, section_ids[0], len(todo)
+        )
+    return section_ids[1:]
+
+
+def rendered_cards_prune(*, now: datetime.datetime | None = None) -> int:
+    """Forget the laid-out cards unused for STUDENTFLOW_REPORT_CARD_CACHE_DAYS days and delete the files
+    none of the remaining cards use. Returns how many were forgotten."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.STUDENTFLOW_REPORT_CARD_CACHE_DAYS)
+    old = RenderedCard.objects.filter(used_at__lt=cutoff)
+    files = set(old.values_list("file", flat=True))
+    count, _deleted = old.delete()
+    kept = set(RenderedCard.objects.filter(file__in=files).values_list("file", flat=True))
+    _delete_files(Job._meta.get_field("result_file").storage, sorted(files - kept))
+    return count
 
 
 def report_card_batch_fail(*, job: Job, error: Exception) -> None:

@@ -382,6 +382,8 @@ STUDENTFLOW_FANOUT_LOOKBACK_HOURS = env_int("STUDENTFLOW_FANOUT_LOOKBACK_HOURS",
 STUDENTFLOW_WORKER_HEARTBEAT_MAX_AGE = env_int("STUDENTFLOW_WORKER_HEARTBEAT_MAX_AGE", 180)
 # Report cards rendered per part of a batch: a batch whose worker was killed resumes after its last part.
 STUDENTFLOW_REPORT_CARD_PART_SIZE = env_int("STUDENTFLOW_REPORT_CARD_PART_SIZE", 20)
+# A laid-out report card (exams.RenderedCard) is kept this many days after a batch last used it.
+STUDENTFLOW_REPORT_CARD_CACHE_DAYS = env_int("STUDENTFLOW_REPORT_CARD_CACHE_DAYS", 60)
 # Backups (`manage.py backup`, modules/core/backup.py): archives go to BACKUP_DIR. BACKUP_SCHEDULE is when
 # the worker makes one, in the school's time zone: "daily 02:30" or a weekday ("sunday 02:30"); empty turns
 # it off.

@@ -1,0 +1,177 @@
+"""A report card is laid out once: a batch takes the cards already laid out from the same HTML (by an earlier
+batch, or ahead of the office when the term's results are published) and lays out only the others; a card
+whose marks changed is laid out again; cards no batch used for a while are forgotten with their files."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+import pytest
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from modules.core.jobs import job_children
+from modules.core.models import Job, JobStatus
+from modules.exams import report_cards
+from modules.exams.models import Mark, RenderedCard, TermStatus
+from tests import factories as f
+from tests.exams.test_report_card_fixtures import pdf_pages
+from tests.reauth import reauthenticate
+
+URL = reverse("exams:report_card_batch")
+pytestmark = pytest.mark.django_db
+
+
+def _classmates(school, count: int) -> list:
+    return [
+        f.EnrollmentFactory(
+            student=f.StudentFactory(first_name=f"Pupil{n:02d}", last_name="Class"), section=school.section
+        ).student
+        for n in range(count)
+    ]
+
+
+def _print(client, school, callbacks, **extra) -> Job:
+    """The office asks for 7A's cards (a new job each time, as another person would) and gets the file."""
+    Job.objects.filter(kind=report_cards.JOB_KIND).delete()
+    with callbacks(execute=True):
+        response = reauthenticate(client).post(
+            URL, {"term": school.term.pk, "sections": [school.section.pk], **extra}
+        )
+    assert response.status_code == 302
+    job = Job.objects.get(kind=report_cards.JOB_KIND)
+    assert job.status == JobStatus.SUCCEEDED, job.message
+    return job
+
+
+def _laid_out(caplog) -> list[str]:
+    return [record.getMessage() for record in caplog.records if "rendered." in record.getMessage()]
+
+
+def test_a_second_print_of_the_same_class_lays_out_nothing_and_gives_the_same_pages(
+    school, admin, as_user, settings, django_capture_on_commit_callbacks, caplog
+):
+    settings.STUDENTFLOW_REPORT_CARD_PART_SIZE = 2
+    _classmates(school, 4)  # 5 cards, parts of 2, 2 and 1
+    client = as_user(admin)
+    caplog.set_level(logging.INFO, logger="modules.exams.report_cards")
+    first = _print(client, school, django_capture_on_commit_callbacks)
+    assert len(_laid_out(caplog)) == 3
+    assert RenderedCard.objects.count() == 5
+    first_pages = pdf_pages(first.result_file.read())
+    caplog.clear()
+
+    second = _print(client, school, django_capture_on_commit_callbacks)
+    assert _laid_out(caplog) == []  # no part at all: only the merge
+    assert not job_children(second).exists()
+    assert (second.done, second.total, second.result["pages"]) == (5, 5, 5)
+    assert pdf_pages(second.result_file.read()) == first_pages
+
+
+def test_a_changed_mark_lays_out_that_card_alone_and_the_file_shows_it(
+    school, admin, as_user, settings, django_capture_on_commit_callbacks, caplog
+):
+    settings.STUDENTFLOW_REPORT_CARD_PART_SIZE = 2
+    pupils = _classmates(school, 3)
+    quiz = f.AssessmentFactory(offering=school.offering, term=school.term, name="Quiz", max_score=10)
+    for pupil in pupils:
+        f.MarkFactory(assessment=quiz, student=pupil, score=5)
+    client = as_user(admin)
+    _print(client, school, django_capture_on_commit_callbacks)
+    caplog.set_level(logging.INFO, logger="modules.exams.report_cards")
+    caplog.clear()
+    Mark.objects.filter(assessment=quiz, student=pupils[1]).update(score=9)
+
+    job = _print(client, school, django_capture_on_commit_callbacks)
+    assert len(_laid_out(caplog)) == 1
+    assert RenderedCard.objects.count() == 5  # four cards unchanged, the changed one's old and new layouts
+    pages = pdf_pages(job.result_file.read())
+    assert len(pages) == 4
+    assert "Pupil01 Class" in pages[1] and "Quiz 9/10" in pages[1]
+    assert "Pupil00 Class" in pages[0] and "Quiz 5/10" in pages[0]
+
+
+def test_duplex_and_one_sided_cards_are_laid_out_apart(
+    school, admin, as_user, settings, django_capture_on_commit_callbacks, caplog
+):
+    _classmates(school, 1)
+    client = as_user(admin)
+    _print(client, school, django_capture_on_commit_callbacks)
+    caplog.set_level(logging.INFO, logger="modules.exams.report_cards")
+    caplog.clear()
+    job = _print(client, school, django_capture_on_commit_callbacks, duplex="on")
+    assert len(_laid_out(caplog)) == 1
+    pages = pdf_pages(job.result_file.read())
+    assert len(pages) == 4  # each one-page card followed by its blank page
+    assert "intentionally left blank" in pages[1] and "intentionally left blank" in pages[3]
+
+
+def test_publishing_the_results_lays_out_every_sections_cards_so_that_printing_only_merges(
+    school, admin, as_user, settings, django_capture_on_commit_callbacks, caplog
+):
+    _classmates(school, 2)
+    f.AssessmentFactory(offering=school.offering, term=school.term, name="Test")
+    client = as_user(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("exams:term_publish", args=[school.term.pk]), follow=True)
+    assert "Term 1 results are published" in response.text
+    assert RenderedCard.objects.count() == 4  # 7A's three cards and 7B's one
+    caplog.set_level(logging.INFO, logger="modules.exams.report_cards")
+    caplog.clear()
+
+    job = _print(client, school, django_capture_on_commit_callbacks)
+    assert _laid_out(caplog) == []
+    pages = pdf_pages(job.result_file.read())
+    assert len(pages) == 3
+    # A published card is dated the day the results were published, so that printing it again (on
+    # another day) gives the same card.
+    published = timezone.localdate(TermStatus.objects.get(term=school.term).results_published_at)
+    assert f"issued {date_format(published, 'DATE_FORMAT')}" in pages[0]
+    assert "Staff preview" not in pages[0]
+
+
+def test_a_preview_printed_before_publishing_is_not_taken_for_the_published_card(
+    school, admin, as_user, django_capture_on_commit_callbacks
+):
+    f.AssessmentFactory(offering=school.offering, term=school.term, name="Test")
+    client = as_user(admin)
+    preview = _print(client, school, django_capture_on_commit_callbacks)
+    assert "Staff preview" in pdf_pages(preview.result_file.read())[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("exams:term_publish", args=[school.term.pk]))
+    published = _print(client, school, django_capture_on_commit_callbacks)
+    assert "Staff preview" not in pdf_pages(published.result_file.read())[0]
+
+
+def test_cards_unused_for_the_kept_days_are_forgotten_with_their_files(
+    school, admin, as_user, settings, django_capture_on_commit_callbacks
+):
+    settings.STUDENTFLOW_REPORT_CARD_PART_SIZE = 1
+    _classmates(school, 1)  # two cards, each in a file of its own
+    _print(as_user(admin), school, django_capture_on_commit_callbacks)
+    old, recent = RenderedCard.objects.order_by("pk")
+    assert old.file != recent.file
+    RenderedCard.objects.filter(pk=old.pk).update(used_at=timezone.now() - datetime.timedelta(days=61))
+    RenderedCard.objects.filter(pk=recent.pk).update(used_at=timezone.now() - datetime.timedelta(days=59))
+
+    assert report_cards.rendered_cards_prune() == 1
+    assert list(RenderedCard.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not default_storage.exists(old.file)
+    assert default_storage.exists(recent.file)
+
+
+def test_a_card_forgotten_between_the_plan_and_the_merge_is_laid_out_again(
+    school, admin, as_user, settings, django_capture_on_commit_callbacks
+):
+    settings.STUDENTFLOW_REPORT_CARD_PART_SIZE = 1
+    _classmates(school, 1)
+    client = as_user(admin)
+    _print(client, school, django_capture_on_commit_callbacks)
+    gone = RenderedCard.objects.order_by("pk").first()
+    default_storage.delete(gone.file)  # its file lost (another node pruned it, a disk restored)
+    job = _print(client, school, django_capture_on_commit_callbacks)
+    assert len(pdf_pages(job.result_file.read())) == 2
+    assert RenderedCard.objects.count() == 2

@@ -13,11 +13,13 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, IntegerField, Prefetch, Q, QuerySet
+from django.db.models.expressions import ExpressionWrapper
 
 from modules.academics.models import (
     AcademicYear,
     CalendarEvent,
+    CourseOffering,
     Enrollment,
     EnrollmentStatus,
     Period,
@@ -29,6 +31,7 @@ from modules.people.models import Staff, Student
 from modules.timetable.models import (
     Cover,
     Lesson,
+    Requirement,
     Timetable,
     TimetableSettings,
     TimetableStatus,
@@ -227,6 +230,27 @@ def lessons_with_names(queryset: QuerySet[Lesson]) -> QuerySet[Lesson]:
     )
 
 
+def of_timetables(queryset: QuerySet[Lesson], timetable_ids: Iterable[int]) -> QuerySet[Lesson]:
+    """The lessons among `queryset` of these timetables. Written `timetable_id + 0` so that the database
+    finds them from what the queryset narrows (a section's classes, a teacher) instead of from the
+    timetable's index: SQLite, without statistics, otherwise reads every lesson of the school's timetable
+    and keeps a section's few (1 ms on the large school, growing with it; 0.03 ms this way)."""
+    return queryset.alias(
+        in_timetable=ExpressionWrapper(F("timetable_id") + 0, output_field=IntegerField())
+    ).filter(in_timetable__in=list(timetable_ids))
+
+
+def section_lessons(section: Section | int) -> Q:
+    return Q(offering_id__in=CourseOffering.objects.filter(section=section).values("pk"))
+
+
+def teacher_lessons(staff: Staff) -> Q:
+    """The lessons a teacher teaches, as teacher or co-teacher of the class (a subquery: no duplicates to
+    remove, and each side read from its own index)."""
+    co_taught = Requirement.co_teachers.through.objects.filter(staff=staff).values("requirement__offering_id")
+    return Q(teacher=staff) | Q(offering_id__in=co_taught)
+
+
 def lesson_teachers(lesson: Lesson) -> list[Staff]:
     """The lesson's teacher and its class's co-teachers (prefetched by `lessons_with_names`)."""
     teachers = [lesson.teacher] if lesson.teacher is not None else []
@@ -254,13 +278,14 @@ def _week(
     lessons: list[Lesson] = []
     cover_rows: list[Cover] = []
     if timetables:
+        # No ORDER BY: week_grid orders each slot's lessons itself.
         candidates = lessons_with_names(
-            Lesson.objects.placed().filter(select, timetable_id__in=[t.pk for t in timetables])
-        ).distinct()
+            of_timetables(Lesson.objects.filter(select), [t.pk for t in timetables]).order_by()
+        )
         lessons = [
             lesson
             for lesson in candidates
-            if lesson.timetable_id in weekday_timetables.get(lesson.weekday or 0, set())
+            if lesson.weekday is not None and lesson.timetable_id in weekday_timetables[lesson.weekday]
         ]
         cover_filter = Q(lesson__in=[lesson.pk for lesson in lessons])
         if cover_teacher is not None:
@@ -301,13 +326,12 @@ def _week(
 
 
 def week_for_section(section: Section, day: datetime.date) -> WeekGrid:
-    return _week(day=day, year=section.year, select=Q(offering__section=section))
+    return _week(day=day, year=section.year, select=section_lessons(section))
 
 
 def week_for_teacher(staff: Staff, day: datetime.date) -> WeekGrid:
     """A teacher's week: the lessons they teach (co-teaching included) and those they cover that week."""
-    select = Q(teacher=staff) | Q(offering__timetable_requirement__co_teachers=staff)
-    return _week(day=day, year=None, select=select, cover_teacher=staff)
+    return _week(day=day, year=None, select=teacher_lessons(staff), cover_teacher=staff)
 
 
 def week_for_room(room: Room, day: datetime.date) -> WeekGrid:

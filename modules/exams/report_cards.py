@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from math import ceil
 from urllib.parse import quote
 
@@ -28,8 +29,8 @@ from django.db import transaction
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from modules.academics.models import CourseOffering, Enrollment, EnrollmentStatus, Section, Term
 from modules.attendance.selectors import AttendanceSummary, attendance_summary
@@ -44,6 +45,7 @@ from modules.core.jobs import (
     job_recover,
 )
 from modules.core.models import Job, JobStatus, SchoolProfile
+from modules.core.numbers import number_text
 from modules.core.pdf import PDF_BASE_URL, PortalUrlFetcher, run_with_limits
 from modules.exams import grading
 from modules.exams.models import (
@@ -75,6 +77,12 @@ class MarkCell:
     scored: bool = False  # printed "7/10"; a code or no mark prints alone
 
 
+@lru_cache(maxsize=4096)
+def _number(value: str, language: str | None) -> str:
+    """number_text, remembered: a batch prints the same few scores and maxima thousands of times."""
+    return number_text(value)
+
+
 @dataclass
 class SubjectLine:
     subject: str
@@ -82,6 +90,20 @@ class SubjectLine:
     marks: list[MarkCell]
     average: grading.Average
     comment: str = ""
+
+    @property
+    def marks_text(self) -> str:
+        """The marks line as the card prints it ("Quiz 1 7/10 · Test Excused"), made here once rather than
+        in the template's loop: a tenth of a card's template time went to it."""
+        if not self.marks:
+            return _("No marks this term.")
+        language = get_language()
+        return " · ".join(
+            f"{cell.name} {_number(str(cell.display), language)}/{_number(str(cell.max_score), language)}"
+            if cell.scored
+            else f"{cell.name} {cell.display}"
+            for cell in self.marks
+        )
 
 
 @dataclass
@@ -444,7 +466,7 @@ def _chunks(cards: list) -> list[tuple[int, int]]:
     return [(start, min(start + size, len(cards))) for start in range(0, len(cards), size)] or [(0, 0)]
 
 
-def _part_name(job: Job, fingerprint: str, index: int, extension: str = "pdf") -> str:
+def _part_name(job: Job, fingerprint: str, index: int, extension: str) -> str:
     return f"jobs/parts/{job.pk}/{fingerprint[:16]}-{index:05d}.{extension}"
 
 
@@ -452,18 +474,6 @@ def _delete_files(storage, names: Iterable[str]) -> None:
     for name in names:
         if name and storage.exists(name):
             storage.delete(name)
-
-
-def pdfs_merge(parts: Iterable[bytes]) -> tuple[bytes, int]:
-    """One PDF of the parts in order (their bookmarks kept), and its page count."""
-    from pypdf import PdfReader, PdfWriter
-
-    writer = PdfWriter()
-    for content in parts:
-        writer.append(PdfReader(io.BytesIO(content)))
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue(), len(writer.pages)
 
 
 def card_keys(batch: CardBatch, duplex: bool) -> list[str]:

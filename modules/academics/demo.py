@@ -223,8 +223,10 @@ def seed_academics_sections(ctx: DemoContext) -> None:
         for section in ctx.sections
         for code in _section_subjects(size.section_letters.index(section.name[-1]))
     ]
-    # Subject by subject, so a teacher's sections are of the same subject where the load allows.
-    offerings.sort(key=lambda o: (o.subject.code, o.section.grade_level.order, o.section.name))
+    # Subject by subject, so a teacher's sections are of the same subject where the load allows; the highest
+    # grades first, so that the demo teacher (who chooses first) teaches the upper grades, which take a
+    # register per lesson (modules/attendance/demo.py).
+    offerings.sort(key=lambda o: (o.subject.code, -o.section.grade_level.order, o.section.name))
     _assign_teachers(ctx, offerings)
     ctx.offerings = CourseOffering.objects.bulk_create(offerings)
 

@@ -122,16 +122,19 @@ def _teacher_wishes(ctx: DemoContext) -> None:
 def _demo_teacher_every_day(ctx: DemoContext, teacher) -> None:
     """One of the demo teacher's lessons fixed on each weekday (at a different period each day; a single
     where one is left, else a double): the most-periods-a-day alone leaves them a free day when their
-    periods divide evenly over four."""
+    periods divide evenly over four. The classes of the highest grades first, from the demo's today on: the
+    upper grades take a register per lesson (modules/attendance/demo.py), so today the demo teacher has
+    lesson registers to open."""
     requirements = list(
         Requirement.objects.filter(offering__teacher=teacher, offering__section__year=ctx.year).order_by(
-            "offering__section__name", "offering__subject__code"
+            "-offering__section__grade_level__order", "offering__section__name", "offering__subject__code"
         )
     )
     singles = {requirement.pk: requirement.single_lessons for requirement in requirements}
     doubles = {requirement.pk: requirement.double_lessons for requirement in requirements}
     pins = []
-    for weekday in WEEKDAYS:
+    first = WEEKDAYS.index(ctx.today.weekday()) if ctx.today.weekday() in WEEKDAYS else 0
+    for weekday in [*WEEKDAYS[first:], *WEEKDAYS[:first]]:
         # A single lesson where there is one left, else a double (a teacher of art or science only).
         single = next((r for r in requirements if singles[r.pk] > 0), None)
         requirement = single or next((r for r in requirements if doubles[r.pk] > 0), None)

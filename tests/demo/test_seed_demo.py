@@ -23,6 +23,7 @@ from modules.academics.models import (
     CalendarEvent,
     CourseOffering,
     Enrollment,
+    GradeLevel,
     Period,
     Section,
     Subject,
@@ -39,7 +40,15 @@ from modules.accounts.demo import (
 )
 from modules.accounts.models import Role, User
 from modules.assignments.demo import seed_assignments
-from modules.attendance.models import AttendanceRecord, AttendanceStatus, Register, RegisterState
+from modules.attendance.models import (
+    AttendancePolicy,
+    AttendanceRecord,
+    AttendanceStatus,
+    GradeRegisterMode,
+    Register,
+    RegisterState,
+)
+from modules.attendance.selectors import session_records
 from modules.attendance.services import is_school_day
 from modules.core.demo import SIZES, DemoSize
 from modules.core.models import SchoolProfile
@@ -362,6 +371,10 @@ def history(django_db_setup, django_db_blocker, tmp_path_factory):
         transaction.set_rollback(True)
 
 
+def lesson_grade_ids() -> list[int]:
+    return list(GradeRegisterMode.objects.filter(mode="lesson").values_list("grade_level", flat=True))
+
+
 def term_so_far() -> tuple[Term, list[datetime.date]]:
     """The current term and its school days before TODAY."""
     term = Term.objects.get(start_date__lte=TODAY, end_date__gte=TODAY)
@@ -383,10 +396,25 @@ class TestAttendanceHistory:
         submitted = Register.objects.filter(state=RegisterState.SUBMITTED)
         assert sorted(set(submitted.values_list("date", flat=True))) == days
         assert all(is_school_day(day) for day in days)
+        upper = lesson_grade_ids()
         sections = Section.objects.filter(year__is_current=True)
-        assert submitted.count() == sections.count() * len(days)
-        assert set(submitted.values_list("kind", flat=True)) == {"daily"}
-        assert not submitted.exclude(submitted_by=F("section__homeroom_teacher__user")).exists()
+        daily, per_lesson = sections.exclude(grade_level__in=upper), sections.filter(grade_level__in=upper)
+        assert daily.exists()
+        assert per_lesson.exists()
+        # The daily grades: one register a day, by the homeroom teacher.
+        daily_registers = submitted.filter(section__in=daily)
+        assert daily_registers.count() == daily.count() * len(days)
+        assert set(daily_registers.values_list("kind", flat=True)) == {"daily"}
+        assert not daily_registers.exclude(submitted_by=F("section__homeroom_teacher__user")).exists()
+        # The per-lesson grades (the small school's history is this term's): a register per lesson of the
+        # timetable, by the lesson's teacher.
+        theirs = submitted.filter(section__in=per_lesson)
+        assert set(theirs.values_list("kind", flat=True)) == {"lesson"}
+        for day in days:
+            lessons = Lesson.objects.in_effect_on(day).filter(offering__section__in=per_lesson)
+            expected = {(lesson.offering_id, lesson.period_id, lesson.teacher.user_id) for lesson in lessons}
+            found = set(theirs.filter(date=day).values_list("offering_id", "period_id", "submitted_by"))
+            assert found == expected, day
         assert not submitted.filter(submitted_at__isnull=True).exists()
         # Nothing today or later is submitted; nothing before the term, on a weekend or a closure.
         assert not submitted.filter(date__gte=today).exists()
@@ -395,6 +423,13 @@ class TestAttendanceHistory:
         assert {d.weekday() for d in Register.objects.values_list("date", flat=True)} <= {0, 1, 2, 3, 4}
         for event in CalendarEvent.objects.closures():
             assert not Register.objects.filter(date__range=(event.start_date, event.end_date)).exists()
+
+    def test_it_takes_registers_per_lesson_in_the_upper_half_of_the_grades(self):
+        grades = list(GradeLevel.objects.order_by("order"))
+        assert AttendancePolicy.load().mode == "daily"
+        assert dict(GradeRegisterMode.objects.values_list("grade_level", "mode")) == {
+            grade.pk: "lesson" for grade in grades[len(grades) // 2 :]
+        }
 
     def test_it_writes_one_record_per_enrolled_student_per_register(self):
         enrolled_since: dict[int, list[datetime.date]] = defaultdict(list)
@@ -408,18 +443,29 @@ class TestAttendanceHistory:
         assert not AttendanceRecord.objects.exclude(date=F("register__date")).exists()
         pairs = AttendanceRecord.objects.values("register", "student").annotate(n=Count("id"))
         assert not pairs.filter(n__gt=1).exists()
-        assert not AttendanceRecord.objects.exclude(
-            marked_by=F("register__section__homeroom_teacher__user")
-        ).exists()
+        submitted = AttendanceRecord.objects.filter(register__state=RegisterState.SUBMITTED)
+        assert not submitted.exclude(marked_by=F("register__submitted_by")).exists()
 
-    def test_it_leaves_today_partly_taken_and_the_demo_teachers_register_open(self):
+    def test_it_leaves_today_partly_taken_and_the_demo_teachers_registers_open(self):
         today = TODAY
         registers = Register.objects.filter(date=today)
-        assert registers.count() == Section.objects.filter(year__is_current=True).count()
+        upper = lesson_grade_ids()
+        sections = Section.objects.filter(year__is_current=True)
+        daily = registers.filter(kind="daily")
+        assert set(daily.values_list("section", flat=True)) == set(
+            sections.exclude(grade_level__in=upper).values_list("pk", flat=True)
+        )
+        lessons = Lesson.objects.in_effect_on(today).filter(offering__section__grade_level__in=upper)
+        assert set(registers.filter(kind="lesson").values_list("offering", "period")) == set(
+            lessons.values_list("offering", "period")
+        )
         assert not registers.filter(state=RegisterState.SUBMITTED).exists()
-        mine = registers.get(section__homeroom_teacher__user__email=TEACHER_EMAIL)
+        mine = daily.get(section__homeroom_teacher__user__email=TEACHER_EMAIL)
         assert mine.state == RegisterState.NOT_TAKEN
         assert not mine.records.exists()
+        my_lessons = registers.filter(kind="lesson", offering__teacher__user__email=TEACHER_EMAIL)
+        assert my_lessons.exists(), "the demo teacher teaches a per-lesson grade today"
+        assert set(my_lessons.values_list("state", flat=True)) == {RegisterState.NOT_TAKEN}
         states = Counter(registers.values_list("state", flat=True))
         assert states[RegisterState.IN_PROGRESS] >= 3
         assert states[RegisterState.NOT_TAKEN] >= 2
@@ -427,7 +473,8 @@ class TestAttendanceHistory:
             assert 0 < register.n < register.section.enrollments.count()
 
     def test_it_mixes_the_statuses_as_designed(self):
-        past = AttendanceRecord.objects.filter(register__state=RegisterState.SUBMITTED)
+        # The marks that count: each grade's kind of register (a lesson grade's older daily ones do not).
+        past = session_records(datetime.date.min, TODAY)
         total = past.count()
         share = {status: n / total for status, n in Counter(past.values_list("status", flat=True)).items()}
         assert 0.92 <= share[AttendanceStatus.PRESENT] <= 0.97

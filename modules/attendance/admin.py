@@ -5,6 +5,7 @@ from modules.attendance.models import (
     AttendancePolicy,
     AttendanceRecord,
     FlaggedPattern,
+    GradeRegisterMode,
     Register,
 )
 
@@ -12,6 +13,11 @@ from modules.attendance.models import (
 @admin.register(AttendancePolicy)
 class AttendancePolicyAdmin(admin.ModelAdmin):
     list_display = ["__str__", "mode", "teacher_edit_days", "chronic_absence_percent", "notify_absences"]
+
+
+@admin.register(GradeRegisterMode)
+class GradeRegisterModeAdmin(admin.ModelAdmin):
+    list_display = ["grade_level", "mode"]
 
 
 class AttendanceRecordInline(admin.TabularInline):

@@ -1,50 +1,47 @@
 """Homework due dates in the personal calendar feed (modules/timetable/feeds.py), registered by
 AssignmentsConfig.ready(): a student's and each child's published homework, and a teacher's own classes'
-published homework, each at its due time."""
+published homework, each at its due time. One read of the homework whoever the feed is for."""
 
 from __future__ import annotations
 
 import datetime
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from modules.academics.models import EnrollmentStatus
-from modules.accounts.models import Role
 from modules.assignments.models import Assignment
-from modules.people.models import Student
-from modules.timetable.feeds import FeedEvent, school_zone
+from modules.timetable.feeds import FeedEvent, feed_staff, feed_students, school_zone
 
 
 def homework_feed_events(user, start: datetime.date, end: datetime.date) -> list[FeedEvent]:
-    roles = user.roles
     zone = school_zone()
     window = (
         datetime.datetime.combine(start, datetime.time(), tzinfo=zone),
         datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time(), tzinfo=zone),
     )
+    students = feed_students(user)
+    wanted = frozenset().union(*(one.sections for one in students))
+    staff = feed_staff(user)
+    which = []
+    if wanted:
+        which.append(Q(offering__section_id__in=wanted))
+    if staff is not None:
+        which.append(Q(offering__teacher=staff))
+    if not which:
+        return []
     published = (
         Assignment.objects.published()
+        .filter(which[0] if len(which) == 1 else which[0] | which[1])
         .filter(due_at__gte=window[0], due_at__lt=window[1])
         .select_related("offering__subject")
     )
     events: list[FeedEvent] = []
-    students: list[tuple[Student, str]] = []
-    if Role.STUDENT in roles:
-        students += [(student, "") for student in Student.objects.filter(user=user)]
-    if Role.GUARDIAN in roles:
-        students += [
-            (child, f"{child.first_name}: ")
-            for child in Student.objects.filter(guardian_links__guardian__user=user).distinct()
-        ]
-    for student, prefix in students:
-        for assignment in published.filter(
-            offering__section__enrollments__student=student,
-            offering__section__enrollments__status=EnrollmentStatus.ACTIVE,
-        ).distinct():
-            events.append(_event(assignment, f"s{student.pk}", prefix, zone))
-    if Role.TEACHER in roles:
-        for assignment in published.filter(offering__teacher__user=user):
+    for assignment in published:
+        for one in students:
+            if assignment.offering.section_id in one.sections:
+                events.append(_event(assignment, f"s{one.student.pk}", one.prefix, zone))
+        if staff is not None and assignment.offering.teacher_id == staff.pk:
             events.append(_event(assignment, "t", "", zone))
     return events
 

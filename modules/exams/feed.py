@@ -1,55 +1,47 @@
 """Exam sittings in the personal calendar feed (modules/timetable/feeds.py), registered by
 ExamsConfig.ready(): a student's and each child's exams of published exam periods, and the sittings a
-teacher invigilates."""
+teacher invigilates. One read of the sittings (and one of their sections) whoever the feed is for."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
-from modules.academics.models import Enrollment, EnrollmentStatus, Section
+from modules.academics.models import Section
 from modules.accounts.models import Role
 from modules.exams.models import ExamSlot
 from modules.exams.schedule import slot_end
-from modules.people.models import Student
-from modules.timetable.feeds import FeedEvent, school_zone
+from modules.timetable.feeds import FeedEvent, feed_students, school_zone
 
 
 def exam_feed_events(user, start: datetime.date, end: datetime.date) -> list[FeedEvent]:
-    roles = user.roles
-    slots = ExamSlot.objects.filter(period__is_published=True, date__range=(start, end)).select_related(
-        "subject", "room", "invigilator"
-    )
+    students = feed_students(user)
+    wanted = frozenset().union(*(one.sections for one in students))
+    invigilates = Role.TEACHER in user.roles
+    which = []
+    if wanted:
+        which.append(Q(sections__in=wanted))
+    if invigilates:
+        which.append(Q(invigilator__user=user))
+    if not which:
+        return []
+    slots = ExamSlot.objects.filter(
+        which[0] if len(which) == 1 else which[0] | which[1],
+        period__is_published=True,
+        date__range=(start, end),
+    ).select_related("subject", "room", "invigilator")
+    if wanted:
+        slots = slots.distinct().prefetch_related(Prefetch("sections", queryset=Section.objects.only("pk")))
     events: list[FeedEvent] = []
-    students: list[tuple[Student, str]] = []
-    if Role.STUDENT in roles:
-        students += [(student, "") for student in Student.objects.filter(user=user)]
-    if Role.GUARDIAN in roles:
-        students += [
-            (child, f"{child.first_name}: ")
-            for child in Student.objects.filter(guardian_links__guardian__user=user).distinct()
-        ]
-    if students:
-        sections: dict[int, set[int]] = {}
-        for student_id, section_id in Enrollment.objects.filter(
-            student__in=[student for student, _prefix in students], status=EnrollmentStatus.ACTIVE
-        ).values_list("student_id", "section_id"):
-            sections.setdefault(student_id, set()).add(section_id)
-        wanted = {section for ids in sections.values() for section in ids}
-        family_slots = list(
-            slots.filter(sections__in=wanted)
-            .distinct()
-            .prefetch_related(Prefetch("sections", queryset=Section.objects.only("pk")))
-        )
-        for student, prefix in students:
-            mine = sections.get(student.pk, set())
-            for slot in family_slots:
-                if any(section.pk in mine for section in slot.sections.all()):
-                    events.append(_event(slot, f"s{student.pk}", prefix + _("Exam: %(subject)s")))
-    if Role.TEACHER in roles:
-        for slot in slots.filter(invigilator__user=user):
+    for slot in slots:
+        if wanted:
+            sections = {section.pk for section in slot.sections.all()}
+            for one in students:
+                if one.sections & sections:
+                    events.append(_event(slot, f"s{one.student.pk}", one.prefix + _("Exam: %(subject)s")))
+        if invigilates and slot.invigilator is not None and slot.invigilator.user_id == user.pk:
             events.append(_event(slot, "i", _("Invigilating: %(subject)s")))
     return events
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
+import operator
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Event, Timezone, vDDDTypes
 
-from modules.academics.models import CalendarEvent, Enrollment, EnrollmentStatus, Term
+from modules.academics.models import CalendarEvent, CalendarEventKind, Enrollment, EnrollmentStatus, Term
 from modules.accounts.models import Role
 from modules.core.audit import audit_log
 from modules.people.models import Staff, Student
@@ -45,6 +46,8 @@ FEED_PAST = datetime.timedelta(days=14)
 FEED_AHEAD = datetime.timedelta(days=200)
 FEED_CACHE_SECONDS = 15 * 60
 PRODID = "-//StudentFlow//Timetable//EN"
+# The kinds of day with no lessons: CalendarEvent.objects.closures(), for days already read.
+CLOSED_KINDS = frozenset({CalendarEventKind.HOLIDAY, CalendarEventKind.CLOSURE})
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,8 @@ _sources: list[FeedSource] = []
 
 
 def feed_source_register(source: FeedSource) -> None:
-    """Add a source of events (`source(user, start, end)`, dates inclusive); added once however often."""
+    """Add a source of events (`source(user, start, end)`, dates inclusive); added once however often. A
+    source asks whom the feed is for with `feed_students` and `feed_staff`, read once for the whole feed."""
     if source not in _sources:
         _sources.append(source)
 
@@ -115,9 +119,10 @@ def calendar_feed_revoke(*, user) -> bool:
 def feed_for_token(token: str) -> CalendarFeed | None:
     if not token or len(token) > 100:
         return None
+    # The user's profiles with it: their roles and whose feed it is then cost no query.
     return (
         CalendarFeed.objects.filter(token_hash=token_hash(token), user__is_active=True)
-        .select_related("user")
+        .select_related("user__staff_profile", "user__guardian_profile", "user__student_profile")
         .first()
     )
 
@@ -125,11 +130,67 @@ def feed_for_token(token: str) -> CalendarFeed | None:
 # The events ----------------------------------------------------------------------------------------------
 
 
-def _closed_days(start: datetime.date, end: datetime.date) -> set[datetime.date]:
-    """Holidays and closures within [start, end]."""
+@dataclass(frozen=True)
+class FeedStudent:
+    """A student whose lessons, exams and homework a feed shows: its owner, or one of their children (whose
+    events start with the child's name), with the sections they are actively enrolled in."""
+
+    student: Student
+    child: bool
+    sections: frozenset[int]
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.student.first_name}: " if self.child else ""
+
+
+def feed_staff(user) -> Staff | None:
+    """The teacher whose lessons a feed shows (None for a login that does not teach)."""
+    if Role.TEACHER not in user.roles:
+        return None
+    try:
+        return user.staff_profile
+    except Staff.DoesNotExist:
+        return None
+
+
+def feed_students(user) -> list[FeedStudent]:
+    """The students a feed shows: the user if a student, then each child if a guardian (eldest first). Read
+    once per feed (`feed_events`) and shared by its lessons and every source (exams, homework)."""
+    known = user.__dict__.get("_feed_students")
+    if known is not None:
+        return known
+    students: list[tuple[Student, bool]] = []
+    if Role.STUDENT in user.roles:
+        students.append((user.student_profile, False))
+    if Role.GUARDIAN in user.roles:
+        students += [
+            (student, True)
+            for student in Student.objects.filter(guardian_links__guardian__user=user)
+            .distinct()
+            .order_by("date_of_birth", "first_name")
+        ]
+    sections: dict[int, set[int]] = {}
+    if students:
+        for student_id, section_id in Enrollment.objects.filter(
+            student__in=[student for student, _child in students], status=EnrollmentStatus.ACTIVE
+        ).values_list("student_id", "section_id"):
+            sections.setdefault(student_id, set()).add(section_id)
+    return [
+        FeedStudent(student=student, child=child, sections=frozenset(sections.get(student.pk, ())))
+        for student, child in students
+    ]
+
+
+def _closed_days(
+    calendar: Iterable[CalendarEvent], start: datetime.date, end: datetime.date
+) -> set[datetime.date]:
+    """Holidays and closures within [start, end], among the calendar's days."""
     closed: set[datetime.date] = set()
-    events = CalendarEvent.objects.closures().filter(start_date__lte=end, end_date__gte=start)
-    for first, last in events.values_list("start_date", "end_date"):
+    for event in calendar:
+        if event.kind not in CLOSED_KINDS:
+            continue
+        first, last = event.start_date, event.end_date
         day = max(first, start)
         while day <= min(last, end):
             closed.add(day)
@@ -181,49 +242,38 @@ class _Scope:
     teacher: Staff | None = None
     sections: frozenset[int] = frozenset()
 
+    def holds(self, lesson: Lesson, teachers: list[Staff]) -> bool:
+        """Whether the lesson is the scope's (`teachers`: the lesson's teacher and co-teachers)."""
+        if self.teacher is not None:
+            return any(teacher.pk == self.teacher.pk for teacher in teachers)
+        return lesson.offering.section_id in self.sections
+
 
 def _scopes(user) -> list[_Scope]:
-    roles = user.roles
     scopes: list[_Scope] = []
-    if Role.TEACHER in roles:
-        staff = Staff.objects.filter(user=user).first()
-        if staff is not None:
-            select = Q(teacher=staff) | Q(offering__timetable_requirement__co_teachers=staff)
-            scopes.append(_Scope(select=select, key="t", teacher=staff))
-    students: list[tuple[Student, bool]] = []
-    if Role.STUDENT in roles:
-        students += [(student, False) for student in Student.objects.filter(user=user)]
-    if Role.GUARDIAN in roles:
-        students += [
-            (student, True)
-            for student in Student.objects.filter(guardian_links__guardian__user=user)
-            .distinct()
-            .order_by("date_of_birth", "first_name")
-        ]
-    if students:
-        sections: dict[int, set[int]] = {}
-        for student_id, section_id in Enrollment.objects.filter(
-            student__in=[student for student, _child in students], status=EnrollmentStatus.ACTIVE
-        ).values_list("student_id", "section_id"):
-            sections.setdefault(student_id, set()).add(section_id)
-        for student, child in students:
-            if sections.get(student.pk):
-                scopes.append(
-                    _Scope(
-                        select=Q(offering__section_id__in=sections[student.pk]),
-                        sections=frozenset(sections[student.pk]),
-                        key=f"s{student.pk}",
-                        prefix=f"{student.first_name}: " if child else "",
-                    )
+    staff = feed_staff(user)
+    if staff is not None:
+        scopes.append(_Scope(select=selectors.teacher_lessons(staff), key="t", teacher=staff))
+    for one in feed_students(user):
+        if one.sections:
+            scopes.append(
+                _Scope(
+                    select=Q(offering__section_id__in=one.sections),
+                    sections=one.sections,
+                    key=f"s{one.student.pk}",
+                    prefix=one.prefix,
                 )
+            )
     return scopes
 
 
-def lesson_events(user, start: datetime.date, end: datetime.date) -> list[FeedEvent]:
+def lesson_events(
+    user, start: datetime.date, end: datetime.date, *, closed_days: set[datetime.date] | None = None
+) -> list[FeedEvent]:
     """The user's lessons within [start, end]: each lesson a weekly event over each term (and the dates its
-    timetable is in effect), less the holidays and closures on its weekday, and for a teacher less the
-    dates someone else covers it; a lesson they cover is an event of its own, and for a family a covered
-    lesson's occurrence says who covers it."""
+    timetable is in effect), less the holidays and closures on its weekday (`closed_days` when the caller
+    has read the calendar), and for a teacher less the dates someone else covers it; a lesson they cover
+    is an event of its own, and for a family a covered lesson's occurrence says who covers it."""
     scopes = _scopes(user)
     if not scopes:
         return []
@@ -239,55 +289,44 @@ def lesson_events(user, start: datetime.date, end: datetime.date) -> list[FeedEv
     runs, outside = _runs(timetables, start, end)
     if not runs:
         return []
-    closed = _closed_days(start, end) | outside
+    if closed_days is None:
+        closed_days = _closed_days(
+            CalendarEvent.objects.closures().filter(start_date__lte=end, end_date__gte=start), start, end
+        )
+    closed = closed_days | outside
     periods = selectors.teaching_periods(timetables[0].year)
     following = {period.pk: periods[index + 1] for index, period in enumerate(periods[:-1])}
     zone = school_zone()
     events: list[FeedEvent] = []
-    # The family's scopes (a student, each child) share one read of their sections' lessons and covers.
-    family = [scope for scope in scopes if scope.teacher is None]
-    family_lessons: list[Lesson] = []
-    family_covers: list[Cover] = []
-    if family:
-        wanted = set().union(*(scope.sections for scope in family))
-        family_lessons = list(
-            selectors.lessons_with_names(
-                Lesson.objects.placed().filter(
-                    offering__section_id__in=wanted, timetable__in=[t.pk for t in timetables]
-                )
-            )
+    # Every scope (the teacher's, the student's, each child's) shares one read of the lessons and one of
+    # their covers (with the lessons the teacher covers), shared out below.
+    every = selectors.lessons_with_names(
+        selectors.of_timetables(
+            Lesson.objects.filter(functools.reduce(operator.or_, (scope.select for scope in scopes))),
+            [t.pk for t in timetables],
+        ).order_by()
+    )
+    placed = [(lesson, selectors.lesson_teachers(lesson)) for lesson in every if lesson.weekday is not None]
+    for lesson, teachers in placed:
+        selectors.shown(lesson, teachers=teachers)
+    teacher = next((scope.teacher for scope in scopes if scope.teacher is not None), None)
+    which = Q(lesson__in=[lesson.pk for lesson, _teachers in placed])
+    cover_query = Cover.objects.filter(date__range=(start, end)).select_related("teacher")
+    if teacher is not None:
+        which |= Q(teacher=teacher)
+        cover_query = cover_query.select_related(
+            "lesson__offering__subject",
+            "lesson__offering__section",
+            "lesson__teacher",
+            "lesson__room",
+            "lesson__period",
         )
-        family_covers = list(
-            Cover.objects.filter(lesson__in=family_lessons, date__range=(start, end)).select_related(
-                "teacher"
-            )
-        )
+    covers = list(cover_query.filter(which).order_by())
+    covered = {(cover.lesson_id, cover.date): cover for cover in covers}
     for scope in scopes:
-        if scope.teacher is None:
-            lessons = [lesson for lesson in family_lessons if lesson.offering.section_id in scope.sections]
-            covers = family_covers
-        else:
-            lessons = list(
-                selectors.lessons_with_names(
-                    Lesson.objects.placed().filter(scope.select, timetable__in=[t.pk for t in timetables])
-                ).distinct()
-            )
-            covers = list(
-                Cover.objects.filter(
-                    Q(lesson__in=lessons) | Q(teacher=scope.teacher), date__range=(start, end)
-                ).select_related(
-                    "teacher",
-                    "lesson__offering__subject",
-                    "lesson__offering__section",
-                    "lesson__teacher",
-                    "lesson__room",
-                    "lesson__period",
-                )
-            )
-        covered = {(cover.lesson_id, cover.date): cover for cover in covers}
+        lessons = [lesson for lesson, teachers in placed if scope.holds(lesson, teachers)]
         by_timetable: dict[int, list[Lesson]] = {}
         for lesson in lessons:
-            selectors.shown(lesson, teachers=selectors.lesson_teachers(lesson))
             by_timetable.setdefault(lesson.timetable_id, []).append(lesson)
         for timetable, first_day, last_day in runs:
             for lesson in by_timetable.get(timetable.pk, []):
@@ -391,8 +430,13 @@ def _cover_event(lesson, cover: Cover, scope: _Scope, following, zone) -> FeedEv
     )
 
 
-def calendar_events(start: datetime.date, end: datetime.date) -> list[FeedEvent]:
-    """The school calendar's days (holidays, closures, events) as all-day events."""
+def calendar_events(
+    start: datetime.date, end: datetime.date, calendar: Iterable[CalendarEvent] | None = None
+) -> list[FeedEvent]:
+    """The school calendar's days (holidays, closures, events) as all-day events (`calendar`: the days of
+    [start, end] when the caller has read them)."""
+    if calendar is None:
+        calendar = CalendarEvent.objects.filter(start_date__lte=end, end_date__gte=start)
     return [
         FeedEvent(
             uid=f"calendar-{event.pk}",
@@ -402,14 +446,22 @@ def calendar_events(start: datetime.date, end: datetime.date) -> list[FeedEvent]
             all_day=True,
             description=str(event.get_kind_display()),
         )
-        for event in CalendarEvent.objects.filter(start_date__lte=end, end_date__gte=start)
+        for event in calendar
     ]
 
 
 def feed_events(user, start: datetime.date, end: datetime.date) -> list[FeedEvent]:
-    events = lesson_events(user, start, end) + calendar_events(start, end)
-    for source in _sources:
-        events.extend(source(user, start, end))
+    # One read of the school calendar (its days and the closures lessons skip) and of the feed's students,
+    # kept on the user while the sources run (feed_students).
+    calendar = list(CalendarEvent.objects.filter(start_date__lte=end, end_date__gte=start))
+    user.__dict__["_feed_students"] = feed_students(user)
+    try:
+        events = lesson_events(user, start, end, closed_days=_closed_days(calendar, start, end))
+        events += calendar_events(start, end, calendar)
+        for source in _sources:
+            events.extend(source(user, start, end))
+    finally:
+        del user.__dict__["_feed_students"]
     return events
 
 
@@ -495,7 +547,8 @@ def _text(value: str) -> str:
 
 
 def _stamp(moment: datetime.datetime) -> str:
-    return f"{moment.year:04}{moment.month:02}{moment.day:02}T{moment.hour:02}{moment.minute:02}{moment.second:02}"
+    day = f"{moment.year:04}{moment.month:02}{moment.day:02}"
+    return f"{day}T{moment.hour:02}{moment.minute:02}{moment.second:02}"
 
 
 def _utc(moment: datetime.datetime) -> str:

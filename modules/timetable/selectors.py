@@ -13,7 +13,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import F, IntegerField, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import ExpressionWrapper
 
 from modules.academics.models import (
@@ -111,13 +111,15 @@ def lesson_cover(lesson: Lesson) -> Cover | None:
 
 
 def teaching_periods(year: AcademicYear | None) -> list[Period]:
-    """The periods lessons take in a year: its timetable settings' periods, or else the bell schedule."""
-    if year is not None:
-        chosen_ids = TimetableSettings.periods.through.objects.filter(timetablesettings__year=year)
-        chosen = list(Period.objects.filter(pk__in=chosen_ids.values("period_id")).order_by("order"))
-        if chosen:
-            return chosen
-    return list(Period.objects.order_by("order"))
+    """The periods lessons take in a year: its timetable settings' periods, or else the bell schedule. One
+    query: the bell schedule, each period marked with whether the settings chose it."""
+    periods = Period.objects.order_by("order")
+    if year is None:
+        return list(periods)
+    chosen_ids = TimetableSettings.periods.through.objects.filter(timetablesettings__year=year)
+    marked = list(periods.annotate(chosen=Exists(chosen_ids.filter(period_id=OuterRef("pk")))))
+    every: list[Period] = list(marked)
+    return [period for period in marked if period.chosen] or every
 
 
 def teaching_weekdays(year: AcademicYear | None) -> list[int]:

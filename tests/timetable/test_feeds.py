@@ -11,12 +11,14 @@ from dataclasses import dataclass
 
 import pytest
 from dateutil.rrule import rrulestr
+from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
 from modules.exams.models import ExamPeriod, ExamSlot
-from modules.timetable.models import CalendarFeed, Cover, TeacherAbsence
+from modules.timetable.models import CalendarFeed, Cover, Lesson, Requirement, TeacherAbsence
 from tests import factories as f
 from tests.timetable.week_fixtures import *  # noqa: F403
 
@@ -233,3 +235,48 @@ def test_it_asks_a_visitor_to_sign_in_and_refuses_a_get_to_make(client, student,
     assert response.status_code == 302
     assert as_user(student).get(reverse("timetable:feed_make")).status_code == 405
     assert as_user(student).get(reverse("timetable:feed_revoke")).status_code == 405
+
+
+def _more_of_everything(school, live) -> None:
+    """A second child in the other section (a guardian's), and ten more lessons, some co-taught by the
+    other teacher, with their homework."""
+    f.EnrollmentFactory(
+        student=f.GuardianLinkFactory(guardian=school.guardian_profile).student, section=school.other_section
+    )
+    for n in range(10):
+        offering = f.CourseOfferingFactory(section=school.section, teacher=school.teacher_staff)
+        if n % 3 == 0:
+            requirement = Requirement.objects.create(offering=offering, periods_per_week=1)
+            requirement.co_teachers.add(school.other_teacher_staff)
+        Lesson.objects.create(
+            timetable=live.timetable,
+            offering=offering,
+            teacher=offering.teacher,
+            weekday=n % 5,
+            period=live.periods[2],
+        )
+        f.AssignmentFactory(
+            offering=offering, term=school.term, due_at=timezone.now() + datetime.timedelta(days=n)
+        )
+
+
+# A feed built afresh (modules/timetable/feeds.py), polled by a calendar (no session): the address with its
+# user and their profiles, the school calendar, the children and their enrolments (a guardian's), the
+# timetables, their terms, the teaching periods, the lessons, their covers, the exam sittings (with their
+# sections once a family has some), the homework; the same with a second child and ten more lessons, some
+# co-taught (their co-teachers: one query more).
+@pytest.mark.parametrize(("persona", "expected"), [("guardian", 11), ("teacher", 9)])
+def test_it_builds_a_feed_in_a_fixed_number_of_queries(
+    school, live, as_user, request, queries_exactly, persona, expected
+):
+    path = _make(as_user(request.getfixturevalue(persona))).split("testserver", 1)[1]
+    calendar = Client()
+    calendar.get(path)  # the first poll of the hour notes when the address was used
+    cache.clear()
+    with queries_exactly(expected):
+        first = calendar.get(path)
+    _more_of_everything(school, live)
+    cache.clear()
+    with queries_exactly(expected + 1):
+        again = calendar.get(path)
+    assert len(_events(again)[1]) > len(_events(first)[1])

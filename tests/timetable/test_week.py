@@ -154,9 +154,10 @@ def _more_lessons(school, live, count: int) -> None:
         )
 
 
-# The session and user, the enrolment (a student's), the week's timetables, its teaching periods and days,
-# its closures, its lessons with their co-teachers, their covers; the same with ten more lessons.
-@pytest.mark.parametrize(("persona", "expected"), [("student", 10), ("teacher", 9)])
+# The user, the enrolment (a student's), the week's timetables, its teaching periods (one query: the bell
+# schedule marked with the settings' choice) and days, its closures, its lessons (with their co-teachers
+# when a class has some), their covers, the unread notifications; the same with ten more lessons.
+@pytest.mark.parametrize(("persona", "expected"), [("student", 9), ("teacher", 8)])
 def test_it_draws_a_week_in_a_fixed_number_of_queries(
     school, live, as_user, request, queries_exactly, persona, expected
 ):

@@ -75,7 +75,7 @@ def test_it_gives_a_student_their_section_and_a_room_its_lessons(school, live):
 
 
 def test_it_counts_a_fixed_number_of_queries(school, live, django_assert_num_queries):
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         selectors.week_for_section(school.section, live.monday)
 
 

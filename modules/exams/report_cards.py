@@ -564,19 +564,18 @@ class PartPlan:
     start: int
     end: int
     todo: list[int]  # indexes of the part's cards not laid out yet
-    html: str  # theirs ("" when there are none)
 
 
 def _parts_plan(batch: CardBatch, duplex: bool, keys: list[str], rendered: set[str]):
     """The batch cut into parts: a fingerprint of every card (the same cards from the same marks give the
-    same fingerprint) and each part with the cards it still has to lay out and their HTML."""
+    same fingerprint) and each part with the cards it still has to lay out."""
     digest = hashlib.sha256(b"duplex" if duplex else b"simplex")
     for key in keys:
         digest.update(key.encode())
-    plan = []
-    for start, end in _chunks(batch.cards):
-        todo = [index for index in range(start, end) if keys[index] not in rendered]
-        plan.append(PartPlan(start, end, todo, _part_html(batch, todo, duplex) if todo else ""))
+    plan = [
+        PartPlan(start, end, [index for index in range(start, end) if keys[index] not in rendered])
+        for start, end in _chunks(batch.cards)
+    ]
     return digest.hexdigest(), plan
 
 
@@ -668,39 +667,51 @@ def report_card_batch_run(*, job: Job) -> Job:
         message=_("Laying out the cards…"),
         result={**result, "building": fingerprint, "keys": keys_file},
     )
-    missing = []
+    # Each part is queued as soon as its HTML is made, so the other workers start laying out while this one
+    # makes the next part's HTML.
     for index, part in enumerate(plan):
         child = parts.get(index)
         if not part.todo:
             continue
         if child is None:
-            name = storage.save(_part_name(job, fingerprint, index, "html"), ContentFile(part.html.encode()))
-            missing.append(
-                {
-                    "index": index,
-                    "cards": part.end - part.start,
-                    "keys": [keys[i] for i in part.todo],
-                    "fingerprint": fingerprint,
-                    "html": name,
-                    "of": len(plan),
-                }
-            )
+            html = _part_html(batch, part.todo, duplex)
+            name = storage.save(_part_name(job, fingerprint, index, "html"), ContentFile(html.encode()))
+            payload = {
+                "index": index,
+                "cards": part.end - part.start,
+                "keys": [keys[i] for i in part.todo],
+                "fingerprint": fingerprint,
+                "html": name,
+                "of": len(plan),
+            }
+            job_children_enqueue(parent=job, kind=PART_KIND, payloads=[payload])
         elif child.status == JobStatus.FAILED or (not child.is_finished and job_lease_expired(child)):
             job_enqueue(job=child)  # its worker died, or it gave up: its own attempts again
-    if missing:
-        job_children_enqueue(parent=job, kind=PART_KIND, payloads=missing)
-    elif _merge_claim(job):
-        _batch_merge(job)  # every part was laid out before (or before the restart): only the merge was left
+    _plan_enqueued(job)
+    if _merge_claim(job):  # every part done already (or none was needed): merged here
+        _batch_merge(job)
     return job
 
 
+def _plan_enqueued(job: Job) -> None:
+    """Mark every part of this run as queued: until then no part merges the batch (the parts queued first
+    may all finish before the last is queued)."""
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().filter(pk=job.pk, status=JobStatus.RUNNING).first()
+        if locked is not None:
+            Job.objects.filter(pk=job.pk).update(result={**locked.result, "enqueued": locked.attempts})
+
+
 def _merge_claim(job: Job) -> bool:
-    """Whether this caller merges the batch now: every part is rendered and nobody merges it yet in the
-    batch's current run. Decided under a lock on the batch's row (as each part's end is), so of the last
-    part and a restarted batch run that see every part done at the same moment, exactly one merges."""
+    """Whether this caller merges the batch now: every part of the run is queued and rendered, and nobody
+    merges it yet in the batch's current run. Decided under a lock on the batch's row (as each part's end
+    is), so of the last part and a restarted batch run that see every part done at the same moment,
+    exactly one merges."""
     with transaction.atomic():
         locked = Job.objects.select_for_update().filter(pk=job.pk, status=JobStatus.RUNNING).first()
         if locked is None or locked.result.get("merging") == locked.attempts:
+            return False
+        if locked.result.get("enqueued") != locked.attempts:  # the run is still queuing its parts
             return False
         if job_children(locked).filter(kind=PART_KIND).exclude(status=JobStatus.SUCCEEDED).exists():
             return False

@@ -177,8 +177,11 @@ def test_the_merge_is_claimed_once_per_run_when_every_part_is_done(
     parts.update(status=JobStatus.SUCCEEDED)
     # The last part and a restarted run of the batch both see every part done: one of them merges.
     assert [report_cards._merge_claim(Job.objects.get(pk=job.pk)) for _twice in range(2)] == [True, False]
-    # That merge's worker died: the run that the sweeper starts next may merge again.
+    # That merge's worker died: the run that the sweeper starts next may merge again, once it has queued
+    # what its parts need (until then, a part that finishes first does not merge a batch still planning).
     Job.objects.filter(pk=job.pk).update(attempts=job.attempts + 1)
+    assert not report_cards._merge_claim(Job.objects.get(pk=job.pk))
+    report_cards._plan_enqueued(Job.objects.get(pk=job.pk))
     assert report_cards._merge_claim(Job.objects.get(pk=job.pk))
 
 

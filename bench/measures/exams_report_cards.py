@@ -112,11 +112,12 @@ def forty_cards(bench):
         _forget_laid_out()  # cold: every card laid out in the run
         cpu, started = _cpu_seconds(), time.perf_counter()
         built = report_cards.cards_build(term=term, student_ids=students, published_only=False)
-        keys = report_cards.card_keys(built, False)
+        cards = report_cards.CardsHtml(built, False)
+        keys = cards.keys
         _fingerprint, plan = report_cards._parts_plan(built, False, keys, set())
         for part in plan:
             report_cards.cards_lay_out(
-                report_cards._part_html(built, part.todo, False),
+                cards.part(part.todo),
                 [keys[i] for i in part.todo],
                 duplex=False,
                 storage=default_storage,

@@ -476,18 +476,47 @@ def _delete_files(storage, names: Iterable[str]) -> None:
             storage.delete(name)
 
 
-def card_keys(batch: CardBatch, duplex: bool) -> list[str]:
-    """Each card's key: the SHA-256 of the card's own HTML, as one document of that card alone (with the
-    blank page that follows it when `duplex`). Everything printed on the card is in it, so the key changes
-    exactly when the card would print differently."""
-    template = get_template(TEMPLATE)
-    blank = frozenset({0}) if duplex else frozenset()
-    return [
-        hashlib.sha256(
-            template.render({"batch": replace(batch, cards=[card]), "blank_after": blank}).encode()
-        ).hexdigest()
-        for card in batch.cards
-    ]
+# Where each card starts in the batch's HTML: the template's contract (templates/exams/report_card.html).
+CARD_MARKER = '<section class="report-card"'
+
+
+class CardsHtml:
+    """The batch's HTML, made once, seen card by card. Each card's key is the SHA-256 of the card's own HTML
+    as a document of that card alone (with the blank page that follows it when `duplex`): everything
+    printed on the card is in it, so the key changes exactly when the card would print differently. A
+    part's HTML is the document of its cards alone.
+
+    The batch is rendered once and cut where each card's <section class="report-card"> starts (the
+    document's start, the cards, its end: a card's document is start + card + end), so no card's HTML is
+    made twice. A school's own template that does not mark each card so is rendered card by card."""
+
+    def __init__(self, batch: CardBatch, duplex: bool):
+        self.batch, self.duplex = batch, duplex
+        count = len(batch.cards)
+        whole = cards_html(batch, blank_after=frozenset(range(count)) if duplex else frozenset())
+        starts = [match.start() for match in re.finditer(re.escape(CARD_MARKER), whole)]
+        end = whole.rfind("</body>")
+        self.cut = bool(count) and len(starts) == count and end > starts[-1]
+        if self.cut:
+            self.start, self.end = whole[: starts[0]], whole[end:]
+            self.cards = [whole[a:b] for a, b in zip(starts, [*starts[1:], end], strict=True)]
+            documents = (self.start + card + self.end for card in self.cards)
+        else:
+            template = get_template(TEMPLATE)
+            blank = frozenset({0}) if duplex else frozenset()
+            documents = (
+                template.render({"batch": replace(batch, cards=[card]), "blank_after": blank})
+                for card in batch.cards
+            )
+        self.keys = [hashlib.sha256(document.encode()).hexdigest() for document in documents]
+
+    def part(self, indexes: list[int]) -> str:
+        """The HTML of a part: the cards at `indexes`, in that order."""
+        if self.cut:
+            return self.start + "".join(self.cards[i] for i in indexes) + self.end
+        blank = frozenset(range(len(indexes))) if self.duplex else frozenset()
+        chosen = [self.batch.cards[i] for i in indexes]
+        return cards_html(replace(self.batch, cards=chosen), blank_after=blank)
 
 
 def rendered_cards(keys: Iterable[str], *, touch: bool = False) -> dict[str, RenderedCard]:
@@ -535,11 +564,6 @@ def part_pdf(html: str, *, cards: int, duplex: bool) -> RenderedPart:
     timeout = settings.STUDENTFLOW_PDF_TIMEOUT + cards * settings.STUDENTFLOW_PDF_SECONDS_PER_CARD
     pdf, pages, spans = run_with_limits(_part_layout, html, cards, duplex, timeout=timeout)
     return RenderedPart(pdf=pdf, pages=pages, spans=spans)
-
-
-def _part_html(batch: CardBatch, indexes: list[int], duplex: bool) -> str:
-    blank = frozenset(range(len(indexes))) if duplex else frozenset()
-    return cards_html(replace(batch, cards=[batch.cards[i] for i in indexes]), blank_after=blank)
 
 
 def cards_lay_out(html: str, keys: list[str], *, duplex: bool, storage) -> str:
@@ -618,7 +642,8 @@ def report_card_batch_run(*, job: Job) -> Job:
     )
     total = max(len(batch.cards), 1)
     duplex = job.payload.get("duplex", False)
-    keys = card_keys(batch, duplex)
+    pages = CardsHtml(batch, duplex)
+    keys = pages.keys
     storage = job.result_file.storage
     _delete_files(storage, (job.result.get("parts") or {}).get("files", {}).values())  # an older run's
     result = _result_of(job)
@@ -674,7 +699,7 @@ def report_card_batch_run(*, job: Job) -> Job:
         if not part.todo:
             continue
         if child is None:
-            html = _part_html(batch, part.todo, duplex)
+            html = pages.part(part.todo)
             name = storage.save(_part_name(job, fingerprint, index, "html"), ContentFile(html.encode()))
             payload = {
                 "index": index,
@@ -880,16 +905,15 @@ def report_cards_prepare(*, term_id: int, section_ids: list[int] | None = None) 
     if not section_ids:
         return []
     batch = cards_build(term=term, section_ids=section_ids[:1], published_only=True, issued_on=issued_on)
-    keys = card_keys(batch, duplex=False)
+    pages = CardsHtml(batch, duplex=False)
+    keys = pages.keys
     rendered = set(rendered_cards(keys))
     todo = [index for index, key in enumerate(keys) if key not in rendered]
     size = max(settings.STUDENTFLOW_REPORT_CARD_PART_SIZE, 1)
     storage = Job._meta.get_field("result_file").storage
     for start in range(0, len(todo), size):
         chunk = todo[start : start + size]
-        cards_lay_out(
-            _part_html(batch, chunk, False), [keys[i] for i in chunk], duplex=False, storage=storage
-        )
+        cards_lay_out(pages.part(chunk), [keys[i] for i in chunk], duplex=False, storage=storage)
     if todo:
         logger.info(
             "Report cards of term %s, section %s: %s laid out ahead.", term_id, section_ids[0], len(todo)

@@ -175,3 +175,31 @@ def test_a_card_forgotten_between_the_plan_and_the_merge_is_laid_out_again(
     job = _print(client, school, django_capture_on_commit_callbacks)
     assert len(pdf_pages(job.result_file.read())) == 2
     assert RenderedCard.objects.count() == 2
+
+
+def test_a_schools_own_layout_without_the_card_marker_is_laid_out_card_by_card(
+    school, admin, as_user, settings, django_capture_on_commit_callbacks, caplog, tmp_path
+):
+    """A school's template that does not start each card with <section class="report-card"> cannot be cut
+    into cards: each card's key is then made from the card rendered alone, and reprints still lay out
+    nothing."""
+    own = tmp_path / "exams" / "report_card.html"
+    own.parent.mkdir()
+    own.write_text(
+        "<!doctype html><html><head><style>h1 { bookmark-level: 1 } .card { break-before: page }</style>"
+        "</head><body>{% for card in batch.cards %}<div class='card'><h1>Our card: "
+        "{{ card.student.full_name }}</h1></div>{% endfor %}</body></html>",
+        encoding="utf-8",
+    )
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [str(tmp_path), *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    _classmates(school, 1)
+    client = as_user(admin)
+    first = _print(client, school, django_capture_on_commit_callbacks)
+    assert [("Our card" in page) for page in pdf_pages(first.result_file.read())] == [True, True]
+    caplog.set_level(logging.INFO, logger="modules.exams.report_cards")
+    caplog.clear()
+    second = _print(client, school, django_capture_on_commit_callbacks)
+    assert _laid_out(caplog) == []
+    assert len(pdf_pages(second.result_file.read())) == 2

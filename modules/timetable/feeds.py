@@ -300,15 +300,13 @@ def lesson_events(
     events: list[FeedEvent] = []
     # Every scope (the teacher's, the student's, each child's) shares one read of the lessons and one of
     # their covers (with the lessons the teacher covers), shared out below.
-    every = selectors.lessons_with_names(
+    every = selectors.lessons_with_teachers(
         selectors.of_timetables(
             Lesson.objects.filter(functools.reduce(operator.or_, (scope.select for scope in scopes))),
             [t.pk for t in timetables],
         ).order_by()
     )
     placed = [(lesson, selectors.lesson_teachers(lesson)) for lesson in every if lesson.weekday is not None]
-    for lesson, teachers in placed:
-        selectors.shown(lesson, teachers=teachers)
     teacher = next((scope.teacher for scope in scopes if scope.teacher is not None), None)
     which = Q(lesson__in=[lesson.pk for lesson, _teachers in placed])
     cover_query = Cover.objects.filter(date__range=(start, end)).select_related("teacher")

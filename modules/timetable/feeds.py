@@ -204,10 +204,13 @@ def _runs(
     """Each timetable's stretch of days within [start, end] (from its first term day to its last, inside
     its effective dates and its year), and the days of the window outside every term (left out of the
     weekly events like holidays: one event a lesson spans the break between two terms)."""
-    terms = list(
-        Term.objects.filter(start_date__lte=end, end_date__gte=start).values_list(
-            "year_id", "start_date", "end_date"
-        )
+    terms = selectors.school_frame(
+        f"terms:{start:%Y%m%d}:{end:%Y%m%d}",
+        lambda: list(
+            Term.objects.filter(start_date__lte=end, end_date__gte=start).values_list(
+                "year_id", "start_date", "end_date"
+            )
+        ),
     )
     runs = []
     for timetable in timetables:
@@ -294,7 +297,8 @@ def lesson_events(
             CalendarEvent.objects.closures().filter(start_date__lte=end, end_date__gte=start), start, end
         )
     closed = closed_days | outside
-    periods = selectors.teaching_periods(timetables[0].year)
+    year = timetables[0].year
+    periods = selectors.school_frame(f"periods:{year.pk}", lambda: selectors.teaching_periods(year))
     following = {period.pk: periods[index + 1] for index, period in enumerate(periods[:-1])}
     zone = school_zone()
     events: list[FeedEvent] = []
@@ -449,9 +453,13 @@ def calendar_events(
 
 
 def feed_events(user, start: datetime.date, end: datetime.date) -> list[FeedEvent]:
-    # One read of the school calendar (its days and the closures lessons skip) and of the feed's students,
-    # kept on the user while the sources run (feed_students).
-    calendar = list(CalendarEvent.objects.filter(start_date__lte=end, end_date__gte=start))
+    # One read of the school calendar (its days and the closures lessons skip; kept for everyone's feeds in
+    # the school's frame, modules/timetable/selectors.py) and of the feed's students, kept on the user while
+    # the sources run (feed_students).
+    calendar = selectors.school_frame(
+        f"calendar:{start:%Y%m%d}:{end:%Y%m%d}",
+        lambda: list(CalendarEvent.objects.filter(start_date__lte=end, end_date__gte=start)),
+    )
     user.__dict__["_feed_students"] = feed_students(user)
     try:
         events = lesson_events(user, start, end, closed_days=_closed_days(calendar, start, end))

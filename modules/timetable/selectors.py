@@ -10,9 +10,12 @@ whatever the size of the school: the timetables in effect that week, the teachin
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import ExpressionWrapper
 
@@ -120,6 +123,48 @@ def teaching_periods(year: AcademicYear | None) -> list[Period]:
     marked = list(periods.annotate(chosen=Exists(chosen_ids.filter(period_id=OuterRef("pk")))))
     every: list[Period] = list(marked)
     return [period for period in marked if period.chosen] or every
+
+
+# The school's frame of a week -----------------------------------------------------------------------------
+# What a week page or a calendar feed reads that is the same for everyone: a year's teaching periods and
+# days, the holidays and closures, the terms. Kept in the cache for FRAME_SECONDS under a version that any
+# save or deletion of those rows replaces (`school_frame_changed`, connected in TimetableConfig.ready(); again
+# once the change is committed, so that a page read meanwhile cannot keep the old rows under the new
+# version). A change made without signals (a bulk update) shows within FRAME_SECONDS, as without Redis a
+# change made in another process does (each has its own local-memory cache).
+FRAME_SECONDS = 60
+FRAME_VERSION_KEY = "timetable:frame:version"
+
+
+def school_frame[T](name: str, build: Callable[[], T]) -> T:
+    """`build()`, kept under `name` in the school's frame (see above)."""
+    version = cache.get(FRAME_VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.set(FRAME_VERSION_KEY, version, None)
+    key = f"timetable:frame:{version}:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, FRAME_SECONDS)
+    return value
+
+
+def school_frame_changed(**_kwargs: object) -> None:
+    """Receiver: a period, a year's timetable settings, a calendar day or a term changed."""
+    cache.delete(FRAME_VERSION_KEY)
+    transaction.on_commit(lambda: cache.delete(FRAME_VERSION_KEY))
+
+
+def week_frame(
+    year: AcademicYear | None, monday: datetime.date
+) -> tuple[list[Period], list[int], dict[datetime.date, CalendarEvent]]:
+    """A year's teaching periods and days, and the closures of the week from `monday`, from the frame."""
+    sunday = monday + datetime.timedelta(days=6)
+    return school_frame(
+        f"week:{year.pk if year else 0}:{monday:%Y%m%d}",
+        lambda: (teaching_periods(year), teaching_weekdays(year), _closures(monday, sunday)),
+    )
 
 
 def teaching_weekdays(year: AcademicYear | None) -> list[int]:
@@ -312,8 +357,7 @@ def _week(
     timetables = _timetables_in_week(monday)
     if year is None and timetables:
         year = timetables[0].year
-    periods = teaching_periods(year)
-    closures = _closures(monday, sunday)
+    periods, weekdays, closures = week_frame(year, monday)
     weekday_timetables: dict[int, set[int]] = {}
     for weekday in range(7):
         date = monday + datetime.timedelta(days=weekday)
@@ -361,9 +405,7 @@ def _week(
         if covering and cover is None:
             continue
         visible.append(lesson)
-    grid = week_grid(
-        lessons=visible, periods=periods, weekdays=teaching_weekdays(year), monday=monday, closures=closures
-    )
+    grid = week_grid(lessons=visible, periods=periods, weekdays=weekdays, monday=monday, closures=closures)
     grid.timetables = timetables
     return grid
 

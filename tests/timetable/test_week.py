@@ -8,7 +8,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from modules.timetable.models import Cover, Lesson, TeacherAbsence
+from modules.timetable.models import Cover, Lesson, TeacherAbsence, TimetableSettings
 from tests import factories as f
 from tests.timetable.week_fixtures import *  # noqa: F403
 
@@ -154,10 +154,11 @@ def _more_lessons(school, live, count: int) -> None:
         )
 
 
-# The user, the enrolment (a student's), the week's timetables, its teaching periods (one query: the bell
-# schedule marked with the settings' choice) and days, its closures, its lessons (with their co-teachers
-# when a class has some), their covers, the unread notifications; the same with ten more lessons.
-@pytest.mark.parametrize(("persona", "expected"), [("student", 9), ("teacher", 8)])
+# The user, the enrolment (a student's), the week's timetables, its lessons (with their co-teachers when a
+# class has some), their covers, the unread notifications; the same with ten more lessons. The teaching
+# periods and days and the week's closures were read by the first page: they are the school's frame, kept
+# in the cache (modules/timetable/selectors.py school_frame).
+@pytest.mark.parametrize(("persona", "expected"), [("student", 6), ("teacher", 5)])
 def test_it_draws_a_week_in_a_fixed_number_of_queries(
     school, live, as_user, request, queries_exactly, persona, expected
 ):
@@ -178,3 +179,20 @@ def test_it_draws_a_week_in_a_fixed_number_of_queries(
 def test_it_links_the_week_from_the_menu(school, live, as_user, request, persona, name):
     page = as_user(request.getfixturevalue(persona)).get(reverse("home")).content.decode()
     assert f'href="{reverse(f"timetable:{name}")}"' in page
+
+
+# The teaching periods and closures are kept in the cache (the school's frame): a change shows at once.
+def test_it_shows_a_closure_or_a_period_changed_after_the_week_was_drawn(school, live, student, as_user):
+    client = as_user(student)
+    assert "Staff training" not in _week(client, "my_week", date=live.monday).content.decode()
+    f.CalendarEventFactory(
+        name="Staff training", kind="closure", start_date=live.monday, end_date=live.monday
+    )
+    live.periods[0].name = "Registration"
+    live.periods[0].save()
+    page = _week(client, "my_week", date=live.monday).content.decode()
+    assert "Staff training" in page
+    assert "Registration" in page
+    assert ">P3<" in page
+    TimetableSettings.objects.get_or_create(year=school.year)[0].periods.set(live.periods[:2])
+    assert ">P3<" not in _week(client, "my_week", date=live.monday).content.decode()

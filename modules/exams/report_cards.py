@@ -456,14 +456,32 @@ PART_KIND = "report_card_part"
 RENDERED_DIR = "report-cards/rendered"
 
 
+def _even(start: int, count: int, size: int) -> list[tuple[int, int]]:
+    """`count` cards from `start` in as few parts of at most `size` as can be, as even as can be."""
+    if count <= 0:
+        return []
+    parts = ceil(count / size)
+    base, extra = divmod(count, parts)
+    bounds, at = [], start
+    for index in range(parts):
+        length = base + (1 if index < extra else 0)
+        bounds.append((at, at + length))
+        at += length
+    return bounds
+
+
 def _chunks(cards: list) -> list[tuple[int, int]]:
     """(start, end) of each part; an empty batch is one (empty) part, as it always printed a page."""
     # Small enough that every worker takes a share, a killed worker loses little and the progress moves
-    # (one step per part), large enough to amortise WeasyPrint's start-up. The same cards always give the
-    # same parts (a resumed run finds its finished parts again).
+    # (one step per part), large enough to amortise WeasyPrint's start-up. The last cards go in smaller
+    # parts, so that the workers finish together rather than one laying out a last big part while the
+    # others wait. The same cards always give the same parts (a resumed run finds its finished parts again).
     largest = max(settings.STUDENTFLOW_REPORT_CARD_PART_SIZE, 1)
     size = min(largest, max(PART_MIN, ceil(len(cards) / PROGRESS_STEPS)))
-    return [(start, min(start + size, len(cards))) for start in range(0, len(cards), size)] or [(0, 0)]
+    tail = min(len(cards), 2 * size)
+    small = min(size, max(PART_MIN, ceil(size / 4)))
+    head = len(cards) - tail
+    return (_even(0, head, size) + _even(head, tail, small)) or [(0, 0)]
 
 
 def _part_name(job: Job, fingerprint: str, index: int, extension: str) -> str:

@@ -74,13 +74,19 @@ def test_it_moves_the_progress_with_the_cards_and_shows_the_merge_last(
     assert len(pdf_pages(job.result_file.read())) == 6
 
 
-def test_a_big_batch_reports_about_ten_steps(settings):
+def test_a_big_batch_reports_about_ten_steps_and_ends_in_smaller_parts(settings):
     settings.STUDENTFLOW_REPORT_CARD_PART_SIZE = 20
     chunks = report_cards._chunks([object()] * 75)
-    assert len(chunks) == 10
-    assert chunks[0] == (0, 8)
-    assert chunks[-1] == (72, 75)
-    assert report_cards._chunks([object()] * 400)[0] == (0, 20)  # never more than the part size
+    sizes = [end - start for start, end in chunks]
+    assert [start for start, _end in chunks] == [0, *[end for _start, end in chunks[:-1]]]  # contiguous
+    assert chunks[-1][1] == 75
+    # Parts of 8 (or 7: as even as can be), then the last 16 cards in parts of 4, so that two workers
+    # finish together.
+    assert sizes == [8, 8, 8, 7, 7, 7, 7, 7, 4, 4, 4, 4]
+    big = [end - start for start, end in report_cards._chunks([object()] * 400)]
+    assert max(big) == 20  # never more than the part size
+    assert big[-8:] == [5] * 8  # and a tail of fives
+    assert report_cards._chunks([object()] * 30) == [(n, n + 5) for n in range(0, 30, 5)]  # one class: 6 × 5
     assert report_cards._chunks([object()] * 3) == [(0, 3)]
 
 

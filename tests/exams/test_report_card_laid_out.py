@@ -90,8 +90,10 @@ def test_a_changed_mark_lays_out_that_card_alone_and_the_file_shows_it(
     assert RenderedCard.objects.count() == 5  # four cards unchanged, the changed one's old and new layouts
     pages = pdf_pages(job.result_file.read())
     assert len(pages) == 4
-    assert "Pupil01 Class" in pages[1] and "Quiz 9/10" in pages[1]
-    assert "Pupil00 Class" in pages[0] and "Quiz 5/10" in pages[0]
+    assert "Pupil01 Class" in pages[1]
+    assert "Quiz 9/10" in pages[1]
+    assert "Pupil00 Class" in pages[0]
+    assert "Quiz 5/10" in pages[0]
 
 
 def test_duplex_and_one_sided_cards_are_laid_out_apart(
@@ -106,7 +108,8 @@ def test_duplex_and_one_sided_cards_are_laid_out_apart(
     assert len(_laid_out(caplog)) == 1
     pages = pdf_pages(job.result_file.read())
     assert len(pages) == 4  # each one-page card followed by its blank page
-    assert "intentionally left blank" in pages[1] and "intentionally left blank" in pages[3]
+    assert "intentionally left blank" in pages[1]
+    assert "intentionally left blank" in pages[3]
 
 
 def test_publishing_the_results_lays_out_every_sections_cards_so_that_printing_only_merges(
@@ -191,9 +194,7 @@ def test_a_schools_own_layout_without_the_card_marker_is_laid_out_card_by_card(
         "{{ card.student.full_name }}</h1></div>{% endfor %}</body></html>",
         encoding="utf-8",
     )
-    settings.TEMPLATES = [
-        {**settings.TEMPLATES[0], "DIRS": [str(tmp_path), *settings.TEMPLATES[0]["DIRS"]]}
-    ]
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [str(tmp_path), *settings.TEMPLATES[0]["DIRS"]]}]
     _classmates(school, 1)
     client = as_user(admin)
     first = _print(client, school, django_capture_on_commit_callbacks)

@@ -43,7 +43,7 @@ LARGE_HISTORY_RECORDS = 500_000
 RECORD_BATCH = 5_000
 # The large school's per-lesson grades' lesson registers go back to the current term's start, but no further
 # than this.
-LESSON_HISTORY_WEEKS = 6
+LESSON_HISTORY_WEEKS = 3
 EXCUSE_REASONS = [
     "Illness",
     "Illness",

@@ -3,8 +3,9 @@
 The week of a date shows, for each of its days, the lessons of the timetable in effect that day (so a
 timetable published from a Wednesday shows from that Wednesday), the school calendar's holidays and
 closures with no lessons, and who covers a lesson on that date. Each week costs a fixed number of queries
-whatever the size of the school: the timetables in effect that week, the teaching periods, the lessons
-(with their co-teachers), the closures and the covers.
+whatever the size of the school, each read from what narrows it (`of_timetables` says why): the timetables
+in effect that week, the lessons, their co-teachers (when a class has some) and the covers; the teaching
+periods and days and the week's closures are the school's frame, kept in the cache (`school_frame`).
 """
 
 from __future__ import annotations

@@ -108,12 +108,12 @@ def _feed_served(email: str):
     return setup
 
 
-WEEK = {"budget_ms": WEEK_BUDGET_MS, "budget_queries": 12}
+WEEK = {"budget_ms": WEEK_BUDGET_MS, "budget_queries": 8}
 FEED = {"budget_ms": FEED_BUDGET_MS, "runs": 10}
 measure("timetable: student's week", **WEEK)(_week(demo.STUDENT_EMAIL))
 measure("timetable: teacher's week", **WEEK)(_week(demo.TEACHER_EMAIL))
-measure("timetable: teacher's calendar feed, built", budget_queries=26, **FEED)(_feed(demo.TEACHER_EMAIL))
-measure("timetable: guardian's calendar feed (3 children), built", budget_queries=24, **FEED)(
+measure("timetable: teacher's calendar feed, built", budget_queries=12, **FEED)(_feed(demo.TEACHER_EMAIL))
+measure("timetable: guardian's calendar feed (3 children), built", budget_queries=12, **FEED)(
     _feed(demo.PARENT_EMAIL)
 )
 measure("timetable: teacher's calendar feed, served", budget_ms=FEED_BUDGET_MS, budget_queries=4)(

@@ -299,13 +299,15 @@ def _seed_lesson_registers(
     plan: RegisterPlan,
     habits: dict[int, AttendanceHabit],
     runs: tuple[dict[int, set], dict[int, set]] | None = None,
+    rng: random.Random | None = None,
 ) -> int:
     """Submitted lesson registers for every lesson of the plan's days (the timetable in effect), each taken by
     its lesson's teacher, with one record per enrolled student: the student's day is drawn by their habit as
     for a daily register (a day missed is every lesson missed; a late day is late to the first lesson, and any
     later lesson may be arrived at late).
-    Returns how many records were written."""
-    rng, days = ctx.rng, plan.days
+    Returns how many records were written. `rng`: the lessons' own randomness (their number follows the
+    solver's layout, which is not reproducible: the shared randomness must not depend on it)."""
+    rng, days = rng or ctx.rng, plan.days
     if not days:
         return 0
     truancy, illness = runs or _absence_runs(ctx, plan, habits)
@@ -389,6 +391,7 @@ def _seed_today(
     closed: set[datetime.date],
     habits: dict[int, AttendanceHabit],
     lesson_sections: set[int],
+    lesson_rng: random.Random,
 ) -> None:
     """Today's registers, none submitted yet: a daily register for each section of a daily grade, a lesson
     register for each of today's lessons of the per-lesson grades (`lesson_sections`). The demo teacher's
@@ -435,6 +438,7 @@ def _seed_today(
     registers = Register.objects.bulk_create(registers)
     records = []
     for register, (share, taker) in zip(registers, shares, strict=True):
+        rng = ctx.rng if register.kind == RegisterMode.DAILY else lesson_rng
         students = plan.roster[register.section_id]
         for student_id, _since in students[: round(len(students) * share)]:
             habit = habits[student_id]
@@ -521,10 +525,10 @@ def seed_attendance(ctx: DemoContext) -> None:
     runs = _absence_runs(ctx, this_year, habits)
     for plan in plans:
         _seed_registers(ctx, plan, habits, runs)
-    _seed_lesson_registers(
-        ctx, _year_plan(lesson_sections, [day for day in days if day >= switch]), habits, runs
-    )
-    _seed_today(ctx, closed, habits, {s.pk for s in lesson_sections})
+    lesson_rng = random.Random(ctx.rng.getrandbits(64))
+    lesson_plan = _year_plan(lesson_sections, [day for day in days if day >= switch])
+    _seed_lesson_registers(ctx, lesson_plan, habits, runs, lesson_rng)
+    _seed_today(ctx, closed, habits, {s.pk for s in lesson_sections}, lesson_rng)
     # The records went in by bulk_create, past the services that keep the tallies: count them once, and work
     # out the patterns as the nightly task would, so the demo's reports read what a real school's do.
     _analyze(Register, AttendanceRecord)

@@ -313,7 +313,7 @@ def lesson_events(
     placed = [(lesson, selectors.lesson_teachers(lesson)) for lesson in every if lesson.weekday is not None]
     teacher = next((scope.teacher for scope in scopes if scope.teacher is not None), None)
     which = Q(lesson__in=[lesson.pk for lesson, _teachers in placed])
-    cover_query = Cover.objects.filter(date__range=(start, end)).select_related("teacher")
+    cover_query = Cover.objects.filter(date__range=(start, end)).select_related("teacher", "absence__staff")
     if teacher is not None:
         which |= Q(teacher=teacher)
         cover_query = cover_query.select_related(
@@ -412,16 +412,29 @@ def _weekly(lesson, first_day, last_day, scope: _Scope, closed, covered, followi
                 start=starts,
                 end=ends,
                 location=location,
-                description=_("Covered by %(name)s") % {"name": cover.teacher.full_name},
+                description=_covered(lesson, cover),
                 recurrence_id=starts,
             )
         )
     return events
 
 
+def _covered(lesson, cover: Cover) -> str:
+    """A family's covered occurrence, in the week pages' words: a co-teacher's cover leaves the lesson with
+    its teacher (selectors.co_teacher_away)."""
+    away = selectors.co_teacher_away(cover, lesson)
+    if away is not None:
+        return _("Co-teacher %(absent)s covered by %(name)s") % {
+            "absent": away.full_name,
+            "name": cover.teacher.full_name,
+        }
+    return _("Covered by %(name)s") % {"name": cover.teacher.full_name}
+
+
 def _cover_event(lesson, cover: Cover, scope: _Scope, following, zone) -> FeedEvent:
     starts, ends = _times(lesson, cover.date, following, zone)
-    description = _("Cover for %(name)s") % {"name": lesson.teacher.full_name} if lesson.teacher else ""
+    # Whom the teacher stands in for: the lesson's own teacher or an absent co-teacher.
+    description = _("Cover for %(name)s") % {"name": cover.absence.staff.full_name}
     return FeedEvent(
         uid=f"cover-{cover.pk}-{scope.key}",
         summary=_("Cover: %(lesson)s") % {"lesson": _summary(lesson, scope)},

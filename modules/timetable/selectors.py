@@ -380,7 +380,7 @@ def _week(
             cover_filter |= Q(teacher=cover_teacher)
         cover_rows = list(
             Cover.objects.filter(cover_filter, date__range=(monday, sunday)).select_related(
-                "teacher", "lesson"
+                "teacher", "lesson", "absence__staff"
             )
         )
     covers = {(cover.lesson_id, cover.date): cover for cover in cover_rows}
@@ -402,6 +402,7 @@ def _week(
             teachers=teachers,
             teacher_names=", ".join(teacher.full_name for teacher in teachers),
             covering=covering,
+            co_teacher_away=co_teacher_away(cover, lesson, owner=cover_teacher),
         )
         if covering and cover is None:
             continue
@@ -409,6 +410,18 @@ def _week(
     grid = week_grid(lessons=visible, periods=periods, weekdays=weekdays, monday=monday, closures=closures)
     grid.timetables = timetables
     return grid
+
+
+def co_teacher_away(cover: Cover | None, lesson: Lesson, *, owner: Staff | None = None) -> Staff | None:
+    """The co-teacher a lesson's cover stands in for, when the week shows the lesson as still taught by its
+    teacher: a cover that does not take the register (`Cover.takes_register`, read from the cover's own
+    absence and the lesson at hand), on any week but the absent co-teacher's own (`owner`), where the lesson
+    is simply covered. None otherwise. The cover's absence must have been read with its staff."""
+    if cover is None or cover.absence.staff_id == lesson.teacher_id:
+        return None
+    if owner is not None and cover.absence.staff_id == owner.pk:
+        return None
+    return cover.absence.staff
 
 
 def week_for_section(section: Section, day: datetime.date) -> WeekGrid:
@@ -533,19 +546,22 @@ def school_weeks(kind: str, day: datetime.date) -> list[tuple[Section | Staff | 
         (cover.lesson_id, cover.date): cover
         for cover in Cover.objects.filter(
             date__range=(monday, sunday), lesson__timetable_id__in=[t.pk for t in timetables]
-        ).select_related("teacher")
+        ).select_related("teacher", "absence__staff")
     }
     groups: dict[int, list[Lesson]] = {}
     for lesson in lessons:
         date = monday + datetime.timedelta(days=lesson.weekday or 0)
         teachers = lesson_teachers(lesson)
+        cover = covers.get((lesson.pk, date))
         shown(
             lesson,
             date=date,
-            cover=covers.get((lesson.pk, date)),
+            cover=cover,
             teachers=teachers,
             teacher_names=", ".join(teacher.full_name for teacher in teachers),
             covering=False,
+            # The lesson is shared by its teachers' pages: a co-teacher's cover is told as such on each.
+            co_teacher_away=co_teacher_away(cover, lesson),
         )
         if kind == "sections":
             keys = [lesson.offering.section_id]

@@ -236,7 +236,8 @@ def _office_week(request, obj, *, kind: str, name: str, title: str):
         url=reverse(f"timetable:{name}", args=[obj.pk]),
         pdf_url=reverse(f"timetable:{kind}_pdf", args=[obj.pk]),
     )
-    return _page(request, context, picker=_picker(), owner=obj)
+    # The office may open any teacher's week: the lessons' teachers link to theirs.
+    return _page(request, context, picker=_picker(), owner=obj, teacher_links=True)
 
 
 @require_GET

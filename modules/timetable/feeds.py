@@ -380,10 +380,11 @@ def _weekly(lesson, first_day, last_day, scope: _Scope, closed, covered, followi
         if day in closed:
             skipped.append(day)
         elif cover is not None and (scope.teacher is None or cover.teacher_id != scope.teacher.pk):
-            if scope.teacher is not None:
-                skipped.append(day)
-            else:
+            if scope.teacher is None:
                 overrides.append((day, cover))
+            elif selectors.co_teacher_away(cover, lesson, owner=scope.teacher) is None:
+                skipped.append(day)
+            # else a co-teacher of theirs is covered: they teach it as usual (as selectors.teacher_lessons_on)
         day += datetime.timedelta(days=7)
     if len(skipped) == occurrences:
         return []

@@ -186,6 +186,23 @@ def test_the_feeds_tell_a_co_teachers_cover_in_the_same_words(
     assert str(cover["DESCRIPTION"]) == "Cover for Cody Coteach"
 
 
+def test_a_co_teachers_cover_leaves_the_lesson_in_its_teachers_feed(school, live, cody, teacher, as_user):
+    monday = _next_monday()
+    _away(cody.staff_profile, monday, live.maths_monday, school.other_teacher_staff)
+    days = {
+        (event.decoded("DTSTART").date(), str(event["SUMMARY"]))
+        for event in _events(_feed(as_user(teacher), _make(as_user(teacher))))[1]
+    }
+    assert (monday, "Mathematics · 7A") in days
+    # The absent co-teacher's feed leaves that day out (the week after is theirs as usual).
+    days = {
+        (event.decoded("DTSTART").date(), str(event["SUMMARY"]))
+        for event in _events(_feed(as_user(cody), _make(as_user(cody))))[1]
+    }
+    assert (monday, "Mathematics · 7A") not in days
+    assert (monday + datetime.timedelta(days=7), "Mathematics · 7A") in days
+
+
 # Queries --------------------------------------------------------------------------------------------------
 
 

@@ -154,6 +154,20 @@ def test_a_co_teachers_cover_leaves_the_lesson_with_its_teacher_on_every_week(
     )
 
 
+def test_the_pdf_and_the_booklet_tell_a_co_teachers_cover(school, live, cody, admin, as_user):
+    _away(cody.staff_profile, live.monday, live.maths_monday, school.other_teacher_staff)
+    client = as_user(admin)
+    told = "Co-teacher Cody Coteach covered by Olga Other"
+    section = client.get(
+        reverse("timetable:section_pdf", args=[school.section.pk]), {"date": live.monday.isoformat()}
+    )
+    (page,) = PdfReader(io.BytesIO(section.content)).pages
+    assert told in " ".join(page.extract_text().split())
+    booklet = client.post(reverse("timetable:booklet", args=["sections"]), {"date": live.monday.isoformat()})
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(booklet.content)).pages]
+    assert sum(told in page for page in pages) == 1  # 7A's page
+
+
 def test_the_lessons_teachers_cover_is_told_as_before(school, live, cody, teacher, other_teacher, as_user):
     tom, olga = school.teacher_staff.full_name, school.other_teacher_staff.full_name
     _away(school.teacher_staff, live.monday, live.maths_monday, school.other_teacher_staff)

@@ -86,9 +86,9 @@ def week_lesson(lesson, kind: str, links: bool = False) -> SafeString:
         teachers = shown.get("teachers")
         if links and teachers:
             on = shown.get("date")
+            href = _teacher_week() + (f"?date={on:%Y-%m-%d}" if on else "")
             names = ", ".join(
-                f'<a href="{_teacher_week(teacher.pk)}{f"?date={on:%Y-%m-%d}" if on else ""}">'
-                f"{conditional_escape(teacher.full_name)}</a>"
+                f'<a href="{href % teacher.pk}">{conditional_escape(teacher.full_name)}</a>'
                 for teacher in teachers
             )
         elif names:
@@ -119,11 +119,16 @@ def _badge(sentence: str, **names: str) -> str:
     return f'<span class="tt-line tt-cover badge text-bg-warning">{text}</span>'
 
 
-@lru_cache(maxsize=4096)
-def _teacher_path(prefix: str, urlconf: str | None, pk: int) -> str:
-    return reverse("timetable:teacher_week", args=[pk], urlconf=urlconf)
+_ANY_PK = 2_147_483_647
 
 
-def _teacher_week(pk: int) -> str:
-    """The office's page of a teacher's week (reversed once per teacher, not once per lesson drawn)."""
-    return _teacher_path(get_script_prefix(), get_urlconf(), pk)
+@lru_cache(maxsize=16)
+def _teacher_path(prefix: str, urlconf: str | None) -> str:
+    path = reverse("timetable:teacher_week", args=[_ANY_PK], urlconf=urlconf)
+    return path.replace("%", "%%").replace(str(_ANY_PK), "%d")
+
+
+def _teacher_week() -> str:
+    """The office's page of a teacher's week, as a %-format of the teacher's pk: reversed once, not once for
+    each teacher of each lesson drawn."""
+    return _teacher_path(get_script_prefix(), get_urlconf())

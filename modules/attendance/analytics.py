@@ -390,13 +390,15 @@ def _chronic_lines(
 
 
 def _tallied_sums(
-    period: ReportPeriod, modes: RegisterModes, section_ids: list[int] | None
+    period: ReportPeriod, modes: RegisterModes, section_ids: list[int] | None, grade_of: dict[int, int]
 ) -> tuple[dict[int, tuple[list[int], int]], dict[datetime.date, list[int]]] | None:
     """The submitted registers' tallies added up in the database, per section (with the days it has marks
     on) and per day: two grouped queries whatever the size of the school, and no record read. None when a
     submitted register of the period has no tally (written around the services): then the records count."""
     registers = Register.objects.filter(
-        modes.counted_q(), date__range=(period.start, period.end), state=RegisterState.SUBMITTED
+        modes.counted_q(grade_of=grade_of),
+        date__range=(period.start, period.end),
+        state=RegisterState.SUBMITTED,
     )
     if section_ids is not None:
         registers = registers.filter(section_id__in=section_ids)
@@ -551,7 +553,7 @@ def attendance_overview(
     grade_of = {section.pk: section.grade_level_id for section in sections}
     registers: list[RegisterRow] | None = None
     mixed = False
-    tallied = _tallied_sums(period, modes, section_ids)
+    tallied = _tallied_sums(period, modes, section_ids, grade_of)
     if tallied is None:
         registers = registers_between(period.start, period.end, section_ids)
         per_section, per_day, mixed = _counted_sums(period, modes, section_ids, registers, grade_of)

@@ -195,17 +195,26 @@ class RegisterModes:
         """Whether a register of `kind` of a section of that grade level is a possible session."""
         return kind == self.for_grade(grade_id)
 
-    def counted_q(self, prefix: str = "") -> Q:
+    def counted_q(self, prefix: str = "", grade_of: dict[int, int] | None = None) -> Q:
         """A filter matching the registers whose kind is the mode of their section's grade level; `prefix`
-        reaches the register ("register__" from a record). Without grades of their own, no join."""
+        reaches the register ("register__" from a record). Without grades of their own, no join; with
+        `grade_of` (each section's grade level, every section the registers may be of), none either: the
+        sections are named."""
         if self.uniform:
             return Q(**{f"{prefix}kind": self.default})
-        grade = f"{prefix}section__grade_level_id__in"
         own = [pk for pk, _mode in self.by_grade]
-        counted = Q(**{f"{prefix}kind": self.default}) & ~Q(**{grade: own})
+        if grade_of is None:
+            where, of = f"{prefix}section__grade_level_id__in", lambda grades: grades
+        else:
+            where = f"{prefix}section_id__in"
+
+            def of(grades: list[int]) -> list[int]:
+                return sorted(section for section, grade in grade_of.items() if grade in grades)
+
+        counted = Q(**{f"{prefix}kind": self.default}) & ~Q(**{where: of(own)})
         for mode in sorted(self.kinds() - {self.default}):
             grades = [pk for pk, grade_mode in self.by_grade if grade_mode == mode]
-            counted |= Q(**{f"{prefix}kind": mode, grade: grades})
+            counted |= Q(**{f"{prefix}kind": mode, where: of(grades)})
         return counted
 
     @property

@@ -5,9 +5,9 @@ and fans the batch out: each part is a child job rendered by `render_report_card
 worker of whichever node takes it, and the part that finishes last merges them. A part (or a batch) whose
 worker was killed is queued again by the sweeper (tasks/jobs.py), and only what was lost is redone.
 
-When a term's results are published (`exams.term_results_published`), `prepare_report_cards` lays out
+When a term's results are published (`exams.term_results_published`), `render_report_cards_ahead` lays out
 every section's cards ahead of the office, one section a task, in the publisher's language: the office's
-batch then finds them laid out (exams.RenderedCard) and only merges. `prune_rendered_report_cards` forgets,
+batch then finds them laid out (exams.RenderedCard) and only merges. `purge_unused_card_layouts` forgets,
 nightly, the laid-out cards no batch used for STUDENTFLOW_REPORT_CARD_CACHE_DAYS days.
 """
 
@@ -58,7 +58,7 @@ job_kind_register(PART_KIND, lambda part: render_report_card_part(str(part.pk)))
 
 
 @db_task()
-def prepare_report_cards(
+def render_report_cards_ahead(
     term_id: int, section_ids: list[int] | None = None, language: str | None = None
 ) -> None:
     # One section, then the rest as a new task at the back of the queue: the office's own requests queued
@@ -66,14 +66,14 @@ def prepare_report_cards(
     with translation.override(language):
         left = report_cards_prepare(term_id=term_id, section_ids=section_ids)
     if left:
-        prepare_report_cards(term_id, left, language)
+        render_report_cards_ahead(term_id, left, language)
 
 
 @receiver(term_results_published, dispatch_uid="tasks.report_cards.on_term_results_published")
 def on_term_results_published(sender, *, term_id: int, by=None, **kwargs) -> None:
-    prepare_report_cards(term_id, None, getattr(by, "language", None) or None)
+    render_report_cards_ahead(term_id, None, getattr(by, "language", None) or None)
 
 
 @db_periodic_task(crontab(hour="3", minute="41"))
-def prune_rendered_report_cards() -> int:
+def purge_unused_card_layouts() -> int:
     return rendered_cards_prune()

@@ -390,7 +390,7 @@ def one_class(bench):
     runs=ONE_CLASS_RUNS,
     warmup=ONE_CLASS_WARMUP,
     note="As above, once the term's results are published: every card was laid out ahead of the office "
-    "(tasks/report_cards.py prepare_report_cards), so the batch finds them and merges.",
+    "(tasks/report_cards.py render_report_cards_ahead), so the batch finds them and merges.",
 )
 def one_class_laid_out(bench):
     return _one_class(bench, laid_out=True)

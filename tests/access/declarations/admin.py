@@ -40,6 +40,8 @@ def _make_more(label, model, school):
         return factories.AttendanceRecordFactory(register=register, student=school.child)
     if label == "attendance.absencenote":
         return model.objects.create(student=school.child, date_from=day, date_to=day, reason="Flu")
+    if label == "attendance.graderegistermode":
+        return model.objects.create(grade_level=school.section.grade_level, mode="lesson")
     if label == "attendance.flaggedpattern":
         return model.objects.create(
             student=school.child, kind="consecutive", key="k", first_seen=day, last_seen=day

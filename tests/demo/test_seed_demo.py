@@ -496,8 +496,8 @@ class TestAttendanceHistory:
         present = sorted(row["present"] / row["days"] for row in per_student)
         missed = [row["missed"] / row["days"] for row in per_student]
         assert 0.94 <= present[len(present) // 2] <= 0.98  # the typical student: about 95% present
-        # Chronic absentees: about 5% of the 300, plus some of the pattern students (36 to 41 in runs of the
-        # demo: the per-lesson grades' marks follow the solver's layout, which varies).
+        # Chronic absentees: about 5% of the 300, plus some of the pattern students (36 and 38 in two runs of
+        # the demo, over 40 in one: the per-lesson grades' marks follow the solver's layout, which varies).
         assert 10 <= sum(1 for m in missed if m >= 0.10) <= 45
         assert sum(1 for m in missed if m == 0) >= 10  # some never miss a day
 

@@ -19,19 +19,11 @@ from modules.exams import report_cards
 from modules.exams.models import Mark, RenderedCard, TermStatus
 from tests import factories as f
 from tests.exams.test_report_card_fixtures import pdf_pages
+from tests.exams.test_report_card_parts import _classmates
 from tests.reauth import reauthenticate
 
 URL = reverse("exams:report_card_batch")
 pytestmark = pytest.mark.django_db
-
-
-def _classmates(school, count: int) -> list:
-    return [
-        f.EnrollmentFactory(
-            student=f.StudentFactory(first_name=f"Pupil{n:02d}", last_name="Class"), section=school.section
-        ).student
-        for n in range(count)
-    ]
 
 
 def _print(client, school, callbacks, **extra) -> Job:

@@ -41,6 +41,8 @@ urlpatterns = [
     path("fees/", include("modules.fees.urls")),
     path("homework/", include("modules.assignments.urls")),
     path("timetable/", include("modules.timetable.urls")),
+    path("reports/", include("modules.reports.urls")),
+    path("privacy/", include("modules.privacy.urls")),
     path("", include("modules.core.urls")),
     path(
         "health/",

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "modules.fees",
     "modules.assignments",
     "modules.home",
+    "modules.reports",
+    "modules.privacy",
     "modules.demo",
     "tasks",
 ]

@@ -114,11 +114,13 @@ def test_every_event_is_listed_in_the_docs():
 # --- one naming scheme for tasks (CONTRIBUTING.md, "A task") ------------------------------------------------
 
 TASK_VERBS = {
+    "apply",
     "catch",
     "commit",
     "generate",
     "invite",
     "issue",
+    "prepare",
     "publish",
     "purge",
     "read",

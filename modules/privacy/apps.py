@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class PrivacyConfig(AppConfig):
+    """What the school holds on a person and for how long: a guardian's request for their child's data and
+    the retention schedule that anonymises or deletes what has expired. It reaches every module's rows, so it
+    sits on the top floor beside home and reports."""
+
+    name = "modules.privacy"
+    label = "privacy"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "Privacy"

@@ -1,0 +1,1 @@
+"""The reports module's rows."""

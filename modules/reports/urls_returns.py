@@ -1,0 +1,7 @@
+"""The returns pages of reports."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

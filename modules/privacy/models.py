@@ -1,1 +1,88 @@
-"""The privacy module's rows."""
+"""The privacy module's rows: a guardian's request for the data the school holds on their child."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from modules.accounts.models import Role
+from modules.core.uploads import private_upload_path
+
+
+def data_request_upload_to(instance: models.Model, filename: str) -> str:
+    return private_upload_path("privacy", instance, filename)
+
+
+class DataRequestStatus(models.TextChoices):
+    PREPARING = "preparing", _("Being prepared")
+    READY = "ready", _("Ready to download")
+    DOWNLOADED = "downloaded", _("Downloaded")
+    EXPIRED = "expired", _("Expired")
+    FAILED = "failed", _("Failed")
+
+
+# A request is open while it is being prepared or waits to be downloaded: one at a time per child.
+OPEN_STATUSES = (DataRequestStatus.PREPARING, DataRequestStatus.READY)
+
+
+class DataRequestQuerySet(models.QuerySet):
+    def visible_to(self, user) -> DataRequestQuerySet:
+        """The office sees every request; a guardian the requests they made themself."""
+        if not user.is_authenticated:
+            return self.none()
+        if Role.ADMINISTRATOR in user.roles:
+            return self.all()
+        if Role.GUARDIAN in user.roles:
+            return self.filter(requested_by=user)
+        return self.none()
+
+    def open(self) -> DataRequestQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class DataRequest(models.Model):
+    """A guardian's request for the data the school holds on one of their children: a zip of readable PDFs
+    and JSON, prepared on the queue (its `job`), downloaded once by the guardian who asked, then deleted;
+    gone anyway after STUDENTFLOW_DATA_REQUEST_DAYS."""
+
+    student = models.ForeignKey(
+        "people.Student", on_delete=models.CASCADE, related_name="+", verbose_name=_("student")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("asked by")
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=DataRequestStatus.choices, default=DataRequestStatus.PREPARING
+    )
+    job = models.ForeignKey("core.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    file = models.FileField(_("file"), upload_to=data_request_upload_to, blank=True)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    created_at = models.DateTimeField(_("asked"), default=timezone.now, db_index=True)
+    ready_at = models.DateTimeField(_("ready"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    downloaded_at = models.DateTimeField(_("downloaded"), null=True, blank=True)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+
+    objects = DataRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("data request")
+        verbose_name_plural = _("data requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student"],
+                condition=Q(status__in=["preparing", "ready"]),
+                name="data_request_one_open_per_child",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from modules.privacy import views_requests
 
 app_name = "privacy"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("requests/", views_requests.requests, name="requests"),
+    path("requests/ask/<int:pk>/", views_requests.request_create, name="request_create"),
+    path("requests/<int:pk>/download/", views_requests.request_download, name="request_download"),
+]

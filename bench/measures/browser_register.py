@@ -3,7 +3,8 @@ do): home → the 40-student register → 3 absent and 1 late, each saved (its r
 with the browser's cache warm (the same browser profile as the run before) and cold (a new one each run).
 
 The portal is served as deployments serve it: the Procfile's gunicorn command (2 sync workers), DEBUG off,
-cached templates, static files through WhiteNoise, database connections kept between requests (production's
+cached templates, static files through WhiteNoise as production stores them (hashed names cached as immutable,
+gzip and Brotli copies), database connections kept between requests (production's
 DATABASE_CONN_MAX_AGE; the bench settings open one a request otherwise), on the bench database
 (portal.settings.bench: the same database and session store this process writes the teacher's session to).
 The bench register (`Bench 40`,
@@ -89,6 +90,8 @@ class _Portal:
                 "WEB_CONCURRENCY": "2",
                 # Production's persistent connections (production.py), not one opened per request.
                 "DATABASE_CONN_MAX_AGE": "60",
+                # Production's static files: hashed, compressed, cached as immutable (collected below).
+                "STUDENTFLOW_BENCH_PRODUCTION_STATIC": "1",
             }
         )
         load.collect_static(env)

@@ -35,6 +35,11 @@ STORAGES = {
     # No collectstatic needed to render pages; the manifest lookup it skips is a dictionary read.
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+if os.environ.get("STUDENTFLOW_BENCH_PRODUCTION_STATIC"):
+    # A server a browser measure starts serves static files as production does (collectstatic first): hashed
+    # names cached for a year as immutable, gzip and Brotli copies. Unhashed names would be revalidated
+    # after WhiteNoise's 60 s, and sent uncompressed.
+    STORAGES["staticfiles"] = {"BACKEND": "modules.core.storage.StaticFilesStorage"}
 STUDENTFLOW_REQUIRE_STAFF_MFA = False
 # The benchmark times exports, not the export limit per person (5 a minute) its repeated runs would hit.
 STUDENTFLOW_RATE_LIMITS = {**STUDENTFLOW_RATE_LIMITS, "export": "10000/m"}

@@ -23,6 +23,13 @@ class SchoolProfile(models.Model):
         _("currency"), max_length=3, default="USD", help_text=_("ISO 4217 code, e.g. USD.")
     )
     logo = models.ImageField(_("logo"), upload_to="school/", blank=True)
+    shows_class_average = models.BooleanField(
+        _("show class averages to families"),
+        default=False,
+        help_text=_(
+            "Students and guardians see each subject's class average beside their own on the dashboard."
+        ),
+    )
 
     class Meta:
         verbose_name = _("school profile")

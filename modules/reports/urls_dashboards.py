@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from modules.reports import views_dashboards
+
+urlpatterns = [
+    path("", views_dashboards.dashboard, name="dashboard"),
+    path("children/<int:pk>/", views_dashboards.child, name="dashboard_child"),
+]

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from modules.reports import views_returns
+
+urlpatterns: list[URLPattern] = [
+    path("returns/", views_returns.returns_list, name="returns"),
+    path("returns/<slug:slug>/", views_returns.return_detail, name="return_detail"),
+]

@@ -1,0 +1,14 @@
+"""Compliance returns (modules/reports/urls_returns.py): administrators only; everyone else signed in is
+refused (403), visitors go to log in. (Each return, its bad dates and its downloads: tests/reports.)"""
+
+from tests.access.matrix import ADMIN_ONLY, Rule
+
+RULES = [
+    Rule("reports:returns", expect=ADMIN_ONLY),
+    Rule(
+        "reports:return_detail",
+        kwargs={"slug": "attendance"},
+        data={"start": "2024-03-01", "end": "2024-03-29"},
+        expect=ADMIN_ONLY,
+    ),
+]

@@ -1,0 +1,147 @@
+"""The attendance return and the persistent absence list: hand-made figures, and the same figures as the
+attendance reports page for the same period (the one definition)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from modules.attendance.models import Register
+from modules.attendance.services import tallies_rebuild
+from tests import factories as f
+from tests.attendance.reports_helpers import daily_registers, mark, past_section, past_year, pupils
+
+MON, TUE, WED, THU = (datetime.date(2024, 3, day) for day in (11, 12, 13, 14))
+PERIOD = {"start": "2024-03-11", "end": "2024-03-15"}
+SCHOOL, GRADES, STUDENTS = 0, 1, 2
+
+
+@pytest.fixture
+def week(school, teacher, other_teacher):
+    """P7A: Amy always present, Bob absent Mon/Tue and excused Wed, Cal late Mon; Thursday's register never
+    taken. P7B: Dee present Mon, absent Tue. P8A: Eve present Mon."""
+    a = past_section("P7A", teacher=teacher)
+    b = past_section("P7B", teacher=other_teacher)
+    c = past_section("P8A", grade="Grade 8", order=8)
+    amy, bob, cal = pupils(a, "Amy Able", "Bob Brook", "Cal Crane")
+    (dee,) = pupils(b, "Dee Dune")
+    (eve,) = pupils(c, "Eve Elm")
+    registers_a = daily_registers(a, [MON, TUE, WED, THU])
+    mark(
+        {day: registers_a[day] for day in (MON, TUE, WED)},
+        {(bob, MON): "absent", (bob, TUE): "absent", (bob, WED): "excused", (cal, MON): "late"},
+        students=[amy, bob, cal],
+    )
+    mark(daily_registers(b, [MON, TUE]), {(dee, TUE): "absent"}, students=[dee])
+    mark(daily_registers(c, [MON]), {}, students=[eve])
+    return {"bob": bob}
+
+
+def _document(client, slug: str, params: dict):
+    response = client.get(reverse("reports:return_detail", args=[slug]), params)
+    assert response.status_code == 200
+    return response, response.context["document"]
+
+
+def test_it_counts_each_student_by_the_one_definition(week, admin, as_user):
+    response, document = _document(as_user(admin), "attendance", PERIOD)
+
+    # possible, present (on time or late), late, authorised, unauthorised, rate
+    assert {row[0]: row[4:] for row in document.tables[STUDENTS].rows} == {
+        "Able, Amy": [3, 3, 0, 0, 0, Decimal("100.0")],
+        "Brook, Bob": [3, 0, 0, 1, 2, Decimal("0.0")],
+        "Crane, Cal": [3, 3, 1, 0, 0, Decimal("100.0")],
+        "Dune, Dee": [2, 1, 0, 0, 1, Decimal("50.0")],
+        "Elm, Eve": [1, 1, 0, 0, 0, Decimal("100.0")],
+    }
+    assert [row[2:4] for row in document.tables[STUDENTS].rows] == [
+        ["Grade 7", "P7A"],
+        ["Grade 7", "P7A"],
+        ["Grade 7", "P7A"],
+        ["Grade 7", "P7B"],
+        ["Grade 8", "P8A"],
+    ]
+    assert document.tables[SCHOOL].rows == [["Whole school", 12, 8, 1, 1, 3, Decimal("66.7")]]
+    content = response.content.decode()
+    assert "How this was counted" in content
+    assert "Brook, Bob" in content
+
+
+def test_its_figures_are_the_attendance_reports_pages(week, admin, as_user):
+    client = as_user(admin)
+    _response, document = _document(client, "attendance", PERIOD)
+    page = client.get(reverse("attendance:reports_overview"), PERIOD).context["overview"]
+
+    def figures(tally):
+        return [tally.possible, tally.attended, tally.late, tally.excused, tally.absent, tally.rate]
+
+    assert document.tables[GRADES].rows == [[row.label, *figures(row.tally)] for row in page.by_grade]
+    assert document.tables[GRADES].totals == ["Whole school", *figures(page.total)]
+    # Each grade level's line is the sum of its students' lines.
+    for grade_row in document.tables[GRADES].rows:
+        lines = [row for row in document.tables[STUDENTS].rows if row[2] == grade_row[0]]
+        assert [sum(line[index] for line in lines) for index in range(4, 9)] == grade_row[1:6]
+
+
+def _spring_term():
+    """A term around the week, with its students' term tallies (the never-taken register dropped: a
+    submitted register without a tally sends the reports back to the records)."""
+    term = f.TermFactory(
+        year=past_year(),
+        name="Spring",
+        start_date=datetime.date(2024, 3, 1),
+        end_date=datetime.date(2024, 3, 29),
+    )
+    Register.objects.filter(date=THU).delete()
+    tallies_rebuild(start=term.start_date, end=term.end_date)
+    return term
+
+
+def test_a_term_reads_the_term_tallies_and_gives_the_same_figures(week, admin, as_user):
+    term = _spring_term()
+    client = as_user(admin)
+    _response, by_term = _document(client, "attendance", {"term": term.pk})
+    _response, by_days = _document(client, "attendance", {"start": "2024-03-01", "end": "2024-03-29"})
+    page = client.get(reverse("attendance:reports_overview"), {"term": term.pk}).context["overview"]
+
+    assert by_term.tables[STUDENTS].rows == by_days.tables[STUDENTS].rows
+    assert by_term.tables[GRADES].rows == by_days.tables[GRADES].rows
+    assert by_term.covers.startswith("Spring: ")
+    assert any("term tallies" in rule for rule in by_term.rules)
+    assert by_term.tables[GRADES].totals[1] == page.total.possible
+
+
+def test_the_whole_school_term_return_takes_a_fixed_number_of_queries(week, admin, as_user, queries_exactly):
+    term = _spring_term()
+    client = as_user(admin)
+    url = reverse("reports:return_detail", args=["attendance"])
+    client.get(url, {"term": term.pk})  # the session, the policy's cache
+    # user, the term chosen, sections, the overview (two tallied sums, its chronically absent and their
+    # names), the term tallies' check and rows, enrolments, students, the unread count, the term choices
+    with queries_exactly(13):
+        assert client.get(url, {"term": term.pk}).status_code == 200
+
+
+def test_the_persistent_absence_list_is_the_reports_chronic_absence(week, admin, as_user):
+    client = as_user(admin)
+    response, document = _document(client, "persistent-absence", PERIOD)
+    page = client.get(reverse("attendance:reports_overview"), PERIOD).context["overview"]
+
+    rows = document.tables[0].rows
+    # worst first: Bob missed 3 of 3, Dee 1 of 2 (the school's threshold: 10%)
+    assert [(row[0], row[4], row[5], row[6], row[7], row[8]) for row in rows] == [
+        ("Brook, Bob", 3, 3, 1, 2, Decimal("100.0")),
+        ("Dune, Dee", 2, 1, 0, 1, Decimal("50.0")),
+    ]
+    assert len(rows) == page.chronic_count
+    assert [line.student.last_name for line in page.chronic] == ["Brook", "Dune"]
+    assert "at least 10% of their sessions possible" in response.content.decode()
+
+
+def test_a_period_with_nothing_marked_says_so(school, admin, as_user):
+    response, document = _document(as_user(admin), "attendance", {"start": "2020-01-06", "end": "2020-01-10"})
+    assert document.tables[STUDENTS].rows == []
+    assert "Nothing was marked in this period." in response.content.decode()

@@ -1,0 +1,402 @@
+"""The report builder's data sets: what a report can be made of, and for whom.
+
+A data set declares its columns (a key, a label, a kind, and how the database reads it: a field path or an
+expression, aggregated in SQL, never counted row by row in Python), who may use it, and its base queryset,
+scoped by the owning module's `visible_to` for the person running the report: a teacher's "students" are
+their students, a bursar has no marks data set, families have no builder at all. Attendance is counted by the
+one definition (`attendance.selectors.session_records`, the school's register modes): possible sessions are
+marks on submitted registers of the grade's mode; attended = present or late; rate = attended / possible.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Expression,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from modules.academics.models import Enrollment, EnrollmentStatus, Term
+from modules.accounts import rules as account_rules
+from modules.attendance.models import AttendancePolicy, AttendanceStatus
+from modules.attendance.selectors import session_records
+from modules.exams.models import Assessment, Mark
+from modules.fees.models import Invoice, InvoiceStatus, Payment, PaymentMethod, fee_staff
+from modules.people.models import Gender, Student
+
+TEXT, NUMBER, DECIMAL, PERCENT, DATE, BOOLEAN = "text", "number", "decimal", "percent", "date", "boolean"
+NUMERIC = frozenset({NUMBER, DECIMAL, PERCENT})
+
+
+@dataclass(frozen=True)
+class Params:
+    """What a run depends on besides the definition: the term of a data set over a period, and today."""
+
+    term: Term | None = None
+    today: datetime.date = field(default_factory=timezone.localdate)
+
+    @property
+    def period(self) -> tuple[datetime.date, datetime.date]:
+        if self.term is None:
+            raise ValueError("this data set is read over a term")
+        return self.term.start_date, min(self.term.end_date, max(self.today, self.term.start_date))
+
+
+Source = str | Callable[[Params], Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str | Promise
+    kind: str
+    source: Source
+    choices: tuple[tuple[str, Any], ...] = ()
+    # Numbers that add up (counts, money) get a total in a grouped report; every number gets an average.
+    summable: bool = False
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMERIC
+
+    def expression(self, params: Params):
+        value = self.source(params) if callable(self.source) else F(self.source)
+        return value
+
+    def shown(self, value: Any) -> Any:
+        """A value as people read it (a choice's label, a rate to one decimal)."""
+        if value is None:
+            return None
+        if self.choices:
+            return dict(self.choices).get(value, value)
+        if self.kind == PERCENT:
+            return round(float(value), 1)
+        return value
+
+
+@dataclass(frozen=True)
+class Dataset:
+    key: str
+    label: str | Promise
+    description: str | Promise
+    may_use: Callable[[Any], bool]
+    base: Callable[[Any, Params], QuerySet]
+    columns: tuple[Column, ...]
+    default_columns: tuple[str, ...]
+    # Read over a term (attendance): the builder asks for one.
+    uses_term: bool = False
+
+    def column(self, key: str) -> Column | None:
+        return next((column for column in self.columns if column.key == key), None)
+
+    def queryset(self, user, params: Params) -> QuerySet:
+        """The rows this person may see, with every column as an alias `c_<key>` (computed only when a
+        report names it)."""
+        rows = self.base(user, params)
+        return rows.alias(**{f"c_{column.key}": column.expression(params) for column in self.columns})
+
+
+def _staff_records(user) -> bool:
+    """The office and teachers: the school's records (a teacher's own students)."""
+    return account_rules.is_administrator(user) or account_rules.is_teacher(user)
+
+
+def _staff(user) -> bool:
+    return account_rules.is_staff_member(user)
+
+
+def _full_name(prefix: str = "") -> Concat:
+    return Concat(F(f"{prefix}first_name"), Value(" "), F(f"{prefix}last_name"))
+
+
+def _current_section(field_name: str) -> Callable[[Params], Subquery]:
+    """The student's section (or its grade) in the current year."""
+
+    def read(params: Params) -> Subquery:
+        enrolment = Enrollment.objects.filter(student_id=OuterRef("pk"), year__is_current=True)
+        return Subquery(enrolment.order_by("-enrolled_on").values(field_name)[:1])
+
+    return read
+
+
+def _term_section(field_name: str) -> Callable[[Params], Subquery]:
+    """The student's section (or its grade) in the year of the report's term."""
+
+    def read(params: Params) -> Subquery:
+        year_id = params.term.year_id if params.term is not None else None
+        enrolment = Enrollment.objects.filter(student_id=OuterRef("pk"), year_id=year_id)
+        return Subquery(enrolment.order_by("-enrolled_on").values(field_name)[:1])
+
+    return read
+
+
+# --- students ----------------------------------------------------------------------------------------------
+
+
+def _students(user, params: Params) -> QuerySet:
+    return Student.objects.visible_to(user)
+
+
+STUDENTS = Dataset(
+    key="students",
+    label=_("Students"),
+    description=_("One row per student you may see, with this year's section."),
+    may_use=_staff,
+    base=_students,
+    columns=(
+        Column("admission_number", _("Admission number"), TEXT, "admission_number"),
+        Column("name", _("Name"), TEXT, lambda p: _full_name()),
+        Column("last_name", _("Last name"), TEXT, "last_name"),
+        Column("first_name", _("First name"), TEXT, "first_name"),
+        Column("gender", _("Gender"), TEXT, "gender", choices=tuple(Gender.choices)),
+        Column("date_of_birth", _("Date of birth"), DATE, "date_of_birth"),
+        Column("admission_date", _("Admission date"), DATE, "admission_date"),
+        Column("active", _("Active"), BOOLEAN, "is_active"),
+        Column("section", _("Section"), TEXT, _current_section("section__name")),
+        Column("grade", _("Grade level"), TEXT, _current_section("section__grade_level__name")),
+    ),
+    default_columns=("admission_number", "name", "section"),
+)
+
+
+# --- enrolments --------------------------------------------------------------------------------------------
+
+
+def _enrolments(user, params: Params) -> QuerySet:
+    return Enrollment.objects.filter(student__in=Student.objects.records_visible_to(user))
+
+
+ENROLMENTS = Dataset(
+    key="enrolments",
+    label=_("Enrolments"),
+    description=_("One row per enrolment of a student in a section, every year."),
+    may_use=_staff_records,
+    base=_enrolments,
+    columns=(
+        Column("admission_number", _("Admission number"), TEXT, "student__admission_number"),
+        Column("name", _("Name"), TEXT, lambda p: _full_name("student__")),
+        Column("year", _("Year"), TEXT, "year__name"),
+        Column("grade", _("Grade level"), TEXT, "section__grade_level__name"),
+        Column("section", _("Section"), TEXT, "section__name"),
+        Column("status", _("Status"), TEXT, "status", choices=tuple(EnrollmentStatus.choices)),
+        Column("enrolled_on", _("Enrolled on"), DATE, "enrolled_on"),
+    ),
+    default_columns=("name", "year", "section", "status"),
+)
+
+
+# --- attendance by student ---------------------------------------------------------------------------------
+
+
+def _attendance_count(status_q: Q | None) -> Callable[[Params], Coalesce]:
+    """The student's possible sessions over the term (with `status_q`: those marked so), counted in one
+    correlated subquery on the (student, date) index."""
+
+    def read(params: Params) -> Coalesce:
+        start, end = params.period
+        records = session_records(start, end, mode=AttendancePolicy.load().modes).filter(
+            student_id=OuterRef("pk")
+        )
+        if status_q is not None:
+            records = records.filter(status_q)
+        counted = records.order_by().values("student_id").annotate(n=Count("pk")).values("n")[:1]
+        return Coalesce(Subquery(counted), 0)
+
+    return read
+
+
+def _attended(params: Params) -> Expression:
+    return F("c_present") + F("c_late")
+
+
+def _rate(params: Params) -> Case:
+    """Attended / possible sessions, in percent (None without a possible session)."""
+    share = ExpressionWrapper(
+        Cast(F("c_present") + F("c_late"), FloatField()) * 100.0 / Cast(F("c_possible"), FloatField()),
+        output_field=FloatField(),
+    )
+    return Case(When(c_possible=0, then=Value(None, output_field=FloatField())), default=share)
+
+
+def _attendance(user, params: Params) -> QuerySet:
+    return Student.objects.records_visible_to(user)
+
+
+ATTENDANCE = Dataset(
+    key="attendance",
+    label=_("Attendance by student"),
+    description=_(
+        "One row per student, counted over a term so far: possible sessions are marks on submitted "
+        "registers; attended is present or late; the rate is attended out of possible sessions."
+    ),
+    may_use=_staff_records,
+    base=_attendance,
+    uses_term=True,
+    columns=(
+        Column("admission_number", _("Admission number"), TEXT, "admission_number"),
+        Column("name", _("Name"), TEXT, lambda p: _full_name()),
+        Column("section", _("Section"), TEXT, _term_section("section__name")),
+        Column("grade", _("Grade level"), TEXT, _term_section("section__grade_level__name")),
+        # The four counts come before the figures made of them (aliases are defined in this order).
+        Column(
+            "present",
+            _("Present"),
+            NUMBER,
+            _attendance_count(Q(status=AttendanceStatus.PRESENT)),
+            summable=True,
+        ),
+        Column("late", _("Late"), NUMBER, _attendance_count(Q(status=AttendanceStatus.LATE)), summable=True),
+        Column(
+            "absent", _("Absent"), NUMBER, _attendance_count(Q(status=AttendanceStatus.ABSENT)), summable=True
+        ),
+        Column(
+            "excused",
+            _("Excused"),
+            NUMBER,
+            _attendance_count(Q(status=AttendanceStatus.EXCUSED)),
+            summable=True,
+        ),
+        Column("possible", _("Possible sessions"), NUMBER, _attendance_count(None), summable=True),
+        Column("attended", _("Attended"), NUMBER, _attended, summable=True),
+        Column("rate", _("Attendance rate (%)"), PERCENT, _rate),
+    ),
+    default_columns=("name", "section", "possible", "attended", "rate"),
+)
+
+
+# --- marks -------------------------------------------------------------------------------------------------
+
+
+def _marks(user, params: Params) -> QuerySet:
+    return Mark.objects.filter(
+        assessment__in=Assessment.objects.visible_to(user),
+        student__in=Student.objects.records_visible_to(user),
+    )
+
+
+def _mark_percent(params: Params) -> Case:
+    share = ExpressionWrapper(
+        Cast(F("score"), FloatField()) * 100.0 / Cast(F("max_score"), FloatField()), output_field=FloatField()
+    )
+    return Case(When(score__isnull=True, then=Value(None, output_field=FloatField())), default=share)
+
+
+MARKS = Dataset(
+    key="marks",
+    label=_("Marks"),
+    description=_("One row per mark of an assessment you may see."),
+    may_use=_staff_records,
+    base=_marks,
+    columns=(
+        Column("admission_number", _("Admission number"), TEXT, "student__admission_number"),
+        Column("name", _("Name"), TEXT, lambda p: _full_name("student__")),
+        Column("section", _("Section"), TEXT, "assessment__offering__section__name"),
+        Column("subject", _("Subject"), TEXT, "assessment__offering__subject__name"),
+        Column("term", _("Term"), TEXT, "assessment__term__name"),
+        Column("assessment", _("Assessment"), TEXT, "assessment__name"),
+        Column("date", _("Date"), DATE, "assessment__date"),
+        Column("score", _("Score"), DECIMAL, "score"),
+        Column("max_score", _("Out of"), DECIMAL, "max_score"),
+        Column("percent", _("Percent"), PERCENT, _mark_percent),
+        Column("code", _("Code"), TEXT, "code"),
+    ),
+    default_columns=("name", "subject", "assessment", "score", "max_score"),
+)
+
+
+# --- invoices and payments ---------------------------------------------------------------------------------
+
+
+def _money(expression) -> ExpressionWrapper:
+    return ExpressionWrapper(expression, output_field=DecimalField(max_digits=12, decimal_places=2))
+
+
+def _fees(user) -> bool:
+    return fee_staff(user)
+
+
+INVOICES = Dataset(
+    key="invoices",
+    label=_("Invoices"),
+    description=_("One row per invoice."),
+    may_use=_fees,
+    base=lambda user, params: Invoice.objects.visible_to(user),
+    columns=(
+        Column("number", _("Number"), TEXT, "number"),
+        Column("admission_number", _("Admission number"), TEXT, "student__admission_number"),
+        Column("name", _("Student"), TEXT, lambda p: _full_name("student__")),
+        Column("section", _("Section"), TEXT, "section__name"),
+        Column("issued_on", _("Issued on"), DATE, "issued_on"),
+        Column("due_date", _("Due date"), DATE, "due_date"),
+        Column("total", _("Total"), DECIMAL, "total", summable=True),
+        Column("paid", _("Paid"), DECIMAL, "amount_paid", summable=True),
+        Column("credited", _("Credited"), DECIMAL, "amount_credited", summable=True),
+        Column(
+            "balance",
+            _("Balance"),
+            DECIMAL,
+            lambda p: _money(F("total") - F("amount_paid") - F("amount_credited")),
+            summable=True,
+        ),
+        Column("status", _("Status"), TEXT, "status", choices=tuple(InvoiceStatus.choices)),
+    ),
+    default_columns=("number", "name", "due_date", "total", "balance", "status"),
+)
+
+PAYMENTS = Dataset(
+    key="payments",
+    label=_("Payments"),
+    description=_("One row per payment received."),
+    may_use=_fees,
+    base=lambda user, params: Payment.objects.visible_to(user),
+    columns=(
+        Column("receipt_number", _("Receipt number"), TEXT, "receipt_number"),
+        Column("admission_number", _("Admission number"), TEXT, "student__admission_number"),
+        Column("name", _("Student"), TEXT, lambda p: _full_name("student__")),
+        Column("received_on", _("Received on"), DATE, "received_on"),
+        Column("amount", _("Amount"), DECIMAL, "amount", summable=True),
+        Column("method", _("Method"), TEXT, "method", choices=tuple(PaymentMethod.choices)),
+        Column("reference", _("Reference"), TEXT, "reference"),
+        Column("payer", _("Paid by"), TEXT, "payer_name"),
+        Column("allocated", _("Allocated"), DECIMAL, "amount_allocated", summable=True),
+    ),
+    default_columns=("receipt_number", "name", "received_on", "amount", "method"),
+)
+
+
+DATASETS: dict[str, Dataset] = {
+    dataset.key: dataset for dataset in (STUDENTS, ENROLMENTS, ATTENDANCE, MARKS, INVOICES, PAYMENTS)
+}
+
+
+def dataset_get(key: str) -> Dataset | None:
+    return DATASETS.get(key)
+
+
+def datasets_for(user) -> list[Dataset]:
+    """The data sets this person may build reports from (none for families)."""
+    return [dataset for dataset in DATASETS.values() if dataset.may_use(user)]
+
+
+def may_build(user) -> bool:
+    """Staff build reports: the office, teachers and the bursar (each with the data sets of their role)."""
+    return account_rules.is_staff_member(user)

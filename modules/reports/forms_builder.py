@@ -1,0 +1,145 @@
+"""The report builder's form: the definition of a report over one data set (columns, filters, grouping,
+sorting, the term), and, to save it, its name and who it is shared with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from modules.academics.models import Term
+from modules.accounts.models import User
+from modules.reports.builder import (
+    MAX_FILTERS,
+    OPERATORS,
+    Definition,
+    DefinitionError,
+    Filter,
+    definition_check,
+    staff_roles,
+)
+from modules.reports.datasets import Dataset
+
+
+def filter_names(index: int) -> tuple[str, str, str]:
+    return f"filter_{index}_field", f"filter_{index}_op", f"filter_{index}_value"
+
+
+class BuilderForm(forms.Form):
+    """What the report shows. Bound from the page's query string (the preview) or its post (saving); a
+    column or a filter field the data set does not have is refused by name."""
+
+    columns = forms.MultipleChoiceField(label=_("Columns"), widget=forms.CheckboxSelectMultiple)
+    group_by = forms.ChoiceField(label=_("Group by"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+    descending = forms.BooleanField(label=_("Largest (or latest) first"), required=False)
+
+    def __init__(self, *args, dataset: Dataset, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dataset, self.user = dataset, user
+        self.definition: Definition | None = None
+        choices = [(column.key, column.label) for column in dataset.columns]
+        unknown = _("The data set “%(dataset)s” has no column “%%(value)s”.") % {"dataset": dataset.label}
+        self.fields["columns"].choices = choices
+        self.fields["columns"].error_messages["invalid_choice"] = unknown
+        self.fields["columns"].initial = list(dataset.default_columns)
+        for name in ("group_by", "sort"):
+            self.fields[name].choices = [("", _("(none)")), *choices]
+            self.fields[name].error_messages["invalid_choice"] = unknown
+        if dataset.uses_term:
+            self.fields["term"] = forms.ModelChoiceField(
+                label=_("Term"),
+                queryset=Term.objects.select_related("year").order_by("-start_date"),
+                empty_label=None,
+            )
+        no_field = _("The data set “%(dataset)s” has no field “%%(value)s”.") % {"dataset": dataset.label}
+        for index in range(1, MAX_FILTERS + 1):
+            field, op, value = filter_names(index)
+            self.fields[field] = forms.ChoiceField(
+                label=_("Filter %(number)s: field") % {"number": index},
+                choices=[("", _("(no filter)")), *choices],
+                required=False,
+                error_messages={"invalid_choice": no_field},
+            )
+            self.fields[op] = forms.ChoiceField(
+                label=_("Filter %(number)s: comparison") % {"number": index},
+                choices=list(OPERATORS.items()),
+                required=False,
+            )
+            self.fields[value] = forms.CharField(
+                label=_("Filter %(number)s: value") % {"number": index}, required=False, max_length=200
+            )
+
+    def filter_rows(self) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField]]:
+        return [tuple(self[name] for name in filter_names(index)) for index in range(1, MAX_FILTERS + 1)]  # type: ignore[misc]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        if self.errors:
+            return cleaned
+        filters = []
+        for index in range(1, MAX_FILTERS + 1):
+            field, op, value = (cleaned.get(name) or "" for name in filter_names(index))
+            if not field:
+                continue
+            if not value.strip():
+                self.add_error(
+                    filter_names(index)[2], _("Give a value to compare with, or remove the filter.")
+                )
+                continue
+            filters.append(Filter(field, op or "eq", value))
+        if self.errors:
+            return cleaned
+        definition = Definition(
+            dataset=self.dataset,
+            columns=list(cleaned["columns"]),
+            filters=filters,
+            group_by=cleaned.get("group_by") or "",
+            sort=cleaned.get("sort") or "",
+            descending=bool(cleaned.get("descending")),
+            term=cleaned.get("term"),
+        )
+        try:
+            definition_check(definition, self.user)
+        except DefinitionError as error:
+            for message in error.messages:
+                self.add_error(None, message)
+            return cleaned
+        self.definition = definition
+        return cleaned
+
+
+def _staff_users():
+    return (
+        User.objects.filter(staff_profile__is_active=True, is_active=True)
+        .select_related("staff_profile")
+        .order_by("last_name", "first_name", "email")
+    )
+
+
+class StaffChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.get_full_name() or obj.email} ({obj.staff_profile.get_position_display()})"
+
+
+class SaveForm(forms.Form):
+    """The report's name and who else may open it (each in their own scope)."""
+
+    name = forms.CharField(label=_("Report name"), max_length=120)
+    share_roles = forms.MultipleChoiceField(
+        label=_("Share with everyone who is"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    share_users = StaffChoiceField(
+        label=_("Share with colleagues"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("They see the report with what they may see themselves, never more."),
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["share_roles"].choices = staff_roles()
+        self.fields["share_users"].queryset = _staff_users()

@@ -1,0 +1,278 @@
+"""The report builder through its pages: scoping (a teacher's report is their students; a shared report shows
+the opener's scope), the bad input it refuses, the preview with and without htmx, saving and stale edits."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from modules.attendance.models import RegisterState
+from modules.core.models import AuditEvent
+from modules.reports.models import ReportRoleShare, SavedReport
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def _new(client, **params):
+    return client.get(reverse("reports:builder_new"), params)
+
+
+def _names(response) -> str:
+    return response.content.decode()
+
+
+def _attendance(school, *, days: int = 10) -> None:
+    """Ten submitted daily registers in each section: Sam (7A) absent twice, Olive (7B) always present."""
+    today = timezone.localdate()
+    for back in range(1, days + 1):
+        day = today - datetime.timedelta(days=back)
+        for section, student, absent in (
+            (school.section, school.child, back <= 2),
+            (school.other_section, school.other_child, False),
+        ):
+            register = f.RegisterFactory(section=section, date=day, state=RegisterState.SUBMITTED)
+            f.AttendanceRecordFactory(
+                register=register, student=student, status="absent" if absent else "present"
+            )
+
+
+def test_it_shows_a_teacher_only_their_students(school, teacher, as_user):
+    response = _new(as_user(teacher), dataset="students", columns=["name", "section"])
+    assert response.status_code == 200
+    assert "Sam Parent" in _names(response)
+    assert "Olive Elsewhere" not in _names(response)
+
+
+def test_it_shows_the_office_every_student(school, admin, as_user):
+    response = _new(as_user(admin), dataset="students", columns=["name", "admission_number"])
+    assert "Sam Parent" in _names(response)
+    assert "Olive Elsewhere" in _names(response)
+    assert "A-0002" in _names(response)
+
+
+def test_it_runs_a_shared_report_in_the_openers_scope(school, admin, other_teacher, as_user):
+    report = SavedReport.objects.create(
+        owner=admin, name="Everyone", dataset="students", definition={"columns": ["name"]}
+    )
+    ReportRoleShare.objects.create(report=report, role="teacher")
+    response = as_user(other_teacher).get(reverse("reports:builder_run", args=[report.pk]))
+    assert response.status_code == 200
+    assert "Olive Elsewhere" in _names(response)
+    assert "Sam Parent" not in _names(response)
+
+
+def test_it_refuses_a_shared_report_whose_data_set_the_opener_may_not_use(school, admin, bursar, as_user):
+    report = SavedReport.objects.create(owner=admin, name="Marks", dataset="marks", definition={})
+    report.shared_with.add(bursar)
+    response = as_user(bursar).get(reverse("reports:builder_run", args=[report.pk]))
+    assert response.status_code == 403
+    assert "made from data you may not see" in _names(response)
+
+
+def test_it_gives_a_bursar_no_marks_data_set(school, bursar, as_user):
+    response = _new(as_user(bursar), dataset="marks")
+    assert response.status_code == 400
+    assert "not available to you" in _names(response)
+    assert "Invoices" in _names(response)
+
+
+def test_it_gives_families_no_builder(school, guardian, student, as_user):
+    assert as_user(guardian).get(reverse("reports:builder_list")).status_code == 403
+    assert as_user(student).get(reverse("reports:builder_new")).status_code == 403
+
+
+def test_it_counts_attendance_by_the_one_definition(school, admin, as_user):
+    _attendance(school)
+    response = _new(
+        as_user(admin),
+        dataset="attendance",
+        term=school.term.pk,
+        columns=["name", "possible", "attended", "absent", "rate"],
+        sort="name",
+    )
+    page = _names(response)
+    assert "<td>10</td><td>8</td><td>2</td><td>80.0</td>" in page
+    assert "<td>10</td><td>10</td><td>0</td><td>100.0</td>" in page
+
+
+def test_it_filters_attendance_below_a_rate_grouped_by_section(school, admin, as_user):
+    _attendance(school)
+    response = _new(
+        as_user(admin),
+        dataset="attendance",
+        term=school.term.pk,
+        columns=["name", "possible", "rate"],
+        filter_1_field="rate",
+        filter_1_op="lt",
+        filter_1_value="90",
+        group_by="section",
+    )
+    page = _names(response)
+    assert response.status_code == 200
+    assert '<th scope="row">7A</th><td>1</td><td>10</td><td>10.0</td><td>80.0</td>' in page
+    assert "7B" not in page.split("Preview of the report")[1]
+
+
+def test_it_refuses_a_filter_on_a_field_the_data_set_does_not_have(school, admin, as_user):
+    response = _new(
+        as_user(admin),
+        dataset="students",
+        columns=["name"],
+        filter_1_field="rate",
+        filter_1_op="lt",
+        filter_1_value="90",
+    )
+    assert "The data set “Students” has no field “rate”." in _names(response)
+    assert "Preview of the report" not in _names(response)
+
+
+def test_it_saves_nothing_for_a_filter_it_refuses(school, admin, as_user):
+    response = as_user(admin).post(
+        reverse("reports:builder_create"),
+        {
+            "dataset": "students",
+            "columns": ["name"],
+            "filter_1_field": "balance",
+            "filter_1_value": "3",
+            "name": "X",
+        },
+    )
+    assert response.status_code == 400
+    assert "has no field “balance”" in _names(response)
+    assert not SavedReport.objects.exists()
+
+
+def test_it_refuses_a_value_of_the_wrong_kind(school, admin, as_user):
+    response = _new(
+        as_user(admin),
+        dataset="students",
+        columns=["name"],
+        filter_1_field="date_of_birth",
+        filter_1_op="lt",
+        filter_1_value="last spring",
+    )
+    assert "“last spring” is not a date like 2025-09-30 (Date of birth)." in _names(response)
+
+
+def test_it_refuses_a_grouping_into_too_many_groups(school, admin, as_user, settings):
+    settings.STUDENTFLOW_REPORT_MAX_GROUPS = 1
+    params = {"dataset": "students", "columns": ["name"], "group_by": "name", "name": "Too many"}
+    response = _new(as_user(admin), **params)
+    assert "Grouping by Name makes 2 groups; a report shows at most 1." in _names(response)
+    saved = as_user(admin).post(reverse("reports:builder_create"), params)
+    assert saved.status_code == 400
+    assert not SavedReport.objects.exists()
+
+
+def test_it_previews_through_htmx_with_only_the_preview(school, admin, as_user):
+    response = as_user(admin).get(
+        reverse("reports:builder_new"), {"dataset": "students", "columns": ["name"]}, HTTP_HX_REQUEST="true"
+    )
+    page = _names(response)
+    assert "Sam Parent" in page
+    assert "<h1" not in page
+    assert response.headers["Vary"].count("HX-Request") == 1
+
+
+def test_it_previews_without_javascript_on_the_whole_page(school, admin, as_user):
+    response = _new(as_user(admin), dataset="students", columns=["name"])
+    page = _names(response)
+    assert "<h1" in page
+    assert "Sam Parent" in page
+    assert "Save this report" in page
+
+
+def test_it_pages_the_preview(school, admin, as_user):
+    for number in range(30):
+        f.StudentFactory(first_name="Pupil", last_name=f"N{number:02d}", admission_number=f"P-{number:02d}")
+    response = _new(as_user(admin), dataset="students", columns=["admission_number"], sort="admission_number")
+    page = _names(response)
+    assert "32 rows" in page
+    assert "Page 1 of 2" in page
+    second = _new(
+        as_user(admin), dataset="students", columns=["admission_number"], sort="admission_number", page=2
+    )
+    assert "P-29" in _names(second)
+    assert "P-00" not in _names(second)
+
+
+def test_it_saves_and_shares_a_report(school, admin, teacher, as_user):
+    response = as_user(admin).post(
+        reverse("reports:builder_create"),
+        {
+            "dataset": "students",
+            "columns": ["name", "section"],
+            "sort": "name",
+            "name": "Class lists",
+            "share_users": [teacher.pk],
+            "share_roles": ["bursar"],
+        },
+    )
+    report = SavedReport.objects.get()
+    assert response.status_code == 302
+    assert response.headers["Location"] == reverse("reports:builder_run", args=[report.pk])
+    assert report.definition["columns"] == ["name", "section"]
+    assert list(report.shared_with.all()) == [teacher]
+    assert list(report.role_shares.values_list("role", flat=True)) == ["bursar"]
+    assert AuditEvent.objects.filter(action="report.create", object_id=str(report.pk)).exists()
+    listed = as_user(teacher).get(reverse("reports:builder_list"))
+    assert "Class lists" in _names(listed)
+
+
+def test_it_refuses_an_edit_saved_over_a_newer_version(school, admin, as_user):
+    report = SavedReport.objects.create(
+        owner=admin, name="Old", dataset="students", definition={"columns": ["name"]}, version=3
+    )
+    response = as_user(admin).post(
+        reverse("reports:builder_update", args=[report.pk]),
+        {"columns": ["name", "section"], "name": "Mine", "version": 2},
+    )
+    assert response.status_code == 409
+    assert "saved elsewhere since you opened it" in _names(response)
+    report.refresh_from_db()
+    assert (report.name, report.version) == ("Old", 3)
+    saved = as_user(admin).post(
+        reverse("reports:builder_update", args=[report.pk]),
+        {"columns": ["name", "section"], "name": "Mine", "version": 3},
+    )
+    assert saved.status_code == 302
+    report.refresh_from_db()
+    assert (report.name, report.version, report.definition["columns"]) == ("Mine", 4, ["name", "section"])
+
+
+def test_it_opens_a_report_whose_columns_are_gone_with_a_notice(school, admin, as_user):
+    report = SavedReport.objects.create(
+        owner=admin,
+        name="Old columns",
+        dataset="students",
+        definition={
+            "columns": ["name", "house"],
+            "filters": [{"field": "bus_route", "op": "eq", "value": "3"}],
+        },
+    )
+    response = as_user(admin).get(reverse("reports:builder_run", args=[report.pk]))
+    assert response.status_code == 200
+    assert "no longer has: house, bus_route" in _names(response)
+    assert "Sam Parent" in _names(response)
+    edit = as_user(admin).get(reverse("reports:builder_edit", args=[report.pk]))
+    assert edit.status_code == 200
+    assert "no longer has: house, bus_route" in _names(edit)
+
+
+def test_it_lets_only_the_owner_edit_or_delete(school, admin, teacher, as_user):
+    report = SavedReport.objects.create(owner=admin, name="Office", dataset="students", definition={})
+    report.shared_with.add(teacher)
+    assert as_user(teacher).get(reverse("reports:builder_run", args=[report.pk])).status_code == 200
+    assert as_user(teacher).get(reverse("reports:builder_edit", args=[report.pk])).status_code == 404
+    assert as_user(teacher).post(reverse("reports:builder_delete", args=[report.pk])).status_code == 404
+    assert as_user(admin).post(reverse("reports:builder_delete", args=[report.pk])).status_code == 302
+    assert not SavedReport.objects.exists()
+
+
+def test_it_refuses_the_wrong_method(school, admin, as_user):
+    assert as_user(admin).post(reverse("reports:builder_new")).status_code == 405
+    assert as_user(admin).get(reverse("reports:builder_create")).status_code == 405

@@ -1,5 +1,6 @@
-"""Privacy on the queue: preparing a guardian's data request (a core Job with progress) and deleting the
-files of requests nobody downloaded in time (daily, at the school's 03:10)."""
+"""Privacy on the queue: preparing a guardian's data request (a core Job with progress), deleting the files
+of requests nobody downloaded in time (daily, at the school's 03:10), and applying the retention schedule
+(daily, at the school's 02:45; a run does only what is still due, so running it twice is harmless)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from modules.privacy.data_requests import (
     data_request_prepare,
     data_requests_expire,
 )
+from modules.privacy.retention import retention_apply
 
 
 @db_task()
@@ -31,3 +33,11 @@ job_kind_register(JOB_KIND, lambda job: prepare_data_request(str(job.pk)))
 @db_periodic_task(SchoolTime(hour=3, minute=10))
 def purge_expired_data_requests() -> None:
     data_requests_expire()
+
+
+RETENTION_TIME = SchoolTime(hour=2, minute=45)
+
+
+@db_periodic_task(RETENTION_TIME)
+def apply_retention_schedule() -> None:
+    retention_apply()

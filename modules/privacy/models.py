@@ -86,3 +86,61 @@ class DataRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+class RetentionKind(models.TextChoices):
+    DELIVERIES = "deliveries", _("Email and SMS deliveries")
+    AUDIT_EVENTS = "audit_events", _("Audit events")
+    UPLOADS = "uploads", _("Uploaded files (homework, feedback, absence-note documents)")
+    LEAVERS = "leavers", _("Leavers' records")
+
+
+class RetentionAction(models.TextChoices):
+    DELETE = "delete", _("Delete")
+    ANONYMISE = "anonymise", _("Anonymise")
+
+
+# What each kind may do: leavers are only anonymised (their attendance and marks stay in the school's figures,
+# and their invoices must stay); audit events and files are only deleted.
+ALLOWED_ACTIONS = {
+    RetentionKind.DELIVERIES: (RetentionAction.DELETE, RetentionAction.ANONYMISE),
+    RetentionKind.AUDIT_EVENTS: (RetentionAction.DELETE,),
+    RetentionKind.UPLOADS: (RetentionAction.DELETE,),
+    RetentionKind.LEAVERS: (RetentionAction.ANONYMISE,),
+}
+
+
+class RetentionRule(models.Model):
+    """How long the school keeps one kind of data, and what happens after: one row per kind. The period is
+    in days, except for leavers: years since their last enrolment's year ended."""
+
+    kind = models.CharField(_("kind of data"), max_length=20, choices=RetentionKind.choices, unique=True)
+    enabled = models.BooleanField(_("applied"), default=False)
+    period = models.PositiveIntegerField(_("kept for"), default=365)
+    action = models.CharField(
+        _("then"), max_length=10, choices=RetentionAction.choices, default=RetentionAction.DELETE
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("retention rule")
+        verbose_name_plural = _("retention schedule")
+        constraints = [models.CheckConstraint(condition=Q(period__gte=1), name="retention_period_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.period} ({self.get_action_display()})"
+
+
+class AnonymisedStudent(models.Model):
+    """A leaver whose record the retention schedule anonymised (so it is not done twice)."""
+
+    student = models.OneToOneField("people.Student", on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("anonymised student")
+        verbose_name_plural = _("anonymised students")
+
+    def __str__(self) -> str:
+        return f"{self.student_id} {self.at:%Y-%m-%d}"

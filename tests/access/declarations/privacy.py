@@ -1,6 +1,6 @@
-"""Privacy (modules/privacy): data requests — the office's list of every request and a guardian's own page
-share `privacy:requests`; only a guardian asks for (their own children's) data and downloads what they
-asked for."""
+"""Privacy (modules/privacy): the retention schedule is the office's alone; data requests — the office's
+list of every request and a guardian's own page share `privacy:requests`; only a guardian asks for (their
+own children's) data and downloads what they asked for."""
 
 import datetime
 
@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from modules.accounts.models import User
 from modules.privacy.models import DataRequest, DataRequestStatus
-from tests.access.matrix import Rule, expect
+from tests.access.matrix import ADMIN_ONLY, ADMIN_ONLY_POST, Rule, expect
 
 
 def _child(s) -> dict:
@@ -47,5 +47,17 @@ RULES = [
         "privacy:request_download",
         kwargs=_ready_request,
         expect=expect(403, guardian=200, other_guardian=404),
+    ),
+    Rule("privacy:retention", expect=ADMIN_ONLY),
+    Rule(
+        "privacy:retention_save",
+        method="post",
+        data={
+            **{f"{kind}-period": "365" for kind in ("deliveries", "audit_events", "uploads")},
+            **{f"{kind}-action": "delete" for kind in ("deliveries", "audit_events", "uploads")},
+            "leavers-period": "7",
+            "leavers-action": "anonymise",
+        },
+        expect=ADMIN_ONLY_POST,
     ),
 ]

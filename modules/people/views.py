@@ -14,10 +14,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from modules.accounts.decorators import administrator_required
 from modules.accounts.services import user_invite
+from modules.core.exports import export_refusal
 from modules.core.models import AuditEvent, RecordView
 from modules.core.ratelimits import rate_limit_hit
 from modules.people import services
-from modules.people.audit_log import AuditEventFilter, AuditEventTable, RecordViewFilter, RecordViewTable
+from modules.people.audit_log import (
+    EXPORT_FORMATS,
+    AuditEventFilter,
+    AuditEventTable,
+    RecordViewFilter,
+    RecordViewTable,
+    audit_export,
+    audit_export_refusal,
+)
 from modules.people.filters import GuardianFilter, StaffFilter
 from modules.people.forms import GuardianForm, GuardianLinkForm, StaffForm
 from modules.people.models import Guardian, GuardianLink, Staff, Student
@@ -228,17 +237,27 @@ AUDIT_TABS = {
 @require_GET
 @administrator_required
 def audit_log(request):
-    """Changes (AuditEvent) or staff views of pupils' records (RecordView), one tab each, same filters."""
+    """Changes (AuditEvent) or staff views of pupils' records (RecordView), one tab each, same filters; the
+    filtered rows as CSV or XLSX (?format=), behind the export guard."""
     show = request.GET.get("show") if request.GET.get("show") in AUDIT_TABS else "changes"
     filter_class, table_class, model = AUDIT_TABS[show]
     filterset = filter_class(request.GET, queryset=model.objects.select_related("actor"))
+    file_format = request.GET.get("format")
+    export_error = ""
+    if file_format in EXPORT_FORMATS and filterset.is_valid():
+        export_error = audit_export_refusal(filterset.qs)
+        if not export_error:
+            filters = {name: str(value) for name, value in filterset.form.cleaned_data.items() if value}
+            return export_refusal(request) or audit_export(
+                request=request, show=show, queryset=filterset.qs, file_format=file_format, filters=filters
+            )
     return list_page(
         request,
         filterset=filterset,
         table_class=table_class,
         template="people/audit_log.html",
         title=_("Audit log"),
-        extra={"show": show},
+        extra={"show": show, "export_error": export_error},
     )
 
 

@@ -3,13 +3,16 @@ sorting, the term), and, to save it, its name and who it is shared with."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from modules.academics.models import Term
 from modules.accounts.models import User
+from modules.core.forms import DateInput
 from modules.reports.builder import (
     MAX_FILTERS,
     OPERATORS,
@@ -19,7 +22,9 @@ from modules.reports.builder import (
     definition_check,
     staff_roles,
 )
+from modules.reports.builder_schedules import recipients_refused
 from modules.reports.datasets import Dataset
+from modules.reports.models import ScheduleFrequency
 
 
 def filter_names(index: int) -> tuple[str, str, str]:
@@ -143,3 +148,35 @@ class SaveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["share_roles"].choices = staff_roles()
         self.fields["share_users"].queryset = _staff_users()
+
+
+class ScheduleForm(forms.Form):
+    """Send the report on a schedule to chosen staff, each receiving it run in their own scope."""
+
+    frequency = forms.ChoiceField(label=_("How often"), choices=ScheduleFrequency.choices)
+    first_run = forms.DateField(label=_("First sent on"), widget=DateInput)
+    recipients = StaffChoiceField(
+        label=_("Send to"),
+        queryset=User.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Each receives the report with what they may see themselves."),
+    )
+
+    def __init__(self, *args, report, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.report = report
+        self.fields["recipients"].queryset = _staff_users()
+        self.fields["first_run"].initial = timezone.localdate() + datetime.timedelta(days=1)
+
+    def clean_first_run(self):
+        day = self.cleaned_data["first_run"]
+        if day < timezone.localdate():
+            raise forms.ValidationError(_("Choose today or a later day."))
+        return day
+
+    def clean_recipients(self):
+        recipients = list(self.cleaned_data["recipients"])
+        refused = recipients_refused(self.report, recipients)
+        if refused:
+            raise forms.ValidationError(refused)
+        return recipients

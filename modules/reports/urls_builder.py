@@ -14,6 +14,12 @@ urlpatterns: list[URLPattern] = [
     path("builder/<int:pk>/edit/", views_builder.builder_edit, name="builder_edit"),
     path("builder/<int:pk>/edit/save/", views_builder.builder_update, name="builder_update"),
     path("builder/<int:pk>/delete/", views_builder.builder_delete, name="builder_delete"),
+    path("builder/<int:pk>/schedule/", views_builder.builder_schedule, name="builder_schedule"),
+    path(
+        "builder/<int:pk>/schedule/<int:schedule_pk>/delete/",
+        views_builder.builder_schedule_delete,
+        name="builder_schedule_delete",
+    ),
     path("builder/<int:pk>/export/<slug:fmt>/", views_builder.builder_export, name="builder_export"),
     path(
         "builder/<int:pk>/export/<slug:fmt>/background/",

@@ -12,10 +12,10 @@ from modules.core.access import role_required
 from modules.core.concurrency import EditConflict
 from modules.core.exports import export_guarded
 from modules.core.htmx import render_page
-from modules.reports import builder, builder_exports
+from modules.reports import builder, builder_exports, builder_schedules
 from modules.reports.datasets import Dataset, dataset_get, datasets_for, may_build
-from modules.reports.forms_builder import BuilderForm, SaveForm
-from modules.reports.models import SavedReport
+from modules.reports.forms_builder import BuilderForm, SaveForm, ScheduleForm
+from modules.reports.models import ReportSchedule, SavedReport
 
 BUILD_TEMPLATE = "reports/builder/build.html"
 
@@ -226,25 +226,55 @@ def _opened(request, report: SavedReport):
     return definition, missing, None
 
 
-@require_GET
-@role_required(may_build)
-def builder_run(request, pk):
-    """The saved report run now, in the scope of whoever opens it, a page at a time."""
-    report = _report_for(request, pk)
+def _run_page(request, report: SavedReport, *, schedule_form: ScheduleForm | None = None, status: int = 200):
     definition, missing, refusal = _opened(request, report)
     if refusal is not None:
         return refusal
-    context = {
-        "report": report,
-        "definition": definition,
-        "missing": missing,
-        "can_edit": report.owner_id == request.user.pk,
-    }
+    can_edit = report.owner_id == request.user.pk
+    context = {"report": report, "definition": definition, "missing": missing, "can_edit": can_edit}
+    if can_edit:
+        context["schedule_form"] = schedule_form or ScheduleForm(report=report)
+        context["schedules"] = report.schedules.prefetch_related("recipients")
     try:
         context["result"] = builder.report_page(definition, request.user, request.GET.get("page"))
     except builder.DefinitionError as error:
         context["errors"] = error.messages
-    return render_page(request, "reports/builder/run.html", context, partial="results")
+    return render_page(request, "reports/builder/run.html", context, partial="results", status=status)
+
+
+@require_GET
+@role_required(may_build)
+def builder_run(request, pk):
+    """The saved report run now, in the scope of whoever opens it, a page at a time."""
+    return _run_page(request, _report_for(request, pk))
+
+
+@require_POST
+@role_required(may_build)
+def builder_schedule(request, pk):
+    """Send the report daily, weekly or monthly to chosen staff (each in their own scope); a recipient who
+    may not see its data set is refused by name and nothing is saved."""
+    report = _own_report(request, pk)
+    form = ScheduleForm(request.POST, report=report)
+    if not form.is_valid():
+        return _run_page(request, report, schedule_form=form, status=400)
+    builder_schedules.report_schedule_create(
+        report=report,
+        actor=request.user,
+        frequency=form.cleaned_data["frequency"],
+        recipients=form.cleaned_data["recipients"],
+        first_run=form.cleaned_data["first_run"],
+    )
+    return redirect("reports:builder_run", report.pk)
+
+
+@require_POST
+@role_required(may_build)
+def builder_schedule_delete(request, pk, schedule_pk):
+    report = _own_report(request, pk)
+    schedule = get_object_or_404(ReportSchedule.objects.filter(pk=schedule_pk, report=report))
+    builder_schedules.report_schedule_delete(schedule=schedule, actor=request.user)
+    return redirect("reports:builder_run", report.pk)
 
 
 def _format(fmt: str) -> str:

@@ -57,3 +57,27 @@ RULES = [
         expect=expect(403, admin=302, teacher=302, other_teacher=302, bursar=302),
     ),
 ]
+
+
+def _schedule(s) -> dict:
+    kwargs = _report(s)
+    report = SavedReport.objects.get(pk=kwargs["pk"])
+    schedule = report.schedules.create(frequency="weekly", next_run=s.term.end_date)
+    return {**kwargs, "schedule_pk": schedule.pk}
+
+
+RULES += [
+    # Only the report's owner schedules it: an empty form is refused on the page (400).
+    Rule(
+        "reports:builder_schedule",
+        kwargs=_report,
+        method="post",
+        expect=expect(403, admin=404, teacher=400, other_teacher=404, bursar=404),
+    ),
+    Rule(
+        "reports:builder_schedule_delete",
+        kwargs=_schedule,
+        method="post",
+        expect=expect(403, admin=404, teacher=302, other_teacher=404, bursar=404),
+    ),
+]

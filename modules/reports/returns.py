@@ -22,8 +22,11 @@ from modules.core.audit import audit_log
 if TYPE_CHECKING:
     from modules.reports.returns_forms import ReturnForm
 
-# The page shows at most this many rows of a table; the PDF and the XLSX carry every row.
+# The page shows at most this many rows of a table, and the PDF at most PDF_ROWS (WeasyPrint lays a table
+# out at some 10-20 ms a row: a whole school's 3,000 students would outlast the PDF time limit); the XLSX
+# carries every row, and the attendance returns choose a grade level to print its students.
 PAGE_ROWS = 500
+PDF_ROWS = 400
 
 
 @dataclass
@@ -45,6 +48,14 @@ class Table:
     @property
     def cut(self) -> bool:
         return len(self.rows) > PAGE_ROWS
+
+    @property
+    def pdf_rows(self) -> list[list[Any]]:
+        return self.rows[:PDF_ROWS]
+
+    @property
+    def pdf_cut(self) -> bool:
+        return len(self.rows) > PDF_ROWS
 
     def sheet_rows(self) -> list[list[Any]]:
         return [*self.rows, *([self.totals] if self.totals else [])]

@@ -34,6 +34,7 @@ from modules.reports.returns import ReturnDocument, Table, columns, percent, per
 @dataclass
 class StudentFigures:
     student_id: int
+    grade_id: int | None
     name: str
     admission_number: str
     grade: str
@@ -97,6 +98,7 @@ def student_lines(tallies: dict[int, AttendanceSummary], sections: list[Section]
         lines.append(
             StudentFigures(
                 student_id=pk,
+                grade_id=grade.pk if grade else None,
                 name=f"{last}, {first}",
                 admission_number=number,
                 grade=grade.name if grade else _("No section"),
@@ -114,6 +116,20 @@ def student_lines(tallies: dict[int, AttendanceSummary], sections: list[Section]
         )
     lines.sort(key=lambda line: line.order)
     return lines
+
+
+def _of_grade(lines: list[StudentFigures], values: dict) -> list[StudentFigures]:
+    """The lines of the grade level chosen (`values["grade"]`), or all of them."""
+    grade = values.get("grade")
+    return lines if grade is None else [line for line in lines if line.grade_id == grade.pk]
+
+
+def _covers(period: analytics.ReportPeriod, values: dict) -> str:
+    words = period_words(period.start, period.end, period.label)
+    grade = values.get("grade")
+    return (
+        words if grade is None else _("%(period)s; students of %(grade)s") % {"period": words, "grade": grade}
+    )
 
 
 def _figures(tally: AttendanceSummary) -> list:
@@ -174,7 +190,9 @@ def attendance_return(*, values: dict, user) -> ReturnDocument:
             sections=sections, period=period, mode=policy.modes, threshold=threshold, whole_school=True
         )
         term_tallies = _term_tallies_hold(period)
-        lines = student_lines(student_tallies(period, policy.modes, term_tallies=term_tallies), sections)
+        lines = _of_grade(
+            student_lines(student_tallies(period, policy.modes, term_tallies=term_tallies), sections), values
+        )
     school = Table(
         caption=_("The school"),
         sheet=_("School"),
@@ -201,7 +219,7 @@ def attendance_return(*, values: dict, user) -> ReturnDocument:
     return ReturnDocument(
         slug="attendance",
         title=_("Attendance return"),
-        covers=period_words(period.start, period.end, period.label),
+        covers=_covers(period, values),
         tables=[school, grades, students],
         rules=_rules(period, threshold, term_tallies=term_tallies),
         facts=[
@@ -227,7 +245,7 @@ def persistent_absence(*, values: dict, user) -> ReturnDocument:
             for pk, tally in student_tallies(period, policy.modes, term_tallies=term_tallies).items()
             if tally.is_chronic(threshold)
         }
-        lines = student_lines(tallies, sections)
+        lines = _of_grade(student_lines(tallies, sections), values)
     lines.sort(key=lambda line: (-line.tally.missed / line.tally.possible, line.order))
     table = Table(
         caption=_("Students below the attendance threshold, most absent first"),
@@ -264,7 +282,7 @@ def persistent_absence(*, values: dict, user) -> ReturnDocument:
     return ReturnDocument(
         slug="persistent-absence",
         title=_("Persistent absence list"),
-        covers=period_words(period.start, period.end, period.label),
+        covers=_covers(period, values),
         tables=[table],
         rules=_rules(period, threshold, term_tallies=term_tallies)[:4]
         + [

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from modules.academics.models import AcademicYear, Term
+from modules.academics.models import AcademicYear, GradeLevel, Term
 from modules.attendance import analytics
 from modules.core.forms import DateInput
 
@@ -119,6 +119,13 @@ class PeriodForm(ReturnForm):
     )
     start = forms.DateField(label=pgettext_lazy("date range", "From"), required=False, widget=DateInput())
     end = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, widget=DateInput())
+    grade = forms.ModelChoiceField(
+        label=gettext_lazy("Students of"),
+        queryset=GradeLevel.objects.order_by("order", "name"),
+        required=False,
+        empty_label=gettext_lazy("Every grade level"),
+        help_text=gettext_lazy("The lines by student; the school's and grade levels' figures stay whole."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -140,6 +147,7 @@ class PeriodForm(ReturnForm):
             "term": data.get("term"),
             "start": data.get("start"),
             "end": data.get("end"),
+            "grade": data.get("grade"),
         }
 
     def period(self, data: dict) -> analytics.ReportPeriod:

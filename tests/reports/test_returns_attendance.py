@@ -4,15 +4,21 @@ attendance reports page for the same period (the one definition)."""
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
+from modules.academics.models import GradeLevel
 from modules.attendance.models import Register
 from modules.attendance.services import tallies_rebuild
+from modules.reports import returns
 from tests import factories as f
 from tests.attendance.reports_helpers import daily_registers, mark, past_section, past_year, pupils
+from tests.reauth import reauthenticate
 
 MON, TUE, WED, THU = (datetime.date(2024, 3, day) for day in (11, 12, 13, 14))
 PERIOD = {"start": "2024-03-11", "end": "2024-03-15"}
@@ -120,8 +126,9 @@ def test_the_whole_school_term_return_takes_a_fixed_number_of_queries(week, admi
     url = reverse("reports:return_detail", args=["attendance"])
     client.get(url, {"term": term.pk})  # the session, the policy's cache
     # user, the term chosen, sections, the overview (two tallied sums, its chronically absent and their
-    # names), the term tallies' check and rows, enrolments, students, the unread count, the term choices
-    with queries_exactly(13):
+    # names), the term tallies' check and rows, enrolments, students, the unread count, the form's term and
+    # grade level choices
+    with queries_exactly(14):
         assert client.get(url, {"term": term.pk}).status_code == 200
 
 
@@ -145,3 +152,43 @@ def test_a_period_with_nothing_marked_says_so(school, admin, as_user):
     response, document = _document(as_user(admin), "attendance", {"start": "2020-01-06", "end": "2020-01-10"})
     assert document.tables[STUDENTS].rows == []
     assert "Nothing was marked in this period." in response.content.decode()
+
+
+def test_a_grade_level_narrows_the_lines_by_student_only(week, admin, as_user):
+    grade8 = GradeLevel.objects.get(name="Grade 8")
+    _response, whole = _document(as_user(admin), "attendance", PERIOD)
+    _response, document = _document(as_user(admin), "attendance", {**PERIOD, "grade": grade8.pk})
+
+    assert [row[0] for row in document.tables[STUDENTS].rows] == ["Elm, Eve"]
+    assert document.tables[GRADES].rows == whole.tables[GRADES].rows
+    assert document.covers.endswith("; students of Grade 8")
+
+
+def test_the_pdf_prints_the_return_and_says_where_a_long_list_is_whole(week, admin, as_user, monkeypatch):
+    monkeypatch.setattr(returns, "PDF_ROWS", 3)
+    client = reauthenticate(as_user(admin))
+    response = client.get(reverse("reports:return_detail", args=["attendance"]), {**PERIOD, "format": "pdf"})
+
+    assert response.status_code == 200
+    text = " ".join(
+        " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages).split()
+    )
+    assert "Attendance return" in text
+    assert "Brook, Bob" in text
+    assert "Dune, Dee" not in text  # the fourth line
+    assert "The first 3 of 5 rows are printed here; the Excel file has every row" in text
+    assert "How this was counted" in text
+    assert "Authorised absence: marked excused." in text
+
+
+def test_the_xlsx_has_every_line_and_the_rules(week, admin, as_user):
+    client = reauthenticate(as_user(admin))
+    response = client.get(reverse("reports:return_detail", args=["attendance"]), {**PERIOD, "format": "xlsx"})
+
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["School", "By grade level", "By student", "Summary", "How this was counted"]
+    lines = [[cell.value for cell in row] for row in book["By student"].iter_rows(min_row=2)]
+    assert [line[0] for line in lines] == ["Able, Amy", "Brook, Bob", "Crane, Cal", "Dune, Dee", "Elm, Eve"]
+    assert lines[1][4:] == [3, 0, 0, 1, 2, 0]
+    grades = [[cell.value for cell in row] for row in book["By grade level"].iter_rows(min_row=2)]
+    assert grades[-1][:2] == ["Whole school", 12]

@@ -22,7 +22,7 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from django.utils.translation import gettext as _
 
@@ -32,13 +32,19 @@ Number = Decimal | int | None
 Formatter = Callable[[Decimal], str]
 
 # The drawing's own units (the SVG scales to its box: viewBox + width 100%).
-WIDTH = 480
+WIDTH = 400
 PLOT_TOP = 16
-PLOT_LEFT = 52
+PLOT_LEFT = 32
 PLOT_RIGHT = 12
 AXIS_BOTTOM = 40
 # The most categories labelled along the x axis (the others are in the table).
 MAX_X_LABELS = 8
+# Value ticks on an axis (and steps between them), and the width of a character of the axes' text.
+TICKS = 4
+CHAR_WIDTH = 6.4
+# Labels are cut to this many characters on the drawing (the table has them whole).
+X_LABEL_CHARS = 14
+Y_LABEL_CHARS = 22
 # Series styles (CSS classes chart-s0 ... and a hatch or dot pattern per series after the first).
 STYLES = 5
 
@@ -139,19 +145,37 @@ def _numbers(series: Sequence[Series]) -> list[Decimal]:
 
 
 def _axis_top(series: Sequence[Series], *, percent: bool, stacked: bool) -> Decimal:
+    """100 for percentages; else TICKS round steps covering the largest value (or stack), whole steps
+    when every value is whole (counts, money in whole units): no "0.25 students" on an axis."""
     if percent:
         return Decimal(100)
+    numbers = _numbers(series)
     if stacked:
-        totals = [
+        numbers = [
             sum((Decimal(s.values[i] or 0) for s in series), Decimal(0)) for i in range(len(series[0].values))
         ]
-        return nice_ceiling(max(totals, default=Decimal(0)))
-    return nice_ceiling(max(_numbers(series), default=Decimal(0)))
+    step = nice_ceiling(max(numbers, default=Decimal(0)) / TICKS)
+    if all(number == number.to_integral_value() for number in numbers):
+        step = max(Decimal(1), step.to_integral_value(rounding=ROUND_CEILING))
+    return step * TICKS
 
 
-def _value_ticks(top: Decimal, fmt: Formatter, count: int = 4) -> list[tuple[Decimal, str]]:
-    step = top / count
-    return [(step * i, fmt(step * i)) for i in range(count + 1)]
+def _value_ticks(top: Decimal, fmt: Formatter) -> list[tuple[Decimal, str]]:
+    step = top / TICKS
+    return [(step * i, fmt(step * i)) for i in range(TICKS + 1)]
+
+
+def axis_percent_text(value: Decimal) -> str:
+    return _("%(value)s%%") % {"value": number_text(value.normalize())}
+
+
+def axis_number_text(value: Decimal) -> str:
+    return number_text(value.normalize())
+
+
+def _text_width(labels: Sequence[str], limit: int) -> float:
+    """About how wide (in the drawing's units) the longest label is, at the chart's 11 px text."""
+    return max((min(len(label), limit) for label in labels), default=0) * CHAR_WIDTH
 
 
 # --- the summary ---------------------------------------------------------------------------------------
@@ -261,19 +285,25 @@ def _base(
 
 
 def _x_ticks(chart: Chart, centres: list[float]) -> None:
-    step = max(1, math.ceil(len(centres) / MAX_X_LABELS))
+    """Label every category that fits: at most MAX_X_LABELS, none overlapping its neighbour."""
+    span = chart.plot_right - chart.plot_left
+    room = (_text_width(chart.categories, X_LABEL_CHARS) + 8) * len(centres) / span if span > 0 else 1
+    step = max(1, math.ceil(len(centres) / MAX_X_LABELS), math.ceil(room))
     chart.x_ticks = [
         Tick(position=round(x, 1), label=chart.categories[i]) for i, x in enumerate(centres) if i % step == 0
     ]
 
 
 def _y_scale(chart: Chart, top: Decimal, fmt: Formatter) -> Callable[[Decimal], float]:
+    """The y position of a value; sets the value ticks, and the left margin their labels need."""
     span = chart.plot_bottom - PLOT_TOP
+    ticks = _value_ticks(top, fmt)
+    chart.plot_left = max(PLOT_LEFT, 12 + _text_width([label for _value, label in ticks], 20))
 
     def y(value: Decimal) -> float:
         return round(chart.plot_bottom - float(value / top) * span, 1)
 
-    chart.y_ticks = [Tick(position=y(value), label=label) for value, label in _value_ticks(top, fmt)]
+    chart.y_ticks = [Tick(position=y(value), label=label) for value, label in ticks]
     return y
 
 
@@ -304,7 +334,7 @@ def line_chart(
     if chart.is_empty:
         return chart
     top = _axis_top(series, percent=percent, stacked=False)
-    y = _y_scale(chart, top, fmt)
+    y = _y_scale(chart, top, axis_percent_text if percent else axis_number_text)
     count = len(categories)
     span = chart.plot_right - chart.plot_left
     centres = [chart.plot_left + (span * (i + 0.5) / count) for i in range(count)]
@@ -355,11 +385,12 @@ def bar_chart(
     if chart.is_empty:
         return chart
     top = _axis_top(series, percent=percent, stacked=stacked)
+    axis = axis_percent_text if percent else axis_number_text
     if horizontal:
-        chart.plot_left = 132
-        _horizontal_bars(chart, series, top, fmt, stacked=stacked)
+        chart.plot_left = max(PLOT_LEFT, 12 + _text_width(chart.categories, Y_LABEL_CHARS))
+        _horizontal_bars(chart, series, top, fmt, axis, stacked=stacked)
     else:
-        _vertical_bars(chart, series, top, fmt, stacked=stacked)
+        _vertical_bars(chart, series, top, fmt, axis, stacked=stacked)
     return chart
 
 
@@ -371,9 +402,9 @@ def _slots(start: float, span: float, count: int, groups: int) -> tuple[list[flo
 
 
 def _vertical_bars(
-    chart: Chart, series: Sequence[Series], top: Decimal, fmt: Formatter, *, stacked: bool
+    chart: Chart, series: Sequence[Series], top: Decimal, fmt: Formatter, axis: Formatter, *, stacked: bool
 ) -> None:
-    y = _y_scale(chart, top, fmt)
+    y = _y_scale(chart, top, axis)
     count = len(chart.categories)
     groups = 1 if stacked else len(series)
     starts, thickness = _slots(chart.plot_left, chart.plot_right - chart.plot_left, count, groups)
@@ -399,14 +430,14 @@ def _vertical_bars(
 
 
 def _horizontal_bars(
-    chart: Chart, series: Sequence[Series], top: Decimal, fmt: Formatter, *, stacked: bool
+    chart: Chart, series: Sequence[Series], top: Decimal, fmt: Formatter, axis: Formatter, *, stacked: bool
 ) -> None:
     span = chart.plot_right - chart.plot_left
 
     def x(value: Decimal) -> float:
         return round(chart.plot_left + float(value / top) * span, 1)
 
-    chart.x_ticks = [Tick(position=x(value), label=label) for value, label in _value_ticks(top, fmt)]
+    chart.x_ticks = [Tick(position=x(value), label=label) for value, label in _value_ticks(top, axis)]
     count = len(chart.categories)
     groups = 1 if stacked else len(series)
     starts, thickness = _slots(PLOT_TOP, chart.plot_bottom - PLOT_TOP, count, groups)

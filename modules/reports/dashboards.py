@@ -326,7 +326,7 @@ def collections_by_method(today: datetime.date) -> Panel:
     days = [start + datetime.timedelta(days=offset) for offset in range(COLLECTION_DAYS)]
     chart = bar_chart(
         _("Payments received by day and method"),
-        [date_format(day, "SHORT_DATE_FORMAT") for day in days],
+        [date_format(day, "MONTH_DAY_FORMAT") for day in days],
         [
             Series(str(label), [found.get((day, method), Decimal(0)) for day in days])
             for method, label in PaymentMethod.choices
@@ -354,9 +354,7 @@ def falling_due(today: datetime.date) -> Panel:
     }
     sums["later"] = fees._sum(INVOICE_OWED, due_date__gte=horizon)
     found = fees.outstanding_invoices().aggregate(**sums)
-    labels = [_("From %(day)s") % {"day": date_format(start, "SHORT_DATE_FORMAT")} for start in weeks] + [
-        _("Later")
-    ]
+    labels = [date_format(start, "MONTH_DAY_FORMAT") for start in weeks] + [_("Later")]
     chart = bar_chart(
         _("Falling due by week"),
         labels,
@@ -366,7 +364,7 @@ def falling_due(today: datetime.date) -> Panel:
             )
         ],
         fmt=_money,
-        category_header=_("Week"),
+        category_header=_("Week from"),
         empty_text=_("Nothing falls due."),
     )
     return Panel(chart, reverse("fees:aging"), _("Aging"))

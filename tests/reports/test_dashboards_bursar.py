@@ -37,7 +37,7 @@ def test_it_gives_payments_by_day_and_method_as_the_collections_page(weekday, sc
         ).context["report"]
         assert report.days
         for day in report.days:
-            row = next(row for row in rows if row[0] == date_format(day.day, "SHORT_DATE_FORMAT"))
+            row = next(row for row in rows if row[0] == date_format(day.day, "MONTH_DAY_FORMAT"))
             assert row[1 + column] == format_money(day.received)
     today_row = rows[-1]
     assert _value(today_row[1]) == Decimal("200.00")  # Sam's cash

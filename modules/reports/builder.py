@@ -11,6 +11,7 @@ it no longer has, never with an error.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -88,8 +89,10 @@ class Definition:
             "term": self.term.pk if self.term is not None else None,
         }
 
-    @property
+    @functools.cached_property
     def params(self) -> Params:
+        """One Params per definition: what it reads once (whether the term's tallies are whole) is read once
+        for the check, the count and the page."""
         return Params(term=self.term)
 
     def chosen(self) -> list[Column]:
@@ -200,6 +203,9 @@ def definition_read(dataset: Dataset, raw: dict[str, Any]) -> tuple[Definition, 
     for key in (group_by, sort):
         if key and dataset.column(key) is None:
             missing.append(key)
+    if group_by and (column := dataset.column(group_by)) is not None and not column.groupable:
+        missing.append(group_by)
+        group_by = ""
     definition = Definition(
         dataset=dataset,
         columns=columns or list(dataset.default_columns),
@@ -246,10 +252,12 @@ def filtered(definition: Definition, user) -> QuerySet:
     return rows.filter(*conditions)
 
 
-def definition_check(definition: Definition, user) -> None:
+def definition_check(definition: Definition, user) -> int | None:
     """Refuse what cannot be run: a filter the data set cannot apply, or a grouping into more groups than
-    max_groups() (counted in the database before anything is read)."""
+    max_groups() (counted in the database before anything is read). Returns the number of groups of a
+    grouped report (its preview's count: not counted twice)."""
     rows = filtered(definition, user)
+    groups = None
     if definition.group_by:
         groups = rows.values(group=F(f"c_{definition.group_by}")).order_by().distinct().count()
         if groups > max_groups():
@@ -266,6 +274,7 @@ def definition_check(definition: Definition, user) -> None:
                     }
                 ]
             )
+    return groups
 
 
 @dataclass
@@ -348,10 +357,14 @@ class ReportPage:
     count: int
 
 
-def report_page(definition: Definition, user, number: Any = 1) -> ReportPage:
-    """One page of the report (the preview, an opened report): a count and PAGE_SIZE rows."""
+def report_page(definition: Definition, user, number: Any = 1, *, count: int | None = None) -> ReportPage:
+    """One page of the report (the preview, an opened report): a count and PAGE_SIZE rows. `count`: the
+    number of rows when already known (a grouped report's groups, counted by definition_check)."""
     headers, query, columns, grouped = report_values(definition, user)
-    page = Paginator(query, PAGE_SIZE).get_page(number)
+    paginator = Paginator(query, PAGE_SIZE)
+    if count is not None:
+        paginator.__dict__["count"] = count  # Paginator.count is a cached_property: this is its value
+    page = paginator.get_page(number)
     rows = [_shown(values, columns) for values in page.object_list]
     return ReportPage(table=Table(headers, rows, grouped), page=page, count=page.paginator.count)
 

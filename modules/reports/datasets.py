@@ -11,6 +11,7 @@ marks on submitted registers of the grade's mode; attended = present or late; ra
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,11 +23,13 @@ from django.db.models import (
     Expression,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     FloatField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -35,9 +38,16 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from modules.academics.models import Enrollment, EnrollmentStatus, Term
+from modules.academics.models import AcademicYear, Enrollment, EnrollmentStatus, Term
 from modules.accounts import rules as account_rules
-from modules.attendance.models import AttendancePolicy, AttendanceStatus
+from modules.attendance.analytics import _term_tally_counted as term_tally_counted
+from modules.attendance.models import (
+    AttendancePolicy,
+    AttendanceStatus,
+    Register,
+    RegisterState,
+    StudentTermTally,
+)
 from modules.attendance.selectors import session_records
 from modules.exams.models import Assessment, Mark
 from modules.fees.models import Invoice, InvoiceStatus, Payment, PaymentMethod, fee_staff
@@ -60,6 +70,16 @@ class Params:
             raise ValueError("this data set is read over a term")
         return self.term.start_date, min(self.term.end_date, max(self.today, self.term.start_date))
 
+    @functools.cached_property
+    def term_tallied(self) -> bool:
+        """Whether the students' term tallies hold the term's figures: as for the office's reports
+        (attendance.analytics), they do while every submitted register of the term has its tally. One query
+        per run."""
+        start, end = self.period
+        return not Register.objects.filter(
+            date__range=(start, end), state=RegisterState.SUBMITTED, tally=None
+        ).exists()
+
 
 Source = str | Callable[[Params], Any]
 
@@ -73,6 +93,8 @@ class Column:
     choices: tuple[tuple[str, Any], ...] = ()
     # Numbers that add up (counts, money) get a total in a grouped report; every number gets an average.
     summable: bool = False
+    # A figure counted per row by a correlated subquery cannot be grouped by in SQL.
+    groupable: bool = True
 
     @property
     def numeric(self) -> bool:
@@ -128,32 +150,22 @@ def _full_name(prefix: str = "") -> Concat:
     return Concat(F(f"{prefix}first_name"), Value(" "), F(f"{prefix}last_name"))
 
 
-def _current_section(field_name: str) -> Callable[[Params], Subquery]:
-    """The student's section (or its grade) in the current year."""
-
-    def read(params: Params) -> Subquery:
-        enrolment = Enrollment.objects.filter(student_id=OuterRef("pk"), year__is_current=True)
-        return Subquery(enrolment.order_by("-enrolled_on").values(field_name)[:1])
-
-    return read
+# A student's section of one year is a join on their enrolment of that year (at most one, by the constraint
+# enrollment_one_section_per_year), not a subquery: a report groups by it in SQL, which a correlated subquery
+# cannot be.
+YEAR_ENROLMENT = "year_enrolment"
 
 
-def _term_section(field_name: str) -> Callable[[Params], Subquery]:
-    """The student's section (or its grade) in the year of the report's term."""
-
-    def read(params: Params) -> Subquery:
-        year_id = params.term.year_id if params.term is not None else None
-        enrolment = Enrollment.objects.filter(student_id=OuterRef("pk"), year_id=year_id)
-        return Subquery(enrolment.order_by("-enrolled_on").values(field_name)[:1])
-
-    return read
+def _with_year_enrolment(students: QuerySet, year: Q) -> QuerySet:
+    return students.alias(**{YEAR_ENROLMENT: FilteredRelation("enrollments", condition=year)})
 
 
 # --- students ----------------------------------------------------------------------------------------------
 
 
 def _students(user, params: Params) -> QuerySet:
-    return Student.objects.visible_to(user)
+    current = AcademicYear.objects.filter(is_current=True).values_list("pk", flat=True).first()
+    return _with_year_enrolment(Student.objects.visible_to(user), Q(enrollments__year_id=current))
 
 
 STUDENTS = Dataset(
@@ -171,8 +183,8 @@ STUDENTS = Dataset(
         Column("date_of_birth", _("Date of birth"), DATE, "date_of_birth"),
         Column("admission_date", _("Admission date"), DATE, "admission_date"),
         Column("active", _("Active"), BOOLEAN, "is_active"),
-        Column("section", _("Section"), TEXT, _current_section("section__name")),
-        Column("grade", _("Grade level"), TEXT, _current_section("section__grade_level__name")),
+        Column("section", _("Section"), TEXT, f"{YEAR_ENROLMENT}__section__name"),
+        Column("grade", _("Grade level"), TEXT, f"{YEAR_ENROLMENT}__section__grade_level__name"),
     ),
     default_columns=("admission_number", "name", "section"),
 )
@@ -207,21 +219,30 @@ ENROLMENTS = Dataset(
 # --- attendance by student ---------------------------------------------------------------------------------
 
 
-def _attendance_count(status_q: Q | None) -> Callable[[Params], Coalesce]:
-    """The student's possible sessions over the term (with `status_q`: those marked so), counted in one
-    correlated subquery on the (student, date) index."""
+def _attendance_count(status: str) -> Callable[[Params], Coalesce]:
+    """The student's possible sessions over the term marked `status`: read from their term tally (of their
+    grade's register mode) when the term's tallies are whole, else counted from the records (the one
+    definition, selectors.session_records) on the (student, date) index. One correlated subquery each."""
 
     def read(params: Params) -> Coalesce:
-        start, end = params.period
-        records = session_records(start, end, mode=AttendancePolicy.load().modes).filter(
-            student_id=OuterRef("pk")
-        )
-        if status_q is not None:
-            records = records.filter(status_q)
-        counted = records.order_by().values("student_id").annotate(n=Count("pk")).values("n")[:1]
+        modes = AttendancePolicy.load().modes
+        if params.term is not None and params.term_tallied:
+            tallies = StudentTermTally.objects.filter(
+                term_tally_counted(modes), term_id=params.term.pk, student_id=OuterRef("pk")
+            )
+            counted = tallies.order_by().values("student_id").annotate(n=Sum(status)).values("n")[:1]
+        else:
+            start, end = params.period
+            records = session_records(start, end, mode=modes).filter(student_id=OuterRef("pk"), status=status)
+            counted = records.order_by().values("student_id").annotate(n=Count("pk")).values("n")[:1]
         return Coalesce(Subquery(counted), 0)
 
     return read
+
+
+def _possible(params: Params) -> Expression:
+    """Every mark of a possible session: the four counts added (no fifth subquery)."""
+    return F("c_present") + F("c_late") + F("c_absent") + F("c_excused")
 
 
 def _attended(params: Params) -> Expression:
@@ -238,7 +259,8 @@ def _rate(params: Params) -> Case:
 
 
 def _attendance(user, params: Params) -> QuerySet:
-    return Student.objects.records_visible_to(user)
+    year_id = params.term.year_id if params.term is not None else None
+    return _with_year_enrolment(Student.objects.records_visible_to(user), Q(enrollments__year_id=year_id))
 
 
 ATTENDANCE = Dataset(
@@ -254,30 +276,44 @@ ATTENDANCE = Dataset(
     columns=(
         Column("admission_number", _("Admission number"), TEXT, "admission_number"),
         Column("name", _("Name"), TEXT, lambda p: _full_name()),
-        Column("section", _("Section"), TEXT, _term_section("section__name")),
-        Column("grade", _("Grade level"), TEXT, _term_section("section__grade_level__name")),
+        Column("section", _("Section"), TEXT, f"{YEAR_ENROLMENT}__section__name"),
+        Column("grade", _("Grade level"), TEXT, f"{YEAR_ENROLMENT}__section__grade_level__name"),
         # The four counts come before the figures made of them (aliases are defined in this order).
         Column(
             "present",
             _("Present"),
             NUMBER,
-            _attendance_count(Q(status=AttendanceStatus.PRESENT)),
+            _attendance_count(AttendanceStatus.PRESENT),
             summable=True,
+            groupable=False,
         ),
-        Column("late", _("Late"), NUMBER, _attendance_count(Q(status=AttendanceStatus.LATE)), summable=True),
         Column(
-            "absent", _("Absent"), NUMBER, _attendance_count(Q(status=AttendanceStatus.ABSENT)), summable=True
+            "late",
+            _("Late"),
+            NUMBER,
+            _attendance_count(AttendanceStatus.LATE),
+            summable=True,
+            groupable=False,
+        ),
+        Column(
+            "absent",
+            _("Absent"),
+            NUMBER,
+            _attendance_count(AttendanceStatus.ABSENT),
+            summable=True,
+            groupable=False,
         ),
         Column(
             "excused",
             _("Excused"),
             NUMBER,
-            _attendance_count(Q(status=AttendanceStatus.EXCUSED)),
+            _attendance_count(AttendanceStatus.EXCUSED),
             summable=True,
+            groupable=False,
         ),
-        Column("possible", _("Possible sessions"), NUMBER, _attendance_count(None), summable=True),
-        Column("attended", _("Attended"), NUMBER, _attended, summable=True),
-        Column("rate", _("Attendance rate (%)"), PERCENT, _rate),
+        Column("possible", _("Possible sessions"), NUMBER, _possible, summable=True, groupable=False),
+        Column("attended", _("Attended"), NUMBER, _attended, summable=True, groupable=False),
+        Column("rate", _("Attendance rate (%)"), PERCENT, _rate, groupable=False),
     ),
     default_columns=("name", "section", "possible", "attended", "rate"),
 )

@@ -44,6 +44,7 @@ class BuilderForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.dataset, self.user = dataset, user
         self.definition: Definition | None = None
+        self.groups: int | None = None
         choices = [(column.key, column.label) for column in dataset.columns]
         unknown = _("The data set “%(dataset)s” has no column “%%(value)s”.") % {"dataset": dataset.label}
         self.fields["columns"].choices = choices
@@ -52,6 +53,14 @@ class BuilderForm(forms.Form):
         for name in ("group_by", "sort"):
             self.fields[name].choices = [("", _("(none)")), *choices]
             self.fields[name].error_messages["invalid_choice"] = unknown
+        # A figure counted per row (attendance) can be filtered and sorted by, not grouped by.
+        self.fields["group_by"].choices = [
+            ("", _("(none)")),
+            *((column.key, column.label) for column in dataset.columns if column.groupable),
+        ]
+        self.fields["group_by"].error_messages["invalid_choice"] = _(
+            "The data set “%(dataset)s” cannot be grouped by “%%(value)s”."
+        ) % {"dataset": dataset.label}
         if dataset.uses_term:
             self.fields["term"] = forms.ModelChoiceField(
                 label=_("Term"),
@@ -106,7 +115,7 @@ class BuilderForm(forms.Form):
             term=cleaned.get("term"),
         )
         try:
-            definition_check(definition, self.user)
+            self.groups = definition_check(definition, self.user)
         except DefinitionError as error:
             for message in error.messages:
                 self.add_error(None, message)

@@ -62,7 +62,9 @@ def _build_page(
     """The builder with its preview (when the form is valid: the first page, or the page asked for)."""
     preview = None
     if form.is_bound and form.is_valid() and form.definition is not None:
-        preview = builder.report_page(form.definition, request.user, request.GET.get("page"))
+        preview = builder.report_page(
+            form.definition, request.user, request.GET.get("page"), count=form.groups
+        )
     context = {
         "dataset": dataset,
         "datasets": datasets_for(request.user),

@@ -276,3 +276,79 @@ def test_it_lets_only_the_owner_edit_or_delete(school, admin, teacher, as_user):
 def test_it_refuses_the_wrong_method(school, admin, as_user):
     assert as_user(admin).post(reverse("reports:builder_new")).status_code == 405
     assert as_user(admin).get(reverse("reports:builder_create")).status_code == 405
+
+
+def _classmate(school, first: str, number: str, *, absences: int) -> None:
+    """Another pupil of 7A, marked on the same registers as Sam: absent on the first `absences` of them."""
+    from modules.attendance.models import Register
+
+    pupil = f.StudentFactory(first_name=first, last_name="Class", admission_number=number)
+    f.EnrollmentFactory(student=pupil, section=school.section)
+    for index, register in enumerate(Register.objects.filter(section=school.section).order_by("date")):
+        f.AttendanceRecordFactory(
+            register=register, student=pupil, status="absent" if index < absences else "present"
+        )
+
+
+def _grouped_by_section(client, school):
+    return _new(
+        client,
+        dataset="attendance",
+        term=school.term.pk,
+        columns=["name", "possible", "absent", "rate"],
+        filter_1_field="rate",
+        filter_1_op="lt",
+        filter_1_value="90",
+        group_by="section",
+    )
+
+
+def test_it_groups_several_students_of_a_section_into_one_line(school, admin, as_user):
+    _attendance(school)
+    _classmate(school, "Cleo", "A-0003", absences=5)
+    _classmate(school, "Dan", "A-0004", absences=0)
+    page = _names(_grouped_by_section(as_user(admin), school))
+    # Sam (80%) and Cleo (50%) are below 90%: one line for 7A, their totals and averages; Dan is not counted.
+    assert (
+        '<th scope="row">7A</th><td>2</td><td>20</td><td>10.0</td><td>7</td><td>3.5</td><td>65.0</td>' in page
+    )
+    assert "1 row" in page
+
+
+def test_it_reads_the_term_tallies_with_the_same_figures(school, admin, as_user):
+    from modules.attendance.services import tallies_rebuild
+
+    _attendance(school)
+    _classmate(school, "Cleo", "A-0003", absences=5)
+    before = _names(_grouped_by_section(as_user(admin), school))
+    tallies_rebuild()
+    after = _names(_grouped_by_section(as_user(admin), school))
+    row = '<th scope="row">7A</th><td>2</td><td>20</td><td>10.0</td><td>7</td><td>3.5</td><td>65.0</td>'
+    assert row in before
+    assert row in after
+
+
+def test_it_refuses_to_group_by_a_figure_counted_per_student(school, admin, as_user):
+    response = _new(
+        as_user(admin), dataset="attendance", term=school.term.pk, columns=["name"], group_by="rate"
+    )
+    assert "The data set “Attendance by student” cannot be grouped by “rate”." in _names(response)
+
+
+def test_it_previews_attendance_in_a_fixed_number_of_queries(school, admin, as_user, queries_exactly):
+    _attendance(school)
+    for number in range(5):
+        _classmate(school, f"Pupil{number}", f"A-01{number}", absences=number)
+    client = as_user(admin)
+    params = {
+        "dataset": "attendance",
+        "term": school.term.pk,
+        "columns": ["name", "section", "possible", "rate"],
+        "sort": "rate",
+    }
+    client.get(reverse("reports:builder_new"), params)
+    # The user, the term, whether its tallies are whole, the count, the page of rows, the colleagues to share
+    # with (the save form).
+    with queries_exactly(6):
+        response = client.get(reverse("reports:builder_new"), params, HTTP_HX_REQUEST="true")
+    assert "7 rows" in _names(response)

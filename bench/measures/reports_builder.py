@@ -1,0 +1,53 @@
+"""The report builder on the large school: a report over every student (about 3,000) and the current term's
+attendance, to the first page of its preview (the htmx fragment the builder swaps in), as the office builds
+it. Two shapes: every student's line sorted by attendance rate (the worst first: every student's counts are
+needed before the first row), and "attendance below 90%, grouped by section" (the browser test's report).
+Both count by the one definition (attendance.selectors.session_records), in SQL.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from bench.registry import measure
+from modules.accounts import demo
+
+PREVIEW_BUDGET_MS = 2000
+
+
+def _preview_url(**extra) -> str:
+    from modules.reports.builder import current_term
+
+    term = current_term()
+    params = {
+        "dataset": "attendance",
+        "term": str(term.pk) if term is not None else "",
+        "columns": ["name", "section", "possible", "attended", "absent", "rate"],
+        **extra,
+    }
+    return f"{reverse('reports:builder_new')}?{urlencode(params, doseq=True)}"
+
+
+@measure(
+    "reports: builder preview, every student x a term of attendance, sorted by rate",
+    budget_ms=PREVIEW_BUDGET_MS,
+    runs=5,
+    warmup=1,
+)
+def builder_preview_sorted(bench):
+    url = _preview_url(sort="rate")
+    client = bench.client_for(demo.ADMIN_EMAIL)
+    return lambda: bench.get(client, url, HTTP_HX_REQUEST="true")
+
+
+@measure(
+    "reports: builder preview, attendance below 90% this term by section",
+    budget_ms=PREVIEW_BUDGET_MS,
+    runs=5,
+    warmup=1,
+)
+def builder_preview_grouped(bench):
+    url = _preview_url(filter_1_field="rate", filter_1_op="lt", filter_1_value="90", group_by="section")
+    client = bench.client_for(demo.ADMIN_EMAIL)
+    return lambda: bench.get(client, url, HTTP_HX_REQUEST="true")

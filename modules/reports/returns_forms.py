@@ -26,8 +26,17 @@ class ReturnForm(forms.Form):
         self.today = today or timezone.localdate()
 
     def values(self) -> dict:
-        """The cleaned values with the defaults filled in (call after is_valid, or on an unbound form)."""
+        """The cleaned values with the defaults filled in (call after is_valid, or on an unbound form);
+        worked out once."""
+        if not hasattr(self, "_values"):
+            self._values = self.compute_values()
+        return self._values
+
+    def cleaned(self) -> dict:
         return dict(self.cleaned_data) if self.is_bound else {}
+
+    def compute_values(self) -> dict:
+        return self.cleaned()
 
     def params(self) -> dict[str, str]:
         """The values as the query string writes them (for the download links and the audit)."""
@@ -51,7 +60,7 @@ def _period_check(form: forms.Form, start, end, *, field: str = "end") -> None:
 class NoInputForm(ReturnForm):
     """A return of the records as they stand today (the staff list)."""
 
-    def values(self) -> dict:
+    def compute_values(self) -> dict:
         return {"on": self.today}
 
     def params(self) -> dict[str, str]:
@@ -73,8 +82,8 @@ class CensusForm(ReturnForm):
         _period_check(self, data.get("start"), data.get("end"))
         return data
 
-    def values(self) -> dict:
-        data = super().values()
+    def compute_values(self) -> dict:
+        data = self.cleaned()
         on = data.get("on") or self.today
         start, end = data.get("start"), data.get("end")
         if not start:
@@ -104,8 +113,8 @@ class ArrearsForm(ReturnForm):
             )
         return on
 
-    def values(self) -> dict:
-        return {"on": super().values().get("on") or self.today}
+    def compute_values(self) -> dict:
+        return {"on": self.cleaned().get("on") or self.today}
 
 
 class PeriodForm(ReturnForm):
@@ -140,8 +149,8 @@ class PeriodForm(ReturnForm):
         _period_check(self, data.get("start"), data.get("end"))
         return data
 
-    def values(self) -> dict:
-        data = super().values()
+    def compute_values(self) -> dict:
+        data = self.cleaned()
         return {
             "period": self.period(data),
             "term": data.get("term"),
@@ -159,7 +168,7 @@ class PeriodForm(ReturnForm):
         return analytics.default_period(self.today)
 
     def params(self) -> dict[str, str]:
-        data = super().values() if self.is_bound else {}
+        data = self.cleaned()
         return {
             key: value.isoformat() if hasattr(value, "isoformat") else str(value.pk)
             for key, value in data.items()

@@ -140,3 +140,27 @@ def test_a_download_asks_for_the_password_first(school, admin, as_user):
     assert response.status_code == 302
     assert "reauthenticate" in response["Location"]
     assert not AuditEvent.objects.filter(action="reports.return_export").exists()
+
+
+@pytest.mark.parametrize(
+    ("slug", "params", "count"),
+    [
+        # user, the date's school year, enrolments on roll, new enrolments, ending events, grade levels, the
+        # unread count (leavers are looked up only when an enrolment ended in the period)
+        ("census", {"on": "2025-01-15"}, 7),
+        # user, sections, the period's marks by student, the unread count, the form's term and grade choices
+        # (names and sections are looked up only for the students listed)
+        ("persistent-absence", {"start": "2024-03-01", "end": "2024-03-29"}, 6),
+        # user, the aging, who is in arrears, the unread count (their guardians only when someone is)
+        ("fee-arrears", {}, 4),
+        # user, every staff member with their login and other roles, the unread count
+        ("staff", {}, 3),
+    ],
+)
+def test_each_return_takes_a_fixed_number_of_queries(
+    school, admin, as_user, queries_exactly, slug, params, count
+):
+    client = as_user(admin)
+    client.get(_url(slug), params)  # the session, the policy's and currency's caches
+    with queries_exactly(count):
+        assert client.get(_url(slug), params).status_code == 200

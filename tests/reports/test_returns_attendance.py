@@ -12,7 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from modules.academics.models import GradeLevel
+from modules.academics.models import GradeLevel, Section
 from modules.attendance.models import Register
 from modules.attendance.services import tallies_rebuild
 from modules.reports import returns
@@ -192,3 +192,24 @@ def test_the_xlsx_has_every_line_and_the_rules(week, admin, as_user):
     assert lines[1][4:] == [3, 0, 0, 1, 2, 0]
     grades = [[cell.value for cell in row] for row in book["By grade level"].iter_rows(min_row=2)]
     assert grades[-1][:2] == ["Whole school", 12]
+
+
+def test_each_students_line_is_their_sections_report(week, admin, as_user):
+    client = as_user(admin)
+    _response, document = _document(client, "attendance", PERIOD)
+    lines = {row[0]: row[4:] for row in document.tables[STUDENTS].rows}
+    for section in Section.objects.filter(name__in=["P7A", "P7B", "P8A"]):
+        report = client.get(reverse("attendance:reports_section", args=[section.pk]), PERIOD).context[
+            "report"
+        ]
+        for line in report.students:
+            tally = line.tally
+            name = f"{line.student.last_name}, {line.student.first_name}"
+            assert lines[name] == [
+                tally.possible,
+                tally.attended,
+                tally.late,
+                tally.excused,
+                tally.absent,
+                tally.rate,
+            ]

@@ -48,13 +48,22 @@ FINISHED_DELIVERIES = (DeliveryStatus.SENT, DeliveryStatus.FAILED)
 def rules() -> list[RetentionRule]:
     """The school's rule for every kind (an unsaved default, not applied, for a kind never set)."""
     saved = {rule.kind: rule for rule in RetentionRule.objects.all()}
-    return [
-        saved.get(kind) or RetentionRule(kind=kind, action=_default_action(kind)) for kind in RetentionKind
-    ]
+    return [saved.get(kind) or _default_rule(kind) for kind in RetentionKind]
 
 
-def _default_action(kind: str) -> str:
-    return RetentionAction.ANONYMISE if kind == RetentionKind.LEAVERS else RetentionAction.DELETE
+# A kind never set starts from these (not applied until the office switches it on): a year for the delivery
+# log and uploads, two for the audit trail, and leavers anonymised seven years after their last year ended.
+DEFAULT_PERIODS = {
+    RetentionKind.DELIVERIES: 365,
+    RetentionKind.AUDIT_EVENTS: 730,
+    RetentionKind.UPLOADS: 365,
+    RetentionKind.LEAVERS: 7,
+}
+
+
+def _default_rule(kind: RetentionKind) -> RetentionRule:
+    action = RetentionAction.ANONYMISE if kind == RetentionKind.LEAVERS else RetentionAction.DELETE
+    return RetentionRule(kind=kind, action=action, period=DEFAULT_PERIODS[kind])
 
 
 def cutoff(rule: RetentionRule, now: datetime.datetime) -> datetime.datetime:

@@ -7,7 +7,7 @@ it summarises uses, so the two always agree:
 - marks: `exams.stats` (an assessment's distribution, students below the pass mark), a child's subject
   averages as the family grades page computes them;
 - fees: `fees.reports` (aging, collections and the bursar dashboard's definitions of billed and collected);
-- enrolment: `academics.selectors.sections_with_counts` (the sections list).
+- enrolment: the sections list's counts (`academics.selectors.sections_with_counts`), per grade level.
 
 Every read is a fixed number of grouped queries whatever the size of the school (a teacher's dashboard grows
 with that teacher's classes, a family's with its children, never with the school).
@@ -20,22 +20,28 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from modules.academics.models import AcademicYear, CourseOffering, Section, Term
-from modules.academics.selectors import current_enrollment, current_term, sections_with_counts
+from modules.academics.models import AcademicYear, CourseOffering, Enrollment, EnrollmentStatus, Section, Term
+from modules.academics.selectors import current_enrollment, current_term
 from modules.attendance import analytics
-from modules.attendance.models import AttendancePolicy
-from modules.attendance.selectors import AttendanceSummary, session_records, status_counts
+from modules.attendance.models import AttendancePolicy, Register, RegisterState, StudentTermTally
+from modules.attendance.selectors import (
+    STATUS_FIELDS,
+    AttendanceSummary,
+    attendance_summary,
+    session_records,
+    status_counts,
+)
 from modules.core.charts import Chart, Series, bar_chart, histogram, line_chart, percent_text
 from modules.core.models import SchoolProfile
 from modules.exams import stats
-from modules.exams.grading import AssessmentInfo, MarkValue, weighted_percent
+from modules.exams.grading import AssessmentInfo, MarkValue, scale_and_bands, weighted_percent
 from modules.exams.models import Assessment, AssessmentCategory, Mark
 from modules.exams.views_family import _subject_rows
 from modules.fees import reports as fees
@@ -180,15 +186,21 @@ def chronic_by_term(
 
 
 def enrolment_by_grade(year: AcademicYear) -> Panel:
-    """Active students per grade level this year (the sections list's counts, added per grade)."""
-    grades: dict[int, list] = {}
-    for section in sections_with_counts(year):
-        grade = grades.setdefault(section.grade_level_id, [section.grade_level.name, 0])
-        grade[1] += section.student_count
+    """Students enrolled (active) per grade level this year: the sections list's counts (its
+    `sections_with_counts`: active enrollments of each section) added up per grade level, grouped by the
+    database in one query."""
+    rows = (
+        Enrollment.objects.filter(section__year=year, status=EnrollmentStatus.ACTIVE)
+        .values("section__grade_level_id", "section__grade_level__name", "section__grade_level__order")
+        .annotate(count=Count("pk"))
+        .order_by("section__grade_level__order", "section__grade_level__name")
+        .values_list("section__grade_level__name", "count")
+    )
+    found = list(rows)
     chart = bar_chart(
         _("Enrolment by grade level"),
-        [name for name, _count in grades.values()],
-        [Series(_("Students"), [count for _name, count in grades.values()])],
+        [name for name, _count in found],
+        [Series(_("Students"), [count for _name, count in found])],
         horizontal=True,
         category_header=_("Grade level"),
         empty_text=_("Nobody is enrolled this year yet."),
@@ -401,23 +413,48 @@ def teacher_sections(user, year: AcademicYear) -> list[Section]:
     )
 
 
+def section_months(
+    sections: list[Section], period: analytics.ReportPeriod, modes
+) -> dict[int, dict[datetime.date, AttendanceSummary]]:
+    """Each section's marks per month of the period, from its submitted registers' tallies (the counts the
+    reports overview adds up: registers of the section's grade's mode), in one grouped query for all the
+    sections; the months come back as the first day of the month."""
+    grade_of = {section.pk: section.grade_level_id for section in sections}
+    registers = Register.objects.filter(
+        modes.counted_q(grade_of=grade_of),
+        section_id__in=list(grade_of),
+        date__range=(period.start, period.end),
+        state=RegisterState.SUBMITTED,
+    )
+    rows = (
+        registers.annotate(month=TruncMonth("date"))
+        .values("section_id", "month")
+        .annotate(**{status: Sum(f"tally__{status}") for status in STATUS_FIELDS})
+        .order_by()
+        .values_list("section_id", "month", *STATUS_FIELDS)
+    )
+    result: dict[int, dict[datetime.date, AttendanceSummary]] = defaultdict(dict)
+    for section_id, month, *counts in rows:
+        tally = AttendanceSummary(*(count or 0 for count in counts))
+        if tally.possible:
+            month = datetime.date(month.year, month.month, 1)
+            result[section_id][month] = tally
+    return result
+
+
 def teacher_dashboard(*, user, today: datetime.date, year: AcademicYear | None) -> TeacherDashboard:
+    """Each class's attendance by month this term, its latest assessment's distribution, and the students
+    at risk: chronically absent this term (selectors.attendance_summary, the one definition) or below the
+    pass mark in one of the teacher's classes (exams.stats)."""
     if year is None:
         return TeacherDashboard(panels=[], at_risk=[], term=None)
     policy = AttendancePolicy.load()
     period = analytics.default_period(today)
+    sections = teacher_sections(user, year)
     risks: dict[int, AtRisk] = {}
-    panels = []
-    for section in teacher_sections(user, year):
-        report = analytics.section_report(
-            section=section, period=period, mode=policy.modes, threshold=policy.chronic_absence_percent
-        )
-        panels.append(_section_trend(section, report, user))
-        for line in report.students:
-            if line.chronic:
-                _risk(risks, line.student, section).reasons.append(
-                    _("attendance %(rate)s") % {"rate": percent_text(line.tally.rate or Decimal(0))}
-                )
+    months = section_months(sections, period, policy.modes)
+    panels = [_section_trend(section, months.get(section.pk, {}), user) for section in sections]
+    _attendance_risks(risks, sections, period, policy)
     term = current_term(year, today)
     if term is not None:
         offerings = list(
@@ -427,29 +464,96 @@ def teacher_dashboard(*, user, today: datetime.date, year: AcademicYear | None) 
             .order_by("section__grade_level__order", "section__name", "subject__name")
         )
         panels += _distributions(offerings, term)
-        for offering in offerings:
-            _pass_mark, below = stats.below_pass(offering, term)
-            for result in below:
-                _risk(risks, result.student, offering.section).reasons.append(
-                    _("%(subject)s %(percent)s")
-                    % {
-                        "subject": offering.subject.name,
-                        "percent": percent_text(result.percent or Decimal(0)),
-                    }
-                )
+        _mark_risks(risks, offerings, term)
     at_risk = sorted(risks.values(), key=lambda row: (row.student.last_name, row.student.first_name))
     return TeacherDashboard(panels=panels, at_risk=at_risk, term=term)
+
+
+def _attendance_risks(
+    risks: dict[int, AtRisk],
+    sections: list[Section],
+    period: analytics.ReportPeriod,
+    policy: AttendancePolicy,
+) -> None:
+    """The students of the sections (enrolled now) who missed at least the school's threshold this term:
+    two queries."""
+    by_id = {section.pk: section for section in sections}
+    enrollments = Enrollment.objects.filter(
+        section_id__in=list(by_id), status=EnrollmentStatus.ACTIVE
+    ).select_related("student")
+    students = {enrollment.student_id: enrollment for enrollment in enrollments}
+    # The students as a subquery (as a section's report passes them): SQLite plans a list of a few hundred
+    # ids badly (seconds on the large school, against tens of milliseconds).
+    enrolled = Student.objects.filter(
+        enrollments__section_id__in=list(by_id), enrollments__status=EnrollmentStatus.ACTIVE
+    ).values("pk")
+    summaries: dict[int, AttendanceSummary]
+    if period.term_id is not None:
+        # A term so far: the students' term tallies, kept with every mark (what the reports overview reads
+        # for a term), instead of counting the term's records again.
+        summaries = defaultdict(AttendanceSummary)
+        for student_id, *counts in StudentTermTally.objects.filter(
+            analytics._term_tally_counted(policy.modes), term_id=period.term_id, student_id__in=enrolled
+        ).values_list("student_id", *STATUS_FIELDS):
+            summaries[student_id].add(AttendanceSummary(*counts))
+    else:
+        summaries = attendance_summary(enrolled, period.start, period.end, mode=policy.modes)
+    for student_id, enrollment in students.items():
+        tally = summaries[student_id]
+        if tally.is_chronic(policy.chronic_absence_percent):
+            _risk(risks, enrollment.student, by_id[enrollment.section_id]).reasons.append(
+                _("attendance %(rate)s") % {"rate": percent_text(tally.rate or Decimal(0))}
+            )
+
+
+def _mark_risks(risks: dict[int, AtRisk], offerings: list[CourseOffering], term: Term) -> None:
+    """The students whose term average in one of the classes is below their grade's pass mark: the rule of
+    exams.stats.below_pass (the statistics page's list), applied to every class at once (its averages for
+    all the classes in three queries, a scale per grade level, the students in one query) instead of some
+    seven queries a class."""
+    averages = stats._averages(offerings, term)
+    scales: dict[int, Decimal | None] = {}
+    below: list[tuple[CourseOffering, int, Decimal]] = []
+    for offering in offerings:
+        grade = offering.section.grade_level_id
+        if grade not in scales:
+            scale, _bands = scale_and_bands(grade)
+            scales[grade] = scale.pass_mark if scale is not None else None
+        pass_mark = scales[grade]
+        if pass_mark is None:
+            continue
+        for student_id, value in averages.get(offering.pk, {}).items():
+            if value is not None and value < pass_mark:
+                below.append((offering, student_id, value))
+    if not below:
+        return
+    enrolled = {
+        (enrollment.student_id, enrollment.section_id): enrollment.student
+        for enrollment in Enrollment.objects.filter(
+            student_id__in={student_id for _offering, student_id, _value in below},
+            section_id__in={offering.section_id for offering, _student, _value in below},
+            status=EnrollmentStatus.ACTIVE,
+        ).select_related("student")
+    }
+    for offering, student_id, value in sorted(below, key=lambda row: row[2]):
+        student = enrolled.get((student_id, offering.section_id))
+        if student is not None:
+            _risk(risks, student, offering.section).reasons.append(
+                _("%(subject)s %(percent)s")
+                % {"subject": offering.subject.name, "percent": percent_text(value)}
+            )
 
 
 def _risk(risks: dict[int, AtRisk], student: Student, section: Section) -> AtRisk:
     return risks.setdefault(student.pk, AtRisk(student=student, section=section))
 
 
-def _section_trend(section: Section, report, user) -> Panel:
+def _section_trend(section: Section, months: dict[datetime.date, AttendanceSummary], user) -> Panel:
+    ordered = sorted(months)
     chart = line_chart(
         _("%(section)s: attendance rate by month") % {"section": section.name},
-        [row.label for row in report.by_month],
-        [Series(section.name, [row.tally.rate for row in report.by_month])],
+        [analytics.month_label(month.year, month.month) for month in ordered],
+        [Series(section.name, [months[month].rate for month in ordered])],
         fmt=percent_text,
         percent=True,
         category_header=_("Month"),
@@ -465,11 +569,9 @@ def _distributions(offerings: list[CourseOffering], term: Term) -> list[Panel]:
     """Each class's latest assessment of the term that has marks: its distribution in 10% bands (exams.stats,
     as the assessment's statistics page shows it)."""
     latest: dict[int, Assessment] = {}
-    for assessment in (
-        Assessment.objects.filter(offering__in=offerings, term=term, marks__isnull=False)
-        .distinct()
-        .order_by("offering_id", "-date", "-pk")
-    ):
+    for assessment in Assessment.objects.filter(
+        Exists(Mark.objects.filter(assessment_id=OuterRef("pk"))), offering__in=offerings, term=term
+    ).order_by("offering_id", "-date", "-pk"):
         latest.setdefault(assessment.offering_id, assessment)
     panels = []
     for offering in offerings:

@@ -78,7 +78,7 @@ class CensusForm(ReturnForm):
     end = forms.DateField(label=gettext_lazy("Movements to"), required=False, widget=DateInput())
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         _period_check(self, data.get("start"), data.get("end"))
         return data
 
@@ -145,7 +145,7 @@ class PeriodForm(ReturnForm):
         )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         _period_check(self, data.get("start"), data.get("end"))
         return data
 

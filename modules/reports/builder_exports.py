@@ -90,12 +90,9 @@ def report_export_start(*, report: SavedReport, user, fmt: str) -> Job:
     return job_enqueue(job=job)
 
 
-def report_export_run(*, job: Job, scheduled: bool = False) -> None:
-    """Build the file as the job's owner sees the report now (safe to run again: it starts over). A
-    scheduled copy goes to the recipients its owner chose, whether or not the report is shared with them;
-    either way it holds only what the recipient may see."""
-    reports = SavedReport.objects.filter(pk=job.payload["report"])
-    report = (reports if scheduled else reports.visible_to(job.owner)).first()
+def report_export_run(*, job: Job) -> None:
+    """Build the file as the job's owner sees the report now (safe to run again: it starts over)."""
+    report = SavedReport.objects.filter(pk=job.payload["report"]).visible_to(job.owner).first()
     dataset = dataset_get(report.dataset) if report is not None else None
     if report is None or dataset is None or not dataset.may_use(job.owner):
         job_finish(job=job, status=JobStatus.FAILED, message=_("This report is no longer available to you."))

@@ -1,12 +1,12 @@
 """Saved reports sent on a schedule (daily, weekly, monthly) to chosen staff.
 
-Each morning (tasks/reports.py `send_scheduled_reports`, at the school's clock) every schedule due runs its
-report once per recipient, AS THAT RECIPIENT: each recipient's file is a core Job of theirs (COPY_KIND),
-built on the queue in their scope and language (`builder_exports.report_export_run`), and when it is ready
-they are told through communications (`notify`: in the portal and by email, the email sent by the delivery
-queue with its retries) with the link to download it. A recipient who could not see the report's data set
-is refused when the schedule is saved; one who lost that right since is skipped (their copy would be empty
-or wrong), and the rest still receive theirs.
+Each morning (tasks/reports.py `send_scheduled_reports`, at the school's clock) every schedule due queues a
+copy per recipient, built AS THAT RECIPIENT: each copy is a core Job of theirs (COPY_KIND), run on the queue
+in their scope and language, whose file is sent to them as an attachment of a message from the report's
+owner (communications.messaging `thread_start`): the recipient finds it in their messages and is told by
+email through the delivery queue, with its retries, as for any message. A recipient who could not see the
+report's data set, or whom its owner cannot write to (themself included), is refused when the schedule is
+saved; one who lost that right since is skipped, and the others still receive theirs.
 """
 
 from __future__ import annotations
@@ -14,34 +14,24 @@ from __future__ import annotations
 import calendar
 import datetime
 
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from modules.accounts.models import STAFF_ROLES
-from modules.communications.kinds import NotificationKind, kind_register
-from modules.communications.services import notify, recipients_for_users, users_with_profiles
+from modules.communications.messaging import can_message, thread_start
+from modules.communications.services import users_with_profiles
 from modules.core.audit import audit_log
-from modules.core.jobs import job_enqueue
-from modules.core.models import Job
-from modules.reports.builder_exports import report_export_run
+from modules.core.jobs import job_enqueue, job_finish, job_heartbeat
+from modules.core.models import Job, JobStatus
+from modules.reports.builder import definition_read, report_count
+from modules.reports.builder_exports import export_build, export_log
 from modules.reports.datasets import dataset_get
 from modules.reports.models import ReportSchedule, SavedReport, ScheduleFrequency
 
 SCHEDULED_FORMAT = "xlsx"
-# A recipient's copy: the export's run, then the notice (tasks/reports.py `send_scheduled_report_copy`).
+# A recipient's copy (tasks/reports.py `send_scheduled_report_copy`).
 COPY_KIND = "report_scheduled_copy"
-
-REPORT_READY = kind_register(
-    NotificationKind(
-        key="report_scheduled",
-        label=gettext_lazy("Scheduled reports"),
-        roles=frozenset(STAFF_ROLES),
-        template="reports/builder/notifications/scheduled.txt",
-        icon="file-earmark-spreadsheet",
-    )
-)
 
 
 class ScheduleRefused(ValueError):
@@ -55,7 +45,16 @@ def recipients_refused(report: SavedReport, recipients) -> list[str]:
     dataset = dataset_get(report.dataset)
     messages = []
     for user in recipients:
-        if dataset is None or not dataset.may_use(user):
+        if user.pk == report.owner_id:
+            messages.append(
+                _("Your own copy is the report itself: open it. Choose colleagues to send it to.")
+            )
+        elif not can_message(report.owner, user):
+            messages.append(
+                _("%(name)s cannot receive messages from the report's owner, so it cannot be sent to them.")
+                % {"name": user.get_full_name() or user.email}
+            )
+        elif dataset is None or not dataset.may_use(user):
             messages.append(
                 _("%(name)s cannot see the data set “%(dataset)s”, so the report cannot be sent to them.")
                 % {
@@ -116,7 +115,11 @@ def report_schedules_send(*, today: datetime.date) -> int:
             job = Job.objects.create(
                 kind=COPY_KIND,
                 owner=user,
-                payload={"report": schedule.report_id, "format": SCHEDULED_FORMAT, "schedule": schedule.pk},
+                payload={
+                    "report": schedule.report_id,
+                    "schedule": schedule.pk,
+                    "frequency": schedule.frequency,
+                },
                 result={"title": _("Export of “%(name)s”") % {"name": schedule.report.name}},
             )
             job_enqueue(job=job)
@@ -131,18 +134,40 @@ def report_schedules_send(*, today: datetime.date) -> int:
 
 
 def scheduled_copy_run(*, job: Job) -> None:
-    """Build the recipient's copy in their scope, then tell them it is ready (in the portal and by email,
-    with the link to download it). A copy that could not be built (the report was deleted) tells nobody."""
-    report_export_run(job=job, scheduled=True)
-    job.refresh_from_db()
-    report = SavedReport.objects.filter(pk=job.payload["report"]).first()
-    if report is None or not job.result_file:
+    """Build the recipient's copy in their scope and send it to them, attached to a message from the
+    report's owner. A copy that cannot be made or sent fails its job with the reason."""
+    report = SavedReport.objects.filter(pk=job.payload["report"]).select_related("owner").first()
+    dataset = dataset_get(report.dataset) if report is not None else None
+    if report is None or dataset is None or recipients_refused(report, [job.owner]):
+        job_finish(job=job, status=JobStatus.FAILED, message=_("This report can no longer be sent to you."))
         return
-    recipients = recipients_for_users(users_with_profiles().filter(pk=job.owner_id))
-    notify(
-        recipients,
-        REPORT_READY,
-        {"report": report, "rows": job.total},
-        obj=job,
-        url=reverse("job_progress", args=[job.pk]),
+    definition, _missing = definition_read(dataset, report.definition)
+    total = report_count(definition, job.owner)
+    job_heartbeat(job=job, total=total, done=0)
+    built = export_build(
+        report=report, definition=definition, user=job.owner, fmt=SCHEDULED_FORMAT, job=job, total=total
+    )
+    frequency = ScheduleFrequency(job.payload.get("frequency", ScheduleFrequency.DAILY)).label
+    try:
+        thread_start(
+            sender=report.owner,
+            recipient=job.owner,
+            subject=_("%(name)s (%(frequency)s report)") % {"name": report.name, "frequency": frequency},
+            body=_(
+                "The attached file is this copy of the report “%(name)s”: %(rows)s rows, with what you may "
+                "see in the portal."
+            )
+            % {"name": report.name, "rows": total},
+            files=[SimpleUploadedFile(built.filename, built.content, content_type=built.content_type)],
+        )
+    except ValidationError as error:
+        job_finish(job=job, status=JobStatus.FAILED, message=" ".join(error.messages))
+        return
+    export_log(report=report, actor=job.owner, fmt=SCHEDULED_FORMAT, rows=total)
+    job_finish(
+        job=job,
+        status=JobStatus.SUCCEEDED,
+        message=_("%(count)s rows, sent in a message.") % {"count": total},
+        done=total,
+        total=total,
     )

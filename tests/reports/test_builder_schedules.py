@@ -1,10 +1,10 @@
 """Scheduled reports: a recipient who may not see the data is refused when the schedule is saved; each
-morning every recipient's copy is built AS THAT RECIPIENT and they are told by email (the delivery queue)."""
+morning every recipient's copy is built AS THAT RECIPIENT and sent to them attached to a message from the
+report's owner, of which they are told by email (the delivery queue)."""
 
 from __future__ import annotations
 
 import datetime
-import io
 
 import pytest
 from django.core import mail
@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from modules.communications.models import Attachment
 from modules.core.models import Job, JobStatus
 from modules.reports.builder_schedules import COPY_KIND, next_after
 from modules.reports.models import ReportSchedule, SavedReport
@@ -55,39 +56,46 @@ def test_it_saves_a_schedule(report, admin, teacher, as_user):
     assert "Tom Teach" in page
 
 
+def _attached_names(user) -> list:
+    attachment = Attachment.objects.get(message__thread__participants__user=user)
+    sheet = load_workbook(attachment.file.open("rb")).active
+    return [row[0] for row in sheet.iter_rows(values_only=True)]
+
+
 def test_it_sends_each_recipient_their_own_scope(
-    report, admin, teacher, as_user, django_capture_on_commit_callbacks
+    report, teacher, other_teacher, as_user, django_capture_on_commit_callbacks
 ):
     today = timezone.localdate()
     schedule = ReportSchedule.objects.create(report=report, frequency="weekly", next_run=today)
-    schedule.recipients.set([admin, teacher])
+    schedule.recipients.set([teacher, other_teacher])
     with django_capture_on_commit_callbacks(execute=True):
         send_scheduled_reports.call_local()
     copies = {job.owner: job for job in Job.objects.filter(kind=COPY_KIND)}
-    assert set(copies) == {admin, teacher}
+    assert set(copies) == {teacher, other_teacher}
     assert all(job.status == JobStatus.SUCCEEDED for job in copies.values())
-
-    def names(user) -> list:
-        sheet = load_workbook(copies[user].result_file.open("rb")).active
-        return [row[0] for row in sheet.iter_rows(values_only=True)]
-
-    assert names(admin) == ["Name", "Olive Elsewhere", "Sam Parent"]
-    assert names(teacher) == ["Name", "Sam Parent"]
-    subjects = sorted((message.to[0], message.subject) for message in mail.outbox)
-    assert subjects == [
-        ("admin@school.test", "Your report “Class lists” is ready"),
-        ("teacher@school.test", "Your report “Class lists” is ready"),
+    assert _attached_names(teacher) == ["Name", "Sam Parent"]
+    assert _attached_names(other_teacher) == ["Name", "Olive Elsewhere"]
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "other.teacher@school.test",
+        "teacher@school.test",
     ]
+    assert all("Class lists (Weekly report)" in message.body for message in mail.outbox)
     schedule.refresh_from_db()
     assert (schedule.last_run, schedule.next_run) == (today, today + datetime.timedelta(days=7))
-    download = as_user(teacher).get(reverse("job_download", args=[copies[teacher].pk]))
-    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
-    assert sheet["A2"].value == "Sam Parent"
+    inbox = as_user(teacher).get(reverse("communications:message_inbox")).content.decode()
+    assert "Class lists (Weekly report)" in inbox
 
 
-def test_it_sends_nothing_twice_the_same_day(report, admin, django_capture_on_commit_callbacks):
+def test_it_refuses_the_owner_as_a_recipient(report, admin, as_user):
+    response = _schedule(as_user(admin), report, recipients=[admin.pk])
+    assert response.status_code == 400
+    assert "Your own copy is the report itself: open it." in response.content.decode()
+    assert not ReportSchedule.objects.exists()
+
+
+def test_it_sends_nothing_twice_the_same_day(report, teacher, django_capture_on_commit_callbacks):
     schedule = ReportSchedule.objects.create(report=report, frequency="daily", next_run=timezone.localdate())
-    schedule.recipients.set([admin])
+    schedule.recipients.set([teacher])
     with django_capture_on_commit_callbacks(execute=True):
         send_scheduled_reports.call_local()
         send_scheduled_reports.call_local()

@@ -76,10 +76,13 @@ def previous_year(year: AcademicYear) -> AcademicYear | None:
     return AcademicYear.objects.filter(end_date__lt=year.start_date).order_by("-start_date").first()
 
 
-def daily_tallies(start: datetime.date, end: datetime.date, modes) -> dict[datetime.date, AttendanceSummary]:
+def daily_tallies(
+    start: datetime.date, end: datetime.date, modes
+) -> tuple[dict[datetime.date, AttendanceSummary], bool]:
     """The whole school's marks per day between two days, added up exactly as the reports overview adds
     them (analytics: the registers' tallies summed in the database, or counted from the records where a
-    register has none). Three or four queries."""
+    register has none); and whether every submitted register of the days had its tally. Three or four
+    queries."""
     period = analytics.ReportPeriod(start=start, end=end)
     grade_of = dict(
         Section.objects.filter(year__start_date__lte=end, year__end_date__gte=start).values_list(
@@ -92,7 +95,7 @@ def daily_tallies(start: datetime.date, end: datetime.date, modes) -> dict[datet
         _sections, per_day, _mixed = analytics._counted_sums(period, modes, None, registers, grade_of)
     else:
         per_day = tallied[1]
-    return {day: AttendanceSummary(*counts) for day, counts in per_day.items()}
+    return {day: AttendanceSummary(*counts) for day, counts in per_day.items()}, tallied is not None
 
 
 def weekly_rates(
@@ -108,16 +111,21 @@ def weekly_rates(
     return [_week_rate(tally) for tally in tallies]
 
 
-def attendance_by_week(year: AcademicYear, today: datetime.date, policy: AttendancePolicy) -> Panel:
-    """This year's weekly attendance rate so far, against the same weeks of last year."""
+def attendance_by_week(
+    year: AcademicYear, today: datetime.date, policy: AttendancePolicy
+) -> tuple[Panel, bool]:
+    """This year's weekly attendance rate so far, against the same weeks of last year; and whether this
+    year's registers so far all have their tallies (then the term tallies are the chronic figures)."""
     end = min(year.end_date, today)
     weeks = max(0, ((end - year.start_date).days + year.start_date.weekday()) // 7 + 1)
-    last = previous_year(year)
-    start = last.start_date if last is not None else year.start_date
-    days = daily_tallies(start, end, policy.modes) if weeks else {}
+    days, tallied = daily_tallies(year.start_date, end, policy.modes) if weeks else ({}, True)
     series = [Series(year.name, weekly_rates(days, year.start_date, weeks))]
-    if last is not None:
-        series.append(Series(last.name, weekly_rates(days, last.start_date, weeks)))
+    last = previous_year(year)
+    if last is not None and weeks:
+        # Only last year's same weeks are read, not the whole of last year.
+        last_end = min(last.end_date, last.start_date + (end - year.start_date))
+        last_days, _tallied = daily_tallies(last.start_date, last_end, policy.modes)
+        series.append(Series(last.name, weekly_rates(last_days, last.start_date, weeks)))
     chart = line_chart(
         _("Attendance rate by week"),
         [_week_label(number) for number in range(1, weeks + 1)],
@@ -127,7 +135,7 @@ def attendance_by_week(year: AcademicYear, today: datetime.date, policy: Attenda
         category_header=_("Week of the year"),
         empty_text=_("No register has been submitted this year yet."),
     )
-    return Panel(chart, reverse("attendance:reports_overview"), _("Attendance reports"))
+    return Panel(chart, reverse("attendance:reports_overview"), _("Attendance reports")), tallied
 
 
 def overview(sections: list[Section], period: analytics.ReportPeriod, policy: AttendancePolicy):
@@ -161,15 +169,20 @@ def absence_today(sections: list[Section], today: datetime.date, policy: Attenda
 
 
 def chronic_by_term(
-    year: AcademicYear, today: datetime.date, sections: list[Section], policy: AttendancePolicy
+    year: AcademicYear,
+    today: datetime.date,
+    sections: list[Section],
+    policy: AttendancePolicy,
+    *,
+    tallied: bool,
 ) -> Panel:
-    """How many students are chronically absent, term by term this year: the current term as the reports
-    overview counts it, each earlier term from its students' term tallies (as the overview does for a term
-    of the whole school)."""
+    """How many students are chronically absent, term by term this year, as the reports overview counts a
+    term of the whole school: from the students' term tallies (two queries a term) when the registers have
+    their tallies, else (registers written around the services) the current term from its records."""
     terms = list(Term.objects.filter(year=year, start_date__lte=today).order_by("start_date"))
     counts: list[int | None] = []
     for term in terms:
-        if term.end_date >= today:
+        if term.end_date >= today and not tallied:
             period = analytics.so_far(term.start_date, term.end_date, term.name, today, term_id=term.pk)
             counts.append(overview(sections, period, policy).chronic_count)
         else:
@@ -308,10 +321,11 @@ def administrator_dashboard(*, today: datetime.date, year: AcademicYear | None) 
     sections = list(
         Section.objects.filter(year=year).select_related("grade_level").order_by("grade_level__order", "name")
     )
+    weekly, tallied = attendance_by_week(year, today, policy)
     return [
-        attendance_by_week(year, today, policy),
+        weekly,
         absence_today(sections, today, policy),
-        chronic_by_term(year, today, sections, policy),
+        chronic_by_term(year, today, sections, policy, tallied=tallied),
         enrolment_by_grade(year),
         marks_published(year, today),
         billed_and_collected(year, today),

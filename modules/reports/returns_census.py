@@ -22,7 +22,10 @@ from modules.people.models import Gender, Student
 from modules.reports.returns import ReturnDocument, Table, columns, date_words, period_words, total_row
 
 ENDED = [EnrollmentStatus.WITHDRAWN, EnrollmentStatus.TRANSFERRED]
-ENDING_EVENTS = Q(action="enrollment.withdraw") | Q(action="enrollment.update", after__status__in=ENDED)
+# An update ends an enrolment only when it takes it from active (a later edit of an ended one does not).
+ENDING_EVENTS = Q(action="enrollment.withdraw") | Q(
+    action="enrollment.update", before__status=EnrollmentStatus.ACTIVE, after__status__in=ENDED
+)
 
 
 def age_on(born: datetime.date, day: datetime.date) -> int:

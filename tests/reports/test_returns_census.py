@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from modules.academics.models import AcademicYear, Enrollment
+from modules.academics.services import enrollment_save
 from modules.core.models import AuditEvent
 from modules.reports.returns_census import age_on
 from tests import factories as f
@@ -116,3 +117,21 @@ def test_age_counts_whole_years_and_leap_day_birthdays_turn_on_the_first_of_marc
     assert age_on(born, datetime.date(2025, 2, 28)) == 12
     assert age_on(born, datetime.date(2025, 3, 1)) == 13
     assert age_on(born, datetime.date(2024, 2, 29)) == 12
+
+
+def test_an_enrolment_ended_by_an_edit_counts_from_the_edit_that_ended_it(roll, admin, as_user):
+    cat = Enrollment.objects.get(student__first_name="Cat")
+    cat.status = "transferred"
+    enrollment_save(enrollment=cat, by=admin)
+    AuditEvent.objects.filter(action="enrollment.update").update(
+        at=datetime.datetime(2025, 1, 10, 9, 0, tzinfo=datetime.UTC)
+    )
+    # A later edit of the ended enrolment (its date) does not move the day it ended.
+    cat.enrolled_on = datetime.date(2024, 11, 5)
+    enrollment_save(enrollment=cat, by=admin)
+
+    document = _census(as_user(admin), on="2025-01-09", start="2025-01-01", end="2025-01-31")
+    assert document.tables[ON_ROLL].rows == [["Grade 7", 1, 1, 0, 2], ["Grade 8", 1, 1, 0, 2]]
+    assert document.tables[MOVEMENTS].rows == [["Grade 8", 0, 2]]
+    after = _census(as_user(admin), on="2025-01-12", start="2025-01-01", end="2025-01-31")
+    assert after.tables[ON_ROLL].rows == [["Grade 7", 1, 1, 0, 2], ["Grade 8", 0, 1, 0, 1]]

@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 
 from django.urls import reverse
+from django.utils import translation
 from django.utils.formats import date_format
 
 from modules.fees.money import format_money
@@ -73,3 +74,20 @@ def test_it_pins_the_bursars_queries(weekday, school, bursar, as_user, queries_e
     client.get(URL)
     with queries_exactly(6):
         assert client.get(URL).status_code == 200
+
+
+def test_it_writes_the_figures_in_the_readers_language(weekday, school, bursar, as_user):
+    """A bursar reading in French: amounts with a decimal comma and days named in French, in the tables as
+    in the summaries."""
+    make_books(school, bursar)
+    bursar.language = "fr"
+    bursar.save()
+
+    html = as_user(bursar).get(URL).content.decode()
+
+    with translation.override("fr"):
+        today = date_format(days(0), "MONTH_DAY_FORMAT")
+    assert 'lang="fr"' in html
+    assert "500,00" in html
+    assert "500.00" not in html
+    assert f'<th scope="row">{today}</th>' in html

@@ -45,8 +45,9 @@ def return_detail(request, slug):
         return refusal
     document = kind.build(values=form.values(), user=request.user)
     if file_format in FORMATS:
+        response = _download(request, document, file_format)  # audited once made (a PDF may fail)
         return_export_audit(by=request.user, document=document, file_format=file_format, params=form.params())
-        return _download(request, document, file_format)
+        return response
     context |= {"document": document, "query": urlencode(form.params())}
     return render_page(request, "reports/returns/detail.html", context)
 

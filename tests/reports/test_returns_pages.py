@@ -164,3 +164,13 @@ def test_each_return_takes_a_fixed_number_of_queries(
     client.get(_url(slug), params)  # the session, the policy's and currency's caches
     with queries_exactly(count):
         assert client.get(_url(slug), params).status_code == 200
+
+
+def test_a_pdf_that_cannot_be_made_says_so_and_is_not_audited(school, admin, as_user, settings):
+    settings.STUDENTFLOW_PDF_TIMEOUT = 0  # the layout is stopped before it can finish
+    client = reauthenticate(as_user(admin))
+    response = client.get(_url("staff"), {"format": "pdf"})
+
+    assert response.status_code == 503
+    assert "took more than 0 seconds to produce" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="reports.return_export").exists()

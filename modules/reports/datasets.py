@@ -43,6 +43,7 @@ from modules.accounts import rules as account_rules
 from modules.attendance.analytics import _term_tally_counted as term_tally_counted
 from modules.attendance.models import (
     AttendancePolicy,
+    AttendanceRecord,
     AttendanceStatus,
     Register,
     RegisterState,
@@ -258,6 +259,23 @@ def _rate(params: Params) -> Case:
     return Case(When(c_possible=0, then=Value(None, output_field=FloatField())), default=share)
 
 
+def _counts(count: Callable[[str], Callable[[Params], Coalesce]]) -> tuple[Column, ...]:
+    """The four counts of a line and the figures made of them (aliases are defined in this order)."""
+    return (
+        Column(
+            "present", _("Present"), NUMBER, count(AttendanceStatus.PRESENT), summable=True, groupable=False
+        ),
+        Column("late", _("Late"), NUMBER, count(AttendanceStatus.LATE), summable=True, groupable=False),
+        Column("absent", _("Absent"), NUMBER, count(AttendanceStatus.ABSENT), summable=True, groupable=False),
+        Column(
+            "excused", _("Excused"), NUMBER, count(AttendanceStatus.EXCUSED), summable=True, groupable=False
+        ),
+        Column("possible", _("Possible sessions"), NUMBER, _possible, summable=True, groupable=False),
+        Column("attended", _("Attended"), NUMBER, _attended, summable=True, groupable=False),
+        Column("rate", _("Attendance rate (%)"), PERCENT, _rate, groupable=False),
+    )
+
+
 def _attendance(user, params: Params) -> QuerySet:
     year_id = params.term.year_id if params.term is not None else None
     return _with_year_enrolment(Student.objects.records_visible_to(user), Q(enrollments__year_id=year_id))
@@ -278,44 +296,54 @@ ATTENDANCE = Dataset(
         Column("name", _("Name"), TEXT, lambda p: _full_name()),
         Column("section", _("Section"), TEXT, f"{YEAR_ENROLMENT}__section__name"),
         Column("grade", _("Grade level"), TEXT, f"{YEAR_ENROLMENT}__section__grade_level__name"),
-        # The four counts come before the figures made of them (aliases are defined in this order).
-        Column(
-            "present",
-            _("Present"),
-            NUMBER,
-            _attendance_count(AttendanceStatus.PRESENT),
-            summable=True,
-            groupable=False,
-        ),
-        Column(
-            "late",
-            _("Late"),
-            NUMBER,
-            _attendance_count(AttendanceStatus.LATE),
-            summable=True,
-            groupable=False,
-        ),
-        Column(
-            "absent",
-            _("Absent"),
-            NUMBER,
-            _attendance_count(AttendanceStatus.ABSENT),
-            summable=True,
-            groupable=False,
-        ),
-        Column(
-            "excused",
-            _("Excused"),
-            NUMBER,
-            _attendance_count(AttendanceStatus.EXCUSED),
-            summable=True,
-            groupable=False,
-        ),
-        Column("possible", _("Possible sessions"), NUMBER, _possible, summable=True, groupable=False),
-        Column("attended", _("Attended"), NUMBER, _attended, summable=True, groupable=False),
-        Column("rate", _("Attendance rate (%)"), PERCENT, _rate, groupable=False),
+        *_counts(_attendance_count),
     ),
     default_columns=("name", "section", "possible", "attended", "rate"),
+)
+
+
+# --- attendance by section and day ------------------------------------------------------------------------
+
+
+def _register_count(status: str) -> Callable[[Params], Coalesce]:
+    """A register's marks of one status: its tally (kept by the services), else counted from its records
+    (a register written around the services has no tally)."""
+
+    def read(params: Params) -> Coalesce:
+        records = AttendanceRecord.objects.filter(register_id=OuterRef("pk"), status=status)
+        counted = records.order_by().values("register_id").annotate(n=Count("pk")).values("n")[:1]
+        return Coalesce(F(f"tally__{status}"), Subquery(counted), 0)
+
+    return read
+
+
+def _registers(user, params: Params) -> QuerySet:
+    """The submitted registers of the term so far that are possible sessions (their grade's register mode),
+    of the registers this person may see."""
+    start, end = params.period
+    return Register.objects.visible_to(user).filter(
+        AttendancePolicy.load().modes.counted_q(), date__range=(start, end), state=RegisterState.SUBMITTED
+    )
+
+
+ATTENDANCE_DAYS = Dataset(
+    key="attendance_days",
+    label=_("Attendance by section and day"),
+    description=_(
+        "One row per register taken this term so far (a section's day, or a class's lesson where the grade "
+        "takes one per lesson): its marks by status and its attendance rate."
+    ),
+    may_use=_staff_records,
+    base=_registers,
+    uses_term=True,
+    columns=(
+        Column("date", _("Date"), DATE, "date"),
+        Column("section", _("Section"), TEXT, "section__name"),
+        Column("grade", _("Grade level"), TEXT, "section__grade_level__name"),
+        Column("subject", _("Subject"), TEXT, "offering__subject__name"),
+        *_counts(_register_count),
+    ),
+    default_columns=("date", "section", "possible", "absent", "rate"),
 )
 
 
@@ -420,7 +448,8 @@ PAYMENTS = Dataset(
 
 
 DATASETS: dict[str, Dataset] = {
-    dataset.key: dataset for dataset in (STUDENTS, ENROLMENTS, ATTENDANCE, MARKS, INVOICES, PAYMENTS)
+    dataset.key: dataset
+    for dataset in (STUDENTS, ENROLMENTS, ATTENDANCE, ATTENDANCE_DAYS, MARKS, INVOICES, PAYMENTS)
 }
 
 

@@ -352,3 +352,34 @@ def test_it_previews_attendance_in_a_fixed_number_of_queries(school, admin, as_u
     with queries_exactly(6):
         response = client.get(reverse("reports:builder_new"), params, HTTP_HX_REQUEST="true")
     assert "7 rows" in _names(response)
+
+
+def test_it_reports_attendance_by_section_and_day_in_the_teachers_scope(school, teacher, admin, as_user):
+    from modules.attendance.services import tallies_rebuild
+
+    _attendance(school)
+    params = {
+        "dataset": "attendance_days",
+        "term": school.term.pk,
+        "columns": ["section", "possible", "absent", "rate"],
+        "group_by": "section",
+    }
+    office = _names(_new(as_user(admin), **params))
+    # 7A: ten registers of one mark, two absent (80%); 7B: ten, none absent.
+    assert (
+        '<th scope="row">7A</th><td>10</td><td>10</td><td>1.0</td><td>2</td><td>0.2</td><td>80.0</td>'
+        in office
+    )
+    assert (
+        '<th scope="row">7B</th><td>10</td><td>10</td><td>1.0</td><td>0</td><td>0.0</td><td>100.0</td>'
+        in office
+    )
+    mine = _names(_new(as_user(teacher), **params))  # the teacher takes 7A's registers only
+    assert '<th scope="row">7A</th>' in mine
+    assert '<th scope="row">7B</th>' not in mine
+    tallies_rebuild()  # now read from the registers' tallies: the same figures
+    tallied = _names(_new(as_user(admin), **params))
+    assert (
+        '<th scope="row">7A</th><td>10</td><td>10</td><td>1.0</td><td>2</td><td>0.2</td><td>80.0</td>'
+        in tallied
+    )

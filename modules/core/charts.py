@@ -100,7 +100,7 @@ class Row:
 class Chart:
     """What the template draws. Build one with `line_chart`, `bar_chart` or `histogram`."""
 
-    kind: str  # "line", "bar", "hbar"
+    kind: str  # "trend" (a line chart), "bar", "hbar"
     title: str
     summary: str
     categories: list[str]
@@ -321,7 +321,7 @@ def line_chart(
     """One line per series (two at most for a clear picture: this year and last year), over ordered
     categories (weeks, months). A missing value (None) breaks nothing: the line joins the points it has."""
     chart = _base(
-        "line",
+        "trend",
         title,
         categories,
         series,

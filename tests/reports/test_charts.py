@@ -58,7 +58,7 @@ def test_it_draws_a_line_chart_named_and_described_with_its_numbers_as_a_table()
     )
     html = _render(chart)
 
-    assert '<svg class="chart-svg chart-line"' in html
+    assert '<svg class="chart-svg chart-trend"' in html
     assert f'role="img" aria-labelledby="{chart.uid}-title {chart.uid}-desc"' in html
     assert f'<title id="{chart.uid}-title">Attendance rate by week</title>' in html
     desc = re.search(r"<desc[^>]*>(.*?)</desc>", html).group(1)

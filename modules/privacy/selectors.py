@@ -170,7 +170,12 @@ def _attendance(student: Student) -> Section:
     )
     records = (
         AttendanceRecord.objects.filter(student=student)
-        .select_related("register__section", "register__offering__subject", "register__period")
+        .select_related(
+            "register__section",
+            "register__offering__subject",
+            "register__offering__section",
+            "register__period",
+        )
         .order_by("date", "register__period__start_time", "pk")
     )
     for record in records:

@@ -9,10 +9,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from modules.accounts.models import User
 from modules.core.models import AuditEvent, Job, JobStatus
 from modules.exams.models import Mark
 from modules.privacy import data_requests
 from modules.privacy.models import DataRequest, DataRequestStatus
+from modules.privacy.selectors import child_data
+from tests import factories as f
 from tests.privacy.conftest import ask, json_of, pdf_text, zip_of
 
 pytestmark = pytest.mark.django_db
@@ -233,3 +236,39 @@ def test_the_office_list_reads_a_fixed_number_of_queries(
 
 
 FIXED_OFFICE_QUERIES = 4
+
+
+def test_reading_a_childs_data_takes_the_same_queries_however_much_there_is(data, guardian, queries_exactly):
+    user = User.objects.get(pk=guardian.pk)
+    with queries_exactly(CHILD_DATA_QUERIES):
+        child_data(data.child, user)
+    for day in range(1, 6):
+        register = f.RegisterFactory(
+            section=data.section, date=data.year.start_date + datetime.timedelta(days=10 + day)
+        )
+        f.AttendanceRecordFactory(register=register, student=data.child, status="present")
+        published = f.AssessmentFactory(offering=data.offering, term=data.term, published_at=timezone.now())
+        f.MarkFactory(assessment=published, student=data.child)
+    user = User.objects.get(pk=guardian.pk)
+    with queries_exactly(CHILD_DATA_QUERIES):
+        sections = {section.key: section for section in child_data(data.child, user)}
+    assert len(sections["attendance"].rows) == 6
+    assert len(sections["marks"].rows) == 6
+
+
+CHILD_DATA_QUERIES = 18
+
+
+def test_the_guardians_page_reads_a_fixed_number_of_queries(
+    data, guardian, as_user, queries_exactly, django_capture_on_commit_callbacks
+):
+    client = as_user(guardian)
+    client.get(reverse("privacy:requests"))
+    with queries_exactly(GUARDIAN_PAGE_QUERIES):
+        client.get(reverse("privacy:requests"))
+    _ready(guardian, data, as_user, django_capture_on_commit_callbacks)
+    with queries_exactly(GUARDIAN_PAGE_QUERIES):
+        client.get(reverse("privacy:requests"))
+
+
+GUARDIAN_PAGE_QUERIES = 4

@@ -33,7 +33,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +50,7 @@ from modules.attendance.models import (
     StudentTermTally,
 )
 from modules.attendance.selectors import session_records
+from modules.communications.models import Channel, Delivery, DeliveryStatus
 from modules.exams.models import Assessment, Mark
 from modules.fees.models import Invoice, InvoiceStatus, Payment, PaymentMethod, fee_staff
 from modules.people.models import Gender, Student
@@ -447,9 +448,36 @@ PAYMENTS = Dataset(
 )
 
 
+# --- deliveries --------------------------------------------------------------------------------------------
+
+
+DELIVERIES = Dataset(
+    key="deliveries",
+    label=_("Email and SMS deliveries"),
+    description=_("One row per email or text message queued, as the office's delivery log has them."),
+    # The delivery log is the office's (communications.views_deliveries): nobody else reads addresses.
+    may_use=account_rules.is_administrator,
+    base=lambda user, params: Delivery.objects.all(),
+    columns=(
+        # Days in the school's time zone (a filter on a day compares days, not instants).
+        Column("queued_on", _("Queued on"), DATE, lambda p: TruncDate("created_at")),
+        Column("sent_on", _("Sent on"), DATE, lambda p: TruncDate("sent_at")),
+        Column("channel", _("Channel"), TEXT, "channel", choices=tuple(Channel.choices)),
+        Column("kind", _("Kind"), TEXT, "kind"),
+        Column("recipient", _("Recipient"), TEXT, "recipient_name"),
+        Column("address", _("Email or phone"), TEXT, "address"),
+        Column("subject", _("Subject"), TEXT, "subject"),
+        Column("status", _("Status"), TEXT, "status", choices=tuple(DeliveryStatus.choices)),
+        Column("attempts", _("Attempts"), NUMBER, "attempts", summable=True),
+        Column("last_error", _("Last error"), TEXT, "last_error"),
+    ),
+    default_columns=("queued_on", "channel", "recipient", "subject", "status"),
+)
+
+
 DATASETS: dict[str, Dataset] = {
     dataset.key: dataset
-    for dataset in (STUDENTS, ENROLMENTS, ATTENDANCE, ATTENDANCE_DAYS, MARKS, INVOICES, PAYMENTS)
+    for dataset in (STUDENTS, ENROLMENTS, ATTENDANCE, ATTENDANCE_DAYS, MARKS, INVOICES, PAYMENTS, DELIVERIES)
 }
 
 

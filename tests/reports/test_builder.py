@@ -383,3 +383,28 @@ def test_it_reports_attendance_by_section_and_day_in_the_teachers_scope(school, 
         '<th scope="row">7A</th><td>10</td><td>10</td><td>1.0</td><td>2</td><td>0.2</td><td>80.0</td>'
         in tallied
     )
+
+
+def test_it_reports_deliveries_to_the_office_only(school, admin, teacher, as_user):
+    from modules.communications.models import Delivery
+
+    Delivery.objects.create(
+        channel="email",
+        kind="announcement",
+        recipient_name="Pat Parent",
+        address="parent@school.test",
+        subject="Sports day",
+        body_text="Bring a hat.",
+        key="test-delivery-1",
+        status="failed",
+        attempts=5,
+    )
+    response = _new(
+        as_user(admin),
+        dataset="deliveries",
+        columns=["recipient", "subject", "status", "attempts"],
+        filter_1_field="status",
+        filter_1_value="Failed",
+    )
+    assert '<th scope="row">Pat Parent</th><td>Sports day</td><td>Failed</td><td>5</td>' in _names(response)
+    assert _new(as_user(teacher), dataset="deliveries").status_code == 400

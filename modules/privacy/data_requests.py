@@ -67,6 +67,9 @@ def data_request_create(*, student: Student, by) -> DataRequest:
         student=student, status=DataRequestStatus.READY, expires_at__lte=now
     ):
         _expire(stale, now=now)
+    DataRequest.objects.filter(
+        student=student, status=DataRequestStatus.PREPARING, job__status=JobStatus.FAILED
+    ).update(status=DataRequestStatus.FAILED, message=_("The data could not be prepared."))
     if DataRequest.objects.filter(student=student).open().exists():
         raise DataRequestRefused(
             _("A request for %(name)s's data is already being prepared or waiting to be downloaded.")

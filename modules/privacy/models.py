@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from modules.accounts.models import Role
+from modules.core.models import JobStatus
 from modules.core.uploads import private_upload_path
 
 
@@ -84,8 +85,24 @@ class DataRequest(models.Model):
         return f"{self.student} {self.created_at:%Y-%m-%d}"
 
     @property
+    def job_gave_up(self) -> bool:
+        """Still "being prepared", but its job failed without saying so here (the sweeper gave it up after a
+        worker was killed too often): it is over, and the child free for a new request."""
+        if self.status != DataRequestStatus.PREPARING or self.job is None:
+            return False
+        return self.job.status == JobStatus.FAILED
+
+    @property
+    def shown_status(self) -> str:
+        return DataRequestStatus.FAILED if self.job_gave_up else self.status
+
+    @property
+    def shown_status_display(self) -> str:
+        return str(DataRequestStatus(self.shown_status).label)
+
+    @property
     def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+        return self.status in OPEN_STATUSES and not self.job_gave_up
 
 
 class RetentionKind(models.TextChoices):

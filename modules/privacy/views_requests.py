@@ -32,20 +32,20 @@ def requests(request):
     """The office: every request with its status (paged). A guardian: their children, each with the button
     to ask, and their own requests (the page refreshes its list while one is being prepared)."""
     if is_administrator(request.user):
-        rows = DataRequest.objects.visible_to(request.user).select_related("student", "requested_by")
+        rows = DataRequest.objects.visible_to(request.user).select_related("student", "requested_by", "job")
         page = Paginator(rows, OFFICE_PER_PAGE).get_page(request.GET.get("page"))
         return render_page(request, "privacy/requests_office.html", {"page": page}, partial="results")
     own = list(
         DataRequest.objects.visible_to(request.user)
         .filter(requested_by=request.user)
-        .select_related("student")[:GUARDIAN_SHOWN]
+        .select_related("student", "job")[:GUARDIAN_SHOWN]
     )
     open_for = {row.student_id for row in own if row.is_open}
     children = [(child, child.pk in open_for) for child in _own_children(request.user)]
     context = {
         "children": children,
         "requests": own,
-        "preparing": any(row.status == DataRequestStatus.PREPARING for row in own),
+        "preparing": any(row.shown_status == DataRequestStatus.PREPARING for row in own),
         "days": data_requests.days_kept(),
     }
     return render_page(request, "privacy/requests_guardian.html", context, partial="list")

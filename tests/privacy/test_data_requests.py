@@ -272,3 +272,18 @@ def test_the_guardians_page_reads_a_fixed_number_of_queries(
 
 
 GUARDIAN_PAGE_QUERIES = 4
+
+
+def test_a_request_whose_job_was_given_up_no_longer_holds_the_child(data, guardian, as_user):
+    """The sweeper fails a job whose worker was killed too often; the request then shows as failed and the
+    guardian can ask again."""
+    job = Job.objects.create(kind=data_requests.JOB_KIND, owner=guardian, status=JobStatus.FAILED)
+    DataRequest.objects.create(student=data.child, requested_by=guardian, job=job)
+    client = as_user(guardian)
+    page = client.get(reverse("privacy:requests")).content.decode()
+    assert "Failed" in page
+    assert "Ask for the data" in page
+    assert client.post(reverse("privacy:request_create", args=[data.child.pk])).status_code == 302
+    assert list(
+        DataRequest.objects.filter(student=data.child).order_by("pk").values_list("status", flat=True)
+    ) == [DataRequestStatus.FAILED, DataRequestStatus.PREPARING]

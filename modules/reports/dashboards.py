@@ -687,8 +687,8 @@ def class_averages(offerings: list[CourseOffering], assessments: list[Assessment
 def child_subjects(user, student: Student, section: Section, term: Term, *, with_average: bool) -> Panel:
     """Each subject's term average so far (the family grades page's figure), and the class's where the
     school shows it."""
-    terms = list(Term.objects.filter(year_id=section.year_id).order_by("start_date"))
-    rows = _subject_rows(user, section, student, terms, term)
+    # The term's own rows only: the grades page's other terms (its trend) are not drawn here.
+    rows = _subject_rows(user, section, student, [term], term)
     series = [Series(student.first_name, [row.average.percent if row.average else None for row in rows])]
     if with_average:
         assessments = list(Assessment.objects.filter(offering__section=section, term=term).visible_to(user))
@@ -707,18 +707,23 @@ def child_subjects(user, student: Student, section: Section, term: Term, *, with
     return Panel(chart, reverse("exams:child_grades", args=[student.pk]), _("Grades"))
 
 
-def child_dashboard(
-    *, user, student: Student, today: datetime.date, year: AcademicYear | None
-) -> ChildDashboard:
+def child_dashboards(
+    *, user, students, today: datetime.date, year: AcademicYear | None
+) -> list[ChildDashboard]:
+    """Each child's charts for the term running today (the term and the school's choice read once for the
+    whole family)."""
     term = current_term(year, today) if year is not None else None
-    result = ChildDashboard(student=student, term=term)
     if term is None:
-        return result
-    result.shows_class_average = SchoolProfile.load().shows_class_average
-    result.attendance = child_attendance(student, term, today)
-    enrollment = current_enrollment(student, year)
-    if enrollment is not None:
-        result.subjects = child_subjects(
-            user, student, enrollment.section, term, with_average=result.shows_class_average
-        )
+        return [ChildDashboard(student=student, term=None) for student in students]
+    shows_class_average = SchoolProfile.load().shows_class_average
+    result = []
+    for student in students:
+        child = ChildDashboard(student=student, term=term, shows_class_average=shows_class_average)
+        child.attendance = child_attendance(student, term, today)
+        enrollment = current_enrollment(student, year)
+        if enrollment is not None:
+            child.subjects = child_subjects(
+                user, student, enrollment.section, term, with_average=shows_class_average
+            )
+        result.append(child)
     return result

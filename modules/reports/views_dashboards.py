@@ -38,10 +38,12 @@ def dashboard(request):
             students = students.filter(user=request.user)
         else:
             students = students.filter(guardian_links__guardian__user=request.user)
-        context["children"] = [
-            dashboards.child_dashboard(user=request.user, student=student, today=today, year=year)
-            for student in students.order_by("last_name", "first_name")
-        ]
+        context["children"] = dashboards.child_dashboards(
+            user=request.user,
+            students=list(students.order_by("last_name", "first_name")),
+            today=today,
+            year=year,
+        )
         return render(request, "reports/dashboards/family.html", context)
     return render(request, "reports/dashboards/no_role.html", context)
 
@@ -53,10 +55,8 @@ def child(request, pk):
     student = dashboards.family_students(request.user).filter(pk=pk).first()
     if student is None:
         raise Http404
-    today = timezone.localdate()
-    context = {
-        "child": dashboards.child_dashboard(
-            user=request.user, student=student, today=today, year=current_year()
-        ),
-    }
+    (child,) = dashboards.child_dashboards(
+        user=request.user, students=[student], today=timezone.localdate(), year=current_year()
+    )
+    context = {"child": child}
     return render(request, "reports/dashboards/child.html", context)

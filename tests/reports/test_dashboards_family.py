@@ -135,5 +135,26 @@ def test_it_pins_a_childs_queries(progress, school, guardian, as_user, queries_e
     client = as_user(guardian)
     url = reverse("reports:dashboard_child", args=[school.child.pk])
     client.get(url)
-    with queries_exactly(16):
+    with queries_exactly(15):
         assert client.get(url).status_code == 200
+
+
+def test_a_familys_queries_grow_with_its_children_not_the_school(
+    progress, school, guardian, as_user, queries_exactly
+):
+    client = as_user(guardian)
+    client.get(URL)
+    with queries_exactly(15):
+        assert client.get(URL).status_code == 200
+    # Another family's children, in the child's class: nothing more for this family.
+    for _n in range(5):
+        f.EnrollmentFactory(student=f.StudentFactory(), section=school.section)
+    with queries_exactly(15):
+        assert client.get(URL).status_code == 200
+    # A second child of this family: its own nine reads (attendance, enrolment, classes, assessments, marks, weights, scale)...
+    brother = f.StudentFactory(first_name="Ben", last_name="Parent")
+    f.EnrollmentFactory(student=brother, section=school.section)
+    f.GuardianLinkFactory(student=brother, guardian=school.guardian_profile, relationship="mother")
+    with queries_exactly(15 + 9):
+        html = client.get(URL).content.decode()
+    assert "Ben Parent" in html

@@ -21,11 +21,12 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from modules.academics.models import Term
-from modules.accounts.models import STAFF_ROLES
+from modules.accounts.models import STAFF_ROLES, Role
 from modules.core.audit import audit_log
 from modules.core.concurrency import EditConflict
 from modules.reports.datasets import BOOLEAN, DATE, NUMERIC, TEXT, Column, Dataset, Params
@@ -104,7 +105,7 @@ def _label(dataset: Dataset, key: str) -> str:
     return str(column.label) if column is not None else key
 
 
-def _typed(column: Column, op: str, raw: str) -> Any:
+def _typed(column: Column, raw: str) -> Any:
     """The filter's value in the column's type; DefinitionError (in words) when it is not one."""
     text = raw.strip()
     if column.choices:
@@ -166,7 +167,7 @@ def filter_q(dataset: Dataset, item: Filter) -> Q:
         raise DefinitionError(
             [_("Only text can be searched with “contains” (%(column)s).") % {"column": column.label}]
         )
-    value = _typed(column, item.op, item.value)
+    value = _typed(column, item.value)
     name = f"c_{column.key}"
     if item.op == "eq":
         return Q(**{f"{name}__iexact" if column.kind == TEXT and not column.choices else name: value})
@@ -222,8 +223,6 @@ def definition_read(dataset: Dataset, raw: dict[str, Any]) -> tuple[Definition, 
 
 def current_term() -> Term | None:
     """The term holding today, else the latest that started."""
-    from django.utils import timezone
-
     today = timezone.localdate()
     terms = Term.objects.order_by("-start_date")
     return (
@@ -384,8 +383,6 @@ def report_rows(definition: Definition, user) -> tuple[list[str], Iterator[list[
 
 
 def staff_roles() -> list[tuple[str, str]]:
-    from modules.accounts.models import Role
-
     return [(value, label) for value, label in Role.choices if value in STAFF_ROLES]
 
 

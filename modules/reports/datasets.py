@@ -103,8 +103,7 @@ class Column:
         return self.kind in NUMERIC
 
     def expression(self, params: Params):
-        value = self.source(params) if callable(self.source) else F(self.source)
-        return value
+        return self.source(params) if callable(self.source) else F(self.source)
 
     def shown(self, value: Any) -> Any:
         """A value as people read it (a choice's label, a rate to one decimal)."""

@@ -151,7 +151,8 @@ def test_a_familys_queries_grow_with_its_children_not_the_school(
         f.EnrollmentFactory(student=f.StudentFactory(), section=school.section)
     with queries_exactly(15):
         assert client.get(URL).status_code == 200
-    # A second child of this family: its own nine reads (attendance, enrolment, classes, assessments, marks, weights, scale)...
+    # A second child of this family: nine reads of its own (attendance, enrolment, classes, assessments,
+    # marks, weights, scale, ...).
     brother = f.StudentFactory(first_name="Ben", last_name="Parent")
     f.EnrollmentFactory(student=brother, section=school.section)
     f.GuardianLinkFactory(student=brother, guardian=school.guardian_profile, relationship="mother")

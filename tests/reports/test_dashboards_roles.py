@@ -87,3 +87,30 @@ def test_it_shows_the_dashboard_of_the_role_chosen(weekday, school, teacher, gua
     assert "<h1>Progress</h1>" in html
     assert "Olive Elsewhere" in html
     assert "Sam Parent" not in html
+
+
+def test_it_shows_the_office_the_fee_figures_without_a_current_year(db, admin, as_user):
+    response = as_user(admin).get(URL)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "No academic year is current: only the fee figures can be shown." in html
+    assert chart_titles(html) == ["Overdue by age"]
+    assert "Nothing is overdue." in html
+
+
+@pytest.mark.parametrize(
+    ("persona", "told"),
+    [
+        ("teacher", "No academic year is current."),
+        ("guardian", "No child is linked to your account yet."),
+        ("student", "No term is running: the charts return when the next term starts."),
+    ],
+)
+def test_it_tells_the_others_when_there_is_nothing_to_draw(
+    db, teacher, guardian, student, as_user, request, persona, told
+):
+    html = as_user(request.getfixturevalue(persona)).get(URL).content.decode()
+
+    assert chart_titles(html) == []
+    assert told in html

@@ -469,7 +469,7 @@ def _chronic_from_term(
     missed = F("absent") + F("excused")
     possible = F("present") + F("late") + missed
     rows = list(
-        StudentTermTally.objects.filter(_term_tally_counted(modes), term_id=term_id)
+        StudentTermTally.objects.filter(term_tally_counted(modes), term_id=term_id)
         .alias(scaled_missed=missed * 1000, scaled_possible=possible * tenths, marked=possible)
         .filter(marked__gt=0, scaled_missed__gte=F("scaled_possible"))
         .values_list("student_id", "absent", "excused", "present", "late")
@@ -481,7 +481,7 @@ def _chronic_from_term(
     return _named_lines(lines, sections), len(lines)
 
 
-def _term_tally_counted(modes: RegisterModes) -> Q:
+def term_tally_counted(modes: RegisterModes) -> Q:
     """The term tallies of the kind of their student's grade (through the student's enrollment in a section
     of the term's year: no join that could count a tally twice)."""
     if modes.uniform:

@@ -507,7 +507,7 @@ def _attendance_risks(
         # for a term), instead of counting the term's records again.
         summaries = defaultdict(AttendanceSummary)
         for student_id, *counts in StudentTermTally.objects.filter(
-            analytics._term_tally_counted(policy.modes), term_id=period.term_id, student_id__in=enrolled
+            analytics.term_tally_counted(policy.modes), term_id=period.term_id, student_id__in=enrolled
         ).values_list("student_id", *STATUS_FIELDS):
             summaries[student_id].add(AttendanceSummary(*counts))
     else:

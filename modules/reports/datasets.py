@@ -40,7 +40,7 @@ from django.utils.translation import gettext_lazy as _
 
 from modules.academics.models import AcademicYear, Enrollment, EnrollmentStatus, Term
 from modules.accounts import rules as account_rules
-from modules.attendance.analytics import _term_tally_counted as term_tally_counted
+from modules.attendance.analytics import term_tally_counted
 from modules.attendance.models import (
     AttendancePolicy,
     AttendanceRecord,

@@ -62,7 +62,7 @@ def student_tallies(
     if term_tallies:
         found: dict[int, AttendanceSummary] = {}
         rows = (
-            StudentTermTally.objects.filter(analytics._term_tally_counted(modes), term_id=period.term_id)
+            StudentTermTally.objects.filter(analytics.term_tally_counted(modes), term_id=period.term_id)
             .exclude(present=0, late=0, absent=0, excused=0)
             .values_list("student_id", "present", "late", "absent", "excused")
         )

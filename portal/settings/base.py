@@ -386,6 +386,10 @@ STUDENTFLOW_WORKER_HEARTBEAT_MAX_AGE = env_int("STUDENTFLOW_WORKER_HEARTBEAT_MAX
 STUDENTFLOW_REPORT_CARD_PART_SIZE = env_int("STUDENTFLOW_REPORT_CARD_PART_SIZE", 20)
 # A laid-out report card (exams.RenderedCard) is kept this many days after a batch last used it.
 STUDENTFLOW_REPORT_CARD_CACHE_DAYS = env_int("STUDENTFLOW_REPORT_CARD_CACHE_DAYS", 60)
+# A guardian's data request (modules/privacy): its zip may be downloaded once, within this many days.
+STUDENTFLOW_DATA_REQUEST_DAYS = env_int("STUDENTFLOW_DATA_REQUEST_DAYS", 7)
+# The report builder (modules/reports) refuses a grouping into more groups than this.
+STUDENTFLOW_REPORT_MAX_GROUPS = env_int("STUDENTFLOW_REPORT_MAX_GROUPS", 200)
 # Backups (`manage.py backup`, modules/core/backup.py): archives go to BACKUP_DIR. BACKUP_SCHEDULE is when
 # the worker makes one, in the school's time zone: "daily 02:30" or a weekday ("sunday 02:30"); empty turns
 # it off.

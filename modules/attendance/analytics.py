@@ -389,7 +389,7 @@ def _chronic_lines(
     return _named_lines(rows, sections), len(rows)
 
 
-def _tallied_sums(
+def tallied_sums(
     period: ReportPeriod, modes: RegisterModes, section_ids: list[int] | None, grade_of: dict[int, int]
 ) -> tuple[dict[int, tuple[list[int], int]], dict[datetime.date, list[int]]] | None:
     """The submitted registers' tallies added up in the database, per section (with the days it has marks
@@ -433,14 +433,14 @@ def _tallied_sums(
     return per_section, per_day
 
 
-def _counted_sums(
+def counted_sums(
     period: ReportPeriod,
     modes: RegisterModes,
     section_ids: list[int] | None,
     registers: list[RegisterRow],
     grade_of: dict[int, int],
 ) -> tuple[dict[int, tuple[list[int], int]], dict[datetime.date, list[int]], bool]:
-    """As _tallied_sums, from the registers (and their records where they have no tally), in Python; and
+    """As tallied_sums, from the registers (and their records where they have no tally), in Python; and
     whether registers of another kind than their grade's mode exist in the period."""
     tallies, mixed = _register_tallies(period, modes, section_ids, registers, grade_of)
     per_section: dict[int, list[int]] = {}
@@ -459,7 +459,7 @@ def _counted_sums(
     return {pk: (sums, len(section_days[pk])) for pk, sums in per_section.items()}, per_day, mixed
 
 
-def _chronic_from_term(
+def chronic_from_term(
     term_id: int, modes: RegisterModes, threshold: Decimal, sections: dict[int, Section]
 ) -> tuple[list[StudentLine], int]:
     """The chronically absent of a term so far, from the students' term tallies (StudentTermTally) of their
@@ -553,10 +553,10 @@ def attendance_overview(
     grade_of = {section.pk: section.grade_level_id for section in sections}
     registers: list[RegisterRow] | None = None
     mixed = False
-    tallied = _tallied_sums(period, modes, section_ids, grade_of)
+    tallied = tallied_sums(period, modes, section_ids, grade_of)
     if tallied is None:
         registers = registers_between(period.start, period.end, section_ids)
-        per_section, per_day, mixed = _counted_sums(period, modes, section_ids, registers, grade_of)
+        per_section, per_day, mixed = counted_sums(period, modes, section_ids, registers, grade_of)
     else:
         per_section, per_day = tallied
 
@@ -583,7 +583,7 @@ def attendance_overview(
     chronic_count = 0
     if total.possible:
         if whole_school and tallied is not None and period.term_id is not None:
-            chronic, chronic_count = _chronic_from_term(period.term_id, modes, threshold, by_id)
+            chronic, chronic_count = chronic_from_term(period.term_id, modes, threshold, by_id)
         else:
             if registers is None:
                 registers = registers_between(period.start, period.end, section_ids)

@@ -82,7 +82,7 @@ def assessment_stats(assessment: Assessment) -> AssessmentStats:
     return result
 
 
-def _averages(offerings: list[CourseOffering], term: Term) -> dict[int, dict[int, Decimal | None]]:
+def averages_by_offering(offerings: list[CourseOffering], term: Term) -> dict[int, dict[int, Decimal | None]]:
     """offering id → student id → the student's weighted average in that class for the term (staff view:
     every mark, published or not). Three queries for any number of classes."""
     ids = [offering.pk for offering in offerings]
@@ -133,7 +133,7 @@ def section_comparison(offering: CourseOffering, term: Term) -> list[SectionAver
         .select_related("section", "subject")
         .order_by("section__name")
     )
-    averages = _averages(siblings, term)
+    averages = averages_by_offering(siblings, term)
     rows = []
     for sibling in siblings:
         values = [v for v in averages.get(sibling.pk, {}).values() if v is not None]
@@ -161,7 +161,7 @@ def below_pass(offering: CourseOffering, term: Term) -> tuple[Decimal | None, li
     scale, bands = scale_and_bands(offering.section.grade_level_id)
     if scale is None:
         return None, []
-    averages = _averages([offering], term).get(offering.pk, {})
+    averages = averages_by_offering([offering], term).get(offering.pk, {})
     students = Student.objects.filter(
         pk__in=[pk for pk, value in averages.items() if value is not None and value < scale.pass_mark],
         enrollments__section_id=offering.section_id,

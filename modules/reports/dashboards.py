@@ -41,9 +41,9 @@ from modules.attendance.selectors import (
 from modules.core.charts import Chart, Series, bar_chart, histogram, line_chart, percent_text
 from modules.core.models import SchoolProfile
 from modules.exams import stats
+from modules.exams.family_grades import subject_rows
 from modules.exams.grading import AssessmentInfo, MarkValue, scale_and_bands, weighted_percent
 from modules.exams.models import Assessment, AssessmentCategory, Mark
-from modules.exams.views_family import _subject_rows
 from modules.fees import reports as fees
 from modules.fees.models import INVOICE_OWED, Invoice, InvoiceStatus, PaymentMethod
 from modules.fees.money import format_money
@@ -89,10 +89,10 @@ def daily_tallies(
             "pk", "grade_level_id"
         )
     )
-    tallied = analytics._tallied_sums(period, modes, None, grade_of)
+    tallied = analytics.tallied_sums(period, modes, None, grade_of)
     if tallied is None:
         registers = analytics.registers_between(start, end)
-        _sections, per_day, _mixed = analytics._counted_sums(period, modes, None, registers, grade_of)
+        _sections, per_day, _mixed = analytics.counted_sums(period, modes, None, registers, grade_of)
     else:
         per_day = tallied[1]
     return {day: AttendanceSummary(*counts) for day, counts in per_day.items()}, tallied is not None
@@ -186,7 +186,7 @@ def chronic_by_term(
             period = analytics.so_far(term.start_date, term.end_date, term.name, today, term_id=term.pk)
             counts.append(overview(sections, period, policy).chronic_count)
         else:
-            rows = analytics._chronic_from_term(term.pk, policy.modes, policy.chronic_absence_percent, {})
+            rows = analytics.chronic_from_term(term.pk, policy.modes, policy.chronic_absence_percent, {})
             counts.append(rows[1])
     chart = line_chart(
         _("Chronically absent students by term"),
@@ -525,7 +525,7 @@ def _mark_risks(risks: dict[int, AtRisk], offerings: list[CourseOffering], term:
     exams.stats.below_pass (the statistics page's list), applied to every class at once (its averages for
     all the classes in three queries, a scale per grade level, the students in one query) instead of some
     seven queries a class."""
-    averages = stats._averages(offerings, term)
+    averages = stats.averages_by_offering(offerings, term)
     scales: dict[int, Decimal | None] = {}
     below: list[tuple[CourseOffering, int, Decimal]] = []
     for offering in offerings:
@@ -688,7 +688,7 @@ def child_subjects(user, student: Student, section: Section, term: Term, *, with
     """Each subject's term average so far (the family grades page's figure), and the class's where the
     school shows it."""
     # The term's own rows only: the grades page's other terms (its trend) are not drawn here.
-    rows = _subject_rows(user, section, student, [term], term)
+    rows = subject_rows(user, section, student, [term], term)
     series = [Series(student.first_name, [row.average.percent if row.average else None for row in rows])]
     if with_average:
         assessments = list(Assessment.objects.filter(offering__section=section, term=term).visible_to(user))

@@ -45,7 +45,7 @@ class StudentFigures:
 
 def _term_tallies_hold(period: analytics.ReportPeriod) -> bool:
     """The students' term tallies are the period's figures: the period is a term (so far) and every
-    submitted register of it has its tally (the reports' own condition, analytics._tallied_sums)."""
+    submitted register of it has its tally (the reports' own condition, analytics.tallied_sums)."""
     if period.term_id is None:
         return False
     return not Register.objects.filter(

@@ -14,7 +14,8 @@ set: blocking reads), with the portal's consumer settings (portal/settings/base.
 batch is enqueued as the office's page does (`report_card_batch_start`), timed until the job's file is
 written; the throughput runs use a fresh job each time (no "nothing changed" shortcut) and forget the cards
 laid out before, so that every card is laid out; one class is also timed with every card laid out ahead
-(as once the term's results are published), where the batch only merges.
+(as once the term's results are published), where the batch only merges. The whole school (3,000 cards) is
+timed once with no card laid out and once with every card laid out, measured rather than extrapolated.
 """
 
 from __future__ import annotations
@@ -284,11 +285,13 @@ def _wait(job, status_not: set[str], timeout: float = 600, poll: float = 0.005, 
     raise TimeoutError(f"job {job.pk} still {status_not} after {timeout} s")
 
 
-def _ready(term, sections, admin) -> None:
-    """Wait until the consumers run tasks (Django set up, threads started): one small batch, untimed."""
+def _ready(term, sections, admin, *, laid_out: bool = False) -> None:
+    """Wait until the consumers run tasks (Django set up, threads started): one small batch, untimed.
+    `laid_out`: keep the cards laid out before (otherwise they are forgotten, as a fresh batch does)."""
     from modules.core.models import JobStatus
 
-    _wait(_start(term, sections, admin, fresh=True), {JobStatus.QUEUED, JobStatus.RUNNING}, timeout=300)
+    job = _start(term, sections, admin, fresh=True, laid_out=laid_out)
+    _wait(job, {JobStatus.QUEUED, JobStatus.RUNNING}, timeout=300)
 
 
 def _admin(bench):
@@ -446,6 +449,86 @@ def two_hundred_cards(bench):
             f"{statistics.median(one):.1f} cards/s, two {statistics.median(two):.1f} cards/s: × {ratio:.2f} "
             f"(budget ≥ 1.8); 3,000 cards with two ≈ {minutes_3000:.1f} min (extrapolated from {cards}; "
             f"budget 5); consumer RSS peak {max(rss):.0f} MB (its layout children exit after each part)."
+        )
+        print(f"[report cards] {timed.note}")
+
+    return timed
+
+
+WHOLE_SCHOOL = 3000
+
+
+def _whole_school_batch(bench, *, laid_out: bool) -> tuple[float, float, int, int]:
+    """One batch of the whole school's cards (the first 3,000 pupils' sections) through two real workers:
+    (seconds from the office's request to the merged file, the consumer's peak RSS in MB, cards, sections)."""
+    from modules.core.models import JobStatus
+
+    term, _students = _term_and_students(1)
+    sections, cards = _sections_for(term, WHOLE_SCHOOL)
+    admin = _admin(bench)
+    _use_queue("sqlite")
+    consumers = Consumers("sqlite", workers=2)
+    peak = [0.0]
+
+    def sample():
+        with contextlib.suppress(Exception):  # the process may be between states
+            peak[0] = max(peak[0], consumers.rss_mb())
+
+    try:
+        _ready(term, sections[:1], admin, laid_out=laid_out)
+        started = time.perf_counter()
+        job = _start(term, sections, admin, fresh=True, laid_out=laid_out)
+        status = _wait(job, {JobStatus.QUEUED, JobStatus.RUNNING}, timeout=1800, poll=0.05, on_poll=sample)
+        elapsed = time.perf_counter() - started
+        if status != JobStatus.SUCCEEDED:
+            raise RuntimeError(f"the batch {status}")
+    finally:
+        consumers.stop()
+    return elapsed, peak[0], cards, len(sections)
+
+
+@measure(
+    "report cards: the whole school (3,000 cards), click → PDF, two workers, no card laid out",
+    budget_ms=300_000,
+    runs=1,
+    warmup=0,
+    note="Measured, not extrapolated: filled in by the run.",
+)
+def whole_school_cold(bench):
+    def timed():
+        seconds, rss, cards, sections = _whole_school_batch(bench, laid_out=False)
+        timed.note = (
+            f"{cards} cards ({sections} sections), two thread workers, SQLite queue, every card laid out: "
+            f"{seconds / 60:.1f} min, {cards / seconds:.1f} cards/s; consumer RSS peak {rss:.0f} MB."
+        )
+        print(f"[report cards] {timed.note}")
+
+    return timed
+
+
+@measure(
+    "report cards: the whole school (3,000 cards), click → PDF, cards laid out when results were published",
+    budget_ms=300_000,
+    runs=1,
+    warmup=0,
+    note="Filled in by the run.",
+)
+def whole_school_laid_out(bench):
+    from modules.exams.models import RenderedCard
+
+    term, _students = _term_and_students(1)
+    _sections, cards = _sections_for(term, WHOLE_SCHOOL)
+    if RenderedCard.objects.count() < cards:
+        # Run alone: every card laid out first, untimed, as publishing the results does.
+        _whole_school_batch(bench, laid_out=False)
+
+    def timed():
+        seconds, rss, cards, sections = _whole_school_batch(bench, laid_out=True)
+        timed.note = (
+            f"{cards} cards ({sections} sections), two thread workers, SQLite queue; every card was laid "
+            "out before (as publishing the term's results does: tasks/report_cards.py "
+            "render_report_cards_ahead), so the batch makes each card's HTML for its key and merges: "
+            f"{seconds:.1f} s; consumer RSS peak {rss:.0f} MB."
         )
         print(f"[report cards] {timed.note}")
 

@@ -39,8 +39,8 @@ icons: $(STAMP)
 	$(PY) manage.py icons_subset
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages --all --no-obsolete --ignore='.venv/*' --ignore='static/vendor/*' --ignore='staticfiles/*'
-	$(PY) manage.py makemessages --all --no-obsolete -d djangojs --ignore='.venv/*' --ignore='static/vendor/*' --ignore='staticfiles/*'
+	$(PY) manage.py makemessages --all --no-obsolete --ignore='.venv/*' --ignore='static/vendor/*' --ignore='staticfiles/*' --ignore='var/*'
+	$(PY) manage.py makemessages --all --no-obsolete -d djangojs --ignore='.venv/*' --ignore='static/vendor/*' --ignore='staticfiles/*' --ignore='var/*'
 
 demo: install
 	DJANGO_SETTINGS_MODULE=$(DEMO_SETTINGS) $(PY) manage.py migrate --noinput

@@ -17,7 +17,7 @@ from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from modules.core.audit import audit_log
@@ -235,7 +235,8 @@ def audit_export(*, request, show: str, queryset: QuerySet, file_format: str, fi
         actor=request.user,
         action="people.audit_log_export",
         model=queryset.model,
-        description=gettext("Audit log (%(count)s rows)") % {"count": len(rows)},
+        description=ngettext("Audit log (%(count)s row)", "Audit log (%(count)s rows)", len(rows))
+        % {"count": len(rows)},
         after={"format": file_format, "tab": show, "rows": len(rows), "filters": filters},
     )
     filename = f"audit-log-{show}-{timezone.localdate():%Y-%m-%d}"

@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from modules.core.audit import audit_log
 from modules.core.jobs import job_enqueue, job_finish, job_heartbeat
@@ -107,7 +108,7 @@ def report_export_run(*, job: Job) -> None:
     job_finish(
         job=job,
         status=JobStatus.SUCCEEDED,
-        message=_("%(count)s rows.") % {"count": total},
+        message=ngettext("%(count)s row.", "%(count)s rows.", total) % {"count": total},
         result_file=job.result_file.name,
         result={**job.result, "filename": built.filename},
         done=total,

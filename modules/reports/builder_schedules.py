@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from modules.communications.messaging import can_message, thread_start
 from modules.communications.services import users_with_profiles
@@ -153,9 +154,12 @@ def scheduled_copy_run(*, job: Job) -> None:
             sender=report.owner,
             recipient=job.owner,
             subject=_("%(name)s (%(frequency)s report)") % {"name": report.name, "frequency": frequency},
-            body=_(
+            body=ngettext(
+                "The attached file is this copy of the report “%(name)s”: %(rows)s row, with what you may "
+                "see in the portal.",
                 "The attached file is this copy of the report “%(name)s”: %(rows)s rows, with what you may "
-                "see in the portal."
+                "see in the portal.",
+                total,
             )
             % {"name": report.name, "rows": total},
             files=[SimpleUploadedFile(built.filename, built.content, content_type=built.content_type)],
@@ -167,7 +171,8 @@ def scheduled_copy_run(*, job: Job) -> None:
     job_finish(
         job=job,
         status=JobStatus.SUCCEEDED,
-        message=_("%(count)s rows, sent in a message.") % {"count": total},
+        message=ngettext("%(count)s row, sent in a message.", "%(count)s rows, sent in a message.", total)
+        % {"count": total},
         done=total,
         total=total,
     )

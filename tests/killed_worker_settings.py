@@ -6,6 +6,10 @@ queue the run itself uses (Redis in CI's second pass): the test enqueues into th
 """
 
 import os
+import time
+from pathlib import Path
+
+from django.db.backends.signals import connection_created
 
 from portal.settings.testing import *  # noqa: F403
 from portal.settings.testing import DATABASES
@@ -37,3 +41,31 @@ if os.environ.get("STUDENTFLOW_TEST_SMTP"):
             "OPTIONS": {"host": host, "port": int(port), "timeout": 30},
         }
     }
+
+
+def _pause_after(prefix: str, marker: Path):
+    """An execute wrapper that, once a statement starting with `prefix` has run, writes `marker` and waits
+    there, inside whatever transaction the statement is part of, until the test kills the process."""
+
+    def wrapper(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith(prefix):
+            marker.write_text(sql[:200])
+            while True:
+                time.sleep(1)
+        return result
+
+    return wrapper
+
+
+if os.environ.get("STUDENTFLOW_TEST_PAUSE_AFTER_SQL"):
+    # The test kills this consumer at a known point of a job (the middle of an import's write) instead of
+    # racing it: the statement runs, then the worker stops where it is, its transaction still open.
+    _wrapper = _pause_after(
+        os.environ["STUDENTFLOW_TEST_PAUSE_AFTER_SQL"], Path(os.environ["STUDENTFLOW_TEST_PAUSE_MARKER"])
+    )
+
+    def _install_pause(sender, connection, **kwargs):
+        connection.execute_wrappers.append(_wrapper)
+
+    connection_created.connect(_install_pause, weak=False)

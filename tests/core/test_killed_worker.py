@@ -221,7 +221,7 @@ def _writing_students() -> bool:
 
 
 def test_an_import_killed_mid_write_restarts_from_its_file_and_imports_everyone_once(
-    school, admin, as_user, consumers
+    school, admin, as_user, consumers, tmp_path
 ):
     count = 1500
     before = Student.objects.count()
@@ -230,18 +230,20 @@ def test_an_import_killed_mid_write_restarts_from_its_file_and_imports_everyone_
     job = Job.objects.get(kind=IMPORT_KIND)
     detail = reverse("people:import_detail", args=[job.pk])
 
-    first = consumers()
+    # The first consumer stops once it has inserted the students, its transaction open (the write goes on
+    # with guardians, links and enrollments): killed there, not wherever a race happens to catch it.
+    marker = tmp_path / "students-inserted"
+    first = consumers(
+        STUDENTFLOW_TEST_PAUSE_AFTER_SQL='INSERT INTO "people_student"',
+        STUDENTFLOW_TEST_PAUSE_MARKER=str(marker),
+    )
     wait_for(
         lambda: Job.objects.get(pk=job.pk).payload["phase"] == Phase.PREVIEW, "the dry run", consumer=first
     )
     office.post(reverse("people:import_confirm", args=[job.pk]))
-
-    def mid_write() -> bool:
-        if Job.objects.get(pk=job.pk).payload["phase"] != Phase.COMMITTING:
-            return False
-        return _writing_students() and (time.sleep(0.02) or _writing_students())
-
-    wait_for(mid_write, "the write to start", consumer=first)
+    wait_for(marker.exists, "the students to be inserted", consumer=first)
+    assert Job.objects.get(pk=job.pk).payload["phase"] == Phase.COMMITTING
+    assert _writing_students()  # inserted, not committed
     first.kill()
     job.refresh_from_db()
     assert (job.status, job.payload["phase"]) == (JobStatus.RUNNING, Phase.COMMITTING), first.log()

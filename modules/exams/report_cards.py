@@ -15,17 +15,21 @@ import json
 import logging
 import mimetypes
 import re
+import shutil
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from math import ceil
+from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
+from django.db.models import Count
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
@@ -450,6 +454,7 @@ def report_card_batch_start(*, term: Term, sections: Iterable[Section], duplex: 
 # PART_MIN cards, at most STUDENTFLOW_REPORT_CARD_PART_SIZE), so the bar moves every tenth of the way.
 PROGRESS_STEPS = 10
 PART_MIN = 5
+PLAN_CARDS = 200  # cards whose data a batch gathers at a time (SpooledCards): its memory, whatever its size
 # Each part is a child job of the batch, rendered by its own task (tasks/report_cards.py).
 PART_KIND = "report_card_part"
 # Where laid-out cards are kept (RenderedCard), in the storage of the jobs' files.
@@ -496,6 +501,8 @@ def _delete_files(storage, names: Iterable[str]) -> None:
 
 # Where each card starts in the batch's HTML: the template's contract (templates/exams/report_card.html).
 CARD_MARKER = '<section class="report-card"'
+MERGE_RELAYS = 2  # times a batch lays out again cards gone from the storage at its merge, then fails
+MERGE_COPY_CHUNK = 1 << 20  # bytes read at a time when a laid-out file is copied from a remote storage
 
 
 class CardsHtml:
@@ -535,6 +542,89 @@ class CardsHtml:
         blank = frozenset(range(len(indexes))) if self.duplex else frozenset()
         chosen = [self.batch.cards[i] for i in indexes]
         return cards_html(replace(self.batch, cards=chosen), blank_after=blank)
+
+
+class SpooledCards:
+    """A batch's cards gathered a few sections at a time (`add`, at most about PLAN_CARDS cards' data in
+    memory at once), each card's HTML written to a scratch file on disk: `keys` and `part` as CardsHtml's,
+    for a batch of any size in bounded memory. Needs the cards cut from the document (the portal's own
+    template) and the same document start and end for every group (`add` says False otherwise)."""
+
+    def __init__(self, duplex: bool):
+        self.duplex = duplex
+        self.keys: list[str] = []
+        self.start: str | None = None
+        self.end = ""
+        self._spool = tempfile.TemporaryFile(prefix="cards-plan-")  # noqa: SIM115 (closed by close())
+        self._spans: list[tuple[int, int]] = []  # where each card's HTML is in the spool (offset, length)
+
+    def add(self, batch: CardBatch) -> bool:
+        pages = CardsHtml(batch, self.duplex)
+        if not batch.cards:
+            return True
+        if not pages.cut or (self.start is not None and (pages.start, pages.end) != (self.start, self.end)):
+            return False
+        self.start, self.end = pages.start, pages.end
+        self._spool.seek(0, io.SEEK_END)
+        for card in pages.cards:
+            data = card.encode()
+            self._spans.append((self._spool.tell(), len(data)))
+            self._spool.write(data)
+        self.keys.extend(pages.keys)
+        return True
+
+    def part(self, indexes: list[int]) -> str:
+        cards = []
+        for index in indexes:
+            offset, length = self._spans[index]
+            self._spool.seek(offset)
+            cards.append(self._spool.read(length).decode())
+        return (self.start or "") + "".join(cards) + self.end
+
+    def close(self) -> None:
+        self._spool.close()
+
+
+def _section_groups(term: Term, section_ids: Iterable[int]) -> list[list[int]]:
+    """The sections in the batch's order (grade level, name), cut into groups of about PLAN_CARDS active
+    students (a section is never split; sections a card order could interleave stay together)."""
+    sizes = dict(
+        Enrollment.objects.filter(
+            year_id=term.year_id, section_id__in=list(section_ids), status=EnrollmentStatus.ACTIVE
+        )
+        .values_list("section_id")
+        .annotate(count=Count("pk"))
+    )
+    groups: list[list[int]] = []
+    size, last = PLAN_CARDS, None
+    sections = Section.objects.filter(pk__in=list(sizes)).order_by("grade_level__order", "name", "pk")
+    for pk, order, name in sections.values_list("pk", "grade_level__order", "name"):
+        if size >= PLAN_CARDS and (order, name) != last:
+            groups.append([])
+            size = 0
+        groups[-1].append(pk)
+        size += sizes[pk]
+        last = (order, name)
+    return groups
+
+
+def batch_cards(
+    *, term: Term, section_ids: list[int], published_only: bool, issued_on, duplex: bool
+) -> tuple[CardBatch, CardsHtml | SpooledCards]:
+    """The batch of the sections' cards for a print: its data without the cards (for its name and an empty
+    choice's page) and the cards' keys and HTML, gathered group by group of sections in bounded memory
+    (`SpooledCards`; the whole batch in memory only for a school's own template that cannot be cut)."""
+    build = partial(cards_build, term=term, published_only=published_only, issued_on=issued_on)
+    spooled = SpooledCards(duplex)
+    first = None
+    for group in _section_groups(term, section_ids):
+        batch = build(section_ids=group)
+        first = first or replace(batch, cards=[])
+        if not spooled.add(batch):
+            spooled.close()
+            whole = build(section_ids=section_ids)
+            return replace(whole, cards=[]), CardsHtml(whole, duplex)
+    return first or build(section_ids=[]), spooled
 
 
 def rendered_cards(keys: Iterable[str], *, touch: bool = False) -> dict[str, RenderedCard]:
@@ -608,7 +698,7 @@ class PartPlan:
     todo: list[int]  # indexes of the part's cards not laid out yet
 
 
-def _parts_plan(batch: CardBatch, duplex: bool, keys: list[str], rendered: set[str]):
+def _parts_plan(duplex: bool, keys: list[str], rendered: set[str]):
     """The batch cut into parts: a fingerprint of every card (the same cards from the same marks give the
     same fingerprint) and each part with the cards it still has to lay out."""
     digest = hashlib.sha256(b"duplex" if duplex else b"simplex")
@@ -616,7 +706,7 @@ def _parts_plan(batch: CardBatch, duplex: bool, keys: list[str], rendered: set[s
         digest.update(key.encode())
     plan = [
         PartPlan(start, end, [index for index in range(start, end) if keys[index] not in rendered])
-        for start, end in _chunks(batch.cards)
+        for start, end in _chunks(keys)
     ]
     return digest.hexdigest(), plan
 
@@ -639,8 +729,9 @@ def report_card_batch_run(*, job: Job) -> Job:
 
     A card already laid out from the same HTML (`RenderedCard`: by an earlier batch, or prepared when the
     results were published) is not laid out again: its pages are taken from where they are. The cards'
-    HTML is made here, once, from one reading of the marks, and stored with the parts: the file never
-    mixes two states of the marks. A run started again (a killed worker, or the office asking again) keeps
+    HTML is made here, once, a few sections at a time in bounded memory (`batch_cards`), and stored with
+    the parts: a card is one reading of its marks, and a part laid out later never shows a mark changed
+    after the batch was gathered. A run started again (a killed worker, or the office asking again) keeps
     the parts already rendered from the same HTML (same fingerprint) and queues again only the others;
     parts of cards that have changed since are dropped. When nothing changed since the file was made, the
     file is kept. Duplex padding is per card, so rendering by parts prints exactly what one document
@@ -652,27 +743,35 @@ def report_card_batch_run(*, job: Job) -> Job:
     # Before the term's results are published the office prints a preview (every mark, marked as such);
     # afterwards exactly what families see, dated the day they were published.
     issued_on = results_issued_on(term)
-    batch = cards_build(
+    duplex = job.payload.get("duplex", False)
+    batch, pages = batch_cards(
         term=term,
         section_ids=job.payload["sections"],
         published_only=issued_on is not None,
         issued_on=issued_on,
+        duplex=duplex,
     )
-    total = max(len(batch.cards), 1)
-    duplex = job.payload.get("duplex", False)
-    pages = CardsHtml(batch, duplex)
+    try:
+        return _batch_plan(job, batch, pages, duplex)
+    finally:
+        if isinstance(pages, SpooledCards):
+            pages.close()
+
+
+def _batch_plan(job: Job, batch: CardBatch, pages: CardsHtml | SpooledCards, duplex: bool) -> Job:
     keys = pages.keys
+    total = max(len(keys), 1)
     storage = job.result_file.storage
     _delete_files(storage, (job.result.get("parts") or {}).get("files", {}).values())  # an older run's
     result = _result_of(job)
     sections = Section.objects.filter(pk__in=job.payload["sections"]).select_related("grade_level")
-    result.update(filename=card_filename(batch, sections=list(sections)), cards=len(batch.cards))
-    if not batch.cards:  # an empty choice prints its one page, as it always did
+    result.update(filename=card_filename(batch, sections=list(sections)), cards=len(keys))
+    if not keys:  # an empty choice prints its one page, as it always did
         rendered = part_pdf(cards_html(batch), cards=0, duplex=False)
-        _batch_file_save(job, rendered.pdf, rendered.pages, result, fingerprint="", parts=[])
+        _batch_file_save(job, ContentFile(rendered.pdf), rendered.pages, result, fingerprint="", parts=[])
         return job
     rendered = set(rendered_cards(keys, touch=True))
-    fingerprint, plan = _parts_plan(batch, duplex, keys, rendered)
+    fingerprint, plan = _parts_plan(duplex, keys, rendered)
     if job.result_file and job.result.get("fingerprint") == fingerprint:
         _parts_discard(job, storage)
         job_finish(
@@ -816,31 +915,68 @@ class CardsMissing(Exception):
     """A card of the batch has no laid-out pages any more (pruned meanwhile): the batch is run again."""
 
 
-def _cards_merge(keys: list[str], storage) -> tuple[bytes, int]:
-    """ONE PDF of the cards' pages, in the order of `keys`, their bookmarks kept, and its page count.
-    Cards laid out in the same file share its fonts in the result."""
-    from pypdf import PdfReader, PdfWriter
+def _local_file(storage, name: str, scratch: Path) -> Path:
+    """A path to read the stored file `name` from: its own where the storage keeps it on this machine's
+    disk, otherwise a copy in `scratch` (streamed in chunks: an S3-compatible storage has no path).
+    FileNotFoundError when it is gone."""
+    with contextlib.suppress(NotImplementedError):
+        path = Path(storage.path(name))
+        if path.is_file():
+            return path
+    copy = scratch / f"{len(list(scratch.iterdir())):05d}.pdf"
+    with storage.open(name, "rb") as source, copy.open("wb") as target:
+        shutil.copyfileobj(source, target, MERGE_COPY_CHUNK)
+    return copy
+
+
+def _outline_starts(pdf) -> dict[int, list[str]]:
+    """The titles of a laid-out file's top-level bookmarks (one per card: its heading) by page index."""
+    import pikepdf
+
+    pages = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+    starts: dict[int, list[str]] = defaultdict(list)
+    with pdf.open_outline() as outline:
+        for item in outline.root:
+            destination = item.destination
+            if isinstance(destination, pikepdf.Array) and len(destination) and destination[0].objgen in pages:
+                starts[pages[destination[0].objgen]].append(item.title)
+    return starts
+
+
+def _cards_merge(keys: list[str], storage, into: Path) -> int:
+    """Write ONE PDF of the cards' pages, in the order of `keys`, each card's bookmark kept, into the file
+    `into`; returns its page count.
+
+    Memory stays flat whatever the batch: qpdf (pikepdf) copies each page's objects from the laid-out files
+    (what cards of one file share, their fonts, once) and reads the content streams from those files only
+    as it writes the result, straight to disk; nothing of the PDF is held as bytes."""
+    import pikepdf
 
     rows = rendered_cards(keys)
     if len(rows) != len(set(keys)):
         raise CardsMissing
-    writer, readers = PdfWriter(), {}
-    try:
+    with tempfile.TemporaryDirectory(prefix="cards-merge-") as scratch, contextlib.ExitStack() as stack:
+        merged = stack.enter_context(pikepdf.new())
+        sources: dict[str, tuple[pikepdf.Pdf, dict[int, list[str]]]] = {}
+        bookmarks: list[tuple[str, int]] = []
         for key in keys:
             row = rows[key]
-            if row.file not in readers:
+            if row.file not in sources:
                 try:
-                    with storage.open(row.file, "rb") as handle:
-                        readers[row.file] = PdfReader(io.BytesIO(handle.read()))
+                    path = _local_file(storage, row.file, Path(scratch))
                 except FileNotFoundError as error:
                     RenderedCard.objects.filter(file=row.file).delete()
                     raise CardsMissing from error
-            writer.append(readers[row.file], pages=(row.first_page, row.first_page + row.pages))
-        buffer = io.BytesIO()
-        writer.write(buffer)
-    finally:
-        writer.close()
-    return buffer.getvalue(), len(writer.pages)
+                source = stack.enter_context(pikepdf.open(path))
+                sources[row.file] = (source, _outline_starts(source))
+            source, starts = sources[row.file]
+            first = len(merged.pages)
+            bookmarks.extend((title, first) for title in starts.get(row.first_page, []))
+            merged.pages.extend(source.pages[row.first_page : row.first_page + row.pages])
+        with merged.open_outline() as outline:
+            outline.root.extend(pikepdf.OutlineItem(title, page) for title, page in bookmarks)
+        merged.save(into)
+        return len(merged.pages)
 
 
 def _batch_merge(job: Job) -> None:
@@ -864,30 +1000,47 @@ def _batch_merge(job: Job) -> None:
     with storage.open(keys_file, "rb") as handle:
         keys = json.loads(handle.read())
     parts = list(job_children(job).filter(kind=PART_KIND))
-    try:
-        merged, pages = _cards_merge(keys, storage)
-    except CardsMissing:
-        # Pruned between the plan and the merge (a batch left for days): laid out again by a new run.
-        logger.warning("Report cards %s: some laid-out cards were gone at the merge; running again.", job.pk)
-        _parts_discard(job, storage, parts)
-        Job.objects.filter(pk=job.pk).update(result={**result})
-        job_enqueue(job=job)
-        return
-    _batch_file_save(job, merged, pages, result, fingerprint=fingerprint, parts=parts)
+    with tempfile.TemporaryDirectory(prefix="cards-") as scratch:
+        path = Path(scratch) / "merged.pdf"
+        try:
+            pages = _cards_merge(keys, storage, path)
+        except CardsMissing:
+            # Pruned between the plan and the merge (a batch left for days): laid out again by a new run.
+            # Twice at most: a storage that loses what was just written to it is broken, and said so.
+            _parts_discard(job, storage, parts)
+            relaid = result.get("relaid", 0) + 1
+            if relaid > MERGE_RELAYS:
+                report_card_batch_fail(
+                    job=job, error=CardsMissing(_("laid-out cards went missing from the file storage"))
+                )
+                return
+            logger.warning(
+                "Report cards %s: some laid-out cards were gone at the merge; running again.", job.pk
+            )
+            Job.objects.filter(pk=job.pk).update(result={**result, "relaid": relaid})
+            job_enqueue(job=job)
+            return
+        with path.open("rb") as merged:
+            _batch_file_save(job, File(merged), pages, result, fingerprint=fingerprint, parts=parts)
     _delete_files(storage, [keys_file])
 
 
-def _batch_file_save(job: Job, pdf: bytes, pages: int, result: dict, *, fingerprint: str, parts) -> None:
+def _batch_file_save(job: Job, pdf: File, pages: int, result: dict, *, fingerprint: str, parts) -> None:
+    """Store `pdf` (copied to the storage in chunks) as the job's file and finish the job."""
     cards = result.get("cards", 0)
     total = max(cards, 1)
     storage = job.result_file.storage
     old = job.result_file.name if job.result_file else ""
-    job.result_file.save(f"report-cards-{job.pk}.pdf", ContentFile(pdf), save=False)
+    job.result_file.save(f"report-cards-{job.pk}.pdf", pdf, save=False)
     finished = job_finish(
         job=job,
         status=JobStatus.SUCCEEDED,
         message=_("%(count)s report cards in one PDF.") % {"count": cards},
-        result={**result, "fingerprint": fingerprint, "pages": pages},
+        result={
+            **{k: v for k, v in result.items() if k != "relaid"},
+            "fingerprint": fingerprint,
+            "pages": pages,
+        },
         result_file=job.result_file.name,
         done=total,
         total=total,

@@ -10,7 +10,7 @@ from modules.core.models import Job, JobStatus, SchoolProfile
 from modules.exams import report_cards
 from modules.exams.models import CommentKind, Mark, TermComment
 from tests import factories as f
-from tests.exams.test_report_card_fixtures import pdf_pages, publish_term, sams_term
+from tests.exams.test_report_card_fixtures import pdf_bookmarks, pdf_pages, publish_term, sams_term
 from tests.images import png_bytes
 from tests.reauth import reauthenticate
 
@@ -75,10 +75,40 @@ def test_it_prints_one_pdf_with_a_page_per_student_sorted_by_name(
     page = client.get(reverse("job_progress", args=[job.pk]))
     assert reverse("job_download", args=[job.pk]) in page.text
     download = client.get(reverse("job_download", args=[job.pk]))
-    pages = pdf_pages(b"".join(download.streaming_content))
+    content = b"".join(download.streaming_content)
+    pages = pdf_pages(content)
     assert len(pages) == 3
     # Sorted by name within the section: Abe Class, Zoe Class, Sam Parent (by last name, then first).
     assert ["Abe Class" in pages[0], "Zoe Class" in pages[1], "Sam Parent" in pages[2]] == [True] * 3
+    # The viewer's sidebar lists each card at its page, as one document laid out whole would.
+    card = "Report card · Term 1 (2026/2027): "
+    assert pdf_bookmarks(content) == [
+        (card + "Abe Class", 0),
+        (card + "Zoe Class", 1),
+        (card + "Sam Parent", 2),
+    ]
+
+
+def test_on_a_storage_without_paths_the_cards_are_merged_from_copies(
+    school, admin, as_user, settings, django_capture_on_commit_callbacks
+):
+    # An S3-compatible storage (django-storages) gives no path: each laid-out file is copied to a scratch
+    # directory for the merge. One card a part, so the merge reads three files.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    settings.STUDENTFLOW_REPORT_CARD_PART_SIZE = 1
+    sams_term(school)
+    _classmates(school, ["Zoe", "Abe"])
+    client = as_user(admin)
+    job = _print(client, school, django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.message
+    content = b"".join(client.get(reverse("job_download", args=[job.pk])).streaming_content)
+    pages = pdf_pages(content)
+    assert ["Abe Class" in pages[0], "Zoe Class" in pages[1], "Sam Parent" in pages[2]] == [True] * 3
+    assert [page for _title, page in pdf_bookmarks(content)] == [0, 1, 2]
 
 
 def test_it_prints_a_whole_grade_level_sorted_by_section(

@@ -17,6 +17,12 @@ def pdf_pages(content: bytes) -> list[str]:
     return [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
 
 
+def pdf_bookmarks(content: bytes) -> list[tuple[str, int]]:
+    """The PDF's top-level bookmarks (what a viewer's sidebar lists): title and page index of each."""
+    reader = PdfReader(io.BytesIO(content))
+    return [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
+
+
 def grading_scale() -> GradingScale:
     scale = GradingScale.objects.create(name="Default", pass_mark=D(50))
     for letter, low, descriptor in [

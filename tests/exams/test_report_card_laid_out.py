@@ -8,7 +8,7 @@ import datetime
 import logging
 
 import pytest
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -170,6 +170,34 @@ def test_a_card_forgotten_between_the_plan_and_the_merge_is_laid_out_again(
     job = _print(client, school, django_capture_on_commit_callbacks)
     assert len(pdf_pages(job.result_file.read())) == 2
     assert RenderedCard.objects.count() == 2
+
+
+class LosingStorage(FileSystemStorage):
+    """A broken storage: it says it saved the laid-out cards and does not keep them."""
+
+    def _save(self, name, content):
+        if name.startswith(report_cards.RENDERED_DIR):
+            return name
+        return super()._save(name, content)
+
+
+def test_a_storage_that_loses_the_laid_out_cards_fails_the_batch_saying_so_instead_of_looping(
+    school, admin, as_user, settings, django_capture_on_commit_callbacks, caplog
+):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "tests.exams.test_report_card_laid_out.LosingStorage"},
+    }
+    _classmates(school, 1)
+    client = as_user(admin)
+    with django_capture_on_commit_callbacks(execute=True), caplog.at_level(logging.INFO):
+        reauthenticate(client).post(URL, {"term": school.term.pk, "sections": [school.section.pk]})
+    job = Job.objects.get(kind=report_cards.JOB_KIND)
+    assert job.status == JobStatus.FAILED
+    assert "laid-out cards went missing from the file storage" in job.message
+    assert len(_laid_out(caplog)) == 1 + report_cards.MERGE_RELAYS  # laid out, then twice again, no more
+    page = client.get(reverse("job_progress", args=[job.pk])).text
+    assert "The report cards could not be printed: laid-out cards went missing from the file storage" in page
 
 
 def test_a_schools_own_layout_without_the_card_marker_is_laid_out_card_by_card(

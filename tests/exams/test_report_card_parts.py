@@ -210,3 +210,40 @@ def test_a_part_past_its_time_limit_fails_the_batch_and_says_why(
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert "took more than 0 seconds to produce" in job.message
+
+
+def test_a_batch_is_gathered_a_few_sections_at_a_time_and_prints_as_if_gathered_whole(
+    school, admin, as_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    # A whole school's cards are never all in memory: the batch gathers sections in groups of about
+    # PLAN_CARDS cards (a section never split), each card's HTML kept on disk until its part is queued.
+    _classmates(school, 3)  # 7A: four cards; the other section: Olive's
+    client = as_user(admin)
+    gathered: list[list[int]] = []
+    build = report_cards.cards_build
+
+    def spy(**kwargs):
+        gathered.append(sorted(kwargs["section_ids"]))
+        return build(**kwargs)
+
+    monkeypatch.setattr(report_cards, "cards_build", spy)
+    files = {}
+    for plan_cards in (1, 1000):
+        monkeypatch.setattr(report_cards, "PLAN_CARDS", plan_cards)
+        gathered.clear()
+        Job.objects.filter(kind=report_cards.JOB_KIND).delete()
+        job = _ask(
+            client,
+            school,
+            django_capture_on_commit_callbacks,
+            sections=[school.other_section.pk, school.section.pk],
+        )
+        job.refresh_from_db()
+        assert job.status == JobStatus.SUCCEEDED, job.message
+        files[plan_cards] = (pdf_pages(job.result_file.read()), list(gathered))
+    one_by_one, whole = files[1], files[1000]
+    assert one_by_one[1] == [[school.section.pk], [school.other_section.pk]]  # 7A first, as printed
+    assert whole[1] == [sorted([school.section.pk, school.other_section.pk])]
+    assert one_by_one[0] == whole[0]
+    names = [f"Pupil{n:02d} Class" for n in range(3)] + ["Sam Parent", "Olive Elsewhere"]
+    assert [next(name for name in names if name in page) for page in whole[0]] == names

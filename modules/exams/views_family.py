@@ -7,7 +7,6 @@ page and in its fragment alike; the averages are computed from those rows only."
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -21,6 +20,7 @@ from modules.core.models import RecordViewKind
 from modules.exams.family_grades import subject_rows
 from modules.exams.models import TermStatus
 from modules.people.models import Student
+from modules.people.selectors import family_students
 
 TEMPLATE = "exams/family_child.html"
 
@@ -45,7 +45,9 @@ def child_grades(request, pk):
     terms = list(Term.objects.filter(year=year).order_by("start_date")) if year else []
     term = next((t for t in terms if str(t.pk) == request.GET.get("term", "")), None)
     term = term or current_term(year, timezone.localdate()) or (terms[-1] if terms else None)
-    is_staff = request.user.is_staff_member and student.pk not in _own_family(request.user)
+    is_staff = (
+        request.user.is_staff_member and not family_students(request.user).filter(pk=student.pk).exists()
+    )
     if is_staff:
         record_view_log(actor=request.user, obj=student, kind=RecordViewKind.GRADES)
     published = bool(
@@ -61,12 +63,3 @@ def child_grades(request, pk):
         "report_card_url": _report_card_url(student, term) if term and (published or is_staff) else "",
     }
     return render_page(request, TEMPLATE, context, partial="results")
-
-
-def _own_family(user) -> set[int]:
-    """The students this login sees as family (their children, or themself)."""
-    return set(
-        Student.objects.filter(Q(guardian_links__guardian__user=user) | Q(user=user)).values_list(
-            "pk", flat=True
-        )
-    )

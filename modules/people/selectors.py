@@ -1,11 +1,13 @@
-"""People as the other modules read them: who is told about a student."""
+"""People as the other modules read them: who is told about a student, whom a login sees as family."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
 
-from modules.people.models import Guardian, GuardianLink
+from django.db.models import Q, QuerySet
+
+from modules.people.models import Guardian, GuardianLink, Student
 
 
 def notified_guardians_by_student(student_ids: Iterable[int]) -> dict[int, list[Guardian]]:
@@ -18,3 +20,11 @@ def notified_guardians_by_student(student_ids: Iterable[int]) -> dict[int, list[
     for link in links:
         found[link.student_id].append(link.guardian)
     return found
+
+
+def family_students(user) -> QuerySet[Student]:
+    """The students a login sees as family: their children (as a guardian) and themself (as a student).
+    The one definition the family pages and the family dashboards scope by."""
+    return Student.objects.filter(
+        pk__in=Student.objects.filter(Q(guardian_links__guardian__user=user) | Q(user=user)).values("pk")
+    )

@@ -22,10 +22,12 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.storage import Storage
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
-from django.utils import timezone
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
+from django.db.models.functions import Cast, Concat, TruncYear
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from modules.academics.models import Enrollment
@@ -217,30 +219,36 @@ def _apply_uploads(rule: RetentionRule, now: datetime.datetime) -> int:
 
 def _anonymise_leavers(ids: list[int]) -> int:
     """Take what names a leaver off their rows, keeping every number the school's figures count."""
-    students = list(Student.objects.filter(pk__in=ids))
-    files = []
-    for student in students:
-        for field in (student.photo, student.photo_thumb):
-            if field:
-                files.append((field.storage, field.name or ""))
-        Student.objects.filter(pk=student.pk).update(
-            first_name=_("Former"),
-            last_name=_("student"),
-            email="",
-            phone="",
-            address="",
-            medical_notes="",
-            photo="",
-            photo_thumb="",
-            admission_number=f"ANON-{student.pk}",
-            date_of_birth=student.date_of_birth.replace(month=1, day=1),
-            user=None,
-        )
+    students = list(Student.objects.filter(pk__in=ids).only("pk", "photo", "photo_thumb", "user_id"))
+    files = [
+        (field.storage, field.name or "")
+        for student in students
+        for field in (student.photo, student.photo_thumb)
+        if field
+    ]
+    # One UPDATE for the batch; the placeholder name in the school's language (not the worker's).
+    with translation.override(settings.LANGUAGE_CODE):
+        first_name, last_name = _("Former"), _("student")
+    Student.objects.filter(pk__in=ids).update(
+        first_name=first_name,
+        last_name=last_name,
+        email="",
+        phone="",
+        address="",
+        medical_notes="",
+        photo="",
+        photo_thumb="",
+        admission_number=Concat(Value("ANON-"), Cast("pk", CharField())),
+        date_of_birth=TruncYear("date_of_birth"),
+        user=None,
+    )
     logins = [student.user_id for student in students if student.user_id]
-    for login in User.objects.filter(pk__in=logins):
-        User.objects.filter(pk=login.pk).update(
-            first_name="", last_name="", email=f"anonymised-{login.pk}@invalid.invalid", is_active=False
-        )
+    User.objects.filter(pk__in=logins).update(
+        first_name="",
+        last_name="",
+        email=Concat(Value("anonymised-"), Cast("pk", CharField()), Value("@invalid.invalid")),
+        is_active=False,
+    )
     AttendanceRecord.objects.filter(student__in=ids).update(note="", reason="")
     for note in AbsenceNote.objects.filter(student__in=ids).exclude(file=""):
         files.append((note.file.storage, note.file.name or ""))

@@ -622,13 +622,6 @@ class ChildDashboard:
     shows_class_average: bool = False
 
 
-def family_students(user):
-    """The children a login sees as family: their own (as a guardian) or themself (as a student)."""
-    return Student.objects.filter(
-        pk__in=Student.objects.filter(Q(guardian_links__guardian__user=user) | Q(user=user)).values("pk")
-    )
-
-
 def child_attendance(student: Student, term: Term, today: datetime.date) -> Panel:
     """The child's weekly attendance rate over the term so far (the family page's definition)."""
     end = min(term.end_date, today)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from modules.academics.selectors import current_year
 from modules.accounts.models import Role
 from modules.accounts.roles import active_role
+from modules.people.selectors import family_students
 from modules.reports import dashboards
 
 
@@ -33,7 +34,7 @@ def dashboard(request):
         context["board"] = dashboards.teacher_dashboard(user=request.user, today=today, year=year)
         return render(request, "reports/dashboards/teacher.html", context)
     if role in (Role.GUARDIAN, Role.STUDENT):
-        students = dashboards.family_students(request.user)
+        students = family_students(request.user)
         if role == Role.STUDENT:
             students = students.filter(user=request.user)
         else:
@@ -52,7 +53,7 @@ def dashboard(request):
 @login_required
 def child(request, pk):
     """One child's dashboard: their guardians and the student themself; anyone else 404."""
-    student = dashboards.family_students(request.user).filter(pk=pk).first()
+    student = family_students(request.user).filter(pk=pk).first()
     if student is None:
         raise Http404
     (child,) = dashboards.child_dashboards(

@@ -22,6 +22,7 @@ import logging
 import smtplib
 import ssl
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.utils import parseaddr
@@ -37,7 +38,7 @@ from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
 from modules.communications.events import deliveries_queued, delivery_deferred
-from modules.communications.models import Channel, Delivery, DeliveryAttempt, DeliveryStatus
+from modules.communications.models import Attachment, Channel, Delivery, DeliveryAttempt, DeliveryStatus
 from modules.communications.sms import NOT_CONFIGURED as SMS_NOT_CONFIGURED
 from modules.communications.sms import SmsBackend, SmsError, get_sms_backend, sms_enabled
 from modules.core.models import SchoolProfile
@@ -101,6 +102,7 @@ def delivery_send(*, delivery_id: int, sms_backend: SmsBackend | None = None) ->
                 html=delivery.body_html,
                 delivery_ids=[delivery.pk],
                 message_id=delivery_message_id(delivery),
+                attachments=list(delivery.attachments.all()),
             )
         else:
             backend = sms_backend or get_sms_backend()
@@ -185,9 +187,17 @@ def _send_lease() -> datetime.timedelta:
 
 
 def _send_email(
-    *, to: list[str], subject: str, text: str, html: str, delivery_ids: list[int], message_id: str
+    *,
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str,
+    delivery_ids: list[int],
+    message_id: str,
+    attachments: Sequence[Attachment] = (),
 ) -> str:
-    """Send through the default mailer; returns the Message-ID, or raises DeliveryError in plain words."""
+    """Send through the default mailer; returns the Message-ID, or raises DeliveryError in plain words.
+    A file of `attachments` gone from the storage fails the send (retried, then failed, saying which)."""
     for address in to:
         try:
             Address(addr_spec=address)
@@ -209,6 +219,14 @@ def _send_email(
     )
     if html:
         email.attach_alternative(html, "text/html")
+    for attachment in attachments:
+        try:
+            with attachment.file.open("rb") as handle:
+                email.attach(attachment.filename, handle.read(), attachment.content_type)
+        except OSError as error:
+            raise DeliveryError(
+                f"The attached file {attachment.filename!r} could not be read: {error}"
+            ) from error
     mailer = mailers.default
     try:
         sent = mailer.send_messages([email])

@@ -264,11 +264,18 @@ def _stored_files_removed_on_error() -> Iterator[list[str]]:
 
 
 def _message_create(
-    *, thread: Thread, sender: User, body: str, files: Sequence[UploadedFile], stored: list[str]
+    *,
+    thread: Thread,
+    sender: User,
+    body: str,
+    files: Sequence[UploadedFile],
+    stored: list[str],
+    email_files: bool = False,
 ) -> Message:
     types = check_attachments(files)
     now = timezone.now()
     message = Message.objects.create(thread=thread, sender=sender, body=body, created_at=now)
+    attachments = []
     for upload, content_type in zip(files, types, strict=True):
         attachment = Attachment(
             message=message,
@@ -280,15 +287,20 @@ def _message_create(
         attachment.file.save(upload.name, upload, save=False)
         stored.append(attachment.file.name)
         attachment.save()
+        attachments.append(attachment)
     Thread.objects.filter(pk=thread.pk).update(last_message_at=now)
     thread.last_message_at = now
     # Writing in a thread means having read it.
     ThreadParticipant.objects.filter(thread=thread, user=sender).update(last_read_at=now)
-    _notify_others(thread=thread, message=message, sender=sender)
+    _notify_others(
+        thread=thread, message=message, sender=sender, attachments=attachments if email_files else ()
+    )
     return message
 
 
-def _notify_others(*, thread: Thread, message: Message, sender: User) -> None:
+def _notify_others(
+    *, thread: Thread, message: Message, sender: User, attachments: Sequence[Attachment] = ()
+) -> None:
     others = users_with_profiles(
         User.objects.filter(thread_participations__thread=thread, is_active=True).exclude(pk=sender.pk)
     )
@@ -302,6 +314,7 @@ def _notify_others(*, thread: Thread, message: Message, sender: User) -> None:
         },
         obj=message,
         url=thread_url(thread),
+        attachments=attachments,
     )
 
 
@@ -313,9 +326,12 @@ def thread_start(
     body: str,
     student: Student | None = None,
     files: Sequence[UploadedFile] = (),
+    email_files: bool = False,
 ) -> Thread:
     """Start a thread with one person: the thread, both participants, the first message and its files are
-    written together or not at all; the recipient is notified per their preferences."""
+    written together or not at all; the recipient is notified per their preferences. With `email_files`
+    the files also go with the email telling them (a scheduled report's copy); otherwise files stay behind
+    the login."""
     if not can_message(sender, recipient):
         raise ValidationError(_("You cannot send a message to this person."), code="recipient")
     if student is not None and not can_be_about(sender, recipient, student):
@@ -336,7 +352,9 @@ def thread_start(
                 ThreadParticipant(thread=thread, user=recipient),
             ]
         )
-        _message_create(thread=thread, sender=sender, body=body, files=files, stored=stored)
+        _message_create(
+            thread=thread, sender=sender, body=body, files=files, stored=stored, email_files=email_files
+        )
     return thread
 
 

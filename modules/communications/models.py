@@ -157,6 +157,11 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(_("queued at"), default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # Files sent with an email (a scheduled report's copy): the message's own, stored once. An email with
+    # files is sent on its own, never merged into the daily digest.
+    attachments = models.ManyToManyField(
+        "communications.Attachment", blank=True, related_name="deliveries", verbose_name=_("attachments")
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -21,6 +21,7 @@ from modules.accounts.models import User
 from modules.communications.events import deliveries_queued
 from modules.communications.kinds import NotificationKind, kind_get
 from modules.communications.models import (
+    Attachment,
     Channel,
     Delivery,
     DeliveryStatus,
@@ -185,13 +186,15 @@ def notify(
     event: str = "",
     url: str = "",
     channels: set[str] | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> NotifyResult:
     """Tell people about one event.
 
     `kind` is a registered NotificationKind (modules/communications/kinds.py) or its key; `context` feeds
     its template (partials title, body, sms); `obj` (or `event`, a string) names the event for idempotency;
     `url` is where the notification leads. `channels` narrows what may be used (e.g. {in_app} for a quiet
-    update); within it, each person's preferences decide.
+    update); within it, each person's preferences decide. `attachments` (stored files) go with each email,
+    which is then sent on its own even to someone who takes the daily digest.
     Emails and SMS are queued on Huey when the transaction commits.
     """
     kind = kind_get(kind)  # an unregistered kind raises UnknownNotificationKind, naming what is registered
@@ -228,7 +231,7 @@ def notify(
     for person in people:
         preference = preferences.get(person.user_id) if person.user_id else None
         wanted = (preference.channels if preference else set(kind.channels)) & allowed
-        digest = bool(preference and preference.email_digest)
+        digest = bool(preference and preference.email_digest) and not attachments
         language = person.language if person.language in LANGUAGES else settings.LANGUAGE_CODE
         text = rendering(person.language)
         if Channel.IN_APP in wanted and person.user_id:
@@ -278,6 +281,15 @@ def notify(
 
     created_notifications = _insert_new(Notification, notifications)
     created_deliveries = _insert_new(Delivery, deliveries)
+    if attachments:
+        Delivery.attachments.through.objects.bulk_create(
+            [
+                Delivery.attachments.through(delivery_id=delivery.pk, attachment_id=attachment.pk)
+                for delivery in created_deliveries
+                if delivery.channel == Channel.EMAIL
+                for attachment in attachments
+            ]
+        )
     result.notifications = len(created_notifications)
     result.deliveries = len([d for d in created_deliveries if d.status == DeliveryStatus.QUEUED])
     result.skipped_duplicates = (len(notifications) - len(created_notifications)) + (

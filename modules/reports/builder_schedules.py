@@ -3,8 +3,9 @@
 Each morning (tasks/reports.py `send_scheduled_reports`, at the school's clock) every schedule due queues a
 copy per recipient, built AS THAT RECIPIENT: each copy is a core Job of theirs (COPY_KIND), run on the queue
 in their scope and language, whose file is sent to them as an attachment of a message from the report's
-owner (communications.messaging `thread_start`): the recipient finds it in their messages and is told by
-email through the delivery queue, with its retries, as for any message. A recipient who could not see the
+owner (communications.messaging `thread_start`): the recipient finds it in their messages, and the email
+telling them (the delivery queue, with its retries) carries the file too — sent on its own, never merged
+into a daily digest. A recipient who could not see the
 report's data set, or whom its owner cannot write to (themself included), is refused when the schedule is
 saved; one who lost that right since is skipped, and the others still receive theirs.
 """
@@ -163,6 +164,7 @@ def scheduled_copy_run(*, job: Job) -> None:
             )
             % {"name": report.name, "rows": total},
             files=[SimpleUploadedFile(built.filename, built.content, content_type=built.content_type)],
+            email_files=True,
         )
     except ValidationError as error:
         job_finish(job=job, status=JobStatus.FAILED, message=" ".join(error.messages))

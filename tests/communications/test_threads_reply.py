@@ -126,6 +126,9 @@ def test_it_attaches_files_to_a_reply(as_user, thread, guardian):
     assert attachment.filename == "form.pdf"
     assert attachment.uploaded_by == guardian
     assert attachment.size == len(PDF)
+    # A message's files stay behind the login: the email telling the teacher carries none.
+    delivery = Delivery.objects.get(kind="new_message", channel="email", object_id=str(attachment.message_id))
+    assert not delivery.attachments.exists()
 
 
 def test_it_refuses_another_family_with_a_404_and_writes_nothing(as_user, thread, other_guardian, admin):

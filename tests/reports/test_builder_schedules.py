@@ -5,6 +5,7 @@ report's owner, of which they are told by email (the delivery queue)."""
 from __future__ import annotations
 
 import datetime
+import io
 
 import pytest
 from django.core import mail
@@ -12,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from modules.communications.models import Attachment
+from modules.communications.delivery import delivery_send
+from modules.communications.models import Attachment, Delivery, DeliveryStatus, NotificationPreference
 from modules.core.models import Job, JobStatus
 from modules.reports.builder_schedules import COPY_KIND, next_after
 from modules.reports.models import ReportSchedule, SavedReport
@@ -80,10 +82,53 @@ def test_it_sends_each_recipient_their_own_scope(
         "teacher@school.test",
     ]
     assert all("Class lists (Weekly report)" in message.body for message in mail.outbox)
+    # The email carries each recipient's own copy, which opens as a workbook.
+    for message in mail.outbox:
+        [(filename, content, content_type)] = message.attachments
+        assert filename.endswith(".xlsx")
+        assert content_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        names = [row[0] for row in load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)]
+        assert names == (
+            ["Name", "Sam Parent"] if message.to == ["teacher@school.test"] else ["Name", "Olive Elsewhere"]
+        )
     schedule.refresh_from_db()
     assert (schedule.last_run, schedule.next_run) == (today, today + datetime.timedelta(days=7))
     inbox = as_user(teacher).get(reverse("communications:message_inbox")).content.decode()
     assert "Class lists (Weekly report)" in inbox
+
+
+def test_a_recipient_who_takes_the_daily_digest_still_gets_the_file_at_once(
+    report, teacher, django_capture_on_commit_callbacks
+):
+    # A file cannot be merged into a digest: the email with the copy goes on its own, the same morning.
+    NotificationPreference.objects.create(user=teacher, kind="new_message", email=True, email_digest=True)
+    schedule = ReportSchedule.objects.create(report=report, frequency="daily", next_run=timezone.localdate())
+    schedule.recipients.set([teacher])
+    with django_capture_on_commit_callbacks(execute=True):
+        send_scheduled_reports.call_local()
+    [message] = mail.outbox
+    assert message.to == ["teacher@school.test"]
+    assert [name for name, _content, _type in message.attachments] == [Attachment.objects.get().filename]
+    assert not Delivery.objects.filter(status=DeliveryStatus.DIGEST).exists()
+
+
+def test_a_file_gone_before_the_email_went_fails_the_send_saying_which(
+    report, teacher, django_capture_on_commit_callbacks
+):
+    schedule = ReportSchedule.objects.create(report=report, frequency="daily", next_run=timezone.localdate())
+    schedule.recipients.set([teacher])
+    with django_capture_on_commit_callbacks(execute=True):
+        send_scheduled_reports.call_local()
+    # The same email again (as a retry would send it) after its file was lost from the storage.
+    delivery = Delivery.objects.get(channel="email")
+    Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.QUEUED)
+    mail.outbox.clear()
+    attachment = Attachment.objects.get()
+    attachment.file.storage.delete(attachment.file.name)
+    assert delivery_send(delivery_id=delivery.pk) == DeliveryStatus.RETRYING
+    delivery.refresh_from_db()
+    assert f"The attached file '{attachment.filename}' could not be read" in delivery.last_error
+    assert not mail.outbox
 
 
 def test_it_refuses_the_owner_as_a_recipient(report, admin, as_user):

@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
+    DateTimeField,
     DecimalField,
+    Exists,
     Expression,
     ExpressionWrapper,
     F,
@@ -34,12 +37,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from modules.academics.models import AcademicYear, Enrollment, EnrollmentStatus, Term
 from modules.accounts import rules as account_rules
+from modules.assignments.models import Assignment, HandIn, Submission
 from modules.attendance.analytics import term_tally_counted
 from modules.attendance.models import (
     AttendancePolicy,
@@ -387,6 +392,112 @@ MARKS = Dataset(
 )
 
 
+# --- homework ----------------------------------------------------------------------------------------------
+
+
+def _assignments(user, params: Params) -> QuerySet:
+    """The published assignments this person may see (a teacher's classes', the office's all)."""
+    return Assignment.objects.visible_to(user).published()
+
+
+def _class_students() -> QuerySet:
+    """The active students of the assignment's class (the teacher's inbox lists the same)."""
+    return Enrollment.objects.filter(
+        section_id=OuterRef("offering__section_id"), status=EnrollmentStatus.ACTIVE
+    )
+
+
+def _count_of(rows: QuerySet) -> Coalesce:
+    counted = rows.order_by().values("section_id").annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted), 0)
+
+
+HANDED_IN = Q(submitted_at__isnull=False) | Q(returned_at__isnull=False)
+RETURNED = Q(returned_at__isnull=False)
+
+
+def _work(condition: Q) -> Callable[[Params], Coalesce]:
+    """The class's students whose work for the assignment matches `condition` (assignments.states'
+    definitions: handed in = handed in or returned (work on paper counts once recorded); returned = marked
+    and given back)."""
+
+    def count(params: Params) -> Coalesce:
+        work = Submission.objects.filter(
+            condition, assignment_id=OuterRef(OuterRef("pk")), student_id=OuterRef("student_id")
+        )
+        return _count_of(_class_students().filter(Exists(work)))
+
+    return count
+
+
+def _missing(params: Params) -> Coalesce:
+    """The class's students with nothing handed in whose due time (their extension, else the assignment's)
+    has passed: assignments.states.WorkState.MISSING."""
+    now = timezone.now()
+    theirs = Submission.objects.filter(
+        assignment_id=OuterRef(OuterRef("pk")), student_id=OuterRef("student_id")
+    )
+    rows = (
+        _class_students()
+        .annotate(assignment_due=ExpressionWrapper(OuterRef("due_at"), output_field=DateTimeField()))
+        .exclude(Exists(theirs.filter(HANDED_IN)))
+        .exclude(Exists(theirs.filter(extended_due_at__gte=now)))
+        .filter(Q(Exists(theirs.filter(extended_due_at__lt=now))) | Q(assignment_due__lt=now))
+    )
+    return _count_of(rows)
+
+
+def _handed_in_rate(params: Params) -> Case:
+    students = _count_of(_class_students())
+    share = ExpressionWrapper(
+        Cast(_work(HANDED_IN)(params), FloatField()) * 100.0 / Cast(students, FloatField()),
+        output_field=FloatField(),
+    )
+    return Case(When(GreaterThan(students, 0), then=share), default=Value(None, output_field=FloatField()))
+
+
+ASSIGNMENTS = Dataset(
+    key="assignments",
+    label=_("Homework"),
+    description=_(
+        "One row per published assignment you may see, with its class's work as the teacher's inbox counts "
+        "it: handed in (or returned), missing once the due time (or the student's extension) has passed, "
+        "returned."
+    ),
+    may_use=_staff_records,
+    base=_assignments,
+    columns=(
+        Column("title", _("Title"), TEXT, "title"),
+        Column("subject", _("Subject"), TEXT, "offering__subject__name"),
+        Column("section", _("Section"), TEXT, "offering__section__name"),
+        Column("grade", _("Grade level"), TEXT, "offering__section__grade_level__name"),
+        Column("teacher", _("Teacher"), TEXT, lambda p: _full_name("offering__teacher__")),
+        Column("term", _("Term"), TEXT, "term__name"),
+        Column("due_on", _("Due on"), DATE, lambda p: TruncDate("due_at")),
+        Column("hand_in", _("Handed in as"), TEXT, "hand_in", choices=tuple(HandIn.choices)),
+        Column(
+            "graded",
+            _("In the gradebook"),
+            BOOLEAN,
+            lambda p: ExpressionWrapper(Q(assessment__isnull=False), output_field=BooleanField()),
+        ),
+        Column(
+            "students",
+            _("Students"),
+            NUMBER,
+            lambda p: _count_of(_class_students()),
+            summable=True,
+            groupable=False,
+        ),
+        Column("handed_in", _("Handed in"), NUMBER, _work(HANDED_IN), summable=True, groupable=False),
+        Column("handed_in_rate", _("Handed in (%)"), PERCENT, _handed_in_rate, groupable=False),
+        Column("missing", _("Missing"), NUMBER, _missing, summable=True, groupable=False),
+        Column("returned", _("Returned"), NUMBER, _work(RETURNED), summable=True, groupable=False),
+    ),
+    default_columns=("title", "section", "subject", "due_on", "students", "handed_in", "missing"),
+)
+
+
 # --- invoices and payments ---------------------------------------------------------------------------------
 
 
@@ -476,7 +587,17 @@ DELIVERIES = Dataset(
 
 DATASETS: dict[str, Dataset] = {
     dataset.key: dataset
-    for dataset in (STUDENTS, ENROLMENTS, ATTENDANCE, ATTENDANCE_DAYS, MARKS, INVOICES, PAYMENTS, DELIVERIES)
+    for dataset in (
+        STUDENTS,
+        ENROLMENTS,
+        ATTENDANCE,
+        ATTENDANCE_DAYS,
+        MARKS,
+        ASSIGNMENTS,
+        INVOICES,
+        PAYMENTS,
+        DELIVERIES,
+    )
 }
 
 

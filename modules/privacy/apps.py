@@ -10,3 +10,11 @@ class PrivacyConfig(AppConfig):
     label = "privacy"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "Privacy"
+
+    def ready(self) -> None:
+        from modules.communications.kinds import kind_register
+        from modules.privacy.notifications import KINDS
+
+        # Declares privacy's kind of notification to communications (modules/communications/kinds.py).
+        for kind in KINDS:
+            kind_register(kind)

@@ -19,16 +19,19 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from modules.communications.services import notify, recipients_for_users, users_with_profiles
 from modules.core.audit import audit_log
 from modules.core.jobs import job_enqueue, job_finish, job_heartbeat
 from modules.core.models import Job, JobStatus, SchoolProfile
 from modules.core.pdf import render_pdf
 from modules.people.models import Student
 from modules.privacy.models import DataRequest, DataRequestStatus
+from modules.privacy.notifications import DATA_REQUEST_READY
 from modules.privacy.selectors import child_data
 
 JOB_KIND = "privacy_data_request"
@@ -170,6 +173,15 @@ def data_request_prepare(*, job: Job) -> None:
         )
         if old and old != locked.file.name:
             locked.file.storage.delete(old)
+        # The guardian who asked is told (in the portal, and by email as they chose); sent once the zip is
+        # committed, so the link never leads to a request still being prepared.
+        notify(
+            recipients_for_users(users_with_profiles().filter(pk=locked.requested_by_id, is_active=True)),
+            DATA_REQUEST_READY,
+            {"student": student, "expires_at": timezone.localtime(locked.expires_at)},
+            obj=locked,
+            url=reverse("privacy:requests"),
+        )
         job_finish(
             job=job,
             status=JobStatus.SUCCEEDED,

@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from modules.accounts.models import User
 from modules.core.models import AuditEvent, Job, JobStatus
@@ -287,3 +289,24 @@ def test_a_request_whose_job_was_given_up_no_longer_holds_the_child(data, guardi
     assert list(
         DataRequest.objects.filter(student=data.child).order_by("pk").values_list("status", flat=True)
     ) == [DataRequestStatus.FAILED, DataRequestStatus.PREPARING]
+
+
+def test_the_guardian_is_told_when_the_zip_is_ready_and_until_when(
+    data, guardian, as_user, django_capture_on_commit_callbacks
+):
+    request = _ready(guardian, data, as_user, django_capture_on_commit_callbacks)
+    request.refresh_from_db()
+    assert request.status == DataRequestStatus.READY
+    [email] = mail.outbox
+    assert email.to == [guardian.email]
+    assert email.subject.endswith("Sam's data is ready to download")
+    until = date_format(timezone.localtime(request.expires_at), "DATETIME_FORMAT")
+    assert f"It can be downloaded once, in the portal, until {until}." in email.body
+    assert not email.attachments  # the data itself stays behind the login
+    # The notification leads to the page with the download.
+    page = as_user(guardian).get(reverse("communications:notification_list")).content.decode()
+    assert "Sam&#x27;s data is ready to download" in page
+    assert (
+        reverse("privacy:request_download", args=[request.pk])
+        in as_user(guardian).get(reverse("privacy:requests")).content.decode()
+    )

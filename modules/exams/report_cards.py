@@ -947,9 +947,10 @@ def _cards_merge(keys: list[str], storage, into: Path) -> int:
     """Write ONE PDF of the cards' pages, in the order of `keys`, each card's bookmark kept, into the file
     `into`; returns its page count.
 
-    Memory stays flat whatever the batch: qpdf (pikepdf) copies each page's objects from the laid-out files
-    (what cards of one file share, their fonts, once) and reads the content streams from those files only
-    as it writes the result, straight to disk; nothing of the PDF is held as bytes."""
+    qpdf (pikepdf) copies each page's objects from the laid-out files (what cards of one file share, their
+    fonts, once) and writes the result straight to disk: nothing of the PDF is held as bytes, and memory
+    grows only with the pages' objects (about 30 KB a page on the large demo school: +46 MB for 1,500
+    cards, against pypdf's +61 MB)."""
     import pikepdf
 
     rows = rendered_cards(keys)

@@ -559,9 +559,9 @@ class SpooledCards:
         self._spans: list[tuple[int, int]] = []  # where each card's HTML is in the spool (offset, length)
 
     def add(self, batch: CardBatch) -> bool:
-        pages = CardsHtml(batch, self.duplex)
         if not batch.cards:
             return True
+        pages = CardsHtml(batch, self.duplex)
         if not pages.cut or (self.start is not None and (pages.start, pages.end) != (self.start, self.end)):
             return False
         self.start, self.end = pages.start, pages.end
@@ -915,15 +915,14 @@ class CardsMissing(Exception):
     """A card of the batch has no laid-out pages any more (pruned meanwhile): the batch is run again."""
 
 
-def _local_file(storage, name: str, scratch: Path) -> Path:
+def _local_file(storage, name: str, copy: Path) -> Path:
     """A path to read the stored file `name` from: its own where the storage keeps it on this machine's
-    disk, otherwise a copy in `scratch` (streamed in chunks: an S3-compatible storage has no path).
-    FileNotFoundError when it is gone."""
+    disk, otherwise `copy` (streamed in chunks: an S3-compatible storage has no path). FileNotFoundError
+    when it is gone."""
     with contextlib.suppress(NotImplementedError):
         path = Path(storage.path(name))
         if path.is_file():
             return path
-    copy = scratch / f"{len(list(scratch.iterdir())):05d}.pdf"
     with storage.open(name, "rb") as source, copy.open("wb") as target:
         shutil.copyfileobj(source, target, MERGE_COPY_CHUNK)
     return copy
@@ -964,7 +963,7 @@ def _cards_merge(keys: list[str], storage, into: Path) -> int:
             row = rows[key]
             if row.file not in sources:
                 try:
-                    path = _local_file(storage, row.file, Path(scratch))
+                    path = _local_file(storage, row.file, Path(scratch) / f"{len(sources):05d}.pdf")
                 except FileNotFoundError as error:
                     RenderedCard.objects.filter(file=row.file).delete()
                     raise CardsMissing from error

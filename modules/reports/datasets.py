@@ -447,8 +447,12 @@ def _missing(params: Params) -> Coalesce:
     return _count_of(rows)
 
 
+def _class_size(params: Params) -> Coalesce:
+    return _count_of(_class_students())
+
+
 def _handed_in_rate(params: Params) -> Case:
-    students = _count_of(_class_students())
+    students = _class_size(params)
     share = ExpressionWrapper(
         Cast(_work(HANDED_IN)(params), FloatField()) * 100.0 / Cast(students, FloatField()),
         output_field=FloatField(),
@@ -485,7 +489,7 @@ ASSIGNMENTS = Dataset(
             "students",
             _("Students"),
             NUMBER,
-            lambda p: _count_of(_class_students()),
+            _class_size,
             summable=True,
             groupable=False,
         ),

@@ -430,21 +430,26 @@ def batch_sections(phase: int, count: int) -> list:
 
 
 def batch_start(sections: list):
+    from django.conf import settings
+
     from modules.academics.models import Term
     from modules.accounts.demo import ADMIN_EMAIL
     from modules.accounts.models import User
     from modules.core.models import Job
-    from modules.exams.models import Assessment
-    from modules.exams.report_cards import JOB_KIND, batch_key, report_card_batch_start
+    from modules.exams.models import Assessment, RenderedCard
+    from modules.exams.report_cards import JOB_KIND, RENDERED_DIR, batch_key, report_card_batch_start
 
     year = sections[0].year
     terms = list(Term.objects.filter(year=year).order_by("start_date"))
     term = next((t for t in terms if Assessment.objects.filter(term=t).exists()), terms[0])
     admin = User.objects.get(email=ADMIN_EMAIL)
     # Printed anew each run: the job of an earlier run for the same choice (its file gone with its media, or
-    # unchanged and answered at once) is the cluster database's own and is removed.
+    # unchanged and answered at once) is the cluster database's own and is removed, and so are the cards
+    # earlier runs laid out: otherwise the batch only merges (nothing to measure, no worker to kill mid-way).
     key = batch_key(term_id=term.pk, section_ids=sorted(s.pk for s in sections), duplex=False)
     Job.objects.filter(kind=JOB_KIND, payload__key=key).delete()
+    RenderedCard.objects.all().delete()
+    shutil.rmtree(Path(settings.MEDIA_ROOT) / RENDERED_DIR, ignore_errors=True)
     return report_card_batch_start(term=term, sections=sections, duplex=False, by=admin)
 
 
@@ -618,6 +623,27 @@ def kill_batch_worker(job_id, topology: Topology, processes: Processes, deadline
     return {"killed": None, "note": "the batch was not seen running mid-way on a worker of the cluster"}
 
 
+def worker_warnings(logs: Path, limit: int = 40) -> list[str]:
+    """The last warnings and errors of the queue workers' logs (JSON lines: level, logger, message and the
+    end of the exception's traceback), oldest first."""
+    found = []
+    for log in sorted(logs.glob("worker *.log")):
+        for raw in log.read_text(errors="replace").splitlines():
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                continue
+            if not isinstance(record, dict) or record.get("level") not in ("WARNING", "ERROR", "CRITICAL"):
+                continue
+            # The exception's last frame and the error itself.
+            error = " | ".join(line.strip() for line in (record.get("exception") or "").splitlines()[-3:])
+            found.append(
+                f"{record.get('time', '')} {log.stem.removeprefix('worker ')} {record.get('level')} "
+                f"{record.get('logger', '')}: {record.get('message', '')} {error}".strip()
+            )
+    return sorted(found)[-limit:]
+
+
 def wait_for_job(job_id, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -662,6 +688,10 @@ def markdown(results: dict) -> str:
             f"{batch['expected_cards']} expected, {batch['pages']} pages, run {batch['attempts']} time(s); "
             f"missing from the PDF: {', '.join(batch['missing']) or 'none'}"
         )
+        if not batch["ok"]:
+            lines.append(f"- the batch's message: {batch['message'] or '(none)'}")
+        for line in phase.get("worker_log", []):
+            lines.append(f"- worker log: {line}")
         if phase.get("kill"):
             kill = phase["kill"]
             if kill.get("killed"):
@@ -831,7 +861,10 @@ def run(args: argparse.Namespace, topology: Topology) -> int:
         wait_for_job(job.pk, args.batch_timeout)
         batch = batch_verdict(job.pk, sections)
         connection.close()
-        phases.append({"title": title, "stats": stats, "batch": batch, "kill": kill_result})
+        phase = {"title": title, "stats": stats, "batch": batch, "kill": kill_result}
+        if not batch["ok"]:  # what the workers said about it, for whoever reads why
+            phase["worker_log"] = worker_warnings(topology.state / "logs")
+        phases.append(phase)
         processes.check()
 
     results = {

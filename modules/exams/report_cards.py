@@ -640,6 +640,20 @@ def rendered_cards(keys: Iterable[str], *, touch: bool = False) -> dict[str, Ren
     return found
 
 
+def _with_files(found: dict[str, RenderedCard], storage) -> dict[str, RenderedCard]:
+    """`found` less the cards whose laid-out file is gone from the storage (a database restored without
+    its media, a storage emptied or moved): their records are deleted, all at once, so that the batch
+    lays them out again instead of finding them missing one file at a time when it merges."""
+    lost = {name for name in {row.file for row in found.values()} if not storage.exists(name)}
+    if not lost:
+        return found
+    RenderedCard.objects.filter(file__in=lost).delete()
+    logger.warning(
+        "Report cards: %s laid-out file(s) gone from the storage; their cards are laid out again.", len(lost)
+    )
+    return {key: row for key, row in found.items() if row.file not in lost}
+
+
 def _part_layout(html: str, cards: int, duplex: bool) -> tuple[bytes, int, list[int]]:
     """One part laid out once (in the limited child process): its PDF, its page count and each card's
     pages. For duplex printing the HTML has a blank page after every card; the blank pages after cards of
@@ -770,7 +784,7 @@ def _batch_plan(job: Job, batch: CardBatch, pages: CardsHtml | SpooledCards, dup
         rendered = part_pdf(cards_html(batch), cards=0, duplex=False)
         _batch_file_save(job, ContentFile(rendered.pdf), rendered.pages, result, fingerprint="", parts=[])
         return job
-    rendered = set(rendered_cards(keys, touch=True))
+    rendered = set(_with_files(rendered_cards(keys, touch=True), storage))
     fingerprint, plan = _parts_plan(duplex, keys, rendered)
     if job.result_file and job.result.get("fingerprint") == fingerprint:
         _parts_discard(job, storage)
@@ -952,7 +966,7 @@ def _cards_merge(keys: list[str], storage, into: Path) -> int:
     cards, against pypdf's +61 MB)."""
     import pikepdf
 
-    rows = rendered_cards(keys)
+    rows = _with_files(rendered_cards(keys), storage)
     if len(rows) != len(set(keys)):
         raise CardsMissing
     with tempfile.TemporaryDirectory(prefix="cards-merge-") as scratch, contextlib.ExitStack() as stack:
@@ -1078,10 +1092,10 @@ def report_cards_prepare(*, term_id: int, section_ids: list[int] | None = None) 
     batch = cards_build(term=term, section_ids=section_ids[:1], published_only=True, issued_on=issued_on)
     pages = CardsHtml(batch, duplex=False)
     keys = pages.keys
-    rendered = set(rendered_cards(keys))
+    storage = Job._meta.get_field("result_file").storage
+    rendered = set(_with_files(rendered_cards(keys), storage))
     todo = [index for index, key in enumerate(keys) if key not in rendered]
     size = max(settings.STUDENTFLOW_REPORT_CARD_PART_SIZE, 1)
-    storage = Job._meta.get_field("result_file").storage
     for start in range(0, len(todo), size):
         chunk = todo[start : start + size]
         cards_lay_out(pages.part(chunk), [keys[i] for i in chunk], duplex=False, storage=storage)

@@ -172,6 +172,62 @@ def test_a_card_forgotten_between_the_plan_and_the_merge_is_laid_out_again(
     assert RenderedCard.objects.count() == 2
 
 
+def _gone(caplog) -> list[str]:
+    return [record.getMessage() for record in caplog.records if "gone at the merge" in record.getMessage()]
+
+
+def test_cards_whose_files_were_all_lost_are_laid_out_again_in_one_run(
+    school, admin, as_user, settings, django_capture_on_commit_callbacks, caplog
+):
+    """A database restored without its media (or a new node's empty disk): the records say three cards
+    are laid out, their files are gone. The batch lays the three out again at once, in its first run; it
+    does not find them missing one file per merge (which gave up after two re-layouts)."""
+    settings.STUDENTFLOW_REPORT_CARD_PART_SIZE = 1
+    _classmates(school, 3)  # four cards, each in a file of its own
+    client = as_user(admin)
+    _print(client, school, django_capture_on_commit_callbacks)
+    kept, *lost = RenderedCard.objects.order_by("pk")
+    for card in lost:
+        default_storage.delete(card.file)
+    caplog.set_level(logging.INFO, logger="modules.exams.report_cards")
+    caplog.clear()
+
+    job = _print(client, school, django_capture_on_commit_callbacks)
+    assert job.attempts == 1
+    assert len(_laid_out(caplog)) == 3  # the three lost, not the one kept
+    assert _gone(caplog) == []
+    pages = pdf_pages(job.result_file.read())
+    assert len(pages) == 4
+    assert RenderedCard.objects.filter(pk=kept.pk).exists()
+    assert all(default_storage.exists(card.file) for card in RenderedCard.objects.all())
+
+
+def test_cards_lost_between_the_plan_and_the_merge_are_laid_out_again_by_one_more_run(
+    school, admin, as_user, settings, django_capture_on_commit_callbacks, caplog, monkeypatch
+):
+    settings.STUDENTFLOW_REPORT_CARD_PART_SIZE = 1
+    _classmates(school, 3)
+    client = as_user(admin)
+    _print(client, school, django_capture_on_commit_callbacks)
+    merge = report_cards._batch_merge
+    calls = []
+
+    def files_lost_first(job):  # every laid-out file deleted just before the first merge (a prune, a disk)
+        if not calls:
+            for card in RenderedCard.objects.all():
+                default_storage.delete(card.file)
+        calls.append(job.pk)
+        return merge(job)
+
+    monkeypatch.setattr(report_cards, "_batch_merge", files_lost_first)
+    caplog.set_level(logging.INFO, logger="modules.exams.report_cards")
+    caplog.clear()
+    job = _print(client, school, django_capture_on_commit_callbacks)
+    assert len(_gone(caplog)) == 1  # one more run for the four, not one per file
+    assert len(_laid_out(caplog)) == 4
+    assert len(pdf_pages(job.result_file.read())) == 4
+
+
 class LosingStorage(FileSystemStorage):
     """A broken storage: it says it saved the laid-out cards and does not keep them."""
 

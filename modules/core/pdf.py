@@ -35,8 +35,57 @@ from django.utils.translation import ngettext
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 logger = logging.getLogger(__name__)
 
-from weasyprint import HTML  # noqa: E402
+from weasyprint import CSS, HTML  # noqa: E402
+from weasyprint import html as weasyprint_html  # noqa: E402
+from weasyprint.css.counters import CounterStyle  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
+
+# WeasyPrint's user-agent stylesheet styles pseudo-elements of EVERY element: `::marker` and the footnote and
+# note calls and markers (`::footnote-call`…). For each element a universal rule matches, WeasyPrint computes
+# those pseudo-elements' styles, used or not: on a report card, a fifth of its layout time. A document that
+# has no list items other than <li>, no footnotes and no notes uses none of them; for it, the same stylesheet
+# with `::marker` kept to <li> and the footnote and note rules left out gives the same pages
+# (tests/core/test_pdf_user_agent.py compares them pixel for pixel).
+_UNIVERSAL_MARKER = "\n::marker {"
+_NOTE_RULES = ("::footnote-call ", "::footnote-marker ", "::note-call ", "::note-marker ", "::note-callback ")
+
+
+@functools.cache
+def _lean_user_agent_stylesheet() -> CSS | None:
+    """WeasyPrint's own user-agent stylesheet without its universal pseudo-element rules; None when that
+    stylesheet is not as expected (another WeasyPrint version): its own is used, unchanged."""
+    text = weasyprint_html.UA
+    lines = text.splitlines()
+    notes = [line for line in lines if line.startswith(_NOTE_RULES)]
+    if text.count(_UNIVERSAL_MARKER) != 1 or len(notes) != len(_NOTE_RULES):
+        logger.warning("WeasyPrint's user-agent stylesheet is not the expected one; using it as it is.")
+        return None
+    lean = "\n".join(line for line in lines if not line.startswith(_NOTE_RULES))
+    lean = lean.replace(_UNIVERSAL_MARKER, "\nli::marker {")
+    # Its @counter-style rules are WeasyPrint's own (already in every document's counter styles): registered
+    # into a throwaway set.
+    return CSS(string=lean, counter_style=CounterStyle())
+
+
+class PortalHTML(HTML):
+    """WeasyPrint's HTML, laid out with the lean user-agent stylesheet when the document can do without the
+    universal pseudo-element rules: it makes no other element a list item (`list-item` appears nowhere in
+    it) and has no footnote (`float: footnote`) or note (`position: note(…)`). Every PDF of the portal is made
+    with it."""
+
+    def __init__(self, *, string: str, url_fetcher: URLFetcher | None = None, **kwargs):
+        super().__init__(
+            string=string, base_url=PDF_BASE_URL, url_fetcher=url_fetcher or PortalUrlFetcher(), **kwargs
+        )
+        self._lean = not any(word in string for word in ("list-item", "footnote", "note("))
+
+    def _ua_stylesheets(self, forms: bool = False) -> list:
+        sheets = super()._ua_stylesheets(forms)
+        lean = _lean_user_agent_stylesheet() if self._lean else None
+        if lean is None:
+            return sheets
+        return [lean if sheet is weasyprint_html.UA_STYLESHEET else sheet for sheet in sheets]
+
 
 PDF_CONTENT_TYPE = "application/pdf"
 # Relative links in PDF templates ("/static/...") resolve against this origin; it is never contacted.
@@ -155,7 +204,7 @@ def render_pdf(template_name: str, context: dict, *, request: HttpRequest | None
 
 def _layout(html: str, origins: set[tuple[str, str]]) -> bytes:
     fetcher = PortalUrlFetcher(origins=origins)
-    return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).write_pdf()
+    return PortalHTML(string=html, url_fetcher=fetcher).write_pdf()
 
 
 def run_with_limits[T](layout: Callable[..., T], *args, timeout: int | None = None) -> T:
@@ -247,7 +296,7 @@ def pdf_warm_up() -> None:
         if _warmed_up:
             return
         try:
-            HTML(string=WARM_UP_HTML, base_url=PDF_BASE_URL, url_fetcher=PortalUrlFetcher()).write_pdf()
+            PortalHTML(string=WARM_UP_HTML).write_pdf()
         except Exception:  # a layout that cannot warm up still runs, cold, in its child
             logger.exception("PDF warm-up failed")
         _warmed_up = True

@@ -50,7 +50,7 @@ from modules.core.jobs import (
 )
 from modules.core.models import Job, JobStatus, SchoolProfile
 from modules.core.numbers import number_text
-from modules.core.pdf import PDF_BASE_URL, PortalUrlFetcher, run_with_limits
+from modules.core.pdf import PortalHTML, run_with_limits
 from modules.exams import grading
 from modules.exams.models import (
     Assessment,
@@ -316,9 +316,7 @@ def cards_html(batch: CardBatch, *, blank_after: frozenset[int] = frozenset()) -
 
 
 def _document(html: str):
-    from weasyprint import HTML
-
-    return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=PortalUrlFetcher()).render()
+    return PortalHTML(string=html).render()
 
 
 def card_page_counts(document, cards: int) -> list[int]:

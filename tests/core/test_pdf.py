@@ -174,14 +174,14 @@ def test_the_worker_lays_out_a_small_document_once_before_its_first_layout_child
 
     monkeypatch.setattr(pdf, "_warmed_up", False)
     warmed = []
-    real = pdf.HTML
+    real = pdf.PortalHTML
 
     def counting_html(*args, **kwargs):
         if kwargs.get("string") == pdf.WARM_UP_HTML:
             warmed.append(os.getpid())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pdf, "HTML", counting_html)
+    monkeypatch.setattr(pdf, "PortalHTML", counting_html)
     children = {run_with_limits(_child_pid), run_with_limits(_child_pid)}
     assert warmed == [os.getpid()]  # in this process, once: the children inherit what it loaded
     assert os.getpid() not in children

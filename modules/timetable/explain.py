@@ -7,6 +7,9 @@ weekdays are numbers (Monday 0) named here. The codes:
 - `teacher_overloaded` {teacher, lessons, available}: more periods to teach than periods they are free.
 - `teacher_day_limit` {teacher, lessons, max, available} (a timetable that breaks it: {teacher, day,
   lessons, max}): more periods than their daily maximum lets them teach.
+- `teachers_overloaded` {teachers, teacher_ids, lessons, available}: teachers who share classes (a class may
+  go to one or another of them) have more periods to teach together than they can teach together (their free
+  periods, within their daily maximums), however the classes are shared out.
 - `section_overloaded` {section, lessons, available}: more periods than the week has.
 - `room_type_short` {room_type, lessons, rooms, available, periods, days}: more lessons needing a kind of
   room (or a set of rooms) than places in those rooms when the lessons can be taught.
@@ -129,6 +132,17 @@ def _teacher_day_limit(p: dict) -> str:
     }
 
 
+def _teachers_overloaded(p: dict) -> str:
+    return _(
+        "%(teachers)s share classes that need %(lessons)s, but together they can teach only %(available)s a "
+        "week (their free periods, within their daily maximums), however the classes are shared out."
+    ) % {
+        "teachers": _list(p.get("teachers", [])),
+        "lessons": _lessons(int(p.get("lessons", 0))),
+        "available": _periods(int(p.get("available", 0))),
+    }
+
+
 def _section_overloaded(p: dict) -> str:
     return _("%(section)s has %(lessons)s but the week has %(available)s.") % {
         "section": p.get("section", ""),
@@ -200,6 +214,7 @@ def _of(kind: str, template) -> Callable[[dict], str]:
 _DESCRIBE: dict[str, Callable[[dict], str]] = {
     "teacher_overloaded": _teacher_overloaded,
     "teacher_day_limit": _teacher_day_limit,
+    "teachers_overloaded": _teachers_overloaded,
     "section_overloaded": _section_overloaded,
     "room_type_short": _room_type_short,
     "unavailable": _unavailable,

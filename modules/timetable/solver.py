@@ -1048,9 +1048,70 @@ def interpret_core(plan: Plan, core: list[tuple]) -> list[dict]:
 
 def count_conflicts(plan: Plan, events: list[Event], *, teachers: set[int], limited: set[int]) -> list[dict]:
     """Counts that prove a timetable cannot exist, around `events` (and `teachers`): a teacher's lessons
-    against their free periods (within their daily maximum when `limited`), a section's against the week,
+    against their free periods (within their daily maximum when `limited`), a group of teachers sharing
+    classes (candidates) against what they can teach together, a section's against the week,
     the lessons needing a set of rooms against its free places when they can be taught."""
     return [c for c, _events in _counted(plan, events, teachers=teachers, limited=limited)]
+
+
+def _week_capacity(plan: Plan, teacher: int, *, limited: set[int]) -> int:
+    """The most periods `teacher` can teach in the week: their free periods, within their daily maximum."""
+    free = plan.teacher_free(teacher)
+    most = plan.problem.teacher_max_per_day.get(teacher) if teacher in limited else None
+    if most is None:
+        return len(free)
+    return sum(min(most, sum(1 for t in free if t // plan.P == d)) for d in range(len(plan.days)))
+
+
+def _groups_counted(plan: Plan, events: list[Event], *, limited: set[int]) -> list[tuple[dict, set[int]]]:
+    """Teachers tied together by classes that may go to one or another of them (candidates): every lesson
+    their classes need against what they can teach together. Each of them may have room for their own
+    classes while the group, whichever way the classes are shared out, has not; the search would have to
+    try every way to find that out."""
+    problem = plan.problem
+    group_of: dict[int, int] = {}
+
+    def root(teacher: int) -> int:
+        while group_of.setdefault(teacher, teacher) != teacher:
+            teacher = group_of[teacher]
+        return teacher
+
+    for e in plan.events:
+        for c in e.choosers:
+            first, *rest = c.candidates
+            for other in rest:
+                group_of[root(other)] = root(first)
+    groups: dict[int, set[int]] = defaultdict(set)
+    for teacher in list(group_of):
+        groups[root(teacher)].add(teacher)
+    asked = {t for e in events for t in e.teachers} | {
+        k for e in events for c in e.choosers for k in c.candidates
+    }
+    found: list[tuple[dict, set[int]]] = []
+    for group in sorted((g for g in groups.values() if len(g) > 1 and g & asked), key=min):
+        counted, load = set(), 0
+        for e in plan.events:
+            # A lesson takes a period of each of its fixed teachers, and of the one chosen for each class.
+            takes = len(group & set(e.teachers)) + sum(1 for c in e.choosers if set(c.candidates) <= group)
+            if takes:
+                load += takes * e.periods
+                counted.add(e.index)
+        available = sum(_week_capacity(plan, teacher, limited=limited) for teacher in group)
+        if load > available:
+            names = [problem.name("teacher", teacher) for teacher in sorted(group)]
+            found.append(
+                (
+                    conflict(
+                        "teachers_overloaded",
+                        teachers=names,
+                        teacher_ids=sorted(group),
+                        lessons=load,
+                        available=available,
+                    ),
+                    counted,
+                )
+            )
+    return found
 
 
 def _counted(
@@ -1082,6 +1143,7 @@ def _counted(
                 "teacher_overloaded", teacher=name, teacher_id=teacher, lessons=load, available=len(free)
             )
             conflicts.append((found, {e.index for e in plan.events if teacher in e.teachers}))
+    conflicts += _groups_counted(plan, events, limited=limited)
     for section in sorted({s for e in events for s in e.sections}):
         load = sum(e.periods for e in plan.events if section in e.sections)
         if load > plan.T:
@@ -1224,10 +1286,15 @@ def _search_partial(plan: Plan, *, deadline: float, reserve: float, workers: int
     of clashing requirements) name may leave lessons out, and the search runs again, until a timetable is
     found. Returns the search's result, the reason for each class allowed to leave lessons out, and the
     conflicts when even that cannot be done (clashing fixed lessons)."""
-    relaxed: set[int] = set()
     reasons: dict[int, dict] = {}
     teachers = set(plan.problem.teacher_unavailable) | set(plan.problem.teacher_max_per_day)
     limited = set(plan.problem.teacher_max_per_day)
+    # What the counts already prove cannot be placed whole may leave lessons out from the first search:
+    # searching first for a timetable they rule out can take the whole time limit to prove it impossible.
+    for counted, events in _counted(plan, plan.events, teachers=teachers, limited=limited):
+        for e in events:
+            reasons.setdefault(e, counted)
+    relaxed: set[int] = set(reasons)
     while True:
         found = _search(
             plan, partial=True, deadline=deadline, reserve=reserve, workers=workers, say=say, relaxed=relaxed

@@ -172,6 +172,50 @@ def test_it_names_the_daily_maximum_that_makes_the_week_too_short():
     assert "at most 2 a day" in explain.describe(solution.conflicts[0])
 
 
+def _shared_classes_school():
+    # Each teacher alone has room (8 of their own lessons, 10 at most 2 a day), but Music goes to one or
+    # the other: 21 lessons for the 20 they can teach together, whoever takes it.
+    classes = [
+        klass(1, 1, 1, 8, label="7A Maths"),
+        klass(2, 2, 2, 8, label="7B Maths"),
+        klass(3, 3, None, 5, candidates=(1, 2), label="7C Music"),
+    ]
+    return problem(classes, max_per_day={1: 2, 2: 2}, teachers={1: "Mr Li", 2: "Ms Ode"})
+
+
+def test_it_names_teachers_who_share_classes_and_cannot_teach_them_all_together():
+    solution = solve(_shared_classes_school(), time_limit=LIMIT)
+
+    assert solution.outcome == "infeasible"
+    assert solution.conflicts == [
+        {
+            "code": "teachers_overloaded",
+            "params": {
+                "teachers": ["Mr Li", "Ms Ode"],
+                "teacher_ids": [1, 2],
+                "lessons": 21,
+                "available": 20,
+            },
+        }
+    ]
+    assert explain.describe(solution.conflicts[0]) == (
+        "Mr Li, Ms Ode share classes that need 21 lessons, but together they can teach only 20 periods a "
+        "week (their free periods, within their daily maximums), however the classes are shared out."
+    )
+
+
+def test_a_partial_timetable_leaves_out_the_fewest_lessons_of_teachers_who_share_classes_saying_why():
+    school = _shared_classes_school()
+    solution = solve(school, time_limit=LIMIT, partial=True)
+
+    assert solution.outcome == "partial"
+    # One teacher takes all of Music: 13 lessons for the 10 they can teach, 3 left out (no fewer can be).
+    assert len(solution.unplaced) == 3
+    assert len({u.teacher_id for u in solution.unplaced}) == 1
+    assert {u.reason["code"] for u in solution.unplaced} == {"teachers_overloaded"}
+    assert {c["code"] for c in check(school, solution.placements)} == {"lesson_count"}
+
+
 def test_it_lists_the_requirements_that_clash_when_no_count_shows_why():
     # A class fixed to a period its teacher is away: the pin and the unavailability clash; no count is over.
     classes = [

@@ -42,10 +42,10 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 # WeasyPrint's user-agent stylesheet styles pseudo-elements of EVERY element: `::marker` and the footnote and
 # note calls and markers (`::footnote-call`…). For each element a universal rule matches, WeasyPrint computes
-# those pseudo-elements' styles, used or not: on a report card, a fifth of its layout time. A document that
-# has no list items other than <li>, no footnotes and no notes uses none of them; for it, the same stylesheet
-# with `::marker` kept to <li> and the footnote and note rules left out gives the same pages
-# (tests/core/test_pdf_user_agent.py compares them pixel for pixel).
+# those pseudo-elements' styles, used or not: on a report card, about a fifth of its layout time. A document
+# that has no list items other than <li>, no footnotes and no notes uses none of them; for it, the same
+# stylesheet with `::marker` kept to <li> and the footnote and note rules left out draws the same pages
+# (tests/core/test_pdf_user_agent.py compares each page's drawing instructions, byte for byte).
 _UNIVERSAL_MARKER = "\n::marker {"
 _NOTE_RULES = ("::footnote-call ", "::footnote-marker ", "::note-call ", "::note-marker ", "::note-callback ")
 

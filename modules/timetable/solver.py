@@ -1054,10 +1054,10 @@ def count_conflicts(plan: Plan, events: list[Event], *, teachers: set[int], limi
     return [c for c, _events in _counted(plan, events, teachers=teachers, limited=limited)]
 
 
-def _week_capacity(plan: Plan, teacher: int, *, limited: set[int]) -> int:
-    """The most periods `teacher` can teach in the week: their free periods, within their daily maximum."""
+def _week_capacity(plan: Plan, teacher: int, most: int | None) -> int:
+    """The most periods `teacher` can teach in the week: their free periods, within `most` a day (None: no
+    daily maximum)."""
     free = plan.teacher_free(teacher)
-    most = plan.problem.teacher_max_per_day.get(teacher) if teacher in limited else None
     if most is None:
         return len(free)
     return sum(min(most, sum(1 for t in free if t // plan.P == d)) for d in range(len(plan.days)))
@@ -1096,7 +1096,11 @@ def _groups_counted(plan: Plan, events: list[Event], *, limited: set[int]) -> li
             if takes:
                 load += takes * e.periods
                 counted.add(e.index)
-        available = sum(_week_capacity(plan, teacher, limited=limited) for teacher in group)
+        most = problem.teacher_max_per_day
+        available = sum(
+            _week_capacity(plan, teacher, most.get(teacher) if teacher in limited else None)
+            for teacher in group
+        )
         if load > available:
             names = [problem.name("teacher", teacher) for teacher in sorted(group)]
             found.append(
@@ -1126,7 +1130,7 @@ def _counted(
         name = problem.name("teacher", teacher)
         most = problem.teacher_max_per_day.get(teacher)
         if teacher in limited and most is not None:
-            cap = sum(min(most, sum(1 for t in free if t // plan.P == d)) for d in range(len(plan.days)))
+            cap = _week_capacity(plan, teacher, most)
             if load > cap:
                 found = conflict(
                     "teacher_day_limit",
@@ -1282,9 +1286,9 @@ def _item(plan: Plan, key: tuple) -> dict:
 def _search_partial(plan: Plan, *, deadline: float, reserve: float, workers: int, say):
     """The best partial timetable: lessons may be left out only where the requirements cannot all hold.
 
-    Every class is placed whole first; when that cannot be, the classes the counts (or else the minimal set
-    of clashing requirements) name may leave lessons out, and the search runs again, until a timetable is
-    found. Returns the search's result, the reason for each class allowed to leave lessons out, and the
+    The classes the counts show cannot all be placed whole may leave lessons out from the first search;
+    every other class is placed whole, and when that cannot be, the classes the minimal set of clashing
+    requirements names may leave lessons out too, and the search runs again, until a timetable is found. Returns the search's result, the reason for each class allowed to leave lessons out, and the
     conflicts when even that cannot be done (clashing fixed lessons)."""
     reasons: dict[int, dict] = {}
     teachers = set(plan.problem.teacher_unavailable) | set(plan.problem.teacher_max_per_day)
@@ -1301,20 +1305,18 @@ def _search_partial(plan: Plan, *, deadline: float, reserve: float, workers: int
         )
         if found[2] != cp_model.INFEASIBLE or len(relaxed) == len(plan.events):
             return found, reasons, None
+        # The counts do not depend on what is relaxed: those that are over were taken before the first search,
+        # so the minimal set of clashing requirements says what else must give.
+        core = find_core(plan, deadline=max(deadline, time.monotonic() + 10), relaxed=relaxed)
+        if core is None:
+            return found, reasons, [conflict("unexplained")]
+        words = interpret_core(plan, core)
         fresh: dict[int, dict] = {}
-        for counted, events in _counted(plan, plan.events, teachers=teachers, limited=limited):
-            for e in events - relaxed:
-                fresh.setdefault(e, counted)
-        if not fresh:
-            core = find_core(plan, deadline=max(deadline, time.monotonic() + 10), relaxed=relaxed)
-            if core is None:
-                return found, reasons, [conflict("unexplained")]
-            words = interpret_core(plan, core)
-            for key in core:
-                if key[0] in ("lessons", "doubles") and key[1] not in relaxed:
-                    fresh.setdefault(key[1], words[0])
-            if not fresh:  # fixed lessons that clash: leaving lessons out cannot help
-                return found, reasons, words
+        for key in core:
+            if key[0] in ("lessons", "doubles") and key[1] not in relaxed:
+                fresh.setdefault(key[1], words[0])
+        if not fresh:  # fixed lessons that clash: leaving lessons out cannot help
+            return found, reasons, words
         relaxed |= set(fresh)
         reasons.update(fresh)
 
@@ -1350,7 +1352,7 @@ def _reason(plan: Plan, e: Event, *, only_doubles: bool) -> dict:
                 "teacher_overloaded", teacher=name, teacher_id=teacher, lessons=load, available=len(free)
             )
         if most is not None:
-            cap = sum(min(most, sum(1 for t in free if t // plan.P == d)) for d in range(len(plan.days)))
+            cap = _week_capacity(plan, teacher, most)
             if load > cap:
                 return conflict(
                     "teacher_day_limit",

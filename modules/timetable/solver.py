@@ -1288,8 +1288,9 @@ def _search_partial(plan: Plan, *, deadline: float, reserve: float, workers: int
 
     The classes the counts show cannot all be placed whole may leave lessons out from the first search;
     every other class is placed whole, and when that cannot be, the classes the minimal set of clashing
-    requirements names may leave lessons out too, and the search runs again, until a timetable is found. Returns the search's result, the reason for each class allowed to leave lessons out, and the
-    conflicts when even that cannot be done (clashing fixed lessons)."""
+    requirements names may leave lessons out too, and the search runs again, until a timetable is found.
+    Returns the search's result, the reason for each class allowed to leave lessons out, and the conflicts
+    when even that cannot be done (clashing fixed lessons)."""
     reasons: dict[int, dict] = {}
     teachers = set(plan.problem.teacher_unavailable) | set(plan.problem.teacher_max_per_day)
     limited = set(plan.problem.teacher_max_per_day)

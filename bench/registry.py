@@ -7,6 +7,8 @@
 
 The decorated function is the setup: it runs once and returns the callable that is timed. The runner
 calls that callable `warmup` times untimed, then `runs` times timed, counting SQL queries on every run.
+A run whose measure is only part of what the call does (a browser flow: the page is opened before the
+user's first step and read after their last) times that part itself and returns it as `Elapsed(ms)`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bench.runner import Bench
+
+
+class Elapsed(float):
+    """A run's own time in milliseconds, returned by the timed callable: the runner takes it instead of the
+    wall time around the call."""
+
 
 DEFAULT_RUNS = 30
 DEFAULT_WARMUP = 3

@@ -1,33 +1,20 @@
-"""Browser tests: Playwright (Python) driving Debian's Chromium against a live server.
-
-Playwright's own browser download is not used (it cannot work on a school's closed network nor here);
-CHROMIUM_PATH points at the system browser (default /usr/bin/chromium).
-"""
+"""Browser tests: Playwright (Python) driving Debian's Chromium against a live server (started as
+tests/browser/chromium.py says)."""
 
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
+
+from tests.browser.chromium import CHROMIUM_FLAGS, chromium_path
 
 # Playwright's sync API runs an event loop in this thread; fixtures' ORM calls are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-
 
 def _chromium_path() -> str:
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    path = chromium_path()
     if not os.path.exists(path):
         pytest.fail(
             f"Chromium not found at {path}. Install Debian's chromium package (`make test` does) "

@@ -320,3 +320,38 @@ def test_an_email_whose_worker_was_killed_while_sending_is_sent_again_once(consu
     assert (delivery.provider_id, delivery.attempts) == (message_id, 2)
     assert [attempt.succeeded for attempt in delivery.attempt_log.order_by("pk")] == [False, True]
     assert timezone.now() - delivery.sent_at < datetime.timedelta(minutes=1)
+
+
+def _children_niceness(pid: int) -> list[int]:
+    """The nice values of `pid`'s child processes (field 19 of /proc/PID/stat)."""
+    values = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone between the listing and the read
+            continue
+        if int(fields[1]) == pid:  # fields[0] is the state, [1] the parent's pid, [16] the nice value
+            values.append(int(fields[16]))
+    return values
+
+
+def test_a_queue_worker_lays_report_cards_out_at_a_lower_cpu_priority(school, admin, as_user, consumers):
+    """A layout on the queue is background work: where the worker shares the cores with web workers, the
+    pages come first (STUDENTFLOW_QUEUE_PDF_NICENESS, 10 steps lower than the worker)."""
+    for number in range(1, 12):
+        f.EnrollmentFactory(student=f.StudentFactory(first_name=f"Pupil{number:03d}"), section=school.section)
+    office = reauthenticate(as_user(admin))
+    office.post(reverse("exams:report_card_batch"), {"term": school.term.pk, "sections": [school.section.pk]})
+    job = Job.objects.get(kind=report_cards.JOB_KIND)
+
+    consumer = consumers()
+    seen: set[int] = set()
+
+    def finished() -> bool:
+        seen.update(_children_niceness(consumer.process.pid))
+        return Job.objects.get(pk=job.pk).is_finished
+
+    wait_for(finished, "the batch to finish", consumer=consumer)
+    assert Job.objects.get(pk=job.pk).status == JobStatus.SUCCEEDED
+    worker = os.getpriority(os.PRIO_PROCESS, consumer.process.pid)
+    assert seen == {min(worker + 10, 19)}, consumer.log()

@@ -154,6 +154,11 @@ def test_the_layout_child_does_not_finalize_what_the_worker_dropped():
     assert finalized_in == [os.getpid()]  # the worker frees it, as it would have anyway
 
 
+def test_a_document_someone_waits_for_is_laid_out_at_the_priority_of_the_process_that_asked():
+    # Only a queue worker's layouts yield the cores (test_killed_worker: a real consumer's are 10 lower).
+    assert run_with_limits(os.nice, 0) == os.nice(0)
+
+
 def test_it_loads_the_tls_certificates_once_not_for_every_document():
     # WeasyPrint's fetcher builds an HTTPS handler; without a context it loads the CA bundle for each one.
     contexts = {

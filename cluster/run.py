@@ -60,8 +60,6 @@ class ClusterError(Exception):
 
 
 STARTED = time.monotonic()
-# The queue workers' niceness (below the web nodes): see where they are started.
-WORKER_NICENESS = 10
 
 
 def say(text: str) -> None:
@@ -821,12 +819,12 @@ def run(args: argparse.Namespace, topology: Topology) -> int:
             namespace,
         )  # fmt: skip
     for namespace in namespaces[2:]:
-        # Below the web nodes' CPU priority: on machines shared by web and queue (all of them here), a
-        # report card waits a little longer so that a teacher's page does not (a batch has minutes; a page
-        # 150 ms).
+        # As production runs it (the Procfile's worker): its tasks run below the web nodes' CPU priority by
+        # the portal's own doing (STUDENTFLOW_QUEUE_NICENESS), so that on machines shared by web and queue
+        # (all of them here) a report card waits a little longer rather than a teacher's page.
         processes.start(
             f"worker {namespace}",
-            ["nice", "-n", str(WORKER_NICENESS), PYTHON, "manage.py", "run_huey"],
+            [PYTHON, "manage.py", "run_huey"],
             env,
             namespace,
         )
@@ -867,6 +865,8 @@ def run(args: argparse.Namespace, topology: Topology) -> int:
         phases.append(phase)
         processes.check()
 
+    from django.conf import settings
+
     results = {
         "environment": {
             "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -875,7 +875,8 @@ def run(args: argparse.Namespace, topology: Topology) -> int:
             "school": f"{args.school} demo school, {students:,} students, on PostgreSQL "
             f"({connection.settings_dict['NAME']}), one Redis",
             "nodes": f"2 web nodes (gunicorn gthread, {args.web_workers} workers × 4 threads, production "
-            f"settings) and 2 queue workers (run_huey, 1 thread, nice {WORKER_NICENESS}), each in its own "
+            f"settings) and 2 queue workers (run_huey, 1 thread at nice "
+            f"{settings.STUDENTFLOW_QUEUE_NICENESS}), each in its own "
             "network namespace; nginx (TLS, least_conn) in front",
             "load": f"locust, {args.users} people (teachers : guardians = 1 : 2, 1–3 s between actions), "
             f"{args.seconds} s per phase",

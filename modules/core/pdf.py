@@ -15,7 +15,6 @@ import gc
 import logging
 import mimetypes
 import multiprocessing
-import os
 import ssl
 import threading
 import warnings
@@ -208,22 +207,6 @@ def _layout(html: str, origins: set[tuple[str, str]]) -> bytes:
     return PortalHTML(string=html, url_fetcher=fetcher).write_pdf()
 
 
-# How much lower the CPU priority of a layout child is than its parent's: 0 in web processes, where someone
-# waits for the document; a queue worker raises it at start (`layouts_yield`, tasks/jobs.py).
-_niceness = 0
-
-
-def layouts_yield(niceness: int) -> None:
-    """From now on, this process's layout children run `niceness` steps lower in CPU priority (nice(2)).
-
-    A queue worker calls it as it starts (STUDENTFLOW_QUEUE_PDF_NICENESS): its layouts are background work,
-    and where the worker shares cores with web workers (one machine, or a node that runs both), a class's
-    report cards must not slow the pages teachers are waiting for. With nothing else to run, a niced layout
-    is as fast; under load, requests come first and the layouts take the cores' idle time."""
-    global _niceness
-    _niceness = max(0, niceness)
-
-
 def run_with_limits[T](layout: Callable[..., T], *args, timeout: int | None = None) -> T:
     """`layout(*args)` in a child process under the PDF limits (STUDENTFLOW_PDF_TIMEOUT seconds, or
     `timeout` for a layout of many documents at once; STUDENTFLOW_PDF_MAX_MEMORY_MB more memory); its result
@@ -323,8 +306,6 @@ def _layout_in_child(layout: Callable, args: tuple, sender) -> None:
     # Pango and cairo may crash rather than fail cleanly when the memory limit bites; the parent reports
     # the child's death, so no traceback dump of the inherited fault handler is wanted.
     faulthandler.disable()
-    if _niceness:
-        os.nice(_niceness)
     _limit_memory(settings.STUDENTFLOW_PDF_MAX_MEMORY_MB * 1024 * 1024)
     try:
         sender.send(("ok", layout(*args)))

@@ -288,9 +288,9 @@ STUDENTFLOW_PDF_TIMEOUT = env_int("STUDENTFLOW_PDF_TIMEOUT", 20)
 # (a part of 20 cards: 20 + 20 × 5 s), so that a busy machine slows a batch down instead of failing it.
 STUDENTFLOW_PDF_SECONDS_PER_CARD = env_int("STUDENTFLOW_PDF_SECONDS_PER_CARD", 5)
 STUDENTFLOW_PDF_MAX_MEMORY_MB = env_int("STUDENTFLOW_PDF_MAX_MEMORY_MB", 1024)
-# A queue worker lays its PDFs out (report cards, exports, data requests) at this much lower CPU priority
-# (`nice`), so that on a machine that also serves pages the pages come first; alone, a layout runs as fast.
-STUDENTFLOW_QUEUE_PDF_NICENESS = env_int("STUDENTFLOW_QUEUE_PDF_NICENESS", 10)
+# A queue worker runs its tasks, and the PDFs they lay out, at this CPU niceness (nice(2); web workers keep
+# 0), so that on a machine that also serves pages the pages come first; alone, a task runs as fast.
+STUDENTFLOW_QUEUE_NICENESS = env_int("STUDENTFLOW_QUEUE_NICENESS", 10)
 STUDENTFLOW_PHOTO_MAX_BYTES = env_int("STUDENTFLOW_PHOTO_MAX_BYTES", 2 * 1024 * 1024)
 # Photos are stored re-encoded, at most this many pixels on the longer side (a profile picture, not a print).
 STUDENTFLOW_PHOTO_MAX_SIDE = env_int("STUDENTFLOW_PHOTO_MAX_SIDE", 1024)

@@ -155,7 +155,7 @@ def test_the_layout_child_does_not_finalize_what_the_worker_dropped():
 
 
 def test_a_document_someone_waits_for_is_laid_out_at_the_priority_of_the_process_that_asked():
-    # Only a queue worker's layouts yield the cores (test_killed_worker: a real consumer's are 10 lower).
+    # Only a queue worker yields the cores (test_killed_worker: a real consumer's layouts run at 10).
     assert run_with_limits(os.nice, 0) == os.nice(0)
 
 

@@ -187,19 +187,22 @@ class PdfFailed(Exception):
         self.message = message
 
 
-def render_pdf(template_name: str, context: dict, *, request: HttpRequest | None = None) -> bytes:
+def render_pdf(
+    template_name: str, context: dict, *, request: HttpRequest | None = None, timeout: int | None = None
+) -> bytes:
     """Render a template to PDF bytes. Static files linked with {% static %} are read from disk.
 
     The layout runs in a child process with a wall-clock limit (STUDENTFLOW_PDF_TIMEOUT seconds) and a
     memory limit (STUDENTFLOW_PDF_MAX_MEMORY_MB): WeasyPrint cannot be interrupted inside a thread, and a
     document that lays out for minutes (a pasted 300 KB address did) must not hold a web worker or the queue.
     Raises PdfFailed when the limit is reached; `PdfFailedMiddleware` turns that into a page saying so.
+    A document known to be long (a return laid out on the queue) passes its own `timeout`.
     """
     html = render_to_string(template_name, context, request=request)
     origins = set()
     if request is not None:
         origins.add(_origin(request.build_absolute_uri("/")))
-    return run_with_limits(_layout, html, origins)
+    return run_with_limits(_layout, html, origins, timeout=timeout)
 
 
 def _layout(html: str, origins: set[tuple[str, str]]) -> bytes:

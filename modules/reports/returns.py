@@ -22,9 +22,9 @@ from modules.core.audit import audit_log
 if TYPE_CHECKING:
     from modules.reports.returns_forms import ReturnForm
 
-# The page shows at most this many rows of a table, and the PDF at most PDF_ROWS (WeasyPrint lays a table
-# out at some 10-20 ms a row: a whole school's 3,000 students would outlast the PDF time limit); the XLSX
-# carries every row, and the attendance returns choose a grade level to print its students.
+# The page shows at most this many rows of a table (the files have every row). A PDF with a table of more
+# than PDF_ROWS rows is laid out on the queue (returns_jobs.py): WeasyPrint lays a table out at some
+# 10-20 ms a row, and a whole school's 3,000 students would outlast a request's PDF time limit.
 PAGE_ROWS = 500
 PDF_ROWS = 400
 
@@ -48,14 +48,6 @@ class Table:
     @property
     def cut(self) -> bool:
         return len(self.rows) > PAGE_ROWS
-
-    @property
-    def pdf_rows(self) -> list[list[Any]]:
-        return self.rows[:PDF_ROWS]
-
-    @property
-    def pdf_cut(self) -> bool:
-        return len(self.rows) > PDF_ROWS
 
     def sheet_rows(self) -> list[list[Any]]:
         return [*self.rows, *([self.totals] if self.totals else [])]

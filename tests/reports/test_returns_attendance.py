@@ -15,7 +15,11 @@ from pypdf import PdfReader
 from modules.academics.models import GradeLevel, Section
 from modules.attendance.models import Register
 from modules.attendance.services import tallies_rebuild
+from modules.core.models import AuditEvent, Job, JobStatus
+from modules.people.models import Position, Staff
 from modules.reports import returns
+from modules.reports.returns_jobs import JOB_KIND as RETURN_PDF_KIND
+from tasks.reports import run_return_pdf
 from tests import factories as f
 from tests.attendance.reports_helpers import daily_registers, mark, past_section, past_year, pupils
 from tests.reauth import reauthenticate
@@ -164,21 +168,95 @@ def test_a_grade_level_narrows_the_lines_by_student_only(week, admin, as_user):
     assert document.covers.endswith("; students of Grade 8")
 
 
-def test_the_pdf_prints_the_return_and_says_where_a_long_list_is_whole(week, admin, as_user, monkeypatch):
+def _pdf_text(content: bytes) -> str:
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).split())
+
+
+def test_the_pdf_prints_the_return_and_its_rules(week, admin, as_user):
+    client = reauthenticate(as_user(admin))
+    response = client.get(reverse("reports:return_detail", args=["attendance"]), {**PERIOD, "format": "pdf"})
+
+    assert response.status_code == 200
+    text = _pdf_text(response.content)
+    assert "Attendance return" in text
+    assert [
+        name for name in ("Able, Amy", "Brook, Bob", "Crane, Cal", "Dune, Dee", "Elm, Eve") if name in text
+    ] == ["Able, Amy", "Brook, Bob", "Crane, Cal", "Dune, Dee", "Elm, Eve"]
+    assert "How this was counted" in text
+    assert "Authorised absence: marked excused." in text
+
+
+def test_a_pdf_too_long_to_print_at_once_is_prepared_on_the_queue_with_every_row(
+    week, admin, as_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(returns, "PDF_ROWS", 3)  # the students' table has 5
+    client = reauthenticate(as_user(admin))
+    page = client.get(reverse("reports:return_detail", args=["attendance"]), PERIOD).content.decode()
+    assert "This return has 8 rows: its PDF is prepared in the background" in page
+    assert "format=pdf" not in page  # no link that would lay it out in the request
+    assert "Prepare the PDF" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("reports:return_pdf_prepare", args=["attendance"]), PERIOD)
+    job = Job.objects.get(kind=RETURN_PDF_KIND)
+    assert response.headers["Location"] == reverse("job_progress", args=[job.pk])
+    job.refresh_from_db()
+    assert (job.owner, job.status, job.done, job.total) == (admin, JobStatus.SUCCEEDED, 8, 8)
+    progress = client.get(reverse("job_progress", args=[job.pk])).content.decode()
+    assert "8 rows." in progress
+    assert reverse("job_download", args=[job.pk]) in progress
+
+    download = client.get(reverse("job_download", args=[job.pk]))
+    text = _pdf_text(b"".join(download.streaming_content))
+    for name in ("Able, Amy", "Brook, Bob", "Crane, Cal", "Dune, Dee", "Elm, Eve"):
+        assert name in text  # every row, past the first 3
+    assert "How this was counted" in text
+    event = AuditEvent.objects.get(action="reports.return_export")
+    assert (event.actor, event.after["format"], event.after["rows"]) == (admin, "pdf", 8)
+    assert event.after["params"] == PERIOD
+
+
+def test_a_link_to_the_pdf_of_a_long_return_shows_the_page_saying_how_to_have_it(
+    week, admin, as_user, monkeypatch
+):
     monkeypatch.setattr(returns, "PDF_ROWS", 3)
     client = reauthenticate(as_user(admin))
     response = client.get(reverse("reports:return_detail", args=["attendance"]), {**PERIOD, "format": "pdf"})
 
     assert response.status_code == 200
-    text = " ".join(
-        " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages).split()
+    assert response["Content-Type"].startswith("text/html")
+    assert 'role="status">This return has 8 rows' in response.content.decode()
+    assert not Job.objects.filter(kind=RETURN_PDF_KIND).exists()
+    assert not AuditEvent.objects.filter(action="reports.return_export").exists()
+
+
+def test_a_queued_return_is_not_printed_for_someone_who_is_no_longer_an_administrator(
+    week, admin, as_user, monkeypatch
+):
+    monkeypatch.setattr(returns, "PDF_ROWS", 3)
+    client = reauthenticate(as_user(admin))
+    client.post(reverse("reports:return_pdf_prepare", args=["attendance"]), PERIOD)  # queued, not yet run
+    job = Job.objects.get(kind=RETURN_PDF_KIND)
+    Staff.objects.filter(user=admin).update(position=Position.TEACHER)  # moved from the office to a class
+
+    run_return_pdf.call_local(str(job.pk))
+
+    job.refresh_from_db()
+    assert (job.status, job.message) == (JobStatus.FAILED, "This return is no longer available to you.")
+    assert not job.result_file
+    assert not AuditEvent.objects.filter(action="reports.return_export").exists()
+
+
+def test_a_return_to_prepare_with_bad_dates_is_refused_on_the_page(week, admin, as_user):
+    client = reauthenticate(as_user(admin))
+    response = client.post(
+        reverse("reports:return_pdf_prepare", args=["attendance"]),
+        {"start": "2024-03-15", "end": "2024-03-11"},
     )
-    assert "Attendance return" in text
-    assert "Brook, Bob" in text
-    assert "Dune, Dee" not in text  # the fourth line
-    assert "The first 3 of 5 rows are printed here; the Excel file has every row" in text
-    assert "How this was counted" in text
-    assert "Authorised absence: marked excused." in text
+
+    assert response.status_code == 400
+    assert "Please correct the date or period above." in response.content.decode()
+    assert not Job.objects.exists()
 
 
 def test_the_xlsx_has_every_line_and_the_rules(week, admin, as_user):

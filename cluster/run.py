@@ -911,7 +911,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--redis-url", default=os.environ.get("CLUSTER_REDIS_URL", DEFAULT_REDIS_URL))
     parser.add_argument("--school", choices=["small", "large"], default="large")
-    parser.add_argument("--users", type=int, default=30)
+    # The load this 2-core machine holds within the budget (docs/cluster.md "What one machine holds").
+    parser.add_argument("--users", type=int, default=15)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--teachers", type=int, default=60)
     parser.add_argument("--guardians", type=int, default=120)

@@ -23,12 +23,44 @@ from modules.reports.builder import (
     staff_roles,
 )
 from modules.reports.builder_schedules import recipients_refused
-from modules.reports.datasets import Dataset
+from modules.reports.datasets import BOOLEAN, DATE, NUMERIC, Column, Dataset
 from modules.reports.models import ScheduleFrequency
 
 
 def filter_names(index: int) -> tuple[str, str, str]:
     return f"filter_{index}_field", f"filter_{index}_op", f"filter_{index}_value"
+
+
+def value_widget(column: Column | None) -> forms.Widget:
+    """A filter's value asked for as the list pages ask for that kind of value: one of the column's choices
+    (a list), a date (the date picker), yes or no, a number (typed as text with a decimal keyboard: "2,5" is
+    read as 2.5 rather than dropped, as a number field would), or text."""
+    if column is None:
+        return forms.TextInput()
+    if column.choices:
+        return forms.Select(choices=[("", _("(choose)")), *column.choices])
+    if column.kind == DATE:
+        return DateInput()
+    if column.kind == BOOLEAN:
+        return forms.Select(choices=[("", _("(choose)")), ("yes", _("yes")), ("no", _("no"))])
+    if column.kind in NUMERIC:
+        return forms.TextInput(attrs={"inputmode": "decimal"})
+    return forms.TextInput()
+
+
+def _shows(widget: forms.Widget, value: str) -> bool:
+    if isinstance(widget, forms.Select):
+        return any(str(choice) == value for choice, _label in widget.choices)
+    if isinstance(widget, DateInput):
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            return False
+    return True
+
+
+def _widget_class(widget: forms.Widget) -> str:
+    return "form-select" if isinstance(widget, forms.Select) else "form-control"
 
 
 class BuilderForm(forms.Form):
@@ -82,8 +114,37 @@ class BuilderForm(forms.Form):
                 required=False,
             )
             self.fields[value] = forms.CharField(
-                label=_("Filter %(number)s: value") % {"number": index}, required=False, max_length=200
+                label=_("Filter %(number)s: value") % {"number": index},
+                required=False,
+                max_length=200,
+                # The field chosen (submitted, or the saved report's) decides the input; the page swaps it
+                # as another field is chosen (report_builder.js, from `value_inputs`).
+                widget=self._value_widget(dataset.column(self._chosen(field)), self._chosen(value)),
             )
+
+    @staticmethod
+    def _value_widget(column: Column | None, value: str) -> forms.Widget:
+        """The column's input, unless the value given (a link, a page without scripts) is not one it can
+        show: a date input or a list would show it empty, so it stays in a text box beside its error."""
+        widget = value_widget(column)
+        if value.strip() and not _shows(widget, value.strip()):
+            return forms.TextInput()
+        return widget
+
+    def _chosen(self, name: str) -> str:
+        value = self.data.get(name) if self.is_bound else self.initial.get(name)
+        return value if isinstance(value, str) else ""
+
+    def value_inputs(self) -> list[tuple[str, str]]:
+        """(column key, the value input for it) for each column a filter can use, and "" for none: what
+        the page's script puts in a filter's place when its field changes. `__name__` stands for the
+        filter's own name."""
+        inputs = []
+        for column in [None, *self.dataset.columns]:
+            widget = value_widget(column)
+            attrs = {"class": _widget_class(widget)}
+            inputs.append((column.key if column else "", widget.render("__name__", None, attrs=attrs)))
+        return inputs
 
     def filter_rows(self) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField]]:
         return [tuple(self[name] for name in filter_names(index)) for index in range(1, MAX_FILTERS + 1)]  # type: ignore[misc]

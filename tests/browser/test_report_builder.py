@@ -9,6 +9,7 @@ import io
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from tests import factories as f
 from tests.browser.test_walk import AXE_JS, AXE_SOURCE, OVERFLOW_JS
 from tests.reports.test_builder import _attendance, _classmate
 
@@ -69,3 +70,36 @@ def test_the_office_builds_previews_saves_and_exports_a_report(page, login, admi
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     _axe_clean(page)
+
+
+def test_a_filters_value_follows_the_field_chosen_for_it(page, login, admin, school):
+    for first, gender in (("Nora", "F"), ("Milo", "M")):
+        student = f.StudentFactory(first_name=first, last_name="Brightwater", gender=gender)
+        f.EnrollmentFactory(student=student, section=school.other_section)
+    login(page, admin)
+    page.goto("/reports/builder/new/?dataset=students")
+    value = page.get_by_label("Filter 1: value")
+    expect(value).to_have_attribute("type", "text")
+
+    page.get_by_label("Filter 1: field").select_option(label="Gender")
+    expect(value).to_have_js_property("tagName", "SELECT")  # the list of its choices, under the same label
+    value.focus()
+    page.keyboard.press("ArrowDown")  # (choose) → Female, as a person moves through a list
+    expect(value).to_have_value("F")
+    page.get_by_role("button", name="Preview").click()
+    preview = page.get_by_role("table", name="Preview of the report")
+    expect(preview.get_by_text("Nora Brightwater")).to_be_visible()
+    expect(preview.get_by_text("Milo Brightwater")).to_have_count(0)
+    _axe_clean(page)
+
+    page.get_by_label("Filter 1: field").select_option(label="Date of birth")
+    expect(value).to_have_attribute("type", "date")
+    page.get_by_label("Filter 1: field").select_option(label="Last name")
+    expect(value).to_have_attribute("type", "text")
+    value.click()
+    value.press_sequentially("Brightwater", delay=TYPING_DELAY_MS)
+    page.get_by_role("button", name="Preview").click()
+    expect(preview.get_by_text("Milo Brightwater")).to_be_visible()
+    expect(preview.get_by_text("Nora Brightwater")).to_be_visible()
+    page.reload()  # the address keeps the filter; the page draws its input as the field needs
+    expect(page.get_by_label("Filter 1: value")).to_have_value("Brightwater")

@@ -158,6 +158,79 @@ def test_it_refuses_a_value_of_the_wrong_kind(school, admin, as_user):
     assert "“last spring” is not a date like 2025-09-30 (Date of birth)." in _names(response)
 
 
+def _value_input(response, index: int = 1) -> str:
+    """The filter's value input as the page draws it (its whole <select> with options, or its <input>)."""
+    html = response.content.decode()
+    name = f'name="filter_{index}_value"'
+    start = html.rindex("<", 0, html.index(name))
+    end = (
+        html.index("</select>", start) + 9
+        if html.startswith("<select", start)
+        else html.index(">", start) + 1
+    )
+    return html[start:end]
+
+
+@pytest.mark.parametrize(
+    ("dataset", "field", "drawn", "not_drawn"),
+    [
+        ("students", "gender", ["<select", '<option value="F">Female</option>'], []),
+        (
+            "students",
+            "active",
+            ["<select", '<option value="yes">yes</option>', '<option value="no">no</option>'],
+            [],
+        ),
+        ("students", "date_of_birth", ['type="date"'], []),
+        ("attendance", "rate", ['type="text"', 'inputmode="decimal"'], ['type="number"']),
+        ("students", "name", ['type="text"'], ["inputmode", "<select"]),
+        ("students", "", ['type="text"'], ["inputmode", "<select"]),
+    ],
+)
+def test_a_filters_value_is_asked_for_as_its_field_needs(
+    school, admin, as_user, dataset, field, drawn, not_drawn
+):
+    response = _new(as_user(admin), dataset=dataset, columns=["name"], filter_1_field=field, filter_1_op="eq")
+
+    value = _value_input(response)
+    for text in drawn:
+        assert text in value
+    for text in not_drawn:
+        assert text not in value
+    assert 'id="id_filter_1_value"' in value  # its label still names it
+
+
+def test_the_page_carries_each_fields_value_input_for_the_script(school, admin, as_user):
+    html = _new(as_user(admin), dataset="students").content.decode()
+
+    assert '<template data-filter-value="gender"><select name="__name__" class="form-select">' in html
+    assert '<template data-filter-value="date_of_birth"><input type="date" name="__name__"' in html
+    assert '<template data-filter-value=""><input type="text" name="__name__" class="form-control">' in html
+    assert "js/report_builder" in html
+
+
+def test_a_value_its_fields_input_cannot_show_stays_in_a_text_box_beside_its_error(school, admin, as_user):
+    response = _new(
+        as_user(admin), dataset="students", columns=["name"], filter_1_field="gender", filter_1_value="Femme"
+    )
+
+    assert 'value="Femme"' in _value_input(response)  # a list would have shown nothing
+    assert "“Femme” is not one of Gender: Female, Male, Other / not stated." in _names(response)
+
+
+def test_a_value_chosen_from_the_list_filters_the_report(school, admin, as_user):
+    client = as_user(admin)
+    nora = f.StudentFactory(first_name="Nora", last_name="Brightwater", gender="F")
+    f.EnrollmentFactory(student=nora, section=school.other_section)
+    milo = f.StudentFactory(first_name="Milo", last_name="Brightwater", gender="M")
+    f.EnrollmentFactory(student=milo, section=school.other_section)
+    response = _new(client, dataset="students", columns=["name"], filter_1_field="gender", filter_1_value="F")
+
+    assert '<option value="F" selected>Female</option>' in _value_input(response)
+    assert "Nora Brightwater" in _names(response)
+    assert "Milo Brightwater" not in _names(response)
+
+
 def test_it_refuses_a_grouping_into_too_many_groups(school, admin, as_user, settings):
     settings.STUDENTFLOW_REPORT_MAX_GROUPS = 1
     params = {"dataset": "students", "columns": ["name"], "group_by": "name", "name": "Too many"}

@@ -42,7 +42,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from modules.academics.models import AcademicYear, Enrollment, EnrollmentStatus, Term
+from modules.academics.models import AcademicYear, Enrollment, EnrollmentStatus, GradeLevel, Section, Term
 from modules.accounts import rules as account_rules
 from modules.assignments.models import Assignment, HandIn, Submission
 from modules.attendance.analytics import term_tally_counted
@@ -91,6 +91,16 @@ class Params:
 Source = str | Callable[[Params], Any]
 
 
+def section_names() -> list[str]:
+    """Every section's name, once (a name comes back each year): what a section filter chooses from. Names
+    are no secret (a teacher filtering by another's section finds none of its rows in their report)."""
+    return list(Section.objects.order_by("name").values_list("name", flat=True).distinct())
+
+
+def grade_level_names() -> list[str]:
+    return list(GradeLevel.objects.order_by("order", "name").values_list("name", flat=True))
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -98,6 +108,9 @@ class Column:
     kind: str
     source: Source
     choices: tuple[tuple[str, Any], ...] = ()
+    # A text column whose filter chooses from names the school has (sections, grade levels): read when the
+    # builder draws the filter, not stored.
+    options: Callable[[], list[str]] | None = None
     # Numbers that add up (counts, money) get a total in a grouped report; every number gets an average.
     summable: bool = False
     # A figure counted per row by a correlated subquery cannot be grouped by in SQL.
@@ -189,8 +202,14 @@ STUDENTS = Dataset(
         Column("date_of_birth", _("Date of birth"), DATE, "date_of_birth"),
         Column("admission_date", _("Admission date"), DATE, "admission_date"),
         Column("active", _("Active"), BOOLEAN, "is_active"),
-        Column("section", _("Section"), TEXT, f"{YEAR_ENROLMENT}__section__name"),
-        Column("grade", _("Grade level"), TEXT, f"{YEAR_ENROLMENT}__section__grade_level__name"),
+        Column("section", _("Section"), TEXT, f"{YEAR_ENROLMENT}__section__name", options=section_names),
+        Column(
+            "grade",
+            _("Grade level"),
+            TEXT,
+            f"{YEAR_ENROLMENT}__section__grade_level__name",
+            options=grade_level_names,
+        ),
     ),
     default_columns=("admission_number", "name", "section"),
 )
@@ -213,8 +232,8 @@ ENROLMENTS = Dataset(
         Column("admission_number", _("Admission number"), TEXT, "student__admission_number"),
         Column("name", _("Name"), TEXT, lambda p: _full_name("student__")),
         Column("year", _("Year"), TEXT, "year__name"),
-        Column("grade", _("Grade level"), TEXT, "section__grade_level__name"),
-        Column("section", _("Section"), TEXT, "section__name"),
+        Column("grade", _("Grade level"), TEXT, "section__grade_level__name", options=grade_level_names),
+        Column("section", _("Section"), TEXT, "section__name", options=section_names),
         Column("status", _("Status"), TEXT, "status", choices=tuple(EnrollmentStatus.choices)),
         Column("enrolled_on", _("Enrolled on"), DATE, "enrolled_on"),
     ),
@@ -299,8 +318,14 @@ ATTENDANCE = Dataset(
     columns=(
         Column("admission_number", _("Admission number"), TEXT, "admission_number"),
         Column("name", _("Name"), TEXT, lambda p: _full_name()),
-        Column("section", _("Section"), TEXT, f"{YEAR_ENROLMENT}__section__name"),
-        Column("grade", _("Grade level"), TEXT, f"{YEAR_ENROLMENT}__section__grade_level__name"),
+        Column("section", _("Section"), TEXT, f"{YEAR_ENROLMENT}__section__name", options=section_names),
+        Column(
+            "grade",
+            _("Grade level"),
+            TEXT,
+            f"{YEAR_ENROLMENT}__section__grade_level__name",
+            options=grade_level_names,
+        ),
         *_counts(_attendance_count),
     ),
     default_columns=("name", "section", "possible", "attended", "rate"),
@@ -343,8 +368,8 @@ ATTENDANCE_DAYS = Dataset(
     uses_term=True,
     columns=(
         Column("date", _("Date"), DATE, "date"),
-        Column("section", _("Section"), TEXT, "section__name"),
-        Column("grade", _("Grade level"), TEXT, "section__grade_level__name"),
+        Column("section", _("Section"), TEXT, "section__name", options=section_names),
+        Column("grade", _("Grade level"), TEXT, "section__grade_level__name", options=grade_level_names),
         Column("subject", _("Subject"), TEXT, "offering__subject__name"),
         *_counts(_register_count),
     ),
@@ -378,7 +403,7 @@ MARKS = Dataset(
     columns=(
         Column("admission_number", _("Admission number"), TEXT, "student__admission_number"),
         Column("name", _("Name"), TEXT, lambda p: _full_name("student__")),
-        Column("section", _("Section"), TEXT, "assessment__offering__section__name"),
+        Column("section", _("Section"), TEXT, "assessment__offering__section__name", options=section_names),
         Column("subject", _("Subject"), TEXT, "assessment__offering__subject__name"),
         Column("term", _("Term"), TEXT, "assessment__term__name"),
         Column("assessment", _("Assessment"), TEXT, "assessment__name"),
@@ -473,8 +498,10 @@ ASSIGNMENTS = Dataset(
     columns=(
         Column("title", _("Title"), TEXT, "title"),
         Column("subject", _("Subject"), TEXT, "offering__subject__name"),
-        Column("section", _("Section"), TEXT, "offering__section__name"),
-        Column("grade", _("Grade level"), TEXT, "offering__section__grade_level__name"),
+        Column("section", _("Section"), TEXT, "offering__section__name", options=section_names),
+        Column(
+            "grade", _("Grade level"), TEXT, "offering__section__grade_level__name", options=grade_level_names
+        ),
         Column("teacher", _("Teacher"), TEXT, lambda p: _full_name("offering__teacher__")),
         Column("term", _("Term"), TEXT, "term__name"),
         Column("due_on", _("Due on"), DATE, lambda p: TruncDate("due_at")),
@@ -523,7 +550,7 @@ INVOICES = Dataset(
         Column("number", _("Number"), TEXT, "number"),
         Column("admission_number", _("Admission number"), TEXT, "student__admission_number"),
         Column("name", _("Student"), TEXT, lambda p: _full_name("student__")),
-        Column("section", _("Section"), TEXT, "section__name"),
+        Column("section", _("Section"), TEXT, "section__name", options=section_names),
         Column("issued_on", _("Issued on"), DATE, "issued_on"),
         Column("due_date", _("Due date"), DATE, "due_date"),
         Column("total", _("Total"), DECIMAL, "total", summable=True),

@@ -33,12 +33,16 @@ def filter_names(index: int) -> tuple[str, str, str]:
 
 def value_widget(column: Column | None) -> forms.Widget:
     """A filter's value asked for as the list pages ask for that kind of value: one of the column's choices
-    (a list), a date (the date picker), yes or no, a number (typed as text with a decimal keyboard: "2,5" is
-    read as 2.5 rather than dropped, as a number field would), or text."""
+    or of the school's sections or grade levels (a list), a date (the date picker), yes or no, a number
+    (typed as text with a decimal keyboard: "2,5" is read as 2.5 rather than dropped, as a number field
+    would), or text."""
     if column is None:
         return forms.TextInput()
     if column.choices:
         return forms.Select(choices=[("", _("(choose)")), *column.choices])
+    if column.options is not None:  # the school's names, read when the list is drawn
+        names = column.options
+        return forms.Select(choices=lambda: [("", _("(choose)")), *((name, name) for name in names())])
     if column.kind == DATE:
         return DateInput()
     if column.kind == BOOLEAN:

@@ -200,6 +200,21 @@ def test_a_filters_value_is_asked_for_as_its_field_needs(
     assert 'id="id_filter_1_value"' in value  # its label still names it
 
 
+def test_a_section_or_grade_level_filter_chooses_from_the_schools_names(school, admin, as_user):
+    client = as_user(admin)
+    response = _new(
+        client, dataset="students", columns=["name"], filter_1_field="section", filter_1_value="7B"
+    )
+
+    value = _value_input(response)
+    assert '<option value="7A">7A</option>' in value
+    assert '<option value="7B" selected>7B</option>' in value
+    assert "Olive Elsewhere" in _names(response)  # 7B's
+    assert "Sam Parent" not in _names(response)  # 7A's
+    grade = _value_input(_new(client, dataset="students", columns=["name"], filter_1_field="grade"))
+    assert f'<option value="{school.section.grade_level.name}">' in grade
+
+
 def test_the_page_carries_each_fields_value_input_for_the_script(school, admin, as_user):
     html = _new(as_user(admin), dataset="students").content.decode()
 

@@ -36,10 +36,9 @@ def return_pdf_queued(document: ReturnDocument) -> bool:
     return any(len(table.rows) > returns.PDF_ROWS for table in document.tables)
 
 
-def return_pdf(document: ReturnDocument, *, request=None) -> bytes:
-    """The return's PDF, every row of every table."""
+def return_pdf(document: ReturnDocument, *, request=None, timeout: int | None = None) -> bytes:
+    """The return's PDF, every row of every table (in a request, under the PDF time limit of a request)."""
     context = {"document": document, "school": SchoolProfile.load(), "generated_at": timezone.now()}
-    timeout = settings.STUDENTFLOW_PDF_TIMEOUT + round(document.row_count * SECONDS_PER_ROW)
     return render_pdf(PDF_TEMPLATE, context, request=request, timeout=timeout)
 
 
@@ -72,7 +71,7 @@ def return_pdf_run(*, job: Job) -> None:
     document = kind.build(values=form.values(), user=job.owner)
     rows = document.row_count
     job_heartbeat(job=job, total=rows, done=0)
-    content = return_pdf(document)
+    content = return_pdf(document, timeout=settings.STUDENTFLOW_PDF_TIMEOUT + round(rows * SECONDS_PER_ROW))
     filename = f"{document.filename}.pdf"
     job.result_file.save(filename, ContentFile(content), save=False)
     return_export_audit(by=job.owner, document=document, file_format="pdf", params=form.params())

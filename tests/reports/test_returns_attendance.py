@@ -17,7 +17,7 @@ from modules.attendance.models import Register
 from modules.attendance.services import tallies_rebuild
 from modules.core.models import AuditEvent, Job, JobStatus
 from modules.people.models import Position, Staff
-from modules.reports import returns
+from modules.reports import returns, returns_jobs
 from modules.reports.returns_jobs import JOB_KIND as RETURN_PDF_KIND
 from tasks.reports import run_return_pdf
 from tests import factories as f
@@ -214,6 +214,20 @@ def test_a_pdf_too_long_to_print_at_once_is_prepared_on_the_queue_with_every_row
     event = AuditEvent.objects.get(action="reports.return_export")
     assert (event.actor, event.after["format"], event.after["rows"]) == (admin, "pdf", 8)
     assert event.after["params"] == PERIOD
+
+
+def test_a_queued_return_is_laid_out_under_a_time_limit_that_grows_with_its_rows(
+    week, admin, as_user, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(returns, "PDF_ROWS", 3)
+    settings.STUDENTFLOW_PDF_TIMEOUT = 0  # a request's limit: no time at all
+    monkeypatch.setattr(returns_jobs, "SECONDS_PER_ROW", 5)  # 8 rows: 40 s
+    client = reauthenticate(as_user(admin))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reports:return_pdf_prepare", args=["attendance"]), PERIOD)
+
+    job = Job.objects.get(kind=RETURN_PDF_KIND)
+    assert job.status == JobStatus.SUCCEEDED, job.message
 
 
 def test_a_link_to_the_pdf_of_a_long_return_shows_the_page_saying_how_to_have_it(

@@ -43,10 +43,14 @@ def return_detail(request, slug):
     if form.is_bound and not form.is_valid():
         return render_page(request, "reports/returns/detail.html", context)
     file_format = request.GET.get("format", "")
-    if file_format in FORMATS and (refusal := export_refusal(request)):
+    if file_format == "xlsx" and (refusal := export_refusal(request)):
         return refusal
     document = kind.build(values=form.values(), user=request.user)
     queued = return_pdf_queued(document)
+    # A PDF too long for a request is not an export here (the page says how to have it prepared): it asks
+    # for no recent sign-in and counts against no limit.
+    if file_format == "pdf" and not queued and (refusal := export_refusal(request)):
+        return refusal
     if file_format in FORMATS and not (file_format == "pdf" and queued):
         response = _download(request, document, file_format)  # audited once made (a PDF may fail)
         return_export_audit(by=request.user, document=document, file_format=file_format, params=form.params())

@@ -270,6 +270,8 @@ def test_a_return_to_prepare_with_bad_dates_is_refused_on_the_page(week, admin, 
 
     assert response.status_code == 400
     assert "Please correct the date or period above." in response.content.decode()
+    # Corrected, the dates go to the return's page (the address it was posted to takes only posts).
+    assert f'action="{reverse("reports:return_detail", args=["attendance"])}"' in response.content.decode()
     assert not Job.objects.exists()
 
 

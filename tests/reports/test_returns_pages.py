@@ -135,8 +135,9 @@ def test_the_xlsx_has_a_sheet_per_table_and_the_rules(school, admin, as_user):
     assert rules[0] == "Every staff record, active or not, as it stands today."
 
 
-def test_a_download_asks_for_the_password_first(school, admin, as_user):
-    response = as_user(admin).get(_url("staff"), {"format": "xlsx"})
+@pytest.mark.parametrize("file_format", ["xlsx", "pdf"])
+def test_a_download_asks_for_the_password_first(school, admin, as_user, file_format):
+    response = as_user(admin).get(_url("staff"), {"format": file_format})
     assert response.status_code == 302
     assert "reauthenticate" in response["Location"]
     assert not AuditEvent.objects.filter(action="reports.return_export").exists()

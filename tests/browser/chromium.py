@@ -4,12 +4,13 @@ Debian's Chromium, not Playwright's own download (it cannot work on a school's c
 CHROMIUM_PATH points at it (default: `chromium` on the PATH, else /usr/bin/chromium).
 
 Headless Chromium is the whole browser without a screen, and it keeps working on its own window's UI that
-nobody sees: since Chromium 150 it preloads the omnibox's suggestion popup ("top chrome" WebUI, a Lit page in
-a renderer of its own) and rebuilds it as tabs come and go. Traced during the benchmark's register flow, that
-renderer's main thread was busy 0.5–0.95 s of the flow's 1.1 s, on a two-core machine where the page's own
-renderer, the portal and the driver need the same cores. `FEATURES_OFF` switches that preloading off: the
-pages, their scripts and their timings are the page's own again (a desktop browser builds its popup once, at
-start, in a window the user sees).
+nobody sees: Debian's Chromium 156 preloads the omnibox's suggestion popup ("top chrome" WebUI, a Lit page
+in a renderer of its own) and rebuilds it as tabs come and go. Traced during the benchmark's register flow,
+that renderer's main thread was busy 0.5–0.95 s of the flow's 1.1 s, on a two-core machine where the page's
+own renderer, the portal and the driver need the same cores. `FEATURES_OFF` switches that preloading off:
+the pages, their scripts and their timings are the page's own again (a desktop browser builds its popup
+once, at start, in a window the user sees). Tried one by one: the renderer is gone only with both
+PreloadTopChromeWebUI and WebUIOmniboxAimPopup off; WebUIOmniboxPopup is the popup's older switch.
 """
 
 from __future__ import annotations

@@ -290,6 +290,14 @@ class Enrollment(models.Model):
         _("status"), max_length=20, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
     )
     enrolled_on = models.DateField(_("enrolled on"), default=datetime.date.today)
+    # Set by the services the day the enrolment stops being active, cleared if it is made active again; the
+    # census counts leavers and who was on roll by it (an ended enrolment without it has no known day).
+    ended_on = models.DateField(
+        _("ended on"),
+        null=True,
+        blank=True,
+        help_text=_("The day the student left this section; set when the enrolment stops being active."),
+    )
 
     class Meta:
         ordering = ["section__name", "student__last_name", "student__first_name"]

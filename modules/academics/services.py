@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model, ProtectedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from modules.academics.events import enrollment_ended, enrollments_created
@@ -112,13 +113,14 @@ def enrollment_withdraw(*, enrollment: Enrollment, by: User) -> Enrollment:
         )
     before = {"status": enrollment.status}
     enrollment.status = EnrollmentStatus.WITHDRAWN
-    enrollment.save(update_fields=["status"])
+    enrollment.ended_on = timezone.localdate()
+    enrollment.save(update_fields=["status", "ended_on"])
     audit_log(
         actor=by,
         action="enrollment.withdraw",
         obj=enrollment,
         before=before,
-        after={"status": enrollment.status},
+        after={"status": enrollment.status, "ended_on": enrollment.ended_on.isoformat()},
     )
     _ended(enrollment, by=by)
     return enrollment
@@ -130,12 +132,13 @@ def _ended(enrollment: Enrollment, *, by: User) -> None:
     enrollment_ended.send_on_commit(enrollment_id=enrollment.pk, status=enrollment.status, by=by)
 
 
-ENROLLMENT_AUDITED = ["student", "section", "year", "status", "enrolled_on"]
+ENROLLMENT_AUDITED = ["student", "section", "year", "status", "enrolled_on", "ended_on"]
 
 
 def _enrollment_values(enrollment: Enrollment) -> dict:
     values = snapshot(enrollment, ENROLLMENT_AUDITED)
-    values["enrolled_on"] = values["enrolled_on"].isoformat() if values["enrolled_on"] else None
+    for name in ("enrolled_on", "ended_on"):
+        values[name] = values[name].isoformat() if values[name] else None
     return values
 
 
@@ -146,6 +149,12 @@ def enrollment_save(*, enrollment: Enrollment, by: User) -> Enrollment:
     made active again, announces enrollments_created, so fees bills it; one that stops being active ends
     the student's login role and announces enrollment_ended)."""
     stored = Enrollment.objects.filter(pk=enrollment.pk).first() if enrollment.pk else None
+    was_active = stored is not None and stored.status == EnrollmentStatus.ACTIVE
+    is_active = enrollment.status == EnrollmentStatus.ACTIVE
+    if is_active:
+        enrollment.ended_on = None
+    elif was_active and enrollment.ended_on is None:
+        enrollment.ended_on = timezone.localdate()  # ends today unless the form gave the day
     enrollment.save()
     audit_log(
         actor=by,
@@ -154,8 +163,6 @@ def enrollment_save(*, enrollment: Enrollment, by: User) -> Enrollment:
         before=_enrollment_values(stored) if stored is not None else None,
         after=_enrollment_values(enrollment),
     )
-    was_active = stored is not None and stored.status == EnrollmentStatus.ACTIVE
-    is_active = enrollment.status == EnrollmentStatus.ACTIVE
     if is_active and not was_active:
         if stored is not None:  # back from withdrawn: the login may sign in again
             login_role_started(user=enrollment.student.user, by=by, reason="student.reactivate")

@@ -1,10 +1,9 @@
 """The enrolment census on a date: who was on roll by grade level and sex, their age on that date, and the
 new enrolments and leavers of a period.
 
-Enrolments are academics' (`Enrollment`: a student's section for a school year, `enrolled_on`, and a status
-that stops being active when they leave). An enrolment keeps no date of leaving: the day it ended is the day
-of the audit event that ended it (`enrollment.withdraw` from the section page, or an `enrollment.update` that
-took it from active to withdrawn or transferred), which the services write next to the change.
+Enrolments are academics' (`Enrollment`: a student's section for a school year, `enrolled_on`, a status that
+stops being active when they leave, and `ended_on`, the day it did, which the services set with the change:
+withdrawn from the section page, or edited from active to withdrawn or transferred).
 """
 
 from __future__ import annotations
@@ -13,19 +12,13 @@ import datetime
 from collections import Counter, defaultdict
 
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from modules.academics.models import Enrollment, EnrollmentStatus, GradeLevel
-from modules.core.models import AuditEvent
 from modules.people.models import Gender, Student
 from modules.reports.returns import ReturnDocument, Table, columns, date_words, period_words, total_row
 
 ENDED = [EnrollmentStatus.WITHDRAWN, EnrollmentStatus.TRANSFERRED]
-# An update ends an enrolment only when it takes it from active (a later edit of an ended one does not).
-ENDING_EVENTS = Q(action="enrollment.withdraw") | Q(
-    action="enrollment.update", before__status=EnrollmentStatus.ACTIVE, after__status__in=ENDED
-)
 
 
 def age_on(born: datetime.date, day: datetime.date) -> int:
@@ -33,45 +26,23 @@ def age_on(born: datetime.date, day: datetime.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def _day_start(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
-def enrolments_ended(*, ids: list[int] | None = None, start=None, end=None) -> dict[int, datetime.date]:
-    """The day each enrolment ended (the school's local day of its latest ending audit event), by enrolment
-    id: of the given enrolments, or of those that ended between two days. One query."""
-    events = AuditEvent.objects.filter(ENDING_EVENTS, object_type="academics.enrollment")
-    if ids is not None:
-        events = events.filter(object_id__in=[str(pk) for pk in ids])
-    if start is not None:
-        events = events.filter(at__gte=_day_start(start), at__lt=_day_start(end + datetime.timedelta(days=1)))
-    ended: dict[int, datetime.date] = {}
-    for object_id, at in events.order_by("at").values_list("object_id", "at"):
-        if object_id.isdigit():
-            ended[int(object_id)] = timezone.localdate(at)
-    return ended
-
-
 def on_roll(day: datetime.date) -> list[tuple[int, str, datetime.date]]:
     """(grade level id, sex, date of birth) of every student on roll on `day`: enrolled in a section of the
     school year that day falls in, from `enrolled_on` on, and either still active or ended after that day.
-    Two queries."""
-    rows = list(
+    One query."""
+    return list(
         Enrollment.objects.filter(
-            section__year__start_date__lte=day, section__year__end_date__gte=day, enrolled_on__lte=day
-        ).values_list("pk", "status", "section__grade_level_id", "student__gender", "student__date_of_birth")
+            Q(status=EnrollmentStatus.ACTIVE) | Q(ended_on__gt=day),
+            section__year__start_date__lte=day,
+            section__year__end_date__gte=day,
+            enrolled_on__lte=day,
+        ).values_list("section__grade_level_id", "student__gender", "student__date_of_birth")
     )
-    ended = enrolments_ended(ids=[row[0] for row in rows if row[1] != EnrollmentStatus.ACTIVE])
-    return [
-        (grade, sex, born)
-        for pk, status, grade, sex, born in rows
-        if status == EnrollmentStatus.ACTIVE or (pk in ended and ended[pk] > day)
-    ]
 
 
 def movements(start: datetime.date, end: datetime.date) -> tuple[Counter, Counter]:
     """New enrolments (a student's first enrolment at the school, dated in the period) and leavers (an
-    enrolment that ended in the period and is still ended), each counted by grade level id. Three queries."""
+    enrolment that ended in the period and is still ended), each counted by grade level id. Two queries."""
     earlier = Enrollment.objects.filter(
         student_id=OuterRef("student_id"), enrolled_on__lt=OuterRef("enrolled_on")
     )
@@ -80,9 +51,8 @@ def movements(start: datetime.date, end: datetime.date) -> tuple[Counter, Counte
         .filter(~Exists(earlier))
         .values_list("section__grade_level_id", flat=True)
     )
-    ended = enrolments_ended(start=start, end=end)
     leavers = Counter(
-        Enrollment.objects.filter(pk__in=list(ended), status__in=ENDED).values_list(
+        Enrollment.objects.filter(status__in=ENDED, ended_on__range=(start, end)).values_list(
             "section__grade_level_id", flat=True
         )
     )
@@ -160,9 +130,8 @@ def census(*, values: dict, user) -> ReturnDocument:
             ),
             _(
                 "Leaver: an enrolment withdrawn or transferred within the period, on the day the office "
-                "recorded it (the audit log's entry); an enrolment ended without such an entry has no known "
-                "day and is neither on roll nor counted as a leaver. Shown in the grade level of the section "
-                "left."
+                "recorded it; an enrolment ended with no day recorded is neither on roll nor counted as a "
+                "leaver. Shown in the grade level of the section left."
             ),
         ],
         facts=[

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from modules.academics.events import enrollment_ended, enrollments_created
 from modules.academics.models import Enrollment, EnrollmentStatus
@@ -122,10 +123,11 @@ def test_it_withdraws_a_student(office, school, admin):
     assert "Sam Parent was withdrawn from 7A." in response.content.decode()
     enrollment.refresh_from_db()
     assert enrollment.status == EnrollmentStatus.WITHDRAWN
+    assert enrollment.ended_on == timezone.localdate()  # the day it ended, for the census
     event = AuditEvent.objects.get(action="enrollment.withdraw")
     assert event.actor == admin
     assert event.before == {"status": "active"}
-    assert event.after == {"status": "withdrawn"}
+    assert event.after == {"status": "withdrawn", "ended_on": timezone.localdate().isoformat()}
 
 
 def test_it_withdraws_only_by_post_from_the_right_section(office, school):

@@ -4,9 +4,12 @@ of a period, on hand-made enrolments (a leaver withdrawn through the section pag
 from __future__ import annotations
 
 import datetime
+import importlib
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
+from django.utils import timezone
 
 from modules.academics.models import AcademicYear, Enrollment
 from modules.academics.services import enrollment_save
@@ -48,11 +51,13 @@ def roll(admin, as_user):
     dan = _enrol(b, "Dan", "M", datetime.date(2011, 6, 30), datetime.date(2024, 9, 1))
     response = as_user(admin).post(reverse("academics:enrollment_withdraw", args=[b.pk, dan.pk]))
     assert response.status_code == 302
-    assert Enrollment.objects.get(pk=dan.pk).status == "withdrawn"
-    # The office recorded it on 20 January 2025 (the audit log's time is the day it was done).
-    AuditEvent.objects.filter(action="enrollment.withdraw").update(
-        at=datetime.datetime(2025, 1, 20, 10, 0, tzinfo=datetime.UTC)
-    )
+    withdrawn = Enrollment.objects.get(pk=dan.pk)
+    assert (withdrawn.status, withdrawn.ended_on) == (
+        "withdrawn",
+        timezone.localdate(),
+    )  # the day it was done
+    # As if the office had done it on 20 January 2025.
+    Enrollment.objects.filter(pk=dan.pk).update(ended_on=datetime.date(2025, 1, 20))
 
 
 def _census(client, **params):
@@ -123,15 +128,51 @@ def test_an_enrolment_ended_by_an_edit_counts_from_the_edit_that_ended_it(roll, 
     cat = Enrollment.objects.get(student__first_name="Cat")
     cat.status = "transferred"
     enrollment_save(enrollment=cat, by=admin)
-    AuditEvent.objects.filter(action="enrollment.update").update(
-        at=datetime.datetime(2025, 1, 10, 9, 0, tzinfo=datetime.UTC)
-    )
+    assert cat.ended_on == timezone.localdate()
+    Enrollment.objects.filter(pk=cat.pk).update(ended_on=datetime.date(2025, 1, 10))  # as if done that day
+    cat.refresh_from_db()
     # A later edit of the ended enrolment (its date) does not move the day it ended.
     cat.enrolled_on = datetime.date(2024, 11, 5)
     enrollment_save(enrollment=cat, by=admin)
+    assert Enrollment.objects.get(pk=cat.pk).ended_on == datetime.date(2025, 1, 10)
 
     document = _census(as_user(admin), on="2025-01-09", start="2025-01-01", end="2025-01-31")
     assert document.tables[ON_ROLL].rows == [["Grade 7", 1, 1, 0, 2], ["Grade 8", 1, 1, 0, 2]]
     assert document.tables[MOVEMENTS].rows == [["Grade 8", 0, 2]]
     after = _census(as_user(admin), on="2025-01-12", start="2025-01-01", end="2025-01-31")
     assert after.tables[ON_ROLL].rows == [["Grade 7", 1, 1, 0, 2], ["Grade 8", 0, 1, 0, 1]]
+
+
+def test_an_enrolment_made_active_again_has_no_end(roll, admin):
+    dan = Enrollment.objects.get(student__first_name="Dan")
+    dan.status = "active"
+    enrollment_save(enrollment=dan, by=admin)
+
+    assert Enrollment.objects.get(pk=dan.pk).ended_on is None
+
+
+def test_the_migration_gives_ended_enrolments_the_day_of_the_audit_event_that_ended_them(roll, admin):
+    """Enrolments ended before `ended_on` existed: the day the census used to read from the audit log."""
+    migration = importlib.import_module("modules.academics.migrations.0006_enrollment_ended_on")
+    Enrollment.objects.update(ended_on=None)
+    # Dan was withdrawn from the section page (the fixture).
+    AuditEvent.objects.filter(action="enrollment.withdraw").update(
+        at=datetime.datetime(2025, 1, 20, 10, 0, tzinfo=datetime.UTC)
+    )
+    cat = Enrollment.objects.get(student__first_name="Cat")  # transferred by an edit, then edited again
+    cat.status = "transferred"
+    enrollment_save(enrollment=cat, by=admin)
+    AuditEvent.objects.filter(action="enrollment.update", object_id=str(cat.pk)).update(
+        at=datetime.datetime(2025, 1, 10, 9, 0, tzinfo=datetime.UTC)
+    )
+    cat.enrolled_on = datetime.date(2024, 11, 5)
+    enrollment_save(enrollment=cat, by=admin)  # not an ending event: the day stays the 10th
+    Enrollment.objects.update(ended_on=None)
+
+    migration.ended_days(apps, None)
+
+    days = dict(Enrollment.objects.values_list("student__first_name", "ended_on"))
+    assert days["Dan"] == datetime.date(2025, 1, 20)
+    assert days["Cat"] == datetime.date(2025, 1, 10)
+    assert days["Fay"] is None  # withdrawn with no record of the day
+    assert days["Ann"] is None  # active

@@ -146,8 +146,8 @@ def test_a_download_asks_for_the_password_first(school, admin, as_user, file_for
 @pytest.mark.parametrize(
     ("slug", "params", "count"),
     [
-        # user, the date's school year, enrolments on roll, new enrolments, ending events, grade levels, the
-        # unread count (leavers are looked up only when an enrolment ended in the period)
+        # user, the date's school year, enrolments on roll, new enrolments, leavers, grade levels, the
+        # unread count
         ("census", {"on": "2025-01-15"}, 7),
         # user, sections, the period's marks by student, the unread count, the form's term and grade choices
         # (names and sections are looked up only for the students listed)

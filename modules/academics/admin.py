@@ -68,7 +68,7 @@ class CourseOfferingAdmin(admin.ModelAdmin):
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
-    list_display = ["student", "section", "year", "status", "enrolled_on"]
+    list_display = ["student", "section", "year", "status", "enrolled_on", "ended_on"]
     list_filter = ["year", "status", "section__grade_level"]
     search_fields = ["student__first_name", "student__last_name", "student__admission_number"]
     autocomplete_fields = ["student", "section"]

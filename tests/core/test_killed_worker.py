@@ -330,15 +330,25 @@ def _stat(path: Path) -> list[str] | None:
         return None
 
 
+def _cmdline(directory: Path) -> bytes | None:
+    try:
+        return (directory / "cmdline").read_bytes()
+    except OSError:
+        return None
+
+
 def _niceness(pid: int) -> tuple[set[int], set[int]]:
-    """The nice values of `pid`'s threads, and of its child processes."""
+    """The nice values of `pid`'s threads, and of its layout children: the processes it forked that run
+    its own program (not a program it started, such as the `gcc` that ctypes runs to find WeasyPrint's
+    libraries while the consumer imports them, from its main thread)."""
     threads = {
         int(fields[16]) for task in Path(f"/proc/{pid}/task").glob("*/stat") if (fields := _stat(task))
     }
+    program = _cmdline(Path(f"/proc/{pid}"))
     children = {
         int(fields[16])
         for stat in Path("/proc").glob("[0-9]*/stat")
-        if (fields := _stat(stat)) and int(fields[1]) == pid
+        if (fields := _stat(stat)) and int(fields[1]) == pid and _cmdline(stat.parent) == program
     }
     return threads, children
 

@@ -171,9 +171,9 @@ def test_a_late_mark_landing_while_the_minutes_are_typed_does_not_overwrite_them
     register,
 ):
     login(page, teacher)
+    held = Held(page, "**/mark/")  # before the page opens: a route set after may miss the first request
     page.goto(f"/attendance/registers/{register.pk}/")
     rows = page.locator("li.register-row")
-    held = Held(page, "**/mark/")
     rows.nth(1).focus()
     page.keyboard.press("m")  # marks late (held on a slow network) and opens the minutes field
     held.wait(page)
@@ -223,6 +223,7 @@ def test_leaving_the_register_with_a_row_not_saved_asks_first(
     register,
 ):
     login(page, teacher)
+    held = Held(page, "**/mark/")
     page.goto(f"/attendance/registers/{register.pk}/")
     dialogs = []
 
@@ -231,7 +232,6 @@ def test_leaving_the_register_with_a_row_not_saved_asks_first(
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
-    held = Held(page, "**/mark/")
     page.keyboard.press("a")  # Sam absent, still on its way
     held.wait(page)
     expect(page.locator(f"#row-{school.child.pk}")).to_have_class(re.compile("is-saving"))
@@ -354,13 +354,13 @@ def score_of(quiz, student):
 
 def test_a_mark_typed_over_a_prefilled_cell_replaces_it(page, login, teacher, school, quiz):
     login(page, teacher)
+    held = Held(page, "**/cell/")
     page.goto(reverse("exams:gradebook", args=[school.offering.pk]))
     first = page.locator(f"#m-{school.child.pk}-{quiz.pk}")
     second = page.locator(f"#m-{quiz.second.pk}-{quiz.pk}")
     cell = page.locator(f"#c-{quiz.pk}-{school.child.pk}")
 
     # By a click, in the middle of the "11": what is typed replaces it.
-    held = Held(page, "**/cell/")
     first.click()
     page.wait_for_timeout(300)
     first.press_sequentially("14", delay=80)
@@ -502,7 +502,6 @@ def test_a_cell_whose_save_does_not_arrive_is_said_and_retried_until_it_lands(
     page, login, teacher, school, quiz
 ):
     login(page, teacher)
-    page.goto(reverse("exams:gradebook", args=[school.offering.pk]))
     calls = {"count": 0}
 
     def first_lost(route):
@@ -512,7 +511,8 @@ def test_a_cell_whose_save_does_not_arrive_is_said_and_retried_until_it_lands(
         else:
             route.continue_()
 
-    page.route("**/cell/", first_lost)
+    page.route("**/cell/", first_lost)  # before the page opens: a route set after may miss the first request
+    page.goto(reverse("exams:gradebook", args=[school.offering.pk]))
     field = page.locator(f"#m-{school.child.pk}-{quiz.pk}")
     cell = page.locator(f"#c-{quiz.pk}-{school.child.pk}")
     field.click()
@@ -540,14 +540,14 @@ def test_a_save_refused_for_good_is_said_not_retried_and_leaving_asks(
     register,
 ):
     login(page, teacher)
-    page.goto(f"/attendance/registers/{register.pk}/")
     calls = {"count": 0}
 
     def forbidden(route):
         calls["count"] += 1
         route.fulfill(status=403, body="Forbidden")  # the session ended elsewhere, say
 
-    page.route("**/mark/", forbidden)
+    page.route("**/mark/", forbidden)  # before the page opens: a route set after may miss the first request
+    page.goto(f"/attendance/registers/{register.pk}/")
     page.keyboard.press("a")  # Sam absent
     row = page.locator(f"#row-{school.child.pk}")
     expect(row.locator(".register-state")).to_have_text("Not saved.")

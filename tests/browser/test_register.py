@@ -102,8 +102,6 @@ def test_a_teacher_takes_the_register_with_the_keyboard(
 def test_a_mark_that_fails_to_save_is_shown_and_retried(page, login, teacher, school, pupils, weekday):
     login(page, teacher)
     register = Register.objects.get_or_create(kind="daily", section=school.section, date=weekday)[0]
-    page.goto(f"/attendance/registers/{register.pk}/")
-    rows = page.locator("li.register-row")
     failures = {"left": 2}
 
     def flaky(route):
@@ -113,7 +111,9 @@ def test_a_mark_that_fails_to_save_is_shown_and_retried(page, login, teacher, sc
         else:
             route.continue_()
 
-    page.route("**/mark/", flaky)
+    page.route("**/mark/", flaky)  # before the page opens: a route set after may miss the first request
+    page.goto(f"/attendance/registers/{register.pk}/")
+    rows = page.locator("li.register-row")
     page.keyboard.press("j")
     page.keyboard.press("a")
     expect(rows.nth(1).locator(".register-state")).to_have_text("Not saved — retrying")

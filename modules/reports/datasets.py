@@ -101,6 +101,15 @@ def grade_level_names() -> list[str]:
     return list(GradeLevel.objects.order_by("order", "name").values_list("name", flat=True))
 
 
+def _section_column(source: str) -> Column:
+    """A data set's section column: its name, a filter choosing from the school's section names."""
+    return Column("section", _("Section"), TEXT, source, options=section_names)
+
+
+def _grade_column(source: str) -> Column:
+    return Column("grade", _("Grade level"), TEXT, source, options=grade_level_names)
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -202,14 +211,8 @@ STUDENTS = Dataset(
         Column("date_of_birth", _("Date of birth"), DATE, "date_of_birth"),
         Column("admission_date", _("Admission date"), DATE, "admission_date"),
         Column("active", _("Active"), BOOLEAN, "is_active"),
-        Column("section", _("Section"), TEXT, f"{YEAR_ENROLMENT}__section__name", options=section_names),
-        Column(
-            "grade",
-            _("Grade level"),
-            TEXT,
-            f"{YEAR_ENROLMENT}__section__grade_level__name",
-            options=grade_level_names,
-        ),
+        _section_column(f"{YEAR_ENROLMENT}__section__name"),
+        _grade_column(f"{YEAR_ENROLMENT}__section__grade_level__name"),
     ),
     default_columns=("admission_number", "name", "section"),
 )
@@ -232,8 +235,8 @@ ENROLMENTS = Dataset(
         Column("admission_number", _("Admission number"), TEXT, "student__admission_number"),
         Column("name", _("Name"), TEXT, lambda p: _full_name("student__")),
         Column("year", _("Year"), TEXT, "year__name"),
-        Column("grade", _("Grade level"), TEXT, "section__grade_level__name", options=grade_level_names),
-        Column("section", _("Section"), TEXT, "section__name", options=section_names),
+        _grade_column("section__grade_level__name"),
+        _section_column("section__name"),
         Column("status", _("Status"), TEXT, "status", choices=tuple(EnrollmentStatus.choices)),
         Column("enrolled_on", _("Enrolled on"), DATE, "enrolled_on"),
     ),
@@ -318,14 +321,8 @@ ATTENDANCE = Dataset(
     columns=(
         Column("admission_number", _("Admission number"), TEXT, "admission_number"),
         Column("name", _("Name"), TEXT, lambda p: _full_name()),
-        Column("section", _("Section"), TEXT, f"{YEAR_ENROLMENT}__section__name", options=section_names),
-        Column(
-            "grade",
-            _("Grade level"),
-            TEXT,
-            f"{YEAR_ENROLMENT}__section__grade_level__name",
-            options=grade_level_names,
-        ),
+        _section_column(f"{YEAR_ENROLMENT}__section__name"),
+        _grade_column(f"{YEAR_ENROLMENT}__section__grade_level__name"),
         *_counts(_attendance_count),
     ),
     default_columns=("name", "section", "possible", "attended", "rate"),
@@ -368,8 +365,8 @@ ATTENDANCE_DAYS = Dataset(
     uses_term=True,
     columns=(
         Column("date", _("Date"), DATE, "date"),
-        Column("section", _("Section"), TEXT, "section__name", options=section_names),
-        Column("grade", _("Grade level"), TEXT, "section__grade_level__name", options=grade_level_names),
+        _section_column("section__name"),
+        _grade_column("section__grade_level__name"),
         Column("subject", _("Subject"), TEXT, "offering__subject__name"),
         *_counts(_register_count),
     ),
@@ -403,7 +400,7 @@ MARKS = Dataset(
     columns=(
         Column("admission_number", _("Admission number"), TEXT, "student__admission_number"),
         Column("name", _("Name"), TEXT, lambda p: _full_name("student__")),
-        Column("section", _("Section"), TEXT, "assessment__offering__section__name", options=section_names),
+        _section_column("assessment__offering__section__name"),
         Column("subject", _("Subject"), TEXT, "assessment__offering__subject__name"),
         Column("term", _("Term"), TEXT, "assessment__term__name"),
         Column("assessment", _("Assessment"), TEXT, "assessment__name"),
@@ -498,10 +495,8 @@ ASSIGNMENTS = Dataset(
     columns=(
         Column("title", _("Title"), TEXT, "title"),
         Column("subject", _("Subject"), TEXT, "offering__subject__name"),
-        Column("section", _("Section"), TEXT, "offering__section__name", options=section_names),
-        Column(
-            "grade", _("Grade level"), TEXT, "offering__section__grade_level__name", options=grade_level_names
-        ),
+        _section_column("offering__section__name"),
+        _grade_column("offering__section__grade_level__name"),
         Column("teacher", _("Teacher"), TEXT, lambda p: _full_name("offering__teacher__")),
         Column("term", _("Term"), TEXT, "term__name"),
         Column("due_on", _("Due on"), DATE, lambda p: TruncDate("due_at")),
@@ -550,7 +545,7 @@ INVOICES = Dataset(
         Column("number", _("Number"), TEXT, "number"),
         Column("admission_number", _("Admission number"), TEXT, "student__admission_number"),
         Column("name", _("Student"), TEXT, lambda p: _full_name("student__")),
-        Column("section", _("Section"), TEXT, "section__name", options=section_names),
+        _section_column("section__name"),
         Column("issued_on", _("Issued on"), DATE, "issued_on"),
         Column("due_date", _("Due date"), DATE, "due_date"),
         Column("total", _("Total"), DECIMAL, "total", summable=True),

@@ -37,8 +37,7 @@ def returns_list(request):
 @role_required(is_administrator)
 def return_detail(request, slug):
     kind = return_kind(slug)
-    data = {key: value for key, value in request.GET.items() if key in kind.form.base_fields}
-    form = kind.form(data or None)
+    form = _form(kind, request.GET)
     context = {"kind": kind, "form": form}
     if form.is_bound and not form.is_valid():
         return render_page(request, "reports/returns/detail.html", context)
@@ -73,14 +72,18 @@ def return_pdf_prepare(request, slug):
     """Prepare the return's PDF on the queue (every row); its job's page shows the progress and the
     download."""
     kind = return_kind(slug)
-    data = {key: value for key, value in request.POST.items() if key in kind.form.base_fields}
-    form = kind.form(data or None)
+    form = _form(kind, request.POST)
     if form.is_bound and not form.is_valid():
         return render_page(request, "reports/returns/detail.html", {"kind": kind, "form": form}, status=400)
     if refusal := export_refusal(request):
         return refusal
     job = return_pdf_start(kind=kind, params=form.params(), user=request.user)
     return redirect("job_progress", job.pk)
+
+
+def _form(kind, data):
+    """The return's form bound to the fields it asks for (none given: unbound, the defaults)."""
+    return kind.form({key: value for key, value in data.items() if key in kind.form.base_fields} or None)
 
 
 def _download(request, document: ReturnDocument, file_format: str) -> HttpResponse:

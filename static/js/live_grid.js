@@ -98,9 +98,16 @@ export function liveGrid(form, htmx, grid) {
     if (!unit.classList.contains("is-unsaved")) showState(unit, "saving");
   }
 
+  // Once for each unit on the page (a swapped-in unit is a new element). htmx.process is not idempotent: it
+  // starts a node over whenever its attributes changed since htmx last saw it (a class, data-unsaved), and
+  // starting over forgets the node's hx-sync queue, so a change made while the unit's save was on the way
+  // would be sent at once beside it instead of after it.
+  const bound = new WeakSet();
   function live(unit) {
+    if (bound.has(unit)) return;
     if (grid.prepare) grid.prepare(unit);
-    htmx.process(unit); // idempotent
+    htmx.process(unit);
+    bound.add(unit);
   }
 
   // Send a unit again without the person changing it ("Save mine", a retry). Counted like a change: a request

@@ -32,7 +32,7 @@ from modules.accounts.demo import DEMO_PASSWORD
 from modules.assignments.demo import seed_assignments
 from modules.attendance.demo import seed_attendance
 from modules.core.demo import LOCALES, SIZES, DemoContext, seed_core
-from modules.exams.demo import seed_grades
+from modules.exams.demo import seed_grades, seed_subject_results
 from modules.fees.demo import seed_fees
 from modules.people.demo import seed_people_families, seed_people_photos, seed_people_staff
 from modules.people.models import Staff, Student
@@ -62,6 +62,8 @@ SEED_STEPS: list[SeedStep] = [
     # Last: it reads the grades step's homework, and drawing from the shared randomness after every other
     # step keeps the rest of the school as it was before homework was seeded.
     seed_assignments,
+    # After every step that gives marks: the stored term averages counted from them all.
+    seed_subject_results,
 ]
 
 

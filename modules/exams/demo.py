@@ -31,6 +31,7 @@ from modules.exams.models import (
     TermComment,
     TermStatus,
 )
+from modules.exams.results import results_rebuild
 
 DEFAULT_BANDS = [
     ("A", 90, 4, "Excellent"),
@@ -445,3 +446,9 @@ def seed_grades(ctx: DemoContext) -> None:
         assessments=len(assessments),
         assessments_unpublished=sum(1 for a in assessments if not a.published_at),
     )
+
+
+def seed_subject_results(ctx: DemoContext) -> None:
+    """The students' stored term averages, counted from every mark the steps before wrote (the grades, the
+    homework returned): last, after every step that gives marks."""
+    ctx.counts["subject_results"] = results_rebuild()

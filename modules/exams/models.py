@@ -259,6 +259,30 @@ class Mark(models.Model):
         return self.score is not None and not self.code
 
 
+class SubjectResult(models.Model):
+    """A student's average in one class over one term, as the gradebook and the report card compute it
+    (exams.grading over every mark given, published or not): kept in step by the services that write marks,
+    assessments and categories, in the same transaction (exams.results), so that the report builder filters,
+    groups and sorts term results in SQL. Only a student with something counted has a row; the letter and
+    pass are read from the grading scale when asked (a changed scale needs no recount)."""
+
+    student = models.ForeignKey("people.Student", on_delete=models.CASCADE, related_name="+")
+    offering = models.ForeignKey("academics.CourseOffering", on_delete=models.CASCADE, related_name="+")
+    term = models.ForeignKey("academics.Term", on_delete=models.CASCADE, related_name="+")
+    percent = models.DecimalField(_("average (%)"), max_digits=4, decimal_places=1)
+
+    class Meta:
+        verbose_name = _("subject result")
+        verbose_name_plural = _("subject results")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "offering", "term"], name="subject_result_unique"),
+        ]
+        indexes = [models.Index(fields=["term", "offering"], name="subject_result_term")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} · {self.offering_id} · {self.term_id}: {self.percent}"
+
+
 class TermStatus(models.Model):
     """What the office did with a term's results: published them all, locked them."""
 

@@ -19,6 +19,7 @@ from modules.core.concurrency import EditConflict, Verdict, edit_verdict
 from modules.core.numbers import number_text
 from modules.exams.events import marks_published
 from modules.exams.models import Assessment, Mark, MarkCode, TermStatus
+from modules.exams.results import class_changed, mark_changed, offering_terms
 
 CODES = {code.value: code for code in MarkCode}
 
@@ -195,6 +196,7 @@ def _mark_write(
         deleted, _by_model = _unchanged(current).delete()
         if not deleted:
             raise _Moved
+        mark_changed(assessment, student_id)
         audit_log(
             actor=by,
             action="mark.clear",
@@ -223,6 +225,7 @@ def _mark_write(
         if not _unchanged(current).update(**values):
             raise _Moved
         pk = current.pk
+    mark_changed(assessment, student_id)
     mark = StoredMark(pk, score, code)
     audit_log(
         actor=by,
@@ -280,10 +283,14 @@ def assessment_save(*, assessment: Assessment, by: User) -> Assessment:
                 % {"score": number_text(highest)}
             )
         before: Mapping[str, object] = (
-            Assessment.objects.filter(pk=assessment.pk).values("name", "max_score").first() or {}
+            Assessment.objects.filter(pk=assessment.pk)
+            .values("name", "max_score", "offering_id", "term_id", "category_id")
+            .first()
+            or {}
         )
         assessment.save()
         Mark.objects.filter(assessment_id=assessment.pk).update(max_score=assessment.max_score)
+        _assessment_moved(assessment, before)
         audit_log(
             actor=by,
             action="assessment.change",
@@ -296,6 +303,22 @@ def assessment_save(*, assessment: Assessment, by: User) -> Assessment:
     assessment.save()
     audit_log(actor=by, action="assessment.create", obj=assessment)
     return assessment
+
+
+def _assessment_moved(assessment: Assessment, before: Mapping[str, object]) -> None:
+    """Its class's averages counted again where it counts now and where it counted before (a new maximum or
+    category, another term or class), when anything they are made of changed."""
+    now = {
+        "max_score": assessment.max_score,
+        "offering_id": assessment.offering_id,
+        "term_id": assessment.term_id,
+        "category_id": assessment.category_id,
+    }
+    if all(before.get(key) == value for key, value in now.items()):
+        return
+    class_changed(assessment.offering_id, [assessment.term_id])
+    if (before.get("offering_id"), before.get("term_id")) != (assessment.offering_id, assessment.term_id):
+        class_changed(int(str(before["offering_id"])), [int(str(before["term_id"]))])
 
 
 @transaction.atomic
@@ -323,6 +346,7 @@ def assessment_delete(*, assessment: Assessment, by: User) -> None:
                 "owner": owner,
             }
         ) from None
+    class_changed(assessment.offering_id, [assessment.term_id])
 
 
 @transaction.atomic
@@ -346,6 +370,7 @@ def categories_save(*, offering, keep: list, delete: list, by: User) -> None:
     for category in keep:
         category.offering = offering
         category.save()
+    class_changed(offering.pk, offering_terms(offering.pk))
     audit_log(
         actor=by,
         action="categories.save",

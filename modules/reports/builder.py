@@ -29,7 +29,7 @@ from modules.academics.models import Term
 from modules.accounts.models import STAFF_ROLES, Role
 from modules.core.audit import audit_log
 from modules.core.concurrency import EditConflict
-from modules.reports.datasets import BOOLEAN, DATE, NUMERIC, TEXT, Column, Dataset, Params
+from modules.reports.datasets import BOOLEAN, DATE, NUMERIC, PERCENT, TEXT, Column, Dataset, Params
 from modules.reports.models import ReportRoleShare, SavedReport
 
 MAX_FILTERS = 3
@@ -326,13 +326,23 @@ def report_values(definition: Definition, user) -> tuple[list[str], QuerySet, li
         return (
             [heading for _alias, heading, _column in spec],
             query.values_list("group", *(alias for alias, _heading, _column in spec[1:])),
-            [column if not alias.startswith(("n", "avg_")) else None for alias, _h, column in spec],
+            [_group_value_column(alias, column) for alias, _h, column in spec],
             True,
         )
     chosen = definition.chosen()
     shown = {f"v_{column.key}": F(f"c_{column.key}") for column in chosen}
     query = rows.annotate(**shown).order_by(*_ordering(definition)).values_list(*shown)
     return [str(column.label) for column in chosen], query, list(chosen), False
+
+
+def _group_value_column(alias: str, column: Column | None) -> Column | None:
+    """How a grouped report's value is shown: the group as its column shows it, an average of percentages as
+    a percentage (to the tenth, whatever the column's type), other counts and averages as numbers."""
+    if alias == "n" or column is None:
+        return None
+    if alias.startswith("avg_"):
+        return column if column.kind == PERCENT else None
+    return column
 
 
 def _shown(values: tuple, columns: list[Column | None]) -> list[Any]:

@@ -56,7 +56,7 @@ from modules.attendance.models import (
 )
 from modules.attendance.selectors import session_records
 from modules.communications.models import Channel, Delivery, DeliveryStatus
-from modules.exams.models import Assessment, Mark
+from modules.exams.models import Assessment, GradeBand, GradingScale, Mark, SubjectResult
 from modules.fees.models import Invoice, InvoiceStatus, Payment, PaymentMethod, fee_staff
 from modules.people.models import Gender, Student
 
@@ -414,6 +414,58 @@ MARKS = Dataset(
 )
 
 
+# --- term results ------------------------------------------------------------------------------------------
+
+
+def _results(user, params: Params) -> QuerySet:
+    """The term's stored averages (exams.results) of the classes and students this person may see, each with
+    its grading scale: the grade level's, else the school's default (exams.grading.scale_and_bands)."""
+    own = GradingScale.objects.filter(grade_level_id=OuterRef("offering__section__grade_level_id"))
+    default = GradingScale.objects.filter(grade_level__isnull=True)
+    return SubjectResult.objects.filter(
+        term=params.term,
+        offering_id__in=Assessment.objects.visible_to(user).values("offering_id"),
+        student__in=Student.objects.records_visible_to(user),
+    ).alias(result_scale=Coalesce(Subquery(own.values("pk")[:1]), Subquery(default.values("pk")[:1])))
+
+
+def _letter(params: Params) -> Subquery:
+    """The scale's band the average falls in (the highest whose threshold it reaches)."""
+    bands = GradeBand.objects.filter(scale_id=OuterRef("result_scale"), min_percent__lte=OuterRef("percent"))
+    return Subquery(bands.order_by("-min_percent").values("letter")[:1])
+
+
+def _passed(params: Params) -> ExpressionWrapper:
+    pass_mark = GradingScale.objects.filter(pk=OuterRef("result_scale")).values("pass_mark")[:1]
+    return ExpressionWrapper(Q(percent__gte=Subquery(pass_mark)), output_field=BooleanField())
+
+
+TERM_RESULTS = Dataset(
+    key="term_results",
+    label=_("Term results"),
+    description=_(
+        "One row per student and class with an average for the term: the gradebook's and the report "
+        "card's average of every mark given (excused marks left out, missing and absent counted as zero, "
+        "weighted by the class's categories), with its letter and pass from the grade level's grading scale."
+    ),
+    may_use=_staff_records,
+    base=_results,
+    uses_term=True,
+    columns=(
+        Column("admission_number", _("Admission number"), TEXT, "student__admission_number"),
+        Column("name", _("Name"), TEXT, lambda p: _full_name("student__")),
+        _section_column("offering__section__name"),
+        _grade_column("offering__section__grade_level__name"),
+        Column("subject", _("Subject"), TEXT, "offering__subject__name"),
+        Column("teacher", _("Teacher"), TEXT, lambda p: _full_name("offering__teacher__")),
+        Column("average", _("Average (%)"), PERCENT, "percent"),
+        Column("letter", _("Letter"), TEXT, _letter, groupable=False),
+        Column("passed", _("Passed"), BOOLEAN, _passed, groupable=False),
+    ),
+    default_columns=("name", "section", "subject", "average", "letter"),
+)
+
+
 # --- homework ----------------------------------------------------------------------------------------------
 
 
@@ -619,6 +671,7 @@ DATASETS: dict[str, Dataset] = {
         ATTENDANCE,
         ATTENDANCE_DAYS,
         MARKS,
+        TERM_RESULTS,
         ASSIGNMENTS,
         INVOICES,
         PAYMENTS,

@@ -496,3 +496,47 @@ def test_it_reports_deliveries_to_the_office_only(school, admin, teacher, as_use
     )
     assert '<th scope="row">Pat Parent</th><td>Sports day</td><td>Failed</td><td>5</td>' in _names(response)
     assert _new(as_user(teacher), dataset="deliveries").status_code == 400
+
+
+def _term_results(school) -> None:
+    """Term 1: Sam 75% in Mathematics (7A), Cleo 45% there; Olive 40% in History (7B)."""
+    from modules.exams.results import results_rebuild
+
+    cleo = f.StudentFactory(first_name="Cleo", last_name="Classmate", admission_number="A-0003")
+    f.EnrollmentFactory(student=cleo, section=school.section)
+    quiz = f.AssessmentFactory(offering=school.offering, term=school.term, max_score=20)
+    essay = f.AssessmentFactory(offering=school.other_offering, term=school.term, max_score=20)
+    f.MarkFactory(assessment=quiz, student=school.child, score=15)
+    f.MarkFactory(assessment=quiz, student=cleo, score=9)
+    f.MarkFactory(assessment=essay, student=school.other_child, score=8)
+    results_rebuild()
+
+
+def test_a_teachers_term_results_are_their_classes(school, teacher, as_user):
+    _term_results(school)
+    response = _new(
+        as_user(teacher), dataset="term_results", term=school.term.pk, columns=["name", "subject", "average"]
+    )
+    page = _names(response)
+    assert response.status_code == 200
+    assert '<th scope="row">Sam Parent</th><td>Mathematics</td><td>75.0</td>' in page
+    assert '<th scope="row">Cleo Classmate</th><td>Mathematics</td><td>45.0</td>' in page
+    assert "Olive Elsewhere" not in page
+
+
+def test_the_office_lists_term_results_below_a_mark_grouped_by_section(school, admin, as_user):
+    _term_results(school)
+    response = _new(
+        as_user(admin),
+        dataset="term_results",
+        term=school.term.pk,
+        columns=["name", "average"],
+        filter_1_field="average",
+        filter_1_op="lt",
+        filter_1_value="80",
+        group_by="section",
+    )
+    page = _names(response)
+    # 7A: Sam 75 and Cleo 45, averaged; 7B: Olive 40.
+    assert '<th scope="row">7A</th><td>2</td><td>60.0</td>' in page
+    assert '<th scope="row">7B</th><td>1</td><td>40.0</td>' in page

@@ -7,6 +7,7 @@ from health_check.views import HealthCheckView
 
 from modules.academics import urls_people as academics_people_urls
 from modules.accounts import views as account_views
+from modules.api.v1 import api as api_v1
 from modules.core import views as core_views
 from modules.people import urls as people_urls
 
@@ -43,6 +44,8 @@ urlpatterns = [
     path("timetable/", include("modules.timetable.urls")),
     path("reports/", include("modules.reports.urls")),
     path("privacy/", include("modules.privacy.urls")),
+    path("api/v1/", api_v1.urls),
+    path("api/tokens/", include("modules.api.urls")),
     path("", include("modules.core.urls")),
     path(
         "health/",

@@ -17,3 +17,10 @@ user_invited = DomainEvent(
     tasks/accounts.py queues `services.invitation_send` unless the caller sends it; an invitation whose
     task is lost is sent by the sweep (`services.invitations_recover`).""",
 )
+
+login_deactivated = DomainEvent(
+    "accounts.login_deactivated",
+    arguments={"user_id": "id of the User who may no longer sign in", "by": "the User who deactivated it"},
+    doc="""A login was deactivated (`services.login_deactivate`): its sessions have ended. Receivers:
+    modules/api/receivers.py revokes its API tokens (which already stopped working with the login).""",
+)

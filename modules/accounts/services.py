@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from modules.accounts.events import user_invited
+from modules.accounts.events import login_deactivated, user_invited
 from modules.accounts.models import User
 from modules.core.audit import audit_log
 from modules.core.fanout import FANOUT_BATCH, fanouts_rerun, overdue_window
@@ -118,8 +118,8 @@ def user_sessions_end(*, user: User, by: User | None, reason: str = "") -> None:
     `session_epoch` goes up, and it is part of the session auth hash Django checks on every request
     (`User._get_session_auth_hash`), so each old session stops verifying at its next request.
 
-    This is the one place that ends a login's access. When API tokens exist, revoke them here too, so
-    that deactivating someone ends their token access with their sessions.
+    This is the one place that ends a login's sessions. Its API tokens stop working as soon as the login is
+    inactive (modules/api/tokens.py), and are revoked when `login_deactivate` announces it.
     """
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     user.refresh_from_db(fields=["session_epoch"])
@@ -141,6 +141,7 @@ def login_deactivate(*, user: User, by: User | None, reason: str = "") -> None:
             reason=reason,
         )
     user_sessions_end(user=user, by=by, reason=reason)
+    login_deactivated.send_on_commit(user_id=user.pk, by=by)
 
 
 @transaction.atomic

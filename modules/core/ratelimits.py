@@ -80,9 +80,12 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def rate_limit_hit(request, *, action: str, rate: str | None = None) -> RateLimitHit | None:
-    """Count one use of `action` by the signed-in user (by address for anyone else). Returns None when it
-    is allowed, or the refusal (not counted) when one of the action's windows is used up.
+def rate_limit_hit(
+    request, *, action: str, rate: str | None = None, who: str | None = None
+) -> RateLimitHit | None:
+    """Count one use of `action` by the signed-in user (by address for anyone else; by `who` when given: an
+    API token, an address). Returns None when it is allowed, or the refusal (not counted) when one of the
+    action's windows is used up.
 
     `rate` overrides the configured one (for a caller with a reason to differ); otherwise the action must
     be listed in STUDENTFLOW_RATE_LIMITS, so that a misspelt action fails loudly instead of never
@@ -93,7 +96,8 @@ def rate_limit_hit(request, *, action: str, rate: str | None = None) -> RateLimi
             raise ImproperlyConfigured(f"STUDENTFLOW_RATE_LIMITS has no rate for {action!r}")
         rate = limits[action]
     user = getattr(request, "user", None)
-    who = f"u{user.pk}" if user is not None and user.is_authenticated else f"ip{client_ip(request)}"
+    if who is None:
+        who = f"u{user.pk}" if user is not None and user.is_authenticated else f"ip{client_ip(request)}"
     now = time.time()
     counted: list[str] = []
     for limit in parse_rates(rate):

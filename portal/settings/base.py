@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_htmx",
+    "ninja",  # the API docs page's templates and static files (Swagger UI, served from here: no CDN)
     "crispy_forms",
     "crispy_bootstrap5",
     "django_tables2",
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "modules.home",
     "modules.reports",
     "modules.privacy",
+    "modules.api",
     "modules.demo",
     "tasks",
 ]
@@ -74,6 +76,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "modules.accounts.middleware.StaffMfaRequiredMiddleware",
     "modules.core.pdf.PdfFailedMiddleware",
+    # Last: ETags on the API's reads (answered 304 when unchanged), on the whole answer.
+    "modules.api.middleware.ApiConditionalGetMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -309,6 +313,8 @@ STUDENTFLOW_RATE_LIMITS = {
         "absence_note": "3/m,20/h",
         "invitation": "10/m,60/h",
         "export": "5/m,30/h",  # bulk downloads of student data
+        "api": "120/m,5000/h",  # calls with one API token
+        "api_sign_in": "10/m,100/h",  # calls with a wrong or no API token, per address
     }.items()
 }
 

@@ -16,7 +16,8 @@ walked once (a list of forty students opens one student). Each page is then open
 
 Every problem is collected and the test fails once, listing them all. Not walked: signing out, the
 language and role switchers (forms, not links), downloads and exports (PDF, spreadsheets, attachments:
-anything that is not an HTML page), the Django admin (Django's own screens), and other sites.
+anything that is not an HTML page), the Django admin (Django's own screens), the API (JSON, and its docs page:
+Swagger UI's screens), and other sites.
 """
 
 from __future__ import annotations
@@ -45,7 +46,16 @@ AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encodin
 SIZES = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 MAX_DEPTH = 2
 MAX_PAGES_PER_ROLE = 130
-SKIPPED_PREFIXES = ("/static/", "/media/", "/admin/", "/accounts/logout/", "/language/", "/role/", "/health/")
+SKIPPED_PREFIXES = (
+    "/static/",
+    "/media/",
+    "/admin/",
+    "/api/v1/",
+    "/accounts/logout/",
+    "/language/",
+    "/role/",
+    "/health/",
+)
 # Never fetched, not even to look at their content type: they build a file (slow) or change something.
 SKIPPED_NAMES = re.compile(r"pdf|print|export|download|xlsx|template|webhook|checkout|email_html")
 # The phone shows the same HTML with other CSS: only the rules that depend on the layout run again there.

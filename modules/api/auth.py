@@ -1,0 +1,65 @@
+"""How a call to the API is let in: a bearer token (`Authorization: Bearer sf_…`), usable (not revoked, not
+expired, its login active), holding the scope the endpoint needs; then the token's rate. A session cookie
+never lets anyone in (the API has no cross-site request forgery to defend against).
+
+Every way in passes the same throttle: wrong tokens are counted per address like failed sign-ins
+(STUDENTFLOW_RATE_LIMITS["api_sign_in"]) and answered 429 past the limit; each token has its own rate
+(["api"]). Both use modules.core.ratelimits, the portal's one rate-limit mechanism (the cache, shared by every
+worker and node)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from ninja.errors import AuthenticationError, HttpError
+from ninja.security import HttpBearer
+
+from modules.api.models import ApiToken
+from modules.api.tokens import token_authenticate
+from modules.core.ratelimits import client_ip, rate_limit_hit
+
+
+class Refused(HttpError):
+    """An answer in the API's one error format: an HTTP status, a code, a message."""
+
+    def __init__(self, status_code: int, code: str, message: str, retry_after: int | None = None):
+        super().__init__(status_code, message)
+        self.code = code
+        self.retry_after = retry_after
+
+
+class TokenAuth(HttpBearer):
+    def __init__(self, scope: str):
+        super().__init__()
+        self.scope = scope
+
+    def __call__(self, request):
+        # Without a bearer header ninja's HttpBearer returns None: a missing token is a wrong one.
+        result = super().__call__(request)
+        if result is None:
+            self._failed(request)
+        return result
+
+    def authenticate(self, request, token: str) -> ApiToken:
+        found = token_authenticate(token)
+        if found is None:
+            self._failed(request)
+        assert found is not None
+        if self.scope not in found.scopes:
+            raise Refused(
+                403,
+                "scope",
+                _("This token may not do this: it needs the scope “%(scope)s”.") % {"scope": self.scope},
+            )
+        if hit := rate_limit_hit(request, action="api", who=f"token{found.pk}"):
+            raise Refused(429, "throttled", _("Too many calls with this token."), retry_after=hit.retry_after)
+        # From here the request is the token owner's: the request log names them, the selectors scope by them.
+        request.user = found.user
+        return found
+
+    @staticmethod
+    def _failed(request) -> None:
+        if hit := rate_limit_hit(request, action="api_sign_in", who=f"ip{client_ip(request)}"):
+            raise Refused(
+                429, "throttled", _("Too many calls with a wrong token."), retry_after=hit.retry_after
+            )
+        raise AuthenticationError()

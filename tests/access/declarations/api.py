@@ -1,0 +1,48 @@
+"""The API (modules/api): its endpoints answer a token, never a session — every persona signed in to the
+portal, and a visitor, gets 401 (tests/api/test_matrix.py checks each endpoint with each role's token). The
+OpenAPI document and its docs page are public (they describe, they hold no records); the API's root is a 404.
+The tokens page is anyone's who is signed in, for their own tokens; revoking someone else's is 404."""
+
+import datetime
+
+from django.utils import timezone
+
+from modules.accounts.models import User
+from modules.api.models import ApiToken
+from tests.access.matrix import PUBLIC, SIGNED_IN_OK, Rule, expect
+
+TOKEN_ONLY = expect(401, anonymous=401)
+
+
+def _teachers_token(s) -> dict:
+    token = ApiToken.objects.create(
+        user=User.objects.get(email="teacher@school.test"),
+        name="Sync",
+        prefix="sf_abcdef",
+        secret_hash=f"{s.child.pk:064d}",
+        scopes=["roster:read"],
+        expires_at=timezone.now() + datetime.timedelta(days=30),
+    )
+    return {"pk": token.pk}
+
+
+RULES = [
+    Rule("api-v1:openapi-json", expect=PUBLIC),
+    Rule("api-v1:openapi-view", expect=PUBLIC),
+    Rule("api-v1:api-root", expect=expect(404, anonymous=404)),
+    Rule("api-v1:me", expect=TOKEN_ONLY),
+    Rule("api-v1:student", expect=TOKEN_ONLY, kwargs=lambda s: {"student_id": s.child.pk}),
+    Rule("api-v1:guardian", expect=TOKEN_ONLY, kwargs=lambda s: {"guardian_id": s.guardian_profile.pk}),
+    Rule(
+        r"api-v1:(students|guardians|staff|years|terms|grade_levels|sections|classes|enrolments)",
+        expect=TOKEN_ONLY,
+        pattern=True,
+    ),
+    Rule("api:tokens", expect=SIGNED_IN_OK),
+    Rule(
+        "api:token_revoke",
+        expect=expect(404, teacher=302),
+        kwargs=_teachers_token,
+        method="post",
+    ),
+]

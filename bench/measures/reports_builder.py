@@ -83,3 +83,20 @@ def builder_results_grouped(bench):
     url = _results_url(filter_1_field="average", filter_1_op="lt", filter_1_value="50", group_by="section")
     client = bench.client_for(demo.ADMIN_EMAIL)
     return lambda: bench.get(client, url, HTTP_HX_REQUEST="true")
+
+
+@measure(
+    "reports: builder preview, every mark of the school (about 250,000), sorted by score",
+    budget_ms=PREVIEW_BUDGET_MS,
+    runs=5,
+    warmup=1,
+)
+def builder_marks_sorted(bench):
+    params = {
+        "dataset": "marks",
+        "columns": ["name", "subject", "assessment", "score", "max_score"],
+        "sort": "score",
+    }
+    url = f"{reverse('reports:builder_new')}?{urlencode(params, doseq=True)}"
+    client = bench.client_for(demo.ADMIN_EMAIL)
+    return lambda: bench.get(client, url, HTTP_HX_REQUEST="true")

@@ -378,9 +378,10 @@ ATTENDANCE_DAYS = Dataset(
 
 
 def _marks(user, params: Params) -> QuerySet:
+    # Row by row (EXISTS), as the term results: lists of the whole school would lead the query plan astray.
     return Mark.objects.filter(
-        assessment__in=Assessment.objects.visible_to(user),
-        student__in=Student.objects.records_visible_to(user),
+        Exists(Assessment.objects.visible_to(user).filter(pk=OuterRef("assessment_id"))),
+        Exists(Student.objects.records_visible_to(user).filter(pk=OuterRef("student_id"))),
     )
 
 
@@ -422,10 +423,12 @@ def _results(user, params: Params) -> QuerySet:
     its grading scale: the grade level's, else the school's default (exams.grading.scale_and_bands)."""
     own = GradingScale.objects.filter(grade_level_id=OuterRef("offering__section__grade_level_id"))
     default = GradingScale.objects.filter(grade_level__isnull=True)
+    # Scoped row by row (EXISTS), not by lists (IN): the office's lists are the whole school, and SQLite would
+    # otherwise walk every student × every class through the unique index instead of the term's rows.
     return SubjectResult.objects.filter(
+        Exists(Assessment.objects.visible_to(user).filter(offering_id=OuterRef("offering_id"))),
+        Exists(Student.objects.records_visible_to(user).filter(pk=OuterRef("student_id"))),
         term=params.term,
-        offering_id__in=Assessment.objects.visible_to(user).values("offering_id"),
-        student__in=Student.objects.records_visible_to(user),
     ).alias(result_scale=Coalesce(Subquery(own.values("pk")[:1]), Subquery(default.values("pk")[:1])))
 
 

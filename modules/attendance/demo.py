@@ -429,6 +429,9 @@ def _seed_today(
         taker = takers[
             (register.offering_id, register.period_id) if register.offering_id else register.section_id
         ]
+        # Lesson registers draw from their own randomness: how many lessons today has follows the solver's
+        # layout, which is not reproducible; the school's shared randomness must not depend on it.
+        rng = ctx.rng if register.kind == RegisterMode.DAILY else lesson_rng
         roll = 1.0 if taker == demo_user else rng.random()
         share = rng.uniform(0.3, 0.9) if roll < 0.65 else 0.0
         register.state = RegisterState.IN_PROGRESS if share else RegisterState.NOT_TAKEN

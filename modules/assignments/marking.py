@@ -31,7 +31,6 @@ from modules.core.concurrency import EditConflict, Verdict, edit_verdict
 from modules.core.numbers import number_text
 from modules.exams import services as exams_services
 from modules.exams.models import Mark
-from modules.exams.results import results_batch
 from modules.exams.services import GradeError, StoredMark
 from modules.people.models import Student
 
@@ -297,23 +296,22 @@ def submissions_return(*, assignment: Assignment, by: User, student_ids: list[in
             .filter(assessment=assessment, student_id__in=[s.student_id for s in submissions])
             .values_list("student_id", "pk", "score", "code")
         }
-    with results_batch():  # the class's averages counted once
-        for submission in submissions:
-            submission.penalty_percent = late_penalty(assignment, submission)
-            submission.returned_at = now
-            if assessment is None or submission.raw_score is None:
-                continue
-            try:
-                exams_services.mark_set(
-                    assessment=assessment,
-                    student_id=submission.student_id,
-                    raw=str(mark_after_penalty(submission.raw_score, submission.penalty_percent)),
-                    by=by,
-                    locked=locked,
-                    stored=marks.get(submission.student_id),
-                )
-            except GradeError as refusal:
-                raise MarkingError(refusal.message) from None
+    for submission in submissions:
+        submission.penalty_percent = late_penalty(assignment, submission)
+        submission.returned_at = now
+        if assessment is None or submission.raw_score is None:
+            continue
+        try:
+            exams_services.mark_set(
+                assessment=assessment,
+                student_id=submission.student_id,
+                raw=str(mark_after_penalty(submission.raw_score, submission.penalty_percent)),
+                by=by,
+                locked=locked,
+                stored=marks.get(submission.student_id),
+            )
+        except GradeError as refusal:
+            raise MarkingError(refusal.message) from None
     Submission.objects.bulk_update(submissions, ["penalty_percent", "returned_at"])
     if assessment is not None:
         exams_services.assessment_publish(assessment=assessment, by=by, notify=False)

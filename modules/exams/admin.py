@@ -1,5 +1,6 @@
-"""The exams models in the admin site. Its pages write marks, assessments and categories around the services:
-each change here counts the students' stored averages again (exams.results) as the services do."""
+"""The exams models in the admin site. Its pages write marks, assessments and categories around the services
+(a mark changed here may keep its time of entry): each change counts the class's stored averages again at once
+(exams.results)."""
 
 from django.contrib import admin
 from django.db import transaction
@@ -15,7 +16,7 @@ from modules.exams.models import (
     TermComment,
     TermStatus,
 )
-from modules.exams.results import offering_terms, results_batch, results_changed
+from modules.exams.results import offering_terms, results_refresh
 
 
 class GradeBandInline(admin.TabularInline):
@@ -44,8 +45,7 @@ class ResultsCountedAdmin(admin.ModelAdmin):
         raise NotImplementedError
 
     def _counted_again(self, pairs: set[tuple[int, int]]) -> None:
-        with results_batch():
-            results_changed(dict.fromkeys(pairs))
+        results_refresh(dict.fromkeys(pairs))
 
     def save_model(self, request, obj, form, change):
         with transaction.atomic():

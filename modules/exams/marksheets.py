@@ -47,7 +47,6 @@ from modules.core.jobs import job_enqueue, job_finish, job_run
 from modules.core.models import Job, JobStatus
 from modules.core.spreadsheets import SpreadsheetRefused, safe_cell, spreadsheet_check
 from modules.exams.models import Assessment, Mark
-from modules.exams.results import results_batch
 from modules.exams.services import GradeError, mark_set, mark_text, parse_mark, term_locked
 
 SHEET = "Marks"
@@ -522,30 +521,29 @@ def marksheet_apply(
         raise GradeError(_("This term is locked. Ask the office to change a mark."))
     assessments = {a.pk: a for a in offering_assessments(offering, term)}
     student_ids = {s.pk for s in offering_students(offering)}
-    with results_batch():  # the averages counted once, at the end
-        for change in changes:
-            assessment = assessments.get(change["assessment_id"])
-            if assessment is None or change["student_id"] not in student_ids:
-                raise GradeError(_("The class changed since the preview. Upload the file again."))
-            try:
-                # The preview's "now" is the base: a mark changed since the preview refuses the whole file.
-                mark_set(
-                    assessment=assessment,
-                    student_id=change["student_id"],
-                    raw=change["new"],
-                    by=by,
-                    reason=reason,
-                    locked=locked,
-                    base=change["old"],
+    for change in changes:
+        assessment = assessments.get(change["assessment_id"])
+        if assessment is None or change["student_id"] not in student_ids:
+            raise GradeError(_("The class changed since the preview. Upload the file again."))
+        try:
+            # The preview's "now" is the base: a mark changed since the preview refuses the whole file.
+            mark_set(
+                assessment=assessment,
+                student_id=change["student_id"],
+                raw=change["new"],
+                by=by,
+                reason=reason,
+                locked=locked,
+                base=change["old"],
+            )
+        except EditConflict:
+            raise GradeError(
+                _(
+                    "%(student)s's mark for %(assessment)s changed since the preview. Nothing was saved: "
+                    "upload the file again."
                 )
-            except EditConflict:
-                raise GradeError(
-                    _(
-                        "%(student)s's mark for %(assessment)s changed since the preview. Nothing was saved: "
-                        "upload the file again."
-                    )
-                    % {"student": change["student"], "assessment": assessment.name}
-                ) from None
+                % {"student": change["student"], "assessment": assessment.name}
+            ) from None
     audit_log(
         actor=by,
         action="marksheet.import",

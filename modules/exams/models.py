@@ -261,15 +261,23 @@ class Mark(models.Model):
 
 class SubjectResult(models.Model):
     """A student's average in one class over one term, as the gradebook and the report card compute it
-    (exams.grading over every mark given, published or not): kept in step by the services that write marks,
-    assessments and categories, in the same transaction (exams.results), so that the report builder filters,
-    groups and sorts term results in SQL. Only a student with something counted has a row; the letter and
-    pass are read from the grading scale when asked (a changed scale needs no recount)."""
+    (exams.grading over every mark given, published or not), stored so that the report builder filters, groups
+    and sorts term results in SQL (exams.results). One row per student with marks in the class that term;
+    `percent` is None when none of them counts (all excused).
+
+    Counted again when read, where the marks changed since: `marks` and `marked_at` are what the average was
+    counted from (how many marks, the latest time one was entered), and a row whose marks no longer match is
+    counted again before a report reads it. A mark saved in the gradebook costs nothing more; what changes an
+    average without touching its marks (an assessment's maximum, category, term or class; the categories'
+    weights) counts its class again at once. The letter and pass are read from the grading scale when
+    asked."""
 
     student = models.ForeignKey("people.Student", on_delete=models.CASCADE, related_name="+")
     offering = models.ForeignKey("academics.CourseOffering", on_delete=models.CASCADE, related_name="+")
     term = models.ForeignKey("academics.Term", on_delete=models.CASCADE, related_name="+")
-    percent = models.DecimalField(_("average (%)"), max_digits=4, decimal_places=1)
+    percent = models.DecimalField(_("average (%)"), max_digits=4, decimal_places=1, null=True)
+    marks = models.PositiveIntegerField(default=0)
+    marked_at = models.DateTimeField(null=True)
 
     class Meta:
         verbose_name = _("subject result")

@@ -1,54 +1,59 @@
-"""Each student's term average per class, stored (SubjectResult) and kept in step with what it is made of.
+"""Each student's term average per class, stored (SubjectResult) for the report builder, never a second rule.
 
 The average is the gradebook's and the report card's (exams.grading.weighted_percent over every mark given in
-the class that term, published or not, with the class's category weights), computed here by the same function,
-never again in SQL. What changes it, and refreshes it in the same transaction:
-- a mark written, changed or cleared (services.mark_set: the gradebook, a marksheet, homework marked; the
-  admin site's mark pages);
-- an assessment changed (its maximum, its category, its term or class) or deleted;
-- a class's categories or their weights.
-A write that changes many marks at once (a marksheet, a paste, a class's homework) refreshes once at its end:
-`with results_batch():`. `results_rebuild` recounts every row from the marks (the demo school, the migration
-that created the table, `manage.py subject_results` after loading marks in bulk).
+the class that term, published or not, with the class's category weights), computed here by that function.
+
+How the stored rows stay true, without a cost on the gradebook's hot path (a mark saved is six statements):
+- Marks: each row keeps what it was counted from, the number of the student's marks in the class that term
+  and the latest time one was entered (every write of a mark sets `entered_at`; a cleared mark lowers the
+  count). `results_fresh(term)`, called before a report reads the term, compares them with the marks in one
+  grouped query and counts again only the rows that differ (and the students with marks and no row yet).
+  It reads committed marks only, so a mark committed after it is found by the next read.
+- What changes averages without touching marks (an assessment's maximum, category, term or class, or its
+  deletion; a class's categories and weights; the admin site's pages) counts the class again at once
+  (`class_changed`, in the same transaction).
+`results_rebuild` counts every row again (the demo school; `manage.py subject_results`).
 """
 
 from __future__ import annotations
 
-import contextvars
+import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import reduce
 from operator import or_
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 
 from modules.exams.grading import AssessmentInfo, MarkValue, weighted_percent
 from modules.exams.models import Assessment, AssessmentCategory, Mark, SubjectResult
-from modules.people.models import Student
 
 # (offering id, term id) → the students whose averages to count again, or None for the whole class.
 Scope = dict[tuple[int, int], set[int] | None]
-# (student id, offering id, term id) → the average.
-Computed = dict[tuple[int, int, int], Decimal]
 
-_pending: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("results_pending", default=None)
-
-# The classes whose marks one pass of a rebuild reads (a class of 40 with a term of 20 assessments is 800
-# marks: a few hundred thousand in memory at most).
+# The classes one pass of a rebuild reads (a class of 40 with a term of 20 assessments is 800 marks).
 REBUILD_CLASSES = 200
+
+
+@dataclass(frozen=True)
+class Counted:
+    percent: Decimal | None
+    marks: int
+    marked_at: datetime.datetime | None
 
 
 def compute(
     assessments: Iterable[tuple[int, int, int, Decimal, int | None]],
     weights: Iterable[tuple[int, int, Decimal]],
-    marks: Iterable[tuple[int, int, Decimal | None, str]],
-) -> Computed:
-    """The averages from rows as read: assessments (pk, offering, term, maximum, category), categories
-    (pk, offering, weight) and marks (assessment, student, score, code). Only a student with something
-    counted gets one. No queries: the migration that created the table computes with it too."""
+    marks: Iterable[tuple[int, int, Decimal | None, str, datetime.datetime | None]],
+) -> dict[tuple[int, int, int], Counted]:
+    """(student, offering, term) → the average and what it was counted from, from rows as read: assessments
+    (pk, offering, term, maximum, category), categories (pk, offering, weight) and marks (assessment, student,
+    score, code, entered at). Every student with a mark gets one. No queries (the migration that made the
+    table computes with it too)."""
     infos: dict[tuple[int, int], dict[int, AssessmentInfo]] = defaultdict(dict)
     owner: dict[int, tuple[int, int]] = {}
     for pk, offering_id, term_id, max_score, category_id in assessments:
@@ -58,51 +63,40 @@ def compute(
     for pk, offering_id, weight in weights:
         weights_of[offering_id][pk] = weight
     given: dict[tuple[int, int, int], list[MarkValue]] = defaultdict(list)
-    for assessment_id, student_id, score, code in marks:
-        if assessment_id in owner:
-            offering_id, term_id = owner[assessment_id]
-            given[(student_id, offering_id, term_id)].append(MarkValue(assessment_id, score, code))
-    computed: Computed = {}
-    for (student_id, offering_id, term_id), values in given.items():
-        value = weighted_percent(values, infos[(offering_id, term_id)], weights_of.get(offering_id) or None)
-        if value is not None:
-            computed[(student_id, offering_id, term_id)] = value
-    return computed
-
-
-def _within(scope: Scope, prefix: str = "") -> Q:
-    """The rows of the scope: each class and term, for its students or all of them."""
-    parts = []
-    for (offering_id, term_id), students in scope.items():
-        part = Q(**{f"{prefix}offering_id": offering_id, f"{prefix}term_id": term_id})
-        if students is not None:
-            part &= Q(student_id__in=sorted(students))
-        parts.append(part)
-    return reduce(or_, parts)
+    latest: dict[tuple[int, int, int], datetime.datetime | None] = {}
+    for assessment_id, student_id, score, code, entered_at in marks:
+        if assessment_id not in owner:
+            continue
+        key = (student_id, *owner[assessment_id])
+        given[key].append(MarkValue(assessment_id, score, code))
+        before = latest.get(key)
+        latest[key] = entered_at if before is None or (entered_at and entered_at > before) else before
+    return {
+        (student_id, offering_id, term_id): Counted(
+            weighted_percent(values, infos[(offering_id, term_id)], weights_of.get(offering_id) or None),
+            len(values),
+            latest[(student_id, offering_id, term_id)],
+        )
+        for (student_id, offering_id, term_id), values in given.items()
+    }
 
 
 @transaction.atomic(savepoint=False)
 def results_refresh(scope: Scope) -> None:
-    """Count the averages of the scope again from the marks and store them: five queries (six when one has
-    gone) whatever the scope.
-
-    The students' rows are locked first: two people changing marks of one student in one class at the same
-    moment (another assessment each) count one after the other, the second seeing the first's mark, so the
-    stored average is never one that misses a committed mark."""
+    """Count the averages of the scope again from the marks and store them: four queries (five when a row
+    has gone) whatever the scope."""
     if not scope:
         return
-    _lock_students(scope)
     assessments = list(
         Assessment.objects.filter(reduce(or_, (Q(offering_id=o, term_id=t) for o, t in scope))).values_list(
             "pk", "offering_id", "term_id", "max_score", "category_id"
         )
     )
-    computed: Computed = {}
+    computed: dict[tuple[int, int, int], Counted] = {}
     if assessments:
-        offerings = sorted({offering_id for offering_id, _term in scope})
-        weights = AssessmentCategory.objects.filter(offering_id__in=offerings).values_list(
-            "pk", "offering_id", "weight"
-        )
+        weights = AssessmentCategory.objects.filter(
+            offering_id__in=sorted({o for o, _t in scope})
+        ).values_list("pk", "offering_id", "weight")
         by_scope: dict[tuple[int, int], list[int]] = defaultdict(list)
         for pk, offering_id, term_id, _max, _category in assessments:
             by_scope[(offering_id, term_id)].append(pk)
@@ -114,26 +108,16 @@ def results_refresh(scope: Scope) -> None:
                     for key, ids in by_scope.items()
                 ),
             )
-        ).values_list("assessment_id", "student_id", "score", "code")
+        ).values_list("assessment_id", "student_id", "score", "code", "entered_at")
         computed = compute(assessments, weights, marks)
     _store(scope, computed)
 
 
-def _lock_students(scope: Scope) -> None:
-    named = sorted({student for students in scope.values() if students is not None for student in students})
-    whole = [key for key, students in scope.items() if students is None]
-    condition = Q(pk__in=named)
-    if whole:
-        classes = reduce(or_, (Q(assessment__offering_id=o, assessment__term_id=t) for o, t in whole))
-        condition |= Q(pk__in=Mark.objects.filter(classes).values("student_id"))
-    list(Student.objects.select_for_update(of=("self",)).filter(condition).order_by("pk").values_list("pk"))
-
-
-def _store(scope: Scope, computed: Computed) -> None:
+def _store(scope: Scope, computed: dict[tuple[int, int, int], Counted]) -> None:
     kept: dict[tuple[int, int], set[int]] = defaultdict(set)
     for student_id, offering_id, term_id in computed:
         kept[(offering_id, term_id)].add(student_id)
-    # Rows of the scope with nothing counted any more go (one query, only when one may have gone).
+    # Rows of the scope whose student has no mark there any more go (one query, only when one may have gone).
     gone = [
         Q(offering_id=o, term_id=t)
         & (Q() if students is None else Q(student_id__in=sorted(students - kept[(o, t)])))
@@ -146,69 +130,67 @@ def _store(scope: Scope, computed: Computed) -> None:
     if computed:
         SubjectResult.objects.bulk_create(
             [
-                SubjectResult(student_id=s, offering_id=o, term_id=t, percent=value)
-                for (s, o, t), value in computed.items()
+                SubjectResult(
+                    student_id=s,
+                    offering_id=o,
+                    term_id=t,
+                    percent=c.percent,
+                    marks=c.marks,
+                    marked_at=c.marked_at,
+                )
+                for (s, o, t), c in computed.items()
             ],
             update_conflicts=True,
             unique_fields=["student", "offering", "term"],
-            update_fields=["percent"],
+            update_fields=["percent", "marks", "marked_at"],
+            batch_size=1000,
         )
 
 
-def results_changed(scope: Scope) -> None:
-    """What a write changed: counted again now, or at the end of the batch it is part of."""
-    pending = _pending.get()
-    if pending is None:
-        results_refresh(scope)
-        return
-    for key, students in scope.items():
-        if key in pending and pending[key] is None:
-            continue
-        if students is None:
-            pending[key] = None
-        else:
-            pending.setdefault(key, set()).update(students)  # type: ignore[union-attr]
-
-
-def mark_changed(assessment: Assessment, student_id: int) -> None:
-    results_changed({(assessment.offering_id, assessment.term_id): {student_id}})
+def results_fresh(term_id: int) -> int:
+    """Count again the term's averages whose marks changed since they were counted (see the module
+    docstring): two queries when nothing changed. Returns how many averages were counted again."""
+    given = {
+        (row["student_id"], row["assessment__offering_id"]): (row["n"], row["last"])
+        for row in Mark.objects.filter(assessment__term_id=term_id)
+        .order_by()
+        .values("student_id", "assessment__offering_id")
+        .annotate(n=Count("pk"), last=Max("entered_at"))
+    }
+    stored = {
+        (student_id, offering_id): (marks, marked_at)
+        for student_id, offering_id, marks, marked_at in SubjectResult.objects.filter(
+            term_id=term_id
+        ).values_list("student_id", "offering_id", "marks", "marked_at")
+    }
+    stale: Scope = {}
+    for key in given.keys() | stored.keys():
+        if given.get(key) != stored.get(key):
+            student_id, offering_id = key
+            students = stale.setdefault((offering_id, term_id), set())
+            assert students is not None
+            students.add(student_id)
+    pairs = sorted(stale.items())
+    for start in range(0, len(pairs), REBUILD_CLASSES):
+        results_refresh(dict(pairs[start : start + REBUILD_CLASSES]))
+    return sum(len(students or ()) for students in stale.values())
 
 
 def class_changed(offering_id: int, term_ids: Iterable[int]) -> None:
-    """Every student of a class, in the terms given (an assessment moved, a category reweighted)."""
-    results_changed({(offering_id, term_id): None for term_id in term_ids})
+    """Every student of a class counted again, in the terms given (an assessment changed or moved, a category
+    reweighted): at once, in the caller's transaction."""
+    results_refresh({(offering_id, term_id): None for term_id in term_ids})
 
 
 def offering_terms(offering_id: int) -> list[int]:
     """The terms a class has assessments (and so results) in."""
-    return list(
-        Assessment.objects.filter(offering_id=offering_id)
-        .order_by()
-        .values_list("term_id", flat=True)
-        .distinct()
-    )
-
-
-@contextmanager
-def results_batch() -> Iterator[None]:
-    """Marks written inside refresh their averages once, at the end (inside the caller's transaction when
-    there is one). Nested batches are one batch; when the block raises, nothing is refreshed (what it wrote is
-    being rolled back)."""
-    if _pending.get() is not None:
-        yield
-        return
-    pending: Scope = {}
-    token = _pending.set(pending)
-    try:
-        yield
-    finally:
-        _pending.reset(token)
-    results_refresh(pending)
+    terms = Assessment.objects.filter(offering_id=offering_id).order_by().values_list("term_id", flat=True)
+    return list(terms.distinct())
 
 
 def results_rebuild(term_ids: Iterable[int] | None = None) -> int:
-    """Count every stored average again from the marks (of the terms given, else all): the table as the
-    services would have kept it. Returns how many rows it holds now."""
+    """Count every stored average again from the marks (of the terms given, else all). Returns how many rows
+    the table holds now."""
     terms = (
         sorted(set(term_ids))
         if term_ids is not None

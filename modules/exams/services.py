@@ -19,7 +19,7 @@ from modules.core.concurrency import EditConflict, Verdict, edit_verdict
 from modules.core.numbers import number_text
 from modules.exams.events import marks_published
 from modules.exams.models import Assessment, Mark, MarkCode, TermStatus
-from modules.exams.results import class_changed, mark_changed, offering_terms
+from modules.exams.results import class_changed, offering_terms
 
 CODES = {code.value: code for code in MarkCode}
 
@@ -196,7 +196,6 @@ def _mark_write(
         deleted, _by_model = _unchanged(current).delete()
         if not deleted:
             raise _Moved
-        mark_changed(assessment, student_id)
         audit_log(
             actor=by,
             action="mark.clear",
@@ -225,7 +224,6 @@ def _mark_write(
         if not _unchanged(current).update(**values):
             raise _Moved
         pk = current.pk
-    mark_changed(assessment, student_id)
     mark = StoredMark(pk, score, code)
     audit_log(
         actor=by,

@@ -38,7 +38,6 @@ from modules.exams.gradebook import (
     terms_of,
 )
 from modules.exams.models import Assessment, AssessmentCategory, Mark
-from modules.exams.results import results_batch
 from modules.exams.rules import can_mark
 from modules.exams.services import GradeError
 
@@ -302,22 +301,21 @@ def gradebook_save(request, pk):
     kept: dict[str, Kept] = {}
     try:
         with transaction.atomic():
-            with results_batch():
-                for name, assessment, student_id, raw, base in changed:
-                    try:
-                        services.mark_set(
-                            assessment=assessment,
-                            student_id=student_id,
-                            raw=raw,
-                            by=request.user,
-                            reason=reason,
-                            locked=locked,
-                            base=base,
-                        )
-                    except EditConflict as clash:
-                        kept[name] = Kept(raw.strip(), base, conflict_message(clash.current), conflict=True)
-                    except GradeError as refusal:
-                        kept[name] = Kept(raw.strip(), base, refusal.message)
+            for name, assessment, student_id, raw, base in changed:
+                try:
+                    services.mark_set(
+                        assessment=assessment,
+                        student_id=student_id,
+                        raw=raw,
+                        by=request.user,
+                        reason=reason,
+                        locked=locked,
+                        base=base,
+                    )
+                except EditConflict as clash:
+                    kept[name] = Kept(raw.strip(), base, conflict_message(clash.current), conflict=True)
+                except GradeError as refusal:
+                    kept[name] = Kept(raw.strip(), base, refusal.message)
             if any(not cell.conflict for cell in kept.values()):
                 raise _Refused
     except _Refused:

@@ -57,6 +57,7 @@ from modules.attendance.models import (
 from modules.attendance.selectors import session_records
 from modules.communications.models import Channel, Delivery, DeliveryStatus
 from modules.exams.models import Assessment, GradeBand, GradingScale, Mark, SubjectResult
+from modules.exams.results import results_fresh
 from modules.fees.models import Invoice, InvoiceStatus, Payment, PaymentMethod, fee_staff
 from modules.people.models import Gender, Student
 
@@ -76,6 +77,12 @@ class Params:
         if self.term is None:
             raise ValueError("this data set is read over a term")
         return self.term.start_date, min(self.term.end_date, max(self.today, self.term.start_date))
+
+    @functools.cached_property
+    def results_counted(self) -> int:
+        """The term's stored averages brought up to date with its marks (exams.results.results_fresh), once
+        per run: two queries when no mark changed since the last read."""
+        return results_fresh(self.term.pk) if self.term is not None else 0
 
     @functools.cached_property
     def term_tallied(self) -> bool:
@@ -423,12 +430,14 @@ def _results(user, params: Params) -> QuerySet:
     its grading scale: the grade level's, else the school's default (exams.grading.scale_and_bands)."""
     own = GradingScale.objects.filter(grade_level_id=OuterRef("offering__section__grade_level_id"))
     default = GradingScale.objects.filter(grade_level__isnull=True)
+    params.results_counted  # noqa: B018 (counted again where the marks changed, before reading)
     # Scoped row by row (EXISTS), not by lists (IN): the office's lists are the whole school, and SQLite would
     # otherwise walk every student × every class through the unique index instead of the term's rows.
     return SubjectResult.objects.filter(
         Exists(Assessment.objects.visible_to(user).filter(offering_id=OuterRef("offering_id"))),
         Exists(Student.objects.records_visible_to(user).filter(pk=OuterRef("student_id"))),
         term=params.term,
+        percent__isnull=False,  # a student whose marks are all excused has no average
     ).alias(result_scale=Coalesce(Subquery(own.values("pk")[:1]), Subquery(default.values("pk")[:1])))
 
 

@@ -205,13 +205,11 @@ def test_it_writes_nothing_when_the_value_is_the_base_or_already_stored(teacher,
     assert AuditEvent.objects.filter(action="mark.set").count() == 1
 
 
-# A live cell save is eleven statements: the signed-in user (the auth middleware), the cell (cell_target: the
+# A live cell save is six statements: the signed-in user (the auth middleware), the cell (cell_target: the
 # assessment and its term's lock, the enrolment, the student's marks of the term, the class's categories and
 # the scale's bands, in one query), and the mark written with its audit event in one transaction (a savepoint
-# here, inside the test's transaction; BEGIN and COMMIT in a deployment) with the student's stored average
-# counted again (exams.results: the student's row locked, the class's assessments of the term, its categories,
-# the student's marks, the average stored or the row gone).
-SAVED = 11
+# here, inside the test's transaction; BEGIN and COMMIT in a deployment).
+SAVED = 6
 
 
 def test_it_pins_the_queries_of_one_cell_save(as_user, teacher, school, queries_exactly):

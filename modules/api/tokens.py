@@ -89,7 +89,13 @@ def token_authenticate(secret: str) -> ApiToken | None:
     """The usable token with this secret (its owner loaded), or None. Notes its use, at most once a minute."""
     if not secret.startswith(PREFIX) or len(secret) > 100:
         return None
-    token = ApiToken.objects.usable().select_related("user").filter(secret_hash=_hash(secret)).first()
+    # The owner with their profiles in the same query (their roles scope every read: accounts.backends).
+    token = (
+        ApiToken.objects.usable()
+        .select_related("user", "user__staff_profile", "user__guardian_profile", "user__student_profile")
+        .filter(secret_hash=_hash(secret))
+        .first()
+    )
     if token is None:
         return None
     now = timezone.now()

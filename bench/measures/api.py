@@ -1,0 +1,58 @@
+"""The REST API on the large school: a page of 100 students read with the office's token (the whole school
+in its scope), and the same page read again with its ETag (304: nothing sent). A fresh token each run of the
+bench (the previous one revoked), as a program holding one would call."""
+
+from __future__ import annotations
+
+from bench.registry import measure
+from modules.accounts import demo
+
+PAGE_BUDGET_MS = 30
+
+
+def _office_token(bench) -> str:
+    from modules.api.models import ApiToken
+    from modules.api.tokens import token_create, token_revoke
+
+    user = bench.user(demo.ADMIN_EMAIL)
+    for old in ApiToken.objects.filter(user=user, name="bench", revoked_at__isnull=True):
+        token_revoke(token=old, by=user)
+    return token_create(user=user, name="bench", scopes=["roster:read"], days=30).secret
+
+
+def _settings_for_many_calls(bench) -> None:
+    from django.conf import settings
+
+    # The bench calls far faster than any program is allowed to: its token is not throttled here.
+    settings.STUDENTFLOW_RATE_LIMITS = {**settings.STUDENTFLOW_RATE_LIMITS, "api": ""}
+
+
+@measure(
+    "api: a page of 100 students (office token)",
+    budget_ms=PAGE_BUDGET_MS,
+    budget_queries=4,
+    runs=30,
+    warmup=3,
+)
+def api_students_page(bench):
+    from django.test import Client
+
+    _settings_for_many_calls(bench)
+    client = Client()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {_office_token(bench)}"}
+    return lambda: bench.get(client, "/api/v1/students?page_size=100", **headers)
+
+
+@measure(
+    "api: the same page again, unchanged (If-None-Match: 304)", budget_ms=PAGE_BUDGET_MS, runs=30, warmup=3
+)
+def api_students_page_unchanged(bench):
+    from django.test import Client
+
+    _settings_for_many_calls(bench)
+    client = Client()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {_office_token(bench)}"}
+    etag = bench.get(client, "/api/v1/students?page_size=100", **headers).headers["ETag"]
+    return lambda: bench.get(
+        client, "/api/v1/students?page_size=100", expect=304, HTTP_IF_NONE_MATCH=etag, **headers
+    )

@@ -106,4 +106,5 @@ def token_authenticate(secret: str) -> ApiToken | None:
 
 
 def tokens_of(user) -> list[ApiToken]:
-    return list(ApiToken.objects.filter(user=user))
+    """A person's tokens, newest first, each with its owner (whether it works reads the login)."""
+    return list(ApiToken.objects.filter(user=user).select_related("user"))

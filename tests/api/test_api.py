@@ -248,3 +248,20 @@ def test_the_docs_and_the_openapi_document_are_served_from_the_portal(client):
     html = page.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
+
+
+def test_the_tokens_page_s_queries_do_not_grow_with_the_tokens(as_user, teacher, school):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = as_user(teacher)
+    made(teacher)
+    client.get(reverse("api:tokens"))  # warm the session
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(reverse("api:tokens")).status_code == 200
+    for _n in range(4):
+        made(teacher)
+    with CaptureQueriesContext(connection) as five:
+        page = client.get(reverse("api:tokens")).content.decode()
+    assert page.count(">Revoke<") == 5
+    assert len(five.captured_queries) == len(one.captured_queries)

@@ -136,7 +136,13 @@ class EnrolmentFilter(Schema):
 
 
 def _changed(rows: QuerySet, since: datetime.datetime | None) -> QuerySet:
-    return rows.filter(updated_at__gte=since) if since is not None else rows
+    return _narrowed(rows, updated_at__gte=since)
+
+
+def _narrowed(rows: QuerySet, **lookups) -> QuerySet:
+    """The rows filtered by each lookup the caller gave (a filter left out, None, narrows nothing)."""
+    given = {lookup: value for lookup, value in lookups.items() if value is not None}
+    return rows.filter(**given) if given else rows
 
 
 # --- people -------------------------------------------------------------------------------------------------
@@ -146,11 +152,7 @@ def _changed(rows: QuerySet, since: datetime.datetime | None) -> QuerySet:
 @paginate(CursorPagination, **PAGE)
 def students(request, filters: Query[StudentFilter]):
     rows = _changed(Student.objects.visible_to(request.auth.user), filters.changed_since)
-    if filters.section is not None:
-        rows = rows.filter(enrollments__section_id=filters.section)
-    if filters.active is not None:
-        rows = rows.filter(is_active=filters.active)
-    return rows.distinct()
+    return _narrowed(rows, enrollments__section_id=filters.section, is_active=filters.active).distinct()
 
 
 @router.get("/students/{student_id}", response=StudentOut, summary="A student")
@@ -187,8 +189,7 @@ def years(request):
 @router.get("/terms", response=list[TermOut], summary="Terms")
 @paginate(CursorPagination, **PAGE)
 def terms(request, year: int | None = None):
-    rows = Term.objects.all()
-    return rows.filter(year_id=year) if year is not None else rows
+    return _narrowed(Term.objects.all(), year_id=year)
 
 
 @router.get("/grade-levels", response=list[GradeLevelOut], summary="Grade levels")
@@ -201,34 +202,24 @@ def grade_levels(request):
 @paginate(CursorPagination, **PAGE)
 def sections(request, filters: Query[SectionFilter]):
     rows = Section.objects.visible_to(request.auth.user)
-    if filters.year is not None:
-        rows = rows.filter(year_id=filters.year)
-    if filters.grade_level is not None:
-        rows = rows.filter(grade_level_id=filters.grade_level)
-    return rows
+    return _narrowed(rows, year_id=filters.year, grade_level_id=filters.grade_level)
 
 
 @router.get("/classes", response=list[ClassOut], summary="Classes (a subject taught to a section)")
 @paginate(CursorPagination, **PAGE)
 def classes(request, filters: Query[ClassFilter]):
     rows = CourseOffering.objects.visible_to(request.auth.user).select_related("subject")
-    if filters.section is not None:
-        rows = rows.filter(section_id=filters.section)
-    if filters.year is not None:
-        rows = rows.filter(section__year_id=filters.year)
-    return rows
+    return _narrowed(rows, section_id=filters.section, section__year_id=filters.year)
 
 
 @router.get("/enrolments", response=list[EnrolmentOut], summary="Enrolments")
 @paginate(CursorPagination, **PAGE)
 def enrolments(request, filters: Query[EnrolmentFilter]):
     rows = Enrollment.objects.filter(student__in=Student.objects.visible_to(request.auth.user))
-    for field, value in (
-        ("section_id", filters.section),
-        ("student_id", filters.student),
-        ("year_id", filters.year),
-        ("status", filters.status),
-    ):
-        if value is not None:
-            rows = rows.filter(**{field: value})
-    return rows
+    return _narrowed(
+        rows,
+        section_id=filters.section,
+        student_id=filters.student,
+        year_id=filters.year,
+        status=filters.status,
+    )

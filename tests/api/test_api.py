@@ -5,6 +5,7 @@ format, cursor pages, "changed since", ETags, the throttles, and a deactivated l
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 
 import pytest
@@ -206,7 +207,7 @@ def test_a_token_without_the_scope_is_403(client, admin, school):
         user=admin,
         name="None",
         prefix="sf_x",
-        secret_hash=__import__("hashlib").sha256(b"sf_scopeless").hexdigest(),
+        secret_hash=hashlib.sha256(b"sf_scopeless").hexdigest(),
         scopes=[],
         expires_at=timezone.now() + datetime.timedelta(days=1),
     )

@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer
 
 from modules.api.models import ApiToken
+from modules.api.scopes import scope_allowed
 from modules.api.tokens import token_authenticate
 from modules.core.ratelimits import client_ip, rate_limit_hit
 
@@ -21,10 +22,19 @@ from modules.core.ratelimits import client_ip, rate_limit_hit
 class Refused(HttpError):
     """An answer in the API's one error format: an HTTP status, a code, a message."""
 
-    def __init__(self, status_code: int, code: str, message: str, retry_after: int | None = None):
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        retry_after: int | None = None,
+        field: str | None = None,
+    ):
         super().__init__(status_code, message)
         self.code = code
         self.retry_after = retry_after
+        # A refusal of one field's value (422) names it, as the field errors of a malformed body do.
+        self.errors = [{"field": field, "message": message}] if field else []
 
 
 class TokenAuth(HttpBearer):
@@ -44,7 +54,7 @@ class TokenAuth(HttpBearer):
         if found is None:
             self._failed(request)
         assert found is not None
-        if self.scope not in found.scopes:
+        if self.scope not in found.scopes or not scope_allowed(self.scope, found.user.roles):
             raise Refused(
                 403,
                 "scope",

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from modules.api.scopes import SCOPES
+from modules.api.scopes import SCOPES, scopes_for
 from modules.api.tokens import LIFETIMES
 
 
@@ -16,14 +16,15 @@ class TokenForm(forms.Form):
     )
     scopes = forms.MultipleChoiceField(
         label=_("What it may do"),
-        choices=list(SCOPES.items()),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose what the token may do.")},
     )
     days = forms.TypedChoiceField(label=_("Works for"), coerce=int, initial=90)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only the scopes this person's roles may hold (a bursar is not offered marks).
+        self.fields["scopes"].choices = [(scope, f"{SCOPES[scope]} ({scope})") for scope in scopes_for(user)]
         # In the reader's language, when the form is made.
         self.fields["days"].choices = [
             (days, ngettext("%(count)d day", "%(count)d days", days) % {"count": days}) for days in LIFETIMES

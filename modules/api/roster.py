@@ -14,12 +14,11 @@ from ninja.pagination import CursorPagination, paginate
 
 from modules.academics.models import AcademicYear, CourseOffering, Enrollment, GradeLevel, Section, Term
 from modules.api.auth import TokenAuth
+from modules.api.lists import PAGE, narrowed
 from modules.api.scopes import ROSTER_READ
 from modules.people.models import Guardian, Staff, Student
 
 router = Router(auth=TokenAuth(ROSTER_READ), tags=["roster"])
-
-PAGE = {"ordering": ("id",), "page_size": 100, "max_page_size": 500}
 
 
 # --- schemas ------------------------------------------------------------------------------------------------
@@ -136,13 +135,7 @@ class EnrolmentFilter(Schema):
 
 
 def _changed(rows: QuerySet, since: datetime.datetime | None) -> QuerySet:
-    return _narrowed(rows, updated_at__gte=since)
-
-
-def _narrowed(rows: QuerySet, **lookups) -> QuerySet:
-    """The rows filtered by each lookup the caller gave (a filter left out, None, narrows nothing)."""
-    given = {lookup: value for lookup, value in lookups.items() if value is not None}
-    return rows.filter(**given) if given else rows
+    return narrowed(rows, updated_at__gte=since)
 
 
 # --- people -------------------------------------------------------------------------------------------------
@@ -152,7 +145,7 @@ def _narrowed(rows: QuerySet, **lookups) -> QuerySet:
 @paginate(CursorPagination, **PAGE)
 def students(request, filters: Query[StudentFilter]):
     rows = _changed(Student.objects.visible_to(request.auth.user), filters.changed_since)
-    return _narrowed(rows, enrollments__section_id=filters.section, is_active=filters.active).distinct()
+    return narrowed(rows, enrollments__section_id=filters.section, is_active=filters.active).distinct()
 
 
 @router.get("/students/{student_id}", response=StudentOut, summary="A student")
@@ -189,7 +182,7 @@ def years(request):
 @router.get("/terms", response=list[TermOut], summary="Terms")
 @paginate(CursorPagination, **PAGE)
 def terms(request, year: int | None = None):
-    return _narrowed(Term.objects.all(), year_id=year)
+    return narrowed(Term.objects.all(), year_id=year)
 
 
 @router.get("/grade-levels", response=list[GradeLevelOut], summary="Grade levels")
@@ -202,21 +195,21 @@ def grade_levels(request):
 @paginate(CursorPagination, **PAGE)
 def sections(request, filters: Query[SectionFilter]):
     rows = Section.objects.visible_to(request.auth.user)
-    return _narrowed(rows, year_id=filters.year, grade_level_id=filters.grade_level)
+    return narrowed(rows, year_id=filters.year, grade_level_id=filters.grade_level)
 
 
 @router.get("/classes", response=list[ClassOut], summary="Classes (a subject taught to a section)")
 @paginate(CursorPagination, **PAGE)
 def classes(request, filters: Query[ClassFilter]):
     rows = CourseOffering.objects.visible_to(request.auth.user).select_related("subject")
-    return _narrowed(rows, section_id=filters.section, section__year_id=filters.year)
+    return narrowed(rows, section_id=filters.section, section__year_id=filters.year)
 
 
 @router.get("/enrolments", response=list[EnrolmentOut], summary="Enrolments")
 @paginate(CursorPagination, **PAGE)
 def enrolments(request, filters: Query[EnrolmentFilter]):
     rows = Enrollment.objects.filter(student__in=Student.objects.visible_to(request.auth.user))
-    return _narrowed(
+    return narrowed(
         rows,
         section_id=filters.section,
         student_id=filters.student,

@@ -1,16 +1,54 @@
 """What a token may do: its scopes, each within what its owner may see on the pages.
 
-A scope is offered only once the API has endpoints that need it; each router declares the one it needs."""
+Each router declares the scope it needs. A scope is offered to the roles whose pages show what it reads or
+change what it writes (`scopes_for`); a token keeps a scope only while its owner holds such a role (checked
+on every call: a teacher who leaves teaching loses `grades:write` on every token at once)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from modules.accounts.models import Role
+
 ROSTER_READ = "roster:read"
+ATTENDANCE_READ = "attendance:read"
+ATTENDANCE_WRITE = "attendance:write"
+GRADES_READ = "grades:read"
+GRADES_WRITE = "grades:write"
+FEES_READ = "fees:read"
+MESSAGES_READ = "messages:read"
 
 SCOPES = {
     ROSTER_READ: _(
         "Read the school's roster as you see it: students, guardians, staff, years and terms, grade levels, "
         "sections, classes and enrolments."
     ),
+    ATTENDANCE_READ: _("Read registers and attendance marks as you see them."),
+    ATTENDANCE_WRITE: _("Mark attendance and submit registers, as you may on the register page."),
+    GRADES_READ: _("Read assessments, marks and published term results as you see them."),
+    GRADES_WRITE: _("Enter marks in the gradebooks you keep."),
+    FEES_READ: _("Read invoices and payments as you see them."),
+    MESSAGES_READ: _("Read your announcements and notifications."),
 }
+
+_FAMILY = {Role.GUARDIAN, Role.STUDENT}
+_OFFICE = {Role.ADMINISTRATOR}
+_WHO = {
+    ROSTER_READ: None,  # every role
+    ATTENDANCE_READ: {*_OFFICE, Role.TEACHER, *_FAMILY},
+    ATTENDANCE_WRITE: {*_OFFICE, Role.TEACHER},
+    GRADES_READ: {*_OFFICE, Role.TEACHER, *_FAMILY},
+    GRADES_WRITE: {*_OFFICE, Role.TEACHER},
+    FEES_READ: {*_OFFICE, Role.BURSAR, Role.GUARDIAN},
+    MESSAGES_READ: None,
+}
+
+
+def scope_allowed(scope: str, roles) -> bool:
+    who = _WHO.get(scope, set())
+    return who is None or bool(who & set(roles))
+
+
+def scopes_for(user) -> list[str]:
+    """The scopes this person's roles may hold, in the order the tokens page lists them."""
+    return [scope for scope in SCOPES if scope_allowed(scope, user.roles)]

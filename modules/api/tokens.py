@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from modules.api.models import ApiToken
-from modules.api.scopes import SCOPES
+from modules.api.scopes import scopes_for
 from modules.core.audit import audit_log
 
 PREFIX = "sf_"
@@ -46,7 +46,8 @@ def token_create(*, user, name: str, scopes: list[str], days: int) -> MadeToken:
     name = name.strip()
     if not name:
         raise TokenError(_("Give the token a name, so that you know it again."))
-    unknown = [scope for scope in scopes if scope not in SCOPES]
+    allowed = scopes_for(user)
+    unknown = [scope for scope in scopes if scope not in allowed]
     if unknown or not scopes:
         raise TokenError(_("Choose what the token may do."))
     if days not in LIFETIMES:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from modules.api import roster
+from modules.api import attendance, fees, grades, messages, roster
 from modules.api.auth import Refused, TokenAuth
 from modules.api.scopes import ROSTER_READ
 
@@ -37,7 +37,7 @@ def _error(request, status: int, code: str, message: str, errors: list[dict] | N
 
 @api.exception_handler(Refused)
 def refused(request, exc: Refused):
-    response = _error(request, exc.status_code, exc.code, str(exc.message))
+    response = _error(request, exc.status_code, exc.code, str(exc.message), exc.errors)
     if exc.retry_after is not None:
         response["Retry-After"] = str(exc.retry_after)
     return response
@@ -57,16 +57,21 @@ def not_found(request, exc):
     return _error(request, 404, "not_found", _("There is no such record, or it is not yours to see."))
 
 
+def _field(loc) -> str:
+    """Where a field error is, as the caller named it: `late_minutes`, `base.status` (not ninja's location,
+    which starts with where it was sent and, for a body, the endpoint's own name for it)."""
+    parts = list(loc)
+    if parts and parts[0] == "body":
+        parts = parts[2:]
+    elif parts and parts[0] in ("query", "path"):
+        parts = parts[1:]
+    return ".".join(str(part) for part in parts)
+
+
 @api.exception_handler(ValidationError)
 def invalid(request, exc: ValidationError):
     errors = [
-        {
-            "field": ".".join(
-                str(part) for part in error.get("loc", ()) if part not in ("query", "body", "path")
-            ),
-            "message": str(error.get("msg", "")),
-        }
-        for error in exc.errors
+        {"field": _field(error.get("loc", ())), "message": str(error.get("msg", ""))} for error in exc.errors
     ]
     return _error(request, 422, "invalid", _("Some of what was sent cannot be read."), errors)
 
@@ -103,3 +108,7 @@ def me(request):
 
 
 api.add_router("/", roster.router)
+api.add_router("/", attendance.router)
+api.add_router("/", grades.router)
+api.add_router("/", fees.router)
+api.add_router("/", messages.router)

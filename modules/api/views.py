@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from modules.api.forms import TokenForm
 from modules.api.models import ApiToken
-from modules.api.scopes import SCOPES
 from modules.api.tokens import TokenError, token_create, token_revoke, tokens_of
 from modules.core.ratelimits import rate_limit_hit
 
@@ -25,7 +24,6 @@ def _page(request, form, secret: str = "", status: int = 200):
     context = {
         "form": form,
         "tokens": tokens_of(request.user),
-        "scopes": SCOPES,
         "secret": secret,
         "api_url": request.build_absolute_uri(reverse("api-v1:api-root")),
         "docs_url": reverse("api-v1:openapi-view"),
@@ -39,8 +37,8 @@ def _page(request, form, secret: str = "", status: int = 200):
 @login_required
 def tokens(request):
     if request.method == "GET":
-        return _page(request, TokenForm())
-    form = TokenForm(request.POST)
+        return _page(request, TokenForm(user=request.user))
+    form = TokenForm(request.POST, user=request.user)
     if not form.is_valid():
         return _page(request, form, status=400)
     if hit := rate_limit_hit(request, action="api_token_make", rate=TOKEN_MAKE_RATE):
@@ -56,7 +54,7 @@ def tokens(request):
     except TokenError as refusal:
         form.add_error(None, refusal.message)
         return _page(request, form, status=400)
-    return _page(request, TokenForm(), secret=made.secret)
+    return _page(request, TokenForm(user=request.user), secret=made.secret)
 
 
 @require_POST

@@ -348,6 +348,28 @@ class AttendanceStatus(models.TextChoices):
 MAX_LATE_MINUTES = 240
 
 
+class AttendanceRecordQuerySet(models.QuerySet):
+    def visible_to(self, user) -> AttendanceRecordQuerySet:
+        """The office every mark; a teacher the marks of the registers they take (Register.visible_to);
+        families their own children's (or their own) marks once the register is submitted (what guardians
+        are told and the attendance pages count)."""
+        if not user.is_authenticated:
+            return self.none()
+        roles = user.roles
+        if Role.ADMINISTRATOR in roles:
+            return self.all()
+        condition = Q(pk__in=[])
+        if Role.TEACHER in roles:
+            condition |= Q(register__in=Register.objects.visible_to(user).values("pk"))
+        family = Q(pk__in=[])
+        if Role.GUARDIAN in roles:
+            family |= Q(student__guardian_links__guardian__user=user)
+        if Role.STUDENT in roles:
+            family |= Q(student__user=user)
+        condition |= family & Q(register__state=RegisterState.SUBMITTED)
+        return self.filter(pk__in=self.filter(condition).values("pk"))
+
+
 class AttendanceRecord(models.Model):
     register = models.ForeignKey(Register, on_delete=models.CASCADE, related_name="records")
     student = models.ForeignKey("people.Student", on_delete=models.CASCADE, related_name="attendance_records")
@@ -363,6 +385,8 @@ class AttendanceRecord(models.Model):
     marked_at = models.DateTimeField(default=timezone.now)
     # When the guardians were told of this absence (for the correction notice if it is changed later).
     absence_notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AttendanceRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["student__last_name", "student__first_name"]

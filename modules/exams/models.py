@@ -202,6 +202,29 @@ class MarkCode(models.TextChoices):
     ABSENT = "abs", _("Absent")
 
 
+class MarkQuerySet(models.QuerySet):
+    def visible_to(self, user) -> MarkQuerySet:
+        """Staff: the office all, teachers their classes' and homeroom sections' marks (as the gradebook);
+        families only their own children's (or their own) marks on published assessments."""
+        if not user.is_authenticated:
+            return self.none()
+        roles = user.roles
+        if Role.ADMINISTRATOR in roles:
+            return self.all()
+        condition = Q(pk__in=[])
+        if Role.TEACHER in roles:
+            condition |= Q(assessment__offering__teacher__user=user) | Q(
+                assessment__offering__section__homeroom_teacher__user=user
+            )
+        family = Q(pk__in=[])
+        if Role.GUARDIAN in roles:
+            family |= Q(student__guardian_links__guardian__user=user)
+        if Role.STUDENT in roles:
+            family |= Q(student__user=user)
+        condition |= family & Q(assessment__published_at__isnull=False)
+        return self.filter(pk__in=self.filter(condition).values("pk"))
+
+
 class Mark(models.Model):
     """One student's result on one assessment: a score between 0 and the maximum, or a code.
 
@@ -218,6 +241,8 @@ class Mark(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     entered_at = models.DateTimeField(default=timezone.now)
+
+    objects = MarkQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("mark")
@@ -259,6 +284,29 @@ class Mark(models.Model):
         return self.score is not None and not self.code
 
 
+class SubjectResultQuerySet(models.QuerySet):
+    def published(self) -> SubjectResultQuerySet:
+        """Of terms whose results the office has published (what families read on the report card)."""
+        return self.filter(term__results_status__results_published_at__isnull=False)
+
+    def visible_to(self, user) -> SubjectResultQuerySet:
+        """As the marks they are counted from: the office all, teachers their classes' and homeroom
+        sections', families their own children's (or their own)."""
+        if not user.is_authenticated:
+            return self.none()
+        roles = user.roles
+        if Role.ADMINISTRATOR in roles:
+            return self.all()
+        condition = Q(pk__in=[])
+        if Role.TEACHER in roles:
+            condition |= Q(offering__teacher__user=user) | Q(offering__section__homeroom_teacher__user=user)
+        if Role.GUARDIAN in roles:
+            condition |= Q(student__guardian_links__guardian__user=user)
+        if Role.STUDENT in roles:
+            condition |= Q(student__user=user)
+        return self.filter(pk__in=self.filter(condition).values("pk"))
+
+
 class SubjectResult(models.Model):
     """A student's average in one class over one term, as the gradebook and the report card compute it
     (exams.grading over every mark given, published or not), stored so that the report builder filters, groups
@@ -278,6 +326,8 @@ class SubjectResult(models.Model):
     percent = models.DecimalField(_("average (%)"), max_digits=4, decimal_places=1, null=True)
     marks = models.PositiveIntegerField(default=0)
     marked_at = models.DateTimeField(null=True)
+
+    objects = SubjectResultQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("subject result")

@@ -5,6 +5,15 @@ import os
 from portal.settings.base import *  # noqa: F403
 from portal.settings.base import CONSOLE_SMS_BACKEND, HUEY, REDIS_URL, STUDENTFLOW_SMS, VAR_DIR
 
+# Tests run side by side (pytest -n, as CI does on PostgreSQL) each get their own Redis database: every test
+# clears the cache, and one worker must not clear another's sessions and throttles mid-test.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _WORKER.startswith("gw"):
+    _base, _, _db = REDIS_URL.rpartition("/")
+    REDIS_URL = f"{_base}/{int(_db or 0) + 1 + int(_WORKER[2:])}"
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    HUEY = {**HUEY, "url": REDIS_URL}
+
 SECRET_KEY = "testing-only-secret-key-not-for-production-use-0123456789"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]

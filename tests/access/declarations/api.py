@@ -38,6 +38,28 @@ RULES = [
         expect=TOKEN_ONLY,
         pattern=True,
     ),
+    Rule("api-v1:register", expect=TOKEN_ONLY, kwargs={"register_id": 1}),
+    Rule("api-v1:assessment", expect=TOKEN_ONLY, kwargs={"assessment_id": 1}),
+    Rule("api-v1:invoice", expect=TOKEN_ONLY, kwargs={"invoice_id": 1}),
+    Rule(
+        r"api-v1:(registers|records|assessments|marks|term_results|invoices|payments|announcements"
+        r"|notifications)",
+        expect=TOKEN_ONLY,
+        pattern=True,
+    ),
+    Rule(
+        "api-v1:register_mark",
+        expect=TOKEN_ONLY,
+        kwargs=lambda s: {"register_id": 1, "student_id": s.child.pk},
+        method="put",
+    ),
+    Rule("api-v1:submit", expect=TOKEN_ONLY, kwargs={"register_id": 1}, method="post"),
+    Rule(
+        "api-v1:mark_enter",
+        expect=TOKEN_ONLY,
+        kwargs=lambda s: {"assessment_id": 1, "student_id": s.child.pk},
+        method="put",
+    ),
     Rule("api:tokens", expect=SIGNED_IN_OK),
     Rule(
         "api:token_revoke",

@@ -1,6 +1,7 @@
 """The REST API on the large school: a page of 100 students read with the office's token (the whole school
-in its scope), and the same page read again with its ETag (304: nothing sent). A fresh token each run of the
-bench (the previous one revoked), as a program holding one would call."""
+in its scope), the same page read again with its ETag (304: nothing sent), and a program syncing a day's
+attendance (every mark of the school's latest day of marks changed since that morning, page after page).
+A fresh token each run of the bench (the previous one revoked), as a program holding one would call."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def _office_token(bench) -> str:
     user = bench.user(demo.ADMIN_EMAIL)
     for old in ApiToken.objects.filter(user=user, name="bench", revoked_at__isnull=True):
         token_revoke(token=old, by=user)
-    return token_create(user=user, name="bench", scopes=["roster:read"], days=30).secret
+    return token_create(user=user, name="bench", scopes=["roster:read", "attendance:read"], days=30).secret
 
 
 def _settings_for_many_calls(bench) -> None:
@@ -56,3 +57,44 @@ def api_students_page_unchanged(bench):
     return lambda: bench.get(
         client, "/api/v1/students?page_size=100", expect=304, HTTP_IF_NONE_MATCH=etag, **headers
     )
+
+
+SYNC_BUDGET_MS = 100
+
+
+@measure(
+    "api: sync a day's attendance (changed since the morning, pages of 500)",
+    budget_ms=SYNC_BUDGET_MS,
+    budget_queries=12,
+    runs=20,
+    warmup=2,
+)
+def api_attendance_day_sync(bench):
+    import datetime
+
+    from django.db.models import Max
+    from django.test import Client
+    from django.utils import timezone
+
+    from modules.attendance.models import AttendanceRecord
+
+    _settings_for_many_calls(bench)
+    client = Client()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {_office_token(bench)}"}
+    day = AttendanceRecord.objects.aggregate(last=Max("date"))["last"]
+    morning = timezone.make_aware(datetime.datetime.combine(day, datetime.time(0, 0)))
+    first = (
+        f"/api/v1/attendance-records?date={day.isoformat()}&page_size=500"
+        f"&changed_since={morning.isoformat().replace('+', '%2B')}"
+    )
+
+    def sync() -> None:
+        url, seen = first, 0
+        while url:
+            page = bench.get(client, url, **headers).json()
+            seen += len(page["results"])
+            url = page["next"]
+        if not seen:
+            raise AssertionError(f"no marks on {day}")
+
+    return sync

@@ -313,3 +313,17 @@ def test_a_token_loses_a_scope_when_its_owner_loses_the_role(client, teacher, sc
     assert response.status_code == 403
     assert response.json()["code"] == "scope"
     assert get(client, "/me", token).status_code == 200
+
+
+def test_a_day_s_marks_are_read_in_the_same_queries_however_many(
+    client, admin, school, register, queries_exactly
+):
+    token = made(admin, "attendance:read", "roster:read")
+    assert get(client, "/me", token).status_code == 200  # the token's first use is written once
+    for number in range(30):
+        pupil = f.StudentFactory(first_name=f"Pupil{number}", last_name="Many")
+        f.AttendanceRecordFactory(register=register, student=pupil)
+    # The token with its owner, the page of marks.
+    with queries_exactly(2):
+        rows = results(get(client, "/attendance-records", token, date=register.date.isoformat()))
+    assert len(rows) == 30

@@ -12,10 +12,11 @@ from typing import Literal
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import CursorPagination, paginate
+from ninja.pagination import paginate
+from pydantic import BaseModel, ConfigDict
 
 from modules.api.auth import Refused, TokenAuth
-from modules.api.lists import PAGE, narrowed
+from modules.api.lists import PAGE, Day, Id, Moment, Pages, PathId, narrowed
 from modules.api.scopes import ATTENDANCE_READ, ATTENDANCE_WRITE
 from modules.attendance import services
 from modules.attendance.models import MAX_LATE_MINUTES, AttendanceRecord, Register
@@ -40,7 +41,11 @@ class RegisterOut(Schema):
     submitted_at: datetime.datetime | None
 
 
-class RecordOut(Schema):
+class RecordOut(BaseModel):
+    # A plain pydantic model, not a ninja Schema: a day's marks are read as rows (`.values()`), and ninja's
+    # Schema reads every field of every row through its Django-aware getter (most of a page's time).
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     register_id: int
     student_id: int
@@ -53,22 +58,22 @@ class RecordOut(Schema):
 
 
 class RegisterFilter(Schema):
-    date: datetime.date | None = None
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
-    section: int | None = None
-    class_: int | None = Field(None, alias="class")
+    date: Day | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
+    section: Id | None = None
+    class_: Id | None = Field(None, alias="class")
     state: Literal["not_taken", "in_progress", "submitted"] | None = None
 
 
 class RecordFilter(Schema):
-    date: datetime.date | None = None
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
-    register_: int | None = Field(None, alias="register")
-    student: int | None = None
+    date: Day | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
+    register_: Id | None = Field(None, alias="register")
+    student: Id | None = None
     status: MarkStatus | None = None
-    changed_since: datetime.datetime | None = None
+    changed_since: Moment | None = None
 
 
 class MarkValue(Schema):
@@ -102,7 +107,7 @@ class SubmittedOut(RegisterOut):
 
 
 @router.get("/registers", response=list[RegisterOut], auth=READ, summary="Registers")
-@paginate(CursorPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def registers(request, filters: Query[RegisterFilter]):
     return narrowed(
         Register.objects.visible_to(request.auth.user),
@@ -116,15 +121,15 @@ def registers(request, filters: Query[RegisterFilter]):
 
 
 @router.get("/registers/{register_id}", response=RegisterOut, auth=READ, summary="A register")
-def register(request, register_id: int):
+def register(request, register_id: PathId):
     return get_object_or_404(Register.objects.visible_to(request.auth.user), pk=register_id)
 
 
 @router.get("/attendance-records", response=list[RecordOut], auth=READ, summary="Attendance marks")
-@paginate(CursorPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def records(request, filters: Query[RecordFilter]):
     return narrowed(
-        AttendanceRecord.objects.visible_to(request.auth.user).order_by(),
+        AttendanceRecord.objects.visible_to(request.auth.user).order_by().values(*RecordOut.model_fields),
         date=filters.date,
         date__gte=filters.date_from,
         date__lte=filters.date_to,
@@ -142,7 +147,7 @@ def records(request, filters: Query[RecordFilter]):
     summary="Mark a student on a register",
     url_name="register_mark",
 )
-def mark(request, register_id: int, student_id: int, payload: MarkIn):
+def mark(request, register_id: PathId, student_id: PathId, payload: MarkIn):
     user = request.auth.user
     register = get_object_or_404(
         Register.objects.visible_to(user).select_related("section", "offering"), pk=register_id
@@ -175,7 +180,7 @@ def mark(request, register_id: int, student_id: int, payload: MarkIn):
 @router.post(
     "/registers/{register_id}/submit", response=SubmittedOut, auth=WRITE, summary="Submit a register"
 )
-def submit(request, register_id: int):
+def submit(request, register_id: PathId):
     """Students not marked yet are saved present, as on the register page."""
     user = request.auth.user
     register = get_object_or_404(Register.objects.visible_to(user), pk=register_id)

@@ -10,10 +10,10 @@ from typing import Literal
 
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
-from ninja.pagination import CursorPagination, paginate
+from ninja.pagination import paginate
 
 from modules.api.auth import TokenAuth
-from modules.api.lists import PAGE, narrowed
+from modules.api.lists import PAGE, Day, Id, Pages, PathId, narrowed
 from modules.api.scopes import FEES_READ
 from modules.fees.models import Invoice, Payment
 
@@ -59,20 +59,20 @@ class PaymentOut(Schema):
 
 
 class InvoiceFilter(Schema):
-    student: int | None = None
-    year: int | None = None
+    student: Id | None = None
+    year: Id | None = None
     status: Literal["open", "paid", "cancelled"] | None = None
-    issued_from: datetime.date | None = None
+    issued_from: Day | None = None
 
 
 class PaymentFilter(Schema):
-    student: int | None = None
-    year: int | None = None
-    received_from: datetime.date | None = None
+    student: Id | None = None
+    year: Id | None = None
+    received_from: Day | None = None
 
 
 @router.get("/invoices", response=list[InvoiceOut], summary="Invoices")
-@paginate(CursorPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def invoices(request, filters: Query[InvoiceFilter]):
     return narrowed(
         Invoice.objects.visible_to(request.auth.user).distinct(),
@@ -84,13 +84,13 @@ def invoices(request, filters: Query[InvoiceFilter]):
 
 
 @router.get("/invoices/{invoice_id}", response=InvoiceDetailOut, summary="An invoice, with its lines")
-def invoice(request, invoice_id: int):
+def invoice(request, invoice_id: PathId):
     found = get_object_or_404(Invoice.objects.visible_to(request.auth.user).distinct(), pk=invoice_id)
     return {**InvoiceOut.from_orm(found).dict(), "lines": list(found.lines.all())}
 
 
 @router.get("/payments", response=list[PaymentOut], summary="Payments")
-@paginate(CursorPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def payments(request, filters: Query[PaymentFilter]):
     return narrowed(
         Payment.objects.visible_to(request.auth.user).distinct(),

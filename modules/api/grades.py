@@ -13,10 +13,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import CursorPagination, paginate
+from ninja.pagination import paginate
 
 from modules.api.auth import Refused, TokenAuth
-from modules.api.lists import PAGE, narrowed
+from modules.api.lists import PAGE, Id, Moment, Pages, PathId, narrowed
 from modules.api.scopes import GRADES_READ, GRADES_WRITE
 from modules.core.concurrency import EditConflict
 from modules.exams import services
@@ -58,23 +58,23 @@ class ResultOut(Schema):
 
 
 class AssessmentFilter(Schema):
-    class_: int | None = Field(None, alias="class")
-    term: int | None = None
+    class_: Id | None = Field(None, alias="class")
+    term: Id | None = None
     published: bool | None = None
 
 
 class MarkFilter(Schema):
-    assessment: int | None = None
-    student: int | None = None
-    class_: int | None = Field(None, alias="class")
-    term: int | None = None
-    changed_since: datetime.datetime | None = None
+    assessment: Id | None = None
+    student: Id | None = None
+    class_: Id | None = Field(None, alias="class")
+    term: Id | None = None
+    changed_since: Moment | None = None
 
 
 class ResultFilter(Schema):
-    term: int
-    class_: int | None = Field(None, alias="class")
-    student: int | None = None
+    term: Id
+    class_: Id | None = Field(None, alias="class")
+    student: Id | None = None
 
 
 class MarkIn(Schema):
@@ -106,7 +106,7 @@ class MarkConflictOut(Schema):
 
 
 @router.get("/assessments", response=list[AssessmentOut], auth=READ, summary="Assessments")
-@paginate(CursorPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def assessments(request, filters: Query[AssessmentFilter]):
     return narrowed(
         Assessment.objects.visible_to(request.auth.user).order_by(),
@@ -117,12 +117,12 @@ def assessments(request, filters: Query[AssessmentFilter]):
 
 
 @router.get("/assessments/{assessment_id}", response=AssessmentOut, auth=READ, summary="An assessment")
-def assessment(request, assessment_id: int):
+def assessment(request, assessment_id: PathId):
     return get_object_or_404(Assessment.objects.visible_to(request.auth.user), pk=assessment_id)
 
 
 @router.get("/marks", response=list[MarkOut], auth=READ, summary="Marks")
-@paginate(CursorPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def marks(request, filters: Query[MarkFilter]):
     return narrowed(
         Mark.objects.visible_to(request.auth.user),
@@ -135,7 +135,7 @@ def marks(request, filters: Query[MarkFilter]):
 
 
 @router.get("/term-results", response=list[ResultOut], auth=READ, summary="Published term results")
-@paginate(CursorPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def term_results(request, filters: Query[ResultFilter]):
     """Each student's average in each class over one term, once the office has published the term's
     results. A class or student without a counted average (no marks, or all excused) has a null percent
@@ -155,7 +155,7 @@ def term_results(request, filters: Query[ResultFilter]):
     auth=WRITE,
     summary="Enter a mark",
 )
-def mark_enter(request, assessment_id: int, student_id: int, payload: MarkIn):
+def mark_enter(request, assessment_id: PathId, student_id: PathId, payload: MarkIn):
     """The gradebook's cell, for a class the token's owner keeps marks for (its teacher, or the office)."""
     offering_id = Assessment.objects.filter(pk=assessment_id).values_list("offering_id", flat=True).first()
     if offering_id is None:

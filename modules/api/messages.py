@@ -6,10 +6,10 @@ addressed to them) and their own notifications."""
 import datetime
 
 from ninja import Query, Router, Schema
-from ninja.pagination import CursorPagination, paginate
+from ninja.pagination import paginate
 
 from modules.api.auth import TokenAuth
-from modules.api.lists import PAGE, narrowed
+from modules.api.lists import PAGE, Moment, Pages, narrowed
 from modules.api.scopes import MESSAGES_READ
 from modules.communications.models import Announcement, Notification
 
@@ -37,23 +37,23 @@ class NotificationOut(Schema):
 
 
 class AnnouncementFilter(Schema):
-    changed_since: datetime.datetime | None = None
+    changed_since: Moment | None = None
 
 
 class NotificationFilter(Schema):
     unread: bool | None = None
-    changed_since: datetime.datetime | None = None
+    changed_since: Moment | None = None
 
 
 @router.get("/announcements", response=list[AnnouncementOut], summary="Announcements")
-@paginate(CursorPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def announcements(request, filters: Query[AnnouncementFilter]):
     rows = Announcement.objects.visible_to(request.auth.user).order_by()
     return narrowed(rows, updated_at__gte=filters.changed_since)
 
 
 @router.get("/notifications", response=list[NotificationOut], summary="Your notifications")
-@paginate(CursorPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def notifications(request, filters: Query[NotificationFilter]):
     return narrowed(
         Notification.objects.for_user(request.auth.user).order_by(),

@@ -10,11 +10,11 @@ import datetime
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
-from ninja.pagination import CursorPagination, paginate
+from ninja.pagination import paginate
 
 from modules.academics.models import AcademicYear, CourseOffering, Enrollment, GradeLevel, Section, Term
 from modules.api.auth import TokenAuth
-from modules.api.lists import PAGE, narrowed
+from modules.api.lists import PAGE, Id, Moment, Pages, PathId, narrowed
 from modules.api.scopes import ROSTER_READ
 from modules.people.models import Guardian, Staff, Student
 
@@ -109,28 +109,32 @@ class EnrolmentOut(Schema):
 
 
 class PeopleFilter(Schema):
-    changed_since: datetime.datetime | None = None
+    changed_since: Moment | None = None
 
 
 class StudentFilter(PeopleFilter):
-    section: int | None = None
+    section: Id | None = None
     active: bool | None = None
 
 
+class TermFilter(Schema):
+    year: Id | None = None
+
+
 class SectionFilter(Schema):
-    year: int | None = None
-    grade_level: int | None = None
+    year: Id | None = None
+    grade_level: Id | None = None
 
 
 class ClassFilter(Schema):
-    section: int | None = None
-    year: int | None = None
+    section: Id | None = None
+    year: Id | None = None
 
 
 class EnrolmentFilter(Schema):
-    section: int | None = None
-    student: int | None = None
-    year: int | None = None
+    section: Id | None = None
+    student: Id | None = None
+    year: Id | None = None
     status: str | None = None
 
 
@@ -142,30 +146,30 @@ def _changed(rows: QuerySet, since: datetime.datetime | None) -> QuerySet:
 
 
 @router.get("/students", response=list[StudentOut], summary="Students")
-@paginate(CursorPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def students(request, filters: Query[StudentFilter]):
     rows = _changed(Student.objects.visible_to(request.auth.user), filters.changed_since)
     return narrowed(rows, enrollments__section_id=filters.section, is_active=filters.active).distinct()
 
 
 @router.get("/students/{student_id}", response=StudentOut, summary="A student")
-def student(request, student_id: int):
+def student(request, student_id: PathId):
     return get_object_or_404(Student.objects.visible_to(request.auth.user), pk=student_id)
 
 
 @router.get("/guardians", response=list[GuardianOut], summary="Guardians")
-@paginate(CursorPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def guardians(request, filters: Query[PeopleFilter]):
     return _changed(Guardian.objects.visible_to(request.auth.user), filters.changed_since)
 
 
 @router.get("/guardians/{guardian_id}", response=GuardianOut, summary="A guardian")
-def guardian(request, guardian_id: int):
+def guardian(request, guardian_id: PathId):
     return get_object_or_404(Guardian.objects.visible_to(request.auth.user), pk=guardian_id)
 
 
 @router.get("/staff", response=list[StaffOut], summary="Staff")
-@paginate(CursorPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def staff(request, filters: Query[PeopleFilter]):
     return _changed(Staff.objects.visible_to(request.auth.user), filters.changed_since)
 
@@ -174,39 +178,39 @@ def staff(request, filters: Query[PeopleFilter]):
 
 
 @router.get("/academic-years", response=list[YearOut], summary="Academic years")
-@paginate(CursorPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def years(request):
     return AcademicYear.objects.all()
 
 
 @router.get("/terms", response=list[TermOut], summary="Terms")
-@paginate(CursorPagination, **PAGE)
-def terms(request, year: int | None = None):
-    return narrowed(Term.objects.all(), year_id=year)
+@paginate(Pages, **PAGE)
+def terms(request, filters: Query[TermFilter]):
+    return narrowed(Term.objects.all(), year_id=filters.year)
 
 
 @router.get("/grade-levels", response=list[GradeLevelOut], summary="Grade levels")
-@paginate(CursorPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def grade_levels(request):
     return GradeLevel.objects.all()
 
 
 @router.get("/sections", response=list[SectionOut], summary="Sections")
-@paginate(CursorPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def sections(request, filters: Query[SectionFilter]):
     rows = Section.objects.visible_to(request.auth.user)
     return narrowed(rows, year_id=filters.year, grade_level_id=filters.grade_level)
 
 
 @router.get("/classes", response=list[ClassOut], summary="Classes (a subject taught to a section)")
-@paginate(CursorPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def classes(request, filters: Query[ClassFilter]):
     rows = CourseOffering.objects.visible_to(request.auth.user).select_related("subject")
     return narrowed(rows, section_id=filters.section, section__year_id=filters.year)
 
 
 @router.get("/enrolments", response=list[EnrolmentOut], summary="Enrolments")
-@paginate(CursorPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def enrolments(request, filters: Query[EnrolmentFilter]):
     rows = Enrollment.objects.filter(student__in=Student.objects.visible_to(request.auth.user))
     return narrowed(

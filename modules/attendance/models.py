@@ -410,6 +410,9 @@ class AttendanceRecord(models.Model):
             # Covering for the analytics (counts per register and per student over a period read the
             # index alone, without visiting the table).
             models.Index(fields=["date", "status", "register", "student"], name="record_date_status"),
+            # A day's marks page by page (the API's cursor: WHERE date = … AND id > … ORDER BY id LIMIT n)
+            # read only the page's rows, not the whole day's to sort them each page.
+            models.Index(fields=["date", "id"], name="record_date_id"),
         ]
 
     def __str__(self) -> str:

@@ -327,3 +327,35 @@ def test_a_day_s_marks_are_read_in_the_same_queries_however_many(
     with queries_exactly(2):
         rows = results(get(client, "/attendance-records", token, date=register.date.isoformat()))
     assert len(rows) == 30
+
+
+# --- what the API refuses to guess -------------------------------------------------------------------------
+
+
+def test_what_cannot_be_read_as_sent_is_422_naming_it_never_a_guess_or_a_500(
+    client, teacher, school, register
+):
+    token = made(teacher, "attendance:read", "attendance:write")
+
+    def fields(response) -> set[str]:
+        assert response.status_code == 422, response.content
+        assert response.json()["code"] == "invalid"
+        return {error["field"] for error in response.json()["errors"]}
+
+    # A misspelt filter is not ignored (the caller would read every mark as if it were what they asked for).
+    assert fields(get(client, "/attendance-records", token, chnaged_since="2026-01-01T00:00:00Z")) == {
+        "chnaged_since"
+    }
+    # A number is not read as seconds after 1970, nor a day from a timestamp.
+    assert fields(get(client, "/attendance-records", token, changed_since="0.5")) == {"changed_since"}
+    assert fields(get(client, "/registers", token, date_to="0")) == {"date_to"}
+    # NUL characters, which PostgreSQL refuses, in the query and in the body.
+    assert fields(get(client, "/attendance-records", token, status="late\x00")) == {"status"}
+    path = f"/registers/{register.pk}/marks/{school.child.pk}"
+    assert fields(put(client, path, token, {"status": "late", "note": "a\x00b"})) == {""}
+    not_json = client.put(f"/api/v1{path}", b"status=late", content_type="application/json", headers=token)
+    assert fields(not_json) == {""}
+    # An id larger than the database holds.
+    assert fields(get(client, f"/registers/{2**70}", token)) == {"register_id"}
+    assert fields(get(client, "/attendance-records", token, student=str(2**70))) == {"student"}
+    assert not AttendanceRecord.objects.exists()

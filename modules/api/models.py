@@ -1,17 +1,61 @@
-"""Personal access tokens for the REST API."""
+"""Personal access tokens for the REST API, and the programs (OAuth2 clients) the office registers."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class ApiClient(models.Model):
+    """A program of the school's (a learning platform, a rostering or library service) registered by the
+    office for server-to-server calls: it trades its id and secret for an access token of an hour (OAuth2
+    client credentials, modules/api/clients.py). It sees what the administrator who registered it sees,
+    within its scopes, and stops when their login is deactivated. Only the secret's SHA-256 is stored."""
+
+    name = models.CharField(_("name"), max_length=80)
+    client_id = models.CharField(_("client id"), max_length=40, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="api_clients",
+        verbose_name=_("owner"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client_id})"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.owner.is_active
+
+
 class ApiTokenQuerySet(models.QuerySet):
     def usable(self) -> ApiTokenQuerySet:
-        """Not revoked, not expired, of an active login."""
-        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True)
+        """Not revoked, not expired, of an active login (and, issued to a program, of a program that is not
+        revoked)."""
+        return self.filter(
+            Q(client__isnull=True) | Q(client__revoked_at__isnull=True),
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            user__is_active=True,
+        )
+
+    def personal(self) -> ApiTokenQuerySet:
+        """Made by a person on their tokens page (not issued to a program)."""
+        return self.filter(client__isnull=True)
 
 
 class ApiToken(models.Model):
@@ -28,6 +72,10 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # Issued to a program for an hour (OAuth2 client credentials); None: a person's own token.
+    client = models.ForeignKey(
+        ApiClient, on_delete=models.CASCADE, null=True, blank=True, related_name="access_tokens"
+    )
 
     objects = ApiTokenQuerySet.as_manager()
 

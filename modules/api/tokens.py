@@ -37,7 +37,7 @@ class MadeToken:
     secret: str  # shown once
 
 
-def _hash(secret: str) -> str:
+def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -52,7 +52,7 @@ def token_create(*, user, name: str, scopes: list[str], days: int) -> MadeToken:
         raise TokenError(_("Choose what the token may do."))
     if days not in LIFETIMES:
         raise TokenError(_("Choose how long the token works."))
-    if ApiToken.objects.usable().filter(user=user).count() >= MAX_TOKENS:
+    if ApiToken.objects.usable().personal().filter(user=user).count() >= MAX_TOKENS:
         raise TokenError(
             _("You have %(count)d tokens that work: revoke one you no longer use first.")
             % {"count": MAX_TOKENS}
@@ -62,7 +62,7 @@ def token_create(*, user, name: str, scopes: list[str], days: int) -> MadeToken:
         user=user,
         name=name[:80],
         prefix=secret[: len(PREFIX) + 6],
-        secret_hash=_hash(secret),
+        secret_hash=secret_hash(secret),
         scopes=sorted(set(scopes)),
         expires_at=timezone.now() + datetime.timedelta(days=days),
     )
@@ -93,8 +93,10 @@ def token_authenticate(secret: str) -> ApiToken | None:
     # The owner with their profiles in the same query (their roles scope every read: accounts.backends).
     token = (
         ApiToken.objects.usable()
-        .select_related("user", "user__staff_profile", "user__guardian_profile", "user__student_profile")
-        .filter(secret_hash=_hash(secret))
+        .select_related(
+            "user", "user__staff_profile", "user__guardian_profile", "user__student_profile", "client"
+        )
+        .filter(secret_hash=secret_hash(secret))
         .first()
     )
     if token is None:
@@ -108,4 +110,4 @@ def token_authenticate(secret: str) -> ApiToken | None:
 
 def tokens_of(user) -> list[ApiToken]:
     """A person's tokens, newest first, each with its owner (whether it works reads the login)."""
-    return list(ApiToken.objects.filter(user=user).select_related("user"))
+    return list(ApiToken.objects.personal().filter(user=user).select_related("user"))

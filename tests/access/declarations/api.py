@@ -1,7 +1,8 @@
 """The API (modules/api): its endpoints answer a token, never a session — every persona signed in to the
 portal, and a visitor, gets 401 (tests/api/test_matrix.py checks each endpoint with each role's token). The
 OpenAPI document and its docs page are public (they describe, they hold no records); the API's root is a 404.
-The tokens page is anyone's who is signed in, for their own tokens; revoking someone else's is 404."""
+The tokens page is anyone's who is signed in, for their own tokens; revoking someone else's is 404. The
+programs page (OAuth2 clients) is the office's; the token endpoint answers a program's id and secret only."""
 
 import datetime
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from modules.accounts.models import User
 from modules.api.models import ApiToken
-from tests.access.matrix import PUBLIC, SIGNED_IN_OK, Rule, expect
+from tests.access.matrix import ADMIN_ONLY, PUBLIC, SIGNED_IN_OK, Rule, expect
 
 TOKEN_ONLY = expect(401, anonymous=401)
 
@@ -61,6 +62,21 @@ RULES = [
         method="put",
     ),
     Rule("api:tokens", expect=SIGNED_IN_OK),
+    # The office's programs; revoking one that does not exist is the office's 404.
+    Rule("api_clients:clients", expect=ADMIN_ONLY),
+    Rule(
+        "api_clients:client_revoke",
+        expect=expect(403, admin=404),
+        kwargs={"pk": 999},
+        method="post",
+    ),
+    # The token endpoint answers a program's credentials, never a session: without them, 401 for everyone.
+    Rule(
+        "oauth_token",
+        expect=expect(401, anonymous=401),
+        method="post",
+        data={"grant_type": "client_credentials"},
+    ),
     Rule(
         "api:token_revoke",
         expect=expect(404, teacher=302),

@@ -13,6 +13,7 @@ import functools
 import re
 
 import pydantic_core
+from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -20,7 +21,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
-from modules.api import attendance, fees, grades, messages, roster
+from modules.api import attendance, devices, fees, grades, messages, roster
 from modules.api.auth import Refused, TokenAuth
 from modules.api.scopes import ROSTER_READ
 
@@ -45,6 +46,11 @@ ERRORS = {
     "portal refuses (code `refused`).",
     "429": "Too many calls (code `throttled`); `Retry-After` says when to call again.",
 }
+# Besides, for an operation that takes a body.
+BODY_ERRORS = {
+    "413": "A body larger than the portal reads, or a batch larger than the operation takes (code "
+    "`too_large`).",
+}
 
 
 class Api(NinjaAPI):
@@ -61,7 +67,8 @@ class Api(NinjaAPI):
             for operation in methods.values():
                 if not operation.get("security"):
                     continue
-                for status, description in ERRORS.items():
+                errors = {**ERRORS, **(BODY_ERRORS if "requestBody" in operation else {})}
+                for status, description in errors.items():
                     if status == "404" and "{" not in path and operation is methods.get("get"):
                         continue  # a list is never a 404
                     operation["responses"].setdefault(status, {"description": description, **error})
@@ -231,9 +238,29 @@ def _known_parameters_only(operation):
     return checked
 
 
+def _bounded_body(view):
+    """A body larger than Django reads (DATA_UPLOAD_MAX_MEMORY_SIZE) is 413 in the API's format, before
+    anything reads it (Django would refuse it as it is read, which ninja answers as unreadable)."""
+
+    @functools.wraps(view)
+    def bounded(request, *args, **kwargs):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if limit is not None and length > limit:
+            return _error(request, 413, "too_large", _("The body is larger than the portal reads."))
+        return view(request, *args, **kwargs)
+
+    return bounded
+
+
 api.add_decorator(_known_parameters_only)
+api.add_decorator(_bounded_body, mode="view")
 api.add_router("/", roster.router)
 api.add_router("/", attendance.router)
 api.add_router("/", grades.router)
 api.add_router("/", fees.router)
 api.add_router("/", messages.router)
+api.add_router("/", devices.router)

@@ -139,8 +139,11 @@ class AttendancePolicyForm(StaleEditCheckMixin, forms.ModelForm):
 
     class Meta:
         model = AttendancePolicy
-        fields = ["mode", "teacher_edit_days", "chronic_absence_percent", "notify_absences"]
-        widgets = {"mode": forms.RadioSelect}
+        fields = ["mode", "teacher_edit_days", "chronic_absence_percent", "notify_absences", "late_after"]
+        widgets = {
+            "mode": forms.RadioSelect,
+            "late_after": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -48,6 +48,14 @@ class AttendancePolicy(models.Model):
         _("chronic absence threshold (%)"), max_digits=4, decimal_places=1, default=10
     )
     notify_absences = models.BooleanField(_("tell guardians about unexcused absences"), default=True)
+    late_after = models.TimeField(
+        _("late after"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A check-in at an attendance reader after this time marks the student late (empty: present)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("attendance policy")
@@ -348,6 +356,11 @@ class AttendanceStatus(models.TextChoices):
 MAX_LATE_MINUTES = 240
 
 
+class RecordSource(models.TextChoices):
+    PERSON = "person", _("A person")
+    DEVICE = "device", _("An attendance reader")
+
+
 class AttendanceRecordQuerySet(models.QuerySet):
     def visible_to(self, user) -> AttendanceRecordQuerySet:
         """The office every mark; a teacher the marks of the registers they take (Register.visible_to);
@@ -385,6 +398,12 @@ class AttendanceRecord(models.Model):
     marked_at = models.DateTimeField(default=timezone.now)
     # When the guardians were told of this absence (for the correction notice if it is changed later).
     absence_notified_at = models.DateTimeField(null=True, blank=True)
+    # Who set the mark: a person on the register (or the office), or an attendance reader's check-in, whose
+    # time is kept (the earliest check-in of the day stands; a person's mark is never changed by a reader).
+    source = models.CharField(
+        _("marked by"), max_length=10, choices=RecordSource.choices, default=RecordSource.PERSON
+    )
+    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
 
     objects = AttendanceRecordQuerySet.as_manager()
 
@@ -610,3 +629,91 @@ class PatternSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.as_of:%Y-%m-%d} ({self.mode})"
+
+
+class DeviceQuerySet(models.QuerySet):
+    def usable(self) -> DeviceQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class AttendanceDevice(models.Model):
+    """An attendance reader (RFID, barcode or fingerprint) at the gate, registered by the office: its
+    check-ins mark students present (or late, after the policy's time) on their section's daily register,
+    of the sections it feeds (none chosen: every section). It calls the API with its own key (shown once,
+    stored as its SHA-256: modules/attendance/devices.py)."""
+
+    name = models.CharField(_("name"), max_length=80)
+    place = models.CharField(_("place"), max_length=120, blank=True)
+    sections = models.ManyToManyField(
+        "academics.Section",
+        blank=True,
+        related_name="+",
+        verbose_name=_("sections it feeds"),
+        help_text=_("None chosen: every section."),
+    )
+    key_prefix = models.CharField(max_length=16)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last heard from"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = DeviceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("attendance reader")
+        verbose_name_plural = _("attendance readers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EventOutcome(models.TextChoices):
+    PRESENT = "present", _("Marked present")
+    LATE = "late", _("Marked late")
+    EARLIER = "earlier", _("Already checked in earlier")
+    PERSON_MARK = "person_mark", _("Kept the mark a person set")
+    SUBMITTED = "submitted", _("Register already submitted")
+    UNKNOWN_CARD = "unknown_card", _("Unknown card")
+    NOT_ENROLLED = "not_enrolled", _("Not in a section this reader feeds")
+    LESSON_REGISTERS = "lesson_registers", _("The student's grade takes lesson registers")
+    NOT_SCHOOL_DAY = "not_school_day", _("Not a school day")
+    TOO_LATE = "too_late", _("Too late in the day to count as late")
+    FUTURE = "future", _("Stamped ahead of the school's clock (check the reader's clock)")
+
+
+APPLIED_OUTCOMES = (EventOutcome.PRESENT, EventOutcome.LATE)
+
+
+class DeviceEvent(models.Model):
+    """One check-in a reader sent, kept as sent with what it did (the audit of every device mark; the
+    office's list of unknown cards and of check-ins that marked nothing). A reader's event id is unique:
+    the same event sent again (a batch resent after a lost answer) is not recorded twice."""
+
+    device = models.ForeignKey(AttendanceDevice, on_delete=models.CASCADE, related_name="events")
+    event_id = models.CharField(max_length=64)
+    card = models.CharField(_("card"), max_length=64, blank=True)
+    student = models.ForeignKey(
+        "people.Student", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    occurred_at = models.DateTimeField(_("checked in"))
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=EventOutcome.choices)
+    record = models.ForeignKey(
+        AttendanceRecord, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        constraints = [
+            models.UniqueConstraint(fields=["device", "event_id"], name="device_event_once"),
+        ]
+        indexes = [models.Index(fields=["outcome", "-occurred_at"], name="device_event_outcome")]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} · {self.event_id}"

@@ -22,6 +22,7 @@ from modules.attendance.models import (
     AttendanceRecord,
     AttendanceStatus,
     GradeRegisterMode,
+    RecordSource,
     Register,
     RegisterMode,
     RegisterModes,
@@ -42,7 +43,7 @@ from modules.timetable.models import Cover, Lesson
 from modules.timetable.selectors import lesson_cover, teacher_lessons_on
 
 AUDITED_FIELDS = ["status", "late_minutes", "reason", "note"]
-POLICY_FIELDS = ["mode", "teacher_edit_days", "chronic_absence_percent", "notify_absences"]
+POLICY_FIELDS = ["mode", "teacher_edit_days", "chronic_absence_percent", "notify_absences", "late_after"]
 
 
 class AttendanceError(Exception):
@@ -331,6 +332,7 @@ def record_mark(
         "date": register.date,
         "marked_by": by,
         "marked_at": timezone.now(),
+        "source": RecordSource.PERSON,  # a person's change of a reader's mark is theirs from now on
     }
     record = AttendanceRecord.objects.select_for_update().filter(register=register, student=student).first()
     if base is not None:

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import time_format
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
@@ -30,7 +31,13 @@ from modules.accounts.models import Role
 from modules.accounts.roles import active_role
 from modules.attendance import rules, selectors, services
 from modules.attendance.forms import MarkForm, MarkRequestForm, RegisterListForm, RegisterSaveForm, row_prefix
-from modules.attendance.models import AttendancePolicy, AttendanceRecord, AttendanceStatus, Register
+from modules.attendance.models import (
+    AttendancePolicy,
+    AttendanceRecord,
+    AttendanceStatus,
+    RecordSource,
+    Register,
+)
 from modules.attendance.services import AttendanceError
 from modules.core.access import role_required
 from modules.core.concurrency import EditConflict
@@ -179,7 +186,7 @@ class RowView:
         note = f' value="{conditional_escape(self.note)}"' if self.note else ""
         return mark_safe(
             f'<li class="{classes}" id="row-{student.pk}"{" data-unsaved" if self.errors else ""}>\n'
-            f"{avatar}<b>{name}</b>\n"
+            f"{avatar}<b>{name}</b>{self._reader_html(words)}\n"
             f'<fieldset class="register-marks"{"" if can_edit else " disabled"}>'
             f'<legend class="vh">{name}</legend>\n'
             f'<div class="register-buttons">{self.status_buttons}</div>{self.saved_fields}\n'
@@ -193,6 +200,15 @@ class RowView:
             f'<input type="text" name="{p}-note" maxlength="300"{note}></label>'
             f"</details>\n</fieldset>\n{self._state_html(can_edit=can_edit, name=name, words=words)}</li>"
         )
+
+    def _reader_html(self, words: dict[str, str]) -> str:
+        """Said of a mark an attendance reader set: when the student checked in (a person's change of it is
+        theirs, and says nothing)."""
+        saved = self.saved
+        if saved is None or saved.source != RecordSource.DEVICE or saved.checked_in_at is None:
+            return ""
+        time = conditional_escape(time_format(timezone.localtime(saved.checked_in_at), "TIME_FORMAT"))
+        return f' <small class="register-reader text-body-secondary">{words["reader"]} {time}</small>'
 
     def _state_html(self, *, can_edit: bool, name: str, words: dict[str, str]) -> str:
         """What the row says under its fields: why it was not saved, or that it was (empty otherwise: JS draws
@@ -243,6 +259,7 @@ def _row_words(language: str | None) -> dict[str, str]:
             "note": _("Note"),
             "save_mine": _("Save mine"),
             "saved": _("Saved"),
+            "reader": _("Checked in at a reader:"),
         }
     return {key: conditional_escape(text) for key, text in words.items()}
 

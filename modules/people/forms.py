@@ -46,6 +46,7 @@ class StudentForm(PortalForm):
             "address",
             "photo",
             "medical_notes",
+            "card_number",
             "is_active",
         ]
         widgets = {

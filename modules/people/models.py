@@ -123,6 +123,13 @@ class Student(WithPhotoThumbnail, Person):
         help_text=_("Visible to administrators only."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # The number an attendance device reads from the student's card or badge (RFID, barcode); one per student.
+    card_number = models.CharField(
+        _("card number"),
+        max_length=64,
+        blank=True,
+        help_text=_("What the school's attendance readers read from the student's card or badge."),
+    )
 
     objects = StudentQuerySet.as_manager()
 
@@ -133,6 +140,9 @@ class Student(WithPhotoThumbnail, Person):
         constraints = [
             *Person.Meta.constraints,
             text_length_check("medical_notes", HEALTH_NOTES_MAX_LENGTH),
+            models.UniqueConstraint(
+                fields=["card_number"], condition=~Q(card_number=""), name="student_card_number_unique"
+            ),
         ]
 
 

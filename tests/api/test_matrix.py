@@ -134,6 +134,13 @@ DECLARED = {
         {**MONEY, "other_guardian": 404},
     ),
     "GET /api/v1/payments": (NONE, NONE, None, MONEY),
+    # A reader's key, never a person's token.
+    "POST /api/v1/devices/check-ins": (
+        NONE,
+        NONE,
+        {"check_ins": [{"id": "e1", "card": "04A1B2", "at": "2026-12-01T08:00:00Z"}]},
+        dict.fromkeys(ROLES, 401),
+    ),
     # Messages: everyone's own.
     "GET /api/v1/announcements": (NONE, NONE, None, EVERYONE),
     "GET /api/v1/notifications": (NONE, NONE, None, EVERYONE),

@@ -55,6 +55,7 @@ RULES = [
         method="put",
     ),
     Rule("api-v1:submit", expect=TOKEN_ONLY, kwargs={"register_id": 1}, method="post"),
+    Rule("api-v1:check_ins", expect=TOKEN_ONLY, method="post"),
     Rule(
         "api-v1:mark_enter",
         expect=TOKEN_ONLY,

@@ -18,3 +18,15 @@ RULES = [
 ]
 
 RULES.append(Rule("attendance:office_policy", expect=ADMIN_ONLY))
+
+# Attendance readers: the office's; revoking one that does not exist is the office's 404.
+RULES += [
+    Rule("attendance:office_devices", expect=ADMIN_ONLY),
+    Rule("attendance:office_device_events", expect=ADMIN_ONLY),
+    Rule(
+        "attendance:office_device_revoke",
+        method="post",
+        kwargs={"pk": 999},
+        expect={**ADMIN_ONLY_POST, "admin": 404},
+    ),
+]

@@ -118,3 +118,90 @@ def api_attendance_day_sync(bench):
 )
 def api_attendance_day_whole(bench):
     return _day_pages(bench, last_hour=False)
+
+
+DEVICE_BATCH_BUDGET_MS = 2000
+
+
+@measure(
+    "api: a gate reader's batch of 1,000 check-ins (a morning's daily registers, none taken yet)",
+    budget_ms=DEVICE_BATCH_BUDGET_MS,
+    budget_queries=None,
+    runs=10,
+    warmup=1,
+    note="Each run in a transaction rolled back, after the day's daily registers are emptied (not timed).",
+)
+def api_device_batch(bench):
+    """1,000 students of the sections that take daily registers check in at the gate on the latest whole
+    school day, as if no teacher had opened a register yet: every check-in makes its mark (the registers are
+    made, the records written in bulk, each register counted once)."""
+    import datetime
+    import time
+
+    from django.db import connection, transaction
+    from django.db.models import Max
+    from django.test import Client
+    from django.utils import timezone
+
+    from bench.registry import Elapsed
+    from modules.academics.models import Enrollment, EnrollmentStatus
+    from modules.attendance.devices import device_register
+    from modules.attendance.models import AttendanceDevice, AttendancePolicy, AttendanceRecord
+    from modules.people.models import Student
+
+    _settings_for_many_calls(bench)
+    user = bench.user(demo.ADMIN_EMAIL)
+    AttendanceDevice.objects.filter(name="bench gate").update(revoked_at=timezone.now())
+    key = device_register(by=user, name="bench gate").key
+    day = AttendanceRecord.objects.filter(date__lt=timezone.localdate()).aggregate(last=Max("date"))["last"]
+    modes = AttendancePolicy.load().modes
+    students = [
+        student_id
+        for student_id, grade_id in Enrollment.objects.filter(
+            status=EnrollmentStatus.ACTIVE, year__start_date__lte=day, year__end_date__gte=day
+        )
+        .order_by("student_id")
+        .values_list("student_id", "section__grade_level_id")
+        if modes.for_grade(grade_id) == "daily"
+    ][:1000]
+    for student_id in students:
+        Student.objects.filter(pk=student_id, card_number="").update(card_number=f"BENCH{student_id}")
+    if len(students) < 1000:
+        raise AssertionError(f"only {len(students)} students take daily registers")
+    client = Client()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    runs = iter(range(1_000_000))
+
+    def batch() -> Elapsed:
+        run = next(runs)
+        morning = timezone.make_aware(datetime.datetime.combine(day, datetime.time(7, 30)))
+        body = {
+            "check_ins": [
+                {
+                    "id": f"run{run}-{number}",
+                    "card": f"BENCH{student_id}",
+                    "at": (morning + datetime.timedelta(seconds=number * 3)).isoformat(),
+                }
+                for number, student_id in enumerate(students)
+            ]
+        }
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                daily = "SELECT id FROM attendance_register WHERE date = %s AND kind = 'daily'"
+                cursor.execute(
+                    f"DELETE FROM attendance_attendancerecord WHERE register_id IN ({daily})", [day]
+                )
+                cursor.execute(f"DELETE FROM attendance_registertally WHERE register_id IN ({daily})", [day])
+                cursor.execute("DELETE FROM attendance_register WHERE date = %s AND kind = 'daily'", [day])
+            started = time.perf_counter()
+            response = client.post(
+                "/api/v1/devices/check-ins", body, content_type="application/json", **headers
+            )
+            elapsed = time.perf_counter() - started
+            outcomes = {row["outcome"] for row in response.json()["results"]}
+            transaction.set_rollback(True)
+        if response.status_code != 200 or outcomes != {"present"}:
+            raise AssertionError(f"{response.status_code}: {outcomes}")
+        return Elapsed(elapsed * 1000)
+
+    return batch

@@ -198,3 +198,25 @@ def test_a_thousand_check_ins_with_duplicates_out_of_order_make_the_right_marks_
     assert outcomes(send(client, gate.key, *events)) == answer
     assert AttendanceRecord.objects.filter(student__in=pupils).count() == 200
     assert DeviceEvent.objects.count() == 990
+
+
+def test_a_batch_costs_the_same_queries_whatever_its_size(client, gate, school, day):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def batch_queries(prefix: str, size: int) -> int:
+        pupils = [
+            f.StudentFactory(first_name=f"{prefix}{n}", last_name="Q", card_number=f"{prefix}{n}")
+            for n in range(size)
+        ]
+        for pupil in pupils:
+            f.EnrollmentFactory(student=pupil, section=school.section)
+        events = [{"id": f"{prefix}{n}", "card": f"{prefix}{n}", "at": at(day, 8, 0)} for n in range(size)]
+        with CaptureQueriesContext(connection) as captured:
+            assert set(outcomes(send(client, gate.key, *events)).values()) == {"present"}
+        return len(captured)
+
+    batch_queries("W", 1)  # the first makes the day's register and reads the attendance rules
+    # The reader and its last contact, the events already recorded, the cards, the enrolments, the closures,
+    # the registers (made, read, locked), the records, the writes, the count, the events: none per check-in.
+    assert batch_queries("A", 5) == batch_queries("B", 60) == 18

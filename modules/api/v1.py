@@ -21,7 +21,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
-from modules.api import attendance, devices, fees, grades, messages, roster
+from modules.api import attendance, devices, fees, grades, messages, roster, timetable
 from modules.api.auth import Refused, TokenAuth
 from modules.api.scopes import ROSTER_READ
 
@@ -259,6 +259,7 @@ def _bounded_body(view):
 api.add_decorator(_known_parameters_only)
 api.add_decorator(_bounded_body, mode="view")
 api.add_router("/", roster.router)
+api.add_router("/", timetable.router)
 api.add_router("/", attendance.router)
 api.add_router("/", grades.router)
 api.add_router("/", fees.router)

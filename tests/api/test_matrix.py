@@ -93,6 +93,8 @@ DECLARED = {
     "GET /api/v1/sections": (NONE, NONE, None, EVERYONE),
     "GET /api/v1/classes": (NONE, NONE, None, EVERYONE),
     "GET /api/v1/enrolments": (NONE, NONE, None, EVERYONE),
+    "GET /api/v1/periods": (NONE, NONE, None, EVERYONE),
+    "GET /api/v1/lessons": (NONE, NONE, None, EVERYONE),
     # Attendance: registers are staff's (families read their children's marks, not registers).
     "GET /api/v1/registers": (NONE, NONE, None, NOT_BURSAR),
     "GET /api/v1/registers/{register_id}": (

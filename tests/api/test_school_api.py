@@ -359,3 +359,29 @@ def test_what_cannot_be_read_as_sent_is_422_naming_it_never_a_guess_or_a_500(
     assert fields(get(client, f"/registers/{2**70}", token)) == {"register_id"}
     assert fields(get(client, "/attendance-records", token, student=str(2**70))) == {"student"}
     assert not AttendanceRecord.objects.exists()
+
+
+# --- timetable ----------------------------------------------------------------------------------------------
+
+
+def test_a_day_s_lessons_are_those_of_the_published_timetable_the_caller_sees(
+    client, teacher, guardian, other_guardian, school
+):
+    ours = f.LessonFactory(offering=school.offering)
+    theirs = f.LessonFactory(offering=school.other_offering)
+    draft = f.TimetableFactory(year=school.year, status="draft")
+    f.LessonFactory(offering=school.offering, timetable=draft, period=ours.period)
+    today = timezone.localdate().isoformat()
+
+    def lesson_ids(user) -> set[int]:
+        return {row["id"] for row in results(get(client, "/lessons", made(user, "roster:read"), date=today))}
+
+    assert lesson_ids(teacher) == {ours.pk}
+    assert lesson_ids(guardian) == {ours.pk}
+    assert lesson_ids(other_guardian) == {theirs.pk}
+    row = results(get(client, "/lessons", made(teacher, "roster:read")))[0]
+    assert (row["class_id"], row["period_id"], row["length"]) == (school.offering.pk, ours.period_id, 1)
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    assert results(get(client, "/lessons", made(teacher, "roster:read"), date=tomorrow)) == []
+    periods = results(get(client, "/periods", made(guardian, "roster:read")))
+    assert {row["id"] for row in periods} == {ours.period_id, theirs.period_id}

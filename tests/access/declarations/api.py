@@ -35,7 +35,7 @@ RULES = [
     Rule("api-v1:student", expect=TOKEN_ONLY, kwargs=lambda s: {"student_id": s.child.pk}),
     Rule("api-v1:guardian", expect=TOKEN_ONLY, kwargs=lambda s: {"guardian_id": s.guardian_profile.pk}),
     Rule(
-        r"api-v1:(students|guardians|staff|years|terms|grade_levels|sections|classes|enrolments)",
+        r"api-v1:(students|guardians|staff|years|terms|grade_levels|sections|classes|enrolments|periods|lessons)",
         expect=TOKEN_ONLY,
         pattern=True,
     ),

@@ -10,12 +10,11 @@ import datetime
 from typing import Literal
 
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from pydantic import BaseModel, ConfigDict
 
-from modules.api.auth import Refused, TokenAuth
+from modules.api.auth import Refused, TokenAuth, conflict
 from modules.api.lists import PAGE, Day, Id, Moment, Pages, PathId, narrowed
 from modules.api.scopes import ATTENDANCE_READ, ATTENDANCE_WRITE
 from modules.attendance import services
@@ -167,14 +166,7 @@ def mark(request, register_id: PathId, student_id: PathId, payload: MarkIn):
     except services.AttendanceError as refusal:
         raise Refused(422, "refused", refusal.message) from None
     except EditConflict as clash:
-        return Status(
-            409,
-            {
-                "code": "conflict",
-                "message": _("Someone else changed this mark since you read it: read it again."),
-                "current": clash.current,
-            },
-        )
+        return conflict(clash.current)
 
 
 @router.post(

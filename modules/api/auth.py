@@ -10,6 +10,7 @@ worker and node)."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from ninja import Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer
 
@@ -35,6 +36,13 @@ class Refused(HttpError):
         self.retry_after = retry_after
         # A refusal of one field's value (422) names it, as the field errors of a malformed body do.
         self.errors = [{"field": field, "message": message}] if field else []
+
+
+def conflict(current) -> Status:
+    """The answer to a write whose `base` is stale: 409 with the stored value, nothing written (the pages'
+    rule: two people editing the same thing never overwrite each other silently)."""
+    message = _("Someone else changed this mark since you read it: read it again.")
+    return Status(409, {"code": "conflict", "message": message, "current": current})
 
 
 class TokenAuth(HttpBearer):

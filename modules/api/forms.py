@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from modules.api.scopes import SCOPES, scopes_for
+from modules.api.scopes import scope_choices
 from modules.api.tokens import LIFETIMES
 
 
@@ -24,8 +24,25 @@ class TokenForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         # Only the scopes this person's roles may hold (a bursar is not offered marks).
-        self.fields["scopes"].choices = [(scope, f"{SCOPES[scope]} ({scope})") for scope in scopes_for(user)]
+        self.fields["scopes"].choices = scope_choices(user)
         # In the reader's language, when the form is made.
         self.fields["days"].choices = [
             (days, ngettext("%(count)d day", "%(count)d days", days) % {"count": days}) for days in LIFETIMES
         ]
+
+
+class ClientForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        help_text=_("The program, e.g. “Learning platform”."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("What it may do"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose what the program may do.")},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = scope_choices(user)

@@ -11,11 +11,10 @@ from decimal import Decimal
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from modules.api.auth import Refused, TokenAuth
+from modules.api.auth import Refused, TokenAuth, conflict
 from modules.api.lists import PAGE, Id, Moment, Pages, PathId, narrowed
 from modules.api.scopes import GRADES_READ, GRADES_WRITE
 from modules.core.concurrency import EditConflict
@@ -177,12 +176,5 @@ def mark_enter(request, assessment_id: PathId, student_id: PathId, payload: Mark
     except services.GradeError as refusal:
         raise Refused(422, "refused", refusal.message, field="mark") from None
     except EditConflict as clash:
-        return Status(
-            409,
-            {
-                "code": "conflict",
-                "message": _("Someone else changed this mark since you read it: read it again."),
-                "current": clash.current,
-            },
-        )
+        return conflict(clash.current)
     return {"assessment_id": assessment_id, "student_id": student_id, "mark": saved.display if saved else ""}

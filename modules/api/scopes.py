@@ -52,3 +52,9 @@ def scope_allowed(scope: str, roles) -> bool:
 def scopes_for(user) -> list[str]:
     """The scopes this person's roles may hold, in the order the tokens page lists them."""
     return [scope for scope in SCOPES if scope_allowed(scope, user.roles)]
+
+
+def scope_choices(user) -> list[tuple[str, str]]:
+    """The scopes this person may give a token or a program, as a form's choices: what each allows, and its
+    name as calls use it."""
+    return [(scope, f"{SCOPES[scope]} ({scope})") for scope in scopes_for(user)]

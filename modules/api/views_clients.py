@@ -9,13 +9,11 @@ import base64
 import binascii
 from urllib.parse import unquote
 
-from django import forms
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -28,28 +26,11 @@ from modules.api.clients import (
     client_revoke,
     client_token,
 )
+from modules.api.forms import ClientForm
 from modules.api.models import ApiClient
-from modules.api.scopes import SCOPES, scopes_for
 from modules.api.tokens import TokenError
 from modules.core.access import role_required
 from modules.core.ratelimits import client_ip, rate_limit_hit
-
-
-class ClientForm(forms.Form):
-    name = forms.CharField(
-        label=gettext_lazy("Name"),
-        max_length=80,
-        help_text=gettext_lazy("The program, e.g. “Learning platform”."),
-    )
-    scopes = forms.MultipleChoiceField(
-        label=gettext_lazy("What it may do"),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": gettext_lazy("Choose what the program may do.")},
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = [(scope, f"{SCOPES[scope]} ({scope})") for scope in scopes_for(user)]
 
 
 def _page(request, form, made=None, status: int = 200):

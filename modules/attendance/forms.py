@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from modules.academics.models import GradeLevel
+from modules.academics.models import AcademicYear, GradeLevel, Section
 from modules.attendance.models import (
     MAX_LATE_MINUTES,
     AttendancePolicy,
@@ -254,3 +254,21 @@ def grade_field(grade_id: int) -> str:
 
 def stored_grade_modes() -> dict[int, str]:
     return dict(GradeRegisterMode.objects.values_list("grade_level_id", "mode"))
+
+
+class DeviceForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80)
+    place = forms.CharField(label=_("Place"), max_length=120, required=False)
+    sections = forms.ModelMultipleChoiceField(
+        label=_("Sections it feeds"),
+        queryset=Section.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None chosen: every section."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        year = AcademicYear.objects.current()
+        sections = Section.objects.select_related("grade_level").order_by("grade_level__order", "name")
+        self.fields["sections"].queryset = sections.filter(year=year) if year else sections.none()

@@ -4,39 +4,19 @@ office to act on (give a student their card number, take a register by hand)."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from modules.academics.models import AcademicYear, Section
 from modules.accounts.decorators import administrator_required
 from modules.attendance.devices import DeviceError, device_register, device_revoke
+from modules.attendance.forms import DeviceForm
 from modules.attendance.models import APPLIED_OUTCOMES, AttendanceDevice, DeviceEvent, EventOutcome
 
 EVENTS_PER_PAGE = 50
-
-
-class DeviceForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=80)
-    place = forms.CharField(label=gettext_lazy("Place"), max_length=120, required=False)
-    sections = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Sections it feeds"),
-        queryset=Section.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=gettext_lazy("None chosen: every section."),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        year = AcademicYear.objects.current()
-        sections = Section.objects.select_related("grade_level").order_by("grade_level__order", "name")
-        self.fields["sections"].queryset = sections.filter(year=year) if year else sections.none()
 
 
 def _page(request, form, made=None, status: int = 200):

@@ -174,7 +174,10 @@ def checkins_record(*, device: AttendanceDevice, checkins: list[CheckIn]) -> dic
         if key is None:
             outcome = EventOutcome.UNKNOWN_CARD
         else:
-            outcome = marking.outcomes[key] if earliest[key] is checkin else EventOutcome.EARLIER
+            outcome = marking.outcomes[key]
+            if earliest[key] is not checkin and outcome in (*APPLIED_OUTCOMES, EventOutcome.EARLIER):
+                # A later read of the same morning: the earlier one marked (or had marked).
+                outcome = EventOutcome.EARLIER
         record = marking.records.get(key) if key and outcome in APPLIED_OUTCOMES else None
         outcomes[checkin.event_id] = outcome
         events.append(

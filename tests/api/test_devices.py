@@ -220,3 +220,15 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(client, gate, school, 
     # The reader and its last contact, the events already recorded, the cards, the enrolments, the closures,
     # the registers (made, read, locked), the records, the writes, the count, the events: none per check-in.
     assert batch_queries("A", 5) == batch_queries("B", 60) == 18
+
+
+def test_every_read_of_a_student_the_reader_cannot_mark_says_why(client, gate, school, day):
+    stranger = f.StudentFactory(first_name="Not", last_name="Enrolled", card_number="0FF")
+    answer = send(
+        client,
+        gate.key,
+        {"id": "a", "card": "0FF", "at": at(day, 8, 0)},
+        {"id": "b", "card": "0FF", "at": at(day, 8, 5)},
+    )
+    assert outcomes(answer) == {"a": "not_enrolled", "b": "not_enrolled"}
+    assert not AttendanceRecord.objects.filter(student=stranger).exists()

@@ -3,7 +3,9 @@
 Every answer that is not a success has the same body: `{"code": …, "message": …, "errors": [{"field": …,
 "message": …}]}` (field errors only for 422). Codes: `unauthenticated` (401: no token, a wrong, expired or
 revoked one), `scope` (403: the token lacks the endpoint's scope), `not_found` (404, also for what exists
-but the caller may not see, as on the pages), `invalid` (422), `throttled` (429, with Retry-After).
+but the caller may not see, as on the pages), `conflict` (409: a write whose `base` someone else changed
+since; the stored value in `current`), `too_large` (413), `invalid` (422: what was sent cannot be read),
+`refused` (422: the portal's rules refuse the change, as on the page), `throttled` (429, with Retry-After).
 The OpenAPI document is /api/v1/openapi.json; /api/v1/docs shows it (Swagger UI, served from the portal's
 own static files)."""
 

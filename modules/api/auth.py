@@ -68,7 +68,9 @@ class TokenAuth(HttpBearer):
                 "scope",
                 _("This token may not do this: it needs the scope “%(scope)s”.") % {"scope": self.scope},
             )
-        if hit := rate_limit_hit(request, action="api", who=f"token{found.pk}"):
+        # A program's tokens share its rate (a new token an hour must not be a new allowance).
+        who = f"client{found.client_id}" if found.client_id else f"token{found.pk}"
+        if hit := rate_limit_hit(request, action="api", who=who):
             raise Refused(429, "throttled", _("Too many calls with this token."), retry_after=hit.retry_after)
         # From here the request is the token owner's: the request log names them, the selectors scope by them.
         request.user = found.user

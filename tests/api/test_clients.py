@@ -119,3 +119,13 @@ def test_only_the_office_registers_programs_and_only_with_its_own_scopes(as_user
     html = page.content.decode()
     assert "This field is required." in html
     assert "Choose what the program may do." in html
+
+
+def test_a_program_s_tokens_share_its_rate(client, admin, school, settings):
+    settings.STUDENTFLOW_RATE_LIMITS = {**settings.STUDENTFLOW_RATE_LIMITS, "api": "3/m"}
+    made = client_register(by=admin, name="Library", scopes=["roster:read"])
+    first = ask(client, basic(made.client.client_id, made.secret)).json()["access_token"]
+    second = ask(client, basic(made.client.client_id, made.secret)).json()["access_token"]
+    # Two tokens asked for (two of the program's three calls), then one call with each.
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {first}"}).status_code == 200
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {second}"}).status_code == 429

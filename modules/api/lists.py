@@ -16,16 +16,6 @@ from pydantic import BeforeValidator, Field
 PAGE = {"ordering": ("id",), "page_size": 100, "max_page_size": 500}
 
 
-class Pages(CursorPagination):
-    """ninja's cursor pages, over records or over rows read as dicts (`.values()`: the long lists, whose
-    every row as a model instance would cost more than the page's query)."""
-
-    def _get_position(self, item) -> str:
-        if isinstance(item, dict):
-            return str(item[self._order_attribute])
-        return super()._get_position(item)
-
-
 def narrowed(rows: QuerySet, **lookups) -> QuerySet:
     """The rows filtered by each lookup the caller gave (a filter left out, None, narrows nothing)."""
     given = {lookup: value for lookup, value in lookups.items() if value is not None}
@@ -57,3 +47,17 @@ Moment = Annotated[datetime.datetime, _written_as(_DATETIME, "2026-09-01T08:30:0
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+class Pages(CursorPagination):
+    """ninja's cursor pages, over records or over rows read as dicts (`.values()`: the long lists, whose
+    every row as a model instance would cost more than the page's query)."""
+
+    class Input(CursorPagination.Input):
+        # A whole number as text only (pydantic would read "0.0" as 0, then the page size would be a guess).
+        page_size: Annotated[int, _written_as(re.compile(r"\d+$"), "100")] | None = None
+
+    def _get_position(self, item) -> str:
+        if isinstance(item, dict):
+            return str(item[self._order_attribute])
+        return super()._get_position(item)

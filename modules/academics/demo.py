@@ -138,7 +138,7 @@ def seed_academics_structure(ctx: DemoContext) -> None:
     existing_grades = {g.name: g for g in GradeLevel.objects.all()}
     GradeLevel.objects.bulk_create(
         [
-            GradeLevel(name=f"Grade {g}", order=g)
+            GradeLevel(name=f"Grade {g}", order=g, ceds_code=f"{g:02d}" if 1 <= g <= 13 else "")
             for g in ctx.size.grades
             if f"Grade {g}" not in existing_grades
         ]

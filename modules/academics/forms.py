@@ -65,7 +65,7 @@ class TermForm(PortalForm):
 class GradeLevelForm(PortalForm):
     class Meta:
         model = GradeLevel
-        fields = ["name", "order"]
+        fields = ["name", "order", "ceds_code"]
 
 
 class SubjectForm(PortalForm):

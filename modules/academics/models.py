@@ -96,9 +96,45 @@ class Term(models.Model):
             raise ValidationError(errors)
 
 
+class CedsGrade(models.TextChoices):
+    """The grade codes rostering standards use (CEDS entry grade levels, as OneRoster's `grades`)."""
+
+    INFANT = "IT", _("Infant/toddler (IT)")
+    PRESCHOOL = "PR", _("Preschool (PR)")
+    PRE_K = "PK", _("Prekindergarten (PK)")
+    TRANSITIONAL_K = "TK", _("Transitional kindergarten (TK)")
+    KINDERGARTEN = "KG", _("Kindergarten (KG)")
+    G01 = "01", _("First grade (01)")
+    G02 = "02", _("Second grade (02)")
+    G03 = "03", _("Third grade (03)")
+    G04 = "04", _("Fourth grade (04)")
+    G05 = "05", _("Fifth grade (05)")
+    G06 = "06", _("Sixth grade (06)")
+    G07 = "07", _("Seventh grade (07)")
+    G08 = "08", _("Eighth grade (08)")
+    G09 = "09", _("Ninth grade (09)")
+    G10 = "10", _("Tenth grade (10)")
+    G11 = "11", _("Eleventh grade (11)")
+    G12 = "12", _("Twelfth grade (12)")
+    G13 = "13", _("Grade 13 (13)")
+    POSTSECONDARY = "PS", _("Postsecondary (PS)")
+    UNGRADED = "UG", _("Ungraded (UG)")
+    OTHER = "Other", _("Other")
+
+
 class GradeLevel(models.Model):
     name = models.CharField(_("name"), max_length=40, unique=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0, help_text=_("Lower levels first."))
+    ceds_code = models.CharField(
+        _("standard grade"),
+        max_length=5,
+        choices=CedsGrade.choices,
+        blank=True,
+        help_text=_(
+            "The grade as learning platforms know it, sent with the roster (OneRoster). Leave it empty "
+            "when none fits: the roster then leaves the grade out."
+        ),
+    )
 
     class Meta:
         ordering = ["order", "name"]

@@ -8,6 +8,7 @@ from health_check.views import HealthCheckView
 from modules.academics import urls_people as academics_people_urls
 from modules.accounts import views as account_views
 from modules.api import views_clients as api_clients
+from modules.api.oneroster import rest as oneroster_rest
 from modules.api.v1 import api as api_v1
 from modules.core import views as core_views
 from modules.people import urls as people_urls
@@ -48,6 +49,8 @@ urlpatterns = [
     path("api/v1/", api_v1.urls),
     path("api/tokens/", include("modules.api.urls")),
     path("api/clients/", include("modules.api.urls_clients")),
+    path("api/oneroster/", include("modules.api.oneroster.urls")),
+    path("ims/oneroster/rostering/v1p2/", include((oneroster_rest.urlpatterns, "oneroster"))),
     path("api/oauth/token", api_clients.oauth_token, name="oauth_token"),
     path("", include("modules.core.urls")),
     path(

@@ -9,6 +9,8 @@ worker and node)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.utils.translation import gettext as _
 from ninja import Status
 from ninja.errors import AuthenticationError, HttpError
@@ -45,6 +47,35 @@ def conflict(current) -> Status:
     return Status(409, {"code": "conflict", "message": message, "current": current})
 
 
+def token_let_in(request, secret: str, scopes: Collection[str]) -> ApiToken:
+    """The usable token `secret` names, holding one of `scopes` its owner may still hold, within its rate;
+    the request is then its owner's. Refused otherwise: 401 (`AuthenticationError`), 403, or 429."""
+    found = token_authenticate(secret)
+    if found is None:
+        wrong_token(request)
+    assert found is not None
+    if not any(scope in found.scopes and scope_allowed(scope, found.user.roles) for scope in scopes):
+        raise Refused(
+            403,
+            "scope",
+            _("This token may not do this: it needs the scope “%(scope)s”.") % {"scope": " or ".join(scopes)},
+        )
+    # A program's tokens share its rate (a new token an hour must not be a new allowance).
+    who = f"client{found.client_id}" if found.client_id else f"token{found.pk}"
+    if hit := rate_limit_hit(request, action="api", who=who):
+        raise Refused(429, "throttled", _("Too many calls with this token."), retry_after=hit.retry_after)
+    # From here the request is the token owner's: the request log names them, the selectors scope by them.
+    request.user = found.user
+    return found
+
+
+def wrong_token(request) -> None:
+    """A call without a usable token: counted per address like a failed sign-in, 429 past the limit."""
+    if hit := rate_limit_hit(request, action="api_sign_in", who=f"ip{client_ip(request)}"):
+        raise Refused(429, "throttled", _("Too many calls with a wrong token."), retry_after=hit.retry_after)
+    raise AuthenticationError()
+
+
 class TokenAuth(HttpBearer):
     def __init__(self, scope: str):
         super().__init__()
@@ -54,32 +85,8 @@ class TokenAuth(HttpBearer):
         # Without a bearer header ninja's HttpBearer returns None: a missing token is a wrong one.
         result = super().__call__(request)
         if result is None:
-            self._failed(request)
+            wrong_token(request)
         return result
 
     def authenticate(self, request, token: str) -> ApiToken:
-        found = token_authenticate(token)
-        if found is None:
-            self._failed(request)
-        assert found is not None
-        if self.scope not in found.scopes or not scope_allowed(self.scope, found.user.roles):
-            raise Refused(
-                403,
-                "scope",
-                _("This token may not do this: it needs the scope “%(scope)s”.") % {"scope": self.scope},
-            )
-        # A program's tokens share its rate (a new token an hour must not be a new allowance).
-        who = f"client{found.client_id}" if found.client_id else f"token{found.pk}"
-        if hit := rate_limit_hit(request, action="api", who=who):
-            raise Refused(429, "throttled", _("Too many calls with this token."), retry_after=hit.retry_after)
-        # From here the request is the token owner's: the request log names them, the selectors scope by them.
-        request.user = found.user
-        return found
-
-    @staticmethod
-    def _failed(request) -> None:
-        if hit := rate_limit_hit(request, action="api_sign_in", who=f"ip{client_ip(request)}"):
-            raise Refused(
-                429, "throttled", _("Too many calls with a wrong token."), retry_after=hit.retry_after
-            )
-        raise AuthenticationError()
+        return token_let_in(request, token, (self.scope,))

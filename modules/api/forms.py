@@ -4,6 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from modules.academics.models import AcademicYear
+from modules.api.models import RosterSettings
 from modules.api.scopes import scope_choices
 from modules.api.tokens import LIFETIMES
 
@@ -46,3 +48,14 @@ class ClientForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scopes"].choices = scope_choices(user)
+
+
+class RosterSettingsForm(forms.ModelForm):
+    class Meta:
+        model = RosterSettings
+        fields = ["year", "guardians", "demographics", "nightly"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].empty_label = _("The current year")
+        self.fields["year"].queryset = AcademicYear.objects.order_by("-start_date")

@@ -90,3 +90,76 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now() and self.user.is_active
+
+
+class RosterSettings(models.Model):
+    """How the school's OneRoster roster is made (one row): which year, what goes in, and whether a package
+    is made every night for the platforms that fetch it (modules/api/oneroster)."""
+
+    year = models.ForeignKey(
+        "academics.AcademicYear",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("year"),
+        help_text=_("Empty: the current year, whichever it is when the roster is read."),
+    )
+    guardians = models.BooleanField(
+        _("include guardians"),
+        default=True,
+        help_text=_("Guardians as users, linked to their children (for platforms that write to families)."),
+    )
+    demographics = models.BooleanField(
+        _("include birth dates and sex"),
+        default=False,
+        help_text=_("The demographics file: only when the platform needs it, since it is personal data."),
+    )
+    nightly = models.BooleanField(
+        _("make a package every night"),
+        default=False,
+        help_text=_("A new package each night, kept for a week, for platforms that fetch the newest."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("roster settings")
+        verbose_name_plural = _("roster settings")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def load(cls) -> RosterSettings:
+        row = cls.objects.order_by("pk").first()
+        return row if row is not None else cls.objects.create()
+
+
+class RosterPackage(models.Model):
+    """A OneRoster CSV package made for the school (a zip of the roster's files), on request or at night."""
+
+    made_at = models.DateTimeField(_("made"), auto_now_add=True, db_index=True)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("made by"),
+    )
+    year_name = models.CharField(_("year"), max_length=40, blank=True)
+    file = models.FileField(_("file"), upload_to="oneroster/")
+    size = models.PositiveIntegerField(_("size"), default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    scheduled = models.BooleanField(_("made at night"), default=False)
+
+    class Meta:
+        ordering = ["-made_at", "-pk"]
+        verbose_name = _("roster package")
+        verbose_name_plural = _("roster packages")
+
+    def __str__(self) -> str:
+        return self.file.name

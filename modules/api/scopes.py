@@ -17,6 +17,12 @@ GRADES_READ = "grades:read"
 GRADES_WRITE = "grades:write"
 FEES_READ = "fees:read"
 MESSAGES_READ = "messages:read"
+# OneRoster 1.2's own scopes (its rostering service, modules/api/oneroster/rest.py), named as the standard
+# names them so that a platform asks for them as it does everywhere.
+_ONEROSTER = "https://purl.imsglobal.org/spec/or/v1p2/scope/"
+ONEROSTER_ROSTER = _ONEROSTER + "roster.readonly"
+ONEROSTER_CORE = _ONEROSTER + "roster-core.readonly"
+ONEROSTER_DEMOGRAPHICS = _ONEROSTER + "roster-demographics.readonly"
 
 SCOPES = {
     ROSTER_READ: _(
@@ -29,6 +35,13 @@ SCOPES = {
     GRADES_WRITE: _("Enter marks in the gradebooks you keep."),
     FEES_READ: _("Read invoices and payments as you see them."),
     MESSAGES_READ: _("Read your announcements and notifications."),
+    ONEROSTER_ROSTER: _("OneRoster: read the whole school's roster, as the OneRoster settings give it."),
+    ONEROSTER_CORE: _(
+        "OneRoster: read the roster's lists and records, without the lists per class or school."
+    ),
+    ONEROSTER_DEMOGRAPHICS: _(
+        "OneRoster: read students' birth dates and sex, when the settings include them."
+    ),
 }
 
 _FAMILY = {Role.GUARDIAN, Role.STUDENT}
@@ -41,6 +54,9 @@ _WHO = {
     GRADES_WRITE: {*_OFFICE, Role.TEACHER},
     FEES_READ: {*_OFFICE, Role.BURSAR, Role.GUARDIAN},
     MESSAGES_READ: None,
+    ONEROSTER_ROSTER: _OFFICE,
+    ONEROSTER_CORE: _OFFICE,
+    ONEROSTER_DEMOGRAPHICS: _OFFICE,
 }
 
 

@@ -2,7 +2,8 @@
 portal, and a visitor, gets 401 (tests/api/test_matrix.py checks each endpoint with each role's token). The
 OpenAPI document and its docs page are public (they describe, they hold no records); the API's root is a 404.
 The tokens page is anyone's who is signed in, for their own tokens; revoking someone else's is 404. The
-programs page (OAuth2 clients) is the office's; the token endpoint answers a program's id and secret only."""
+programs page (OAuth2 clients) is the office's; the token endpoint answers a program's id and secret only.
+OneRoster's rostering service is token-only too; its settings and packages page is the office's."""
 
 import datetime
 
@@ -10,9 +11,21 @@ from django.utils import timezone
 
 from modules.accounts.models import User
 from modules.api.models import ApiToken
-from tests.access.matrix import ADMIN_ONLY, PUBLIC, SIGNED_IN_OK, Rule, expect
+from modules.api.oneroster.rest import ENDPOINTS
+from tests.access.matrix import ADMIN_ONLY, ADMIN_ONLY_POST, PUBLIC, SIGNED_IN_OK, Rule, expect
 
 TOKEN_ONLY = expect(401, anonymous=401)
+
+
+def _oneroster_ids(case) -> dict:
+    """Any id for each of an endpoint's parameters: no session ever gets past the token check."""
+    _school, url_name = case
+    (endpoint,) = [e for e in ENDPOINTS if f"oneroster:{e.name}" == url_name]
+    return {
+        name: "x-1"
+        for name in ("sourced_id", "parent", "school", "klass")
+        if f"<str:{name}>" in endpoint.route
+    }
 
 
 def _teachers_token(s) -> dict:
@@ -62,6 +75,12 @@ RULES = [
         kwargs=lambda s: {"assessment_id": 1, "student_id": s.child.pk},
         method="put",
     ),
+    # OneRoster's rostering service answers a token only (tests/api/test_oneroster.py), in its own format.
+    Rule(r"oneroster:\w+", expect=TOKEN_ONLY, pattern=True, kwargs=_oneroster_ids),
+    # The office's OneRoster page and its packages (a package that does not exist is the office's 404).
+    Rule("api_oneroster:oneroster", expect=ADMIN_ONLY),
+    Rule("api_oneroster:package_now", expect=ADMIN_ONLY_POST, method="post"),
+    Rule("api_oneroster:package_download", expect=expect(403, admin=404), kwargs={"pk": 999}),
     Rule("api:tokens", expect=SIGNED_IN_OK),
     # The office's programs; revoking one that does not exist is the office's 404.
     Rule("api_clients:clients", expect=ADMIN_ONLY),

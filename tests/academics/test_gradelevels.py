@@ -59,3 +59,41 @@ def test_it_deletes_only_by_post_and_only_for_the_office(as_user, school, admin,
     assert as_user(teacher).post(url).status_code == 403
     assert as_user(admin).post(reverse("academics:gradelevel_delete", args=[9999])).status_code == 404
     assert GradeLevel.objects.filter(pk=level.pk).exists()
+
+
+def test_the_office_gives_a_grade_level_its_standard_grade(office, school):
+    level = school.section.grade_level
+    form = office.get(reverse("academics:gradelevel_edit", args=[level.pk])).content.decode()
+    assert "Seventh grade (07)" in form
+    office.post(
+        reverse("academics:gradelevel_edit", args=[level.pk]),
+        {"name": level.name, "order": level.order, "ceds_code": "07"},
+    )
+    level.refresh_from_db()
+    assert level.ceds_code == "07"
+    assert "Seventh grade (07)" in office.get(reverse("academics:gradelevel_list")).content.decode()
+    refused = office.post(
+        reverse("academics:gradelevel_edit", args=[level.pk]),
+        {"name": level.name, "order": level.order, "ceds_code": "7"},
+    )
+    assert "Select a valid choice" in refused.content.decode()
+    level.refresh_from_db()
+    assert level.ceds_code == "07"
+
+
+def test_the_migration_reads_the_standard_grade_from_plain_names():
+    import importlib
+
+    migration = importlib.import_module("modules.academics.migrations.0007_gradelevel_ceds_code")
+    named = {
+        "Grade 7": "07",
+        "Year 10": "10",
+        "12": "12",
+        "Kindergarten": "KG",
+        "Pre-K": "PK",
+        "Nursery": "PK",
+        "Form 2 Blue": "",
+        "Grade 14": "",
+        "Seniors": "",
+    }
+    assert {name: migration.guess(name) for name in named} == named

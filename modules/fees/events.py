@@ -18,3 +18,16 @@ invoices_issued = DomainEvent(
     (`notify=False`: the demo seed) sends nothing. Receivers: tasks/fees_billing.py queues the new-invoice
     notices (`notices.notify_new_invoices`, in batches).""",
 )
+
+payment_recorded = DomainEvent(
+    "fees.payment_recorded",
+    arguments={
+        "payment_id": "id of the Payment that was recorded (with its allocations to invoices)",
+        "by": "the User who recorded it (None for a card payment confirmed by Stripe's webhook)",
+    },
+    doc="""Money was received for a student and recorded (`ledger.record_payment`: the office's payment
+    form, or a Stripe checkout confirmed by its webhook, one payment per student of the checkout). Sent once
+    per payment: the same form or Stripe event again returns the payment already recorded and sends
+    nothing. The demo seed writes its payment history in bulk and sends nothing. Receivers: webhooks
+    queues a `payment.recorded` delivery to the endpoints that subscribed (modules/webhooks/receivers.py).""",
+)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from modules.academics.models import AcademicYear
 from modules.core.audit import audit_log
+from modules.fees.events import payment_recorded
 from modules.fees.models import (
     INVOICE_OWED,
     PAYMENT_UNUSED,
@@ -202,6 +203,7 @@ def record_payment(
                     "credit": str(payment.unallocated),
                 },
             )
+            payment_recorded.send_on_commit(payment_id=payment.pk, by=by)
     except IntegrityError:
         existing = Payment.objects.filter(idempotency_key=key).first()
         if existing is None:

@@ -52,6 +52,7 @@ urlpatterns = [
     path("api/oneroster/", include("modules.api.oneroster.urls")),
     path("ims/oneroster/rostering/v1p2/", include((oneroster_rest.urlpatterns, "oneroster"))),
     path("api/oauth/token", api_clients.oauth_token, name="oauth_token"),
+    path("webhooks/", include("modules.webhooks.urls")),
     path("", include("modules.core.urls")),
     path(
         "health/",

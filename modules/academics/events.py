@@ -22,7 +22,7 @@ enrollments_created = DomainEvent(
     (`enrollments_create`), by the student form (`enrollment_set`), by an import, or added in the Django
     admin, and a withdrawn enrolment made active again in the admin. Moving a student to another section of
     the same year is not an enrolment and sends nothing. Receivers: fees bills late enrolments
-    (modules/fees/receivers.py).""",
+    (modules/fees/receivers.py); webhooks posts `student.enrolled` (modules/webhooks/receivers.py).""",
 )
 
 enrollment_ended = DomainEvent(
@@ -34,5 +34,6 @@ enrollment_ended = DomainEvent(
     },
     doc="""A student's active enrolment ended: withdrawn from the section page (`enrollment_withdraw`) or
     its status changed in the Django admin. The student's login has already lost its student role (in the
-    same transaction). Receivers: none yet; invoices already issued stay as they are.""",
+    same transaction). Receivers: webhooks posts `student.left` to the endpoints subscribed
+    (modules/webhooks/receivers.py); invoices already issued stay as they are.""",
 )

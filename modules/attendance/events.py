@@ -14,7 +14,7 @@ register_submitted = DomainEvent(
     doc="""A register was submitted, the first time or again (`register_submit`): unmarked students were
     saved present, and the guardians of students absent without an excuse are owed a notice
     (`Register.notified_at` still empty). Receivers: tasks/attendance.py queues the absence notices
-    (`notices.absences_notify`).""",
+    (`notices.absences_notify`); webhooks posts `register.submitted` (modules/webhooks/receivers.py).""",
 )
 
 record_corrected = DomainEvent(

@@ -14,7 +14,8 @@ marks_published = DomainEvent(
     doc="""One assessment's marks were published to its students and their guardians
     (`services.assessment_publish`, the first time only: publishing again changes nothing and sends
     nothing). Receivers: tasks/exams.py queues the families' notice
-    (`publishing.assessment_published_notify`).""",
+    (`publishing.assessment_published_notify`); webhooks posts `marks.published`
+    (modules/webhooks/receivers.py).""",
 )
 
 term_results_published = DomainEvent(

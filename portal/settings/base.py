@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "modules.reports",
     "modules.privacy",
     "modules.api",
+    "modules.webhooks",
     "modules.demo",
     "tasks",
 ]
@@ -381,6 +382,18 @@ STUDENTFLOW_SMS = {
 # Delivery retries: attempts and the wait before each retry, in seconds.
 STUDENTFLOW_DELIVERY_MAX_ATTEMPTS = env_int("STUDENTFLOW_DELIVERY_MAX_ATTEMPTS", 5)
 STUDENTFLOW_DELIVERY_BACKOFF = [60, 300, 1800, 7200]
+# Outgoing webhooks (modules/webhooks/sending.py): the wait before each retry, in seconds (1, 5 and 30 min,
+# 2, 4, 8 and 12 h: eight attempts over about a day, then given up), the connect and whole-exchange timeouts,
+# the largest body, and how many days of nothing but failures pause an endpoint. The office page states them.
+STUDENTFLOW_WEBHOOKS_BACKOFF = [60, 300, 1800, 7200, 14400, 28800, 43200]
+STUDENTFLOW_WEBHOOKS_MAX_ATTEMPTS = len(STUDENTFLOW_WEBHOOKS_BACKOFF) + 1
+STUDENTFLOW_WEBHOOKS_TIMEOUT = (5.0, 10.0)
+STUDENTFLOW_WEBHOOKS_MAX_PAYLOAD_BYTES = 64 * 1024
+STUDENTFLOW_WEBHOOKS_PAUSE_AFTER_DAYS = 3
+# Plain http and addresses inside private networks or this machine, for webhooks: tests and development only
+# (a webhook must not become a way to reach the school's own network from the server).
+STUDENTFLOW_WEBHOOKS_ALLOW_HTTP = env_bool("STUDENTFLOW_WEBHOOKS_ALLOW_HTTP", False)
+STUDENTFLOW_WEBHOOKS_ALLOW_PRIVATE = env_bool("STUDENTFLOW_WEBHOOKS_ALLOW_PRIVATE", False)
 # Background jobs and deliveries: how long a worker holds one without a sign of life before the sweeper
 # restarts it (a killed worker), and how many runs a job gets before it is marked failed.
 STUDENTFLOW_JOB_LEASE_SECONDS = env_int("STUDENTFLOW_JOB_LEASE_SECONDS", 120)

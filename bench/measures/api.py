@@ -205,3 +205,55 @@ def api_device_batch(bench):
         return Elapsed(elapsed * 1000)
 
     return batch
+
+
+ONEROSTER_PACKAGE_BUDGET_MS = 10_000
+
+
+@measure(
+    "oneroster: the CSV package of the large school (every file, guardians and demographics, zipped)",
+    budget_ms=ONEROSTER_PACKAGE_BUDGET_MS,
+    budget_queries=12,
+    runs=5,
+    warmup=1,
+    note="The package's bytes as the queue's job makes them, before they are stored (one file write).",
+)
+def oneroster_package(bench):
+    from modules.api.models import RosterSettings
+    from modules.api.oneroster.package import options_current, package_build
+
+    row = RosterSettings.load()
+    row.guardians, row.demographics, row.year = True, True, None
+    row.save()
+
+    def build() -> None:
+        built = package_build(options_current())
+        if built.counts["enrollments"] < 1000:
+            raise AssertionError(f"a small package: {built.counts}")
+
+    return build
+
+
+ONEROSTER_PAGE_BUDGET_MS = 400
+
+
+@measure(
+    "oneroster: a page of 100 enrollments from the rostering service (a program's token)",
+    budget_ms=ONEROSTER_PAGE_BUDGET_MS,
+    budget_queries=8,
+    runs=20,
+    warmup=2,
+)
+def oneroster_enrollments_page(bench):
+    from django.test import Client
+
+    from modules.api.scopes import ONEROSTER_ROSTER
+    from modules.api.tokens import token_create
+
+    _settings_for_many_calls(bench)
+    user = bench.user(demo.ADMIN_EMAIL)
+    secret = token_create(user=user, name="bench oneroster", scopes=[ONEROSTER_ROSTER], days=30).secret
+    client = Client()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    url = "/ims/oneroster/rostering/v1p2/enrollments?limit=100&offset=5000"
+    return lambda: bench.get(client, url, **headers)

@@ -21,11 +21,11 @@ from django.utils import timezone
 from modules.academics.models import EnrollmentStatus
 from modules.api.clients import client_register
 from modules.api.models import RosterPackage, RosterSettings
-from modules.api.oneroster.package import KEEP, nightly_due, package_make
+from modules.api.oneroster.package import KEEP, nightly_due, options_current, package_build, package_make
 from modules.api.oneroster.rest import ENDPOINTS
 from modules.api.scopes import ONEROSTER_CORE, ONEROSTER_DEMOGRAPHICS, ONEROSTER_ROSTER
 from modules.api.tokens import token_create
-from modules.core.models import Job, JobStatus
+from modules.core.models import Job, JobStatus, SchoolProfile
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -593,3 +593,23 @@ def test_unknown_records_tokens_and_scopes(client, admin, teacher, platform, sch
     made = token_create(user=teacher, name="Sync", scopes=["roster:read"], days=30)
     mine = client.get(f"{SERVICE}/users", headers={"Authorization": f"Bearer {made.secret}"})
     assert (mine.status_code, minor(mine)) == (403, "forbidden")
+
+
+def test_the_package_and_a_page_are_read_in_a_fixed_number_of_queries(
+    client, admin, school, queries_exactly, platform
+):
+    """Whatever the school's size: one query per kind of record (tests/api/test_oneroster.py pins them, the
+    bench's large school measures them)."""
+    RosterSettings.load()
+    SchoolProfile.load()
+    RosterSettings.objects.update(guardians=True, demographics=True)
+    for _ in range(3):
+        newcomer = f.StudentFactory()
+        f.EnrollmentFactory(student=newcomer, section=school.other_section)
+        f.GuardianLinkFactory(student=newcomer, guardian=f.GuardianFactory())
+    with queries_exactly(12):
+        package_build(options_current())
+    # The token and its last use, the settings, the year, the school, the classes, sections and enrolments.
+    with queries_exactly(8):
+        page = client.get(f"{SERVICE}/enrollments", {"limit": 5}, headers=platform)
+    assert len(page.json()["enrollments"]) == 5

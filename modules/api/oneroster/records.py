@@ -36,6 +36,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -46,9 +47,9 @@ from modules.people.models import Gender, Guardian, GuardianLink, Position, Staf
 Record = dict
 
 
-@dataclass(frozen=True)
-class Ref:
-    """A reference to another record (OneRoster's GUIDRef): its kind and its `sourcedId`."""
+class Ref(NamedTuple):
+    """A reference to another record (OneRoster's GUIDRef): its kind and its `sourcedId`. (A tuple: a large
+    school's roster holds some 60,000 of them, and a frozen dataclass is slow to make.)"""
 
     type: str  # academicSession, class, course, org, user
     sourced_id: str
@@ -285,7 +286,9 @@ class Reading:
         """Staff id → the roles the roster gives them: administrators and teachers on the staff list, and
         whoever teaches one of the year's classes or sections."""
         roles: dict[int, set[str]] = defaultdict(set)
-        for staff_id, position in Staff.objects.filter(is_active=True).values_list("pk", "position"):
+        for staff_id, position in (
+            Staff.objects.filter(is_active=True).values_list("pk", "position").order_by()
+        ):
             if position in STAFF_ROLE:
                 roles[staff_id].add(STAFF_ROLE[position])
         for offering in self.offerings:

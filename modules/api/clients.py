@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 
 from modules.api.models import ApiClient, ApiToken
 from modules.api.scopes import scopes_for
-from modules.api.tokens import PREFIX, MadeToken, TokenError, secret_hash
+from modules.api.tokens import PREFIX, MadeToken, TokenError
 from modules.core.audit import audit_log
+from modules.core.secrets import secret_hash
 
 CLIENT_ID_PREFIX = "sfc_"
 CLIENT_SECRET_PREFIX = "sfs_"

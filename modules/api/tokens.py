@@ -6,7 +6,6 @@ revoked with it: accounts' deactivation calls `tokens_revoke_for`)."""
 from __future__ import annotations
 
 import datetime
-import hashlib
 import secrets
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from modules.api.models import ApiToken
 from modules.api.scopes import scopes_for
 from modules.core.audit import audit_log
+from modules.core.secrets import secret_hash
 
 PREFIX = "sf_"
 LIFETIMES = (30, 90, 365)  # days a token may be made for
@@ -35,10 +35,6 @@ class TokenError(Exception):
 class MadeToken:
     token: ApiToken
     secret: str  # shown once
-
-
-def secret_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @transaction.atomic

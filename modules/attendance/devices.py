@@ -19,7 +19,6 @@ to them."""
 from __future__ import annotations
 
 import datetime
-import hashlib
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -50,6 +49,7 @@ from modules.attendance.services import (
     registers_lock,
 )
 from modules.core.audit import audit_log
+from modules.core.secrets import secret_hash
 from modules.people.models import Student
 
 KEY_PREFIX = "sfd_"
@@ -80,10 +80,6 @@ class CheckIn:
     student_id: int | None = None
 
 
-def _hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 @transaction.atomic
 def device_register(*, by, name: str, place: str = "", sections=()) -> RegisteredDevice:
     name = name.strip()
@@ -91,7 +87,11 @@ def device_register(*, by, name: str, place: str = "", sections=()) -> Registere
         raise DeviceError(_("Give the reader a name, so that you know it again."))
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     device = AttendanceDevice.objects.create(
-        name=name[:80], place=place.strip()[:120], key_prefix=key[:10], key_hash=_hash(key), created_by=by
+        name=name[:80],
+        place=place.strip()[:120],
+        key_prefix=key[:10],
+        key_hash=secret_hash(key),
+        created_by=by,
     )
     device.sections.set(sections)
     audit_log(
@@ -116,7 +116,7 @@ def device_revoke(*, device: AttendanceDevice, by) -> bool:
 def device_authenticate(key: str) -> AttendanceDevice | None:
     if not key.startswith(KEY_PREFIX) or len(key) > 100:
         return None
-    return AttendanceDevice.objects.usable().filter(key_hash=_hash(key)).first()
+    return AttendanceDevice.objects.usable().filter(key_hash=secret_hash(key)).first()
 
 
 @dataclass

@@ -38,6 +38,7 @@ from icalendar import Event, Timezone, vDDDTypes
 from modules.academics.models import CalendarEvent, CalendarEventKind, Enrollment, EnrollmentStatus, Term
 from modules.accounts.models import Role
 from modules.core.audit import audit_log
+from modules.core.secrets import secret_hash
 from modules.people.models import Staff, Student
 from modules.timetable import selectors
 from modules.timetable.models import CalendarFeed, Cover, Lesson, Timetable, TimetableStatus
@@ -91,17 +92,13 @@ def feed_window(today: datetime.date) -> tuple[datetime.date, datetime.date]:
 # The address ---------------------------------------------------------------------------------------------
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @transaction.atomic
 def calendar_feed_make(*, user) -> str:
     """A new address for the user's feed (the old one, if any, stops working). Returns the token: it is
     never stored, so the caller shows it once."""
     token = secrets.token_urlsafe(32)
     replaced = CalendarFeed.objects.filter(user=user).delete()[0] > 0
-    feed = CalendarFeed.objects.create(user=user, token_hash=token_hash(token))
+    feed = CalendarFeed.objects.create(user=user, token_hash=secret_hash(token))
     audit_log(actor=user, action="timetable.feed_make", obj=feed, after={"replaced": replaced})
     return token
 
@@ -121,7 +118,7 @@ def feed_for_token(token: str) -> CalendarFeed | None:
         return None
     # The user's profiles with it: their roles and whose feed it is then cost no query.
     return (
-        CalendarFeed.objects.filter(token_hash=token_hash(token), user__is_active=True)
+        CalendarFeed.objects.filter(token_hash=secret_hash(token), user__is_active=True)
         .select_related("user__staff_profile", "user__guardian_profile", "user__student_profile")
         .first()
     )

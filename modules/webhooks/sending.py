@@ -264,9 +264,34 @@ def _record(
     excerpt: str = "",
     error: str = "",
 ) -> str:
+    """Write the attempt's outcome, if the row is still this worker's: an endpoint deleted meanwhile took its
+    deliveries with it, and a delivery the sweeper took over (the lease ran out) keeps the sweeper's state."""
     now = timezone.now()
     duration = int((time.monotonic() - started) * 1000)
     attempts = delivery.attempts + 1
+    fields = {
+        "attempts": attempts,
+        "last_attempt_at": now,
+        "last_status_code": status_code,
+        "last_error": error,
+        "response_excerpt": excerpt,
+        "last_duration_ms": duration,
+    }
+    delay = None
+    if not error:
+        status = DeliveryStatus.SUCCEEDED
+        fields.update(delivered_at=now, next_attempt_at=None)
+    elif attempts >= settings.STUDENTFLOW_WEBHOOKS_MAX_ATTEMPTS or delivery.event == PING:
+        # A test event is not retried: the office is looking at the answer now.
+        status = DeliveryStatus.ABANDONED
+        fields.update(next_attempt_at=None)
+    else:
+        status = DeliveryStatus.FAILED
+        delay = backoff_seconds(attempts)
+        fields.update(next_attempt_at=now + datetime.timedelta(seconds=delay))
+    if not _store(delivery, status=status, **fields):
+        logger.info("Webhook delivery %s: outcome not recorded (deleted or taken over).", delivery.pk)
+        return status
     DeliveryAttempt.objects.create(
         delivery=delivery,
         at=now,
@@ -275,36 +300,17 @@ def _record(
         error=error,
         duration_ms=duration,
     )
-    common = {
-        "attempts": attempts,
-        "last_attempt_at": now,
-        "last_status_code": status_code,
-        "last_error": error,
-        "response_excerpt": excerpt,
-        "last_duration_ms": duration,
-    }
     endpoint = Endpoint.objects.filter(pk=delivery.endpoint_id)
     if not error:
-        _store(delivery, status=DeliveryStatus.SUCCEEDED, delivered_at=now, next_attempt_at=None, **common)
         endpoint.update(last_success_at=now, failing_since=None)
-        return DeliveryStatus.SUCCEEDED
+        return status
     logger.warning("Webhook delivery %s, attempt %s failed: %s", delivery.pk, attempts, error)
     endpoint.update(last_failure_at=now)
     endpoint.filter(failing_since__isnull=True).update(failing_since=now)
     _pause_if_failing(delivery.endpoint_id, now=now)
-    if attempts >= settings.STUDENTFLOW_WEBHOOKS_MAX_ATTEMPTS or delivery.event == PING:
-        # A test event is not retried: the office is looking at the answer now.
-        _store(delivery, status=DeliveryStatus.ABANDONED, next_attempt_at=None, **common)
-        return DeliveryStatus.ABANDONED
-    delay = backoff_seconds(attempts)
-    _store(
-        delivery,
-        status=DeliveryStatus.FAILED,
-        next_attempt_at=now + datetime.timedelta(seconds=delay),
-        **common,
-    )
-    delivery_deferred.send_on_commit(delivery_id=delivery.pk, delay=delay)
-    return DeliveryStatus.FAILED
+    if delay is not None:
+        delivery_deferred.send_on_commit(delivery_id=delivery.pk, delay=delay)
+    return status
 
 
 def _pause_if_failing(endpoint_id: int, *, now: datetime.datetime) -> None:

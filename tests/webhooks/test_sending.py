@@ -13,13 +13,15 @@ import pytest
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
+from modules.webhooks import sending
 from modules.webhooks.checks import webhook_addresses_check
-from modules.webhooks.models import Delivery, DeliveryStatus, Endpoint, PauseReason
+from modules.webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Endpoint, PauseReason
 from modules.webhooks.sending import INTERRUPTED, delivery_send
 from modules.webhooks.services import (
     WebhookError,
     deliveries_create,
     endpoint_create,
+    endpoint_delete,
     endpoint_secret_roll,
 )
 from modules.webhooks.signing import webhook_signature_verify
@@ -292,3 +294,21 @@ def test_the_deploy_check_refuses_private_addresses_and_warns_of_http(settings):
     settings.STUDENTFLOW_WEBHOOKS_ALLOW_HTTP = False
     settings.STUDENTFLOW_WEBHOOKS_ALLOW_PRIVATE = False
     assert webhook_addresses_check() == []
+
+
+def test_an_endpoint_deleted_while_its_delivery_is_posted_records_nothing(
+    monkeypatch, admin, receiver, subscribe, django_capture_on_commit_callbacks
+):
+    endpoint, _secret = subscribe("payment.recorded")
+    real_post = sending.http_post
+
+    def deleted_meanwhile(url, body, headers):
+        endpoint_delete(endpoint=Endpoint.objects.get(pk=endpoint.pk), by=admin)
+        return real_post(url, body, headers)
+
+    monkeypatch.setattr(sending, "http_post", deleted_meanwhile)
+    delivery = Delivery.objects.create(endpoint=endpoint, event="payment.recorded", payload={"data": {}})
+    assert delivery_send(delivery_id=delivery.pk) == DeliveryStatus.SUCCEEDED
+    assert len(receiver.requests) == 1  # it went
+    assert not Delivery.objects.exists()
+    assert not DeliveryAttempt.objects.exists()

@@ -16,6 +16,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from modules.webhooks.events import deliveries_queued, delivery_deferred
 from modules.webhooks.sending import SEND_BATCH, deliveries_due, deliveries_recover, delivery_send
+from modules.webhooks.services import events_recover
 
 logger = logging.getLogger(__name__)
 
@@ -53,3 +54,11 @@ def send_overdue_webhook_deliveries() -> int:
     ids = deliveries_due()
     queue_webhook_deliveries(ids)
     return recovered + len(ids)
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def send_missed_webhook_events() -> int:
+    """Every ten minutes: events whose fan-out to the endpoints failed (after their sender committed) are
+    queued for the endpoints that had subscribed to them, as the receiver would have
+    (webhooks.services.events_recover)."""
+    return events_recover()

@@ -12,9 +12,12 @@ domain event was delivered (they run in webhooks' receivers, after the sender's 
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import models
 from django.db.models import Count
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -153,6 +156,23 @@ def _section(section) -> dict[str, Any]:
     return {"id": section.pk, "name": section.name}
 
 
+# What happened, in words that are the same each time it is told (services.deliveries_create derives the event
+# id from them): a register's submission (a register submitted again is a new event), an assessment's
+# publication, a payment.
+
+
+def register_submitted_key(register_id: int, submitted_at: datetime.datetime | None) -> str:
+    return f"{REGISTER_SUBMITTED}:{register_id}:{_moment(submitted_at)}"
+
+
+def marks_published_key(assessment_id: int, published_at: datetime.datetime | None) -> str:
+    return f"{MARKS_PUBLISHED}:{assessment_id}:{_moment(published_at)}"
+
+
+def payment_recorded_key(payment_id: int, created_at: datetime.datetime | None = None) -> str:
+    return f"{PAYMENT_RECORDED}:{payment_id}"
+
+
 def register_submitted_data(register_id: int) -> tuple[str, dict[str, Any]] | None:
     """The event's key (the same for the same submission) and its data; None if the register is gone."""
     register = Register.objects.select_related("section").filter(pk=register_id).first()
@@ -178,7 +198,7 @@ def register_submitted_data(register_id: int) -> tuple[str, dict[str, Any]] | No
         },
         "counts": counts,
     }
-    return f"{REGISTER_SUBMITTED}:{register.pk}:{_moment(register.submitted_at)}", data
+    return register_submitted_key(register.pk, register.submitted_at), data
 
 
 def marks_published_data(assessment_id: int) -> tuple[str, dict[str, Any]] | None:
@@ -206,7 +226,7 @@ def marks_published_data(assessment_id: int) -> tuple[str, dict[str, Any]] | Non
         },
         "marks": assessment.mark_count,
     }
-    return f"{MARKS_PUBLISHED}:{assessment.pk}:{_moment(assessment.published_at)}", data
+    return marks_published_key(assessment.pk, assessment.published_at), data
 
 
 def payment_recorded_data(payment_id: int) -> tuple[str, dict[str, Any]] | None:
@@ -230,7 +250,7 @@ def payment_recorded_data(payment_id: int) -> tuple[str, dict[str, Any]] | None:
             "unallocated": str(payment.unallocated),
         }
     }
-    return f"{PAYMENT_RECORDED}:{payment.pk}", data
+    return payment_recorded_key(payment.pk, payment.created_at), data
 
 
 def students_enrolled_data(enrollment_ids: list[int]) -> list[tuple[str, dict[str, Any]]]:
@@ -274,3 +294,28 @@ def student_left_data(enrollment_id: int) -> tuple[str, dict[str, Any]] | None:
         }
     }
     return f"{STUDENT_LEFT}:{enrollment.pk}:{enrollment.status}:{ended_on}", data
+
+
+@dataclass(frozen=True)
+class Recoverable:
+    """An event whose row says when it happened, so that a fan-out that failed can be found and made up
+    (services.events_recover). Enrolments are not: their rows carry a day, not a moment, and one event
+    named many of them."""
+
+    rows: Callable[[], models.QuerySet]
+    stamp: str  # the row's field holding the moment the event happened
+    key: Callable[[int, datetime.datetime], str]
+    build: Callable[[int], tuple[str, dict[str, Any]] | None]
+
+
+RECOVERABLE: dict[str, Recoverable] = {
+    REGISTER_SUBMITTED: Recoverable(
+        lambda: Register.objects.all(), "submitted_at", register_submitted_key, register_submitted_data
+    ),
+    MARKS_PUBLISHED: Recoverable(
+        lambda: Assessment.objects.all(), "published_at", marks_published_key, marks_published_data
+    ),
+    PAYMENT_RECORDED: Recoverable(
+        lambda: Payment.objects.all(), "created_at", payment_recorded_key, payment_recorded_data
+    ),
+}

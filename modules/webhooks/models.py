@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -45,6 +46,9 @@ class Endpoint(models.Model):
     last_failure_at = models.DateTimeField(_("last failed"), null=True, blank=True)
     # The first failed attempt since the last success: an endpoint failing for long is paused (sending.py).
     failing_since = models.DateTimeField(null=True, blank=True)
+    # Since when it has received its current events without a pause (added, resumed or given new events):
+    # the sweep for events whose fan-out failed (services.events_recover) looks no further back.
+    subscribed_since = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "pk"]

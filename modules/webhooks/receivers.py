@@ -4,7 +4,10 @@ by the queue (tasks/webhooks.py). Connected when the app is ready (WebhooksConfi
 
 Each receiver first asks which active endpoints subscribed (one query): a school without webhooks pays that
 and nothing more. The payload is built here, from the rows the sender committed. Delivered twice, an event
-queues nothing new: its event id comes from what happened (services.deliveries_create)."""
+queues nothing new: its event id comes from what happened (services.deliveries_create). A receiver that
+fails (core.events logs it) is made up by the sweep of missed events (services.events_recover, every ten
+minutes) for registers, marks and payments; an enrolment's failed fan-out is logged and not made up (its
+rows carry a day, not a moment, to find it by)."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -17,10 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from modules.core.audit import audit_log
+from modules.core.fanout import FANOUT_BATCH, overdue_window
 from modules.webhooks.addresses import url_refusal
-from modules.webhooks.catalogue import EVENT_TYPES, PING, PING_EXAMPLE
+from modules.webhooks.catalogue import EVENT_TYPES, PING, PING_EXAMPLE, RECOVERABLE
 from modules.webhooks.events import deliveries_queued
 from modules.webhooks.models import RETRYABLE, Delivery, DeliveryStatus, Endpoint, PauseReason
+
+logger = logging.getLogger(__name__)
 
 SECRET_PREFIX = "whsec_"
 # The school's endpoints: enough for every system a school connects, few enough that an event's fan-out
@@ -98,8 +102,11 @@ def endpoint_update(*, endpoint: Endpoint, by, url: str, description: str, event
     chosen = _checked(url, events)
     with transaction.atomic():
         before = _state(endpoint)
+        if set(chosen) - set(endpoint.events):
+            # New events count from now: the sweep of missed events must not send it older ones.
+            endpoint.subscribed_since = timezone.now()
         endpoint.url, endpoint.description, endpoint.events = url, description, chosen
-        endpoint.save(update_fields=["url", "description", "events"])
+        endpoint.save(update_fields=["url", "description", "events", "subscribed_since"])
         audit_log(
             actor=by, action="webhooks.endpoint_update", obj=endpoint, before=before, after=_state(endpoint)
         )
@@ -126,11 +133,13 @@ def endpoint_resume(*, endpoint: Endpoint, by) -> bool:
     """Send to the endpoint again, from the next event on; its failures so far no longer count towards an
     automatic pause. False when it was not paused."""
     before = _state(endpoint)
+    now = timezone.now()
     if not Endpoint.objects.filter(pk=endpoint.pk, paused_at__isnull=False).update(
-        paused_at=None, pause_reason="", failing_since=None
+        paused_at=None, pause_reason="", failing_since=None, subscribed_since=now
     ):
         return False
     endpoint.paused_at, endpoint.pause_reason, endpoint.failing_since = None, "", None
+    endpoint.subscribed_since = now
     audit_log(
         actor=by, action="webhooks.endpoint_resume", obj=endpoint, before=before, after=_state(endpoint)
     )
@@ -232,3 +241,55 @@ def delivery_retry(*, delivery: Delivery, by) -> bool:
     audit_log(actor=by, action="webhooks.delivery_retry", obj=delivery)
     deliveries_queued.send_on_commit(delivery_ids=[delivery.pk])
     return True
+
+
+def events_recover(*, now: datetime.datetime | None = None) -> int:
+    """Make up the deliveries of events whose fan-out failed (webhooks' receiver raised after the sender
+    committed: a database error at that moment), inside the fan-outs' overdue window
+    (modules/core/fanout.py). Each recoverable event (catalogue.RECOVERABLE) that happened while an active
+    endpoint was subscribed to it and has no delivery for that endpoint is queued now; its event id is the
+    one the receiver would have made, so this never duplicates one. At most FANOUT_BATCH events a sweep.
+    Returns how many events were made up."""
+    window = overdue_window(now)
+    endpoints = list(
+        Endpoint.objects.filter(paused_at__isnull=True).values_list("pk", "events", "subscribed_since")
+    )
+    made = 0
+    for event, source in RECOVERABLE.items():
+        subscribed = [(pk, since) for pk, events, since in endpoints if event in events]
+        if not subscribed:
+            continue
+        start = max(window.since, min(since for _pk, since in subscribed))
+        rows = (
+            source.rows()
+            .filter(**{f"{source.stamp}__gt": start, f"{source.stamp}__lte": window.until})
+            .order_by(source.stamp, "pk")
+            .values_list("pk", source.stamp)
+        )
+        wanted = {uuid.uuid5(EVENT_NAMESPACE, source.key(pk, stamp)): (pk, stamp) for pk, stamp in rows}
+        ids = list(wanted)
+        have: set[tuple[int, uuid.UUID]] = set()
+        for chunk in range(0, len(ids), 500):
+            have.update(
+                Delivery.objects.filter(event_id__in=ids[chunk : chunk + 500]).values_list(
+                    "endpoint_id", "event_id"
+                )
+            )
+        for event_id, (pk, stamp) in wanted.items():
+            owed = [
+                endpoint
+                for endpoint, since in subscribed
+                if since < stamp and (endpoint, event_id) not in have
+            ]
+            if not owed:
+                continue
+            built = source.build(pk)
+            if built is None:
+                continue
+            key, data = built
+            deliveries_create(event=event, key=key, data=data, endpoint_ids=owed)
+            logger.warning("Webhook event %s of record %s made up (its fan-out was lost).", event, pk)
+            made += 1
+            if made >= FANOUT_BATCH:
+                return made
+    return made

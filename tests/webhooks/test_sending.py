@@ -13,6 +13,8 @@ import pytest
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
+from modules.attendance.models import Register
+from modules.attendance.services import register_submit
 from modules.webhooks import sending
 from modules.webhooks.checks import webhook_addresses_check
 from modules.webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Endpoint, PauseReason
@@ -22,10 +24,16 @@ from modules.webhooks.services import (
     deliveries_create,
     endpoint_create,
     endpoint_delete,
+    endpoint_pause,
     endpoint_secret_roll,
 )
 from modules.webhooks.signing import webhook_signature_verify
-from tasks.webhooks import send_overdue_webhook_deliveries, send_webhook_deliveries
+from tasks.webhooks import (
+    send_missed_webhook_events,
+    send_overdue_webhook_deliveries,
+    send_webhook_deliveries,
+)
+from tests import factories as f
 from tests.webhooks.conftest import SLOW
 
 pytestmark = pytest.mark.django_db
@@ -312,3 +320,35 @@ def test_an_endpoint_deleted_while_its_delivery_is_posted_records_nothing(
     assert len(receiver.requests) == 1  # it went
     assert not Delivery.objects.exists()
     assert not DeliveryAttempt.objects.exists()
+
+
+def test_the_sweep_makes_up_an_event_whose_fan_out_was_lost_once(
+    admin, teacher, school, receiver, subscribe, django_capture_on_commit_callbacks
+):
+    endpoint, secret = subscribe("register.submitted")
+    paused, _paused_secret = subscribe("register.submitted")
+    endpoint_pause(endpoint=paused, by=admin)
+    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    Endpoint.objects.update(subscribed_since=an_hour_ago)
+    lost = f.RegisterFactory(section=school.section)
+    # Submitted, but its event never reached webhooks (its on-commit callbacks are not run here).
+    register_submit(register=lost, by=teacher)
+    Register.objects.filter(pk=lost.pk).update(submitted_at=timezone.now() - datetime.timedelta(minutes=10))
+    # One submitted a moment ago is left to its own fan-out; one from before the subscription is not owed.
+    recent = f.RegisterFactory(section=school.other_section)
+    register_submit(register=recent, by=admin)
+    before = f.RegisterFactory(section=school.section, date=timezone.localdate() - datetime.timedelta(days=1))
+    register_submit(register=before, by=admin)
+    Register.objects.filter(pk=before.pk).update(submitted_at=an_hour_ago - datetime.timedelta(minutes=1))
+    assert not Delivery.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_missed_webhook_events.call_local() == 1
+    [request] = receiver.requests
+    body = json.loads(request.body)
+    assert body["data"]["register"]["id"] == lost.pk
+    assert webhook_signature_verify(secret, request.headers["StudentFlow-Signature"], request.body)
+    assert Delivery.objects.get().endpoint == endpoint
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_missed_webhook_events.call_local() == 0
+    assert len(receiver.requests) == 1

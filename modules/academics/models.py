@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from modules.accounts.models import Role
 from modules.core.limits import NOTES_MAX_LENGTH, text_length_check
+from modules.people.models import family_q
 
 
 class AcademicYearQuerySet(models.QuerySet):
@@ -204,10 +205,7 @@ class SectionQuerySet(models.QuerySet["Section"]):
         condition = Q(pk__in=[])
         if Role.TEACHER in roles:
             condition |= Q(offerings__teacher__user=user) | Q(homeroom_teacher__user=user)
-        if Role.GUARDIAN in roles:
-            condition |= Q(enrollments__student__guardian_links__guardian__user=user)
-        if Role.STUDENT in roles:
-            condition |= Q(enrollments__student__user=user)
+        condition |= family_q(user, roles, student="enrollments__student")
         return self.filter(pk__in=self.filter(condition).values("pk"))
 
     def taught_by(self, user) -> SectionQuerySet:
@@ -269,10 +267,7 @@ class CourseOfferingQuerySet(models.QuerySet):
         condition = Q(pk__in=[])
         if Role.TEACHER in roles:
             condition |= Q(teacher__user=user) | Q(section__homeroom_teacher__user=user)
-        if Role.GUARDIAN in roles:
-            condition |= Q(section__enrollments__student__guardian_links__guardian__user=user)
-        if Role.STUDENT in roles:
-            condition |= Q(section__enrollments__student__user=user)
+        condition |= family_q(user, roles, student="section__enrollments__student")
         return self.filter(pk__in=self.filter(condition).values("pk"))
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from modules.accounts.models import Role
 from modules.core.uploads import private_upload_path
+from modules.people.models import family_q
 
 
 class HandIn(models.TextChoices):
@@ -88,11 +89,7 @@ class AssignmentQuerySet(models.QuerySet):
         condition = Q(pk__in=[])
         if Role.TEACHER in roles:
             condition |= Q(offering__teacher__user=user)
-        family = Q(pk__in=[])
-        if Role.STUDENT in roles:
-            family |= Q(offering__section__enrollments__student__user=user)
-        if Role.GUARDIAN in roles:
-            family |= Q(offering__section__enrollments__student__guardian_links__guardian__user=user)
+        family = family_q(user, roles, student="offering__section__enrollments__student")
         condition |= family & Q(published_at__isnull=False, published_at__lte=timezone.now())
         return self.filter(pk__in=self.filter(condition).values("pk"))
 
@@ -226,10 +223,7 @@ class SubmissionQuerySet(models.QuerySet):
         condition = Q(pk__in=[])
         if Role.TEACHER in roles:
             condition |= Q(assignment__offering__teacher__user=user)
-        if Role.STUDENT in roles:
-            condition |= Q(student__user=user)
-        if Role.GUARDIAN in roles:
-            condition |= Q(student__guardian_links__guardian__user=user)
+        condition |= family_q(user, roles)
         return self.filter(pk__in=self.filter(condition).values("pk"))
 
 

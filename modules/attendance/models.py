@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 from modules.accounts.models import Role
 from modules.core.limits import REASON_MAX_LENGTH, text_length_check
 from modules.core.uploads import private_upload_path
+from modules.people.models import family_q
 from modules.timetable.models import Cover
 
 POLICY_CACHE_KEY = "attendance:policy"
@@ -374,11 +375,7 @@ class AttendanceRecordQuerySet(models.QuerySet):
         condition = Q(pk__in=[])
         if Role.TEACHER in roles:
             condition |= Q(register__in=Register.objects.visible_to(user).values("pk"))
-        family = Q(pk__in=[])
-        if Role.GUARDIAN in roles:
-            family |= Q(student__guardian_links__guardian__user=user)
-        if Role.STUDENT in roles:
-            family |= Q(student__user=user)
+        family = family_q(user, roles)
         condition |= family & Q(register__state=RegisterState.SUBMITTED)
         return self.filter(pk__in=self.filter(condition).values("pk"))
 

@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 from modules.accounts.models import Role
 from modules.core.limits import MESSAGE_MAX_LENGTH, text_length_check
 from modules.core.uploads import private_upload_path
+from modules.people.models import family_q
 
 
 class Channel(models.TextChoices):
@@ -257,11 +258,7 @@ def _audience_condition(user) -> Q:
         | Q(audience=AudienceKind.ROLE, audience_role__in=list(roles))
         | Q(author=user)
     )
-    students = Q(pk__in=[])
-    if Role.GUARDIAN in roles:
-        students |= Q(student__guardian_links__guardian__user=user)
-    if Role.STUDENT in roles:
-        students |= Q(student__user=user)
+    students = family_q(user, roles)
     if Role.GUARDIAN in roles or Role.STUDENT in roles:
         enrollments = Enrollment.objects.filter(students, status=EnrollmentStatus.ACTIVE)
         sections = enrollments.values("section_id")

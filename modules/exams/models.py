@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from modules.accounts.models import Role
 from modules.core.limits import TERM_COMMENT_MAX_LENGTH, text_length_check
 from modules.core.numbers import number_text
+from modules.people.models import family_q
 
 
 class GradingScale(models.Model):
@@ -131,11 +132,7 @@ class AssessmentQuerySet(models.QuerySet):
         condition = Q(pk__in=[])
         if Role.TEACHER in roles:
             condition |= Q(offering__teacher__user=user) | Q(offering__section__homeroom_teacher__user=user)
-        family = Q(pk__in=[])
-        if Role.GUARDIAN in roles:
-            family |= Q(offering__section__enrollments__student__guardian_links__guardian__user=user)
-        if Role.STUDENT in roles:
-            family |= Q(offering__section__enrollments__student__user=user)
+        family = family_q(user, roles, student="offering__section__enrollments__student")
         condition |= family & Q(published_at__isnull=False)
         return self.filter(pk__in=self.filter(condition).values("pk"))
 
@@ -216,11 +213,7 @@ class MarkQuerySet(models.QuerySet):
             condition |= Q(assessment__offering__teacher__user=user) | Q(
                 assessment__offering__section__homeroom_teacher__user=user
             )
-        family = Q(pk__in=[])
-        if Role.GUARDIAN in roles:
-            family |= Q(student__guardian_links__guardian__user=user)
-        if Role.STUDENT in roles:
-            family |= Q(student__user=user)
+        family = family_q(user, roles)
         condition |= family & Q(assessment__published_at__isnull=False)
         return self.filter(pk__in=self.filter(condition).values("pk"))
 
@@ -300,10 +293,7 @@ class SubjectResultQuerySet(models.QuerySet):
         condition = Q(pk__in=[])
         if Role.TEACHER in roles:
             condition |= Q(offering__teacher__user=user) | Q(offering__section__homeroom_teacher__user=user)
-        if Role.GUARDIAN in roles:
-            condition |= Q(student__guardian_links__guardian__user=user)
-        if Role.STUDENT in roles:
-            condition |= Q(student__user=user)
+        condition |= family_q(user, roles)
         return self.filter(pk__in=self.filter(condition).values("pk"))
 
 

@@ -70,6 +70,19 @@ def _is_admin(user) -> bool:
     return Role.ADMINISTRATOR in user.roles
 
 
+def family_q(user, roles, student: str = "student") -> Q:
+    """The condition "the student at `student` (a path from the rows filtered; "" for students themselves) is
+    this person's family": their child, for a guardian; themself, for a student. Empty (matches nothing) for
+    any other role. Every `visible_to` that shows families their own children's rows uses it."""
+    prefix = f"{student}__" if student else ""
+    condition = Q(pk__in=[])
+    if Role.GUARDIAN in roles:
+        condition |= Q(**{f"{prefix}guardian_links__guardian__user": user})
+    if Role.STUDENT in roles:
+        condition |= Q(**{f"{prefix}user": user})
+    return condition
+
+
 class StudentQuerySet(models.QuerySet):
     def visible_to(self, user) -> StudentQuerySet:
         """Students this login may see: the office all; a teacher the students of sections they teach or
@@ -91,10 +104,7 @@ class StudentQuerySet(models.QuerySet):
             condition |= Q(enrollments__section__offerings__teacher__user=user) | Q(
                 enrollments__section__homeroom_teacher__user=user
             )
-        if Role.GUARDIAN in roles:
-            condition |= Q(guardian_links__guardian__user=user)
-        if Role.STUDENT in roles:
-            condition |= Q(user=user)
+        condition |= family_q(user, roles, student="")
         return self.filter(pk__in=self.filter(condition).values("pk"))
 
     def active(self) -> StudentQuerySet:

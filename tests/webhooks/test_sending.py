@@ -34,7 +34,7 @@ from tasks.webhooks import (
     send_webhook_deliveries,
 )
 from tests import factories as f
-from tests.webhooks.conftest import SLOW
+from tests.webhooks.receiving import SLOW
 
 pytestmark = pytest.mark.django_db
 

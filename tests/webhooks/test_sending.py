@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import socket
 
 import pytest
 from django.utils import timezone
@@ -352,3 +353,15 @@ def test_the_sweep_makes_up_an_event_whose_fan_out_was_lost_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert send_missed_webhook_events.call_local() == 0
     assert len(receiver.requests) == 1
+
+
+def test_it_says_when_nothing_listens(admin, django_capture_on_commit_callbacks):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    endpoint = endpoint_create(
+        by=admin, url=f"http://127.0.0.1:{port}/hooks", description="", events=["payment.recorded"]
+    ).endpoint
+    delivery = _queue(endpoint, django_capture_on_commit_callbacks)
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.last_error == f"127.0.0.1 refused the connection (nothing listens on port {port})."

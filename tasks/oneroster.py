@@ -14,7 +14,7 @@ CATCH_UP_HOURS = 3
 
 
 @db_task()
-def make_roster_package(job_id: str) -> None:
+def prepare_roster_package(job_id: str) -> None:
     job_run(
         job_id=job_id,
         kind=JOB_KIND,
@@ -23,7 +23,7 @@ def make_roster_package(job_id: str) -> None:
     )
 
 
-job_kind_register(JOB_KIND, lambda job: make_roster_package(str(job.pk)))
+job_kind_register(JOB_KIND, lambda job: prepare_roster_package(str(job.pk)))
 
 
 def _nightly_minute(timestamp) -> bool:
@@ -31,7 +31,7 @@ def _nightly_minute(timestamp) -> bool:
 
 
 @db_periodic_task(_nightly_minute)
-def make_nightly_roster_package() -> str:
+def prepare_nightly_roster_package() -> str:
     if not nightly_due(today=timezone.localdate()):
         return ""
     return package_make(by=None, scheduled=True).file.name

@@ -337,19 +337,19 @@ def test_a_year_without_sections_gives_the_school_and_its_year_only(admin, db):
 
 
 def test_the_nightly_package_is_made_once_a_night_when_asked_for(admin, school):
-    from tasks.oneroster import make_nightly_roster_package
+    from tasks.oneroster import prepare_nightly_roster_package
 
     today = timezone.localdate()
     assert not nightly_due(today=today)
-    assert make_nightly_roster_package.call_local() == ""
+    assert prepare_nightly_roster_package.call_local() == ""
     RosterSettings.objects.update(nightly=True)
     assert nightly_due(today=today)
-    made = make_nightly_roster_package.call_local()
+    made = prepare_nightly_roster_package.call_local()
     package = RosterPackage.objects.get()
     assert (made, package.scheduled, package.made_by) == (package.file.name, True, None)
     # The catch-up hours after find it made.
     assert not nightly_due(today=today)
-    assert make_nightly_roster_package.call_local() == ""
+    assert prepare_nightly_roster_package.call_local() == ""
 
 
 def test_old_packages_are_pruned_beyond_a_week(admin, school):

@@ -14,6 +14,16 @@ class AccountAdapter(DefaultAccountAdapter):
         # Accounts are created by the office, which sends an invitation with a set-password link.
         return False
 
+    def get_login_stages(self) -> list[str]:
+        # The second factor's stage knows the identity providers the office trusts to ask for one
+        # (modules/accounts/sso.py).
+        return [
+            "modules.accounts.sso.PortalMfaStage"
+            if stage == "allauth.mfa.stages.AuthenticateStage"
+            else stage
+            for stage in super().get_login_stages()
+        ]
+
 
 class MFAAdapter(DefaultMFAAdapter):
     error_messages = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
@@ -168,3 +169,10 @@ class AuditedAuthenticatorAdmin(admin.ModelAdmin):
 # A second address on a login is how another person's address was taken over; the login's one address is
 # User.email, changed by the office in the people pages.
 admin.site.unregister(EmailAddress)
+
+
+# Single sign-on is set on the office's own page (modules/accounts/views_sso.py: a secret is kept, never
+# shown; the school's domains are checked). allauth's admin pages would show a provider's secret and skip
+# those checks: they are not offered, and a login's links go with its address (accounts.login_email_change).
+for model in (SocialApp, SocialAccount, SocialToken):
+    admin.site.unregister(model)

@@ -73,3 +73,29 @@ class StaffMfaRequiredMiddleware:
 def session_passed_mfa(request) -> bool:
     """Whether this session (not merely the account) completed a second factor. No query: session only."""
     return any(record.get("method") == "mfa" for record in get_authentication_records(request, request.user))
+
+
+class SsoFormActionMiddleware:
+    """The sign-in pages' forms may lead to the identity providers the office switched on.
+
+    A sign-in button posts to the portal, which answers with a redirect to Google, Microsoft or the school's
+    SAML provider; browsers hold a form's redirects to the page's `form-action`, which is the portal's own
+    origin everywhere else. On the sign-in page and allauth's provider pages, the providers' origins are
+    added.
+    Placed after Django's CSP middleware, so that its `_csp_config` is read when the header is written."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        on_a_sign_in_page = request.path.startswith("/accounts/") and request.path.endswith("/login/")
+        if on_a_sign_in_page and "text/html" in response.get("Content-Type", ""):
+            from modules.accounts.sso import sso_form_origins
+
+            origins = sso_form_origins()
+            if origins:
+                config = dict(getattr(response, "_csp_config", settings.SECURE_CSP))
+                config["form-action"] = [*config.get("form-action", []), *origins]
+                response._csp_config = config
+        return response

@@ -7,6 +7,7 @@ import smtplib
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
@@ -189,6 +190,8 @@ def login_email_change(*, user: User, email: str, by: User | None) -> bool:
     user.email = email
     user.save(update_fields=["email"])
     EmailAddress.objects.filter(user=user).exclude(email__iexact=email).delete()
+    # Its single sign-on links go too: the next SSO sign-in must vouch for the new address.
+    SocialAccount.objects.filter(user=user).delete()
     audit_log(
         actor=by, action="login.email_change", obj=user, before={"email": before}, after={"email": email}
     )

@@ -31,6 +31,12 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Single sign-on (modules/accounts/sso.py): each provider is switched on by the office with the school's
+    # domains; no account is ever made by signing in.
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.microsoft",
+    "allauth.socialaccount.providers.saml",
     "django_htmx",
     "ninja",  # the API docs page's templates and static files (Swagger UI, served from here: no CDN)
     "crispy_forms",
@@ -73,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "modules.accounts.middleware.SsoFormActionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "modules.accounts.middleware.StaffMfaRequiredMiddleware",
@@ -190,6 +197,18 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# Single sign-on (modules/accounts/sso.py). The adapter links a sign-in to the login whose address the
+# identity provider vouches for (verified, in the school's domains) and refuses anything else; allauth's own
+# matching by email is off: it would make a login's password unusable on its first SSO sign-in.
+SOCIALACCOUNT_ADAPTER = "modules.accounts.sso.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False  # who someone is, never access to their mail or files
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a sign-in starts from a form (a link could be followed by another site)
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 5
+SOCIALACCOUNT_PROVIDERS = {"google": {"OAUTH_PKCE_ENABLED": True}, "microsoft": {"OAUTH_PKCE_ENABLED": True}}
 # How many reverse proxies (nginx, a load balancer) stand in front of the portal, each appending the address
 # it saw to X-Forwarded-For. 0 (direct): the client is REMOTE_ADDR and the header is ignored (anyone can
 # write it). Behind nginx, 1: else every visitor's sign-in throttle and rate limits count against nginx's one

@@ -1,4 +1,4 @@
-from tests.access.matrix import PUBLIC, SIGNED_IN_OK, Rule, expect
+from tests.access.matrix import ADMIN_ONLY, PUBLIC, SIGNED_IN_OK, Rule, expect
 
 RULES = [
     Rule("switch_role", method="post", data={"role": "teacher"}, expect=expect(302)),
@@ -34,4 +34,23 @@ RULES = [
     Rule("mfa_view_recovery_codes", expect=expect(404)),
     Rule("mfa_generate_recovery_codes", expect=expect(302)),
     Rule("mfa_download_recovery_codes", expect=expect(404)),
+    # Single sign-on: the office's settings; allauth's provider pages answer 404 while the office has switched
+    # no provider on (tests/accounts/test_sso.py signs in through each with a fake identity provider).
+    Rule("sso_settings", expect=ADMIN_ONLY),
+    Rule(
+        r"(google|microsoft)_(login|callback|login_by_token)", expect=expect(404, anonymous=404), pattern=True
+    ),
+    Rule(
+        r"saml_(login|finish_acs|sls|metadata)",
+        expect=expect(404, anonymous=404),
+        pattern=True,
+        kwargs={"organization_slug": "school"},
+    ),
+    # The provider posts here; a visit is kept for the next step (acs/finish/, 404 above).
+    Rule("saml_acs", expect=expect(302, anonymous=302), kwargs={"organization_slug": "school"}),
+    Rule("socialaccount_connections", expect=SIGNED_IN_OK),
+    Rule("socialaccount_login_cancelled", expect=PUBLIC),
+    Rule("socialaccount_login_error", expect=expect(401, anonymous=401)),
+    Rule("socialaccount_signup", expect=expect(302, anonymous=302)),
+    Rule(r"route:accounts/social/.*", expect=expect(301, anonymous=301), pattern=True),
 ]

@@ -57,7 +57,7 @@ SKIPPED_PREFIXES = (
     "/health/",
 )
 # Never fetched, not even to look at their content type: they build a file (slow) or change something.
-SKIPPED_NAMES = re.compile(r"pdf|print|export|download|xlsx|template|webhook|checkout|email_html")
+SKIPPED_NAMES = re.compile(r"pdf|print|export|download|xlsx|template|stripe_webhook|checkout|email_html")
 # The phone shows the same HTML with other CSS: only the rules that depend on the layout run again there.
 PHONE_AXE_RULES = ["color-contrast", "scrollable-region-focusable", "target-size", "meta-viewport"]
 

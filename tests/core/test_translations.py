@@ -33,6 +33,9 @@ SAME_IN = {
         "normal",
         "sms",
         "--database-url: %(error)s",
+        # Single sign-on's providers, by their own names.
+        "google",
+        "microsoft",
     },
     "fr": {
         "studentflow",
@@ -69,6 +72,9 @@ SAME_IN = {
         "sections %(sections)s",
         "%(count)s sections",
         "page",
+        # Single sign-on's providers, by their own names.
+        "google",
+        "microsoft",
     },
 }
 

@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from modules.academics.models import AcademicYear, GradeLevel, Section
+from modules.academics.models import AcademicYear, GradeLevel, Room, Section
 from modules.attendance.models import (
     MAX_LATE_MINUTES,
     AttendancePolicy,
@@ -265,6 +265,15 @@ class DeviceForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None chosen: every section."),
+    )
+    room = forms.ModelChoiceField(
+        label=_("Classroom"),
+        queryset=Room.objects.order_by("name"),
+        required=False,
+        empty_label=_("None: a gate reader (daily registers)"),
+        help_text=_(
+            "A reader at a classroom's door marks the register of the lesson in that room at the time."
+        ),
     )
 
     def __init__(self, *args, **kwargs):

@@ -634,10 +634,11 @@ class DeviceQuerySet(models.QuerySet):
 
 
 class AttendanceDevice(models.Model):
-    """An attendance reader (RFID, barcode or fingerprint) at the gate, registered by the office: its
+    """An attendance reader (RFID, barcode or fingerprint) registered by the office. At the gate, its
     check-ins mark students present (or late, after the policy's time) on their section's daily register,
-    of the sections it feeds (none chosen: every section). It calls the API with its own key (shown once,
-    stored as its SHA-256: modules/attendance/devices.py)."""
+    of the sections it feeds (none chosen: every section); at a classroom's door (`room`), on the register of
+    the lesson in that room at that time (late after the lesson's start). It calls the API with its own key
+    (shown once, stored as its SHA-256: modules/attendance/devices.py)."""
 
     name = models.CharField(_("name"), max_length=80)
     place = models.CharField(_("place"), max_length=120, blank=True)
@@ -647,6 +648,18 @@ class AttendanceDevice(models.Model):
         related_name="+",
         verbose_name=_("sections it feeds"),
         help_text=_("None chosen: every section."),
+    )
+    room = models.ForeignKey(
+        "academics.Room",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("classroom"),
+        help_text=_(
+            "A reader at a classroom's door: its check-ins mark the register of the lesson in this room at "
+            "that time. Empty: a gate reader, marking daily registers."
+        ),
     )
     key_prefix = models.CharField(max_length=16)
     key_hash = models.CharField(max_length=64, unique=True)
@@ -680,6 +693,9 @@ class EventOutcome(models.TextChoices):
     NOT_SCHOOL_DAY = "not_school_day", _("Not a school day")
     TOO_LATE = "too_late", _("Too late in the day to count as late")
     FUTURE = "future", _("Stamped ahead of the school's clock (check the reader's clock)")
+    NO_LESSON = "no_lesson", _("No lesson in the room at that time")
+    NOT_IN_CLASS = "not_in_class", _("Not in the class having the lesson")
+    DAILY_REGISTERS = "daily_registers", _("The student's grade takes daily registers")
 
 
 APPLIED_OUTCOMES = (EventOutcome.PRESENT, EventOutcome.LATE)

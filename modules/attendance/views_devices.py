@@ -20,7 +20,11 @@ EVENTS_PER_PAGE = 50
 
 
 def _page(request, form, made=None, status: int = 200):
-    devices = AttendanceDevice.objects.prefetch_related("sections").order_by("revoked_at", "name")
+    devices = (
+        AttendanceDevice.objects.select_related("room")
+        .prefetch_related("sections")
+        .order_by("revoked_at", "name")
+    )
     unknown = (
         DeviceEvent.objects.filter(outcome=EventOutcome.UNKNOWN_CARD)
         .values("card")
@@ -51,6 +55,7 @@ def devices(request):
             name=form.cleaned_data["name"],
             place=form.cleaned_data["place"],
             sections=list(form.cleaned_data["sections"]),
+            room=form.cleaned_data["room"],
         )
     except DeviceError as refusal:
         form.add_error(None, refusal.message)

@@ -5,13 +5,15 @@ accepted: an unknown card or a closed register is recorded and listed for the of
 
 # No `from __future__ import annotations` here: django-ninja reads the endpoints' annotations as types.
 
+from typing import Annotated
+
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.security import HttpBearer
-from pydantic import AwareDatetime, model_validator
+from pydantic import AfterValidator, AwareDatetime, model_validator
 
 from modules.api.auth import Refused
-from modules.api.lists import Id
+from modules.api.lists import Id, in_utc
 from modules.attendance.devices import MAX_BATCH, CheckIn, checkins_record, device_authenticate
 from modules.attendance.models import AttendanceDevice
 from modules.core.ratelimits import client_ip, rate_limit_hit
@@ -52,7 +54,9 @@ router = Router(tags=["devices"], auth=DeviceKey())
 
 class CheckInIn(Schema):
     id: str = Field(..., min_length=1, max_length=64, description="The reader's own id of the check-in")
-    at: AwareDatetime = Field(..., description="When the card was read, with its time zone")
+    at: Annotated[AwareDatetime, AfterValidator(in_utc)] = Field(
+        ..., description="When the card was read, with its time zone"
+    )
     card: str = Field("", max_length=64, description="The number read from the card or badge")
     student: Id | None = Field(None, description="Or the student's id, for readers that know it")
 

@@ -232,3 +232,11 @@ def test_every_read_of_a_student_the_reader_cannot_mark_says_why(client, gate, s
     )
     assert outcomes(answer) == {"a": "not_enrolled", "b": "not_enrolled"}
     assert not AttendanceRecord.objects.filter(student=stranger).exists()
+
+
+def test_a_check_in_stamped_with_any_offset_is_the_same_moment(client, gate, school, day):
+    # ISO 8601 allows offsets PostgreSQL refuses (beyond ±15:59); the moment is read as UTC.
+    moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(8, 10)))
+    far = moment.astimezone(datetime.timezone(-datetime.timedelta(hours=17, minutes=45))).isoformat()
+    assert outcomes(send(client, gate.key, {"id": "far", "card": "04A1B2", "at": far})) == {"far": "present"}
+    assert DeviceEvent.objects.get().occurred_at == moment

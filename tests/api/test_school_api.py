@@ -164,6 +164,16 @@ def test_changed_since_keeps_the_day_s_marks_changed_after_the_time(client, admi
         get(client, "/attendance-records", token, date=register.date.isoformat(), changed_since=since)
     )
     assert [row["student_id"] for row in changed] == [later.pk]
+    # The same moment written with another offset, even one PostgreSQL refuses (beyond ±15:59: schemathesis
+    # found the 500), is the same moment.
+    moment = timezone.now() - datetime.timedelta(hours=1)
+    far = moment.astimezone(datetime.timezone(-datetime.timedelta(hours=17, minutes=45))).isoformat()
+    changed = results(
+        get(client, "/attendance-records", token, date=register.date.isoformat(), changed_since=far)
+    )
+    assert [row["student_id"] for row in changed] == [later.pk]
+    outside = get(client, "/attendance-records", token, changed_since="0001-01-01T00:00:00+05:00")
+    assert outside.status_code == 422
 
 
 # --- grades -------------------------------------------------------------------------------------------------

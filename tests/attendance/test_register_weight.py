@@ -18,8 +18,17 @@ from tests import factories as f
 from tests.images import png_bytes
 
 pytestmark = pytest.mark.django_db
-# Half of the 126 KB the issue measured for 40 students, with room for longer names than these.
-PAGE_BUDGET = 63_000
+# Half of the 126 KB the issue measured for 40 students, with room for longer names than these; weighed with
+# every number written as one digit (`weight`).
+PAGE_BUDGET = 62_000
+
+
+def weight(content: bytes) -> int:
+    """The page's bytes with each number (ids, counts, times) counted as one digit: an id's length is how
+    many rows the database made before this test (PostgreSQL's sequences are not reset between tests: the
+    CI's long run wrote ids two digits longer than a test alone does), not the page's markup, which the
+    budget guards."""
+    return len(re.sub(rb"\d+", b"0", content))
 
 
 def page_url(register) -> str:
@@ -50,7 +59,7 @@ def forty(school):
 def test_it_weighs_half_what_it_did_for_40_students(as_user, teacher, forty):
     response = as_user(teacher).get(page_url(forty))
     assert len(rows_of(response.content.decode())) == 40
-    assert len(response.content) <= PAGE_BUDGET
+    assert weight(response.content) <= PAGE_BUDGET
 
 
 def test_a_row_repeats_no_htmx_attribute_and_the_form_says_where_marks_go(as_user, teacher, forty):

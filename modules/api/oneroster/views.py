@@ -21,7 +21,8 @@ from modules.core.access import role_required
 from modules.core.audit import audit_log
 
 SCOPES = [ONEROSTER_ROSTER, ONEROSTER_CORE, ONEROSTER_DEMOGRAPHICS]
-FIELDS = ["year", "guardians", "demographics", "nightly"]
+# What the audit log records of a change: the form's own fields.
+FIELDS = RosterSettingsForm.Meta.fields
 
 
 def _page(request, form, status: int = 200):
